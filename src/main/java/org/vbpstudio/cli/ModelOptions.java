@@ -1,0 +1,33 @@
+package org.vbpstudio.cli;
+
+import java.nio.file.Path;
+import org.vbpstudio.data.ImageSource;
+import org.vbpstudio.data.ImageSources;
+import org.vbpstudio.eval.ImageStream;
+import org.vbpstudio.model.LoadedModel;
+import org.vbpstudio.model.ModelLoader;
+import picocli.CommandLine.Option;
+
+/** Options shared by commands that run a model over images. */
+final class ModelOptions {
+    @Option(names = "--model", required = true, paramLabel = "M",
+            description = "Model directory (model.safetensors + config.json, timm or Hugging Face layout).")
+    Path model;
+
+    @Option(names = "--batch", defaultValue = "" + ImageStream.DEFAULT_BATCH, paramLabel = "N",
+            description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    LoadedModel load() {
+        if (batch < 1) {
+            throw new org.vbpstudio.io.BadInputException("--batch must be at least 1, got " + batch);
+        }
+        return ModelLoader.load(model);
+    }
+
+    /** Opens an image source and, when {@code limit} > 0, keeps its first {@code limit} images. */
+    static ImageSource images(Path path, int limit) {
+        ImageSource source = ImageSources.open(path);
+        return limit > 0 ? source.limit(limit) : source;
+    }
+}

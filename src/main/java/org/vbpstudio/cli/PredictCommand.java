@@ -1,0 +1,97 @@
+package org.vbpstudio.cli;
+
+import ai.djl.ndarray.NDManager;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.vbpstudio.data.ImageSource;
+import org.vbpstudio.eval.Accuracy;
+import org.vbpstudio.eval.ImageStream;
+import org.vbpstudio.io.AtomicDirectory;
+import org.vbpstudio.io.BadInputException;
+import org.vbpstudio.model.Engines;
+import org.vbpstudio.model.LoadedModel;
+import org.vbpstudio.model.MlpHook;
+import org.vbpstudio.model.VisionTransformer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "predict", mixinStandardHelpOptions = true,
+        description = "Write every image's logits and predicted class to a CSV "
+                + "(path,label,predicted,logit_0,…), in source order.")
+final class PredictCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ModelOptions options;
+
+    @Option(names = "--images", required = true, paramLabel = "I",
+            description = "Image source: ImageFolder, flat folder or IDX pair.")
+    Path images;
+
+    @Option(names = "--output", required = true, paramLabel = "F.csv", description = "CSV file to write (atomically).")
+    Path output;
+
+    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Only the first N images.")
+    int limit;
+
+    @Override
+    public Integer call() throws IOException {
+        LoadedModel model = options.load();
+        ImageSource source = ModelOptions.images(images, limit);
+        ImageStream.checkLabels(source, model.config());
+        int k = model.config().numClasses();
+        try (NDManager manager = Engines.newManager(); VisionTransformer vit = model.instantiate(manager)) {
+            AtomicDirectory.writeFileAtomically(output, tmp -> {
+                try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+                    StringBuilder header = new StringBuilder("path,label,predicted");
+                    for (int j = 0; j < k; j++) {
+                        header.append(",logit_").append(j);
+                    }
+                    w.write(header.append('\n').toString());
+                    ImageStream.forEachBatch(source, model.preprocessing(), options.batch,
+                            new ConsoleProgress(spec.commandLine().getErr(), "predict"), batch -> {
+                                float[] logits = vit.logits(batch.pixels(), batch.count(), MlpHook.NONE);
+                                try {
+                                    for (int i = 0; i < batch.count(); i++) {
+                                        w.write(row(batch.names().get(i), batch.labels()[i], logits, i * k, k));
+                                    }
+                                } catch (IOException e) {
+                                    throw new UncheckedIOException(e);
+                                }
+                            });
+                } catch (UncheckedIOException e) {
+                    throw e.getCause();
+                }
+            });
+        } catch (IOException e) {
+            throw new BadInputException(output, "cannot write (" + e.getMessage() + ")");
+        }
+        spec.commandLine().getOut().println("wrote " + source.size() + " predictions to " + output);
+        return 0;
+    }
+
+    private static String row(String name, int label, float[] logits, int offset, int k) {
+        StringBuilder s = new StringBuilder(csv(name)).append(',');
+        if (label >= 0) {
+            s.append(label);
+        }
+        s.append(',').append(Accuracy.argmax(logits, offset, k));
+        for (int j = 0; j < k; j++) {
+            s.append(',').append(logits[offset + j]);
+        }
+        return s.append('\n').toString();
+    }
+
+    private static String csv(String field) {
+        return field.contains(",") || field.contains("\"") ? '"' + field.replace("\"", "\"\"") + '"' : field;
+    }
+}

@@ -1,0 +1,305 @@
+package org.vbpstudio.data;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * The evaluation transform from a decoded image to the model's input (GUIDE §2), reproducing what
+ * the model saw in timm or Hugging Face so that accuracy and activation statistics match theirs.
+ *
+ * <ul>
+ *   <li>{@link Mode#TIMM}: resize the shorter side to {@code floor(size / cropPct)} keeping the aspect
+ *       ratio (the longer side becomes {@code int(new_short * long / short)}, torchvision's rule),
+ *       centre-crop {@code size x size} (offsets {@code round((d - size) / 2)}, half to even; zero
+ *       padding if the image is smaller), scale by 1/255, normalise.</li>
+ *   <li>{@link Mode#HF}: resize to {@code hfResizeSize x hfResizeSize} if {@code hfResize}, centre-crop
+ *       {@code size x size} if {@code hfCenterCrop} (offsets {@code floor((d - size) / 2)}, as
+ *       transformers does), rescale by 1/255, normalise.</li>
+ * </ul>
+ * Resizing is PIL's ({@link Resampler}); sizes that do not change are not resampled, so an image
+ * already at {@code size} with {@code cropPct} 1.0 is passed through exactly. Channels are converted
+ * last, in float: grey into a 3-channel model is repeated, colour into a 1-channel model becomes
+ * ITU-R 601 luma {@code 0.299 R + 0.587 G + 0.114 B} (not rounded). Instances are immutable and
+ * thread-safe.
+ *
+ * @param channels      the model's input channels (1 or 3)
+ * @param size          the model's input height = width
+ * @param cropPct       timm's crop_pct (TIMM mode only)
+ * @param mode          which library's transform to reproduce
+ * @param hfResize      HF {@code do_resize}
+ * @param hfCenterCrop  HF {@code do_center_crop}
+ * @param hfResizeSize  HF resize target (square), used when {@code hfResize}
+ * @param mean          per-channel mean (length {@code channels}; a single value is repeated)
+ * @param std           per-channel std (same rule)
+ * @param interpolation the resize filter; GUIDE §2 says bicubic, HF configs may ask for bilinear
+ */
+public record Preprocessing(int channels, int size, double cropPct, Mode mode, boolean hfResize,
+                            boolean hfCenterCrop, int hfResizeSize, float[] mean, float[] std,
+                            Interpolation interpolation) {
+
+    /** Whose evaluation transform to reproduce. */
+    public enum Mode { TIMM, HF }
+
+    /** PIL resampling filters supported for resizing. */
+    public enum Interpolation {
+        BILINEAR, BICUBIC;
+
+        /**
+         * Parses timm's {@code interpolation} string ("bicubic", "bilinear") or PIL's numeric
+         * {@code resample} code as HF stores it (2 bilinear, 3 bicubic).
+         *
+         * @throws IllegalArgumentException for anything else
+         */
+        public static Interpolation parse(String s) {
+            String v = s.strip().toLowerCase(Locale.ROOT);
+            return switch (v) {
+                case "bicubic", "3" -> BICUBIC;
+                case "bilinear", "linear", "2" -> BILINEAR;
+                default -> throw new IllegalArgumentException(
+                        "unsupported interpolation '" + s + "' (use bicubic or bilinear)");
+            };
+        }
+    }
+
+    /**
+     * Where an image of a given size goes: it is resized to {@code resizedWidth x resizedHeight},
+     * then the {@code size x size} window at ({@code cropLeft}, {@code cropTop}) of the resized image
+     * is taken (negative offsets or windows past the edge mean zero padding).
+     */
+    public record Geometry(int resizedWidth, int resizedHeight, int cropLeft, int cropTop) {
+    }
+
+    public Preprocessing {
+        if (channels != 1 && channels != 3) {
+            throw new IllegalArgumentException("channels must be 1 or 3, not " + channels);
+        }
+        if (size < 1) {
+            throw new IllegalArgumentException("input size must be positive, not " + size);
+        }
+        Objects.requireNonNull(mode, "mode");
+        Objects.requireNonNull(interpolation, "interpolation");
+        if (mode == Mode.TIMM && !(cropPct > 0 && Double.isFinite(cropPct))) {
+            throw new IllegalArgumentException("crop_pct must be positive, not " + cropPct);
+        }
+        if (mode == Mode.HF && hfResize && hfResizeSize < 1) {
+            throw new IllegalArgumentException("resize size must be positive, not " + hfResizeSize);
+        }
+        if (mode == Mode.HF && !hfCenterCrop && hfResize && hfResizeSize != size) {
+            throw new IllegalArgumentException("resizing to " + hfResizeSize + " without a centre crop cannot give the "
+                    + "model's input size " + size);
+        }
+        mean = perChannel(mean, channels, "mean");
+        std = perChannel(std, channels, "std");
+        for (float s : std) {
+            if (!(s != 0 && Float.isFinite(s))) {
+                throw new IllegalArgumentException("std must be non-zero and finite: " + Arrays.toString(std));
+            }
+        }
+    }
+
+    /** The fields GUIDE §2 needs, with the bicubic filter timm's eval transform uses. */
+    public Preprocessing(int channels, int size, double cropPct, Mode mode, boolean hfResize,
+                         boolean hfCenterCrop, int hfResizeSize, float[] mean, float[] std) {
+        this(channels, size, cropPct, mode, hfResize, hfCenterCrop, hfResizeSize, mean, std, Interpolation.BICUBIC);
+    }
+
+    private static float[] perChannel(float[] v, int channels, String what) {
+        Objects.requireNonNull(v, what);
+        if (v.length == channels) {
+            return v.clone();
+        }
+        if (v.length == 1) {
+            float[] r = new float[channels];
+            Arrays.fill(r, v[0]);
+            return r;
+        }
+        throw new IllegalArgumentException(what + " has " + v.length + " values but the model has "
+                + channels + " input channel" + (channels == 1 ? "" : "s"));
+    }
+
+    /** timm's eval transform with bicubic resizing (GUIDE §2). */
+    public static Preprocessing timm(int channels, int size, double cropPct, float[] mean, float[] std) {
+        return timm(channels, size, cropPct, Interpolation.BICUBIC, mean, std);
+    }
+
+    /** timm's eval transform with the config's {@code interpolation}. */
+    public static Preprocessing timm(int channels, int size, double cropPct, Interpolation interpolation,
+                                     float[] mean, float[] std) {
+        return new Preprocessing(channels, size, cropPct, Mode.TIMM, false, false, 0, mean, std, interpolation);
+    }
+
+    /**
+     * Hugging Face's image processor with its default {@code resample} when the config names none:
+     * bilinear, as {@code ViTImageProcessor} does. Prefer the overload taking the config's value.
+     */
+    public static Preprocessing hf(int channels, int size, boolean doResize, int resizeSize, boolean doCenterCrop,
+                                   float[] mean, float[] std) {
+        return hf(channels, size, doResize, resizeSize, doCenterCrop, Interpolation.BILINEAR, mean, std);
+    }
+
+    /**
+     * Hugging Face's image processor ({@code preprocessor_config.json}).
+     *
+     * @param size          the model's input size (the crop size, or the resize size without a crop)
+     * @param doResize      {@code do_resize}
+     * @param resizeSize    {@code size} of the processor (square)
+     * @param doCenterCrop  {@code do_center_crop}
+     * @param interpolation {@code resample} (ViT's processors use bilinear, DeiT's bicubic)
+     */
+    public static Preprocessing hf(int channels, int size, boolean doResize, int resizeSize, boolean doCenterCrop,
+                                   Interpolation interpolation, float[] mean, float[] std) {
+        return new Preprocessing(channels, size, 1.0, Mode.HF, doResize, doCenterCrop, resizeSize, mean, std,
+                interpolation);
+    }
+
+    /** Length of one preprocessed image: {@code channels * size * size}. */
+    public int outputLength() {
+        return channels * size * size;
+    }
+
+    @Override
+    public float[] mean() {
+        return mean.clone();
+    }
+
+    @Override
+    public float[] std() {
+        return std.clone();
+    }
+
+    /** Where an image of {@code width x height} is resized and cropped. */
+    public Geometry geometry(int width, int height) {
+        if (mode == Mode.TIMM) {
+            int scale = (int) Math.floor(size / cropPct);
+            int rw;
+            int rh;
+            if (width <= height) {
+                rw = scale;
+                rh = (int) ((double) ((long) scale * height) / width);
+            } else {
+                rh = scale;
+                rw = (int) ((double) ((long) scale * width) / height);
+            }
+            return new Geometry(rw, rh, torchvisionOffset(rw), torchvisionOffset(rh));
+        }
+        int rw = hfResize ? hfResizeSize : width;
+        int rh = hfResize ? hfResizeSize : height;
+        if (hfCenterCrop) {
+            return new Geometry(rw, rh, Math.floorDiv(rw - size, 2), Math.floorDiv(rh - size, 2));
+        }
+        return new Geometry(rw, rh, 0, 0);
+    }
+
+    /** torchvision's center_crop: pad by (size - d) // 2 if too small, else round((d - size) / 2). */
+    private int torchvisionOffset(int d) {
+        return size > d ? -((size - d) / 2) : (int) Math.rint((d - size) / 2.0);
+    }
+
+    /** Preprocesses one image into a new CHW array of {@link #outputLength()} floats. */
+    public float[] apply(RawImage img) {
+        float[] out = new float[outputLength()];
+        applyInto(img, out, 0);
+        return out;
+    }
+
+    /**
+     * Preprocesses one image into {@code out[offset .. offset + outputLength())}, CHW, so batches
+     * are filled in place.
+     *
+     * @throws IllegalArgumentException if the image cannot reach the input size (HF without
+     *                                  resize or crop and an image of another size)
+     */
+    public void applyInto(RawImage img, float[] out, int offset) {
+        Objects.checkFromIndexSize(offset, outputLength(), out.length);
+        Geometry g = geometry(img.width(), img.height());
+        if (mode == Mode.HF && !hfCenterCrop && (g.resizedWidth() != size || g.resizedHeight() != size)) {
+            throw new IllegalArgumentException("image is " + img.width() + "x" + img.height() + " but the model input is "
+                    + size + "x" + size + " and the preprocessor neither resizes nor crops");
+        }
+        byte[] src;
+        int srcW;
+        int srcH;
+        int left;
+        int top;
+        if (g.resizedWidth() == img.width() && g.resizedHeight() == img.height()) {
+            src = img.pixels();
+            srcW = img.width();
+            srcH = img.height();
+            left = g.cropLeft();
+            top = g.cropTop();
+        } else {
+            src = Resampler.resizeWindow(img, g.resizedWidth(), g.resizedHeight(), g.cropLeft(), g.cropTop(),
+                    size, size, interpolation);
+            srcW = size;
+            srcH = size;
+            left = 0;
+            top = 0;
+        }
+        write(src, srcW, srcH, img.channels(), left, top, out, offset);
+    }
+
+    /** Crops the window (zeros outside), converts channels, scales and normalises into CHW floats. */
+    private void write(byte[] src, int srcW, int srcH, int inC, int left, int top, float[] out, int offset) {
+        int plane = size * size;
+        for (int y = 0; y < size; y++) {
+            int sy = top + y;
+            boolean rowInside = sy >= 0 && sy < srcH;
+            for (int x = 0; x < size; x++) {
+                int sx = left + x;
+                int o = offset + y * size + x;
+                if (!rowInside || sx < 0 || sx >= srcW) {
+                    for (int c = 0; c < channels; c++) {
+                        out[o + c * plane] = normalised(0f, c);
+                    }
+                } else {
+                    int p = (sy * srcW + sx) * inC;
+                    if (inC == channels) {
+                        for (int c = 0; c < channels; c++) {
+                            out[o + c * plane] = normalised(src[p + c] & 0xFF, c);
+                        }
+                    } else if (inC == 1) {
+                        float v = src[p] & 0xFF;
+                        for (int c = 0; c < channels; c++) {
+                            out[o + c * plane] = normalised(v, c);
+                        }
+                    } else {
+                        out[o] = normalised(0.299f * (src[p] & 0xFF) + 0.587f * (src[p + 1] & 0xFF)
+                                + 0.114f * (src[p + 2] & 0xFF), 0);
+                    }
+                }
+            }
+        }
+    }
+
+    /** A 0-255 value scaled and normalised exactly as the reference library does in float32. */
+    private float normalised(float v, int c) {
+        // torchvision's ToTensor divides in float32; transformers multiplies in float64 by 1/255.
+        float scaled = mode == Mode.TIMM ? v / 255f : (float) (v * (1.0 / 255.0));
+        return (scaled - mean[c]) / std[c];
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Preprocessing p && channels == p.channels && size == p.size
+                && Double.compare(cropPct, p.cropPct) == 0 && mode == p.mode && hfResize == p.hfResize
+                && hfCenterCrop == p.hfCenterCrop && hfResizeSize == p.hfResizeSize
+                && Arrays.equals(mean, p.mean) && Arrays.equals(std, p.std) && interpolation == p.interpolation;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(channels, size, cropPct, mode, hfResize, hfCenterCrop, hfResizeSize,
+                Arrays.hashCode(mean), Arrays.hashCode(std), interpolation);
+    }
+
+    @Override
+    public String toString() {
+        return mode == Mode.TIMM
+                ? String.format(Locale.ROOT, "timm(%d ch, %d px, crop_pct %s, %s, mean %s, std %s)", channels, size,
+                cropPct, interpolation.name().toLowerCase(Locale.ROOT), Arrays.toString(mean), Arrays.toString(std))
+                : String.format(Locale.ROOT, "hf(%d ch, %d px, resize %s, crop %s, %s, mean %s, std %s)", channels, size,
+                hfResize ? hfResizeSize : "no", hfCenterCrop ? "yes" : "no",
+                interpolation.name().toLowerCase(Locale.ROOT), Arrays.toString(mean), Arrays.toString(std));
+    }
+}

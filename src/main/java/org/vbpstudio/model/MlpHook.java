@@ -1,0 +1,15 @@
+package org.vbpstudio.model;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * Sees each block's MLP hidden activation GELU(fc1(x)), shape [B, T, H_b], before {@code fc2}.
+ * Statistics collection reads it; masked previews return a replacement (removed neurons set to
+ * their means). Returning the argument unchanged leaves the forward pass exact.
+ */
+@FunctionalInterface
+public interface MlpHook {
+    MlpHook NONE = (block, hidden) -> hidden;
+
+    NDArray onHidden(int block, NDArray hidden);
+}

@@ -1,0 +1,118 @@
+package org.vbpstudio.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.LayerNorm;
+import java.util.function.Function;
+
+/**
+ * timm's {@code VisionTransformer.forward} as a function of its parameters, looked up by timm name.
+ * Inference passes a map of loaded NDArrays, training passes DJL's ParameterStore, so both run the
+ * same code. Every op is called on an activation (never on a weight), so results belong to the
+ * caller's manager and are freed when the caller closes it.
+ *
+ * <p>Stages, as timm: {@link #embed} → {@link #block} × depth → {@link #head} (final norm, token
+ * pooling, classifier).
+ */
+public final class VitForward {
+    private final VitConfig config;
+    private final Function<String, NDArray> params;
+
+    public VitForward(VitConfig config, Function<String, NDArray> params) {
+        this.config = config;
+        this.params = params;
+    }
+
+    public VitConfig config() {
+        return config;
+    }
+
+    /** images [B, C, H, W] → logits [B, K]. */
+    public NDArray forward(NDArray images, MlpHook hook) {
+        NDArray x = embed(images);
+        for (int b = 0; b < config.depth(); b++) {
+            x = block(b, x, hook);
+        }
+        return head(x);
+    }
+
+    /** Patch embedding, prefix tokens, position embedding: [B, C, H, W] → [B, T, D]. */
+    public NDArray embed(NDArray images) {
+        int p = config.patchSize();
+        long batch = images.getShape().get(0);
+        NDArray x = Conv2d.conv2d(images, p("patch_embed.proj.weight"), p("patch_embed.proj.bias"),
+                new Shape(p, p), new Shape(0, 0), new Shape(1, 1)).singletonOrThrow();
+        x = x.reshape(batch, config.embedDim(), config.numPatches()).transpose(0, 2, 1);
+        Shape prefix = new Shape(batch, 1, config.embedDim());
+        // zeros(...).add(token) broadcasts the token into the activation's manager (see class doc).
+        NDArray cls = x.getManager().zeros(prefix).add(p("cls_token"));
+        NDList parts = config.distilled()
+                ? new NDList(cls, x.getManager().zeros(prefix).add(p("dist_token")), x)
+                : new NDList(cls, x);
+        return NDArrays.concat(parts, 1).add(p("pos_embed"));
+    }
+
+    /** One pre-norm block: x + attn(norm1(x)), then + mlp(norm2(x)). */
+    public NDArray block(int b, NDArray x, MlpHook hook) {
+        String k = "blocks." + b + ".";
+        x = x.add(attention(k, layerNorm(x, k + "norm1")));
+        return x.add(mlp(b, layerNorm(x, k + "norm2"), hook));
+    }
+
+    /** Final norm, pooling and classifier: [B, T, D] → [B, K]. */
+    public NDArray head(NDArray x) {
+        x = layerNorm(x, "norm");
+        if (config.distilled()) {
+            NDArray cls = linear(x.get(":, 0, :"), "head");
+            NDArray dist = linear(x.get(":, 1, :"), "head_dist");
+            return cls.add(dist).div(2); // timm's inference-time average of the two heads
+        }
+        NDArray pooled = "avg".equals(config.globalPool())
+                ? x.get(":, " + config.numPrefixTokens() + ":, :").mean(new int[] {1})
+                : x.get(":, 0, :");
+        return linear(pooled, "head");
+    }
+
+    private NDArray attention(String k, NDArray x) {
+        Shape s = x.getShape();
+        long batch = s.get(0);
+        long tokens = s.get(1);
+        int heads = config.numHeads();
+        int headDim = config.headDim();
+        NDArray qkv = linear(x, k + "attn.qkv")
+                .reshape(batch, tokens, 3, heads, headDim)
+                .transpose(2, 0, 3, 1, 4);
+        NDArray q = qkv.get(0).mul((float) (1.0 / Math.sqrt(headDim)));
+        NDArray attn = q.matMul(qkv.get(1).transpose(0, 1, 3, 2)).softmax(-1);
+        NDArray out = attn.matMul(qkv.get(2)).transpose(0, 2, 1, 3).reshape(batch, tokens, config.embedDim());
+        return linear(out, k + "attn.proj");
+    }
+
+    private NDArray mlp(int b, NDArray x, MlpHook hook) {
+        String k = "blocks." + b + ".mlp.";
+        NDArray hidden = Activation.gelu(linear(x, k + "fc1"));
+        return linear(hook.onHidden(b, hidden), k + "fc2");
+    }
+
+    private NDArray linear(NDArray x, String module) {
+        return Linear.linear(x, p(module + ".weight"), p(module + ".bias")).singletonOrThrow();
+    }
+
+    private NDArray layerNorm(NDArray x, String module) {
+        return LayerNorm.layerNorm(x, new Shape(config.embedDim()), p(module + ".weight"),
+                p(module + ".bias"), (float) config.layerNormEps()).singletonOrThrow();
+    }
+
+    private NDArray p(String name) {
+        NDArray a = params.apply(name);
+        if (a == null) {
+            throw new IllegalStateException("parameter " + name + " not loaded");
+        }
+        return a;
+    }
+}

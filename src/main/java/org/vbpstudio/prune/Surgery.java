@@ -1,0 +1,109 @@
+package org.vbpstudio.prune;
+
+import java.util.Arrays;
+import org.vbpstudio.model.HostTensor;
+import org.vbpstudio.model.LoadedModel;
+import org.vbpstudio.model.VitConfig;
+import org.vbpstudio.model.VitWeights;
+import org.vbpstudio.stats.ActivationStats;
+
+/**
+ * Applies a selection to a model: each block keeps rows {@code kept} of {@code mlp.fc1.weight} and
+ * {@code mlp.fc1.bias} and the same columns of {@code mlp.fc2.weight}; with compensation the removed
+ * neurons' mean outputs are folded into the bias,
+ * {@code fc2.bias += fc2.weight[:, removed] @ μ[removed]} (summed in double precision). Config and
+ * weights change together, and the indices are checked before anything changes; the input model is
+ * never modified (the result shares no arrays with it).
+ */
+public final class Surgery {
+    private Surgery() {}
+
+    /** Weights and config after surgery. */
+    public record Result(VitConfig config, VitWeights weights) {}
+
+    /**
+     * The pruned model: same preprocessing, labels and directory, timm layout.
+     *
+     * @param kept  per block, the neurons to keep: sorted ascending, unique, in range, non-empty
+     * @param stats statistics of {@code model} (its widths); needed only with compensation
+     * @throws IllegalArgumentException if {@code kept} or {@code stats} do not fit the model
+     */
+    public static LoadedModel apply(LoadedModel model, int[][] kept, ActivationStats stats, boolean compensation) {
+        Result r = apply(model.config(), model.weights(), kept, stats, compensation);
+        return model.with(r.config(), r.weights(), model.directory());
+    }
+
+    /** The same on bare config and weights. */
+    public static Result apply(VitConfig cfg, VitWeights weights, int[][] kept, ActivationStats stats,
+            boolean compensation) {
+        check(cfg, kept, stats, compensation);
+        VitWeights w = weights.copy();
+        int[] widths = new int[cfg.depth()];
+        for (int b = 0; b < cfg.depth(); b++) {
+            int[] keep = kept[b];
+            widths[b] = keep.length;
+            String fc1w = VitWeights.block(b, "mlp.fc1.weight");
+            String fc1b = VitWeights.block(b, "mlp.fc1.bias");
+            String fc2w = VitWeights.block(b, "mlp.fc2.weight");
+            String fc2b = VitWeights.block(b, "mlp.fc2.bias");
+            HostTensor w2 = w.get(fc2w);
+            if (compensation) {
+                w.put(fc2b, compensatedBias(w.get(fc2b), w2,
+                        Selection.complement(keep, cfg.mlpHiddenDim(b)), stats.mean(b)));
+            }
+            w.put(fc1w, w.get(fc1w).selectRows(keep));
+            w.put(fc1b, w.get(fc1b).selectRows(keep));
+            w.put(fc2w, w2.selectColumns(keep));
+        }
+        return new Result(cfg.withMlpHiddenDims(widths), w);
+    }
+
+    /** bias + W[:, removed] @ mean[removed], accumulated in double, rounded once to float. */
+    static HostTensor compensatedBias(HostTensor bias, HostTensor fc2Weight, int[] removed, double[] mean) {
+        int rows = (int) fc2Weight.dim(0);
+        int cols = (int) fc2Weight.dim(1);
+        float[] w = fc2Weight.data();
+        float[] out = new float[rows];
+        for (int r = 0; r < rows; r++) {
+            double sum = bias.data()[r];
+            for (int j : removed) {
+                sum += (double) w[r * cols + j] * mean[j];
+            }
+            out[r] = (float) sum;
+        }
+        return new HostTensor(bias.shape().clone(), out);
+    }
+
+    /** All checks, before any tensor is touched. */
+    static void check(VitConfig cfg, int[][] kept, ActivationStats stats, boolean compensation) {
+        if (kept == null || kept.length != cfg.depth()) {
+            throw new IllegalArgumentException("kept indices for " + (kept == null ? 0 : kept.length)
+                    + " blocks, but the model has " + cfg.depth());
+        }
+        for (int b = 0; b < kept.length; b++) {
+            int h = cfg.mlpHiddenDim(b);
+            int[] k = kept[b];
+            if (k == null || k.length == 0) {
+                throw new IllegalArgumentException("block " + b + ": at least one neuron must be kept");
+            }
+            for (int i = 0; i < k.length; i++) {
+                if (k[i] < 0 || k[i] >= h) {
+                    throw new IllegalArgumentException("block " + b + ": index " + k[i] + " is outside [0, " + h + ")");
+                }
+                if (i > 0 && k[i] <= k[i - 1]) {
+                    throw new IllegalArgumentException("block " + b + ": kept indices must be sorted ascending"
+                            + " and unique (" + k[i - 1] + " then " + k[i] + ")");
+                }
+            }
+        }
+        if (compensation) {
+            if (stats == null) {
+                throw new IllegalArgumentException("compensation needs activation statistics (the neurons' means)");
+            }
+            if (!Arrays.equals(stats.widths(), cfg.mlpHiddenDims())) {
+                throw new IllegalArgumentException("statistics of widths " + Arrays.toString(stats.widths())
+                        + " do not fit a model of widths " + Arrays.toString(cfg.mlpHiddenDims()));
+            }
+        }
+    }
+}

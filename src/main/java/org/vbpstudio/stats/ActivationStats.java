@@ -1,0 +1,126 @@
+package org.vbpstudio.stats;
+
+import java.util.Arrays;
+
+/**
+ * Per block and hidden neuron, the count, mean and M2 (sum of squared deviations) of the MLP
+ * activation after GELU, in double precision. Batches and shards combine with Chan's parallel
+ * update, which is exact: merging the statistics of disjoint halves gives those of the whole.
+ * Memory is O(total hidden width), whatever the number of images.
+ */
+public final class ActivationStats {
+    private final long[] count;
+    private final double[][] mean;
+    private final double[][] m2;
+    private long images;
+
+    public ActivationStats(int[] widths) {
+        count = new long[widths.length];
+        mean = new double[widths.length][];
+        m2 = new double[widths.length][];
+        for (int b = 0; b < widths.length; b++) {
+            mean[b] = new double[widths[b]];
+            m2[b] = new double[widths[b]];
+        }
+    }
+
+    /** Restores statistics read from a file. */
+    public static ActivationStats of(long[] count, double[][] mean, double[][] m2, long images) {
+        int[] widths = Arrays.stream(mean).mapToInt(a -> a.length).toArray();
+        ActivationStats s = new ActivationStats(widths);
+        for (int b = 0; b < widths.length; b++) {
+            if (m2[b].length != widths[b]) {
+                throw new IllegalArgumentException("block " + b + ": mean and m2 differ in length");
+            }
+            s.count[b] = count[b];
+            s.mean[b] = mean[b].clone();
+            s.m2[b] = m2[b].clone();
+        }
+        s.images = images;
+        return s;
+    }
+
+    public int depth() {
+        return count.length;
+    }
+
+    public int width(int block) {
+        return mean[block].length;
+    }
+
+    public int[] widths() {
+        return Arrays.stream(mean).mapToInt(a -> a.length).toArray();
+    }
+
+    /** Tokens seen by block {@code b} (images × tokens per image). */
+    public long count(int block) {
+        return count[block];
+    }
+
+    public long images() {
+        return images;
+    }
+
+    public void addImages(long n) {
+        images += n;
+    }
+
+    public double[] mean(int block) {
+        return mean[block].clone();
+    }
+
+    public double[] m2(int block) {
+        return m2[block].clone();
+    }
+
+    /** Population variance m2 / count (zero before any data). */
+    public double[] variance(int block) {
+        double[] v = new double[width(block)];
+        if (count[block] > 0) {
+            for (int j = 0; j < v.length; j++) {
+                v[j] = m2[block][j] / count[block];
+            }
+        }
+        return v;
+    }
+
+    /**
+     * Chan's update with a batch of {@code n} values per neuron whose own mean and M2 are given:
+     * delta = mean_b - mean_a; mean += delta·n_b/n; M2 += M2_b + delta²·n_a·n_b/n.
+     */
+    public synchronized void accumulate(int block, long n, double[] batchMean, double[] batchM2) {
+        if (batchMean.length != width(block) || batchM2.length != width(block)) {
+            throw new IllegalArgumentException("block " + block + " has " + width(block)
+                    + " neurons, the batch " + batchMean.length);
+        }
+        if (n == 0) {
+            return;
+        }
+        long na = count[block];
+        long total = na + n;
+        double[] mu = mean[block];
+        double[] s = m2[block];
+        for (int j = 0; j < mu.length; j++) {
+            double delta = batchMean[j] - mu[j];
+            mu[j] += delta * n / total;
+            s[j] += batchM2[j] + delta * delta * ((double) na * n / total);
+        }
+        count[block] = total;
+    }
+
+    /** Adds another shard's statistics (same model) into this one. */
+    public synchronized void merge(ActivationStats other) {
+        if (!Arrays.equals(widths(), other.widths())) {
+            throw new IllegalArgumentException("statistics of different widths: " + Arrays.toString(widths())
+                    + " vs " + Arrays.toString(other.widths()));
+        }
+        for (int b = 0; b < depth(); b++) {
+            accumulate(b, other.count[b], other.mean[b], other.m2[b]);
+        }
+        images += other.images;
+    }
+
+    public synchronized ActivationStats copy() {
+        return of(count, mean, m2, images);
+    }
+}

@@ -1,0 +1,86 @@
+package org.vbpstudio.stats;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.vbpstudio.io.AtomicDirectory;
+import org.vbpstudio.io.BadInputException;
+import org.vbpstudio.io.SafeTensors;
+
+/**
+ * Statistics on disk (GUIDE §5): per block F64 {@code blocks.N.mlp.count}, {@code .mean}, {@code .m2},
+ * an F32 {@code .var} for convenience, and metadata naming the model's fingerprint and the number
+ * of images. Count, mean and M2 are what an exact merge of shards needs.
+ */
+public final class StatsFile {
+    public static final String MODEL_KEY = "model_fingerprint";
+    public static final String IMAGES_KEY = "images";
+    public static final String FORMAT_KEY = "format";
+    public static final String FORMAT = "vbp-studio/activation-stats/1";
+
+    private StatsFile() {}
+
+    /** Statistics that know which model they came from. */
+    public record Tagged(ActivationStats stats, String modelFingerprint) {}
+
+    public static void write(Path file, ActivationStats stats, String modelFingerprint) {
+        SafeTensors.Writer w = SafeTensors.writer()
+                .metadata(FORMAT_KEY, FORMAT)
+                .metadata(MODEL_KEY, modelFingerprint)
+                .metadata(IMAGES_KEY, Long.toString(stats.images()))
+                .metadata("depth", Integer.toString(stats.depth()));
+        for (int b = 0; b < stats.depth(); b++) {
+            String k = "blocks." + b + ".mlp.";
+            long[] shape = {stats.width(b)};
+            double[] var = stats.variance(b);
+            float[] var32 = new float[var.length];
+            for (int j = 0; j < var.length; j++) {
+                var32[j] = (float) var[j];
+            }
+            w.add(k + "count", new long[] {1}, new double[] {stats.count(b)})
+                    .add(k + "mean", shape, stats.mean(b))
+                    .add(k + "m2", shape, stats.m2(b))
+                    .add(k + "var", shape, var32);
+        }
+        try {
+            AtomicDirectory.writeFileAtomically(file, w::writeDirect);
+        } catch (IOException e) {
+            throw new BadInputException(file, "cannot write (" + e.getMessage() + ")");
+        }
+    }
+
+    public static Tagged read(Path file) {
+        SafeTensors st = SafeTensors.open(file);
+        String model = st.metadata().get(MODEL_KEY);
+        if (model == null || !st.has("blocks.0.mlp.mean")) {
+            throw new BadInputException(file, "not a statistics file (no " + MODEL_KEY + " or blocks.0.mlp.mean)");
+        }
+        int depth = 0;
+        while (st.has("blocks." + depth + ".mlp.mean")) {
+            depth++;
+        }
+        long[] count = new long[depth];
+        double[][] mean = new double[depth][];
+        double[][] m2 = new double[depth][];
+        for (int b = 0; b < depth; b++) {
+            String k = "blocks." + b + ".mlp.";
+            double[] c = st.doubles(k + "count");
+            mean[b] = st.doubles(k + "mean");
+            m2[b] = st.doubles(k + "m2");
+            if (c.length != 1 || c[0] < 0 || m2[b].length != mean[b].length) {
+                throw new BadInputException(file, "block " + b + ": inconsistent count/mean/m2 tensors");
+            }
+            count[b] = (long) c[0];
+            if (Arrays.stream(m2[b]).anyMatch(v -> v < 0 || Double.isNaN(v))) {
+                throw new BadInputException(file, "block " + b + ": m2 holds negative or NaN values");
+            }
+        }
+        long images;
+        try {
+            images = Long.parseLong(st.metadata().getOrDefault(IMAGES_KEY, "0"));
+        } catch (NumberFormatException e) {
+            throw new BadInputException(file, "metadata 'images' is not a number");
+        }
+        return new Tagged(ActivationStats.of(count, mean, m2, images), model);
+    }
+}

@@ -1,0 +1,127 @@
+package org.vbpstudio.train;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.vbpstudio.model.Checkpoints;
+import org.vbpstudio.model.HostTensor;
+import org.vbpstudio.model.MlpHook;
+import org.vbpstudio.model.VitConfig;
+import org.vbpstudio.model.VitForward;
+import org.vbpstudio.model.VitWeights;
+
+/**
+ * A ViT as a trainable DJL block: one {@link Parameter} per timm tensor, named by its timm key
+ * ({@code blocks.3.mlp.fc1.weight} …), initialised from a {@link VitWeights} (random or a loaded,
+ * possibly pruned model: the per-block MLP widths come from the config). The forward pass is
+ * {@link VitForward}, the same code inference runs, fed from DJL's {@link ParameterStore}; so a
+ * trained model computes exactly what the exported one does.
+ */
+public final class TrainableVit extends AbstractBlock {
+    private static final byte VERSION = 1;
+
+    private final VitConfig config;
+    private final Map<String, Parameter> byName = new LinkedHashMap<>();
+    private final MlpHook hook;
+
+    /** A block whose parameters start as {@code initial} (shapes checked against {@code config}). */
+    public TrainableVit(VitConfig config, VitWeights initial) {
+        this(config, initial, MlpHook.NONE);
+    }
+
+    /**
+     * As {@link #TrainableVit(VitConfig, VitWeights)}, with a hook on every MLP's hidden activation
+     * during training (e.g. a mask); {@link MlpHook#NONE} for none.
+     */
+    public TrainableVit(VitConfig config, VitWeights initial, MlpHook hook) {
+        super(VERSION);
+        Checkpoints.validate(config, initial);
+        this.config = config;
+        this.hook = hook;
+        for (Map.Entry<String, long[]> e : Checkpoints.expectedShapes(config).entrySet()) {
+            String name = e.getKey();
+            float[] data = initial.get(name).data(); // copied into native memory at initialisation
+            Parameter p = Parameter.builder()
+                    .setName(name)
+                    .setType(typeOf(name))
+                    .optShape(new Shape(e.getValue()))
+                    .optInitializer((manager, shape, dataType) -> manager.create(data, shape).toType(dataType, false))
+                    .build();
+            byName.put(name, addParameter(p));
+        }
+    }
+
+    private static Parameter.Type typeOf(String name) {
+        if (name.endsWith(".bias")) {
+            return Parameter.Type.BIAS;
+        }
+        if (name.contains("norm") && name.endsWith(".weight")) {
+            return Parameter.Type.GAMMA;
+        }
+        return name.endsWith(".weight") ? Parameter.Type.WEIGHT : Parameter.Type.OTHER;
+    }
+
+    public VitConfig config() {
+        return config;
+    }
+
+    /** The parameters by timm name, in timm's module order. */
+    public Map<String, Parameter> parametersByName() {
+        return Collections.unmodifiableMap(byName);
+    }
+
+    /**
+     * Ids (as DJL's optimizers see them) of the parameters timm exempts from weight decay: every
+     * bias and LayerNorm parameter (1-D tensors) and the class/distillation tokens and position
+     * embedding.
+     */
+    public Set<String> noWeightDecayIds() {
+        return byName.entrySet().stream()
+                .filter(e -> isNoWeightDecay(e.getKey(), e.getValue().getShape()))
+                .map(e -> e.getValue().getId())
+                .collect(Collectors.toUnmodifiableSet());
+    }
+
+    static boolean isNoWeightDecay(String name, Shape shape) {
+        return shape.dimension() <= 1 || name.equals("cls_token") || name.equals("dist_token")
+                || name.equals("pos_embed");
+    }
+
+    /** A host copy of the current parameter values under timm names (after {@link #initialize}). */
+    public VitWeights weights() {
+        VitWeights w = new VitWeights();
+        byName.forEach((name, p) -> {
+            NDArray a = p.getArray();
+            w.put(name, new HostTensor(a.getShape().getShape(), a.toType(DataType.FLOAT32, false).toFloatArray()));
+        });
+        return w;
+    }
+
+    @Override
+    protected NDList forwardInternal(ParameterStore parameterStore, NDList inputs, boolean training,
+            PairList<String, Object> params) {
+        NDArray images = inputs.head();
+        Device device = images.getDevice();
+        VitForward forward = new VitForward(config, name -> {
+            Parameter p = byName.get(name);
+            return p == null ? null : parameterStore.getValue(p, device, training);
+        });
+        return new NDList(forward.forward(images, hook));
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[] {new Shape(inputShapes[0].get(0), config.numClasses())};
+    }
+}
