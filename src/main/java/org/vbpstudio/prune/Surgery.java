@@ -81,20 +81,7 @@ public final class Surgery {
                     + " blocks, but the model has " + cfg.depth());
         }
         for (int b = 0; b < kept.length; b++) {
-            int h = cfg.mlpHiddenDim(b);
-            int[] k = kept[b];
-            if (k == null || k.length == 0) {
-                throw new IllegalArgumentException("block " + b + ": at least one neuron must be kept");
-            }
-            for (int i = 0; i < k.length; i++) {
-                if (k[i] < 0 || k[i] >= h) {
-                    throw new IllegalArgumentException("block " + b + ": index " + k[i] + " is outside [0, " + h + ")");
-                }
-                if (i > 0 && k[i] <= k[i - 1]) {
-                    throw new IllegalArgumentException("block " + b + ": kept indices must be sorted ascending"
-                            + " and unique (" + k[i - 1] + " then " + k[i] + ")");
-                }
-            }
+            checkBlock(b, kept[b], cfg.mlpHiddenDim(b));
         }
         if (compensation) {
             if (stats == null) {
@@ -103,6 +90,22 @@ public final class Surgery {
             if (!Arrays.equals(stats.widths(), cfg.mlpHiddenDims())) {
                 throw new IllegalArgumentException("statistics of widths " + Arrays.toString(stats.widths())
                         + " do not fit a model of widths " + Arrays.toString(cfg.mlpHiddenDims()));
+            }
+        }
+    }
+
+    /** One block's kept indices: non-empty, sorted ascending, unique, within [0, hidden). */
+    static void checkBlock(int b, int[] k, int hidden) {
+        if (k == null || k.length == 0) {
+            throw new IllegalArgumentException("block " + b + ": at least one neuron must be kept");
+        }
+        for (int i = 0; i < k.length; i++) {
+            if (k[i] < 0 || k[i] >= hidden) {
+                throw new IllegalArgumentException("block " + b + ": index " + k[i] + " is outside [0, " + hidden + ")");
+            }
+            if (i > 0 && k[i] <= k[i - 1]) {
+                throw new IllegalArgumentException("block " + b + ": kept indices must be sorted ascending"
+                        + " and unique (" + k[i - 1] + " then " + k[i] + ")");
             }
         }
     }

@@ -1,0 +1,184 @@
+package org.vbpstudio.prune;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import org.vbpstudio.model.CostModel;
+import org.vbpstudio.model.ModelWriter;
+import org.vbpstudio.model.VitConfig;
+
+/**
+ * What pruning did, as {@code report.json} beside every export: per block and in total the hidden
+ * width, MACs and parameters before and after ({@link CostModel}), and how it was done.
+ *
+ * <pre>{@code
+ * {"blocks": [{"index": 0, "hidden_before": 768, "hidden_after": 384, "macs_before": …, "macs_after": …,
+ *              "params_before": …, "params_after": …}, …],
+ *  "total": {"hidden_before": …, "hidden_after": …, "macs_before": …, "macs_after": …,
+ *            "params_before": …, "params_after": …},
+ *  "criterion": "variance", "mode": "per-block", "compensation": true, "round_to": 0,
+ *  "calibration_images": 1000, "seconds": 12.5, "model_fingerprint": "…", "architecture": "…"}
+ * }</pre>
+ * {@code calibration_images} is 0 when no statistics were used; {@code seconds} is the wall time
+ * of the whole operation (including collecting statistics, when it did).
+ */
+public record PruningReport(List<Block> blocks, Total total, Criterion criterion, PruningPlan.Mode mode,
+        boolean compensation, int roundTo, long calibrationImages, double seconds, String modelFingerprint,
+        String architecture) {
+
+    /** One block before and after. */
+    public record Block(int index, int hiddenBefore, int hiddenAfter, long macsBefore, long macsAfter,
+            long paramsBefore, long paramsAfter) {}
+
+    /** The whole model before and after (hidden = Σ H_b). */
+    public record Total(long hiddenBefore, long hiddenAfter, long macsBefore, long macsAfter, long paramsBefore,
+            long paramsAfter) {}
+
+    public PruningReport {
+        blocks = List.copyOf(blocks);
+    }
+
+    /** The report of pruning a model of config {@code before} to {@code after} with {@code plan}. */
+    public static PruningReport of(VitConfig before, VitConfig after, PruningPlan plan, long calibrationImages,
+            double seconds, String modelFingerprint) {
+        if (before.depth() != after.depth()) {
+            throw new IllegalArgumentException("depth changed from " + before.depth() + " to " + after.depth());
+        }
+        List<Block> blocks = new ArrayList<>(before.depth());
+        for (int b = 0; b < before.depth(); b++) {
+            blocks.add(new Block(b, before.mlpHiddenDim(b), after.mlpHiddenDim(b), CostModel.blockMacs(before, b),
+                    CostModel.blockMacs(after, b), CostModel.blockParams(before, b), CostModel.blockParams(after, b)));
+        }
+        Total total = new Total(before.totalHidden(), after.totalHidden(), CostModel.totalMacs(before),
+                CostModel.totalMacs(after), CostModel.totalParams(before), CostModel.totalParams(after));
+        return new PruningReport(blocks, total, plan.criterion(), plan.mode(), plan.compensation(), plan.roundTo(),
+                calibrationImages, seconds, modelFingerprint, before.architecture());
+    }
+
+    public PruningReport withSeconds(double s) {
+        return new PruningReport(blocks, total, criterion, mode, compensation, roundTo, calibrationImages, s,
+                modelFingerprint, architecture);
+    }
+
+    public PruningReport withCalibrationImages(long n) {
+        return new PruningReport(blocks, total, criterion, mode, compensation, roundTo, n, seconds,
+                modelFingerprint, architecture);
+    }
+
+    public int[] widthsBefore() {
+        return blocks.stream().mapToInt(Block::hiddenBefore).toArray();
+    }
+
+    public int[] widthsAfter() {
+        return blocks.stream().mapToInt(Block::hiddenAfter).toArray();
+    }
+
+    /**
+     * A short human summary, e.g.
+     * <pre>
+     * hidden  [768, 768, …] → [384, 384, …] (9216 → 4608 neurons)
+     * MACs    1.26 G → 0.91 G (-27.7%)
+     * params  5.72 M → 3.94 M (-31.0%)
+     * </pre>
+     */
+    public List<String> summaryLines() {
+        return List.of(
+                "hidden  " + Arrays.toString(widthsBefore()) + " → " + Arrays.toString(widthsAfter())
+                        + " (" + total.hiddenBefore() + " → " + total.hiddenAfter() + " neurons)",
+                "MACs    " + human(total.macsBefore()) + " → " + human(total.macsAfter())
+                        + percent(total.macsBefore(), total.macsAfter()),
+                "params  " + human(total.paramsBefore()) + " → " + human(total.paramsAfter())
+                        + percent(total.paramsBefore(), total.paramsAfter()));
+    }
+
+    /** 1258411200 → "1.26 G", 5717416 → "5.72 M", 88373 → "88.37 K", 512 → "512". */
+    public static String human(long n) {
+        if (Math.abs(n) >= 1_000_000_000L) {
+            return String.format(Locale.ROOT, "%.2f G", n / 1e9);
+        }
+        if (Math.abs(n) >= 1_000_000L) {
+            return String.format(Locale.ROOT, "%.2f M", n / 1e6);
+        }
+        if (Math.abs(n) >= 1_000L) {
+            return String.format(Locale.ROOT, "%.2f K", n / 1e3);
+        }
+        return Long.toString(n);
+    }
+
+    private static String percent(long before, long after) {
+        return before == 0 ? "" : String.format(Locale.ROOT, " (%+.1f%%)", 100.0 * (after - before) / before);
+    }
+
+    // ---------------------------------------------------------------------------------- JSON
+
+    public JsonObject toJson() {
+        JsonArray bs = new JsonArray();
+        for (Block b : blocks) {
+            JsonObject o = new JsonObject();
+            o.addProperty("index", b.index());
+            o.addProperty("hidden_before", b.hiddenBefore());
+            o.addProperty("hidden_after", b.hiddenAfter());
+            o.addProperty("macs_before", b.macsBefore());
+            o.addProperty("macs_after", b.macsAfter());
+            o.addProperty("params_before", b.paramsBefore());
+            o.addProperty("params_after", b.paramsAfter());
+            bs.add(o);
+        }
+        JsonObject t = new JsonObject();
+        t.addProperty("hidden_before", total.hiddenBefore());
+        t.addProperty("hidden_after", total.hiddenAfter());
+        t.addProperty("macs_before", total.macsBefore());
+        t.addProperty("macs_after", total.macsAfter());
+        t.addProperty("params_before", total.paramsBefore());
+        t.addProperty("params_after", total.paramsAfter());
+        JsonObject o = new JsonObject();
+        o.add("blocks", bs);
+        o.add("total", t);
+        o.addProperty("criterion", criterion.jsonName());
+        o.addProperty("mode", mode.jsonName());
+        o.addProperty("compensation", compensation);
+        o.addProperty("round_to", roundTo);
+        o.addProperty("calibration_images", calibrationImages);
+        o.addProperty("seconds", Math.round(seconds * 1000) / 1000.0);
+        o.addProperty("model_fingerprint", modelFingerprint);
+        o.addProperty("architecture", architecture);
+        return o;
+    }
+
+    public String toJsonString() {
+        return ModelWriter.GSON.toJson(toJson());
+    }
+
+    /**
+     * Reads {@link #toJson()}'s form back.
+     *
+     * @throws IllegalArgumentException if a field is missing or of the wrong type
+     */
+    public static PruningReport fromJson(JsonObject o) {
+        try {
+            List<Block> blocks = new ArrayList<>();
+            for (JsonElement e : o.getAsJsonArray("blocks")) {
+                JsonObject b = e.getAsJsonObject();
+                blocks.add(new Block(b.get("index").getAsInt(), b.get("hidden_before").getAsInt(),
+                        b.get("hidden_after").getAsInt(), b.get("macs_before").getAsLong(),
+                        b.get("macs_after").getAsLong(), b.get("params_before").getAsLong(),
+                        b.get("params_after").getAsLong()));
+            }
+            JsonObject t = o.getAsJsonObject("total");
+            Total total = new Total(t.get("hidden_before").getAsLong(), t.get("hidden_after").getAsLong(),
+                    t.get("macs_before").getAsLong(), t.get("macs_after").getAsLong(),
+                    t.get("params_before").getAsLong(), t.get("params_after").getAsLong());
+            return new PruningReport(blocks, total, Criterion.parse(o.get("criterion").getAsString()),
+                    PruningPlan.Mode.parse(o.get("mode").getAsString()), o.get("compensation").getAsBoolean(),
+                    o.get("round_to").getAsInt(), o.get("calibration_images").getAsLong(),
+                    o.get("seconds").getAsDouble(), o.get("model_fingerprint").getAsString(),
+                    o.get("architecture").getAsString());
+        } catch (NullPointerException | ClassCastException | IllegalStateException | UnsupportedOperationException e) {
+            throw new IllegalArgumentException("not a pruning report (" + e.getMessage() + ")", e);
+        }
+    }
+}

@@ -1,0 +1,24 @@
+package org.vbpstudio.train;
+
+import java.util.List;
+import org.vbpstudio.model.VitConfig;
+import org.vbpstudio.model.VitWeights;
+
+/**
+ * What a {@link TrainingRun} produced.
+ *
+ * @param config  the architecture (as given: training never changes widths)
+ * @param weights the trained parameters under timm names
+ * @param history one entry per epoch
+ * @param seconds wall time of the whole run
+ */
+public record TrainResult(VitConfig config, VitWeights weights, List<TrainListener.Epoch> history, double seconds) {
+    public TrainResult {
+        history = List.copyOf(history);
+    }
+
+    /** Validation top-1 after the last epoch (NaN without validation data). */
+    public double finalTop1() {
+        return history.isEmpty() ? Double.NaN : history.get(history.size() - 1).validationTop1();
+    }
+}
