@@ -2,7 +2,6 @@ package org.vbpstudio.data;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
@@ -12,7 +11,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.vbpstudio.io.BadInputException;
@@ -89,11 +89,14 @@ public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
         this.numBatches = (int) ((total + (long) batchSize - 1) / batchSize);
         int poolId = POOL_NUMBER.incrementAndGet();
         AtomicInteger threadNumber = new AtomicInteger();
-        this.pool = Executors.newFixedThreadPool(workers, r -> {
-            Thread t = new Thread(r, "vbp-data-" + poolId + "-" + threadNumber.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        ThreadPoolExecutor executor = new ThreadPoolExecutor(workers, workers, 10, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "vbp-data-" + poolId + "-" + threadNumber.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        executor.allowCoreThreadTimeOut(true); // an abandoned, never-closed loader does not pin threads
+        this.pool = executor;
         synchronized (this) {
             fill();
         }
@@ -197,6 +200,10 @@ public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
      */
     @Override
     public Batch next() {
+        if (Thread.currentThread().isInterrupted()) {
+            close();
+            throw new CancellationException("interrupted while waiting for images");
+        }
         CompletableFuture<Batch> head;
         synchronized (this) {
             if (closed || delivered >= numBatches) {
@@ -306,7 +313,7 @@ public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
                     f.join(); // throws the first chunk's failure
                 }
             }
-            return new Batch(start, count, pixels, labels, Arrays.asList(names), indices);
+            return new Batch(start, count, pixels, labels, List.of(names), indices);
         });
     }
 

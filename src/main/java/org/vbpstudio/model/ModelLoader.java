@@ -197,7 +197,12 @@ public final class ModelLoader {
         if (cropPct <= 0 || cropPct > 1.5) {
             throw new BadInputException(file, "pretrained_cfg.crop_pct " + cropPct + " is out of range");
         }
-        return Preprocessing.timm(cfg.inChans(), cfg.imgSize(), cropPct, mean, std);
+        Preprocessing.Interpolation interp = interpolation(file, pre.has("interpolation") ? pre.get("interpolation").getAsString() : "bicubic");
+        try {
+            return Preprocessing.timm(cfg.inChans(), cfg.imgSize(), cropPct, interp, mean, std);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(file, "pretrained_cfg: " + e.getMessage());
+        }
     }
 
     private static Preprocessing hfPreprocessing(Path file, VitConfig cfg) {
@@ -213,7 +218,21 @@ public final class ModelLoader {
             Arrays.fill(std, 1f);
         }
         checkChannels(file, "image_mean/image_std", mean, std, cfg.inChans());
-        return Preprocessing.hf(cfg.inChans(), cfg.imgSize(), resize, resizeTo, crop, mean, std);
+        // ViTImageProcessor resamples bilinearly unless the config names another filter (DeiT: 3, bicubic).
+        Preprocessing.Interpolation interp = interpolation(file, pre.has("resample") ? pre.get("resample").getAsString() : "bilinear");
+        try {
+            return Preprocessing.hf(cfg.inChans(), cfg.imgSize(), resize, resizeTo, crop, interp, mean, std);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(file, e.getMessage());
+        }
+    }
+
+    private static Preprocessing.Interpolation interpolation(Path file, String name) {
+        try {
+            return Preprocessing.Interpolation.parse(name);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(file, "interpolation '" + name + "' is not supported (bicubic or bilinear)");
+        }
     }
 
     /** HF's {@code size}: an int, {@code {height, width}} or {@code {shortest_edge}} (taken as square). */

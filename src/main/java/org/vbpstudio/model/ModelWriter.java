@@ -60,7 +60,7 @@ public final class ModelWriter {
 
         JsonObject pre = new JsonObject();
         pre.add("input_size", intArray(new int[] {cfg.inChans(), cfg.imgSize(), cfg.imgSize()}));
-        pre.addProperty("interpolation", "bicubic");
+        pre.addProperty("interpolation", prep.interpolation().name().toLowerCase(java.util.Locale.ROOT));
         pre.addProperty("crop_pct", prep.mode() == Preprocessing.Mode.TIMM ? prep.cropPct() : 1.0);
         pre.addProperty("crop_mode", "center");
         pre.add("mean", floatArray(prep.mean()));

@@ -1,0 +1,196 @@
+package org.vbpstudio.cli;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import com.google.gson.JsonObject;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.vbpstudio.data.ImageSource;
+import org.vbpstudio.data.Preprocessing;
+import org.vbpstudio.data.Progress;
+import org.vbpstudio.eval.PeakMemory;
+import org.vbpstudio.eval.PlainVitBaseline;
+import org.vbpstudio.eval.SyntheticImages;
+import org.vbpstudio.eval.Timing;
+import org.vbpstudio.io.BadInputException;
+import org.vbpstudio.model.CostModel;
+import org.vbpstudio.model.Engines;
+import org.vbpstudio.model.LoadedModel;
+import org.vbpstudio.model.MlpHook;
+import org.vbpstudio.model.ModelLoader;
+import org.vbpstudio.model.RandomWeights;
+import org.vbpstudio.model.VisionTransformer;
+import org.vbpstudio.model.VitConfig;
+import org.vbpstudio.model.VitWeights;
+import org.vbpstudio.stats.ActivationStats;
+import org.vbpstudio.stats.StatsCollector;
+import org.vbpstudio.stats.StatsHook;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * Measures what users pick this tool for: forward throughput (against a plain DJL yardstick),
+ * the cost of collecting statistics, the pruned model's real speed-up beside its MAC ratio, and
+ * peak memory. Figures go to docs/BENCHMARKS.md; nothing here is asserted by unit tests.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Forward latency/throughput of a model (and a pruned one), statistics-collection "
+                + "throughput, the measured speed-up beside the MAC ratio, and peak memory.")
+final class BenchCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", paramLabel = "M", description = "Model directory (else --shape).")
+    Path model;
+
+    @Option(names = "--shape", paramLabel = "S", defaultValue = "deit-tiny",
+            description = "Random-weight model when no --model: deit-tiny, deit-small or deit-base (default: ${DEFAULT-VALUE}).")
+    String shape;
+
+    @Option(names = "--pruned", paramLabel = "P", description = "A pruned model directory to compare with.")
+    Path pruned;
+
+    @Option(names = "--images", paramLabel = "I", description = "Images for the calibration pipeline (decode + preprocess + statistics).")
+    Path images;
+
+    @Option(names = "--synthetic-images", paramLabel = "N", defaultValue = "0",
+            description = "Write N random PNGs (320x240) to a temporary folder and use them as --images.")
+    int synthetic;
+
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "32", description = "Batch size (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--iterations", paramLabel = "K", defaultValue = "10", description = "Timed batches (default: ${DEFAULT-VALUE}).")
+    int iterations;
+
+    @Option(names = "--warmup", paramLabel = "W", defaultValue = "3", description = "Untimed batches first (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--baseline", description = "Also time the plain-DJL yardstick forward pass.")
+    boolean baseline;
+
+    @Option(names = "--json", description = "One JSON object on stdout.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        if (batch < 1 || iterations < 1 || warmup < 0) {
+            throw new BadInputException("--batch and --iterations must be at least 1");
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        JsonObject r = new JsonObject();
+        LoadedModel original = model != null ? ModelLoader.load(model) : randomModel(shape);
+        r.addProperty("model", model != null ? model.toString() : shape + " (random weights)");
+        r.addProperty("batch", batch);
+        r.addProperty("iterations", iterations);
+        r.addProperty("threads", Runtime.getRuntime().availableProcessors());
+        VitConfig cfg = original.config();
+        long macs = CostModel.totalMacs(cfg);
+        r.addProperty("macs", macs);
+        r.addProperty("params", CostModel.totalParams(cfg));
+        try (NDManager manager = Engines.newManager()) {
+            Timing fwd = timeForward(original, manager, MlpHook.NONE);
+            put(r, "forward", fwd, macs);
+            if (baseline) {
+                put(r, "plain_djl", timeBaseline(original, manager), macs);
+                r.addProperty("runtime_vs_plain", r.getAsJsonObject("plain_djl").get("median_s").getAsDouble() / fwd.median());
+            }
+            ActivationStats stats = new ActivationStats(cfg.mlpHiddenDims());
+            Timing withStats = timeForward(original, manager, new StatsHook(stats));
+            put(r, "forward_with_stats", withStats, macs);
+            r.addProperty("stats_overhead", withStats.median() / fwd.median() - 1);
+            if (pruned != null) {
+                LoadedModel p = ModelLoader.load(pruned);
+                Timing pf = timeForward(p, manager, MlpHook.NONE);
+                put(r, "pruned_forward", pf, CostModel.totalMacs(p.config()));
+                double macRatio = (double) macs / CostModel.totalMacs(p.config());
+                r.addProperty("pruned_macs", CostModel.totalMacs(p.config()));
+                r.addProperty("mac_ratio", macRatio);
+                r.addProperty("speedup", fwd.median() / pf.median());
+                r.addProperty("speedup_over_mac_ratio", fwd.median() / pf.median() / macRatio);
+            }
+            Path source = images;
+            if (synthetic > 0) {
+                source = SyntheticImages.write(synthetic, 320, 240, 42);
+            }
+            if (source != null) {
+                ImageSource src = ModelOptions.images(source, 0);
+                try (VisionTransformer vit = original.instantiate(manager)) {
+                    long t0 = System.nanoTime();
+                    StatsCollector.collect(vit, src, original.preprocessing(), batch, Progress.NONE);
+                    double s = (System.nanoTime() - t0) / 1e9;
+                    r.addProperty("calibration_images", src.size());
+                    r.addProperty("calibration_images_per_s", src.size() / s);
+                }
+            }
+        }
+        r.addProperty("peak_rss_mb", PeakMemory.peakResidentBytes() / 1e6);
+        out.println(json ? r.toString() : human(r));
+        return 0;
+    }
+
+    private Timing timeForward(LoadedModel m, NDManager manager, MlpHook hook) {
+        VitConfig c = m.config();
+        try (VisionTransformer vit = m.instantiate(manager); NDManager sub = manager.newSubManager()) {
+            NDArray x = sub.randomNormal(new Shape(batch, c.inChans(), c.imgSize(), c.imgSize()));
+            return Timing.measure(warmup, iterations, () -> {
+                try (NDManager step = sub.newSubManager()) {
+                    NDArray in = x.duplicate();
+                    in.attach(step);
+                    vit.forward(in, hook).toFloatArray();
+                }
+            });
+        }
+    }
+
+    private Timing timeBaseline(LoadedModel m, NDManager manager) {
+        VitConfig c = m.config();
+        try (PlainVitBaseline plain = new PlainVitBaseline(c, m.weights(), manager); NDManager sub = manager.newSubManager()) {
+            NDArray x = sub.randomNormal(new Shape(batch, c.inChans(), c.imgSize(), c.imgSize()));
+            return Timing.measure(warmup, iterations, () -> {
+                try (NDManager step = sub.newSubManager()) {
+                    NDArray in = x.duplicate();
+                    in.attach(step);
+                    plain.forward(in).toFloatArray();
+                }
+            });
+        }
+    }
+
+    static LoadedModel randomModel(String shape) {
+        VitConfig cfg = switch (shape.toLowerCase(Locale.ROOT)) {
+            case "deit-tiny" -> VitConfig.deitTiny();
+            case "deit-small" -> VitConfig.deitSmall();
+            case "deit-base" -> VitConfig.deitBase();
+            default -> throw new BadInputException("--shape must be deit-tiny, deit-small or deit-base, not " + shape);
+        };
+        VitWeights w = RandomWeights.of(cfg, 0);
+        Preprocessing prep = Preprocessing.timm(3, 224, 0.875, new float[] {0.485f, 0.456f, 0.406f},
+                new float[] {0.229f, 0.224f, 0.225f});
+        java.util.List<String> labels = java.util.stream.IntStream.range(0, cfg.numClasses()).mapToObj(Integer::toString).toList();
+        return new LoadedModel(Path.of(shape), org.vbpstudio.model.CheckpointLayout.TIMM, cfg, w, prep, labels);
+    }
+
+    private void put(JsonObject r, String key, Timing t, long macsPerImage) {
+        JsonObject o = new JsonObject();
+        o.addProperty("median_s", t.median());
+        o.addProperty("p10_s", t.quantile(0.1));
+        o.addProperty("p90_s", t.quantile(0.9));
+        o.addProperty("images_per_s", batch / t.median());
+        o.addProperty("gmacs_per_s", batch * (double) macsPerImage / t.median() / 1e9);
+        r.add(key, o);
+    }
+
+    private static String human(JsonObject r) {
+        StringBuilder s = new StringBuilder();
+        for (String k : r.keySet()) {
+            s.append(String.format(Locale.ROOT, "%-24s %s%n", k, r.get(k)));
+        }
+        return s.toString().stripTrailing();
+    }
+}
