@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "vbp-studio", mixinStandardHelpOptions = true, version = "VBP Studio 0.1.0",
         description = "Variance-Based Pruning of trained Vision Transformers.",
-        subcommands = {PredictCommand.class, EvalCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {PredictCommand.class, EvalCommand.class, StatsCommand.class, PruneCommand.class,
+                BenchCommand.class, TrainCommand.class, GuiCommand.class, CommandLine.HelpCommand.class})
 public final class VbpCommand implements Runnable {
     public static final int OK = 0;
     public static final int FAILED = 1;

@@ -89,24 +89,28 @@ public record PruningReport(List<Block> blocks, Total total, Criterion criterion
         return List.of(
                 "hidden  " + Arrays.toString(widthsBefore()) + " → " + Arrays.toString(widthsAfter())
                         + " (" + total.hiddenBefore() + " → " + total.hiddenAfter() + " neurons)",
-                "MACs    " + human(total.macsBefore()) + " → " + human(total.macsAfter())
-                        + percent(total.macsBefore(), total.macsAfter()),
-                "params  " + human(total.paramsBefore()) + " → " + human(total.paramsAfter())
-                        + percent(total.paramsBefore(), total.paramsAfter()));
+                "MACs    " + beforeAfter(total.macsBefore(), total.macsAfter()),
+                "params  " + beforeAfter(total.paramsBefore(), total.paramsAfter()));
+    }
+
+    /** "1.26 G → 0.91 G (-27.7%)": both in the unit of the larger number. */
+    private static String beforeAfter(long before, long after) {
+        long unit = unit(Math.max(Math.abs(before), Math.abs(after)));
+        return human(before, unit) + " → " + human(after, unit) + percent(before, after);
     }
 
     /** 1258411200 → "1.26 G", 5717416 → "5.72 M", 88373 → "88.37 K", 512 → "512". */
     public static String human(long n) {
-        if (Math.abs(n) >= 1_000_000_000L) {
-            return String.format(Locale.ROOT, "%.2f G", n / 1e9);
-        }
-        if (Math.abs(n) >= 1_000_000L) {
-            return String.format(Locale.ROOT, "%.2f M", n / 1e6);
-        }
-        if (Math.abs(n) >= 1_000L) {
-            return String.format(Locale.ROOT, "%.2f K", n / 1e3);
-        }
-        return Long.toString(n);
+        return human(n, unit(Math.abs(n)));
+    }
+
+    private static long unit(long n) {
+        return n >= 1_000_000_000L ? 1_000_000_000L : n >= 1_000_000L ? 1_000_000L : n >= 1_000L ? 1_000L : 1;
+    }
+
+    private static String human(long n, long unit) {
+        String suffix = unit == 1_000_000_000L ? " G" : unit == 1_000_000L ? " M" : unit == 1_000L ? " K" : "";
+        return unit == 1 ? Long.toString(n) : String.format(Locale.ROOT, "%.2f%s", (double) n / unit, suffix);
     }
 
     private static String percent(long before, long after) {

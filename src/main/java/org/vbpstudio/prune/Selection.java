@@ -126,7 +126,7 @@ public final class Selection {
         }
         Integer[] order = new Integer[total];
         Arrays.setAll(order, i -> i);
-        Arrays.sort(order, Comparator.<Integer>comparingDouble(i -> scores[blockOf[i]][indexOf[i]])
+        Arrays.sort(order, Comparator.<Integer>comparingDouble(i -> scores[blockOf[i]][indexOf[i]] + 0.0) // -0.0 ties with 0.0
                 .thenComparingInt(i -> blockOf[i]).thenComparingInt(i -> indexOf[i]));
         long removed = 0;
         for (int i = 0; i < total && removed < k; i++) {
@@ -147,7 +147,7 @@ public final class Selection {
     private static int[] highest(double[] s, int keep) {
         Integer[] order = new Integer[s.length];
         Arrays.setAll(order, i -> i);
-        Arrays.sort(order, Comparator.<Integer>comparingDouble(i -> s[i]).thenComparingInt(i -> i));
+        Arrays.sort(order, Comparator.<Integer>comparingDouble(i -> s[i] + 0.0).thenComparingInt(i -> i));
         int[] kept = new int[keep];
         for (int i = 0; i < keep; i++) {
             kept[i] = order[s.length - keep + i];

@@ -1,0 +1,175 @@
+package org.vbpstudio.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.vbpstudio.io.BadInputException;
+import org.vbpstudio.model.LoadedModel;
+import org.vbpstudio.prune.Criterion;
+import org.vbpstudio.prune.Exporter;
+import org.vbpstudio.prune.Pruner;
+import org.vbpstudio.prune.PruningPlan;
+import org.vbpstudio.prune.PruningReport;
+import org.vbpstudio.stats.ActivationStats;
+import org.vbpstudio.stats.StatsFile;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code prune --model M (--calibration I | --stats S) (--ratio R | --plan P.json) [--global]
+ * [--criterion variance|magnitude|random] [--seed N] [--no-compensation] [--round-to K] [--limit N]
+ * --output DIR [--force]} (GUIDE §5): writes DIR/model.safetensors, config.json, labels.txt,
+ * plan.json and report.json, and prints widths, MACs and parameters before → after.
+ *
+ * <p>Options given with {@code --plan} override the plan file's criterion, seed, compensation and
+ * round_to. Statistics are needed by the variance criterion and by compensation; magnitude or
+ * random pruning with {@code --no-compensation} runs without them.
+ */
+@Command(name = "prune", mixinStandardHelpOptions = true,
+        description = {"Prune the MLP hidden neurons of a ViT (Variance-Based Pruning) and export the smaller model.",
+                "Writes DIR/model.safetensors, config.json, labels.txt, plan.json and report.json."})
+final class PruneCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ModelOptions options;
+
+    static final class StatsSource {
+        @Option(names = "--calibration", required = true, paramLabel = "I",
+                description = "Calibration images to compute activation statistics on.")
+        Path calibration;
+
+        @Option(names = "--stats", required = true, paramLabel = "S",
+                description = "Statistics file written by 'stats' for this model.")
+        Path stats;
+    }
+
+    static final class Amount {
+        @Option(names = "--ratio", required = true, paramLabel = "R",
+                description = "Fraction of MLP neurons to remove, in [0, 1): in every block, or over all blocks with --global.")
+        Double ratio;
+
+        @Option(names = "--plan", required = true, paramLabel = "P.json",
+                description = "A pruning plan (JSON, as written to plan.json).")
+        Path plan;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
+    StatsSource statsSource;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Amount amount;
+
+    @Option(names = "--global", description = "With --ratio: remove the lowest-scoring neurons across all blocks at once.")
+    boolean global;
+
+    @Option(names = "--criterion", paramLabel = "C",
+            description = "Importance criterion: variance (default), magnitude or random.")
+    String criterion;
+
+    @Option(names = "--seed", paramLabel = "N", description = "Seed of the random criterion (default 0).")
+    Long seed;
+
+    @Option(names = "--no-compensation", description = "Do not fold the removed neurons' means into fc2.bias.")
+    boolean noCompensation;
+
+    @Option(names = "--round-to", paramLabel = "K", description = "Keep every block's width a multiple of K.")
+    Integer roundTo;
+
+    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "With --calibration: only the first N images.")
+    int limit;
+
+    @Option(names = "--output", required = true, paramLabel = "DIR", description = "Directory to write the pruned model to.")
+    Path output;
+
+    @Option(names = "--force", description = "Replace DIR if it exists.")
+    boolean force;
+
+    @Override
+    public Integer call() throws IOException {
+        long t0 = System.nanoTime();
+        Exporter.checkTarget(output, force); // before any long computation
+        if (limit < 0) {
+            throw new BadInputException("--limit must not be negative, got " + limit);
+        }
+        if (limit > 0 && (statsSource == null || statsSource.calibration == null)) {
+            throw new BadInputException("--limit applies to --calibration images only");
+        }
+        LoadedModel model = options.load();
+        PruningPlan plan = plan(model.config().depth());
+        PrintWriter err = spec.commandLine().getErr();
+
+        ActivationStats stats = null;
+        if (statsSource != null && statsSource.stats != null) {
+            stats = Pruner.statisticsFor(model, StatsFile.read(statsSource.stats), statsSource.stats);
+        } else if (statsSource != null && plan.needsStatistics()) {
+            stats = Pruner.calibrate(model, ModelOptions.images(statsSource.calibration, limit), options.batch,
+                    new ConsoleProgress(err, "calibration"));
+        } else if (statsSource != null) {
+            err.println("note: " + plan.criterion() + " pruning without compensation needs no statistics;"
+                    + " --calibration ignored");
+        } else if (plan.needsStatistics()) {
+            throw new BadInputException(Pruner.missingStatistics(plan) + ": give --calibration I or --stats S"
+                    + (plan.criterion().needsStatistics() ? "" : ", or --no-compensation"));
+        }
+
+        Pruner.Result result = Pruner.prune(model, stats, plan);
+        PruningReport report = result.report().withSeconds((System.nanoTime() - t0) / 1e9);
+        try {
+            Exporter.export(output, force, result.model(), plan, report);
+        } catch (IOException e) {
+            throw new BadInputException(output, "cannot write (" + e.getMessage() + ")", e);
+        }
+
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf("pruned %s (%s, %s, compensation %s%s) → %s%n", model.name(), plan.criterion(), plan.mode(),
+                plan.compensation() ? "on" : "off", plan.roundTo() > 1 ? ", round_to " + plan.roundTo() : "", output);
+        report.summaryLines().forEach(line -> out.println("  " + line));
+        return VbpCommand.OK;
+    }
+
+    /** The plan from --ratio/--global or --plan, with the command line's overrides, checked against the model. */
+    private PruningPlan plan(int depth) {
+        PruningPlan plan;
+        if (amount.ratio != null) {
+            double r = amount.ratio;
+            if (!(r >= 0 && r < 1)) {
+                throw new BadInputException("--ratio " + r + " is outside [0, 1)");
+            }
+            plan = global ? PruningPlan.global(r) : PruningPlan.uniform(r, depth);
+        } else {
+            if (global) {
+                throw new BadInputException("--global applies to --ratio; " + amount.plan + " sets its own mode");
+            }
+            plan = PruningPlan.read(amount.plan);
+        }
+        try {
+            if (criterion != null) {
+                plan = plan.withCriterion(Criterion.parse(criterion));
+            }
+            if (seed != null) {
+                plan = plan.withSeed(seed);
+            }
+            if (noCompensation) {
+                plan = plan.withCompensation(false);
+            }
+            if (roundTo != null) {
+                plan = plan.withRoundTo(roundTo);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(e.getMessage());
+        }
+        try {
+            plan.validate(depth);
+        } catch (IllegalArgumentException e) {
+            throw amount.plan != null ? new BadInputException(amount.plan, e.getMessage()) : new BadInputException(e.getMessage());
+        }
+        return plan;
+    }
+}

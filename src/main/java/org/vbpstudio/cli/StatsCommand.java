@@ -1,0 +1,120 @@
+package org.vbpstudio.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.vbpstudio.data.ImageSource;
+import org.vbpstudio.eval.ImageStream;
+import org.vbpstudio.io.BadInputException;
+import org.vbpstudio.model.LoadedModel;
+import org.vbpstudio.model.ModelLoader;
+import org.vbpstudio.prune.Exporter;
+import org.vbpstudio.prune.Pruner;
+import org.vbpstudio.stats.ActivationStats;
+import org.vbpstudio.stats.StatsFile;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code stats --model M --calibration I [--limit N] [--batch B] --output S.safetensors}: the MLP
+ * activation statistics of a model over calibration images (GUIDE §5); and
+ * {@code stats --merge S1 S2 … --output S}: shards merged exactly (Chan), refusing shards of other
+ * models or widths. The output file is replaced atomically.
+ */
+@Command(name = "stats", mixinStandardHelpOptions = true,
+        description = "Collect per-neuron MLP activation statistics (mean, variance) over calibration images,"
+                + " or merge statistics files computed on parts of the images (--merge).")
+final class StatsCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", paramLabel = "M",
+            description = "Model directory (model.safetensors + config.json, timm or Hugging Face layout).")
+    Path model;
+
+    @Option(names = "--calibration", paramLabel = "I", description = "Calibration images: ImageFolder, flat folder or IDX pair.")
+    Path calibration;
+
+    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Only the first N images (0: all).")
+    int limit;
+
+    @Option(names = "--batch", defaultValue = "" + ImageStream.DEFAULT_BATCH, paramLabel = "B",
+            description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--merge", arity = "1..*", paramLabel = "S",
+            description = "Statistics files of the same model to merge (instead of --model/--calibration).")
+    List<Path> merge;
+
+    @Option(names = "--output", required = true, paramLabel = "S.safetensors", description = "Statistics file to write.")
+    Path output;
+
+    @Override
+    public Integer call() {
+        if (Files.isDirectory(output)) {
+            throw new BadInputException(output, "is a directory; --output names the statistics file to write");
+        }
+        Exporter.checkParent(output);
+        return merge != null ? merge() : collect();
+    }
+
+    private int collect() {
+        if (model == null || calibration == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "stats needs --model and --calibration (or --merge S1 S2 …)");
+        }
+        if (batch < 1) {
+            throw new BadInputException("--batch must be at least 1, got " + batch);
+        }
+        if (limit < 0) {
+            throw new BadInputException("--limit must not be negative, got " + limit);
+        }
+        LoadedModel m = ModelLoader.load(model);
+        ImageSource source = ModelOptions.images(calibration, limit);
+        PrintWriter err = spec.commandLine().getErr();
+        ActivationStats stats = Pruner.calibrate(m, source, batch, new ConsoleProgress(err, "stats"));
+        StatsFile.write(output, stats, m.fingerprint());
+        report(stats, m.fingerprint());
+        return VbpCommand.OK;
+    }
+
+    private int merge() {
+        if (model != null || calibration != null || limit != 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--merge takes statistics files only (no --model, --calibration or --limit)");
+        }
+        List<StatsFile.Tagged> shards = new ArrayList<>();
+        for (Path p : merge) {
+            shards.add(StatsFile.read(p));
+        }
+        StatsFile.Tagged first = shards.get(0);
+        ActivationStats merged = first.stats().copy();
+        for (int i = 1; i < shards.size(); i++) {
+            StatsFile.Tagged s = shards.get(i);
+            if (!s.modelFingerprint().equals(first.modelFingerprint())) {
+                throw new BadInputException(merge.get(i), "statistics were computed on another model (fingerprint "
+                        + s.modelFingerprint() + ", but " + merge.get(0) + " has " + first.modelFingerprint() + ")");
+            }
+            if (!Arrays.equals(s.stats().widths(), merged.widths())) {
+                throw new BadInputException(merge.get(i), "statistics have widths " + Arrays.toString(s.stats().widths())
+                        + ", but " + merge.get(0) + " has " + Arrays.toString(merged.widths()));
+            }
+            merged.merge(s.stats());
+        }
+        StatsFile.write(output, merged, first.modelFingerprint());
+        report(merged, first.modelFingerprint());
+        return VbpCommand.OK;
+    }
+
+    private void report(ActivationStats stats, String fingerprint) {
+        spec.commandLine().getOut().printf("wrote %s: %d blocks, %d images, %d tokens per block (model %s)%n",
+                output, stats.depth(), stats.images(), stats.depth() == 0 ? 0 : stats.count(0), fingerprint);
+    }
+}

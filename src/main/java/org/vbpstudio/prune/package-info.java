@@ -1,0 +1,18 @@
+/**
+ * Variance-Based Pruning of a ViT's MLP hidden neurons (GUIDE §3), in Torch-Pruning's four
+ * separate concerns:
+ * <ul>
+ *   <li><b>importance</b> — {@link org.vbpstudio.prune.Importance}, {@link org.vbpstudio.prune.Criterion}:
+ *       one score per neuron (variance, magnitude, random);</li>
+ *   <li><b>policy</b> — {@link org.vbpstudio.prune.PruningPlan} (replayable JSON) and
+ *       {@link org.vbpstudio.prune.Selection}: which neurons each block keeps;</li>
+ *   <li><b>surgery</b> — {@link org.vbpstudio.prune.Surgery}: new weights and config together, with
+ *       optional mean compensation; {@link org.vbpstudio.prune.MaskHook} computes the same thing on the
+ *       unpruned model for previews;</li>
+ *   <li><b>output</b> — {@link org.vbpstudio.prune.PruningReport} (widths, MACs, parameters) and
+ *       {@link org.vbpstudio.prune.Exporter} (an atomic model directory with plan.json and report.json).</li>
+ * </ul>
+ * {@link org.vbpstudio.prune.Pruner} chains them for the command line and the app. Nothing here
+ * imports JavaFX.
+ */
+package org.vbpstudio.prune;
