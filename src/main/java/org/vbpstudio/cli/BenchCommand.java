@@ -25,6 +25,9 @@ import org.vbpstudio.model.RandomWeights;
 import org.vbpstudio.model.VisionTransformer;
 import org.vbpstudio.model.VitConfig;
 import org.vbpstudio.model.VitWeights;
+import org.vbpstudio.prune.Criterion;
+import org.vbpstudio.prune.Pruner;
+import org.vbpstudio.prune.PruningPlan;
 import org.vbpstudio.stats.ActivationStats;
 import org.vbpstudio.stats.StatsCollector;
 import org.vbpstudio.stats.StatsHook;
@@ -54,6 +57,13 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--pruned", paramLabel = "P", description = "A pruned model directory to compare with.")
     Path pruned;
+
+    @Option(names = "--ratio", paramLabel = "R", defaultValue = "0",
+            description = "Compare with the model pruned by R in every block (magnitude criterion: timing does not depend on which neurons go).")
+    double ratio;
+
+    @Option(names = "--round-to", paramLabel = "K", defaultValue = "0", description = "With --ratio: keep widths multiples of K.")
+    int roundTo;
 
     @Option(names = "--images", paramLabel = "I", description = "Images for the calibration pipeline (decode + preprocess + statistics).")
     Path images;
@@ -104,8 +114,11 @@ final class BenchCommand implements Callable<Integer> {
             Timing withStats = timeForward(original, manager, new StatsHook(stats));
             put(r, "forward_with_stats", withStats, macs);
             r.addProperty("stats_overhead", withStats.median() / fwd.median() - 1);
-            if (pruned != null) {
-                LoadedModel p = ModelLoader.load(pruned);
+            if (pruned != null || ratio > 0) {
+                LoadedModel p = pruned != null ? ModelLoader.load(pruned) : Pruner.prune(original, null,
+                        PruningPlan.uniform(ratio, cfg.depth()).withCriterion(Criterion.MAGNITUDE)
+                                .withCompensation(false).withRoundTo(roundTo)).model();
+                r.add("pruned_widths", new com.google.gson.Gson().toJsonTree(p.config().mlpHiddenDims()));
                 Timing pf = timeForward(p, manager, MlpHook.NONE);
                 put(r, "pruned_forward", pf, CostModel.totalMacs(p.config()));
                 double macRatio = (double) macs / CostModel.totalMacs(p.config());

@@ -16,7 +16,8 @@ public interface TrainListener {
      * @param stepsPerEpoch   steps of every epoch
      * @param globalStep      1-based step since the start
      * @param totalSteps      steps of the whole run
-     * @param loss            this batch's training loss
+     * @param loss            this batch's training loss; NaN when the step was skipped because the
+     *                        loss or a gradient was not finite (the weights were left unchanged)
      * @param learningRate    the learning rate this step used
      * @param imagesPerSecond training throughput since the epoch started
      */
@@ -28,15 +29,16 @@ public interface TrainListener {
      *
      * @param epoch            1-based epoch
      * @param epochs           total epochs
-     * @param meanLoss         mean training loss over the epoch's steps
+     * @param meanLoss         mean training loss over the epoch's applied steps
      * @param validationTop1   top-1 accuracy on the validation data (fraction), NaN without it
      * @param validationCount  images validated (0 without validation data)
      * @param trainSeconds     wall time of the epoch's training steps
      * @param validationSeconds wall time of the validation pass
      * @param imagesPerSecond  training throughput over the epoch
+     * @param skippedSteps     steps skipped for a non-finite loss or gradient
      */
     record Epoch(int epoch, int epochs, double meanLoss, double validationTop1, int validationCount,
-            double trainSeconds, double validationSeconds, double imagesPerSecond) {}
+            double trainSeconds, double validationSeconds, double imagesPerSecond, int skippedSteps) {}
 
     default void onStep(Step step) {}
 

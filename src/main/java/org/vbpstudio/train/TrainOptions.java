@@ -48,9 +48,12 @@ public record TrainOptions(int epochs, int batchSize, float learningRate, float 
         }
     }
 
-    /** 10 epochs, batch 128, lr 1e-3 → 1e-5, weight decay 0.05, 1 warm-up epoch, smoothing 0.1, pad 2, flips. */
+    /**
+     * 15 epochs, batch 64, lr 1e-3 → 1e-5, weight decay 0.05, 1 warm-up epoch, label smoothing 0.1,
+     * horizontal flips and no random crops (which slowed a patch-7 ViT's learning on Fashion-MNIST).
+     */
     public static TrainOptions defaults() {
-        return new TrainOptions(10, 128, 1e-3f, 1e-5f, 0.05f, 1f, 0.1f, 2, true, 0);
+        return new TrainOptions(15, 64, 1e-3f, 1e-5f, 0.05f, 1f, 0.1f, 0, true, 0);
     }
 
     public TrainOptions withEpochs(int n) {

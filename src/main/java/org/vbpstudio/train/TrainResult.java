@@ -11,8 +11,10 @@ import org.vbpstudio.model.VitWeights;
  * @param weights the trained parameters under timm names
  * @param history one entry per epoch
  * @param seconds wall time of the whole run
+ * @param skippedSteps steps skipped because their loss or gradients were not finite
  */
-public record TrainResult(VitConfig config, VitWeights weights, List<TrainListener.Epoch> history, double seconds) {
+public record TrainResult(VitConfig config, VitWeights weights, List<TrainListener.Epoch> history, double seconds,
+        int skippedSteps) {
     public TrainResult {
         history = List.copyOf(history);
     }

@@ -3,9 +3,13 @@ package org.vbpstudio.train;
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
@@ -37,7 +41,12 @@ import org.vbpstudio.model.VitWeights;
  * <p>Training starts from any weights of the config's shapes: {@link VitInit#random} for training
  * from scratch, or a loaded (e.g. pruned, per-block widths) model for fine-tuning. Cancellation
  * (the supplier, or interrupting the thread) is checked between steps and throws
- * {@link CancellationException}; native memory is released either way.
+ * {@link CancellationException}; native memory is released either way. A step whose loss or
+ * gradients are not finite is skipped (reported with a NaN loss) rather than applied; ten in a row
+ * end the run as diverged.
+ *
+ * <p>Not thread-safe, and one run at a time per JVM: DJL's PyTorch gradient collector is global.
+ * Run it off the UI thread; listeners are called on the training thread.
  *
  * <pre>{@code
  * TrainResult r = new TrainingRun(cfg, VitInit.random(cfg, 0), TrainOptions.defaults())
@@ -45,6 +54,9 @@ import org.vbpstudio.model.VitWeights;
  * }</pre>
  */
 public final class TrainingRun {
+    /** Consecutive skipped (non-finite) steps after which a run is declared diverged. */
+    static final int MAX_SKIPPED_IN_A_ROW = 10;
+
     private final VitConfig config;
     private final VitWeights initial;
     private final TrainOptions options;
@@ -131,6 +143,7 @@ public final class TrainingRun {
         SplittableRandom rng = new SplittableRandom(options.seed() * 0x9E3779B97F4A7C15L + 1);
         List<TrainListener.Epoch> history = new ArrayList<>();
         VitWeights result;
+        int skipped = 0;
 
         try (Model model = Model.newInstance("vit", Device.cpu(), Engines.pytorch().getEngineName())) {
             TrainableVit block = new TrainableVit(config, initial);
@@ -146,6 +159,7 @@ public final class TrainingRun {
             try (Trainer trainer = model.newTrainer(tc)) {
                 trainer.initialize(new Shape(batch, config.inChans(), config.imgSize(), config.imgSize()));
                 long globalStep = 0;
+                int skippedInARow = 0;
                 for (int epoch = 1; epoch <= options.epochs(); epoch++) {
                     checkCancelled();
                     int[] order = permutation(n, rng);
@@ -154,6 +168,8 @@ public final class TrainingRun {
                     }
                     long epochStart = System.nanoTime();
                     double lossSum = 0;
+                    int counted = 0;
+                    int epochSkipped = 0;
                     long images = 0;
                     Iterator<Batch> it = train.batches(order, batch);
                     try {
@@ -161,14 +177,22 @@ public final class TrainingRun {
                             checkCancelled();
                             Batch b = it.next();
                             augmentation.apply(b, prep, rng);
-                            float value = step(trainer, b);
+                            float value = step(trainer, block, b);
                             globalStep++;
-                            if (!Float.isFinite(value)) {
-                                throw new IllegalStateException("training diverged (loss " + value + ") at epoch "
-                                        + epoch + " step " + step + "; try a lower learning rate");
-                            }
-                            lossSum += value;
                             images += b.count();
+                            if (Float.isFinite(value)) {
+                                lossSum += value;
+                                counted++;
+                                skippedInARow = 0;
+                            } else {
+                                skipped++;
+                                epochSkipped++;
+                                if (++skippedInARow >= MAX_SKIPPED_IN_A_ROW) {
+                                    throw new IllegalStateException("training diverged: " + skippedInARow
+                                            + " steps in a row with a non-finite loss or gradients (epoch " + epoch
+                                            + " step " + step + "); try a lower learning rate");
+                                }
+                            }
                             double secs = (System.nanoTime() - epochStart) / 1e9;
                             listener.onStep(new TrainListener.Step(epoch, options.epochs(), step, steps, globalStep,
                                     totalSteps, value, schedule.getNewValue((int) globalStep), images / secs));
@@ -178,11 +202,11 @@ public final class TrainingRun {
                     }
                     double trainSecs = (System.nanoTime() - epochStart) / 1e9;
                     long valStart = System.nanoTime();
-                    Accuracy.Top1 top1 = validation == null ? new Accuracy.Top1(0, 0)
-                            : Accuracy.top1(config, block.weights(), validation, validationBatch, cancelled);
-                    TrainListener.Epoch e = new TrainListener.Epoch(epoch, options.epochs(), lossSum / steps,
-                            top1.fraction(), top1.count(), trainSecs, (System.nanoTime() - valStart) / 1e9,
-                            images / trainSecs);
+                    Validation.Top1 top1 = validation == null ? new Validation.Top1(0, 0)
+                            : Validation.top1(config, block.weights(), validation, validationBatch, cancelled);
+                    TrainListener.Epoch e = new TrainListener.Epoch(epoch, options.epochs(),
+                            counted == 0 ? Double.NaN : lossSum / counted, top1.fraction(), top1.count(), trainSecs,
+                            (System.nanoTime() - valStart) / 1e9, images / trainSecs, epochSkipped);
                     history.add(e);
                     listener.onEpoch(e);
                 }
@@ -191,11 +215,14 @@ public final class TrainingRun {
                 optimizer.releaseState();
             }
         }
-        return new TrainResult(config, result, history, (System.nanoTime() - runStart) / 1e9);
+        return new TrainResult(config, result, history, (System.nanoTime() - runStart) / 1e9, skipped);
     }
 
-    /** One optimiser step on a batch; returns its loss. */
-    private float step(Trainer trainer, Batch b) {
+    /**
+     * One optimiser step on a batch; returns its loss. A step whose loss or gradients are not
+     * finite is skipped (gradients cleared, weights untouched) and reported as NaN.
+     */
+    private float step(Trainer trainer, TrainableVit block, Batch b) {
         try (NDManager m = trainer.getManager().newSubManager()) {
             NDArray x = m.create(FloatBuffer.wrap(b.pixels(), 0, b.pixels().length),
                     new Shape(b.count(), config.inChans(), config.imgSize(), config.imgSize()));
@@ -214,9 +241,26 @@ public final class TrainingRun {
                 gc.backward(l);
                 value = l.getFloat();
             }
-            trainer.step();
-            return value;
+            if (Float.isFinite(value) && gradientsFinite(block, m)) {
+                trainer.step();
+                return value;
+            }
+            for (Parameter p : block.parametersByName().values()) {
+                JniUtils.zeroGrad((PtNDArray) p.getArray());
+            }
+            return Float.NaN;
         }
+    }
+
+    /** Whether every gradient is finite (one synchronisation: the sum of all gradient sums). */
+    private static boolean gradientsFinite(TrainableVit block, NDManager m) {
+        NDList sums = new NDList();
+        for (Parameter p : block.parametersByName().values()) {
+            NDArray g = p.getArray().getGradient();
+            g.attach(m);
+            sums.add(g.sum());
+        }
+        return Float.isFinite(NDArrays.stack(sums).sum().getFloat());
     }
 
     /** Linear warm-up from 0 over {@code warmup} steps, then cosine to the minimum learning rate. */

@@ -12,7 +12,7 @@ import org.vbpstudio.model.VitConfig;
 import org.vbpstudio.model.VitWeights;
 
 /** Top-1 accuracy of a model on labelled {@link TrainingData}, with the inference forward pass. */
-public final class Accuracy {
+public final class Validation {
     /** {@code correct} of {@code count} images classified right. */
     public record Top1(int correct, int count) {
         public double fraction() {
@@ -20,7 +20,7 @@ public final class Accuracy {
         }
     }
 
-    private Accuracy() {}
+    private Validation() {}
 
     public static Top1 top1(VitConfig config, VitWeights weights, TrainingData data, int batchSize) {
         return top1(config, weights, data, batchSize, () -> false);

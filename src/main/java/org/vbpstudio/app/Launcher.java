@@ -1,0 +1,38 @@
+package org.vbpstudio.app;
+
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import javafx.application.Application;
+
+/**
+ * Starts the JavaFX application from the class path (this class does not extend
+ * {@link Application}, so {@code java -jar} works without JavaFX on the module path). Returns when
+ * the app has exited.
+ */
+public final class Launcher {
+    /** Held so the level set on it survives garbage collection. */
+    private static final Logger PLATFORM_LOG = Logger.getLogger("javafx");
+    private static volatile GuiOptions options = new GuiOptions(null, null, null, null);
+    private static volatile int exitCode;
+
+    private Launcher() {}
+
+    /** @return the exit status: 0, or 1 if a snapshot could not be made */
+    public static int launch(GuiOptions guiOptions) {
+        options = guiOptions;
+        exitCode = 0;
+        // JavaFX warns that it runs from the class path, which is how this app is meant to run.
+        PLATFORM_LOG.setLevel(Level.SEVERE);
+        org.vbpstudio.app.core.ComputeThreads.configure();
+        Application.launch(StudioApplication.class);
+        return exitCode;
+    }
+
+    static GuiOptions options() {
+        return options;
+    }
+
+    static void exitCode(int code) {
+        exitCode = code;
+    }
+}

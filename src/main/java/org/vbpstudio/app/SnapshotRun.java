@@ -1,0 +1,156 @@
+package org.vbpstudio.app;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.IntConsumer;
+import java.util.function.Predicate;
+import javafx.animation.PauseTransition;
+import javafx.beans.value.ChangeListener;
+import javafx.beans.value.ObservableValue;
+import javafx.embed.swing.SwingFXUtils;
+import javafx.scene.image.WritableImage;
+import javafx.stage.Stage;
+import javax.imageio.ImageIO;
+import org.vbpstudio.app.concurrent.FxTaskExecutor;
+import org.vbpstudio.app.dialogs.FxDialogService;
+import org.vbpstudio.app.main.MainViewModel;
+import org.vbpstudio.prune.PruningPlan;
+
+/**
+ * {@code gui --snapshot F.png}: opens the model, calibrates on its default data, sets an example
+ * plan (a global 50 % threshold), runs the criteria comparison, waits for the accuracy preview, and
+ * renders the main window ({@link StudioWindow#WIDTH} × {@link StudioWindow#HEIGHT}) to a PNG.
+ * Any error ends the run with status 1 and the error's one line on stderr.
+ */
+final class SnapshotRun {
+    static final double EXAMPLE_RATIO = 0.5;
+    private static final double TIMEOUT_MINUTES = 20;
+
+    private final GuiOptions options;
+    private final StudioWindow window;
+    private final MainViewModel vm;
+    private final IntConsumer exit;
+    private boolean finished;
+
+    SnapshotRun(GuiOptions options, Stage stage, IntConsumer exit) {
+        this.options = options;
+        this.exit = exit;
+        this.window = StudioWindow.create(stage, new FxTaskExecutor(), owner -> new FxDialogService(owner) {
+            @Override
+            public void showError(String title, String message) {
+                fail(title + ": " + message);
+            }
+
+            @Override
+            public void showInfo(String title, String message) {
+                System.err.println(title + ": " + message);
+            }
+        });
+        this.vm = window.viewModel();
+    }
+
+    StudioWindow window() {
+        return window;
+    }
+
+    void start() {
+        PauseTransition timeout = new PauseTransition(javafx.util.Duration.minutes(TIMEOUT_MINUTES));
+        timeout.setOnFinished(e -> fail("timed out after " + TIMEOUT_MINUTES + " minutes"));
+        timeout.play();
+        if (options.modelOrDefault() == null) {
+            fail("no model: give --model M (the sample model was not found)");
+            return;
+        }
+        System.err.println("snapshot: opening " + options.modelOrDefault());
+        window.open(options);
+        once(vm.loadingProperty(), loading -> !loading, l -> {
+            if (vm.workspace().session() == null) {
+                fail("the model could not be opened");
+            } else {
+                calibrate();
+            }
+        });
+    }
+
+    private void calibrate() {
+        if (vm.workspace().calibrationProperty().get() == null) {
+            fail("no calibration images: give --calibration I");
+            return;
+        }
+        System.err.println("snapshot: calibrating");
+        vm.calibration().calibrate();
+        once(vm.workspace().statsProperty(), s -> s != null, s -> configure());
+    }
+
+    private void configure() {
+        vm.pruning().modeProperty().set(PruningPlan.Mode.GLOBAL);
+        vm.pruning().globalRatioProperty().set(EXAMPLE_RATIO);
+        if (vm.workspace().validationProperty().get() == null) {
+            render(); // no accuracy to show without validation images
+            return;
+        }
+        once(vm.preview().previewProperty(), p -> p != null, p -> compare());
+    }
+
+    private void compare() {
+        System.err.println("snapshot: comparing criteria");
+        vm.compare().run();
+        once(vm.compare().runningProperty(), running -> !running, r -> settle());
+    }
+
+    private void settle() {
+        once(vm.preview().accuracyStaleProperty(), stale -> !stale, s -> render());
+    }
+
+    private void render() {
+        if (finished) {
+            return;
+        }
+        Path file = options.snapshot();
+        try {
+            WritableImage image = window.stage().getScene().snapshot(null);
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            ImageIO.write(SwingFXUtils.fromFXImage(image, null), "png", file.toFile());
+            System.err.printf("snapshot: wrote %s (%.0f × %.0f)%n", file, image.getWidth(), image.getHeight());
+            finish(0);
+        } catch (IOException | RuntimeException e) {
+            fail("cannot write " + file + " (" + e.getMessage() + ")");
+        }
+    }
+
+    private void fail(String message) {
+        if (!finished) {
+            System.err.println("error: " + message);
+            finish(1);
+        }
+    }
+
+    private void finish(int code) {
+        if (!finished) {
+            finished = true;
+            vm.dispose();
+            exit.accept(code);
+        }
+    }
+
+    /** Runs {@code then} once, as soon as {@code value} satisfies {@code condition}. */
+    private <T> void once(ObservableValue<T> value, Predicate<T> condition, java.util.function.Consumer<T> then) {
+        if (condition.test(value.getValue())) {
+            then.accept(value.getValue());
+            return;
+        }
+        value.addListener(new ChangeListener<T>() {
+            @Override
+            public void changed(ObservableValue<? extends T> o, T a, T b) {
+                if (condition.test(b)) {
+                    value.removeListener(this);
+                    then.accept(b);
+                }
+            }
+        });
+    }
+}

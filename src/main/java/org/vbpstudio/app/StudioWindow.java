@@ -1,0 +1,73 @@
+package org.vbpstudio.app;
+
+import java.util.function.Function;
+import javafx.scene.Scene;
+import javafx.stage.Stage;
+import javafx.stage.Window;
+import org.vbpstudio.app.concurrent.TaskExecutor;
+import org.vbpstudio.app.dialogs.DialogService;
+import org.vbpstudio.app.main.MainView;
+import org.vbpstudio.app.main.MainViewModel;
+
+/** The main window, put together: used by the application and by the robot tests alike. */
+public final class StudioWindow {
+    public static final double WIDTH = 1440;
+    public static final double HEIGHT = 900;
+
+    private final Stage stage;
+    private final MainViewModel viewModel;
+    private final MainView view;
+    private final DialogService dialogs;
+
+    private StudioWindow(Stage stage, MainViewModel viewModel, MainView view, DialogService dialogs) {
+        this.stage = stage;
+        this.viewModel = viewModel;
+        this.view = view;
+        this.dialogs = dialogs;
+    }
+
+    /**
+     * Builds the window's scene on {@code stage} (not shown yet).
+     *
+     * @param dialogs makes the dialog service for the window (tests answer file choosers)
+     */
+    public static StudioWindow create(Stage stage, TaskExecutor executor, Function<Window, DialogService> dialogs) {
+        DialogService service = dialogs.apply(stage);
+        MainViewModel vm = new MainViewModel(executor, service);
+        MainView view = new MainView(vm, service, stage::close);
+        Scene scene = new Scene(view, WIDTH, HEIGHT);
+        scene.getStylesheets().add(Fxml.stylesheet());
+        stage.setScene(scene);
+        stage.titleProperty().bind(vm.titleProperty());
+        stage.setMinWidth(1100);
+        stage.setMinHeight(700);
+        stage.setOnHidden(e -> vm.dispose());
+        return new StudioWindow(stage, vm, view, service);
+    }
+
+    /** Opens the model and images the options name (or the sample model), if any. */
+    public void open(GuiOptions options) {
+        java.nio.file.Path model = options.modelOrDefault();
+        if (model == null) {
+            viewModel.workspace().statusProperty().set("Open a model to start: File › Open Model… (Ctrl+O)");
+            return;
+        }
+        viewModel.openModel(model, options.calibration(), options.validation());
+    }
+
+    public Stage stage() {
+        return stage;
+    }
+
+    public MainViewModel viewModel() {
+        return viewModel;
+    }
+
+    public MainView view() {
+        return view;
+    }
+
+    public DialogService dialogs() {
+        return dialogs;
+    }
+}

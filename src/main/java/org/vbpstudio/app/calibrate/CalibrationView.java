@@ -1,0 +1,83 @@
+package org.vbpstudio.app.calibrate;
+
+import javafx.fxml.FXML;
+import javafx.scene.control.Button;
+import javafx.scene.control.ComboBox;
+import javafx.scene.control.Label;
+import javafx.scene.control.ProgressBar;
+import javafx.scene.layout.VBox;
+import javafx.util.StringConverter;
+import org.vbpstudio.app.Fxml;
+import org.vbpstudio.app.core.Formats;
+
+/** The calibration bar: run or cancel calibration, its progress, and statistics files. */
+public final class CalibrationView extends VBox {
+    private final CalibrationViewModel viewModel;
+    @FXML
+    private Label summaryLabel;
+    @FXML
+    private ComboBox<Integer> limitChoice;
+    @FXML
+    private Button calibrateButton;
+    @FXML
+    private ProgressBar progressBar;
+    @FXML
+    private Label rateLabel;
+    @FXML
+    private Label timeLeftLabel;
+    @FXML
+    private Button cancelButton;
+    @FXML
+    private Button saveStatsButton;
+    @FXML
+    private Button openStatsButton;
+
+    public CalibrationView(CalibrationViewModel viewModel) {
+        this.viewModel = viewModel;
+        Fxml.load(this, "CalibrationView");
+        summaryLabel.textProperty().bind(viewModel.summaryProperty());
+        limitChoice.getItems().setAll(CalibrationViewModel.LIMITS);
+        limitChoice.setConverter(new StringConverter<>() {
+            @Override
+            public String toString(Integer n) {
+                return n == null ? "" : n == 0 ? "All images" : Formats.count(n) + " images";
+            }
+
+            @Override
+            public Integer fromString(String s) {
+                return s.startsWith("All") ? 0 : Integer.valueOf(s.replaceAll("[^0-9]", ""));
+            }
+        });
+        limitChoice.setValue(viewModel.limitProperty().get());
+        limitChoice.valueProperty().addListener((o, a, b) -> viewModel.limitProperty().set(b == null ? 0 : b));
+        viewModel.limitProperty().addListener((o, a, b) -> limitChoice.setValue(b.intValue()));
+        limitChoice.disableProperty().bind(viewModel.runningProperty());
+        calibrateButton.disableProperty().bind(viewModel.canCalibrateProperty().not());
+        cancelButton.disableProperty().bind(viewModel.runningProperty().not());
+        progressBar.progressProperty().bind(viewModel.progressProperty());
+        rateLabel.textProperty().bind(viewModel.rateProperty());
+        timeLeftLabel.textProperty().bind(viewModel.timeLeftProperty());
+        openStatsButton.disableProperty().bind(viewModel.canOpenStatisticsProperty().not());
+        saveStatsButton.disableProperty().bind(viewModel.canSaveStatisticsProperty().not());
+    }
+
+    @FXML
+    private void calibrate() {
+        viewModel.calibrate();
+    }
+
+    @FXML
+    private void cancel() {
+        viewModel.cancel();
+    }
+
+    @FXML
+    private void openStatistics() {
+        viewModel.openStatistics();
+    }
+
+    @FXML
+    private void saveStatistics() {
+        viewModel.saveStatistics();
+    }
+}

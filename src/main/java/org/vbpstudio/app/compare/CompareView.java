@@ -1,0 +1,105 @@
+package org.vbpstudio.app.compare;
+
+import java.util.EnumMap;
+import java.util.Map;
+import javafx.collections.ListChangeListener;
+import javafx.fxml.FXML;
+import javafx.scene.chart.LineChart;
+import javafx.scene.chart.NumberAxis;
+import javafx.scene.chart.XYChart;
+import javafx.scene.control.Button;
+import javafx.scene.control.Label;
+import javafx.scene.control.ProgressBar;
+import javafx.scene.control.Tooltip;
+import javafx.scene.layout.VBox;
+import org.vbpstudio.app.Fxml;
+import org.vbpstudio.app.core.CriterionSweep;
+import org.vbpstudio.app.core.Formats;
+
+/** Accuracy against MACs per criterion, with the current plan marked. */
+public final class CompareView extends VBox {
+    private final CompareViewModel viewModel;
+    private final Map<CriterionSweep.Series, XYChart.Series<Number, Number>> series =
+            new EnumMap<>(CriterionSweep.Series.class);
+    private final XYChart.Series<Number, Number> marker = new XYChart.Series<>();
+    @FXML
+    private Button compareButton;
+    @FXML
+    private Button compareCancelButton;
+    @FXML
+    private ProgressBar compareProgress;
+    @FXML
+    private LineChart<Number, Number> chart;
+    @FXML
+    private NumberAxis macsAxis;
+    @FXML
+    private Label compareStatus;
+    @FXML
+    private Label chartPlaceholder;
+    private double unit = 1e6;
+
+    public CompareView(CompareViewModel viewModel) {
+        this.viewModel = viewModel;
+        Fxml.load(this, "CompareView");
+        for (CriterionSweep.Series s : CriterionSweep.Series.values()) {
+            XYChart.Series<Number, Number> xy = new XYChart.Series<>();
+            xy.setName(s.label());
+            series.put(s, xy);
+            chart.getData().add(xy);
+        }
+        marker.setName("Current plan");
+        chart.getData().add(marker);
+        compareButton.disableProperty().bind(viewModel.canRunProperty().not());
+        compareCancelButton.disableProperty().bind(viewModel.runningProperty().not());
+        compareProgress.progressProperty().bind(viewModel.progressProperty());
+        compareProgress.visibleProperty().bind(viewModel.runningProperty());
+        compareStatus.textProperty().bind(viewModel.statusProperty());
+        viewModel.points().addListener((ListChangeListener<CriterionSweep.Point>) c -> redraw());
+        viewModel.currentProperty().addListener((o, a, b) -> redraw());
+        redraw();
+    }
+
+    private void redraw() {
+        long maxMacs = viewModel.points().stream().mapToLong(CriterionSweep.Point::macs).max().orElse(0);
+        CompareViewModel.Marker m = viewModel.currentProperty().get();
+        if (m != null) {
+            maxMacs = Math.max(maxMacs, m.macs());
+        }
+        unit = maxMacs >= 2e9 ? 1e9 : maxMacs >= 2e6 ? 1e6 : 1e3;
+        macsAxis.setLabel("MACs (" + (unit == 1e9 ? "G" : unit == 1e6 ? "M" : "K") + ")");
+        series.values().forEach(s -> s.getData().clear());
+        for (CriterionSweep.Point p : viewModel.points()) {
+            XYChart.Data<Number, Number> d = new XYChart.Data<>(p.macs() / unit, 100 * p.top1());
+            series.get(p.series()).getData().add(d);
+            tooltip(d, p.series().label() + ", ratio " + Formats.ratio(p.ratio()) + ": "
+                    + Formats.percent(p.top1()) + " at " + Formats.human(p.macs()) + " MACs");
+        }
+        boolean empty = viewModel.points().isEmpty();
+        chart.setVisible(!empty);
+        chartPlaceholder.setVisible(empty);
+        marker.getData().clear();
+        if (m != null && !Double.isNaN(m.top1())) {
+            XYChart.Data<Number, Number> d = new XYChart.Data<>(m.macs() / unit, 100 * m.top1());
+            marker.getData().add(d);
+            tooltip(d, "Current plan: " + Formats.percent(m.top1()) + " at " + Formats.human(m.macs()) + " MACs");
+        }
+    }
+
+    private static void tooltip(XYChart.Data<Number, Number> d, String text) {
+        d.nodeProperty().addListener((o, a, node) -> {
+            if (node != null) {
+                Tooltip.install(node, new Tooltip(text));
+            }
+        });
+    }
+
+    @FXML
+    private void run() {
+        viewModel.run();
+    }
+
+    @FXML
+    private void cancel() {
+        viewModel.cancel();
+    }
+}

@@ -1,0 +1,41 @@
+package org.vbpstudio.app.core;
+
+/**
+ * How the app spreads model work over the cores. PyTorch by default runs every op on all cores,
+ * and each op then waits at a barrier for its slowest thread; when another process holds a core,
+ * that wait costs far more than the op (ten times slower on a busy two-core machine). The app
+ * therefore gives each op half the cores (at least one) and runs independent chunks of the
+ * accuracy preview side by side instead. An explicit {@code -Dai.djl.pytorch.num_threads} or
+ * {@code OMP_NUM_THREADS} is respected.
+ */
+public final class ComputeThreads {
+    public static final String PROPERTY = "ai.djl.pytorch.num_threads";
+
+    private ComputeThreads() {}
+
+    /** Sets the per-op thread count, unless the user did; call before the engine starts. */
+    public static void configure() {
+        if (System.getProperty(PROPERTY) == null && System.getenv("OMP_NUM_THREADS") == null) {
+            System.setProperty(PROPERTY, Integer.toString(Math.max(1, cores() / 2)));
+        }
+    }
+
+    /** Threads PyTorch uses per op, as configured (all cores when nothing says otherwise). */
+    public static int opThreads() {
+        String v = System.getProperty(PROPERTY, System.getenv("OMP_NUM_THREADS"));
+        try {
+            return v == null ? cores() : Math.max(1, Integer.parseInt(v.trim()));
+        } catch (NumberFormatException e) {
+            return cores();
+        }
+    }
+
+    /** Chunks the accuracy preview evaluates at once, so that together they use every core. */
+    public static int evaluatorWorkers() {
+        return Math.max(1, cores() / opThreads());
+    }
+
+    private static int cores() {
+        return Runtime.getRuntime().availableProcessors();
+    }
+}

@@ -1,0 +1,114 @@
+package org.vbpstudio.app.core;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.vbpstudio.data.Progress;
+import org.vbpstudio.eval.Accuracy;
+import org.vbpstudio.model.CostModel;
+import org.vbpstudio.model.LoadedModel;
+import org.vbpstudio.model.VitConfig;
+import org.vbpstudio.prune.Criterion;
+import org.vbpstudio.prune.MaskHook;
+import org.vbpstudio.prune.Pruner;
+import org.vbpstudio.prune.PruningPlan;
+import org.vbpstudio.prune.Selection;
+import org.vbpstudio.stats.ActivationStats;
+
+/**
+ * Accuracy against MACs for a range of pruning ratios under each criterion: the comparison that
+ * tells a researcher which criterion and ratio to choose. Every point is a masked model on the
+ * preview's validation slice.
+ */
+public final class CriterionSweep {
+    /** Ratios swept by default: 0, 10 %, …, 90 %. */
+    public static final double[] RATIOS = {0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9};
+
+    /** The compared configurations. */
+    public enum Series {
+        VARIANCE_COMPENSATED("Variance + compensation", Criterion.VARIANCE, true),
+        VARIANCE_PLAIN("Variance, no compensation", Criterion.VARIANCE, false),
+        MAGNITUDE("Magnitude + compensation", Criterion.MAGNITUDE, true),
+        RANDOM("Random + compensation", Criterion.RANDOM, true);
+
+        private final String label;
+        private final Criterion criterion;
+        private final boolean compensation;
+
+        Series(String label, Criterion criterion, boolean compensation) {
+            this.label = label;
+            this.criterion = criterion;
+            this.compensation = compensation;
+        }
+
+        public String label() {
+            return label;
+        }
+
+        public Criterion criterion() {
+            return criterion;
+        }
+
+        public boolean compensation() {
+            return compensation;
+        }
+    }
+
+    /** One measured configuration. */
+    public record Point(Series series, double ratio, long macs, long params, Accuracy accuracy) {
+        public double top1() {
+            return accuracy.top1();
+        }
+    }
+
+    private CriterionSweep() {}
+
+    /**
+     * Measures every series at every ratio, in the given mode (the same ratio in every block, or
+     * one global ratio), reporting each point as it is done.
+     *
+     * @param stats the model's statistics (every series but random needs them; all compensate)
+     */
+    public static List<Point> run(LoadedModel model, ActivationStats stats, AccuracyPreview preview,
+            PruningPlan.Mode mode, double[] ratios, Consumer<Point> onPoint, Progress progress) {
+        VitConfig cfg = model.config();
+        Map<Criterion, double[][]> scores = new EnumMap<>(Criterion.class);
+        List<Point> points = new ArrayList<>();
+        long t0 = System.nanoTime();
+        int total = Series.values().length * ratios.length;
+        for (Series s : Series.values()) {
+            for (double r : ratios) {
+                progress.checkCancelled();
+                PruningPlan plan = plan(mode, r, cfg.depth()).withCriterion(s.criterion())
+                        .withCompensation(s.compensation());
+                double[][] sc = scores.computeIfAbsent(s.criterion(), c -> Pruner.scores(model, stats, plan));
+                int[][] kept = Selection.kept(plan, sc);
+                VitConfig pruned = cfg.withMlpHiddenDims(widths(kept));
+                Accuracy acc;
+                try (MaskHook hook = MaskHook.of(preview.model().manager(), cfg, kept, stats, s.compensation())) {
+                    acc = preview.accuracy(hook, Progress.NONE);
+                }
+                Point p = new Point(s, r, CostModel.totalMacs(pruned), CostModel.totalParams(pruned), acc);
+                points.add(p);
+                onPoint.accept(p);
+                double seconds = Math.max(1e-9, (System.nanoTime() - t0) / 1e9);
+                progress.update(points.size(), total, points.size() / seconds);
+            }
+        }
+        return points;
+    }
+
+    static PruningPlan plan(PruningPlan.Mode mode, double ratio, int depth) {
+        return mode == PruningPlan.Mode.GLOBAL ? PruningPlan.global(ratio) : PruningPlan.uniform(ratio, depth);
+    }
+
+    public static int[] widths(int[][] kept) {
+        int[] w = new int[kept.length];
+        for (int b = 0; b < kept.length; b++) {
+            w[b] = kept[b].length;
+        }
+        return w;
+    }
+}

@@ -1,0 +1,64 @@
+package org.vbpstudio.app.core;
+
+import java.util.Locale;
+import org.vbpstudio.prune.PruningReport;
+
+/** How numbers read in the app: one place, so labels and tests agree. */
+public final class Formats {
+    private Formats() {}
+
+    /** 1258411200 → "1,258,411,200". */
+    public static String count(long n) {
+        return String.format(Locale.ROOT, "%,d", n);
+    }
+
+    /** 1258411200 → "1.26 G", 5717416 → "5.72 M". */
+    public static String human(long n) {
+        return PruningReport.human(n);
+    }
+
+    /** 0.8421 → "84.21%". */
+    public static String percent(double fraction) {
+        return Double.isNaN(fraction) ? "—" : String.format(Locale.ROOT, "%.2f%%", 100 * fraction);
+    }
+
+    /** 0.5 → "50.0%" (a pruning ratio). */
+    public static String ratio(double fraction) {
+        return String.format(Locale.ROOT, "%.1f%%", 100 * fraction);
+    }
+
+    /** Relative change: before 100, after 72 → "−28.0%". */
+    public static String change(long before, long after) {
+        if (before == 0) {
+            return "";
+        }
+        double pct = 100.0 * (after - before) / before;
+        return String.format(Locale.ROOT, "%s%.1f%%", pct < 0 ? "−" : "+", Math.abs(pct));
+    }
+
+    /** Accuracy difference in percentage points: "−0.90 pt". */
+    public static String points(double delta) {
+        return String.format(Locale.ROOT, "%s%.2f pt", delta < 0 ? "−" : "+", Math.abs(100 * delta));
+    }
+
+    /** 1.3831 → "1.38×". */
+    public static String speedup(double x) {
+        return String.format(Locale.ROOT, "%.2f×", x);
+    }
+
+    /** 1234.5 → "1,235 images/s". */
+    public static String rate(double perSecond) {
+        return String.format(Locale.ROOT, "%,.0f images/s", perSecond);
+    }
+
+    /** 75 → "1:15 left", 8 → "0:08 left"; NaN → "". */
+    public static String timeLeft(double seconds) {
+        if (Double.isNaN(seconds) || Double.isInfinite(seconds)) {
+            return "";
+        }
+        long s = Math.round(seconds);
+        return s >= 3600
+                ? String.format(Locale.ROOT, "%d:%02d:%02d left", s / 3600, s / 60 % 60, s % 60)
+                : String.format(Locale.ROOT, "%d:%02d left", s / 60, s % 60);
+    }
+}

@@ -1,0 +1,46 @@
+package org.vbpstudio.app.dialogs;
+
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import org.vbpstudio.io.BadInputException;
+
+/** The one line a user sees for a failure: never a stack trace. */
+public final class Errors {
+    private Errors() {}
+
+    /**
+     * The message of the {@link BadInputException} behind {@code error} if there is one (it names
+     * the file and the problem), else the error's own message prefixed with its kind.
+     */
+    public static String oneLine(Throwable error) {
+        Throwable t = error;
+        for (int depth = 0; t != null && depth < 20; depth++, t = t.getCause()) {
+            if (t instanceof BadInputException) {
+                return firstLine(t.getMessage());
+            }
+        }
+        t = error;
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        String message = t.getMessage();
+        if (t instanceof IllegalArgumentException && message != null) {
+            return firstLine(message);
+        }
+        if (t instanceof OutOfMemoryError) {
+            return "out of memory (try a smaller validation slice or calibration set)";
+        }
+        String kind = t.getClass().getSimpleName();
+        return message == null || message.isBlank() ? "unexpected error (" + kind + ")"
+                : "unexpected error (" + kind + "): " + firstLine(message);
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "";
+        }
+        int nl = s.indexOf('\n');
+        String line = (nl < 0 ? s : s.substring(0, nl)).strip();
+        return line.length() > 400 ? line.substring(0, 400) + "…" : line;
+    }
+}

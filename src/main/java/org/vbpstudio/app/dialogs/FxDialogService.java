@@ -1,0 +1,98 @@
+package org.vbpstudio.app.dialogs;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import javafx.scene.control.Alert;
+import javafx.scene.control.ButtonType;
+import javafx.stage.DirectoryChooser;
+import javafx.stage.FileChooser;
+import javafx.stage.Modality;
+import javafx.stage.Window;
+
+/**
+ * Dialogs and file choosers over the main window. Errors are non-blocking alerts whose dialog
+ * pane has the id {@code errorDialog}, so robot tests can find them.
+ */
+public class FxDialogService implements DialogService {
+    private final Window owner;
+
+    public FxDialogService(Window owner) {
+        this.owner = owner;
+    }
+
+    @Override
+    public void showError(String title, String message) {
+        Alert alert = new Alert(Alert.AlertType.ERROR, message, ButtonType.OK);
+        alert.initOwner(owner);
+        alert.initModality(Modality.WINDOW_MODAL);
+        alert.setTitle("VBP Studio");
+        alert.setHeaderText(title);
+        alert.getDialogPane().setId("errorDialog");
+        style(alert);
+        alert.getDialogPane().setMinWidth(480);
+        alert.show();
+    }
+
+    @Override
+    public void showInfo(String title, String message) {
+        Alert alert = new Alert(Alert.AlertType.INFORMATION, message, ButtonType.OK);
+        alert.initOwner(owner);
+        alert.setTitle("VBP Studio");
+        alert.setHeaderText(title);
+        alert.getDialogPane().setId("infoDialog");
+        style(alert);
+        alert.getDialogPane().setMinWidth(480);
+        alert.show();
+    }
+
+    @Override
+    public boolean confirm(String title, String message) {
+        Alert alert = new Alert(Alert.AlertType.CONFIRMATION, message, ButtonType.OK, ButtonType.CANCEL);
+        alert.initOwner(owner);
+        alert.setTitle("VBP Studio");
+        alert.setHeaderText(title);
+        alert.getDialogPane().setId("confirmDialog");
+        style(alert);
+        return alert.showAndWait().filter(b -> b == ButtonType.OK).isPresent();
+    }
+
+    @Override
+    public Optional<Path> chooseFile(String title, FileType type, Path initialDirectory) {
+        FileChooser chooser = fileChooser(title, type, initialDirectory);
+        return Optional.ofNullable(chooser.showOpenDialog(owner)).map(File::toPath);
+    }
+
+    @Override
+    public Optional<Path> chooseSaveFile(String title, FileType type, Path initialDirectory, String initialName) {
+        FileChooser chooser = fileChooser(title, type, initialDirectory);
+        chooser.setInitialFileName(initialName);
+        return Optional.ofNullable(chooser.showSaveDialog(owner)).map(File::toPath);
+    }
+
+    @Override
+    public Optional<Path> chooseDirectory(String title, Path initialDirectory) {
+        DirectoryChooser chooser = new DirectoryChooser();
+        chooser.setTitle(title);
+        existing(initialDirectory).ifPresent(chooser::setInitialDirectory);
+        return Optional.ofNullable(chooser.showDialog(owner)).map(File::toPath);
+    }
+
+    private static void style(Alert alert) {
+        alert.getDialogPane().getStylesheets().add(org.vbpstudio.app.Fxml.stylesheet());
+    }
+
+    private static FileChooser fileChooser(String title, FileType type, Path initialDirectory) {
+        FileChooser chooser = new FileChooser();
+        chooser.setTitle(title);
+        chooser.getExtensionFilters().add(new FileChooser.ExtensionFilter(type.description(), type.patterns()));
+        chooser.getExtensionFilters().add(new FileChooser.ExtensionFilter("All files", "*"));
+        existing(initialDirectory).ifPresent(chooser::setInitialDirectory);
+        return chooser;
+    }
+
+    private static Optional<File> existing(Path dir) {
+        return Optional.ofNullable(dir).filter(Files::isDirectory).map(Path::toFile);
+    }
+}

@@ -1,0 +1,124 @@
+package org.vbpstudio.app.export;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import javafx.beans.binding.Bindings;
+import javafx.beans.binding.BooleanBinding;
+import javafx.beans.property.BooleanProperty;
+import javafx.beans.property.SimpleBooleanProperty;
+import org.vbpstudio.app.concurrent.BackgroundTask;
+import org.vbpstudio.app.concurrent.TaskExecutor;
+import org.vbpstudio.app.core.ModelSession;
+import org.vbpstudio.app.dialogs.DialogService;
+import org.vbpstudio.app.dialogs.Errors;
+import org.vbpstudio.app.prune.PlanSelection;
+import org.vbpstudio.app.prune.PruningViewModel;
+import org.vbpstudio.app.workspace.Workspace;
+import org.vbpstudio.io.BadInputException;
+import org.vbpstudio.prune.Exporter;
+import org.vbpstudio.prune.Pruner;
+import org.vbpstudio.prune.PruningPlan;
+import org.vbpstudio.stats.ActivationStats;
+
+/**
+ * Export (Ctrl+E): the pruned model, its config, plan and report, written exactly as the
+ * {@code prune} command writes them (the prune package's {@link Exporter}, atomically).
+ */
+public final class ExportViewModel {
+    private final Workspace workspace;
+    private final PruningViewModel pruning;
+    private final TaskExecutor executor;
+    private final DialogService dialogs;
+    private final BooleanProperty exporting = new SimpleBooleanProperty(this, "exporting");
+    private final BooleanBinding canExport;
+
+    public ExportViewModel(Workspace workspace, PruningViewModel pruning, TaskExecutor executor, DialogService dialogs) {
+        this.workspace = workspace;
+        this.pruning = pruning;
+        this.executor = executor;
+        this.dialogs = dialogs;
+        canExport = Bindings.createBooleanBinding(this::exportable, pruning.selectionProperty(),
+                workspace.statsProperty(), exporting);
+    }
+
+    /** True when the plan selects neurons and has the statistics it needs. */
+    public BooleanBinding canExportProperty() {
+        return canExport;
+    }
+
+    public BooleanProperty exportingProperty() {
+        return exporting;
+    }
+
+    private boolean exportable() {
+        PlanSelection sel = pruning.selection();
+        return !exporting.get() && sel != null && sel.hasNeurons()
+                && (!sel.plan().needsStatistics() || workspace.stats() != null);
+    }
+
+    /** Asks for a folder (and whether to replace it, if it is not empty), then exports there. */
+    public void export() {
+        if (!exportable()) {
+            return;
+        }
+        dialogs.chooseDirectory("Export Pruned Model", workspace.lastDirectoryProperty().get()).ifPresent(dir -> {
+            boolean force = false;
+            if (Files.exists(dir) && !isEmptyDirectory(dir)) {
+                if (!dialogs.confirm("Replace " + dir.getFileName() + "?",
+                        dir + " is not empty. Replace its contents with the pruned model?")) {
+                    return;
+                }
+                force = true;
+            }
+            export(dir, force);
+        });
+    }
+
+    /** Writes the pruned model to {@code dir} in the background and says where. */
+    public void export(Path dir, boolean force) {
+        PlanSelection sel = pruning.selection();
+        ModelSession session = workspace.session();
+        if (sel == null || session == null) {
+            return;
+        }
+        ActivationStats stats = workspace.stats();
+        PruningPlan plan = sel.plan();
+        workspace.rememberDirectory(dir);
+        exporting.set(true);
+        workspace.statusProperty().set("Exporting to " + dir + "…");
+        executor.execute(BackgroundTask.<Path>of("Exporting", ctx -> {
+                    long t0 = System.nanoTime();
+                    Exporter.checkTarget(dir, force);
+                    Pruner.Result result = Pruner.prune(session.model(), stats, plan);
+                    try {
+                        Exporter.export(dir, force, result.model(), plan,
+                                result.report().withSeconds((System.nanoTime() - t0) / 1e9));
+                    } catch (IOException e) {
+                        throw new BadInputException(dir, "cannot write (" + e.getMessage() + ")", e);
+                    }
+                    return dir;
+                })
+                .onSuccess(d -> {
+                    workspace.statusProperty().set("Exported the pruned model to " + d.toAbsolutePath());
+                    dialogs.showInfo("Exported", "The pruned model, its config, plan.json and report.json are in "
+                            + d.toAbsolutePath());
+                })
+                .onFailure(e -> {
+                    workspace.statusProperty().set("Export failed");
+                    dialogs.showError("Cannot export", Errors.oneLine(e));
+                })
+                .onFinished(() -> exporting.set(false)));
+    }
+
+    private static boolean isEmptyDirectory(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return false;
+        }
+        try (var s = Files.list(dir)) {
+            return s.findAny().isEmpty();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}

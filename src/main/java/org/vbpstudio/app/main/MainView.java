@@ -1,0 +1,126 @@
+package org.vbpstudio.app.main;
+
+import javafx.beans.binding.Bindings;
+import javafx.fxml.FXML;
+import javafx.scene.control.MenuItem;
+import javafx.scene.layout.BorderPane;
+import javafx.scene.layout.Priority;
+import javafx.scene.layout.StackPane;
+import javafx.scene.layout.VBox;
+import org.controlsfx.control.StatusBar;
+import org.vbpstudio.app.Fxml;
+import org.vbpstudio.app.calibrate.CalibrationView;
+import org.vbpstudio.app.compare.CompareView;
+import org.vbpstudio.app.dialogs.DialogService;
+import org.vbpstudio.app.model.ModelPanelView;
+import org.vbpstudio.app.preview.PreviewView;
+import org.vbpstudio.app.prune.PruningView;
+
+/** The main window's content: menu, model panel, calibration, pruning, preview and comparison. */
+public final class MainView extends BorderPane {
+    private final MainViewModel viewModel;
+    private final DialogService dialogs;
+    private final Runnable quit;
+    @FXML
+    private StackPane sideSlot;
+    @FXML
+    private VBox centerSlot;
+    @FXML
+    private VBox rightSlot;
+    @FXML
+    private StatusBar statusBar;
+    @FXML
+    private MenuItem saveStatsItem;
+    @FXML
+    private MenuItem openStatsItem;
+    @FXML
+    private MenuItem savePlanItem;
+    @FXML
+    private MenuItem loadPlanItem;
+    @FXML
+    private MenuItem exportItem;
+
+    public MainView(MainViewModel viewModel, DialogService dialogs, Runnable quit) {
+        this.viewModel = viewModel;
+        this.dialogs = dialogs;
+        this.quit = quit;
+        Fxml.load(this, "MainView");
+        sideSlot.getChildren().add(new ModelPanelView(viewModel.modelPanel()));
+        PruningView pruning = new PruningView(viewModel.pruning());
+        VBox.setVgrow(pruning, Priority.ALWAYS);
+        centerSlot.getChildren().addAll(new CalibrationView(viewModel.calibration()), pruning);
+        CompareView compare = new CompareView(viewModel.compare());
+        VBox.setVgrow(compare, Priority.ALWAYS);
+        rightSlot.getChildren().addAll(new PreviewView(viewModel.preview()), compare);
+
+        statusBar.textProperty().bind(viewModel.workspace().statusProperty());
+        statusBar.progressProperty().bind(Bindings.when(viewModel.loadingProperty()).then(-1.0).otherwise(0.0));
+        var noModel = viewModel.workspace().sessionProperty().isNull();
+        openStatsItem.disableProperty().bind(viewModel.calibration().canOpenStatisticsProperty().not());
+        saveStatsItem.disableProperty().bind(viewModel.calibration().canSaveStatisticsProperty().not());
+        savePlanItem.disableProperty().bind(viewModel.pruning().selectionProperty().isNull());
+        loadPlanItem.disableProperty().bind(noModel);
+        exportItem.disableProperty().bind(viewModel.export().canExportProperty().not());
+    }
+
+    @FXML
+    private void openModel() {
+        viewModel.openModel();
+    }
+
+    @FXML
+    private void openCalibrationFolder() {
+        viewModel.openCalibrationFolder();
+    }
+
+    @FXML
+    private void openCalibrationFile() {
+        viewModel.openCalibrationFile();
+    }
+
+    @FXML
+    private void openValidationFolder() {
+        viewModel.openValidationFolder();
+    }
+
+    @FXML
+    private void openValidationFile() {
+        viewModel.openValidationFile();
+    }
+
+    @FXML
+    private void openStatistics() {
+        viewModel.calibration().openStatistics();
+    }
+
+    @FXML
+    private void saveStatistics() {
+        viewModel.calibration().saveStatistics();
+    }
+
+    @FXML
+    private void loadPlan() {
+        viewModel.loadPlan();
+    }
+
+    @FXML
+    private void savePlan() {
+        viewModel.savePlan();
+    }
+
+    @FXML
+    private void export() {
+        viewModel.export().export();
+    }
+
+    @FXML
+    private void quit() {
+        quit.run();
+    }
+
+    @FXML
+    private void about() {
+        dialogs.showInfo("VBP Studio 0.1.0", "Variance-Based Pruning of trained Vision Transformers: calibrate, "
+                + "prune MLP neurons with live previews, compare criteria, export for timm.");
+    }
+}

@@ -1,0 +1,267 @@
+package org.vbpstudio.app.main;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import javafx.beans.property.BooleanProperty;
+import javafx.beans.property.ReadOnlyStringProperty;
+import javafx.beans.property.ReadOnlyStringWrapper;
+import javafx.beans.property.SimpleBooleanProperty;
+import org.vbpstudio.app.calibrate.CalibrationViewModel;
+import org.vbpstudio.app.compare.CompareViewModel;
+import org.vbpstudio.app.concurrent.BackgroundTask;
+import org.vbpstudio.app.concurrent.TaskExecutor;
+import org.vbpstudio.app.core.DefaultPaths;
+import org.vbpstudio.app.core.ModelSession;
+import org.vbpstudio.app.dialogs.DialogService;
+import org.vbpstudio.app.dialogs.Errors;
+import org.vbpstudio.app.dialogs.FileType;
+import org.vbpstudio.app.export.ExportViewModel;
+import org.vbpstudio.app.model.ModelPanelViewModel;
+import org.vbpstudio.app.preview.PreviewViewModel;
+import org.vbpstudio.app.prune.PruningViewModel;
+import org.vbpstudio.app.workspace.Workspace;
+import org.vbpstudio.data.ImageSource;
+import org.vbpstudio.data.ImageSources;
+import org.vbpstudio.io.BadInputException;
+import org.vbpstudio.prune.PruningPlan;
+
+/**
+ * The main window: owns the shared {@link Workspace} and the view model of each part of the
+ * window, and carries out the File menu (open a model and its images, load and save plans).
+ */
+public final class MainViewModel {
+    private final Workspace workspace = new Workspace();
+    private final TaskExecutor executor;
+    private final DialogService dialogs;
+    private final ModelPanelViewModel modelPanel;
+    private final CalibrationViewModel calibration;
+    private final PruningViewModel pruning;
+    private final PreviewViewModel preview;
+    private final CompareViewModel compare;
+    private final ExportViewModel export;
+    private final BooleanProperty loading = new SimpleBooleanProperty(this, "loading");
+    private final ReadOnlyStringWrapper title = new ReadOnlyStringWrapper(this, "title", "VBP Studio");
+
+    public MainViewModel(TaskExecutor executor, DialogService dialogs) {
+        this.executor = executor;
+        this.dialogs = dialogs;
+        modelPanel = new ModelPanelViewModel(workspace);
+        calibration = new CalibrationViewModel(workspace, executor, dialogs);
+        pruning = new PruningViewModel(workspace);
+        preview = new PreviewViewModel(workspace, pruning, executor, dialogs);
+        compare = new CompareViewModel(workspace, pruning, preview, executor, dialogs);
+        workspace.sessionProperty().addListener((o, a, s) ->
+                title.set(s == null ? "VBP Studio" : "VBP Studio — " + s.model().name()));
+        export = new ExportViewModel(workspace, pruning, executor, dialogs);
+    }
+
+    public Workspace workspace() {
+        return workspace;
+    }
+
+    public ModelPanelViewModel modelPanel() {
+        return modelPanel;
+    }
+
+    public CalibrationViewModel calibration() {
+        return calibration;
+    }
+
+    public PruningViewModel pruning() {
+        return pruning;
+    }
+
+    public PreviewViewModel preview() {
+        return preview;
+    }
+
+    public CompareViewModel compare() {
+        return compare;
+    }
+
+    public ExportViewModel export() {
+        return export;
+    }
+
+    /** "VBP Studio", then "VBP Studio — model". */
+    public ReadOnlyStringProperty titleProperty() {
+        return title.getReadOnlyProperty();
+    }
+
+    public BooleanProperty loadingProperty() {
+        return loading;
+    }
+
+    // ---------------------------------------------------------------------------------- models
+
+    /** Asks for a model's {@code model.safetensors} and opens it with the data it ships, if any. */
+    public void openModel() {
+        dialogs.chooseFile("Open Model", FileType.SAFETENSORS, workspace.lastDirectoryProperty().get())
+                .ifPresent(p -> openModel(p, null, null));
+    }
+
+    /**
+     * Opens a model in the background and switches to it. Images not given default to the model's
+     * {@code data/calibration} and {@code data/validation}, else to those open now.
+     */
+    public void openModel(Path model, Path calibrationPath, Path validationPath) {
+        workspace.rememberDirectory(model);
+        loading.set(true);
+        workspace.statusProperty().set("Opening " + model + "…");
+        ImageSource keepCalibration = workspace.calibrationProperty().get();
+        ImageSource keepValidation = workspace.validationProperty().get();
+        executor.execute(BackgroundTask.<Opened>of("Opening model", ctx -> {
+                    ModelSession session = ModelSession.open(model);
+                    List<String> problems = new ArrayList<>();
+                    ImageSource cal = images(calibrationPath, DefaultPaths.calibrationFor(model).orElse(null),
+                            keepCalibration, "calibration", problems);
+                    ImageSource val = images(validationPath, DefaultPaths.validationFor(model).orElse(null),
+                            keepValidation, "validation", problems);
+                    return new Opened(session, cal, val, problems);
+                })
+                .onSuccess(o -> {
+                    ModelSession old = workspace.session();
+                    workspace.open(o.session(), o.calibration(), o.validation());
+                    if (old != null) {
+                        old.close(); // freed once its running tasks return their leases
+                    }
+                    workspace.statusProperty().set("Opened " + o.session().model().name() + " from "
+                            + o.session().model().directory());
+                    if (!o.problems().isEmpty()) {
+                        dialogs.showError("Some images could not be opened", String.join("; ", o.problems()));
+                    }
+                })
+                .onFailure(e -> {
+                    workspace.statusProperty().set("Could not open " + model);
+                    dialogs.showError("Cannot open model", Errors.oneLine(e));
+                })
+                .onFinished(() -> loading.set(false)));
+    }
+
+    private record Opened(ModelSession session, ImageSource calibration, ImageSource validation, List<String> problems) {}
+
+    /** The named source, else the model's own, else the current one; problems collected, not thrown. */
+    private static ImageSource images(Path named, Path shipped, ImageSource current, String what, List<String> problems) {
+        Path p = named != null ? named : shipped;
+        if (p == null) {
+            return current;
+        }
+        try {
+            return ImageSources.open(p);
+        } catch (RuntimeException e) {
+            problems.add(what + ": " + Errors.oneLine(e));
+            return named != null ? null : current;
+        }
+    }
+
+    // ---------------------------------------------------------------------------------- images
+
+    /** Asks for a folder of calibration images (ImageFolder, flat, or holding one IDX pair). */
+    public void openCalibrationFolder() {
+        dialogs.chooseDirectory("Calibration Images", workspace.lastDirectoryProperty().get())
+                .ifPresent(this::openCalibration);
+    }
+
+    /** Asks for an IDX images file of calibration images. */
+    public void openCalibrationFile() {
+        dialogs.chooseFile("Calibration Images (IDX)", FileType.IDX, workspace.lastDirectoryProperty().get())
+                .ifPresent(this::openCalibration);
+    }
+
+    public void openValidationFolder() {
+        dialogs.chooseDirectory("Validation Images", workspace.lastDirectoryProperty().get())
+                .ifPresent(this::openValidation);
+    }
+
+    public void openValidationFile() {
+        dialogs.chooseFile("Validation Images (IDX)", FileType.IDX, workspace.lastDirectoryProperty().get())
+                .ifPresent(this::openValidation);
+    }
+
+    public void openCalibration(Path path) {
+        openImages(path, "calibration", s -> workspace.calibrationProperty().set(s));
+    }
+
+    public void openValidation(Path path) {
+        openImages(path, "validation", s -> workspace.validationProperty().set(s));
+    }
+
+    private void openImages(Path path, String what, Consumer<ImageSource> use) {
+        workspace.rememberDirectory(path);
+        ModelSession session = workspace.session();
+        executor.execute(BackgroundTask.<ImageSource>of("Opening " + what + " images", ctx -> {
+                    ImageSource s = ImageSources.open(path);
+                    if (session != null && what.equals("validation")) {
+                        if (!s.labelled()) {
+                            throw new BadInputException(path, "has no labels, so accuracy cannot be measured");
+                        }
+                        org.vbpstudio.eval.ImageStream.checkLabels(s, session.model().config());
+                    }
+                    return s;
+                })
+                .onSuccess(s -> {
+                    use.accept(s);
+                    workspace.statusProperty().set("Using " + s.size() + " " + what + " images from " + path);
+                })
+                .onFailure(e -> dialogs.showError("Cannot use these " + what + " images", Errors.oneLine(e))));
+    }
+
+    // ----------------------------------------------------------------------------------- plans
+
+    public void savePlan() {
+        if (pruning.selection() == null) {
+            return;
+        }
+        dialogs.chooseSaveFile("Save Plan", FileType.PLAN, workspace.lastDirectoryProperty().get(), "plan.json")
+                .ifPresent(this::savePlan);
+    }
+
+    public void savePlan(Path file) {
+        workspace.rememberDirectory(file);
+        try {
+            pruning.plan().write(file);
+            workspace.statusProperty().set("Plan saved to " + file);
+        } catch (IOException | RuntimeException e) {
+            dialogs.showError("Cannot save the plan", e instanceof IOException
+                    ? file + ": cannot write (" + e.getMessage() + ")" : Errors.oneLine(e));
+        }
+    }
+
+    public void loadPlan() {
+        if (workspace.session() == null) {
+            return;
+        }
+        dialogs.chooseFile("Load Plan", FileType.PLAN, workspace.lastDirectoryProperty().get())
+                .ifPresent(this::loadPlan);
+    }
+
+    public void loadPlan(Path file) {
+        workspace.rememberDirectory(file);
+        try {
+            PruningPlan plan = PruningPlan.read(file);
+            try {
+                pruning.apply(plan);
+            } catch (IllegalArgumentException e) {
+                throw new BadInputException(file, e.getMessage());
+            }
+            workspace.statusProperty().set("Plan loaded from " + file);
+        } catch (RuntimeException e) {
+            dialogs.showError("Cannot load the plan", Errors.oneLine(e));
+        }
+    }
+
+    /** Stops background work and frees native memory (on exit). */
+    public void dispose() {
+        calibration.cancel();
+        compare.cancel();
+        preview.dispose();
+        ModelSession s = workspace.session();
+        if (s != null) {
+            s.close();
+        }
+        executor.shutdown();
+    }
+}

@@ -1,0 +1,85 @@
+package org.vbpstudio.app.preview;
+
+import javafx.css.PseudoClass;
+import javafx.fxml.FXML;
+import javafx.scene.control.ComboBox;
+import javafx.scene.control.Label;
+import javafx.scene.control.ProgressIndicator;
+import javafx.scene.layout.VBox;
+import javafx.util.StringConverter;
+import org.vbpstudio.app.Fxml;
+import org.vbpstudio.app.core.Formats;
+
+/** Cost and accuracy of the pruned model; a stale accuracy is drawn greyed. */
+public final class PreviewView extends VBox {
+    private static final PseudoClass STALE = PseudoClass.getPseudoClass("stale");
+    @FXML
+    private ProgressIndicator busyIndicator;
+    @FXML
+    private Label macsLabel;
+    @FXML
+    private Label macsDetailLabel;
+    @FXML
+    private Label paramsLabel;
+    @FXML
+    private Label paramsDetailLabel;
+    @FXML
+    private Label speedupLabel;
+    @FXML
+    private Label speedupDetailLabel;
+    @FXML
+    private Label accuracyLabel;
+    @FXML
+    private Label accuracyDetailLabel;
+    @FXML
+    private Label originalLabel;
+    @FXML
+    private ComboBox<Integer> sliceChoice;
+    @FXML
+    private Label previewMessage;
+
+    public PreviewView(PreviewViewModel viewModel) {
+        Fxml.load(this, "PreviewView");
+        busyIndicator.visibleProperty().bind(viewModel.busyProperty());
+        macsLabel.textProperty().bind(viewModel.macsTextProperty());
+        macsDetailLabel.textProperty().bind(viewModel.macsDetailProperty());
+        paramsLabel.textProperty().bind(viewModel.paramsTextProperty());
+        paramsDetailLabel.textProperty().bind(viewModel.paramsDetailProperty());
+        speedupLabel.textProperty().bind(viewModel.speedupTextProperty());
+        speedupDetailLabel.textProperty().bind(viewModel.speedupDetailProperty());
+        accuracyLabel.textProperty().bind(viewModel.accuracyTextProperty());
+        accuracyDetailLabel.textProperty().bind(viewModel.accuracyDetailProperty());
+        originalLabel.textProperty().bind(viewModel.originalTextProperty());
+        previewMessage.textProperty().bind(viewModel.messageProperty());
+        javafx.scene.control.Tooltip refreshed = new javafx.scene.control.Tooltip();
+        refreshed.textProperty().bind(viewModel.refreshMillisProperty().asString("Recomputed in %d ms"));
+        accuracyLabel.setTooltip(refreshed);
+        viewModel.accuracyStaleProperty().addListener((o, a, stale) -> markStale(stale));
+        markStale(viewModel.accuracyStaleProperty().get());
+
+        sliceChoice.getItems().setAll(PreviewViewModel.SLICE_SIZES);
+        sliceChoice.setConverter(new StringConverter<>() {
+            @Override
+            public String toString(Integer n) {
+                return n == null ? "" : Formats.count(n);
+            }
+
+            @Override
+            public Integer fromString(String s) {
+                return Integer.valueOf(s.replace(",", ""));
+            }
+        });
+        sliceChoice.setValue(viewModel.sliceSizeProperty().get());
+        sliceChoice.valueProperty().addListener((o, a, b) -> {
+            if (b != null) {
+                viewModel.sliceSizeProperty().set(b);
+            }
+        });
+        viewModel.sliceSizeProperty().addListener((o, a, b) -> sliceChoice.setValue(b.intValue()));
+    }
+
+    private void markStale(boolean stale) {
+        accuracyLabel.pseudoClassStateChanged(STALE, stale);
+        accuracyDetailLabel.pseudoClassStateChanged(STALE, stale);
+    }
+}

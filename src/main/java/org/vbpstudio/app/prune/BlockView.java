@@ -1,0 +1,45 @@
+package org.vbpstudio.app.prune;
+
+import javafx.fxml.FXML;
+import javafx.scene.control.Label;
+import javafx.scene.control.Slider;
+import javafx.scene.control.TextField;
+import javafx.scene.control.Tooltip;
+import javafx.scene.layout.VBox;
+import org.vbpstudio.app.Fxml;
+
+/**
+ * One block's card: its variance histogram with the cut, the kept count, and a slider with an
+ * exact-value field. Node ids carry the block index ({@code blockSlider3}, {@code blockField3},
+ * {@code blockKept3}, {@code blockHistogram3}).
+ */
+public final class BlockView extends VBox {
+    @FXML
+    private Label titleLabel;
+    @FXML
+    private Label keptLabel;
+    @FXML
+    private HistogramView histogram;
+    @FXML
+    private Slider ratioSlider;
+    @FXML
+    private TextField ratioField;
+
+    public BlockView(BlockViewModel viewModel) {
+        Fxml.load(this, "BlockView");
+        int b = viewModel.index();
+        setId("block" + b);
+        ratioSlider.setId("blockSlider" + b);
+        ratioField.setId("blockField" + b);
+        keptLabel.setId("blockKept" + b);
+        histogram.setId("blockHistogram" + b);
+        titleLabel.setText(viewModel.title());
+        keptLabel.textProperty().bind(viewModel.keptTextProperty());
+        histogram.histogramProperty().bind(viewModel.histogramProperty());
+        RatioControls.bind(ratioSlider, ratioField, viewModel.ratioProperty());
+        ratioSlider.disableProperty().bind(viewModel.editableProperty().not());
+        ratioField.disableProperty().bind(viewModel.editableProperty().not());
+        Tooltip.install(histogram, new Tooltip("Neurons of block " + b + " by activation variance (log scale):"
+                + " blue are kept, grey removed"));
+    }
+}

@@ -1,0 +1,82 @@
+package org.vbpstudio.app.prune;
+
+import javafx.beans.property.BooleanProperty;
+import javafx.beans.property.DoubleProperty;
+import javafx.beans.property.IntegerProperty;
+import javafx.beans.property.ObjectProperty;
+import javafx.beans.property.SimpleBooleanProperty;
+import javafx.beans.property.SimpleDoubleProperty;
+import javafx.beans.property.SimpleIntegerProperty;
+import javafx.beans.property.SimpleObjectProperty;
+import javafx.beans.property.SimpleStringProperty;
+import javafx.beans.property.StringProperty;
+import org.vbpstudio.app.core.Formats;
+import org.vbpstudio.app.core.VarianceHistogram;
+
+/**
+ * One transformer block's card: its pruning ratio (set by the user in per-block mode, shown as
+ * the effective ratio in global mode), how many neurons it keeps, and its variance histogram.
+ */
+public final class BlockViewModel {
+    private final int index;
+    private final int hidden;
+    private final DoubleProperty ratio = new SimpleDoubleProperty(this, "ratio", 0);
+    private final IntegerProperty kept;
+    private final StringProperty keptText = new SimpleStringProperty(this, "keptText", "");
+    private final ObjectProperty<VarianceHistogram> histogram = new SimpleObjectProperty<>(this, "histogram");
+    private final BooleanProperty editable = new SimpleBooleanProperty(this, "editable", true);
+
+    public BlockViewModel(int index, int hidden) {
+        this.index = index;
+        this.hidden = hidden;
+        this.kept = new SimpleIntegerProperty(this, "kept", hidden);
+        kept.addListener((o, a, b) -> updateText());
+        updateText();
+    }
+
+    public int index() {
+        return index;
+    }
+
+    /** Hidden neurons of the unpruned block. */
+    public int hidden() {
+        return hidden;
+    }
+
+    public String title() {
+        return "Block " + index;
+    }
+
+    /** Fraction of neurons to remove, in [0, 1). */
+    public DoubleProperty ratioProperty() {
+        return ratio;
+    }
+
+    public double ratio() {
+        return ratio.get();
+    }
+
+    /** Neurons this block keeps under the current plan. */
+    public IntegerProperty keptProperty() {
+        return kept;
+    }
+
+    /** "keeps 96 / 192". */
+    public StringProperty keptTextProperty() {
+        return keptText;
+    }
+
+    /** Null until statistics exist. */
+    public ObjectProperty<VarianceHistogram> histogramProperty() {
+        return histogram;
+    }
+
+    /** False in global mode, where the global threshold decides every block's width. */
+    public BooleanProperty editableProperty() {
+        return editable;
+    }
+
+    private void updateText() {
+        keptText.set("keeps " + Formats.count(kept.get()) + " / " + Formats.count(hidden));
+    }
+}

@@ -1,0 +1,135 @@
+package org.vbpstudio.app.prune;
+
+import java.util.Locale;
+import javafx.collections.ListChangeListener;
+import javafx.fxml.FXML;
+import javafx.scene.control.CheckBox;
+import javafx.scene.control.ComboBox;
+import javafx.scene.control.Label;
+import javafx.scene.control.Slider;
+import javafx.scene.control.TextField;
+import javafx.scene.control.ToggleButton;
+import javafx.scene.layout.TilePane;
+import javafx.scene.layout.VBox;
+import javafx.util.StringConverter;
+import org.controlsfx.control.SegmentedButton;
+import org.vbpstudio.app.Fxml;
+import org.vbpstudio.prune.Criterion;
+import org.vbpstudio.prune.PruningPlan;
+
+/** The pruning controls and one card per block. */
+public final class PruningView extends VBox {
+    private static final double MIN_TILE = 218;
+    private static final double MIN_TILE_HEIGHT = 150;
+    private static final double MAX_TILE_HEIGHT = 300;
+    private final PruningViewModel viewModel;
+    @FXML
+    private Label messageLabel;
+    @FXML
+    private ComboBox<Criterion> criterionChoice;
+    @FXML
+    private CheckBox compensationCheck;
+    @FXML
+    private ComboBox<Integer> roundToChoice;
+    @FXML
+    private SegmentedButton modeButtons;
+    @FXML
+    private ToggleButton perBlockToggle;
+    @FXML
+    private ToggleButton globalToggle;
+    @FXML
+    private Label globalLabel;
+    @FXML
+    private Slider globalSlider;
+    @FXML
+    private TextField globalField;
+    @FXML
+    private TilePane blocksPane;
+    @FXML
+    private javafx.scene.control.ScrollPane blocksScroll;
+
+    public PruningView(PruningViewModel viewModel) {
+        this.viewModel = viewModel;
+        Fxml.load(this, "PruningView");
+        messageLabel.textProperty().bind(viewModel.messageProperty());
+
+        criterionChoice.getItems().setAll(Criterion.values());
+        criterionChoice.setConverter(converter(c -> {
+            String n = c.jsonName();
+            return n.substring(0, 1).toUpperCase(Locale.ROOT) + n.substring(1);
+        }));
+        criterionChoice.valueProperty().bindBidirectional(viewModel.criterionProperty());
+        compensationCheck.selectedProperty().bindBidirectional(viewModel.compensationProperty());
+        roundToChoice.getItems().setAll(PruningViewModel.ROUND_TO_CHOICES);
+        roundToChoice.setConverter(converter(k -> k == 0 ? "None" : Integer.toString(k)));
+        roundToChoice.setValue(viewModel.roundToProperty().get());
+        roundToChoice.valueProperty().addListener((o, a, b) -> viewModel.roundToProperty().set(b == null ? 0 : b));
+        viewModel.roundToProperty().addListener((o, a, b) -> {
+            if (!roundToChoice.getItems().contains(b.intValue())) {
+                roundToChoice.getItems().add(b.intValue());
+            }
+            roundToChoice.setValue(b.intValue());
+        });
+
+        bindMode();
+        RatioControls.bind(globalSlider, globalField, viewModel.globalRatioProperty());
+        globalSlider.setLabelFormatter(converter(v -> v.doubleValue() % 10 == 0 ? String.format("%.0f", v) : ""));
+        blocksScroll.viewportBoundsProperty().addListener((o, a, b) -> fitTiles(b.getWidth(), b.getHeight()));
+
+        viewModel.blocks().addListener((ListChangeListener<BlockViewModel>) c -> rebuildBlocks());
+        rebuildBlocks();
+    }
+
+    private void bindMode() {
+        Runnable fromModel = () -> {
+            boolean global = viewModel.modeProperty().get() == PruningPlan.Mode.GLOBAL;
+            globalToggle.setSelected(global);
+            perBlockToggle.setSelected(!global);
+            globalLabel.setText(global ? "Global ratio" : "All blocks");
+        };
+        viewModel.modeProperty().addListener((o, a, b) -> fromModel.run());
+        modeButtons.getToggleGroup().selectedToggleProperty().addListener((o, a, b) -> {
+            if (b == null) {
+                a.setSelected(true); // one mode is always selected
+            } else {
+                viewModel.modeProperty().set(b == globalToggle ? PruningPlan.Mode.GLOBAL : PruningPlan.Mode.PER_BLOCK);
+            }
+        });
+        fromModel.run();
+    }
+
+    /** As many columns of cards as fit (at least {@link #MIN_TILE} wide each), sharing the width. */
+    private void fitTiles(double width, double height) {
+        double gap = blocksPane.getHgap();
+        double inner = width - blocksPane.getInsets().getLeft() - blocksPane.getInsets().getRight() - 1;
+        int columns = Math.max(1, (int) ((inner + gap) / (MIN_TILE + gap)));
+        blocksPane.setPrefColumns(columns);
+        blocksPane.setPrefTileWidth(Math.floor((inner - gap * (columns - 1)) / columns));
+        int rows = Math.max(1, (viewModel.blocks().size() + columns - 1) / columns);
+        double innerH = height - blocksPane.getInsets().getTop() - blocksPane.getInsets().getBottom() - 1;
+        double tileH = (innerH - blocksPane.getVgap() * (rows - 1)) / rows;
+        blocksPane.setPrefTileHeight(Math.floor(Math.max(MIN_TILE_HEIGHT, Math.min(MAX_TILE_HEIGHT, tileH))));
+    }
+
+    private void rebuildBlocks() {
+        blocksPane.getChildren().setAll(viewModel.blocks().stream().map(BlockView::new).toList());
+        var bounds = blocksScroll.getViewportBounds();
+        if (bounds != null && bounds.getWidth() > 0) {
+            fitTiles(bounds.getWidth(), bounds.getHeight());
+        }
+    }
+
+    private static <T> StringConverter<T> converter(java.util.function.Function<T, String> f) {
+        return new StringConverter<>() {
+            @Override
+            public String toString(T t) {
+                return t == null ? "" : f.apply(t);
+            }
+
+            @Override
+            public T fromString(String s) {
+                throw new UnsupportedOperationException();
+            }
+        };
+    }
+}

@@ -1,0 +1,301 @@
+package org.vbpstudio.app.prune;
+
+import java.util.Arrays;
+import java.util.List;
+import javafx.beans.property.BooleanProperty;
+import javafx.beans.property.DoubleProperty;
+import javafx.beans.property.IntegerProperty;
+import javafx.beans.property.ObjectProperty;
+import javafx.beans.property.ReadOnlyObjectProperty;
+import javafx.beans.property.ReadOnlyObjectWrapper;
+import javafx.beans.property.SimpleBooleanProperty;
+import javafx.beans.property.SimpleDoubleProperty;
+import javafx.beans.property.SimpleIntegerProperty;
+import javafx.beans.property.SimpleObjectProperty;
+import javafx.beans.property.SimpleStringProperty;
+import javafx.beans.property.StringProperty;
+import javafx.collections.FXCollections;
+import javafx.collections.ObservableList;
+import org.vbpstudio.app.core.ModelSession;
+import org.vbpstudio.app.core.VarianceHistogram;
+import org.vbpstudio.app.workspace.Workspace;
+import org.vbpstudio.model.LoadedModel;
+import org.vbpstudio.model.VitConfig;
+import org.vbpstudio.prune.Criterion;
+import org.vbpstudio.prune.Pruner;
+import org.vbpstudio.prune.PruningPlan;
+import org.vbpstudio.prune.Selection;
+import org.vbpstudio.stats.ActivationStats;
+
+/**
+ * The pruning controls: mode, criterion, compensation, round-to, the global ratio and one ratio
+ * per block, turned into a {@link PruningPlan} and the neurons it keeps ({@link #selectionProperty()})
+ * on every change. Selection runs the prune package's policy, so what the app previews is what
+ * {@code prune} exports.
+ */
+public final class PruningViewModel {
+    /** The largest ratio the sliders offer. */
+    public static final double MAX_RATIO = 0.95;
+    public static final List<Integer> ROUND_TO_CHOICES = List.of(0, 2, 4, 8, 16, 32, 64);
+
+    private final Workspace workspace;
+    private final ObjectProperty<PruningPlan.Mode> mode = new SimpleObjectProperty<>(this, "mode", PruningPlan.Mode.PER_BLOCK);
+    private final ObjectProperty<Criterion> criterion = new SimpleObjectProperty<>(this, "criterion", Criterion.VARIANCE);
+    private final BooleanProperty compensation = new SimpleBooleanProperty(this, "compensation", true);
+    private final IntegerProperty roundTo = new SimpleIntegerProperty(this, "roundTo", 0);
+    private final DoubleProperty globalRatio = new SimpleDoubleProperty(this, "globalRatio", 0);
+    private final ObservableList<BlockViewModel> blocks = FXCollections.observableArrayList();
+    private final ReadOnlyObjectWrapper<PlanSelection> selection = new ReadOnlyObjectWrapper<>(this, "selection");
+    private final StringProperty message = new SimpleStringProperty(this, "message", "");
+    private long seed;
+    private boolean updating;
+    private ScoresKey scoresKey;
+    private double[][] scores;
+
+    private record ScoresKey(ModelSession session, Criterion criterion, ActivationStats stats, long seed) {}
+
+    public PruningViewModel(Workspace workspace) {
+        this.workspace = workspace;
+        workspace.sessionProperty().addListener((o, a, b) -> rebuildBlocks());
+        workspace.statsProperty().addListener((o, a, b) -> refresh());
+        workspace.liveStatsProperty().addListener((o, a, b) -> refreshHistograms());
+        mode.addListener((o, a, b) -> refresh());
+        criterion.addListener((o, a, b) -> refresh());
+        compensation.addListener((o, a, b) -> refresh());
+        roundTo.addListener((o, a, b) -> refresh());
+        globalRatio.addListener((o, a, b) -> onGlobalRatio(b.doubleValue()));
+        rebuildBlocks();
+    }
+
+    public ObjectProperty<PruningPlan.Mode> modeProperty() {
+        return mode;
+    }
+
+    public ObjectProperty<Criterion> criterionProperty() {
+        return criterion;
+    }
+
+    public BooleanProperty compensationProperty() {
+        return compensation;
+    }
+
+    /** Keep widths a multiple of this (0: no constraint). */
+    public IntegerProperty roundToProperty() {
+        return roundTo;
+    }
+
+    /**
+     * The global slider: the global ratio in global mode; in per-block mode, moving it sets every
+     * block to the same ratio.
+     */
+    public DoubleProperty globalRatioProperty() {
+        return globalRatio;
+    }
+
+    public ObservableList<BlockViewModel> blocks() {
+        return blocks;
+    }
+
+    /** The current plan and what it keeps; null without a model. */
+    public ReadOnlyObjectProperty<PlanSelection> selectionProperty() {
+        return selection.getReadOnlyProperty();
+    }
+
+    public PlanSelection selection() {
+        return selection.get();
+    }
+
+    /** Why neurons cannot be chosen yet ("Calibrate …"), else empty. */
+    public StringProperty messageProperty() {
+        return message;
+    }
+
+    /** The plan the controls describe. */
+    public PruningPlan plan() {
+        if (mode.get() == PruningPlan.Mode.GLOBAL) {
+            return new PruningPlan(PruningPlan.Mode.GLOBAL, null, clamp(globalRatio.get()), criterion.get(),
+                    compensation.get(), roundTo.get(), seed);
+        }
+        double[] ratios = blocks.stream().mapToDouble(b -> clamp(b.ratio())).toArray();
+        if (ratios.length == 0) {
+            ratios = new double[] {0};
+        }
+        return new PruningPlan(PruningPlan.Mode.PER_BLOCK, ratios, Double.NaN, criterion.get(), compensation.get(),
+                roundTo.get(), seed);
+    }
+
+    /**
+     * Sets every control from {@code plan} (a plan file the user opened).
+     *
+     * @throws IllegalArgumentException if it does not fit the open model's depth
+     */
+    public void apply(PruningPlan plan) {
+        plan.validate(blocks.size());
+        updating = true;
+        try {
+            seed = plan.seed();
+            criterion.set(plan.criterion());
+            compensation.set(plan.compensation());
+            roundTo.set(plan.roundTo());
+            mode.set(plan.mode());
+            if (plan.mode() == PruningPlan.Mode.GLOBAL) {
+                globalRatio.set(plan.ratio());
+            } else {
+                double[] r = plan.ratios();
+                for (int b = 0; b < r.length; b++) {
+                    blocks.get(b).ratioProperty().set(r[b]);
+                }
+            }
+        } finally {
+            updating = false;
+        }
+        refresh();
+    }
+
+    private void onGlobalRatio(double r) {
+        if (updating) {
+            return;
+        }
+        if (mode.get() == PruningPlan.Mode.PER_BLOCK) {
+            updating = true;
+            try {
+                blocks.forEach(b -> b.ratioProperty().set(r));
+            } finally {
+                updating = false;
+            }
+        }
+        refresh();
+    }
+
+    private void rebuildBlocks() {
+        ModelSession s = workspace.session();
+        updating = true;
+        try {
+            blocks.clear();
+            scoresKey = null;
+            scores = null;
+            if (s != null) {
+                int[] widths = s.model().config().mlpHiddenDims();
+                for (int b = 0; b < widths.length; b++) {
+                    BlockViewModel block = new BlockViewModel(b, widths[b]);
+                    block.ratioProperty().set(mode.get() == PruningPlan.Mode.PER_BLOCK ? globalRatio.get() : 0);
+                    block.ratioProperty().addListener((o, a, v) -> {
+                        if (!updating) {
+                            refresh();
+                        }
+                    });
+                    blocks.add(block);
+                }
+            }
+        } finally {
+            updating = false;
+        }
+        refresh();
+    }
+
+    /** Recomputes the plan, the selection and every block's numbers. */
+    public void refresh() {
+        if (updating) {
+            return;
+        }
+        ModelSession s = workspace.session();
+        if (s == null) {
+            selection.set(null);
+            message.set("");
+            return;
+        }
+        PruningPlan plan = plan();
+        boolean global = plan.mode() == PruningPlan.Mode.GLOBAL;
+        double[][] sc = scores(s, plan);
+        int[][] kept = sc == null ? null : Selection.kept(plan, sc);
+        int[] widths;
+        if (kept != null) {
+            widths = Arrays.stream(kept).mapToInt(k -> k.length).toArray();
+        } else if (!global) {
+            widths = Selection.keptWidths(plan, placeholderScores(s.model().config()));
+        } else {
+            widths = null;
+        }
+        String missing = Pruner.missingStatistics(plan);
+        message.set(sc != null ? "" : Character.toUpperCase(missing.charAt(0)) + missing.substring(1)
+                + ": calibrate first, or open a statistics file.");
+        updating = true;
+        try {
+            for (BlockViewModel b : blocks) {
+                b.editableProperty().set(!global);
+                if (widths != null) {
+                    b.keptProperty().set(widths[b.index()]);
+                    if (global) {
+                        b.ratioProperty().set(1.0 - (double) widths[b.index()] / b.hidden());
+                    }
+                }
+            }
+        } finally {
+            updating = false;
+        }
+        selection.set(widths == null ? null : new PlanSelection(plan, widths, kept));
+        refreshHistograms();
+    }
+
+    /** The criterion's scores for the plan, cached; null when statistics are needed but missing. */
+    private double[][] scores(ModelSession s, PruningPlan plan) {
+        ActivationStats stats = statsOf(s);
+        if (plan.needsStatistics() && stats == null) {
+            return null;
+        }
+        ScoresKey key = new ScoresKey(s, plan.criterion(), plan.criterion().needsStatistics() ? stats : null,
+                plan.seed());
+        if (!key.equals(scoresKey)) {
+            scores = Pruner.scores(s.model(), stats, plan);
+            scoresKey = key;
+        }
+        return scores;
+    }
+
+    /** The workspace's statistics if they fit the session's model (they always should). */
+    private ActivationStats statsOf(ModelSession s) {
+        ActivationStats stats = workspace.stats();
+        return stats != null && Arrays.equals(stats.widths(), s.model().config().mlpHiddenDims()) ? stats : null;
+    }
+
+    private static double[][] placeholderScores(VitConfig cfg) {
+        double[][] z = new double[cfg.depth()][];
+        for (int b = 0; b < z.length; b++) {
+            z[b] = new double[cfg.mlpHiddenDim(b)];
+        }
+        return z;
+    }
+
+    private void refreshHistograms() {
+        ModelSession s = workspace.session();
+        ActivationStats live = workspace.liveStatsProperty().get();
+        ActivationStats stats = s == null ? null : live != null ? live : statsOf(s);
+        if (stats == null || !Arrays.equals(stats.widths(), s.model().config().mlpHiddenDims())) {
+            blocks.forEach(b -> b.histogramProperty().set(null));
+            return;
+        }
+        double[][] variances = new double[stats.depth()][];
+        for (int b = 0; b < variances.length; b++) {
+            variances[b] = stats.variance(b);
+        }
+        double[] range = VarianceHistogram.range(variances);
+        PlanSelection sel = selection.get();
+        boolean showKept = live == null && sel != null && sel.hasNeurons();
+        boolean cut = showKept && criterion.get() == Criterion.VARIANCE;
+        for (BlockViewModel b : blocks) {
+            int[] kept = showKept ? sel.kept()[b.index()] : null;
+            b.histogramProperty().set(VarianceHistogram.of(variances[b.index()], kept, range[0], range[1], cut));
+        }
+    }
+
+    /** The open model, for callers that need its config. */
+    public LoadedModel model() {
+        ModelSession s = workspace.session();
+        return s == null ? null : s.model();
+    }
+
+    /** Keeps a ratio valid for a plan, [0, 1); the controls themselves stop at {@link #MAX_RATIO}. */
+    private static double clamp(double r) {
+        return Math.max(0, Math.min(0.999, r));
+    }
+}

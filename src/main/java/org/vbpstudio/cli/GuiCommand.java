@@ -1,0 +1,64 @@
+package org.vbpstudio.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.vbpstudio.app.GuiOptions;
+import org.vbpstudio.app.Launcher;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code gui [--model M] [--calibration I] [--validation V] [--snapshot F.png]}: the desktop app
+ * (GUIDE §5). Without options it opens the sample model with its data. This class stays free of
+ * JavaFX types; {@link Launcher} starts the application.
+ */
+@Command(name = "gui", mixinStandardHelpOptions = true,
+        description = {"Open the desktop app: calibrate with live variance histograms, prune with per-block sliders,"
+                + " preview cost and accuracy, compare criteria, export.",
+                "With --snapshot: open, calibrate on the default data, render the main window to a PNG and exit."})
+final class GuiCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", paramLabel = "M",
+            description = "Model directory or .safetensors file (default: sample-models/vit-fashion-mnist).")
+    Path model;
+
+    @Option(names = "--calibration", paramLabel = "I",
+            description = "Calibration images (default: the model's data/calibration).")
+    Path calibration;
+
+    @Option(names = "--validation", paramLabel = "V",
+            description = "Labelled validation images (default: the model's data/validation).")
+    Path validation;
+
+    @Option(names = "--snapshot", paramLabel = "F.png",
+            description = "Render the calibrated main window to this PNG and exit (e.g. under xvfb-run).")
+    Path snapshot;
+
+    @Override
+    public Integer call() {
+        try {
+            return Launcher.launch(new GuiOptions(model, calibration, validation, snapshot));
+        } catch (RuntimeException | LinkageError e) {
+            Throwable root = e;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            String why = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+            if ("1".equals(System.getenv("VBP_DEBUG"))) {
+                e.printStackTrace(spec.commandLine().getErr());
+            }
+            spec.commandLine().getErr().println("error: cannot start the app (" + firstLine(why) + ")"
+                    + (System.getenv("DISPLAY") == null ? "; no DISPLAY: run it on a desktop, or under xvfb-run" : ""));
+            return VbpCommand.FAILED;
+        }
+    }
+
+    private static String firstLine(String s) {
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+}

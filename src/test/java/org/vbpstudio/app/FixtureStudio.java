@@ -1,0 +1,91 @@
+package org.vbpstudio.app;
+
+import ai.djl.ndarray.NDManager;
+import org.vbpstudio.app.concurrent.CurrentThreadTaskExecutor;
+import org.vbpstudio.app.main.MainViewModel;
+import org.vbpstudio.data.ImageSource;
+import org.vbpstudio.data.ImageSources;
+import org.vbpstudio.data.Progress;
+import org.vbpstudio.eval.Accuracy;
+import org.vbpstudio.eval.Evaluator;
+import org.vbpstudio.model.Engines;
+import org.vbpstudio.model.LoadedModel;
+import org.vbpstudio.model.ModelLoader;
+import org.vbpstudio.model.VisionTransformer;
+import org.vbpstudio.prune.MaskHook;
+import org.vbpstudio.prune.Pruner;
+import org.vbpstudio.prune.PruningPlan;
+import org.vbpstudio.prune.Selection;
+import org.vbpstudio.stats.ActivationStats;
+import org.vbpstudio.stats.StatsCollector;
+import org.vbpstudio.testutil.Fixture;
+
+/**
+ * The app's view models on the vit-micro fixture with a same-thread executor (no window, no
+ * toolkit), and reference values computed directly with the core for comparison.
+ */
+public final class FixtureStudio implements AutoCloseable {
+    public final RecordingDialogs dialogs = new RecordingDialogs();
+    public final MainViewModel vm = new MainViewModel(new CurrentThreadTaskExecutor(), dialogs);
+
+    /** Opens the fixture model with its 30 images for calibration and validation. */
+    public FixtureStudio open() {
+        vm.openModel(Fixture.TIMM, Fixture.IMAGES, Fixture.IMAGES);
+        return this;
+    }
+
+    public FixtureStudio calibrate() {
+        vm.calibration().calibrate();
+        return this;
+    }
+
+    @Override
+    public void close() {
+        vm.dispose();
+    }
+
+    /** Core computations, independent of the app. */
+    public static final class Reference {
+        private static NDManager manager;
+        private static LoadedModel model;
+        private static VisionTransformer vit;
+        private static ImageSource images;
+        private static ActivationStats stats;
+
+        private Reference() {}
+
+        public static synchronized LoadedModel model() {
+            if (model == null) {
+                manager = Engines.newManager();
+                model = ModelLoader.load(Fixture.TIMM);
+                vit = model.instantiate(manager);
+                images = ImageSources.open(Fixture.IMAGES);
+                stats = StatsCollector.collect(vit, images, model.preprocessing(), 32, Progress.NONE);
+            }
+            return model;
+        }
+
+        public static ActivationStats stats() {
+            model();
+            return stats;
+        }
+
+        public static int[][] kept(PruningPlan plan) {
+            return Selection.kept(plan, Pruner.scores(model(), stats, plan));
+        }
+
+        /** Accuracy of the masked model (what the pruned model computes) on the 30 images. */
+        public static Accuracy accuracy(PruningPlan plan) {
+            model();
+            try (MaskHook hook = MaskHook.of(manager, model.config(), kept(plan), stats, plan.compensation())) {
+                return Evaluator.evaluate(vit, images, model.preprocessing(), 32, hook, Progress.NONE);
+            }
+        }
+
+        public static Accuracy originalAccuracy() {
+            model();
+            return Evaluator.evaluate(vit, images, model.preprocessing(), 32, org.vbpstudio.model.MlpHook.NONE,
+                    Progress.NONE);
+        }
+    }
+}

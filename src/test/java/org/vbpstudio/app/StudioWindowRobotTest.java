@@ -1,0 +1,192 @@
+package org.vbpstudio.app;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.Callable;
+import javafx.scene.Node;
+import javafx.scene.control.DialogPane;
+import javafx.scene.control.Label;
+import javafx.scene.control.Slider;
+import javafx.scene.control.TextField;
+import javafx.scene.input.KeyCode;
+import javafx.scene.input.MouseButton;
+import javafx.stage.Stage;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.testfx.api.FxRobot;
+import org.testfx.api.FxToolkit;
+import org.testfx.framework.junit5.ApplicationExtension;
+import org.testfx.framework.junit5.Start;
+import org.testfx.util.WaitForAsyncUtils;
+import org.vbpstudio.app.concurrent.FxTaskExecutor;
+import org.vbpstudio.app.dialogs.FileType;
+import org.vbpstudio.app.dialogs.FxDialogService;
+import org.vbpstudio.eval.Accuracy;
+import org.vbpstudio.io.BadInputException;
+import org.vbpstudio.model.CostModel;
+import org.vbpstudio.model.LoadedModel;
+import org.vbpstudio.model.ModelLoader;
+import org.vbpstudio.model.VitConfig;
+import org.vbpstudio.prune.Exporter;
+import org.vbpstudio.prune.Pruner;
+import org.vbpstudio.prune.PruningPlan;
+import org.vbpstudio.testutil.Fixture;
+
+/**
+ * The real main window, driven by the robot (headless Monocle): nodes are found by id, waits are
+ * on the window's state, and expected values come from the core directly.
+ */
+@ExtendWith(ApplicationExtension.class)
+class StudioWindowRobotTest {
+    private static final long TIMEOUT_SECONDS = 60;
+
+    static {
+        // Monocle's headless screen is 1280x800 unless told otherwise; the window is 1440x900.
+        if (System.getProperty("headless.geometry") == null) {
+            System.setProperty("headless.geometry", "1600x1000-32");
+        }
+    }
+
+    private final Deque<Path> answers = new ConcurrentLinkedDeque<>();
+    private StudioWindow window;
+
+    @Start
+    void start(Stage stage) {
+        window = StudioWindow.create(stage, new FxTaskExecutor(), owner -> new FxDialogService(owner) {
+            @Override
+            public Optional<Path> chooseFile(String title, FileType type, Path initialDirectory) {
+                return Optional.ofNullable(answers.poll());
+            }
+
+            @Override
+            public Optional<Path> chooseDirectory(String title, Path initialDirectory) {
+                return Optional.ofNullable(answers.poll());
+            }
+        });
+        stage.show();
+        window.open(new GuiOptions(Fixture.TIMM, Fixture.IMAGES, Fixture.IMAGES, null));
+    }
+
+    @AfterEach
+    void closeWindow() throws TimeoutException {
+        FxToolkit.cleanupStages();
+    }
+
+    @Test
+    void calibrateMoveABlockSliderAndSeeTheCoresNumbers(FxRobot robot) throws TimeoutException {
+        calibrate(robot);
+
+        Node thumb = robot.lookup("#blockSlider1").lookup(".thumb").query();
+        robot.drag(thumb, MouseButton.PRIMARY).moveBy(70, 0).release(MouseButton.PRIMARY);
+        double[] ratios = shownRatios(robot);
+        assertTrue(ratios[1] > 0.1, Arrays.toString(ratios));
+        PruningPlan plan = PruningPlan.perBlock(ratios);
+        assertEquals(plan, window.viewModel().pruning().plan());
+
+        VitConfig cfg = FixtureStudio.Reference.model().config();
+        int[][] kept = FixtureStudio.Reference.kept(plan);
+        VitConfig pruned = cfg.withMlpHiddenDims(Arrays.stream(kept).mapToInt(k -> k.length).toArray());
+        String macs = String.format(Locale.ROOT, "%,d of %,d", CostModel.totalMacs(pruned), CostModel.totalMacs(cfg));
+        String params = String.format(Locale.ROOT, "%,d of %,d", CostModel.totalParams(pruned),
+                CostModel.totalParams(cfg));
+        Accuracy accuracy = FixtureStudio.Reference.accuracy(plan);
+        String top1 = String.format(Locale.ROOT, "%.2f%%", 100.0 * accuracy.correct1() / accuracy.count());
+
+        waitFor(() -> text(robot, "#macsDetailLabel").startsWith(macs + " ("));
+        assertTrue(text(robot, "#paramsDetailLabel").startsWith(params + " ("), text(robot, "#paramsDetailLabel"));
+        waitFor(() -> !stale(robot, "#accuracyLabel") && text(robot, "#accuracyLabel").equals(top1));
+        assertTrue(text(robot, "#accuracyDetailLabel").startsWith(accuracy.correct1() + " / 30 · "));
+        assertEquals("keeps " + kept[1].length + " / 192", text(robot, "#blockKept1"));
+    }
+
+    @Test
+    void exportWritesAModelThatLoadsBack(FxRobot robot, @TempDir Path dir) throws TimeoutException {
+        calibrate(robot);
+        robot.doubleClickOn("#blockField0").write("40").type(KeyCode.ENTER);
+        robot.doubleClickOn("#blockField2").write("75").type(KeyCode.ENTER);
+        waitFor(() -> window.viewModel().pruning().plan().equals(PruningPlan.perBlock(0.4, 0, 0.75)));
+
+        Path out = dir.resolve("pruned");
+        answers.add(out);
+        robot.clickOn("#macsLabel").push(KeyCode.CONTROL, KeyCode.E);
+        waitFor(() -> robot.lookup("#infoDialog").tryQuery().isPresent());
+        assertTrue(((DialogPane) robot.lookup("#infoDialog").query()).getContentText().contains(out.toString()));
+
+        PruningPlan plan = PruningPlan.perBlock(0.4, 0, 0.75);
+        LoadedModel expected = Pruner.prune(FixtureStudio.Reference.model(), FixtureStudio.Reference.stats(), plan)
+                .model();
+        LoadedModel exported = ModelLoader.load(out);
+        assertArrayEquals(expected.config().mlpHiddenDims(), exported.config().mlpHiddenDims());
+        assertEquals(expected.fingerprint(), exported.fingerprint());
+        assertEquals(plan, PruningPlan.read(out.resolve(Exporter.PLAN)));
+        assertTrue(Files.isRegularFile(out.resolve(Exporter.REPORT)));
+    }
+
+    @Test
+    void aCorruptModelShowsTheOneLineErrorAndTheAppStaysUsable(FxRobot robot, @TempDir Path dir) throws Exception {
+        waitFor(() -> window.viewModel().workspace().session() != null);
+        Path bad = MainViewModelTest.corruptModel(dir);
+        String expected = assertThrows(BadInputException.class, () -> ModelLoader.load(bad)).getMessage();
+
+        answers.add(bad.resolve("model.safetensors"));
+        robot.clickOn("#macsLabel").push(KeyCode.CONTROL, KeyCode.O);
+        waitFor(() -> robot.lookup("#errorDialog").tryQuery().isPresent());
+        DialogPane pane = robot.lookup("#errorDialog").query();
+        assertEquals("Cannot open model", pane.getHeaderText());
+        assertEquals(expected, pane.getContentText());
+        assertFalse(pane.getContentText().contains("\n"));
+
+        robot.clickOn(pane.lookupButton(javafx.scene.control.ButtonType.OK));
+        waitFor(() -> robot.lookup("#errorDialog").tryQuery().isEmpty());
+        assertEquals("VBP Studio — timm", window.stage().getTitle());
+        calibrate(robot); // still usable
+    }
+
+    // ------------------------------------------------------------------------------ helpers
+
+    private void calibrate(FxRobot robot) throws TimeoutException {
+        waitFor(() -> !robot.lookup("#calibrateButton").query().isDisabled());
+        robot.clickOn("#calibrateButton");
+        waitFor(() -> window.viewModel().workspace().stats() != null);
+        waitFor(() -> !robot.lookup("#blockSlider0").query().isDisabled());
+    }
+
+    /** The ratios the block fields show, as fractions. */
+    private static double[] shownRatios(FxRobot robot) {
+        double[] r = new double[3];
+        for (int b = 0; b < 3; b++) {
+            TextField field = robot.lookup("#blockField" + b).queryAs(TextField.class);
+            r[b] = Double.parseDouble(field.getText()) / 100;
+            Slider slider = robot.lookup("#blockSlider" + b).queryAs(Slider.class);
+            assertEquals(slider.getValue() / 100, r[b], 1e-9);
+        }
+        return r;
+    }
+
+    private static String text(FxRobot robot, String id) {
+        return robot.lookup(id).queryAs(Label.class).getText();
+    }
+
+    private static boolean stale(FxRobot robot, String id) {
+        return robot.lookup(id).query().getPseudoClassStates().stream().anyMatch(p -> p.getPseudoClassName().equals("stale"));
+    }
+
+    private static void waitFor(Callable<Boolean> condition) throws TimeoutException {
+        WaitForAsyncUtils.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS, condition);
+    }
+}

@@ -1,0 +1,101 @@
+package org.vbpstudio.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.vbpstudio.model.CheckpointLayout;
+import org.vbpstudio.model.Checkpoints;
+import org.vbpstudio.model.CostModel;
+import org.vbpstudio.model.Engines;
+import org.vbpstudio.model.HostTensor;
+import org.vbpstudio.model.MlpHook;
+import org.vbpstudio.model.VisionTransformer;
+import org.vbpstudio.model.VitConfig;
+import org.vbpstudio.model.VitWeights;
+
+class TrainableVitTest {
+
+    @Test
+    void parametersAreTheTimmTensorsAndForwardEqualsInference() {
+        VitConfig cfg = TrainTestData.tiny(48, 24, 8);
+        VitWeights w = VitInit.random(cfg, 7);
+        TrainableVit block = new TrainableVit(cfg, w);
+        assertEquals(Checkpoints.expectedShapes(cfg).keySet(), block.parametersByName().keySet());
+        float[] px = new float[4 * 28 * 28];
+        java.util.Random r = new java.util.Random(0);
+        for (int i = 0; i < px.length; i++) {
+            px[i] = (float) r.nextGaussian();
+        }
+        try (NDManager m = Engines.newManager()) {
+            block.initialize(m, DataType.FLOAT32, new Shape(4, 1, 28, 28));
+            ParameterStore ps = new ParameterStore(m, false);
+            NDArray x = m.create(px, new Shape(4, 1, 28, 28));
+            float[] trainForward = block.forward(ps, new NDList(x), false).head().toFloatArray();
+            // The block's weights are the initial ones, and inference on them gives the same logits.
+            VitWeights back = block.weights();
+            for (String name : CheckpointLayout.timmNames(cfg)) {
+                assertArrayEquals(w.get(name).data(), back.get(name).data(), name);
+            }
+            try (VisionTransformer vit = new VisionTransformer(cfg, back, m)) {
+                assertArrayEquals(vit.logits(px, 4, MlpHook.NONE), trainForward, 1e-6f);
+            }
+        }
+    }
+
+    @Test
+    void weightDecaySkipsBiasesNormsTokensAndPositions() {
+        VitConfig cfg = TrainTestData.tiny(16);
+        TrainableVit block = new TrainableVit(cfg, VitInit.random(cfg, 0));
+        Set<String> ids = block.noWeightDecayIds();
+        Set<String> names = block.parametersByName().entrySet().stream()
+                .filter(e -> ids.contains(e.getValue().getId())).map(e -> e.getKey()).collect(Collectors.toSet());
+        assertTrue(names.contains("cls_token") && names.contains("pos_embed") && names.contains("norm.weight")
+                && names.contains("blocks.0.mlp.fc1.bias") && names.contains("blocks.0.norm1.bias"), names.toString());
+        assertTrue(!names.contains("blocks.0.mlp.fc1.weight") && !names.contains("head.weight")
+                && !names.contains("patch_embed.proj.weight"), names.toString());
+        long decayed = block.parametersByName().values().stream().filter(p -> !ids.contains(p.getId()))
+                .mapToLong(p -> p.getShape().size()).sum();
+        // Decayed: patch projection, qkv, proj, fc1, fc2 and head weights.
+        long d = cfg.embedDim();
+        assertEquals(d * 49 + 3 * d * d + d * d + 2 * d * 16 + 10 * d, decayed);
+        assertEquals(CostModel.totalParams(cfg), block.parametersByName().values().stream()
+                .map(Parameter::getShape).mapToLong(Shape::size).sum());
+    }
+
+    @Test
+    void randomInitFollowsTimm() {
+        VitConfig cfg = new VitConfig("x", 28, 7, 1, 96, 3, new int[] {384, 384}, 10, false, 1e-6, "token");
+        VitWeights w = VitInit.random(cfg, 0);
+        HostTensor fc1 = w.get("blocks.0.mlp.fc1.weight");
+        double sum = 0;
+        double sq = 0;
+        double max = 0;
+        for (float v : fc1.data()) {
+            sum += v;
+            sq += v * v;
+            max = Math.max(max, Math.abs(v));
+        }
+        double n = fc1.numel();
+        assertEquals(0, sum / n, 1e-3);
+        assertEquals(0.02 * 0.88, Math.sqrt(sq / n), 0.001, "std of a normal(0, .02) cut at ±2σ");
+        assertTrue(max <= 0.04 + 1e-7);
+        for (float v : w.get("blocks.1.norm2.weight").data()) {
+            assertEquals(1f, v);
+        }
+        for (float v : w.get("head.bias").data()) {
+            assertEquals(0f, v);
+        }
+        assertArrayEquals(w.get("pos_embed").data(), VitInit.random(cfg, 0).get("pos_embed").data(), "seeded");
+    }
+}
