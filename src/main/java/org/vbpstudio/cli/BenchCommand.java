@@ -81,6 +81,16 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--warmup", paramLabel = "W", defaultValue = "3", description = "Untimed batches first (default: ${DEFAULT-VALUE}).")
     int warmup;
 
+    @Option(names = "--preview", paramLabel = "V",
+            description = "Time the app's accuracy refresh after one block's mask changes, on the first --preview-slice labelled images of V (needs --calibration).")
+    Path preview;
+
+    @Option(names = "--preview-slice", paramLabel = "N", defaultValue = "1000", description = "Images in the preview slice (default: ${DEFAULT-VALUE}).")
+    int previewSlice;
+
+    @Option(names = "--calibration", paramLabel = "C", description = "Calibration images for --preview.")
+    Path calibration;
+
     @Option(names = "--baseline", description = "Also time the plain-DJL yardstick forward pass.")
     boolean baseline;
 
@@ -141,6 +151,13 @@ final class BenchCommand implements Callable<Integer> {
                     r.addProperty("calibration_images_per_s", src.size() / s);
                 }
             }
+        }
+        if (preview != null) {
+            if (calibration == null) {
+                throw new BadInputException("--preview needs --calibration");
+            }
+            r.add("preview_refresh_ms", PreviewBenchmark.run(original, ModelOptions.images(calibration, 0),
+                    ModelOptions.images(preview, previewSlice), iterations));
         }
         r.addProperty("peak_rss_mb", PeakMemory.peakResidentBytes() / 1e6);
         out.println(json ? r.toString() : human(r));
