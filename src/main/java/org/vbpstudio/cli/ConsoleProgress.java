@@ -7,11 +7,17 @@ import org.vbpstudio.data.Progress;
 final class ConsoleProgress implements Progress {
     private final PrintWriter err;
     private final String what;
+    private final String unit;
     private long lastPrint;
 
     ConsoleProgress(PrintWriter err, String what) {
+        this(err, what, "images");
+    }
+
+    ConsoleProgress(PrintWriter err, String what, String unit) {
         this.err = err;
         this.what = what;
+        this.unit = unit;
     }
 
     @Override
@@ -21,7 +27,7 @@ final class ConsoleProgress implements Progress {
             return;
         }
         lastPrint = now;
-        err.printf("%s: %d/%d images, %.1f images/s%n", what, done, total, rate);
+        err.printf("%s: %d/%d %s, %.1f %s/s%n", what, done, total, unit, rate, unit);
         err.flush();
     }
 }

@@ -12,8 +12,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "vbp-studio", mixinStandardHelpOptions = true, version = "VBP Studio 0.1.0",
         description = "Variance-Based Pruning of trained Vision Transformers.",
-        subcommands = {PredictCommand.class, EvalCommand.class, StatsCommand.class, PruneCommand.class,
-                BenchCommand.class, TrainCommand.class, GuiCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {PredictCommand.class, EvalCommand.class, StatsCommand.class, PruneCommand.class, SweepCommand.class,
+                BenchCommand.class, TrainCommand.class, FinetuneCommand.class, GuiCommand.class, CommandLine.HelpCommand.class})
 public final class VbpCommand implements Runnable {
     public static final int OK = 0;
     public static final int FAILED = 1;

@@ -22,10 +22,10 @@ public final class SweepPlot {
     private static final Color[] PALETTE = {
         new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c), new Color(0xd62728),
         new Color(0x9467bd), new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f)};
-    private static final int W = 900;
+    private static final int W = 1040;
     private static final int H = 560;
     private static final int LEFT = 70;
-    private static final int RIGHT = 250;
+    private static final int RIGHT = 330;
     private static final int TOP = 50;
     private static final int BOTTOM = 60;
 
@@ -49,6 +49,17 @@ public final class SweepPlot {
                 xMax = Math.max(xMax, x);
             }
         }
+        double yLo = refY;
+        double yHi = refY;
+        for (Series s : series) {
+            for (double y : s.y()) {
+                yLo = Math.min(yLo, y);
+                yHi = Math.max(yHi, y);
+            }
+        }
+        // Zoom on the data (in 5-point steps), so that close curves stay apart.
+        double yMin = Math.max(0, Math.floor((yLo - 0.01) * 20) / 20);
+        double yMax = Math.min(1, Math.ceil((yHi + 0.01) * 20) / 20);
         double pad = (xMax - xMin) * 0.05 + 1e-9;
         xMin -= pad;
         xMax += pad;
@@ -61,12 +72,14 @@ public final class SweepPlot {
         int pw = W - LEFT - RIGHT;
         int ph = H - TOP - BOTTOM;
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-        for (int i = 0; i <= 10; i++) {
-            int y = TOP + ph - i * ph / 10;
+        int ySteps = (int) Math.round((yMax - yMin) * 100);
+        int yStep = ySteps > 20 ? 5 : 1;
+        for (int i = 0; i <= ySteps; i += yStep) {
+            int y = TOP + ph - (int) Math.round((double) i / ySteps * ph);
             g.setColor(new Color(0xe6e6e6));
             g.drawLine(LEFT, y, LEFT + pw, y);
             g.setColor(Color.DARK_GRAY);
-            g.drawString(i * 10 + "%", LEFT - 38, y + 4);
+            g.drawString(Math.round(yMin * 100) + i + "%", LEFT - 38, y + 4);
         }
         for (int i = 0; i <= 5; i++) {
             double xv = xMin + i * (xMax - xMin) / 5;
@@ -89,7 +102,9 @@ public final class SweepPlot {
         double fxMin = xMin;
         double fxMax = xMax;
         java.util.function.DoubleUnaryOperator sx = v -> LEFT + (v - fxMin) / (fxMax - fxMin) * pw;
-        java.util.function.DoubleUnaryOperator sy = v -> TOP + ph - v * ph;
+        double fyMin = yMin;
+        double fyMax = yMax;
+        java.util.function.DoubleUnaryOperator sy = v -> TOP + ph - (v - fyMin) / (fyMax - fyMin) * ph;
         g.setColor(Color.BLACK);
         g.setStroke(new BasicStroke(1f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10, new float[] {4, 4}, 0));
         g.drawLine(LEFT, (int) sy.applyAsDouble(refY), LEFT + pw, (int) sy.applyAsDouble(refY));

@@ -29,10 +29,21 @@ public final class Validation {
     /** Cancellable between batches (CancellationException), as is thread interruption. */
     public static Top1 top1(VitConfig config, VitWeights weights, TrainingData data, int batchSize,
             BooleanSupplier cancelled) {
+        try (NDManager root = Engines.newManager(); VisionTransformer model = new VisionTransformer(config, weights, root)) {
+            return top1(model, data, batchSize, cancelled);
+        }
+    }
+
+    /**
+     * Top-1 of a model already uploaded for inference (e.g. the app's open model, which a fine-tuning
+     * run uses as its teacher). Cancellable between batches, as is thread interruption.
+     */
+    public static Top1 top1(VisionTransformer model, TrainingData data, int batchSize, BooleanSupplier cancelled) {
+        VitConfig config = model.config();
         int correct = 0;
         int count = 0;
         Iterator<Batch> it = data.batches(data.sequentialOrder(), batchSize);
-        try (NDManager root = Engines.newManager(); VisionTransformer model = new VisionTransformer(config, weights, root)) {
+        try {
             while (it.hasNext()) {
                 if (cancelled.getAsBoolean() || Thread.currentThread().isInterrupted()) {
                     throw new CancellationException("cancelled");

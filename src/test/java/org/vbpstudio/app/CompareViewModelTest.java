@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 import org.vbpstudio.app.compare.CompareViewModel;
-import org.vbpstudio.app.core.CriterionSweep;
+import org.vbpstudio.eval.CriterionSweep;
 import org.vbpstudio.model.CostModel;
 import org.vbpstudio.prune.Criterion;
 import org.vbpstudio.prune.PruningPlan;

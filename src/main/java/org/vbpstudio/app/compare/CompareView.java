@@ -13,7 +13,7 @@ import javafx.scene.control.ProgressBar;
 import javafx.scene.control.Tooltip;
 import javafx.scene.layout.VBox;
 import org.vbpstudio.app.Fxml;
-import org.vbpstudio.app.core.CriterionSweep;
+import org.vbpstudio.eval.CriterionSweep;
 import org.vbpstudio.app.core.Formats;
 
 /** Accuracy against MACs per criterion, with the current plan marked. */

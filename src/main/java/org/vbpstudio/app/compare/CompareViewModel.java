@@ -18,7 +18,7 @@ import org.vbpstudio.app.concurrent.BackgroundTask;
 import org.vbpstudio.app.concurrent.TaskExecutor;
 import org.vbpstudio.app.concurrent.TaskHandle;
 import org.vbpstudio.app.core.AccuracyPreview;
-import org.vbpstudio.app.core.CriterionSweep;
+import org.vbpstudio.eval.CriterionSweep;
 import org.vbpstudio.app.core.Formats;
 import org.vbpstudio.app.dialogs.DialogService;
 import org.vbpstudio.app.dialogs.Errors;
@@ -118,7 +118,7 @@ public final class CompareViewModel {
         status.set("Comparing criteria on " + Formats.count(slice.size()) + " images…");
         handle = executor.execute(BackgroundTask.<List<CriterionSweep.Point>>of("Comparing criteria", ctx -> {
                     List<CriterionSweep.Point> sofar = new ArrayList<>();
-                    return CriterionSweep.run(model, stats, slice, mode, sweep, p -> {
+                    return CriterionSweep.run(model, stats, slice.maskedAccuracy(stats), mode, sweep, p -> {
                         sofar.add(p);
                         ctx.publish(List.copyOf(sofar));
                     }, ctx.asProgress());

@@ -4,6 +4,7 @@ import java.util.Arrays;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.Progress;
 import org.vbpstudio.eval.Accuracy;
+import org.vbpstudio.eval.CriterionSweep;
 import org.vbpstudio.eval.IncrementalEvaluator;
 import org.vbpstudio.model.MlpHook;
 import org.vbpstudio.model.VisionTransformer;
@@ -110,6 +111,18 @@ public final class AccuracyPreview implements AutoCloseable {
     /** Accuracy under any other hook (a sweep point); the next {@link #accuracy} recomputes fully. */
     public synchronized Accuracy accuracy(MlpHook hook, Progress progress) {
         return evaluator.evaluate(hook, progress);
+    }
+
+    /**
+     * Sweep points scored on this slice, each through a fresh mask (leaving the live preview's
+     * mask alone; the next {@link #accuracy(int[][], boolean, ActivationStats, Progress)} recomputes).
+     */
+    public CriterionSweep.MaskedAccuracy maskedAccuracy(ActivationStats stats) {
+        return (kept, compensation) -> {
+            try (MaskHook hook = MaskHook.of(vit.manager(), config, kept, stats, compensation)) {
+                return accuracy(hook, Progress.NONE);
+            }
+        };
     }
 
     /** The model this preview runs, for building hooks; valid until {@link #close()}. */

@@ -1,4 +1,4 @@
-package org.vbpstudio.app.core;
+package org.vbpstudio.eval;
 
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -6,12 +6,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.vbpstudio.data.Progress;
-import org.vbpstudio.eval.Accuracy;
 import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.VitConfig;
 import org.vbpstudio.prune.Criterion;
-import org.vbpstudio.prune.MaskHook;
 import org.vbpstudio.prune.Pruner;
 import org.vbpstudio.prune.PruningPlan;
 import org.vbpstudio.prune.Selection;
@@ -19,8 +17,9 @@ import org.vbpstudio.stats.ActivationStats;
 
 /**
  * Accuracy against MACs for a range of pruning ratios under each criterion: the comparison that
- * tells a researcher which criterion and ratio to choose. Every point is a masked model on the
- * preview's validation slice.
+ * tells a researcher which criterion and ratio to choose. Every point is a masked model (exactly
+ * the pruned model, tested) scored by the caller: the app on its preview slice, the {@code sweep}
+ * command on a whole validation set.
  */
 public final class CriterionSweep {
     /** Ratios swept by default: 0, 10 %, …, 90 %. */
@@ -31,6 +30,7 @@ public final class CriterionSweep {
         VARIANCE_COMPENSATED("Variance + compensation", Criterion.VARIANCE, true),
         VARIANCE_PLAIN("Variance, no compensation", Criterion.VARIANCE, false),
         MAGNITUDE("Magnitude + compensation", Criterion.MAGNITUDE, true),
+        MAGNITUDE_PLAIN("Magnitude, no compensation", Criterion.MAGNITUDE, false),
         RANDOM("Random + compensation", Criterion.RANDOM, true);
 
         private final String label;
@@ -63,15 +63,21 @@ public final class CriterionSweep {
         }
     }
 
+    /** Accuracy of the model with block b keeping {@code kept[b]} (removed → mean, or 0 without compensation). */
+    @FunctionalInterface
+    public interface MaskedAccuracy {
+        Accuracy of(int[][] kept, boolean compensation);
+    }
+
     private CriterionSweep() {}
 
     /**
      * Measures every series at every ratio, in the given mode (the same ratio in every block, or
      * one global ratio), reporting each point as it is done.
      *
-     * @param stats the model's statistics (every series but random needs them; all compensate)
+     * @param stats the model's statistics (the means every compensated series needs)
      */
-    public static List<Point> run(LoadedModel model, ActivationStats stats, AccuracyPreview preview,
+    public static List<Point> run(LoadedModel model, ActivationStats stats, MaskedAccuracy accuracy,
             PruningPlan.Mode mode, double[] ratios, Consumer<Point> onPoint, Progress progress) {
         VitConfig cfg = model.config();
         Map<Criterion, double[][]> scores = new EnumMap<>(Criterion.class);
@@ -86,10 +92,7 @@ public final class CriterionSweep {
                 double[][] sc = scores.computeIfAbsent(s.criterion(), c -> Pruner.scores(model, stats, plan));
                 int[][] kept = Selection.kept(plan, sc);
                 VitConfig pruned = cfg.withMlpHiddenDims(widths(kept));
-                Accuracy acc;
-                try (MaskHook hook = MaskHook.of(preview.model().manager(), cfg, kept, stats, s.compensation())) {
-                    acc = preview.accuracy(hook, Progress.NONE);
-                }
+                Accuracy acc = accuracy.of(kept, s.compensation());
                 Point p = new Point(s, r, CostModel.totalMacs(pruned), CostModel.totalParams(pruned), acc);
                 points.add(p);
                 onPoint.accept(p);
@@ -100,7 +103,7 @@ public final class CriterionSweep {
         return points;
     }
 
-    static PruningPlan plan(PruningPlan.Mode mode, double ratio, int depth) {
+    public static PruningPlan plan(PruningPlan.Mode mode, double ratio, int depth) {
         return mode == PruningPlan.Mode.GLOBAL ? PruningPlan.global(ratio) : PruningPlan.uniform(ratio, depth);
     }
 

@@ -1,0 +1,320 @@
+package org.vbpstudio.cli;
+
+import ai.djl.pytorch.jni.JniUtils;
+import com.google.gson.JsonObject;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.vbpstudio.data.ImageSource;
+import org.vbpstudio.data.ImageSources;
+import org.vbpstudio.io.BadInputException;
+import org.vbpstudio.model.CostModel;
+import org.vbpstudio.model.Engines;
+import org.vbpstudio.model.LoadedModel;
+import org.vbpstudio.model.ModelLoader;
+import org.vbpstudio.model.VitConfig;
+import org.vbpstudio.prune.Exporter;
+import org.vbpstudio.train.FinetuneExport;
+import org.vbpstudio.train.FinetuneOptions;
+import org.vbpstudio.train.FinetuneResult;
+import org.vbpstudio.train.Finetuning;
+import org.vbpstudio.train.TrainOptions;
+import org.vbpstudio.train.TrainingData;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code finetune}: recovery fine-tuning of a pruned model with the unpruned one as teacher
+ * (knowledge distillation), or on the labels alone ({@code --no-distillation}). Measures the
+ * starting accuracy, then validation top-1 after every epoch; writes the result as {@code prune}
+ * writes a pruned model, keeping its plan.json and report.json and adding finetune.json. Progress
+ * on stderr, one line per epoch and the summary on stdout; Ctrl-C stops after the current step and
+ * writes nothing.
+ */
+@Command(name = "finetune", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Recovery fine-tuning of a pruned model with knowledge distillation from the original"
+                + " (soft targets at temperature T mixed with the hard labels), AdamW with a cosine schedule,"
+                + " validation top-1 after every epoch.",
+            "Writes DIR/model.safetensors, config.json, labels.txt, the pruned model's plan.json and report.json,"
+                + " and finetune.json (options, accuracy per epoch)."},
+        footer = {"", "The sample model, half of every MLP pruned, then recovered (see its MODEL_CARD.md):",
+            "  vbp-studio prune --model sample-models/vit-fashion-mnist \\",
+            "    --calibration sample-models/vit-fashion-mnist/data/calibration --ratio 0.5 --output /tmp/half",
+            "  vbp-studio finetune --model /tmp/half --teacher sample-models/vit-fashion-mnist \\",
+            "    --train /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz \\",
+            "    --validation sample-models/vit-fashion-mnist/data/validation --output /tmp/half-ft"})
+final class FinetuneCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "PRUNED",
+            description = "The model to fine-tune (a pruned export; any model directory works).")
+    Path model;
+
+    @Option(names = "--teacher", paramLabel = "ORIGINAL",
+            description = "The unpruned model: the teacher, and the accuracy to recover (required unless --no-distillation).")
+    Path teacher;
+
+    @Option(names = "--train", required = true, paramLabel = "I",
+            description = "Labelled training images (IDX images file, ImageFolder).")
+    Path train;
+
+    @Option(names = "--validation", paramLabel = "V", description = "Labelled images for top-1 before and after every epoch.")
+    Path validation;
+
+    @Option(names = "--output", paramLabel = "DIR",
+            description = "Directory to write the fine-tuned model to (atomically); without it nothing is written.")
+    Path output;
+
+    @Option(names = "--force", description = "Replace DIR if it exists.")
+    boolean force;
+
+    @Option(names = "--epochs", defaultValue = "3", paramLabel = "E", description = "Epochs (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--batch", defaultValue = "64", paramLabel = "N", description = "Batch size (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--lr", defaultValue = "1e-4", paramLabel = "LR",
+            description = "Peak AdamW learning rate, after the warm-up (default: ${DEFAULT-VALUE}).")
+    float lr;
+
+    @Option(names = "--min-lr", defaultValue = "1e-6", paramLabel = "LR",
+            description = "Learning rate at the end of the cosine schedule (default: ${DEFAULT-VALUE}).")
+    float minLr;
+
+    @Option(names = "--warmup-epochs", defaultValue = "0.1", paramLabel = "E",
+            description = "Linear warm-up from 0, in epochs (default: ${DEFAULT-VALUE}).")
+    float warmupEpochs;
+
+    @Option(names = "--weight-decay", defaultValue = "0.05", paramLabel = "WD",
+            description = "AdamW decoupled weight decay (default: ${DEFAULT-VALUE}).")
+    float weightDecay;
+
+    @Option(names = "--label-smoothing", defaultValue = "0.1", paramLabel = "EPS",
+            description = "Label smoothing of the hard-label term (default: ${DEFAULT-VALUE}).")
+    float labelSmoothing;
+
+    @Option(names = "--alpha", defaultValue = "0.5", paramLabel = "A",
+            description = "Weight of the distillation term: (1-A)·CE(labels) + A·T²·KL(teacher‖student) (default: ${DEFAULT-VALUE}).")
+    float alpha;
+
+    @Option(names = {"--temperature", "-T"}, defaultValue = "4", paramLabel = "T",
+            description = "Softmax temperature of the soft targets (default: ${DEFAULT-VALUE}).")
+    float temperature;
+
+    @Option(names = "--no-distillation", description = "Train on the hard labels only (for comparison).")
+    boolean noDistillation;
+
+    @Option(names = "--crop-padding", defaultValue = "0", paramLabel = "PX",
+            description = "Random crop after padding by PX pixels; 0 disables (default: ${DEFAULT-VALUE}).")
+    int cropPadding;
+
+    @Option(names = "--no-flip", description = "No random horizontal flips.")
+    boolean noFlip;
+
+    @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Shuffling and augmentation seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Train on the first N images only.")
+    int limit;
+
+    @Option(names = "--validation-limit", defaultValue = "0", paramLabel = "N", description = "Validate on the first N images only.")
+    int validationLimit;
+
+    @Option(names = "--threads", defaultValue = "1", paramLabel = "N",
+            description = "PyTorch intra-op threads while training (default: ${DEFAULT-VALUE}; see 'train --help').")
+    int threads;
+
+    @Option(names = "--log-every", defaultValue = "50", paramLabel = "N", description = "Progress line every N steps (default: ${DEFAULT-VALUE}).")
+    int logEvery;
+
+    @Override
+    public Integer call() throws IOException {
+        CommandLine cl = spec.commandLine();
+        PrintWriter out = cl.getOut();
+        PrintWriter err = cl.getErr();
+        FinetuneOptions options = options();
+        if (options.distillation() && teacher == null) {
+            throw new CommandLine.ParameterException(cl, "--teacher ORIGINAL is required (or give --no-distillation)");
+        }
+        if (threads < 1 || logEvery < 1 || limit < 0 || validationLimit < 0) {
+            throw new CommandLine.ParameterException(cl,
+                    "--threads and --log-every must be at least 1, --limit and --validation-limit not negative");
+        }
+        if (output != null) {
+            Exporter.checkTarget(output, force); // before any long computation
+        }
+
+        LoadedModel student = ModelLoader.load(model);
+        LoadedModel original = teacher == null ? null : ModelLoader.load(teacher);
+        Finetuning finetuning = new Finetuning(student, options);
+        if (original != null) {
+            finetuning.teacher(original); // exit 2 when they do not fit together
+        }
+        FinetuneExport.Provenance provenance = FinetuneExport.Provenance.of(student.directory());
+        finetuning.warnings().forEach(w -> err.println("warning: " + w));
+        if (original != null && provenance.prunedFrom() != null && !provenance.prunedFrom().equals(original.fingerprint())) {
+            err.println("warning: " + Exporter.REPORT + " says " + model + " was pruned from a model of fingerprint "
+                    + provenance.prunedFrom() + ", but the teacher's is " + original.fingerprint());
+        }
+        ImageSource trainSource = limited(ImageSources.open(train), limit);
+        ImageSource validationSource = validation == null ? null : limited(ImageSources.open(validation), validationLimit);
+        checkClasses(trainSource, student.config(), train);
+        if (validationSource != null) {
+            checkClasses(validationSource, student.config(), validation);
+        }
+
+        VitConfig cfg = student.config();
+        CostModel.Cost cost = CostModel.total(cfg);
+        err.printf(Locale.ROOT, "model %s: MLP widths %s, %,d parameters, %.2f M MACs/image; %s; teacher %s%n",
+                student.name(), Arrays.toString(cfg.mlpHiddenDims()), cost.params(), cost.macs() / 1e6,
+                options.describeLoss(), original == null ? "none" : original.name());
+        err.flush();
+        TrainingData trainData = TrainingData.of(trainSource, student.preprocessing(),
+                new TrainCommand.LoadProgress(err, "loading training images"));
+        TrainingData validationData = validationSource == null ? null
+                : TrainingData.of(validationSource, student.preprocessing(),
+                        new TrainCommand.LoadProgress(err, "loading validation images"));
+
+        AtomicBoolean cancel = new AtomicBoolean();
+        CountDownLatch finished = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            cancel.set(true); // Ctrl-C: stop after the current step, release native memory, write nothing
+            try {
+                finished.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "vbp-finetune-cancel");
+        Runtime.getRuntime().addShutdownHook(hook);
+        Engines.pytorch();
+        int threadsBefore = JniUtils.getNumThreads();
+        JniUtils.setNumThreads(threads);
+        FinetuneResult result;
+        try {
+            err.printf(Locale.ROOT, "fine-tuning on %,d images (%d steps of %d per epoch, %d epochs), validating on %s%n",
+                    trainData.size(), finetuning.stepsPerEpoch(trainData.size()), Math.min(batch, trainData.size()),
+                    epochs, validationData == null ? "nothing"
+                            : String.format(Locale.ROOT, "%,d images", validationData.size()));
+            err.flush();
+            result = finetuning.cancelWhen(cancel::get).listener(new Console(out, err, logEvery))
+                    .run(trainData, validationData);
+        } finally {
+            JniUtils.setNumThreads(threadsBefore);
+            finished.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // shutting down already
+            }
+        }
+
+        if (output != null) {
+            JsonObject record = record(result, trainData, validationData);
+            try {
+                FinetuneExport.write(output, force, result, record, provenance);
+            } catch (IOException e) {
+                throw new BadInputException(output, "cannot write (" + e.getMessage() + ")", e);
+            }
+        }
+        out.println(summary(result) + (output == null ? "; nothing written (no --output)" : " → " + output));
+        out.flush();
+        return VbpCommand.OK;
+    }
+
+    private FinetuneOptions options() {
+        try {
+            TrainOptions t = new TrainOptions(epochs, batch, lr, minLr, weightDecay, warmupEpochs, labelSmoothing,
+                    cropPadding, !noFlip, seed);
+            FinetuneOptions o = new FinetuneOptions(t, true, alpha, temperature);
+            return noDistillation ? o.withoutDistillation() : o;
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    private JsonObject record(FinetuneResult r, TrainingData t, TrainingData v) {
+        JsonObject j = new JsonObject();
+        // originalArgs() is the whole command line, "finetune" included
+        j.addProperty("command", "vbp-studio " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+        j.addProperty("model", model.toString());
+        j.addProperty("train_source", train.toString());
+        if (v != null) {
+            j.addProperty("validation_source", validation.toString());
+        }
+        j.addProperty("threads", threads);
+        r.toJson().entrySet().forEach(e -> j.add(e.getKey(), e.getValue()));
+        return j;
+    }
+
+    /** "fine-tuned half: 3 epochs in 5.1 min, top-1 0.8908 → 0.8931 (teacher 0.8909, 100.2 % of it)". */
+    static String summary(FinetuneResult r) {
+        String s = String.format(Locale.ROOT, "fine-tuned %s: %d epochs in %.1f min (%s)", r.model().name(),
+                r.training().history().size(), r.seconds() / 60, r.options().describeLoss());
+        if (!Double.isNaN(r.finalTop1())) {
+            s += String.format(Locale.ROOT, ", top-1 %.4f → %.4f", r.baseline().studentTop1(), r.finalTop1());
+        }
+        if (!Double.isNaN(r.recovered())) {
+            int reached = r.epochsToReach(0.99);
+            s += String.format(Locale.ROOT, " (teacher %.4f: %.1f %% of it; 99 %% %s)", r.baseline().teacherTop1(),
+                    100 * r.recovered(), reached < 0 ? "not reached" : reached == 0 ? "before fine-tuning"
+                            : "after epoch " + reached);
+        }
+        return s;
+    }
+
+    private static void checkClasses(ImageSource source, VitConfig cfg, Path path) {
+        if (!source.labelled()) {
+            throw new BadInputException(path, "has no labels; fine-tuning and validation need labelled images");
+        }
+        if (source.numClasses() > cfg.numClasses()) {
+            throw new BadInputException(path, "has " + source.numClasses() + " classes but the model classifies "
+                    + cfg.numClasses());
+        }
+    }
+
+    private static ImageSource limited(ImageSource s, int n) {
+        return n > 0 ? s.limit(n) : s;
+    }
+
+    /** The train command's console lines, plus the starting point. */
+    static final class Console implements Finetuning.Listener {
+        private final TrainCommand.ConsoleListener lines;
+        private final PrintWriter out;
+
+        Console(PrintWriter out, PrintWriter err, int every) {
+            this.out = out;
+            this.lines = new TrainCommand.ConsoleListener(out, err, every);
+        }
+
+        @Override
+        public void onBaseline(Finetuning.Baseline b) {
+            if (b.count() > 0) {
+                out.printf(Locale.ROOT, "epoch 0: validation top-1 %.4f before fine-tuning (%d images)%s%n",
+                        b.studentTop1(), b.count(), Double.isNaN(b.teacherTop1()) ? ""
+                                : String.format(Locale.ROOT, "; teacher %.4f", b.teacherTop1()));
+                out.flush();
+            }
+        }
+
+        @Override
+        public void onStep(Step s) {
+            lines.onStep(s);
+        }
+
+        @Override
+        public void onEpoch(Epoch e) {
+            lines.onEpoch(e);
+        }
+    }
+}

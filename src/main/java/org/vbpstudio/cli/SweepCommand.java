@@ -1,0 +1,184 @@
+package org.vbpstudio.cli;
+
+import ai.djl.ndarray.NDManager;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.vbpstudio.data.ImageSource;
+import org.vbpstudio.data.Progress;
+import org.vbpstudio.eval.Accuracy;
+import org.vbpstudio.eval.CriterionSweep;
+import org.vbpstudio.eval.IncrementalEvaluator;
+import org.vbpstudio.eval.SweepPlot;
+import org.vbpstudio.io.AtomicDirectory;
+import org.vbpstudio.io.BadInputException;
+import org.vbpstudio.model.CostModel;
+import org.vbpstudio.model.Engines;
+import org.vbpstudio.model.LoadedModel;
+import org.vbpstudio.model.MlpHook;
+import org.vbpstudio.model.ModelWriter;
+import org.vbpstudio.model.VisionTransformer;
+import org.vbpstudio.prune.MaskHook;
+import org.vbpstudio.prune.Pruner;
+import org.vbpstudio.prune.PruningPlan;
+import org.vbpstudio.stats.ActivationStats;
+import org.vbpstudio.stats.StatsFile;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * Top-1 against MACs for a range of ratios under every criterion, in both modes: the table and
+ * plot of the sample model's card. Each point is the masked model (equal to the exported one).
+ */
+@Command(name = "sweep", mixinStandardHelpOptions = true,
+        description = "Accuracy of VBP and baseline criteria over a range of pruning ratios, as a Markdown table, JSON and a PNG plot.")
+final class SweepCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ModelOptions options;
+
+    @Option(names = "--calibration", paramLabel = "C", description = "Calibration images (else --stats).")
+    Path calibration;
+
+    @Option(names = "--stats", paramLabel = "S", description = "Statistics file from `stats`.")
+    Path statsFile;
+
+    @Option(names = "--validation", required = true, paramLabel = "V", description = "Labelled validation images.")
+    Path validation;
+
+    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Only the first N validation images.")
+    int limit;
+
+    @Option(names = "--ratios", split = ",", paramLabel = "R", defaultValue = "0.1,0.2,0.3,0.4,0.5,0.6,0.7",
+            description = "Ratios to sweep (default: ${DEFAULT-VALUE}).")
+    double[] ratios;
+
+    @Option(names = "--json", paramLabel = "F", description = "Write every point as JSON.")
+    Path json;
+
+    @Option(names = "--plot", paramLabel = "F.png", description = "Write a plot of top-1 against MACs.")
+    Path plot;
+
+    @Override
+    public Integer call() throws IOException {
+        if ((calibration == null) == (statsFile == null)) {
+            throw new BadInputException("give exactly one of --calibration or --stats");
+        }
+        for (double r : ratios) {
+            if (!(r >= 0 && r < 1)) {
+                throw new BadInputException("--ratios must lie in [0, 1), got " + r);
+            }
+        }
+        LoadedModel model = options.load();
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        ActivationStats stats = statsFile != null
+                ? Pruner.statisticsFor(model, StatsFile.read(statsFile), statsFile)
+                : Pruner.calibrate(model, ModelOptions.images(calibration, 0), options.batch,
+                        new ConsoleProgress(err, "calibrate"));
+        ImageSource slice = ModelOptions.images(validation, limit);
+        List<CriterionSweep.Point> perBlock;
+        List<CriterionSweep.Point> global;
+        Accuracy original;
+        try (NDManager manager = Engines.newManager(); VisionTransformer vit = model.instantiate(manager);
+                IncrementalEvaluator inc = IncrementalEvaluator.open(vit, slice, model.preprocessing(),
+                        IncrementalEvaluator.DEFAULT_CHUNK, new ConsoleProgress(err, "embed"))) {
+            original = inc.evaluate(MlpHook.NONE, Progress.NONE);
+            CriterionSweep.MaskedAccuracy scored = (kept, compensation) -> {
+                try (MaskHook hook = MaskHook.of(manager, model.config(), kept, stats, compensation)) {
+                    return inc.evaluate(hook, Progress.NONE);
+                }
+            };
+            perBlock = CriterionSweep.run(model, stats, scored, PruningPlan.Mode.PER_BLOCK, ratios, p -> {},
+                    new ConsoleProgress(err, "per-block sweep", "points"));
+            global = CriterionSweep.run(model, stats, scored, PruningPlan.Mode.GLOBAL, ratios, p -> {},
+                    new ConsoleProgress(err, "global sweep", "points"));
+        }
+        out.print(markdown(model, original, perBlock, global));
+        if (json != null) {
+            AtomicDirectory.writeStringAtomically(json, ModelWriter.GSON.toJson(toJson(model, original, perBlock, global)));
+        }
+        if (plot != null) {
+            List<SweepPlot.Series> lines = new ArrayList<>();
+            addLines(lines, perBlock, " (per block)", false);
+            addLines(lines, global, " (global)", true);
+            SweepPlot.write(plot, model.name() + ": top-1 on " + original.count() + " validation images, no retraining",
+                    lines, CostModel.totalMacs(model.config()) / 1e6, original.top1());
+        }
+        return 0;
+    }
+
+    private static void addLines(List<SweepPlot.Series> lines, List<CriterionSweep.Point> points, String suffix, boolean dashed) {
+        for (CriterionSweep.Series s : CriterionSweep.Series.values()) {
+            List<CriterionSweep.Point> ps = points.stream().filter(p -> p.series() == s).toList();
+            lines.add(new SweepPlot.Series(s.label() + suffix, ps.stream().mapToDouble(p -> p.macs() / 1e6).toArray(),
+                    ps.stream().mapToDouble(CriterionSweep.Point::top1).toArray(), dashed));
+        }
+    }
+
+    static String markdown(LoadedModel model, Accuracy original, List<CriterionSweep.Point> perBlock,
+            List<CriterionSweep.Point> global) {
+        StringBuilder s = new StringBuilder();
+        s.append(String.format(Locale.ROOT, "Unpruned: top-1 %.2f%% on %d images, %.2f M MACs, %s parameters%n%n",
+                100 * original.top1(), original.count(), CostModel.totalMacs(model.config()) / 1e6,
+                String.format(Locale.ROOT, "%,d", CostModel.totalParams(model.config()))));
+        for (var entry : List.of(java.util.Map.entry("Same ratio in every block", perBlock),
+                java.util.Map.entry("Global threshold", global))) {
+            s.append("**").append(entry.getKey()).append("** (top-1 %, MACs in millions)\n\n| removed | MMACs |");
+            for (CriterionSweep.Series series : CriterionSweep.Series.values()) {
+                s.append(' ').append(series.label()).append(" |");
+            }
+            s.append("\n|---|---|");
+            s.append("---|".repeat(CriterionSweep.Series.values().length)).append('\n');
+            List<Double> rs = entry.getValue().stream().map(CriterionSweep.Point::ratio).distinct().toList();
+            for (double r : rs) {
+                List<CriterionSweep.Point> row = entry.getValue().stream().filter(p -> p.ratio() == r).toList();
+                s.append(String.format(Locale.ROOT, "| %.0f%% | %.2f |", 100 * r, row.get(0).macs() / 1e6));
+                for (CriterionSweep.Series series : CriterionSweep.Series.values()) {
+                    row.stream().filter(p -> p.series() == series).findFirst()
+                            .ifPresent(p -> s.append(String.format(Locale.ROOT, " %.2f |", 100 * p.top1())));
+                }
+                s.append('\n');
+            }
+            s.append('\n');
+        }
+        return s.toString();
+    }
+
+    private static JsonObject toJson(LoadedModel model, Accuracy original, List<CriterionSweep.Point> perBlock,
+            List<CriterionSweep.Point> global) {
+        JsonObject o = new JsonObject();
+        o.addProperty("model", model.directory().toString());
+        o.addProperty("images", original.count());
+        o.addProperty("original_top1", original.top1());
+        o.addProperty("original_macs", CostModel.totalMacs(model.config()));
+        JsonArray points = new JsonArray();
+        for (var list : List.of(perBlock, global)) {
+            for (CriterionSweep.Point p : list) {
+                JsonObject j = new JsonObject();
+                j.addProperty("mode", list == perBlock ? "per-block" : "global");
+                j.addProperty("series", p.series().name().toLowerCase(Locale.ROOT));
+                j.addProperty("criterion", p.series().criterion().jsonName());
+                j.addProperty("compensation", p.series().compensation());
+                j.addProperty("ratio", p.ratio());
+                j.addProperty("macs", p.macs());
+                j.addProperty("params", p.params());
+                j.addProperty("top1", p.top1());
+                points.add(j);
+            }
+        }
+        o.add("points", points);
+        return o;
+    }
+}
