@@ -47,9 +47,9 @@ public class DistillationLoss extends LabelSmoothingLoss {
         }
         NDArray teacher = labels.get(1);
         NDArray ce = perSample(labels.get(0), student);
-        NDArray logPs = student.div(temperature).logSoftmax(-1);
-        NDArray logPt = teacher.div(temperature).logSoftmax(-1);
+        NDArray logPs = student.div(constant(student, temperature)).logSoftmax(-1);
+        NDArray logPt = teacher.div(constant(teacher, temperature)).logSoftmax(-1);
         NDArray kl = logPt.exp().mul(logPt.sub(logPs)).sum(new int[] {-1});
-        return ce.mul(1 - alpha).add(kl.mul(alpha * temperature * temperature)).mean();
+        return ce.mul(constant(ce, 1 - alpha)).add(kl.mul(constant(kl, alpha * temperature * temperature))).mean();
     }
 }

@@ -175,12 +175,6 @@ public final class Finetuning {
             if (options.distillation()) {
                 run.teacher(Teacher.of(teacher));
             }
-            if (System.getenv("VBP_DEBUG_C") != null) {
-                run.loss(new LabelSmoothingLoss(0.1f));
-            }
-            if (System.getenv("VBP_DEBUG_B") != null) {
-                run.teacher(images -> images.getManager().randomNormal(new ai.djl.ndarray.types.Shape(images.getShape().get(0), 10)));
-            }
             TrainResult trained = run.run(train, validation);
             LoadedModel tuned = student.with(trained.config(), trained.weights(), student.directory());
             return new FinetuneResult(tuned, options, baseline, trained, fingerprint,

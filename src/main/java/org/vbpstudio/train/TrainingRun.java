@@ -241,14 +241,6 @@ public final class TrainingRun {
                 gc.backward(l);
                 value = l.getFloat();
             }
-            if (System.getenv("VBP_DEBUG_NAN") != null && !(Float.isFinite(value) && gradientsFinite(block, m))) {
-                System.err.println("DEBUG loss=" + value + " x finite=" + Float.isFinite(x.sum().getFloat())
-                        + " teacher=" + (labels.size() > 1 ? labels.get(1).sum().getFloat() + " " + java.util.Arrays.toString(labels.get(1).get(0).toFloatArray()) : "-"));
-                for (Parameter p : block.parametersByName().values()) {
-                    float gs = p.getArray().getGradient().sum().getFloat();
-                    System.err.print(" " + p.getName() + "=" + (Float.isFinite(gs) ? "ok" : "NaN"));
-                }
-            }
             if (Float.isFinite(value) && gradientsFinite(block, m)) {
                 trainer.step();
                 return value;

@@ -1,11 +1,16 @@
 package org.vbpstudio.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.vbpstudio.model.Engines;
 
@@ -74,6 +79,45 @@ class LossTest {
             // A student equal to its teacher has no distillation loss.
             assertEquals(0, new DistillationLoss(1f, t, 0f).evaluate(new NDList(m.create(LABELS), student),
                     new NDList(student)).getFloat(), 1e-6);
+        }
+    }
+
+    /**
+     * The losses' constants must survive a garbage collection between forward and backward: DJL's
+     * {@code mul(Number)} would hand autograd a Java-owned scalar that the collector frees, and the
+     * gradients would come out rescaled or NaN.
+     */
+    @Test
+    void gradientsDoNotDependOnAGarbageCollectionBeforeBackward() {
+        float[] student = {2f, 0.5f, -1f, 0.1f, 0.2f, 3f};
+        float[] teacher = {1f, 1f, 0f, -2f, 2f, 0.5f};
+        for (LabelSmoothingLoss loss : new LabelSmoothingLoss[] {new LabelSmoothingLoss(0.1f),
+                new DistillationLoss(0.5f, 4f, 0.1f)}) {
+            float[] calm = gradient(loss, student, teacher, false);
+            for (int round = 0; round < 5; round++) {
+                assertArrayEquals(calm, gradient(loss, student, teacher, true), loss.getName());
+            }
+        }
+    }
+
+    /** d loss / d student logits, optionally with a collection and fresh native allocations before backward. */
+    private static float[] gradient(LabelSmoothingLoss loss, float[] student, float[] teacher, boolean collect) {
+        try (NDManager m = Engines.newManager()) {
+            NDArray logits = m.create(student, new Shape(2, 3));
+            logits.setRequiresGradient(true);
+            NDList labels = new NDList(m.create(LABELS), m.create(teacher, new Shape(2, 3)));
+            try (GradientCollector gc = Engines.pytorch().newGradientCollector()) {
+                NDArray l = loss.evaluate(labels, new NDList(logits));
+                if (collect) {
+                    System.gc();
+                    List<ByteBuffer> churn = new ArrayList<>();
+                    for (int i = 0; i < 4096; i++) {
+                        churn.add(ByteBuffer.allocateDirect(4).putFloat(0, Float.NaN));
+                    }
+                }
+                gc.backward(l);
+            }
+            return logits.getGradient().toFloatArray();
         }
     }
 

@@ -3,6 +3,7 @@ package org.vbpstudio.app.main;
 import javafx.beans.binding.Bindings;
 import javafx.fxml.FXML;
 import javafx.scene.control.MenuItem;
+import javafx.scene.control.Tab;
 import javafx.scene.layout.BorderPane;
 import javafx.scene.layout.Priority;
 import javafx.scene.layout.StackPane;
@@ -15,8 +16,12 @@ import org.vbpstudio.app.dialogs.DialogService;
 import org.vbpstudio.app.model.ModelPanelView;
 import org.vbpstudio.app.preview.PreviewView;
 import org.vbpstudio.app.prune.PruningView;
+import org.vbpstudio.app.recover.RecoverView;
 
-/** The main window's content: menu, model panel, calibration, pruning, preview and comparison. */
+/**
+ * The main window's content: menu, model panel, calibration and pruning (Prune tab), recovery
+ * fine-tuning (Recover tab), preview and comparison.
+ */
 public final class MainView extends BorderPane {
     private final MainViewModel viewModel;
     private final DialogService dialogs;
@@ -27,6 +32,8 @@ public final class MainView extends BorderPane {
     private VBox centerSlot;
     @FXML
     private VBox rightSlot;
+    @FXML
+    private Tab recoverTab;
     @FXML
     private StatusBar statusBar;
     @FXML
@@ -52,6 +59,7 @@ public final class MainView extends BorderPane {
         CompareView compare = new CompareView(viewModel.compare());
         VBox.setVgrow(compare, Priority.ALWAYS);
         rightSlot.getChildren().addAll(new PreviewView(viewModel.preview()), compare);
+        recoverTab.setContent(new RecoverView(viewModel.recover()));
 
         statusBar.textProperty().bind(viewModel.workspace().statusProperty());
         statusBar.progressProperty().bind(Bindings.when(viewModel.loadingProperty()).then(-1.0).otherwise(0.0));

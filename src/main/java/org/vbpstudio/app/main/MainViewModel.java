@@ -22,6 +22,7 @@ import org.vbpstudio.app.export.ExportViewModel;
 import org.vbpstudio.app.model.ModelPanelViewModel;
 import org.vbpstudio.app.preview.PreviewViewModel;
 import org.vbpstudio.app.prune.PruningViewModel;
+import org.vbpstudio.app.recover.RecoverViewModel;
 import org.vbpstudio.app.workspace.Workspace;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.ImageSources;
@@ -42,6 +43,7 @@ public final class MainViewModel {
     private final PreviewViewModel preview;
     private final CompareViewModel compare;
     private final ExportViewModel export;
+    private final RecoverViewModel recover;
     private final BooleanProperty loading = new SimpleBooleanProperty(this, "loading");
     private final ReadOnlyStringWrapper title = new ReadOnlyStringWrapper(this, "title", "VBP Studio");
 
@@ -56,6 +58,7 @@ public final class MainViewModel {
         workspace.sessionProperty().addListener((o, a, s) ->
                 title.set(s == null ? "VBP Studio" : "VBP Studio — " + s.model().name()));
         export = new ExportViewModel(workspace, pruning, executor, dialogs);
+        recover = new RecoverViewModel(workspace, pruning, executor, dialogs);
     }
 
     public Workspace workspace() {
@@ -84,6 +87,10 @@ public final class MainViewModel {
 
     public ExportViewModel export() {
         return export;
+    }
+
+    public RecoverViewModel recover() {
+        return recover;
     }
 
     /** "VBP Studio", then "VBP Studio — model". */
@@ -257,6 +264,7 @@ public final class MainViewModel {
     public void dispose() {
         calibration.cancel();
         compare.cancel();
+        recover.cancel();
         preview.dispose();
         ModelSession s = workspace.session();
         if (s != null) {
