@@ -21,7 +21,7 @@ import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.MlpHook;
 import org.vbpstudio.model.ModelLoader;
-import org.vbpstudio.model.RandomWeights;
+import org.vbpstudio.train.VitInit;
 import org.vbpstudio.model.VisionTransformer;
 import org.vbpstudio.model.VitConfig;
 import org.vbpstudio.model.VitWeights;
@@ -199,7 +199,7 @@ final class BenchCommand implements Callable<Integer> {
             case "deit-base" -> VitConfig.deitBase();
             default -> throw new BadInputException("--shape must be deit-tiny, deit-small or deit-base, not " + shape);
         };
-        VitWeights w = RandomWeights.of(cfg, 0);
+        VitWeights w = VitInit.random(cfg, 0);
         Preprocessing prep = Preprocessing.timm(3, 224, 0.875, new float[] {0.485f, 0.456f, 0.406f},
                 new float[] {0.229f, 0.224f, 0.225f});
         java.util.List<String> labels = java.util.stream.IntStream.range(0, cfg.numClasses()).mapToObj(Integer::toString).toList();
