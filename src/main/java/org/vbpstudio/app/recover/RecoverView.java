@@ -167,11 +167,15 @@ public final class RecoverView extends VBox {
     }
 
     private void setEpochRange(int epochs) {
+        double upper = Math.max(1, epochs);
+        if (upper == accuracyEpochAxis.getUpperBound()) {
+            return;
+        }
         for (NumberAxis axis : List.of(lossEpochAxis, accuracyEpochAxis)) {
-            axis.setUpperBound(Math.max(1, epochs));
+            axis.setUpperBound(upper);
             axis.setTickUnit(epochs > 20 ? 5 : 1);
         }
-        redrawAccuracy();
+        redrawAccuracy(); // the original's line spans the axis
     }
 
     /** Appends new loss points (the list only grows during a run), else redraws. */

@@ -27,15 +27,15 @@ import org.vbpstudio.train.TrainingData;
  * fine-tunes the pruned model with the open model as teacher ({@link Finetuning}), reporting
  * {@link Snapshot}s for the charts on the way.
  */
-final class RecoveryJob {
+public final class RecoveryJob {
     /** Mean training loss of the last steps, at {@code epoch} (fractional: 1.5 = half-way through epoch 2). */
-    record LossPoint(double epoch, double loss) {}
+    public record LossPoint(double epoch, double loss) {}
 
     /** Validation top-1 after {@code epoch} (0: the pruned model before fine-tuning). */
-    record AccuracyPoint(int epoch, double top1) {}
+    public record AccuracyPoint(int epoch, double top1) {}
 
     /** What the run made, and from what. */
-    record Outcome(FinetuneResult result, PruningPlan plan, PruningReport report, Path trainSource,
+    public record Outcome(FinetuneResult result, PruningPlan plan, PruningReport report, Path trainSource,
             Path validationSource) {}
 
     /**
@@ -43,10 +43,8 @@ final class RecoveryJob {
      *
      * @param teacherTop1 the unpruned model's validation top-1, NaN until measured or without validation
      */
-    record Snapshot(String status, List<LossPoint> losses, List<AccuracyPoint> accuracy, double teacherTop1,
-            Outcome outcome) {
-        static final Snapshot EMPTY = new Snapshot("", List.of(), List.of(), Double.NaN, null);
-    }
+    public record Snapshot(String status, List<LossPoint> losses, List<AccuracyPoint> accuracy, double teacherTop1,
+            Outcome outcome) {}
 
     /** Where the run reports to; called on the run's thread. */
     interface Sink {
