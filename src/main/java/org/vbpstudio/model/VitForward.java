@@ -70,7 +70,9 @@ public final class VitForward {
         if (config.distilled()) {
             NDArray cls = linear(x.get(":, 0, :"), "head");
             NDArray dist = linear(x.get(":, 1, :"), "head_dist");
-            return cls.add(dist).div(2); // timm's inference-time average of the two heads
+            NDArray sum = cls.add(dist);
+            // timm's inference-time average of the two heads (scalar in native memory, see attention)
+            return sum.div(sum.getManager().full(new Shape(), 2f, sum.getDataType()));
         }
         NDArray pooled = "avg".equals(config.globalPool())
                 ? x.get(":, " + config.numPrefixTokens() + ":, :").mean(new int[] {1})
@@ -87,7 +89,10 @@ public final class VitForward {
         NDArray qkv = linear(x, k + "attn.qkv")
                 .reshape(batch, tokens, 3, heads, headDim)
                 .transpose(2, 0, 3, 1, 4);
-        NDArray q = qkv.get(0).mul((float) (1.0 / Math.sqrt(headDim)));
+        NDArray q = qkv.get(0);
+        // A scalar NDArray in native memory, not mul(Number): DJL frees a Number operand's buffer
+        // right after the op, and autograd's backward pass would then read freed memory.
+        q = q.mul(q.getManager().full(new Shape(), (float) (1.0 / Math.sqrt(headDim)), q.getDataType()));
         NDArray attn = q.matMul(qkv.get(1).transpose(0, 1, 3, 2)).softmax(-1);
         NDArray out = attn.matMul(qkv.get(2)).transpose(0, 2, 1, 3).reshape(batch, tokens, config.embedDim());
         return linear(out, k + "attn.proj");
