@@ -426,18 +426,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         JsonArray epochsLog = new JsonArray();
         for (TrainListener.Epoch e : r.history()) {
-            JsonObject x = new JsonObject();
-            x.addProperty("epoch", e.epoch());
-            x.addProperty("train_loss", Math.round(e.meanLoss() * 1e5) / 1e5);
-            if (!Double.isNaN(e.validationTop1())) {
-                x.addProperty("validation_top1", e.validationTop1());
-            }
-            x.addProperty("train_seconds", Math.round(e.trainSeconds() * 10) / 10.0);
-            x.addProperty("images_per_second", Math.round(e.imagesPerSecond()));
-            if (e.skippedSteps() > 0) {
-                x.addProperty("skipped_steps", e.skippedSteps());
-            }
-            epochsLog.add(x);
+            epochsLog.add(e.toJson());
         }
         j.add("history", epochsLog);
         return j;

@@ -55,7 +55,7 @@ public final class AtomicDirectory {
             throw new BadInputException(target, "cannot write here (no parent directory)");
         }
         String name = abs.getFileName().toString();
-        if (Files.exists(abs, LinkOption.NOFOLLOW_LINKS) && !force && !isEmptyDirectory(abs)) {
+        if (Files.exists(abs, LinkOption.NOFOLLOW_LINKS) && !force && !emptyDirectory(abs)) {
             throw new BadInputException(target, "already exists (use --force to replace it)");
         }
         prepareParent(target, parent);
@@ -179,7 +179,19 @@ public final class AtomicDirectory {
         }
     }
 
-    private static boolean isEmptyDirectory(Path dir) throws IOException {
+    /**
+     * Whether {@code dir} is an existing, empty directory (not following a link). Unreadable
+     * counts as not empty, so callers refuse rather than replace what they cannot see.
+     */
+    public static boolean isEmptyDirectory(Path dir) {
+        try {
+            return emptyDirectory(dir);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static boolean emptyDirectory(Path dir) throws IOException {
         if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
             return false;
         }

@@ -2,7 +2,6 @@ package org.vbpstudio.prune;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -51,7 +50,7 @@ public final class Exporter {
      */
     public static void checkTarget(Path dir, boolean force) {
         Path abs = dir.toAbsolutePath().normalize();
-        if (Files.exists(abs, LinkOption.NOFOLLOW_LINKS) && !force && !isEmptyDirectory(abs)) {
+        if (Files.exists(abs, LinkOption.NOFOLLOW_LINKS) && !force && !AtomicDirectory.isEmptyDirectory(abs)) {
             throw new BadInputException(dir, "already exists (use --force to replace it)");
         }
         checkParent(dir);
@@ -71,17 +70,6 @@ public final class Exporter {
         }
         if (!Files.isWritable(p)) {
             throw new BadInputException(target, "cannot write here (" + p + " is not writable)");
-        }
-    }
-
-    private static boolean isEmptyDirectory(Path dir) {
-        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-            return false;
-        }
-        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
-            return !s.iterator().hasNext();
-        } catch (IOException e) {
-            return false;
         }
     }
 }

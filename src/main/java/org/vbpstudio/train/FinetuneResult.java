@@ -93,19 +93,7 @@ public record FinetuneResult(LoadedModel model, FinetuneOptions options, Finetun
         j.addProperty("skipped_steps", training.skippedSteps());
         JsonArray history = new JsonArray();
         for (TrainListener.Epoch e : training.history()) {
-            JsonObject x = new JsonObject();
-            x.addProperty("epoch", e.epoch());
-            x.addProperty("train_loss", Math.round(e.meanLoss() * 1e5) / 1e5);
-            if (!Double.isNaN(e.validationTop1())) {
-                x.addProperty("validation_top1", e.validationTop1());
-            }
-            x.addProperty("train_seconds", Math.round(e.trainSeconds() * 10) / 10.0);
-            x.addProperty("validation_seconds", Math.round(e.validationSeconds() * 10) / 10.0);
-            x.addProperty("images_per_second", Math.round(e.imagesPerSecond()));
-            if (e.skippedSteps() > 0) {
-                x.addProperty("skipped_steps", e.skippedSteps());
-            }
-            history.add(x);
+            history.add(e.toJson());
         }
         j.add("history", history);
         if (!warnings.isEmpty()) {

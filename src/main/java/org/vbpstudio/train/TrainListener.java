@@ -1,5 +1,7 @@
 package org.vbpstudio.train;
 
+import com.google.gson.JsonObject;
+
 /**
  * Progress of a {@link TrainingRun}, called on the training thread (an app hops to its UI thread
  * itself). Both methods default to doing nothing.
@@ -38,7 +40,25 @@ public interface TrainListener {
      * @param skippedSteps     steps skipped for a non-finite loss or gradient
      */
     record Epoch(int epoch, int epochs, double meanLoss, double validationTop1, int validationCount,
-            double trainSeconds, double validationSeconds, double imagesPerSecond, int skippedSteps) {}
+            double trainSeconds, double validationSeconds, double imagesPerSecond, int skippedSteps) {
+
+        /** This epoch as a line of {@code training.json}'s or {@code finetune.json}'s history. */
+        public JsonObject toJson() {
+            JsonObject x = new JsonObject();
+            x.addProperty("epoch", epoch);
+            x.addProperty("train_loss", Math.round(meanLoss * 1e5) / 1e5);
+            if (!Double.isNaN(validationTop1)) {
+                x.addProperty("validation_top1", validationTop1);
+            }
+            x.addProperty("train_seconds", Math.round(trainSeconds * 10) / 10.0);
+            x.addProperty("validation_seconds", Math.round(validationSeconds * 10) / 10.0);
+            x.addProperty("images_per_second", Math.round(imagesPerSecond));
+            if (skippedSteps > 0) {
+                x.addProperty("skipped_steps", skippedSteps);
+            }
+            return x;
+        }
+    }
 
     default void onStep(Step step) {}
 

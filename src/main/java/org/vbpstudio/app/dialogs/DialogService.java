@@ -1,7 +1,9 @@
 package org.vbpstudio.app.dialogs;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import org.vbpstudio.io.AtomicDirectory;
 
 /**
  * Everything a view model asks the user, without knowing about windows: tests answer with a stub,
@@ -23,4 +25,24 @@ public interface DialogService {
     Optional<Path> chooseSaveFile(String title, FileType type, Path initialDirectory, String initialName);
 
     Optional<Path> chooseDirectory(String title, Path initialDirectory);
+
+    /** An export folder, and whether the user agreed to replace what it holds. */
+    record ExportTarget(Path directory, boolean replace) {}
+
+    /**
+     * Asks for a folder to export {@code what} (e.g. "the pruned model") into; a non-empty folder is
+     * only accepted once the user confirms replacing its contents.
+     */
+    default Optional<ExportTarget> chooseExportTarget(String title, Path initialDirectory, String what) {
+        Optional<Path> chosen = chooseDirectory(title, initialDirectory);
+        if (chosen.isEmpty()) {
+            return Optional.empty();
+        }
+        Path dir = chosen.get();
+        if (!Files.exists(dir) || AtomicDirectory.isEmptyDirectory(dir)) {
+            return Optional.of(new ExportTarget(dir, false));
+        }
+        return confirm("Replace " + dir.getFileName() + "?", dir + " is not empty. Replace its contents with " + what + "?")
+                ? Optional.of(new ExportTarget(dir, true)) : Optional.empty();
+    }
 }

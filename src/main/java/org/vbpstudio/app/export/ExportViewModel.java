@@ -1,7 +1,6 @@
 package org.vbpstudio.app.export;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import javafx.beans.binding.Bindings;
 import javafx.beans.binding.BooleanBinding;
@@ -62,17 +61,8 @@ public final class ExportViewModel {
         if (!exportable()) {
             return;
         }
-        dialogs.chooseDirectory("Export Pruned Model", workspace.lastDirectoryProperty().get()).ifPresent(dir -> {
-            boolean force = false;
-            if (Files.exists(dir) && !isEmptyDirectory(dir)) {
-                if (!dialogs.confirm("Replace " + dir.getFileName() + "?",
-                        dir + " is not empty. Replace its contents with the pruned model?")) {
-                    return;
-                }
-                force = true;
-            }
-            export(dir, force);
-        });
+        dialogs.chooseExportTarget("Export Pruned Model", workspace.lastDirectoryProperty().get(), "the pruned model")
+                .ifPresent(t -> export(t.directory(), t.replace()));
     }
 
     /** Writes the pruned model to {@code dir} in the background and says where. */
@@ -109,16 +99,5 @@ public final class ExportViewModel {
                     dialogs.showError("Cannot export", Errors.oneLine(e));
                 })
                 .onFinished(() -> exporting.set(false)));
-    }
-
-    private static boolean isEmptyDirectory(Path dir) {
-        if (!Files.isDirectory(dir)) {
-            return false;
-        }
-        try (var s = Files.list(dir)) {
-            return s.findAny().isEmpty();
-        } catch (IOException e) {
-            return false;
-        }
     }
 }

@@ -2,7 +2,6 @@ package org.vbpstudio.app.recover;
 
 import com.google.gson.JsonObject;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -465,17 +464,8 @@ public final class RecoverViewModel {
         if (!canExport.get()) {
             return;
         }
-        dialogs.chooseDirectory("Export Fine-Tuned Model", workspace.lastDirectoryProperty().get()).ifPresent(dir -> {
-            boolean force = false;
-            if (Files.exists(dir) && !isEmptyDirectory(dir)) {
-                if (!dialogs.confirm("Replace " + dir.getFileName() + "?",
-                        dir + " is not empty. Replace its contents with the fine-tuned model?")) {
-                    return;
-                }
-                force = true;
-            }
-            export(dir, force);
-        });
+        dialogs.chooseExportTarget("Export Fine-Tuned Model", workspace.lastDirectoryProperty().get(), "the fine-tuned model")
+                .ifPresent(t -> export(t.directory(), t.replace()));
     }
 
     /**
@@ -611,16 +601,5 @@ public final class RecoverViewModel {
         }
         String plain = Float.toString(v);
         return plain.contains("E") ? String.format(Locale.ROOT, "%.0e", v).replace("e-0", "e-") : plain;
-    }
-
-    private static boolean isEmptyDirectory(Path dir) {
-        if (!Files.isDirectory(dir)) {
-            return false;
-        }
-        try (var s = Files.list(dir)) {
-            return s.findAny().isEmpty();
-        } catch (IOException e) {
-            return false;
-        }
     }
 }
