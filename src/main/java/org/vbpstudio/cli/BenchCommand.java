@@ -43,7 +43,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Forward latency/throughput of a model (and a pruned one), statistics-collection "
-                + "throughput, the measured speed-up beside the MAC ratio, and peak memory.")
+                + "throughput, the measured speed-up beside the MAC ratio, and peak memory.",
+        subcommands = {BenchFixtures.ModelFixture.class, BenchFixtures.ImagesFixture.class})
 final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

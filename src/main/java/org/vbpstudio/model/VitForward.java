@@ -3,12 +3,14 @@ package org.vbpstudio.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 /**
  * timm's {@code VisionTransformer.forward} as a function of its parameters, looked up by timm name.
@@ -18,14 +20,32 @@ import java.util.function.Function;
  *
  * <p>Stages, as timm: {@link #embed} → {@link #block} × depth → {@link #head} (final norm, token
  * pooling, classifier).
+ *
+ * <p>Memory: for inference ({@code scoped}) each residual branch (attention, MLP) runs in its own
+ * sub-manager that is closed as soon as the branch's output exists, and {@link #forward} closes
+ * each block's input once the next block has it. So a forward pass holds the weights plus one
+ * branch's intermediates for one batch, as PyTorch in Python does, not every block's qkv,
+ * attention scores and MLP hidden until the caller closes its manager (a DeiT-Base batch of 32
+ * held 9 GB that way). Training keeps everything: autograd's backward pass reads it.
  */
 public final class VitForward {
     private final VitConfig config;
     private final Function<String, NDArray> params;
+    private final boolean scoped;
 
+    /** Inference: intermediates are freed as soon as they are used (see the class comment). */
     public VitForward(VitConfig config, Function<String, NDArray> params) {
+        this(config, params, true);
+    }
+
+    /**
+     * @param scoped free intermediates eagerly (inference); false keeps every activation alive for
+     *               autograd (training)
+     */
+    public VitForward(VitConfig config, Function<String, NDArray> params, boolean scoped) {
         this.config = config;
         this.params = params;
+        this.scoped = scoped;
     }
 
     public VitConfig config() {
@@ -36,13 +56,17 @@ public final class VitForward {
     public NDArray forward(NDArray images, MlpHook hook) {
         NDArray x = embed(images);
         for (int b = 0; b < config.depth(); b++) {
-            x = block(b, x, hook);
+            x = replace(x, block(b, x, hook));
         }
-        return head(x);
+        return replace(x, head(x));
     }
 
     /** Patch embedding, prefix tokens, position embedding: [B, C, H, W] → [B, T, D]. */
     public NDArray embed(NDArray images) {
+        return inScope(images, this::embedUnscoped);
+    }
+
+    private NDArray embedUnscoped(NDArray images) {
         int p = config.patchSize();
         long batch = images.getShape().get(0);
         NDArray x = Conv2d.conv2d(images, p("patch_embed.proj.weight"), p("patch_embed.proj.bias"),
@@ -60,12 +84,22 @@ public final class VitForward {
     /** One pre-norm block: x + attn(norm1(x)), then + mlp(norm2(x)). */
     public NDArray block(int b, NDArray x, MlpHook hook) {
         String k = "blocks." + b + ".";
-        x = x.add(attention(k, layerNorm(x, k + "norm1")));
-        return x.add(mlp(b, layerNorm(x, k + "norm2"), hook));
+        NDArray attn = inScope(x, in -> attention(k, layerNorm(in, k + "norm1")));
+        NDArray mid = x.add(attn);
+        release(attn);
+        NDArray mlp = inScope(mid, in -> mlp(b, layerNorm(in, k + "norm2"), hook));
+        NDArray out = mid.add(mlp);
+        release(mlp);
+        release(mid);
+        return out;
     }
 
     /** Final norm, pooling and classifier: [B, T, D] → [B, K]. */
     public NDArray head(NDArray x) {
+        return inScope(x, this::headUnscoped);
+    }
+
+    private NDArray headUnscoped(NDArray x) {
         x = layerNorm(x, "norm");
         if (config.distilled()) {
             NDArray cls = linear(x.get(":, 0, :"), "head");
@@ -102,6 +136,37 @@ public final class VitForward {
         String k = "blocks." + b + ".mlp.";
         NDArray hidden = Activation.gelu(linear(x, k + "fc1"));
         return linear(hook.onHidden(b, hidden), k + "fc2");
+    }
+
+    /**
+     * Runs {@code stage} on {@code x} so that only its result survives: ops called on an array
+     * allocate in that array's manager, so with {@code x} temporarily attached to a fresh
+     * sub-manager every intermediate lands there and is closed with it; the result moves to
+     * {@code x}'s own manager, and {@code x} goes back there too.
+     */
+    private NDArray inScope(NDArray x, UnaryOperator<NDArray> stage) {
+        if (!scoped) {
+            return stage.apply(x);
+        }
+        NDManager owner = x.getManager();
+        try (NDManager scope = owner.newSubManager()) {
+            x.tempAttach(scope);
+            NDArray y = stage.apply(x);
+            y.attach(owner);
+            return y;
+        }
+    }
+
+    /** {@code next}, after closing {@code previous} (an intermediate of ours) when scoped. */
+    private NDArray replace(NDArray previous, NDArray next) {
+        release(previous);
+        return next;
+    }
+
+    private void release(NDArray intermediate) {
+        if (scoped) {
+            intermediate.close();
+        }
     }
 
     private NDArray linear(NDArray x, String module) {

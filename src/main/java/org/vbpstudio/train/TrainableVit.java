@@ -113,10 +113,11 @@ public final class TrainableVit extends AbstractBlock {
             PairList<String, Object> params) {
         NDArray images = inputs.head();
         Device device = images.getDevice();
+        // Evaluation (training false) frees intermediates; training keeps them for backward.
         VitForward forward = new VitForward(config, name -> {
             Parameter p = byName.get(name);
             return p == null ? null : parameterStore.getValue(p, device, training);
-        });
+        }, !training);
         return new NDList(forward.forward(images, hook));
     }
 

@@ -1,0 +1,97 @@
+package org.vbpstudio.cli;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import javax.imageio.ImageIO;
+import org.vbpstudio.io.AtomicDirectory;
+import org.vbpstudio.io.BadInputException;
+import org.vbpstudio.model.LoadedModel;
+import org.vbpstudio.model.ModelWriter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Inputs for benchmarks at real scale, written to disk so every command (and the app) can be
+ * measured on them as a user would: a random-weight model directory of a DeiT shape, and an
+ * ImageFolder of synthetic photographs-like PNGs (gradients plus noise, which compress and decode
+ * like photographs rather than flat colour).
+ */
+final class BenchFixtures {
+    private BenchFixtures() {}
+
+    @Command(name = "model", mixinStandardHelpOptions = true,
+            description = "Writes a random-weight model directory of a DeiT shape (timm layout, 1,000 classes, 224 px).")
+    static final class ModelFixture implements Callable<Integer> {
+        @Option(names = "--shape", paramLabel = "S", required = true, description = "deit-tiny, deit-small or deit-base.")
+        String shape;
+
+        @Option(names = "--output", paramLabel = "DIR", required = true, description = "New model directory.")
+        Path output;
+
+        @Override
+        public Integer call() throws IOException {
+            LoadedModel m = BenchCommand.randomModel(shape);
+            AtomicDirectory.write(output, false, dir -> ModelWriter.write(dir, m.config(), m.weights(),
+                    m.preprocessing(), m.labels(), java.util.Map.of("vbp_random_shape", shape)));
+            return 0;
+        }
+    }
+
+    @Command(name = "images", mixinStandardHelpOptions = true,
+            description = "Writes an ImageFolder of synthetic PNGs: --count images spread over --classes folders.")
+    static final class ImagesFixture implements Callable<Integer> {
+        @Option(names = "--count", paramLabel = "N", defaultValue = "1000", description = "Images (default: ${DEFAULT-VALUE}).")
+        int count;
+
+        @Option(names = "--classes", paramLabel = "K", defaultValue = "1000", description = "Class folders (default: ${DEFAULT-VALUE}).")
+        int classes;
+
+        @Option(names = "--size", paramLabel = "PX", defaultValue = "256", description = "Width and height (default: ${DEFAULT-VALUE}).")
+        int size;
+
+        @Option(names = "--seed", defaultValue = "42", description = "Random seed (default: ${DEFAULT-VALUE}).")
+        long seed;
+
+        @Option(names = "--output", paramLabel = "DIR", required = true, description = "New image folder.")
+        Path output;
+
+        @Override
+        public Integer call() throws IOException {
+            if (count < 1 || classes < 1 || size < 1 || size > 4096) {
+                throw new BadInputException("--count and --classes must be positive and --size within 1..4096");
+            }
+            Random rnd = new Random(seed);
+            AtomicDirectory.write(output, false, dir -> {
+                for (int i = 0; i < count; i++) {
+                    Path folder = dir.resolve(String.format("class_%04d", i % classes));
+                    Files.createDirectories(folder);
+                    ImageIO.write(image(rnd, size), "png", folder.resolve(String.format("img_%05d.png", i)).toFile());
+                }
+            });
+            return 0;
+        }
+
+        private static BufferedImage image(Random rnd, int size) {
+            BufferedImage img = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
+            double fx = rnd.nextDouble() * 0.1;
+            double fy = rnd.nextDouble() * 0.1;
+            for (int y = 0; y < size; y++) {
+                for (int x = 0; x < size; x++) {
+                    int r = clamp(128 + 100 * Math.sin(fx * x) + rnd.nextInt(40) - 20);
+                    int g = clamp(128 + 100 * Math.cos(fy * y) + rnd.nextInt(40) - 20);
+                    int b = clamp(128 + 60 * Math.sin(fx * x + fy * y) + rnd.nextInt(40) - 20);
+                    img.setRGB(x, y, (r << 16) | (g << 8) | b);
+                }
+            }
+            return img;
+        }
+
+        private static int clamp(double v) {
+            return (int) Math.max(0, Math.min(255, v));
+        }
+    }
+}
