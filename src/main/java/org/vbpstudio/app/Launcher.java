@@ -23,7 +23,7 @@ public final class Launcher {
         exitCode = 0;
         // JavaFX warns that it runs from the class path, which is how this app is meant to run.
         PLATFORM_LOG.setLevel(Level.SEVERE);
-        org.vbpstudio.app.core.ComputeThreads.configure();
+        org.vbpstudio.model.ComputeThreads.configure();
         Application.launch(StudioApplication.class);
         return exitCode;
     }

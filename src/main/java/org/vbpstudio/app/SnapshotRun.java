@@ -93,7 +93,26 @@ final class SnapshotRun {
         once(vm.preview().previewProperty(), p -> p != null, p -> compare());
     }
 
+    /** Sweep points the comparison evaluates: every series at every default ratio. */
+    private static final int SWEEP_POINTS = 5 * 10;
+    /** Above this many MACs the comparison would take minutes on a laptop: the snapshot skips it. */
+    private static final double COMPARE_MACS_LIMIT = 1e12;
+
     private void compare() {
+        if (options.snapshotMidRefresh()) {
+            System.err.println("snapshot: waiting for a running estimate");
+            once(vm.preview().estimateProperty(), e -> e != null && e.done() > 0 && !e.complete(), e -> render());
+            return;
+        }
+        var model = vm.workspace().session().model();
+        double sweepMacs = (double) org.vbpstudio.model.CostModel.totalMacs(model.config())
+                * vm.preview().previewProperty().get().size() * SWEEP_POINTS;
+        if (sweepMacs > COMPARE_MACS_LIMIT) {
+            System.err.printf("snapshot: skipping the comparison (%.1e MACs at this scale; run it from the Compare panel)%n",
+                    sweepMacs);
+            settle();
+            return;
+        }
         System.err.println("snapshot: comparing criteria");
         vm.compare().run();
         once(vm.compare().runningProperty(), running -> !running, r -> settle());

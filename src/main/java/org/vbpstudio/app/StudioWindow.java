@@ -47,6 +47,9 @@ public final class StudioWindow {
 
     /** Opens the model and images the options name (or the sample model), if any. */
     public void open(GuiOptions options) {
+        if (options.memoryBudget() > 0) {
+            viewModel.workspace().memoryBudgetProperty().set(options.memoryBudget());
+        }
         java.nio.file.Path model = options.modelOrDefault();
         if (model == null) {
             viewModel.workspace().statusProperty().set("Open a model to start: File › Open Model… (Ctrl+O)");

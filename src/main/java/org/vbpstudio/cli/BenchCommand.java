@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonObject;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.vbpstudio.data.ImageSource;
@@ -15,6 +16,9 @@ import org.vbpstudio.eval.PeakMemory;
 import org.vbpstudio.eval.PlainVitBaseline;
 import org.vbpstudio.eval.SyntheticImages;
 import org.vbpstudio.eval.Timing;
+import org.vbpstudio.eval.preview.MemoryBudget;
+import org.vbpstudio.eval.preview.PreviewEngine;
+import org.vbpstudio.model.ComputeThreads;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.Engines;
@@ -83,14 +87,28 @@ final class BenchCommand implements Callable<Integer> {
     int warmup;
 
     @Option(names = "--preview", paramLabel = "V",
-            description = "Time the app's accuracy refresh after one block's mask changes, on the first --preview-slice labelled images of V (needs --calibration).")
+            description = "Instead of the forward timings: time the app's accuracy preview (first estimate and whole-slice "
+                    + "refresh after one block's ratio changes, beside a plain forward pass) on the first --preview-slice "
+                    + "images of V, with the app's threading (needs --calibration).")
     Path preview;
 
     @Option(names = "--preview-slice", paramLabel = "N", defaultValue = "1000", description = "Images in the preview slice (default: ${DEFAULT-VALUE}).")
     int previewSlice;
 
+    @Option(names = "--preview-blocks", paramLabel = "LIST", split = ",",
+            description = "Blocks whose change is timed, e.g. 0,6,11 (default: all).")
+    List<Integer> previewBlocks;
+
+    @Option(names = "--memory-budget", paramLabel = "SIZE",
+            description = "What the preview's cache may take, e.g. 3G or 512M (default: a quarter of physical memory).")
+    String memoryBudget;
+
     @Option(names = "--calibration", paramLabel = "C", description = "Calibration images for --preview.")
     Path calibration;
+
+    @Option(names = "--limit", paramLabel = "N", defaultValue = "0",
+            description = "Only the first N calibration images (default: all).")
+    int limit;
 
     @Option(names = "--baseline", description = "Also time the plain-DJL yardstick forward pass.")
     boolean baseline;
@@ -104,6 +122,9 @@ final class BenchCommand implements Callable<Integer> {
             throw new BadInputException("--batch and --iterations must be at least 1");
         }
         PrintWriter out = spec.commandLine().getOut();
+        if (preview != null) {
+            return benchPreview(out);
+        }
         JsonObject r = new JsonObject();
         LoadedModel original = model != null ? ModelLoader.load(model) : randomModel(shape);
         r.addProperty("model", model != null ? model.toString() : shape + " (random weights)");
@@ -153,14 +174,41 @@ final class BenchCommand implements Callable<Integer> {
                 }
             }
         }
-        if (preview != null) {
-            if (calibration == null) {
-                throw new BadInputException("--preview needs --calibration");
-            }
-            r.add("preview_refresh_ms", PreviewBenchmark.run(original, ModelOptions.images(calibration, 0),
-                    ModelOptions.images(preview, previewSlice), iterations));
-        }
         r.addProperty("peak_rss_mb", PeakMemory.peakResidentBytes() / 1e6);
+        out.println(json ? r.toString() : human(r));
+        return 0;
+    }
+
+    /** The preview alone, in the app's threading (set before the engine starts). */
+    private int benchPreview(PrintWriter out) {
+        if (calibration == null) {
+            throw new BadInputException("--preview needs --calibration");
+        }
+        ComputeThreads.configure();
+        long budget = MemoryBudget.defaultBytes();
+        if (memoryBudget != null) {
+            try {
+                budget = MemoryBudget.parse(memoryBudget);
+            } catch (IllegalArgumentException e) {
+                throw new BadInputException("--memory-budget: " + e.getMessage());
+            }
+        }
+        LoadedModel original = model != null ? ModelLoader.load(model) : randomModel(shape);
+        int depth = original.config().depth();
+        List<Integer> blocks = previewBlocks != null ? previewBlocks
+                : java.util.stream.IntStream.range(0, depth).boxed().toList();
+        for (int b : blocks) {
+            if (b < 0 || b >= depth) {
+                throw new BadInputException("--preview-blocks: block " + b + " of a " + depth + "-block model");
+            }
+        }
+        JsonObject r = new JsonObject();
+        r.addProperty("model", model != null ? model.toString() : shape + " (random weights)");
+        r.addProperty("threads_per_op", ComputeThreads.opThreads());
+        PreviewEngine.Options options = PreviewEngine.Options.defaults(ComputeThreads.evaluatorWorkers()).withBudget(budget);
+        r.add("preview", PreviewBenchmark.run(original, ModelOptions.images(calibration, limit),
+                ModelOptions.images(preview, previewSlice), blocks, options));
+        r.addProperty("peak_rss_mb", Math.round(PeakMemory.peakResidentBytes() / 1e6));
         out.println(json ? r.toString() : human(r));
         return 0;
     }

@@ -31,17 +31,33 @@ final class GuiCommand implements Callable<Integer> {
     Path calibration;
 
     @Option(names = "--validation", paramLabel = "V",
-            description = "Labelled validation images (default: the model's data/validation).")
+            description = "Validation images (default: the model's data/validation); unlabelled ones are scored by agreement with the original.")
     Path validation;
 
     @Option(names = "--snapshot", paramLabel = "F.png",
             description = "Render the calibrated main window to this PNG and exit (e.g. under xvfb-run).")
     Path snapshot;
 
+    @Option(names = "--memory-budget", paramLabel = "SIZE",
+            description = "What the accuracy preview's cache may take, e.g. 3G (default: a quarter of physical memory).")
+    String memoryBudget;
+
+    @Option(names = "--snapshot-mid-refresh",
+            description = "With --snapshot: render while the accuracy preview is still a running estimate.")
+    boolean midRefresh;
+
     @Override
     public Integer call() {
+        long budget = 0;
+        if (memoryBudget != null) {
+            try {
+                budget = org.vbpstudio.eval.preview.MemoryBudget.parse(memoryBudget);
+            } catch (IllegalArgumentException e) {
+                throw new org.vbpstudio.io.BadInputException("--memory-budget: " + e.getMessage());
+            }
+        }
         try {
-            return Launcher.launch(new GuiOptions(model, calibration, validation, snapshot));
+            return Launcher.launch(new GuiOptions(model, calibration, validation, snapshot, budget, midRefresh));
         } catch (RuntimeException | LinkageError e) {
             Throwable root = e;
             while (root.getCause() != null && root.getCause() != root) {

@@ -14,7 +14,11 @@ import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.Progress;
 import org.vbpstudio.eval.Accuracy;
 import org.vbpstudio.eval.CriterionSweep;
-import org.vbpstudio.eval.IncrementalEvaluator;
+import org.vbpstudio.eval.Scores;
+import org.vbpstudio.eval.preview.MemoryBudget;
+import org.vbpstudio.eval.preview.PreviewEngine;
+import org.vbpstudio.eval.preview.PreviewEstimate;
+import org.vbpstudio.model.ComputeThreads;
 import org.vbpstudio.eval.SweepPlot;
 import org.vbpstudio.io.AtomicDirectory;
 import org.vbpstudio.io.BadInputException;
@@ -54,7 +58,7 @@ final class SweepCommand implements Callable<Integer> {
     @Option(names = "--stats", paramLabel = "S", description = "Statistics file from `stats`.")
     Path statsFile;
 
-    @Option(names = "--validation", required = true, paramLabel = "V", description = "Labelled validation images.")
+    @Option(names = "--validation", required = true, paramLabel = "V", description = "Validation images; unlabelled ones are scored by agreement with the unpruned model.")
     Path validation;
 
     @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Only the first N validation images.")
@@ -90,14 +94,21 @@ final class SweepCommand implements Callable<Integer> {
         ImageSource slice = ModelOptions.images(validation, limit);
         List<CriterionSweep.Point> perBlock;
         List<CriterionSweep.Point> global;
-        Accuracy original;
+        Scores original;
+        PreviewEngine.Options opts = new PreviewEngine.Options(64, ComputeThreads.evaluatorWorkers(),
+                MemoryBudget.defaultBytes(), 0, true);
         try (NDManager manager = Engines.newManager(); VisionTransformer vit = model.instantiate(manager);
-                IncrementalEvaluator inc = IncrementalEvaluator.open(vit, slice, model.preprocessing(),
-                        IncrementalEvaluator.DEFAULT_CHUNK, new ConsoleProgress(err, "embed"))) {
-            original = inc.evaluate(MlpHook.NONE, Progress.NONE);
+                PreviewEngine engine = PreviewEngine.open(vit, slice, model.preprocessing(), opts,
+                        new ConsoleProgress(err, "embed"))) {
+            if (engine.size() < slice.size()) {
+                err.println("note: " + engine.cache().describe());
+            }
+            PreviewEstimate o = engine.original();
+            original = new Scores(o.accuracy(), o.fidelity());
             CriterionSweep.MaskedAccuracy scored = (kept, compensation) -> {
                 try (MaskHook hook = MaskHook.of(manager, model.config(), kept, stats, compensation)) {
-                    return inc.evaluate(hook, Progress.NONE);
+                    PreviewEstimate e = engine.evaluate(hook, Progress.NONE);
+                    return new Scores(e.accuracy(), e.fidelity());
                 }
             };
             perBlock = CriterionSweep.run(model, stats, scored, PruningPlan.Mode.PER_BLOCK, ratios, p -> {},
@@ -113,8 +124,10 @@ final class SweepCommand implements Callable<Integer> {
             List<SweepPlot.Series> lines = new ArrayList<>();
             addLines(lines, perBlock, " (per block)", false);
             addLines(lines, global, " (global)", true);
-            SweepPlot.write(plot, model.name() + ": top-1 on " + original.count() + " validation images, no retraining",
-                    lines, CostModel.totalMacs(model.config()) / 1e6, original.top1());
+            String what = original.labelled() ? "top-1" : "agreement with the original";
+            SweepPlot.write(plot, model.name() + ": " + what + " on " + original.fidelity().count()
+                    + " validation images, no retraining", lines, CostModel.totalMacs(model.config()) / 1e6,
+                    original.headline());
         }
         return 0;
     }
@@ -123,19 +136,25 @@ final class SweepCommand implements Callable<Integer> {
         for (CriterionSweep.Series s : CriterionSweep.Series.values()) {
             List<CriterionSweep.Point> ps = points.stream().filter(p -> p.series() == s).toList();
             lines.add(new SweepPlot.Series(s.label() + suffix, ps.stream().mapToDouble(p -> p.macs() / 1e6).toArray(),
-                    ps.stream().mapToDouble(CriterionSweep.Point::top1).toArray(), dashed));
+                    ps.stream().mapToDouble(CriterionSweep.Point::headline).toArray(), dashed));
         }
     }
 
-    static String markdown(LoadedModel model, Accuracy original, List<CriterionSweep.Point> perBlock,
+    static String markdown(LoadedModel model, Scores original, List<CriterionSweep.Point> perBlock,
             List<CriterionSweep.Point> global) {
         StringBuilder s = new StringBuilder();
-        s.append(String.format(Locale.ROOT, "Unpruned: top-1 %.2f%% on %d images, %.2f M MACs, %s parameters%n%n",
-                100 * original.top1(), original.count(), CostModel.totalMacs(model.config()) / 1e6,
+        String unit = original.labelled() ? "top-1 %" : "agreement with the original's top-1, %";
+        s.append(original.labelled()
+                ? String.format(Locale.ROOT, "Unpruned: top-1 %.2f%% on %d images", 100 * original.accuracy().top1(),
+                        original.accuracy().count())
+                : String.format(Locale.ROOT, "Unlabelled: %d images, scored by agreement with the unpruned model",
+                        original.fidelity().count()));
+        s.append(String.format(Locale.ROOT, ", %.2f M MACs, %s parameters%n%n",
+                CostModel.totalMacs(model.config()) / 1e6,
                 String.format(Locale.ROOT, "%,d", CostModel.totalParams(model.config()))));
         for (var entry : List.of(java.util.Map.entry("Same ratio in every block", perBlock),
                 java.util.Map.entry("Global threshold", global))) {
-            s.append("**").append(entry.getKey()).append("** (top-1 %, MACs in millions)\n\n| removed | MMACs |");
+            s.append("**").append(entry.getKey()).append("** (").append(unit).append(", MACs in millions)\n\n| removed | MMACs |");
             for (CriterionSweep.Series series : CriterionSweep.Series.values()) {
                 s.append(' ').append(series.label()).append(" |");
             }
@@ -147,7 +166,7 @@ final class SweepCommand implements Callable<Integer> {
                 s.append(String.format(Locale.ROOT, "| %.0f%% | %.2f |", 100 * r, row.get(0).macs() / 1e6));
                 for (CriterionSweep.Series series : CriterionSweep.Series.values()) {
                     row.stream().filter(p -> p.series() == series).findFirst()
-                            .ifPresent(p -> s.append(String.format(Locale.ROOT, " %.2f |", 100 * p.top1())));
+                            .ifPresent(p -> s.append(String.format(Locale.ROOT, " %.2f |", 100 * p.headline())));
                 }
                 s.append('\n');
             }
@@ -156,12 +175,14 @@ final class SweepCommand implements Callable<Integer> {
         return s.toString();
     }
 
-    private static JsonObject toJson(LoadedModel model, Accuracy original, List<CriterionSweep.Point> perBlock,
+    private static JsonObject toJson(LoadedModel model, Scores original, List<CriterionSweep.Point> perBlock,
             List<CriterionSweep.Point> global) {
         JsonObject o = new JsonObject();
         o.addProperty("model", model.directory().toString());
-        o.addProperty("images", original.count());
-        o.addProperty("original_top1", original.top1());
+        o.addProperty("images", original.fidelity().count());
+        if (original.labelled()) {
+            o.addProperty("original_top1", original.accuracy().top1());
+        }
         o.addProperty("original_macs", CostModel.totalMacs(model.config()));
         JsonArray points = new JsonArray();
         for (var list : List.of(perBlock, global)) {
@@ -174,7 +195,11 @@ final class SweepCommand implements Callable<Integer> {
                 j.addProperty("ratio", p.ratio());
                 j.addProperty("macs", p.macs());
                 j.addProperty("params", p.params());
-                j.addProperty("top1", p.top1());
+                if (p.scores().labelled()) {
+                    j.addProperty("top1", p.top1());
+                }
+                j.addProperty("agreement", p.scores().fidelity().agreement());
+                j.addProperty("kl", p.scores().fidelity().kl());
                 points.add(j);
             }
         }

@@ -57,16 +57,25 @@ public final class CriterionSweep {
     }
 
     /** One measured configuration. */
-    public record Point(Series series, double ratio, long macs, long params, Accuracy accuracy) {
+    public record Point(Series series, double ratio, long macs, long params, Scores scores) {
+        public Accuracy accuracy() {
+            return scores.accuracy();
+        }
+
         public double top1() {
-            return accuracy.top1();
+            return scores.accuracy().top1();
+        }
+
+        /** Top-1 on labelled images, else agreement with the original. */
+        public double headline() {
+            return scores.headline();
         }
     }
 
-    /** Accuracy of the model with block b keeping {@code kept[b]} (removed → mean, or 0 without compensation). */
+    /** Scores of the model with block b keeping {@code kept[b]} (removed → mean, or 0 without compensation). */
     @FunctionalInterface
     public interface MaskedAccuracy {
-        Accuracy of(int[][] kept, boolean compensation);
+        Scores of(int[][] kept, boolean compensation);
     }
 
     private CriterionSweep() {}
@@ -92,7 +101,7 @@ public final class CriterionSweep {
                 double[][] sc = scores.computeIfAbsent(s.criterion(), c -> Pruner.scores(model, stats, plan));
                 int[][] kept = Selection.kept(plan, sc);
                 VitConfig pruned = cfg.withMlpHiddenDims(widths(kept));
-                Accuracy acc = accuracy.of(kept, s.compensation());
+                Scores acc = accuracy.of(kept, s.compensation());
                 Point p = new Point(s, r, CostModel.totalMacs(pruned), CostModel.totalParams(pruned), acc);
                 points.add(p);
                 onPoint.accept(p);

@@ -17,12 +17,13 @@ import org.vbpstudio.stats.ActivationStats;
  * in native memory owned by its own sub-manager, released by {@link #close()} or when a block is
  * replaced. Blocks start unmasked (the hook is then the identity); {@link #setBlock} replaces one
  * block's choice cheaply, so the app can re-run only the blocks from the changed one onwards on
- * cached inputs. Methods are synchronized: a preview may run while the user edits the plan.
+ * cached inputs. Changes are synchronized; {@link #onHidden} only reads the block's arrays under the
+ * lock, so several chunks can be masked at once (the preview never changes a block mid-pass).
  */
 public final class MaskHook implements MlpHook, AutoCloseable {
     private final NDManager manager;
     private final int[] widths;
-    private final double[][] means;
+    private double[][] means;
     private boolean compensation;
     private final int[][] kept;
     private final NDArray[] mask;
@@ -107,6 +108,31 @@ public final class MaskHook implements MlpHook, AutoCloseable {
         }
     }
 
+    /**
+     * Takes the means from other statistics (null: none) and switches compensation, keeping every
+     * block's choice.
+     *
+     * @throws IllegalArgumentException as the constructor does
+     */
+    public synchronized void setMeans(ActivationStats stats, boolean on) {
+        if (stats != null && !Arrays.equals(stats.widths(), widths)) {
+            throw new IllegalArgumentException("statistics of widths " + Arrays.toString(stats.widths())
+                    + " do not fit a model of widths " + Arrays.toString(widths));
+        }
+        if (on && stats == null) {
+            throw new IllegalArgumentException("compensation needs activation statistics (the neurons' means)");
+        }
+        double[][] m = new double[widths.length][];
+        for (int b = 0; b < widths.length && stats != null; b++) {
+            m[b] = stats.mean(b);
+        }
+        means = m;
+        compensation = on;
+        for (int b = 0; b < widths.length; b++) {
+            setBlock(b, kept[b]);
+        }
+    }
+
     /** Switches between mean (on) and zero (off) replacement, keeping every block's choice. */
     public synchronized void setCompensation(boolean on) {
         if (on && Arrays.stream(means).anyMatch(x -> x == null)) {
@@ -129,12 +155,18 @@ public final class MaskHook implements MlpHook, AutoCloseable {
 
     /** hidden [B, T, H_b] → hidden · mask + fill; unmasked blocks pass through untouched. */
     @Override
-    public synchronized NDArray onHidden(int block, NDArray hidden) {
-        if (mask[block] == null) {
+    public NDArray onHidden(int block, NDArray hidden) {
+        NDArray m;
+        NDArray f;
+        synchronized (this) { // the arrays only; the ops run unlocked so chunks can be masked side by side
+            m = mask[block];
+            f = fill[block];
+        }
+        if (m == null) {
             return hidden;
         }
-        NDArray out = hidden.mul(mask[block]); // called on the activation: the result is the caller's
-        return fill[block] == null ? out : out.add(fill[block]);
+        NDArray out = hidden.mul(m); // called on the activation: the result is the caller's
+        return f == null ? out : out.add(f);
     }
 
     @Override

@@ -56,19 +56,37 @@ class PreviewViewModelTest {
     }
 
     @Test
-    void bigModelsGetASliceWhoseCacheFitsTheBudget() {
-        assertEquals(272, PreviewViewModel.maxSliceImages(VitConfig.deitBase())); // 7.9 MB per image
-        assertTrue(PreviewViewModel.maxSliceImages(FixtureStudio.Reference.model().config()) > 10_000);
+    void theMemoryBudgetDecidesTheCacheAndTheAppSaysWhat() {
+        try (FixtureStudio studio = new FixtureStudio().open().calibrate()) {
+            PreviewViewModel preview = studio.vm.preview();
+            assertTrue(preview.cacheTextProperty().get().startsWith("30 images · block inputs in float32 · every block cached"),
+                    preview.cacheTextProperty().get());
+            VitConfig cfg = FixtureStudio.Reference.model().config();
+            long embedding = 30L * cfg.numTokens() * cfg.embedDim() * 2; // 30 images, float16, one block input
+            studio.vm.workspace().memoryBudgetProperty().set(embedding);
+            assertTrue(preview.cacheTextProperty().get().startsWith("30 images · block inputs in float16 · only the embedding cached"),
+                    preview.cacheTextProperty().get());
+            studio.vm.pruning().blocks().get(1).ratioProperty().set(0.7);
+            PruningPlan plan = PruningPlan.perBlock(0, 0.7, 0);
+            Accuracy exact = FixtureStudio.Reference.accuracy(plan);
+            assertTrue(Math.abs(exact.correct1() - preview.accuracyProperty().get().correct1()) <= 1);
+        }
     }
 
     @Test
-    void aSliceOfUnlabelledImagesIsReportedNotThrown() {
-        try (FixtureStudio studio = new FixtureStudio().open()) {
+    void anUnlabelledSliceIsScoredByAgreementWithTheOriginal() {
+        try (FixtureStudio studio = new FixtureStudio().open().calibrate()) {
             studio.vm.openValidation(org.vbpstudio.testutil.Fixture.IMAGES.resolve("class_00"));
-            assertEquals(1, studio.dialogs.errors.size());
-            assertTrue(studio.dialogs.errors.get(0).contains("has no labels"), studio.dialogs.errors.get(0));
-            assertEquals(Formats.percent(FixtureStudio.Reference.originalAccuracy().top1()),
-                    studio.vm.preview().originalTextProperty().get()); // still the previous slice
+            PreviewViewModel preview = studio.vm.preview();
+            assertEquals(0, studio.dialogs.errors.size(), studio.dialogs.errors.toString());
+            assertEquals("no labels", preview.originalTextProperty().get());
+            studio.vm.pruning().blocks().get(0).ratioProperty().set(0.9);
+            studio.vm.pruning().blocks().get(2).ratioProperty().set(0.9);
+            assertEquals(null, preview.accuracyProperty().get());
+            org.vbpstudio.eval.Fidelity f = preview.fidelityProperty().get();
+            assertEquals(6, f.count()); // class_00 holds 6 images
+            assertEquals(Formats.percent(f.agreement()), preview.fidelityTextProperty().get());
+            assertFalse(preview.accuracyStaleProperty().get());
         }
     }
 }

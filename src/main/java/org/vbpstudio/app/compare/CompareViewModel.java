@@ -17,7 +17,7 @@ import javafx.collections.ObservableList;
 import org.vbpstudio.app.concurrent.BackgroundTask;
 import org.vbpstudio.app.concurrent.TaskExecutor;
 import org.vbpstudio.app.concurrent.TaskHandle;
-import org.vbpstudio.app.core.AccuracyPreview;
+import org.vbpstudio.app.preview.LivePreview;
 import org.vbpstudio.eval.CriterionSweep;
 import org.vbpstudio.app.core.Formats;
 import org.vbpstudio.app.dialogs.DialogService;
@@ -103,7 +103,7 @@ public final class CompareViewModel {
 
     /** Sweeps the ratios in the current mode under every criterion. */
     public void run() {
-        AccuracyPreview slice = preview.previewProperty().get();
+        LivePreview slice = preview.previewProperty().get();
         ActivationStats stats = workspace.stats();
         LoadedModel model = pruning.model();
         if (slice == null || stats == null || model == null || running.get()) {

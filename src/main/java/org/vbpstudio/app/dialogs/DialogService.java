@@ -26,6 +26,11 @@ public interface DialogService {
 
     Optional<Path> chooseDirectory(String title, Path initialDirectory);
 
+    /** Asks for one line of text, starting from {@code initial}; empty when cancelled. */
+    default Optional<String> askText(String title, String prompt, String initial) {
+        return Optional.empty();
+    }
+
     /** An export folder, and whether the user agreed to replace what it holds. */
     record ExportTarget(Path directory, boolean replace) {}
 

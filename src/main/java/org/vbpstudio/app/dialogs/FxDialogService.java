@@ -79,6 +79,17 @@ public class FxDialogService implements DialogService {
         return Optional.ofNullable(chooser.showDialog(owner)).map(File::toPath);
     }
 
+    @Override
+    public Optional<String> askText(String title, String prompt, String initial) {
+        javafx.scene.control.TextInputDialog dialog = new javafx.scene.control.TextInputDialog(initial);
+        dialog.initOwner(owner);
+        dialog.setTitle(title);
+        dialog.setHeaderText(null);
+        dialog.setContentText(prompt);
+        dialog.getDialogPane().getStylesheets().add(org.vbpstudio.app.Fxml.stylesheet());
+        return dialog.showAndWait().map(String::trim);
+    }
+
     private static void style(Alert alert) {
         alert.getDialogPane().getStylesheets().add(org.vbpstudio.app.Fxml.stylesheet());
     }

@@ -122,6 +122,12 @@ public final class MainView extends BorderPane {
     }
 
     @FXML
+    private void preferences() {
+        dialogs.askText("Preferences", "Memory the accuracy preview may use (e.g. 3G, 512M):",
+                viewModel.memoryBudgetText()).ifPresent(viewModel::setMemoryBudget);
+    }
+
+    @FXML
     private void quit() {
         quit.run();
     }

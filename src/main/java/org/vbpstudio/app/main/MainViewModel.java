@@ -188,6 +188,20 @@ public final class MainViewModel {
                 .ifPresent(this::openValidation);
     }
 
+    /** The preview's memory budget as the user would type it, "6.0 GiB". */
+    public String memoryBudgetText() {
+        return org.vbpstudio.eval.preview.MemoryBudget.format(workspace.memoryBudget());
+    }
+
+    /** Sets the preview's memory budget from text ("3G", "512M"); a bad value is reported, not applied. */
+    public void setMemoryBudget(String text) {
+        try {
+            workspace.memoryBudgetProperty().set(org.vbpstudio.eval.preview.MemoryBudget.parse(text));
+        } catch (IllegalArgumentException e) {
+            dialogs.showError("Cannot use this memory budget", e.getMessage());
+        }
+    }
+
     public void openCalibration(Path path) {
         openImages(path, "calibration", s -> workspace.calibrationProperty().set(s));
     }
@@ -201,10 +215,7 @@ public final class MainViewModel {
         ModelSession session = workspace.session();
         executor.execute(BackgroundTask.<ImageSource>of("Opening " + what + " images", ctx -> {
                     ImageSource s = ImageSources.open(path);
-                    if (session != null && what.equals("validation")) {
-                        if (!s.labelled()) {
-                            throw new BadInputException(path, "has no labels, so accuracy cannot be measured");
-                        }
+                    if (session != null && what.equals("validation")) { // unlabelled: scored by agreement
                         org.vbpstudio.eval.ImageStream.checkLabels(s, session.model().config());
                     }
                     return s;

@@ -32,6 +32,12 @@ public final class PreviewView extends VBox {
     @FXML
     private Label accuracyDetailLabel;
     @FXML
+    private Label fidelityLabel;
+    @FXML
+    private Label fidelityDetailLabel;
+    @FXML
+    private Label cacheLabel;
+    @FXML
     private Label originalLabel;
     @FXML
     private ComboBox<Integer> sliceChoice;
@@ -50,10 +56,17 @@ public final class PreviewView extends VBox {
         accuracyLabel.textProperty().bind(viewModel.accuracyTextProperty());
         accuracyDetailLabel.textProperty().bind(viewModel.accuracyDetailProperty());
         originalLabel.textProperty().bind(viewModel.originalTextProperty());
+        fidelityLabel.textProperty().bind(viewModel.fidelityTextProperty());
+        fidelityDetailLabel.textProperty().bind(viewModel.fidelityDetailProperty());
+        cacheLabel.textProperty().bind(viewModel.cacheTextProperty());
         previewMessage.textProperty().bind(viewModel.messageProperty());
         javafx.scene.control.Tooltip refreshed = new javafx.scene.control.Tooltip();
-        refreshed.textProperty().bind(viewModel.refreshMillisProperty().asString("Recomputed in %d ms"));
+        refreshed.textProperty().bind(viewModel.refreshMillisProperty().asString(
+                "Top-1 of the pruned model on the validation slice; last whole-slice refresh took %d ms. "
+                        + "While a refresh runs: an estimate from the images done so far, with its 95%% Wilson interval."));
         accuracyLabel.setTooltip(refreshed);
+        fidelityLabel.setTooltip(new javafx.scene.control.Tooltip("How often the pruned model's top-1 class is the "
+                + "original's, and the mean KL divergence of their predictions; needs no labels."));
         viewModel.accuracyStaleProperty().addListener((o, a, stale) -> markStale(stale));
         markStale(viewModel.accuracyStaleProperty().get());
 
@@ -81,5 +94,7 @@ public final class PreviewView extends VBox {
     private void markStale(boolean stale) {
         accuracyLabel.pseudoClassStateChanged(STALE, stale);
         accuracyDetailLabel.pseudoClassStateChanged(STALE, stale);
+        fidelityLabel.pseudoClassStateChanged(STALE, stale);
+        fidelityDetailLabel.pseudoClassStateChanged(STALE, stale);
     }
 }

@@ -2,6 +2,7 @@ package org.vbpstudio.app.preview;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CancellationException;
 import javafx.beans.property.BooleanProperty;
 import javafx.beans.property.IntegerProperty;
@@ -18,7 +19,6 @@ import javafx.beans.property.StringProperty;
 import org.vbpstudio.app.concurrent.BackgroundTask;
 import org.vbpstudio.app.concurrent.TaskExecutor;
 import org.vbpstudio.app.concurrent.TaskHandle;
-import org.vbpstudio.app.core.AccuracyPreview;
 import org.vbpstudio.app.core.CostSummary;
 import org.vbpstudio.app.core.Formats;
 import org.vbpstudio.app.core.ModelSession;
@@ -29,21 +29,27 @@ import org.vbpstudio.app.prune.PruningViewModel;
 import org.vbpstudio.app.workspace.Workspace;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.eval.Accuracy;
-import org.vbpstudio.eval.IncrementalEvaluator;
+import org.vbpstudio.eval.Fidelity;
+import org.vbpstudio.eval.preview.CachePlan;
+import org.vbpstudio.eval.preview.MemoryBudget;
+import org.vbpstudio.eval.preview.PreviewEngine;
+import org.vbpstudio.eval.preview.PreviewEstimate;
+import org.vbpstudio.model.ComputeThreads;
 import org.vbpstudio.stats.ActivationStats;
 
 /**
  * The preview of the pruned model: MACs, parameters and speed-up on every change of the plan, and
- * top-1 accuracy on a validation slice against the original, recomputed in the background once the
- * controls settle (stale runs cancelled, the last value shown greyed meanwhile).
+ * its accuracy on a validation slice against the original, recomputed progressively in the
+ * background once the controls settle: a running estimate with its 95 % interval and "n of N
+ * images", narrowing to the exact value. A new movement cancels the running refresh at once. The
+ * agreement with the original's top-1 and the mean KL divergence need no labels, so an unlabelled
+ * slice works too. The slice's cache respects the workspace's memory budget.
  */
 public final class PreviewViewModel {
     public static final List<Integer> SLICE_SIZES = List.of(250, 500, 1000, 2000, 5000, 10000);
     public static final int DEFAULT_SLICE = 1000;
     /** How long the controls must rest before accuracy is recomputed. */
     public static final Duration SETTLE = Duration.ofMillis(100);
-    /** Native memory the cached block inputs of the slice may take. */
-    public static final long CACHE_BUDGET_BYTES = 2L << 30;
 
     private final Workspace workspace;
     private final PruningViewModel pruning;
@@ -58,21 +64,26 @@ public final class PreviewViewModel {
     private final StringProperty speedupDetail = new SimpleStringProperty(this, "speedupDetail", "");
     private final StringProperty accuracyText = new SimpleStringProperty(this, "accuracyText", "—");
     private final StringProperty accuracyDetail = new SimpleStringProperty(this, "accuracyDetail", "");
+    private final StringProperty fidelityText = new SimpleStringProperty(this, "fidelityText", "—");
+    private final StringProperty fidelityDetail = new SimpleStringProperty(this, "fidelityDetail", "");
     private final StringProperty originalText = new SimpleStringProperty(this, "originalText", "—");
+    private final StringProperty cacheText = new SimpleStringProperty(this, "cacheText", "");
     private final StringProperty message = new SimpleStringProperty(this, "message", "");
     private final BooleanProperty accuracyStale = new SimpleBooleanProperty(this, "accuracyStale", true);
     private final BooleanProperty busy = new SimpleBooleanProperty(this, "busy");
     private final LongProperty macs = new SimpleLongProperty(this, "macs", -1);
     private final ObjectProperty<Accuracy> accuracy = new SimpleObjectProperty<>(this, "accuracy");
+    private final ObjectProperty<Fidelity> fidelity = new SimpleObjectProperty<>(this, "fidelity");
+    private final ObjectProperty<PreviewEstimate> estimate = new SimpleObjectProperty<>(this, "estimate");
     private final ObjectProperty<Accuracy> original = new SimpleObjectProperty<>(this, "original");
     private final LongProperty refreshMillis = new SimpleLongProperty(this, "refreshMillis", -1);
-    private final ReadOnlyObjectWrapper<AccuracyPreview> preview = new ReadOnlyObjectWrapper<>(this, "preview");
+    private final ReadOnlyObjectWrapper<LivePreview> preview = new ReadOnlyObjectWrapper<>(this, "preview");
     private TaskHandle settle = TaskHandle.DONE;
     private TaskHandle accuracyTask = TaskHandle.DONE;
     private TaskHandle previewTask = TaskHandle.DONE;
     private long accuracyGeneration;
     private long previewGeneration;
-    private String sliceNote = "";
+    private volatile long refreshNanos;
 
     public PreviewViewModel(Workspace workspace, PruningViewModel pruning, TaskExecutor executor, DialogService dialogs) {
         this.workspace = workspace;
@@ -85,6 +96,7 @@ public final class PreviewViewModel {
         });
         workspace.sessionProperty().addListener((o, a, b) -> rebuildPreview());
         workspace.validationProperty().addListener((o, a, b) -> rebuildPreview());
+        workspace.memoryBudgetProperty().addListener((o, a, b) -> rebuildPreview());
         sliceSize.addListener((o, a, b) -> rebuildPreview());
         updateCost();
         rebuildPreview();
@@ -122,25 +134,43 @@ public final class PreviewViewModel {
         return speedupDetail;
     }
 
-    /** Top-1 of the pruned model, "84.20%". */
+    /** Top-1 of the pruned model, "84.20%" (an estimate while a refresh runs, "≈ 84.2%"). */
     public StringProperty accuracyTextProperty() {
         return accuracyText;
     }
 
-    /** Correct of all, and the change from the original: "842 / 1,000 · −0.90 pt". */
+    /**
+     * Exact: correct of all and the change from the original, "842 / 1,000 · −0.90 pt"; running:
+     * "95% CI 81.3–86.9% · 256 of 1,000 images".
+     */
     public StringProperty accuracyDetailProperty() {
         return accuracyDetail;
+    }
+
+    /** Agreement of the pruned model's top-1 with the original's, "97.30%". */
+    public StringProperty fidelityTextProperty() {
+        return fidelityText;
+    }
+
+    /** "KL 0.0123 nats · 973 / 1,000" (with the interval while running). */
+    public StringProperty fidelityDetailProperty() {
+        return fidelityDetail;
     }
 
     public StringProperty originalTextProperty() {
         return originalText;
     }
 
+    /** What the memory budget chose, "1,000 images · block inputs in float32 · …". */
+    public StringProperty cacheTextProperty() {
+        return cacheText;
+    }
+
     public StringProperty messageProperty() {
         return message;
     }
 
-    /** True while the shown accuracy belongs to an earlier plan. */
+    /** True while the shown accuracy is not yet the exact value of the current plan. */
     public BooleanProperty accuracyStaleProperty() {
         return accuracyStale;
     }
@@ -155,22 +185,32 @@ public final class PreviewViewModel {
         return macs;
     }
 
-    /** Accuracy of the current plan (null while unknown). */
+    /** Exact accuracy of the current plan (null while unknown or unlabelled). */
     public ObjectProperty<Accuracy> accuracyProperty() {
         return accuracy;
+    }
+
+    /** Exact fidelity of the current plan to the original (null while unknown). */
+    public ObjectProperty<Fidelity> fidelityProperty() {
+        return fidelity;
+    }
+
+    /** The latest estimate, running or exact (null before the first). */
+    public ObjectProperty<PreviewEstimate> estimateProperty() {
+        return estimate;
     }
 
     public ObjectProperty<Accuracy> originalProperty() {
         return original;
     }
 
-    /** How long the last accuracy refresh took, in milliseconds. */
+    /** How long the last complete refresh took, in milliseconds. */
     public LongProperty refreshMillisProperty() {
         return refreshMillis;
     }
 
     /** The prepared validation slice, shared with the comparison; null until ready. */
-    public ReadOnlyObjectProperty<AccuracyPreview> previewProperty() {
+    public ReadOnlyObjectProperty<LivePreview> previewProperty() {
         return preview.getReadOnlyProperty();
     }
 
@@ -201,15 +241,20 @@ public final class PreviewViewModel {
 
     // ------------------------------------------------------------------------------- accuracy
 
-    /** Marks the accuracy stale and recomputes it once the controls have rested for {@link #SETTLE}. */
+    /**
+     * Marks the accuracy stale, stops a running refresh at once (its work so far is kept by the
+     * engine) and recomputes once the controls have rested for {@link #SETTLE}.
+     */
     private void requestAccuracy() {
         accuracyStale.set(true);
+        accuracyGeneration++;
+        accuracyTask.cancel();
         settle.cancel();
         settle = executor.schedule(SETTLE, this::computeAccuracy);
     }
 
     private void computeAccuracy() {
-        AccuracyPreview p = preview.get();
+        LivePreview p = preview.get();
         PlanSelection sel = pruning.selection();
         ActivationStats stats = workspace.stats();
         if (p == null || p.session() != workspace.session()) {
@@ -222,19 +267,26 @@ public final class PreviewViewModel {
         accuracyTask.cancel();
         long generation = ++accuracyGeneration;
         busy.set(true);
-        message.set(sliceNote);
+        message.set("");
         int[][] kept = sel.kept();
         boolean compensation = sel.plan().compensation();
-        accuracyTask = executor.execute(BackgroundTask.<Timed>of("Preview accuracy", ctx -> {
+        PreviewEngine engine = p.engine();
+        accuracyTask = executor.execute(BackgroundTask.<PreviewEstimate>of("Preview accuracy", ctx -> {
                     long t0 = System.nanoTime();
-                    Accuracy a = p.accuracy(kept, compensation, stats, ctx.asProgress());
-                    return new Timed(a, (System.nanoTime() - t0) / 1_000_000);
+                    engine.setPlan(kept, compensation, stats);
+                    PreviewEstimate e = engine.refresh(ctx::publish, ctx.asProgress());
+                    refreshNanos = System.nanoTime() - t0;
+                    return e;
                 })
-                .onSuccess(t -> {
+                .onPartial(e -> {
                     if (generation == accuracyGeneration) {
-                        showAccuracy(t.accuracy());
-                        refreshMillis.set(t.millis());
-                        accuracyStale.set(false);
+                        showEstimate(e);
+                    }
+                })
+                .onSuccess(e -> {
+                    if (generation == accuracyGeneration) {
+                        showEstimate(e);
+                        refreshMillis.set(refreshNanos / 1_000_000);
                     }
                 })
                 .onFailure(e -> {
@@ -249,14 +301,44 @@ public final class PreviewViewModel {
                 }));
     }
 
-    private record Timed(Accuracy accuracy, long millis) {}
-
-    private void showAccuracy(Accuracy a) {
-        accuracy.set(a);
-        accuracyText.set(Formats.percent(a.top1()));
+    private void showEstimate(PreviewEstimate e) {
+        estimate.set(e);
+        if (e.done() == 0) {
+            return; // nothing measured yet: keep the last value, greyed
+        }
+        boolean exact = e.complete();
         Accuracy o = original.get();
-        accuracyDetail.set(Formats.count(a.correct1()) + " / " + Formats.count(a.count())
-                + (o == null ? "" : " · " + Formats.points(a.top1() - o.top1())));
+        if (e.labelled()) {
+            if (exact) {
+                accuracyText.set(Formats.percent(e.accuracy().top1()));
+                accuracyDetail.set(Formats.count(e.accuracy().correct1()) + " / " + Formats.count(e.accuracy().count())
+                        + (o == null ? "" : " · " + Formats.points(e.accuracy().top1() - o.top1())));
+            } else {
+                accuracyText.set("≈ " + Formats.percent(e.accuracy().top1()));
+                accuracyDetail.set(interval(e.top1Interval()) + " · " + progressText(e));
+            }
+        } else {
+            accuracyText.set("—");
+            accuracyDetail.set("no labels: see agreement");
+        }
+        Fidelity f = e.fidelity();
+        fidelityText.set((exact ? "" : "≈ ") + Formats.percent(f.agreement()));
+        fidelityDetail.set(String.format(Locale.ROOT, "KL %.4f nats · ", f.kl())
+                + (exact ? Formats.count(f.agree()) + " / " + Formats.count(f.count()) + " agree"
+                        : interval(e.agreementInterval()) + " · " + progressText(e)));
+        if (exact) {
+            accuracy.set(e.labelled() ? e.accuracy() : null);
+            fidelity.set(f);
+            accuracyStale.set(false);
+        }
+    }
+
+    private static String interval(double[] ci) {
+        return String.format(Locale.ROOT, "95%% CI %.1f–%.1f%%", 100 * ci[0], 100 * ci[1]);
+    }
+
+    private static String progressText(PreviewEstimate e) {
+        return Formats.count(e.done()) + " of " + Formats.count(e.total()) + " images";
     }
 
     // ---------------------------------------------------------------------------------- slice
@@ -266,8 +348,7 @@ public final class PreviewViewModel {
         accuracyTask.cancel();
         long generation = ++previewGeneration;
         accuracyGeneration++;
-        sliceNote = "";
-        AccuracyPreview old = preview.get();
+        LivePreview old = preview.get();
         preview.set(null);
         if (old != null) {
             executor.execute(BackgroundTask.<Void>of("Closing preview", ctx -> {
@@ -276,34 +357,39 @@ public final class PreviewViewModel {
             }));
         }
         accuracy.set(null);
+        fidelity.set(null);
+        estimate.set(null);
         original.set(null);
         accuracyText.set("—");
         accuracyDetail.set("");
+        fidelityText.set("—");
+        fidelityDetail.set("");
         originalText.set("—");
+        cacheText.set("");
         accuracyStale.set(true);
         ModelSession session = workspace.session();
         ImageSource validation = workspace.validationProperty().get();
         if (session == null || validation == null) {
             busy.set(false);
-            message.set(session == null ? "" : "Open labelled validation images to preview accuracy");
+            message.set(session == null ? "" : "Open validation images to preview accuracy");
             return;
         }
-        int cap = maxSliceImages(session.model().config());
-        ImageSource slice = validation.limit(Math.min(sliceSize.get(), cap));
-        String capped = sliceSize.get() > cap && validation.size() > cap
-                ? "Slice capped at " + Formats.count(cap) + " images to keep the cached block inputs under "
-                + CACHE_BUDGET_BYTES / (1L << 30) + " GiB" : "";
+        ImageSource slice = validation.limit(sliceSize.get());
+        PreviewEngine.Options options = PreviewEngine.Options.defaults(ComputeThreads.evaluatorWorkers())
+                .withBudget(workspace.memoryBudget());
+        CachePlan plan;
+        try {
+            plan = CachePlan.choose(session.model().config(), slice.size(), options.budget());
+        } catch (IllegalArgumentException e) {
+            busy.set(false);
+            message.set("Accuracy unavailable: " + e.getMessage());
+            return;
+        }
         busy.set(true);
-        message.set("Preparing " + Formats.count(slice.size()) + " validation images…");
-        previewTask = executor.execute(BackgroundTask.<AccuracyPreview>of("Preparing validation slice", ctx -> {
-                    AccuracyPreview p = AccuracyPreview.open(session, slice, IncrementalEvaluator.DEFAULT_CHUNK,
-                            ctx.asProgress());
-                    try {
-                        p.original(ctx.asProgress());
-                    } catch (RuntimeException | Error e) {
-                        p.close();
-                        throw e;
-                    }
+        cacheText.set(plan.describe());
+        message.set("Preparing " + Formats.count(plan.images()) + " validation images…");
+        previewTask = executor.execute(BackgroundTask.<LivePreview>of("Preparing validation slice", ctx -> {
+                    LivePreview p = LivePreview.open(session, slice, options, ctx.asProgress());
                     if (ctx.isCancelled()) {
                         p.close();
                         throw new CancellationException();
@@ -316,11 +402,15 @@ public final class PreviewViewModel {
                         return;
                     }
                     preview.set(p);
-                    Accuracy o = p.original(org.vbpstudio.data.Progress.NONE);
-                    original.set(o);
-                    originalText.set(Formats.percent(o.top1()));
-                    sliceNote = capped;
-                    message.set(capped);
+                    PreviewEstimate o = p.engine().original();
+                    if (p.engine().labelled()) {
+                        original.set(o.accuracy());
+                        originalText.set(Formats.percent(o.accuracy().top1()));
+                    } else {
+                        originalText.set("no labels");
+                    }
+                    cacheText.set(p.engine().cache().describe());
+                    message.set("");
                     busy.set(false);
                     computeAccuracy();
                 })
@@ -333,21 +423,20 @@ public final class PreviewViewModel {
                 }));
     }
 
-    /** Images whose cached block inputs ((L + 1) × T × D floats each) fit {@link #CACHE_BUDGET_BYTES}. */
-    public static int maxSliceImages(org.vbpstudio.model.VitConfig cfg) {
-        long perImage = 4L * (cfg.depth() + 1) * cfg.numTokens() * cfg.embedDim();
-        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, CACHE_BUDGET_BYTES / perImage));
-    }
-
     /** Releases the slice (on exit). */
     public void dispose() {
         settle.cancel();
         accuracyTask.cancel();
         previewTask.cancel();
-        AccuracyPreview p = preview.get();
+        LivePreview p = preview.get();
         preview.set(null);
         if (p != null) {
             p.close();
         }
+    }
+
+    /** The default budget, for the preferences: a quarter of physical memory. */
+    public static long defaultMemoryBudget() {
+        return MemoryBudget.defaultBytes();
     }
 }

@@ -1,7 +1,9 @@
 package org.vbpstudio.app.workspace;
 
 import java.nio.file.Path;
+import javafx.beans.property.LongProperty;
 import javafx.beans.property.ObjectProperty;
+import javafx.beans.property.SimpleLongProperty;
 import javafx.beans.property.SimpleObjectProperty;
 import javafx.beans.property.SimpleStringProperty;
 import javafx.beans.property.StringProperty;
@@ -21,6 +23,8 @@ public final class Workspace {
     private final ObjectProperty<ActivationStats> liveStats = new SimpleObjectProperty<>(this, "liveStats");
     private final ObjectProperty<Path> lastDirectory = new SimpleObjectProperty<>(this, "lastDirectory");
     private final StringProperty status = new SimpleStringProperty(this, "status", "");
+    private final LongProperty memoryBudget = new SimpleLongProperty(this, "memoryBudget",
+            org.vbpstudio.eval.preview.MemoryBudget.defaultBytes());
 
     /** The open model, or null. */
     public ObjectProperty<ModelSession> sessionProperty() {
@@ -58,6 +62,15 @@ public final class Workspace {
     /** Where the last file chooser was, so the next starts there. */
     public ObjectProperty<Path> lastDirectoryProperty() {
         return lastDirectory;
+    }
+
+    /** Bytes the accuracy preview's cache may take (Preferences, {@code gui --memory-budget}). */
+    public LongProperty memoryBudgetProperty() {
+        return memoryBudget;
+    }
+
+    public long memoryBudget() {
+        return memoryBudget.get();
     }
 
     /** One line for the status bar. */

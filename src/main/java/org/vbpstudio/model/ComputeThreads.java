@@ -1,4 +1,4 @@
-package org.vbpstudio.app.core;
+package org.vbpstudio.model;
 
 /**
  * How the app spreads model work over the cores. PyTorch by default runs every op on all cores,

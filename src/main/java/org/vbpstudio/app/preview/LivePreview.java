@@ -1,0 +1,68 @@
+package org.vbpstudio.app.preview;
+
+import org.vbpstudio.app.core.ModelSession;
+import org.vbpstudio.data.ImageSource;
+import org.vbpstudio.data.Progress;
+import org.vbpstudio.eval.CriterionSweep;
+import org.vbpstudio.eval.preview.PreviewEngine;
+import org.vbpstudio.prune.MaskHook;
+import org.vbpstudio.stats.ActivationStats;
+
+/**
+ * The core's {@link PreviewEngine} on the open model, holding a lease so the model's weights stay
+ * alive until the preview is closed (another model may be opened meanwhile).
+ */
+public final class LivePreview implements AutoCloseable {
+    private final ModelSession session;
+    private final ModelSession.Lease lease;
+    private final PreviewEngine engine;
+
+    private LivePreview(ModelSession session, ModelSession.Lease lease, PreviewEngine engine) {
+        this.session = session;
+        this.lease = lease;
+        this.engine = engine;
+    }
+
+    /** Prepares {@code slice} on the session's model (see {@link PreviewEngine#open}). */
+    public static LivePreview open(ModelSession session, ImageSource slice, PreviewEngine.Options options,
+            Progress progress) {
+        ModelSession.Lease lease = session.lease();
+        try {
+            PreviewEngine engine = PreviewEngine.open(session.vit(), slice, session.model().preprocessing(),
+                    options, progress);
+            return new LivePreview(session, lease, engine);
+        } catch (RuntimeException | Error e) {
+            lease.close();
+            throw e;
+        }
+    }
+
+    public ModelSession session() {
+        return session;
+    }
+
+    public PreviewEngine engine() {
+        return engine;
+    }
+
+    /** Images in the slice. */
+    public int size() {
+        return engine.size();
+    }
+
+    /** Sweep points scored on this slice, each through a mask of its own (the live plan stays). */
+    public CriterionSweep.MaskedAccuracy maskedAccuracy(ActivationStats stats) {
+        return (kept, compensation) -> {
+            try (MaskHook hook = MaskHook.of(session.vit().manager(), engine.config(), kept, stats, compensation)) {
+                var e = engine.evaluate(hook, Progress.NONE);
+                return new org.vbpstudio.eval.Scores(e.accuracy(), e.fidelity());
+            }
+        };
+    }
+
+    @Override
+    public void close() {
+        engine.close();
+        lease.close();
+    }
+}
