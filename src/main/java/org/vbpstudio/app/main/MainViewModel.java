@@ -205,7 +205,7 @@ public final class MainViewModel {
                         if (!s.labelled()) {
                             throw new BadInputException(path, "has no labels, so accuracy cannot be measured");
                         }
-                        org.vbpstudio.eval.ImageStream.checkLabels(s, session.model().config());
+                        org.vbpstudio.data.ClassMapping.relabel(s, session.model().labels()); // refuses unmappable folders
                     }
                     return s;
                 })

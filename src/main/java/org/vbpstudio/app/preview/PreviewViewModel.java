@@ -296,7 +296,9 @@ public final class PreviewViewModel {
         busy.set(true);
         message.set("Preparing " + Formats.count(slice.size()) + " validation images…");
         previewTask = executor.execute(BackgroundTask.<AccuracyPreview>of("Preparing validation slice", ctx -> {
-                    AccuracyPreview p = AccuracyPreview.open(session, slice, IncrementalEvaluator.DEFAULT_CHUNK,
+                    AccuracyPreview p = AccuracyPreview.open(session,
+                            org.vbpstudio.data.ClassMapping.relabel(slice, session.model().labels()), // folders by name
+                            IncrementalEvaluator.DEFAULT_CHUNK,
                             ctx.asProgress());
                     try {
                         p.original(ctx.asProgress());
