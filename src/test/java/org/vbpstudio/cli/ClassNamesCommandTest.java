@@ -14,6 +14,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vbpstudio.cli.PredictEvalCommandTest.Run;
+import org.vbpstudio.data.Preprocessing;
+import org.vbpstudio.model.ModelWriter;
+import org.vbpstudio.model.VitConfig;
+import org.vbpstudio.train.VitInit;
 import org.vbpstudio.testutil.Fixture;
 
 /** Class folders named after the model's classes (issue 10, item 5), through predict and eval. */
@@ -110,6 +114,26 @@ class ClassNamesCommandTest {
         JsonObject o = JsonParser.parseString(r.out().strip()).getAsJsonObject();
         assertEquals(6, o.get("count").getAsInt());
         assertEquals(correct, o.get("correct_top1").getAsInt());
+    }
+
+    @Test
+    void wordNetIdFoldersFollowTheImagenetOrderForAThousandClassModelWithoutNames() throws IOException {
+        VitConfig cfg = new VitConfig("vit_micro_patch4_16", 16, 4, 3, 16, 2, new int[] {16}, 1000, false, 1e-6, "token");
+        List<String> indices = new java.util.ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            indices.add(Integer.toString(i));
+        }
+        Path model = Files.createDirectories(tmp.resolve("imagenet-model"));
+        ModelWriter.write(model, cfg, VitInit.random(cfg, 0), Preprocessing.timm(3, 16, 1.0,
+                new float[] {0.485f, 0.456f, 0.406f}, new float[] {0.229f, 0.224f, 0.225f}), indices, Map.of());
+        Path images = imageFolder("imagenet-subset", 1, "n15075141", "n01443537");
+        Path csv = tmp.resolve("p.csv");
+        Run r = run("predict", "--model", model.toString(), "--images", images.toString(), "--output", csv.toString());
+        assertEquals(0, r.code(), r.err());
+        assertEquals(Map.of("n01443537/img_0.png", "1", "n15075141/img_0.png", "999"), labels(csv));
+        Run e = run("eval", "--model", model.toString(), "--images", images.toString(), "--json");
+        assertEquals(0, e.code(), e.err());
+        assertEquals(2, JsonParser.parseString(e.out().strip()).getAsJsonObject().get("count").getAsInt());
     }
 
     @Test
