@@ -206,8 +206,9 @@ final class BenchCommand implements Callable<Integer> {
         r.addProperty("model", model != null ? model.toString() : shape + " (random weights)");
         r.addProperty("threads_per_op", ComputeThreads.opThreads());
         PreviewEngine.Options options = PreviewEngine.Options.defaults(ComputeThreads.evaluatorWorkers()).withBudget(budget);
-        r.add("preview", PreviewBenchmark.run(original, ModelOptions.images(calibration, limit),
-                ModelOptions.images(preview, previewSlice), blocks, options));
+        ImageSource slice = org.vbpstudio.data.ClassMapping.relabel(ModelOptions.images(preview, previewSlice),
+                original.labels());
+        r.add("preview", PreviewBenchmark.run(original, ModelOptions.images(calibration, limit), slice, blocks, options));
         r.addProperty("peak_rss_mb", Math.round(PeakMemory.peakResidentBytes() / 1e6));
         out.println(json ? r.toString() : human(r));
         return 0;

@@ -11,6 +11,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.vbpstudio.data.ClassMapping;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.ImageSources;
 import org.vbpstudio.io.BadInputException;
@@ -169,9 +170,9 @@ final class FinetuneCommand implements Callable<Integer> {
         }
         ImageSource trainSource = limited(ImageSources.open(train), limit);
         ImageSource validationSource = validation == null ? null : limited(ImageSources.open(validation), validationLimit);
-        checkClasses(trainSource, student.config(), train);
+        trainSource = withModelLabels(trainSource, student, train);
         if (validationSource != null) {
-            checkClasses(validationSource, student.config(), validation);
+            validationSource = withModelLabels(validationSource, student, validation);
         }
 
         VitConfig cfg = student.config();
@@ -273,14 +274,12 @@ final class FinetuneCommand implements Callable<Integer> {
         return s;
     }
 
-    private static void checkClasses(ImageSource source, VitConfig cfg, Path path) {
+    /** Labels as the model's class indices (class folders mapped by name, see ClassMapping). */
+    private static ImageSource withModelLabels(ImageSource source, LoadedModel model, Path path) {
         if (!source.labelled()) {
             throw new BadInputException(path, "has no labels; fine-tuning and validation need labelled images");
         }
-        if (source.numClasses() > cfg.numClasses()) {
-            throw new BadInputException(path, "has " + source.numClasses() + " classes but the model classifies "
-                    + cfg.numClasses());
-        }
+        return ClassMapping.relabel(source, model.labels());
     }
 
     private static ImageSource limited(ImageSource s, int n) {

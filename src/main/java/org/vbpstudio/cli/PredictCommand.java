@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.vbpstudio.data.ClassMapping;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.eval.Accuracy;
 import org.vbpstudio.eval.ImageStream;
@@ -46,8 +47,8 @@ final class PredictCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         LoadedModel model = options.load();
-        ImageSource source = ModelOptions.images(images, limit);
-        ImageStream.checkLabels(source, model.config());
+        // labels are optional here: the model's class indices where the folders map, else empty
+        ImageSource source = ClassMapping.relabelIfPossible(ModelOptions.images(images, limit), model.labels());
         int k = model.config().numClasses();
         try (NDManager manager = Engines.newManager(); VisionTransformer vit = model.instantiate(manager)) {
             AtomicDirectory.writeFileAtomically(output, tmp -> {

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.vbpstudio.data.ClassMapping;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.Progress;
 import org.vbpstudio.eval.Accuracy;
@@ -91,7 +92,7 @@ final class SweepCommand implements Callable<Integer> {
                 ? Pruner.statisticsFor(model, StatsFile.read(statsFile), statsFile)
                 : Pruner.calibrate(model, ModelOptions.images(calibration, 0), options.batch,
                         new ConsoleProgress(err, "calibrate"));
-        ImageSource slice = ModelOptions.images(validation, limit);
+        ImageSource slice = ClassMapping.relabel(ModelOptions.images(validation, limit), model.labels());
         List<CriterionSweep.Point> perBlock;
         List<CriterionSweep.Point> global;
         Scores original;

@@ -18,6 +18,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.vbpstudio.data.ClassMapping;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.ImageSources;
 import org.vbpstudio.data.Preprocessing;
@@ -206,10 +207,7 @@ public final class TrainCommand implements Callable<Integer> {
             initial = model.weights();
             prep = model.preprocessing();
             labels = model.labels();
-            if (trainSource.numClasses() > cfg.numClasses()) {
-                throw new BadInputException(train, "has " + trainSource.numClasses() + " classes but " + init
-                        + " classifies " + cfg.numClasses());
-            }
+            trainSource = ClassMapping.relabel(trainSource, labels); // class folders by the model's names
         } else {
             RawImage first = trainSource.read(0);
             int size = imgSize != null ? imgSize : Math.max(first.width(), first.height());
@@ -222,6 +220,9 @@ public final class TrainCommand implements Callable<Integer> {
             }
             prep = preprocessing(trainSource, cfg);
             initial = VitInit.random(cfg, seed);
+        }
+        if (validationSource != null) {
+            validationSource = ClassMapping.relabel(validationSource, labels);
         }
         CostModel.Cost cost = CostModel.total(cfg);
         err.printf(Locale.ROOT, "model %s: %d blocks, D %d, %d heads, MLP %s, %d tokens: %,d parameters, %.2f M MACs/image%n",

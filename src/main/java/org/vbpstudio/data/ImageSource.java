@@ -29,7 +29,10 @@ public interface ImageSource {
     /** The class index of image {@code i}, or -1 when the source is unlabelled. */
     int label(int i);
 
-    /** Class names in label order: the folder names of an ImageFolder, else empty. */
+    /**
+     * Class names in label order: the folder names of an ImageFolder (the model's names once
+     * {@link ClassMapping#relabel relabelled} to its classes), else empty.
+     */
     List<String> classNames();
 
     /** Number of classes: ImageFolder folders, IDX max label + 1, 0 when unlabelled. */

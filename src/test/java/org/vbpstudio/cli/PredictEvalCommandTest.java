@@ -114,7 +114,7 @@ class PredictEvalCommandTest {
         }
         Run r = run("eval", "--model", Fixture.TIMM.toString(), "--images", images.toString());
         assertEquals(2, r.code());
-        assertTrue(r.err().contains("3 classes") && r.err().contains("5 classes"), r.err());
+        assertTrue(r.err().contains("3 class folders") && r.err().contains("5 classes: c0, c1, c2"), r.err());
     }
 
     @Test

@@ -216,7 +216,7 @@ public final class MainViewModel {
         executor.execute(BackgroundTask.<ImageSource>of("Opening " + what + " images", ctx -> {
                     ImageSource s = ImageSources.open(path);
                     if (session != null && what.equals("validation")) { // unlabelled: scored by agreement
-                        org.vbpstudio.eval.ImageStream.checkLabels(s, session.model().config());
+                        org.vbpstudio.data.ClassMapping.relabel(s, session.model().labels()); // refuses unmappable folders
                     }
                     return s;
                 })

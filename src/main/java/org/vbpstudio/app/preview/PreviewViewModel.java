@@ -389,7 +389,9 @@ public final class PreviewViewModel {
         cacheText.set(plan.describe());
         message.set("Preparing " + Formats.count(plan.images()) + " validation images…");
         previewTask = executor.execute(BackgroundTask.<LivePreview>of("Preparing validation slice", ctx -> {
-                    LivePreview p = LivePreview.open(session, slice, options, ctx.asProgress());
+                    LivePreview p = LivePreview.open(session,
+                            org.vbpstudio.data.ClassMapping.relabel(slice, session.model().labels()), // folders by name
+                            options, ctx.asProgress());
                     if (ctx.isCancelled()) {
                         p.close();
                         throw new CancellationException();

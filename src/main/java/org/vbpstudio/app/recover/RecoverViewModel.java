@@ -299,9 +299,8 @@ public final class RecoverViewModel {
                     if (!s.labelled()) {
                         throw new BadInputException(path, "has no labels; fine-tuning needs labelled images");
                     }
-                    if (session != null && s.numClasses() > session.model().config().numClasses()) {
-                        throw new BadInputException(path, "has " + s.numClasses() + " classes but the model classifies "
-                                + session.model().config().numClasses());
+                    if (session != null) {
+                        org.vbpstudio.data.ClassMapping.relabel(s, session.model().labels()); // refuses unmappable folders
                     }
                     return s;
                 })

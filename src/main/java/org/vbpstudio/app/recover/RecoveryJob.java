@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import org.vbpstudio.app.core.ModelSession;
+import org.vbpstudio.data.ClassMapping;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.ImageSources;
 import org.vbpstudio.data.Preprocessing;
@@ -134,10 +135,7 @@ public final class RecoveryJob {
         if (!source.labelled()) {
             throw new BadInputException(trainPath, "has no labels; fine-tuning needs labelled training images");
         }
-        if (source.numClasses() > session.model().config().numClasses()) {
-            throw new BadInputException(trainPath, "has " + source.numClasses() + " classes but the model classifies "
-                    + session.model().config().numClasses());
-        }
+        source = ClassMapping.relabel(source, session.model().labels());
         if (trainLimit > 0) {
             source = source.limit(trainLimit);
         }
@@ -153,13 +151,14 @@ public final class RecoveryJob {
         if (validation == null) {
             return null;
         }
-        DataCache.Key key = new DataCache.Key(validation, 0, prep);
+        ImageSource labelled = ClassMapping.relabel(validation, session.model().labels()); // folders by class name
+        DataCache.Key key = new DataCache.Key(labelled, 0, prep);
         synchronized (cache) {
             if (key.equals(cache.validationKey)) {
                 return cache.validation;
             }
         }
-        TrainingData data = TrainingData.of(validation, prep, loading("validation", sink));
+        TrainingData data = TrainingData.of(labelled, prep, loading("validation", sink));
         synchronized (cache) {
             cache.validationKey = key;
             cache.validation = data;
