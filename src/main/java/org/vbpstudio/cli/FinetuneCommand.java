@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.ImageSources;
 import org.vbpstudio.io.BadInputException;
+import org.vbpstudio.io.OutputTarget;
 import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.LoadedModel;
@@ -75,7 +76,7 @@ final class FinetuneCommand implements Callable<Integer> {
             description = "Directory to write the fine-tuned model to (atomically); without it nothing is written.")
     Path output;
 
-    @Option(names = "--force", description = "Replace DIR if it exists.")
+    @Option(names = "--force", description = "Replace DIR if it holds a previous export (and nothing else).")
     boolean force;
 
     @Option(names = "--epochs", defaultValue = "3", paramLabel = "E", description = "Epochs (default: ${DEFAULT-VALUE}).")
@@ -152,7 +153,7 @@ final class FinetuneCommand implements Callable<Integer> {
                     "--threads and --log-every must be at least 1, --limit and --validation-limit not negative");
         }
         if (output != null) {
-            Exporter.checkTarget(output, force); // before any long computation
+            Exporter.checkTarget(target()); // before any long computation
         }
 
         LoadedModel student = ModelLoader.load(model);
@@ -222,7 +223,7 @@ final class FinetuneCommand implements Callable<Integer> {
         if (output != null) {
             JsonObject record = record(result, trainData, validationData);
             try {
-                FinetuneExport.write(output, force, result, record, provenance);
+                FinetuneExport.write(target(), result, record, provenance);
             } catch (IOException e) {
                 throw new BadInputException(output, "cannot write (" + e.getMessage() + ")", e);
             }
@@ -230,6 +231,11 @@ final class FinetuneCommand implements Callable<Integer> {
         out.println(summary(result) + (output == null ? "; nothing written (no --output)" : " → " + output));
         out.flush();
         return VbpCommand.OK;
+    }
+
+    /** The output and every input it must never replace. */
+    private OutputTarget target() {
+        return OutputTarget.of(output, force, model, teacher, train, validation);
     }
 
     private FinetuneOptions options() {

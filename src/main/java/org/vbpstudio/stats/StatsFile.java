@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import org.vbpstudio.io.AtomicDirectory;
 import org.vbpstudio.io.BadInputException;
+import org.vbpstudio.io.OutputTarget;
 import org.vbpstudio.io.SafeTensors;
 
 /**
@@ -23,7 +24,13 @@ public final class StatsFile {
     /** Statistics that know which model they came from. */
     public record Tagged(ActivationStats stats, String modelFingerprint) {}
 
+    /** Writes {@code file}, replacing it if it exists (a save dialog asked). */
     public static void write(Path file, ActivationStats stats, String modelFingerprint) {
+        write(OutputTarget.of(file, true), stats, modelFingerprint);
+    }
+
+    /** Writes the target file atomically; refused as {@link OutputTarget#checkFile()} says. */
+    public static void write(OutputTarget target, ActivationStats stats, String modelFingerprint) {
         SafeTensors.Writer w = SafeTensors.writer()
                 .metadata(FORMAT_KEY, FORMAT)
                 .metadata(MODEL_KEY, modelFingerprint)
@@ -43,9 +50,9 @@ public final class StatsFile {
                     .add(k + "var", shape, var32);
         }
         try {
-            AtomicDirectory.writeFileAtomically(file, w::writeDirect);
+            AtomicDirectory.writeFile(target, w::writeDirect);
         } catch (IOException e) {
-            throw new BadInputException(file, "cannot write (" + e.getMessage() + ")");
+            throw new BadInputException(target.path(), "cannot write (" + e.getMessage() + ")");
         }
     }
 
