@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.ImageSources;
 import org.vbpstudio.io.BadInputException;
+import org.vbpstudio.io.OneLine;
 import org.vbpstudio.io.OutputTarget;
 import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.Engines;
@@ -163,7 +164,7 @@ final class FinetuneCommand implements Callable<Integer> {
             finetuning.teacher(original); // exit 2 when they do not fit together
         }
         FinetuneExport.Provenance provenance = FinetuneExport.Provenance.of(student.directory());
-        finetuning.warnings().forEach(w -> err.println("warning: " + w));
+        finetuning.warnings().forEach(w -> err.println("warning: " + OneLine.escape(w)));
         if (original != null && provenance.prunedFrom() != null && !provenance.prunedFrom().equals(original.fingerprint())) {
             err.println("warning: " + Exporter.REPORT + " says " + model + " was pruned from a model of fingerprint "
                     + provenance.prunedFrom() + ", but the teacher's is " + original.fingerprint());

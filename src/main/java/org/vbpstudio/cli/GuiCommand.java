@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.vbpstudio.app.GuiOptions;
 import org.vbpstudio.app.Launcher;
+import org.vbpstudio.io.OneLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -59,6 +60,6 @@ final class GuiCommand implements Callable<Integer> {
 
     private static String firstLine(String s) {
         int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
+        return OneLine.escape(nl < 0 ? s : s.substring(0, nl));
     }
 }
