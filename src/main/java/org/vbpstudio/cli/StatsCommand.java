@@ -120,6 +120,13 @@ final class StatsCommand implements Callable<Integer> {
                 throw new BadInputException(merge.get(i), "statistics have widths " + Arrays.toString(s.stats().widths())
                         + ", but " + merge.get(0) + " has " + Arrays.toString(merged.widths()));
             }
+            if (merged.depth() > 0 && merged.count(0) > StatsFile.MAX_COUNT - s.stats().count(0)) {
+                throw new BadInputException(merge.get(i), "merged, the shards would count more than 2^53 tokens"
+                        + " per block, beyond what the file stores exactly");
+            }
+            if (merged.images() > Long.MAX_VALUE - s.stats().images()) {
+                throw new BadInputException(merge.get(i), "merged, the shards' image counts overflow");
+            }
             merged.merge(s.stats());
         }
         StatsFile.write(target(), merged, first.modelFingerprint());
