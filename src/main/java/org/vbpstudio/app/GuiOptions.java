@@ -2,13 +2,23 @@ package org.vbpstudio.app;
 
 import java.nio.file.Path;
 import org.vbpstudio.app.core.DefaultPaths;
+import org.vbpstudio.io.OutputTarget;
 
 /**
  * What {@code gui} was asked to open: a model (default: the sample model), calibration and
  * validation images (default: the model's own {@code data/}), and, for {@code --snapshot}, the PNG
- * to render the calibrated main window to before exiting.
+ * to render the calibrated main window to before exiting, and whether it may replace an existing file.
  */
-public record GuiOptions(Path model, Path calibration, Path validation, Path snapshot) {
+public record GuiOptions(Path model, Path calibration, Path validation, Path snapshot, boolean force) {
+
+    public GuiOptions(Path model, Path calibration, Path validation, Path snapshot) {
+        this(model, calibration, validation, snapshot, false);
+    }
+
+    /** The snapshot file as an output that never replaces the model or images it shows. */
+    public OutputTarget snapshotTarget() {
+        return OutputTarget.of(snapshot, force, modelOrDefault(), calibration, validation);
+    }
 
     /** The model to open: the one named, else the sample model if it can be found, else null. */
     public Path modelOrDefault() {

@@ -39,10 +39,17 @@ final class GuiCommand implements Callable<Integer> {
             description = "Render the calibrated main window to this PNG and exit (e.g. under xvfb-run).")
     Path snapshot;
 
+    @Option(names = "--force", description = "With --snapshot: replace the PNG if it exists (never an input).")
+    boolean force;
+
     @Override
     public Integer call() {
+        GuiOptions options = new GuiOptions(model, calibration, validation, snapshot, force);
+        if (snapshot != null) {
+            options.snapshotTarget().checkFile(); // exit 2 before the app starts
+        }
         try {
-            return Launcher.launch(new GuiOptions(model, calibration, validation, snapshot));
+            return Launcher.launch(options);
         } catch (RuntimeException | LinkageError e) {
             Throwable root = e;
             while (root.getCause() != null && root.getCause() != root) {

@@ -130,6 +130,28 @@ class OutputSafetyCommandTest {
     }
 
     @Test
+    void finetuneTrainAndGuiNeverReplaceTheirInputs() throws IOException {
+        Path pruned = tmp.resolve("pruned");
+        assertEquals(0, prune(pruned.toString()).code()); // a previous export: only the input rule protects it
+        String images = Fixture.IMAGES.toString();
+        assertRefused(run("finetune", "--model", pruned.toString(), "--teacher", model.toString(), "--train", images,
+                "--output", pruned.toString(), "--force"), pruned.toString(), "is an input");
+        assertRefused(run("finetune", "--model", pruned.toString(), "--teacher", model.toString(), "--train", images,
+                "--output", model.getParent().toString(), "--force"), model.getParent().toString(), "holds the input");
+        assertRefused(run("train", "--init", pruned.toString(), "--train", images, "--output", pruned.toString(),
+                "--force"), pruned.toString(), "is an input");
+        assertTrue(Files.isRegularFile(pruned.resolve("model.safetensors")));
+
+        Path png = Files.writeString(tmp.resolve("shot.png"), "mine");
+        assertRefused(run("gui", "--model", model.toString(), "--snapshot", png.toString()), png.toString(),
+                "already exists (use --force to replace it)");
+        String own = model.resolve("model.safetensors").toString();
+        assertRefused(run("gui", "--model", model.toString(), "--snapshot", own, "--force"), own, "is inside the input");
+        assertEquals("mine", Files.readString(png));
+        assertModelIntact();
+    }
+
+    @Test
     void subsetPrefixIsAPlainFileNamePrefix() throws IOException {
         Path images = labelledGreyImages(8, 8);
         for (String bad : List.of("../x", "/tmp/abs", "a/b", "  ", "", "a\\b", "..")) {
