@@ -124,7 +124,11 @@ public final class AtomicDirectory {
             ours = false; // tmp now holds the previous export
             syncDirectory(parent);
             stepHook.accept("moved");
-            ExportMarker.discard(tmp); // only the files the previous export listed
+            try {
+                ExportMarker.discard(tmp); // only the files the previous export listed
+            } catch (IOException e) {
+                // the new export is in place; what is left of the old one is tidied by a later run
+            }
         } catch (IOException | RuntimeException | Error e) {
             if (ours) {
                 deleteQuietly(tmp, e);
