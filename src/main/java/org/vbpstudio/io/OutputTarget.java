@@ -67,9 +67,12 @@ public record OutputTarget(Path path, boolean force, List<Path> inputs) {
             throw refuse(real.equals(cwd) ? "is the working directory; refusing to write over it"
                     : "is an ancestor of the working directory; refusing to write over it");
         }
-        String homeProperty = System.getProperty("user.home");
-        if (homeProperty != null && !homeProperty.isEmpty()) {
-            Path home = real(Path.of(homeProperty).toAbsolutePath().normalize());
+        // Java's user.home comes from the password file; the shell's $HOME may name another
+        for (String homeSetting : new String[] {System.getProperty("user.home"), System.getenv("HOME")}) {
+            if (homeSetting == null || homeSetting.isEmpty()) {
+                continue;
+            }
+            Path home = real(Path.of(homeSetting).toAbsolutePath().normalize());
             if (home.startsWith(real)) {
                 throw refuse(real.equals(home) ? "is the home directory; refusing to write over it"
                         : "is an ancestor of the home directory; refusing to write over it");
