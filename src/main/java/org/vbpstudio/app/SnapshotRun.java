@@ -1,7 +1,6 @@
 package org.vbpstudio.app;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.IntConsumer;
 import java.util.function.Predicate;
@@ -15,6 +14,7 @@ import javax.imageio.ImageIO;
 import org.vbpstudio.app.concurrent.FxTaskExecutor;
 import org.vbpstudio.app.dialogs.FxDialogService;
 import org.vbpstudio.app.main.MainViewModel;
+import org.vbpstudio.io.AtomicDirectory;
 import org.vbpstudio.prune.PruningPlan;
 
 /**
@@ -129,11 +129,11 @@ final class SnapshotRun {
         Path file = options.snapshot();
         try {
             WritableImage image = window.stage().getScene().snapshot(null);
-            Path parent = file.toAbsolutePath().getParent();
-            if (parent != null) {
-                Files.createDirectories(parent);
-            }
-            ImageIO.write(SwingFXUtils.fromFXImage(image, null), "png", file.toFile());
+            AtomicDirectory.writeFile(options.snapshotTarget(), tmp -> {
+                if (!ImageIO.write(SwingFXUtils.fromFXImage(image, null), "png", tmp.toFile())) {
+                    throw new IOException("no PNG writer");
+                }
+            });
             System.err.printf("snapshot: wrote %s (%.0f × %.0f)%n", file, image.getWidth(), image.getHeight());
             finish(0);
         } catch (IOException | RuntimeException e) {

@@ -15,6 +15,8 @@ import org.vbpstudio.data.ClassMapping;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.ImageSources;
 import org.vbpstudio.io.BadInputException;
+import org.vbpstudio.io.OneLine;
+import org.vbpstudio.io.OutputTarget;
 import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.LoadedModel;
@@ -76,7 +78,7 @@ final class FinetuneCommand implements Callable<Integer> {
             description = "Directory to write the fine-tuned model to (atomically); without it nothing is written.")
     Path output;
 
-    @Option(names = "--force", description = "Replace DIR if it exists.")
+    @Option(names = "--force", description = "Replace DIR if it holds a previous export (and nothing else).")
     boolean force;
 
     @Option(names = "--epochs", defaultValue = "3", paramLabel = "E", description = "Epochs (default: ${DEFAULT-VALUE}).")
@@ -153,7 +155,7 @@ final class FinetuneCommand implements Callable<Integer> {
                     "--threads and --log-every must be at least 1, --limit and --validation-limit not negative");
         }
         if (output != null) {
-            Exporter.checkTarget(output, force); // before any long computation
+            Exporter.checkTarget(target()); // before any long computation
         }
 
         LoadedModel student = ModelLoader.load(model);
@@ -163,7 +165,7 @@ final class FinetuneCommand implements Callable<Integer> {
             finetuning.teacher(original); // exit 2 when they do not fit together
         }
         FinetuneExport.Provenance provenance = FinetuneExport.Provenance.of(student.directory());
-        finetuning.warnings().forEach(w -> err.println("warning: " + w));
+        finetuning.warnings().forEach(w -> err.println("warning: " + OneLine.escape(w)));
         if (original != null && provenance.prunedFrom() != null && !provenance.prunedFrom().equals(original.fingerprint())) {
             err.println("warning: " + Exporter.REPORT + " says " + model + " was pruned from a model of fingerprint "
                     + provenance.prunedFrom() + ", but the teacher's is " + original.fingerprint());
@@ -223,7 +225,7 @@ final class FinetuneCommand implements Callable<Integer> {
         if (output != null) {
             JsonObject record = record(result, trainData, validationData);
             try {
-                FinetuneExport.write(output, force, result, record, provenance);
+                FinetuneExport.write(target(), result, record, provenance);
             } catch (IOException e) {
                 throw new BadInputException(output, "cannot write (" + e.getMessage() + ")", e);
             }
@@ -231,6 +233,11 @@ final class FinetuneCommand implements Callable<Integer> {
         out.println(summary(result) + (output == null ? "; nothing written (no --output)" : " → " + output));
         out.flush();
         return VbpCommand.OK;
+    }
+
+    /** The output and every input it must never replace. */
+    private OutputTarget target() {
+        return OutputTarget.of(output, force, model, teacher, train, validation);
     }
 
     private FinetuneOptions options() {

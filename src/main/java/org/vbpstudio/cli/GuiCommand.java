@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.vbpstudio.app.GuiOptions;
 import org.vbpstudio.app.Launcher;
+import org.vbpstudio.io.OneLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -38,6 +39,9 @@ final class GuiCommand implements Callable<Integer> {
             description = "Render the calibrated main window to this PNG and exit (e.g. under xvfb-run).")
     Path snapshot;
 
+    @Option(names = "--force", description = "With --snapshot: replace the PNG if it exists (never an input).")
+    boolean force;
+
     @Option(names = "--memory-budget", paramLabel = "SIZE",
             description = "What the accuracy preview's cache may take, e.g. 3G (default: a quarter of physical memory).")
     String memoryBudget;
@@ -56,8 +60,12 @@ final class GuiCommand implements Callable<Integer> {
                 throw new org.vbpstudio.io.BadInputException("--memory-budget: " + e.getMessage());
             }
         }
+        GuiOptions options = new GuiOptions(model, calibration, validation, snapshot, force, budget, midRefresh);
+        if (snapshot != null) {
+            options.snapshotTarget().checkFile(); // exit 2 before the app starts
+        }
         try {
-            return Launcher.launch(new GuiOptions(model, calibration, validation, snapshot, budget, midRefresh));
+            return Launcher.launch(options);
         } catch (RuntimeException | LinkageError e) {
             Throwable root = e;
             while (root.getCause() != null && root.getCause() != root) {
@@ -75,6 +83,6 @@ final class GuiCommand implements Callable<Integer> {
 
     private static String firstLine(String s) {
         int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
+        return OneLine.escape(nl < 0 ? s : s.substring(0, nl));
     }
 }

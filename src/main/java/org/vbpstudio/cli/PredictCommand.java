@@ -14,6 +14,7 @@ import org.vbpstudio.eval.Accuracy;
 import org.vbpstudio.eval.ImageStream;
 import org.vbpstudio.io.AtomicDirectory;
 import org.vbpstudio.io.BadInputException;
+import org.vbpstudio.io.OutputTarget;
 import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.MlpHook;
@@ -44,14 +45,19 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Only the first N images.")
     int limit;
 
+    @Option(names = "--force", description = "Replace the --output file if it exists (never an input).")
+    boolean force;
+
     @Override
     public Integer call() throws IOException {
+        OutputTarget target = OutputTarget.of(output, force, options.model, images);
+        target.checkFile(); // before any long computation
         LoadedModel model = options.load();
         // labels are optional here: the model's class indices where the folders map, else empty
         ImageSource source = ClassMapping.relabelIfPossible(ModelOptions.images(images, limit), model.labels());
         int k = model.config().numClasses();
         try (NDManager manager = Engines.newManager(); VisionTransformer vit = model.instantiate(manager)) {
-            AtomicDirectory.writeFileAtomically(output, tmp -> {
+            AtomicDirectory.writeFile(target, tmp -> {
                 try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
                     StringBuilder header = new StringBuilder("path,label,predicted");
                     for (int j = 0; j < k; j++) {
@@ -92,7 +98,9 @@ final class PredictCommand implements Callable<Integer> {
         return s.append('\n').toString();
     }
 
-    private static String csv(String field) {
-        return field.contains(",") || field.contains("\"") ? '"' + field.replace("\"", "\"\"") + '"' : field;
+    /** RFC 4180: a field holding a comma, quote, CR or LF is quoted, its quotes doubled. */
+    static String csv(String field) {
+        boolean quote = field.chars().anyMatch(c -> c == ',' || c == '"' || c == '\r' || c == '\n');
+        return quote ? '"' + field.replace("\"", "\"\"") + '"' : field;
     }
 }

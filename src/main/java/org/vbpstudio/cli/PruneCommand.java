@@ -5,6 +5,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.vbpstudio.io.BadInputException;
+import org.vbpstudio.io.OutputTarget;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.prune.Criterion;
 import org.vbpstudio.prune.Exporter;
@@ -88,13 +89,13 @@ final class PruneCommand implements Callable<Integer> {
     @Option(names = "--output", required = true, paramLabel = "DIR", description = "Directory to write the pruned model to.")
     Path output;
 
-    @Option(names = "--force", description = "Replace DIR if it exists.")
+    @Option(names = "--force", description = "Replace DIR if it holds a previous export (and nothing else).")
     boolean force;
 
     @Override
     public Integer call() throws IOException {
         long t0 = System.nanoTime();
-        Exporter.checkTarget(output, force); // before any long computation
+        Exporter.checkTarget(target(null)); // before any long computation
         if (limit < 0) {
             throw new BadInputException("--limit must not be negative, got " + limit);
         }
@@ -122,7 +123,7 @@ final class PruneCommand implements Callable<Integer> {
         Pruner.Result result = Pruner.prune(model, stats, plan);
         PruningReport report = result.report().withSeconds((System.nanoTime() - t0) / 1e9);
         try {
-            Exporter.export(output, force, result.model(), plan, report);
+            Exporter.export(target(model.directory()), result.model(), plan, report);
         } catch (IOException e) {
             throw new BadInputException(output, "cannot write (" + e.getMessage() + ")", e);
         }
@@ -132,6 +133,13 @@ final class PruneCommand implements Callable<Integer> {
                 plan.compensation() ? "on" : "off", plan.roundTo() > 1 ? ", round_to " + plan.roundTo() : "", output);
         report.summaryLines().forEach(line -> out.println("  " + line));
         return VbpCommand.OK;
+    }
+
+    /** The output and every input it must never replace: the model (also as loaded), images, statistics, plan. */
+    private OutputTarget target(Path modelDirectory) {
+        return OutputTarget.of(output, force, options.model, modelDirectory,
+                statsSource == null ? null : statsSource.calibration, statsSource == null ? null : statsSource.stats,
+                amount.plan);
     }
 
     /** The plan from --ratio/--global or --plan, with the command line's overrides, checked against the model. */

@@ -10,9 +10,9 @@ import java.util.concurrent.Callable;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.eval.ImageStream;
 import org.vbpstudio.io.BadInputException;
+import org.vbpstudio.io.OutputTarget;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.ModelLoader;
-import org.vbpstudio.prune.Exporter;
 import org.vbpstudio.prune.Pruner;
 import org.vbpstudio.stats.ActivationStats;
 import org.vbpstudio.stats.StatsFile;
@@ -56,13 +56,27 @@ final class StatsCommand implements Callable<Integer> {
     @Option(names = "--output", required = true, paramLabel = "S.safetensors", description = "Statistics file to write.")
     Path output;
 
+    @Option(names = "--force", description = "Replace the --output file if it exists (never an input).")
+    boolean force;
+
     @Override
     public Integer call() {
         if (Files.isDirectory(output)) {
             throw new BadInputException(output, "is a directory; --output names the statistics file to write");
         }
-        Exporter.checkParent(output);
+        target().checkFile(); // before any long computation
         return merge != null ? merge() : collect();
+    }
+
+    /** The output file and every input it must never replace. */
+    private OutputTarget target() {
+        List<Path> inputs = new ArrayList<>();
+        inputs.add(model);
+        inputs.add(calibration);
+        if (merge != null) {
+            inputs.addAll(merge);
+        }
+        return OutputTarget.of(output, force, inputs);
     }
 
     private int collect() {
@@ -80,7 +94,7 @@ final class StatsCommand implements Callable<Integer> {
         ImageSource source = ModelOptions.images(calibration, limit);
         PrintWriter err = spec.commandLine().getErr();
         ActivationStats stats = Pruner.calibrate(m, source, batch, new ConsoleProgress(err, "stats"));
-        StatsFile.write(output, stats, m.fingerprint());
+        StatsFile.write(target(), stats, m.fingerprint());
         report(stats, m.fingerprint());
         return VbpCommand.OK;
     }
@@ -106,9 +120,16 @@ final class StatsCommand implements Callable<Integer> {
                 throw new BadInputException(merge.get(i), "statistics have widths " + Arrays.toString(s.stats().widths())
                         + ", but " + merge.get(0) + " has " + Arrays.toString(merged.widths()));
             }
+            if (merged.depth() > 0 && merged.count(0) > StatsFile.MAX_COUNT - s.stats().count(0)) {
+                throw new BadInputException(merge.get(i), "merged, the shards would count more than 2^53 tokens"
+                        + " per block, beyond what the file stores exactly");
+            }
+            if (merged.images() > Long.MAX_VALUE - s.stats().images()) {
+                throw new BadInputException(merge.get(i), "merged, the shards' image counts overflow");
+            }
             merged.merge(s.stats());
         }
-        StatsFile.write(output, merged, first.modelFingerprint());
+        StatsFile.write(target(), merged, first.modelFingerprint());
         report(merged, first.modelFingerprint());
         return VbpCommand.OK;
     }

@@ -23,6 +23,7 @@ import org.vbpstudio.model.ComputeThreads;
 import org.vbpstudio.eval.SweepPlot;
 import org.vbpstudio.io.AtomicDirectory;
 import org.vbpstudio.io.BadInputException;
+import org.vbpstudio.io.OutputTarget;
 import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.LoadedModel;
@@ -75,6 +76,9 @@ final class SweepCommand implements Callable<Integer> {
     @Option(names = "--plot", paramLabel = "F.png", description = "Write a plot of top-1 against MACs.")
     Path plot;
 
+    @Option(names = "--force", description = "Replace the --json and --plot files if they exist (never an input).")
+    boolean force;
+
     @Override
     public Integer call() throws IOException {
         if ((calibration == null) == (statsFile == null)) {
@@ -83,6 +87,14 @@ final class SweepCommand implements Callable<Integer> {
         for (double r : ratios) {
             if (!(r >= 0 && r < 1)) {
                 throw new BadInputException("--ratios must lie in [0, 1), got " + r);
+            }
+        }
+        if (json != null && plot != null && json.toAbsolutePath().normalize().equals(plot.toAbsolutePath().normalize())) {
+            throw new BadInputException(json, "given as both --json and --plot");
+        }
+        for (Path f : new Path[] {json, plot}) {
+            if (f != null) {
+                target(f).checkFile(); // before any long computation
             }
         }
         LoadedModel model = options.load();
@@ -119,18 +131,23 @@ final class SweepCommand implements Callable<Integer> {
         }
         out.print(markdown(model, original, perBlock, global));
         if (json != null) {
-            AtomicDirectory.writeStringAtomically(json, ModelWriter.GSON.toJson(toJson(model, original, perBlock, global)));
+            AtomicDirectory.writeString(target(json), ModelWriter.GSON.toJson(toJson(model, original, perBlock, global)));
         }
         if (plot != null) {
             List<SweepPlot.Series> lines = new ArrayList<>();
             addLines(lines, perBlock, " (per block)", false);
             addLines(lines, global, " (global)", true);
             String what = original.labelled() ? "top-1" : "agreement with the original";
-            SweepPlot.write(plot, model.name() + ": " + what + " on " + original.fidelity().count()
+            SweepPlot.write(target(plot), model.name() + ": " + what + " on " + original.fidelity().count()
                     + " validation images, no retraining", lines, CostModel.totalMacs(model.config()) / 1e6,
                     original.headline());
         }
         return 0;
+    }
+
+    /** An output file, with every input it must never replace. */
+    private OutputTarget target(Path file) {
+        return OutputTarget.of(file, force, options.model, calibration, statsFile, validation);
     }
 
     private static void addLines(List<SweepPlot.Series> lines, List<CriterionSweep.Point> points, String suffix, boolean dashed) {

@@ -26,6 +26,7 @@ import org.vbpstudio.data.Progress;
 import org.vbpstudio.data.RawImage;
 import org.vbpstudio.io.AtomicDirectory;
 import org.vbpstudio.io.BadInputException;
+import org.vbpstudio.io.OutputTarget;
 import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.LoadedModel;
@@ -79,7 +80,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--output", paramLabel = "DIR", description = "Model directory to write (atomically).")
     Path output;
 
-    @Option(names = "--force", description = "Replace --output if it exists.")
+    @Option(names = "--force", description = "Replace --output if it holds a previous export (and nothing else).")
     boolean force;
 
     @Option(names = "--epochs", defaultValue = "15", paramLabel = "E", description = "Epochs (default: ${DEFAULT-VALUE}).")
@@ -178,9 +179,8 @@ public final class TrainCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         TrainOptions options = options();
-        if (Files.exists(output) && !force && !isEmptyDirectory(output)) {
-            throw new BadInputException(output, "already exists (use --force to replace it)");
-        }
+        OutputTarget target = OutputTarget.of(output, force, train, validation, labelsFile, init);
+        AtomicDirectory.check(target); // before any long computation
         if (logEvery < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--log-every must be at least 1");
         }
@@ -278,7 +278,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         Preprocessing finalPrep = prep;
         List<String> finalLabels = labels;
-        AtomicDirectory.write(output, force, dir -> {
+        AtomicDirectory.write(target, dir -> {
             ModelWriter.write(dir, cfg, result.weights(), finalPrep, finalLabels, metadata);
             Files.writeString(dir.resolve("training.json"), ModelWriter.GSON.toJson(log) + "\n", StandardCharsets.UTF_8);
         });
@@ -437,15 +437,6 @@ public final class TrainCommand implements Callable<Integer> {
         return n > 0 ? s.limit(n) : s;
     }
 
-    private static boolean isEmptyDirectory(Path p) throws IOException {
-        if (!Files.isDirectory(p)) {
-            return false;
-        }
-        try (var s = Files.list(p)) {
-            return s.findAny().isEmpty();
-        }
-    }
-
     /** Step lines on stderr every {@code every} steps, an epoch summary on stdout. */
     static final class ConsoleListener implements TrainListener {
         private final PrintWriter out;
@@ -525,19 +516,32 @@ public final class TrainCommand implements Callable<Integer> {
         @Option(names = "--output", required = true, paramLabel = "DIR", description = "Directory to write (atomically).")
         Path output;
 
-        @Option(names = "--prefix", defaultValue = "subset", paramLabel = "NAME", description = "File name prefix (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--prefix", defaultValue = "subset", paramLabel = "NAME",
+                description = "File name prefix, a plain name without separators (default: ${DEFAULT-VALUE}).")
         String prefix;
 
-        @Option(names = "--force", description = "Replace --output if it exists.")
+        @Option(names = "--force", description = "Replace --output if it holds a previous export (and nothing else).")
         boolean force;
 
         @Override
         public Integer call() throws IOException {
+            checkPrefix(prefix);
+            OutputTarget target = OutputTarget.of(output, force, images);
+            AtomicDirectory.check(target);
             ImageSource source = ImageSources.open(images);
-            AtomicDirectory.write(output, force, dir ->
+            AtomicDirectory.write(target, dir ->
                     IdxWriter.write(source, start, count, IdxWriter.imagesFile(dir, prefix), IdxWriter.labelsFile(dir, prefix)));
             spec.commandLine().getOut().printf("wrote %d images to %s%n", count, IdxWriter.imagesFile(output, prefix));
             return VbpCommand.OK;
+        }
+
+        /** A prefix is part of a file name: it must not lead out of the output directory or be blank. */
+        static void checkPrefix(String prefix) {
+            if (prefix.strip().isEmpty() || prefix.contains("/") || prefix.contains("\\") || prefix.contains("..")
+                    || prefix.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+                throw new BadInputException("--prefix " + prefix
+                        + ": must be a plain file name prefix (no '/', '\\', '..', control characters; not blank)");
+            }
         }
     }
 }

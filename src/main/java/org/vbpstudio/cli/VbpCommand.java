@@ -3,12 +3,17 @@ package org.vbpstudio.cli;
 import java.io.PrintWriter;
 import java.util.concurrent.CancellationException;
 import org.vbpstudio.io.BadInputException;
+import org.vbpstudio.io.OneLine;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.ScopeType;
 
 /**
  * The root command. Exit status (GUIDE §5): 0 success, 2 bad arguments or bad input (one line on
- * stderr, no stack trace), 1 anything else (one line too; the trace only with VBP_DEBUG=1).
+ * stderr, no stack trace), 1 anything else, {@link Error}s such as {@link OutOfMemoryError}
+ * included (one line too; the trace only with {@code --verbose} or VBP_DEBUG=1).
  */
 @Command(name = "vbp-studio", mixinStandardHelpOptions = true, version = "VBP Studio 0.1.0",
         description = "Variance-Based Pruning of trained Vision Transformers.",
@@ -18,6 +23,11 @@ public final class VbpCommand implements Runnable {
     public static final int OK = 0;
     public static final int FAILED = 1;
     public static final int BAD_INPUT = 2;
+    static final String VERBOSE = "--verbose";
+
+    @Option(names = VERBOSE, scope = ScopeType.INHERIT,
+            description = "On an unexpected failure, print the stack trace after the error line.")
+    boolean verbose;
 
     @Override
     public void run() {
@@ -30,36 +40,74 @@ public final class VbpCommand implements Runnable {
 
     /** Runs a command with the given streams (tests capture them). */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
-        CommandLine cli = new CommandLine(new VbpCommand());
+        return execute(new CommandLine(new VbpCommand()), out, err, args);
+    }
+
+    /** Runs {@code cli} (the root command, or a test's with extra subcommands) with every failure mapped to a status. */
+    static int execute(CommandLine cli, PrintWriter out, PrintWriter err, String... args) {
         cli.setOut(out);
         cli.setErr(err);
-        cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-            Throwable root = ex;
-            while (!(root instanceof BadInputException) && root.getCause() != null && root != root.getCause()) {
-                root = root.getCause();
-            }
-            if (root instanceof BadInputException bad) {
-                err.println("error: " + bad.getMessage());
-                return BAD_INPUT;
-            }
-            if (ex instanceof CancellationException) {
-                err.println("cancelled");
-                return FAILED;
-            }
-            err.println("error: " + (ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage()));
-            if ("1".equals(System.getenv("VBP_DEBUG"))) {
-                ex.printStackTrace(err);
-            }
-            return FAILED;
-        });
+        cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> failed(ex, err, verbose(parseResult)));
         cli.setParameterExceptionHandler((ex, a) -> {
-            err.println("error: " + ex.getMessage());
-            err.println("see: vbp-studio " + (ex.getCommandLine().getCommandName()) + " --help");
+            error(err, ex.getMessage() + " (see: vbp-studio " + ex.getCommandLine().getCommandName() + " --help)");
             return BAD_INPUT;
         });
-        int code = cli.execute(args);
+        int code;
+        try {
+            code = cli.execute(args);
+        } catch (Throwable t) { // picocli hands on Errors (OutOfMemoryError, StackOverflowError…) unmapped
+            code = failed(t, err, verbose(cli.getParseResult()));
+        }
         out.flush();
         err.flush();
         return code;
+    }
+
+    /** The one line for a failure, its status, and the trace when asked for. */
+    private static int failed(Throwable ex, PrintWriter err, boolean verbose) {
+        Throwable root = ex;
+        while (!(root instanceof BadInputException) && root.getCause() != null && root != root.getCause()) {
+            root = root.getCause();
+        }
+        if (root instanceof BadInputException bad) {
+            error(err, bad.getMessage());
+            return BAD_INPUT;
+        }
+        if (ex instanceof CancellationException) {
+            err.println("cancelled");
+            return FAILED;
+        }
+        Throwable error = ex; // an Error a worker thread hit arrives wrapped in an ExecutionException
+        for (int depth = 0; error != null && !(error instanceof Error) && depth < 20; depth++) {
+            error = error.getCause();
+        }
+        if (error instanceof OutOfMemoryError) {
+            error(err, "out of memory (" + error.getMessage() + "); give Java more with -Xmx, or use a smaller"
+                    + " input, --batch or --limit");
+        } else if (error != null) {
+            error(err, "internal error (" + error.getClass().getSimpleName()
+                    + (error.getMessage() == null ? "" : ": " + error.getMessage()) + ")");
+        } else {
+            error(err, ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage());
+        }
+        if (verbose || "1".equals(System.getenv("VBP_DEBUG"))) {
+            ex.printStackTrace(err);
+        }
+        return FAILED;
+    }
+
+    /** The one place the CLI prints an error: one line, whatever characters the message holds. */
+    static void error(PrintWriter err, String message) {
+        err.println("error: " + OneLine.escape(message));
+    }
+
+    /** Whether {@code --verbose} was given, before the command's name or after it. */
+    private static boolean verbose(ParseResult parsed) {
+        for (ParseResult p = parsed; p != null; p = p.subcommand()) {
+            if (p.hasMatchedOption(VERBOSE)) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -1,6 +1,12 @@
 package org.vbpstudio.eval;
 
-/** Top-1/top-5 counts over {@code count} labelled images; fractions, not percentages. */
+/**
+ * Top-1/top-5 counts over {@code count} labelled images; fractions, not percentages.
+ *
+ * <p>An image whose logits hold a NaN or an infinity counts, but is never correct (as in
+ * {@link Fidelity}): a NaN compares false with everything, so it would otherwise rank first and a
+ * broken model would score 100 %.
+ */
 public record Accuracy(long correct1, long correct5, long count) {
     public double top1() {
         return count == 0 ? Double.NaN : (double) correct1 / count;
@@ -14,7 +20,7 @@ public record Accuracy(long correct1, long correct5, long count) {
         return new Accuracy(correct1 + o.correct1, correct5 + o.correct5, count + o.count);
     }
 
-    /** Scores logits [n, k] (row-major) against labels; rows with label -1 are skipped. */
+    /** Scores logits [n, k] (row-major) against labels; rows with label -1 are skipped, non-finite rows are wrong. */
     public static Accuracy of(float[] logits, int[] labels, int numClasses) {
         long c1 = 0;
         long c5 = 0;
@@ -23,8 +29,11 @@ public record Accuracy(long correct1, long correct5, long count) {
             if (labels[i] < 0) {
                 continue;
             }
-            int rank = rankOf(logits, i * numClasses, numClasses, labels[i]);
             n++;
+            if (!allFinite(logits, i * numClasses, numClasses)) {
+                continue;
+            }
+            int rank = rankOf(logits, i * numClasses, numClasses, labels[i]);
             c1 += rank == 0 ? 1 : 0;
             c5 += rank < 5 ? 1 : 0;
         }
@@ -41,6 +50,15 @@ public record Accuracy(long correct1, long correct5, long count) {
             }
         }
         return higher;
+    }
+
+    private static boolean allFinite(float[] logits, int offset, int k) {
+        for (int j = offset; j < offset + k; j++) {
+            if (!Float.isFinite(logits[j])) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public static int argmax(float[] logits, int offset, int k) {

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import javax.imageio.ImageIO;
 import org.vbpstudio.io.AtomicDirectory;
+import org.vbpstudio.io.OutputTarget;
 
 /**
  * A small line chart of accuracy against MACs, drawn with Java2D so the CLI can make it headless
@@ -34,10 +35,21 @@ public final class SweepPlot {
 
     private SweepPlot() {}
 
+    /** Writes the plot to {@code png}, replacing it if it exists. */
     public static void write(Path png, String title, List<Series> series, double referenceX, double referenceY)
             throws IOException {
+        write(OutputTarget.of(png, true), title, series, referenceX, referenceY);
+    }
+
+    /** Writes the plot atomically; refused as {@link OutputTarget#checkFile()} says. */
+    public static void write(OutputTarget png, String title, List<Series> series, double referenceX, double referenceY)
+            throws IOException {
         BufferedImage img = render(title, series, referenceX, referenceY);
-        AtomicDirectory.writeFileAtomically(png, tmp -> ImageIO.write(img, "png", tmp.toFile()));
+        AtomicDirectory.writeFile(png, tmp -> {
+            if (!ImageIO.write(img, "png", tmp.toFile())) {
+                throw new IOException("no PNG writer");
+            }
+        });
     }
 
     public static BufferedImage render(String title, List<Series> series, double refX, double refY) {

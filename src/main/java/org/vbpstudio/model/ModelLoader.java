@@ -1,8 +1,8 @@
 package org.vbpstudio.model;
 
-import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import java.io.IOException;
@@ -61,7 +61,14 @@ public final class ModelLoader {
             if (!st.has(name)) {
                 throw new BadInputException(weightsFile, "missing tensor '" + name + "'");
             }
-            return new HostTensor(st.entry(name).shape(), st.floats(name));
+            float[] data = st.floats(name);
+            for (int i = 0; i < data.length; i++) {
+                if (!Float.isFinite(data[i])) { // would flow into every logit, and into a pruned export
+                    throw new BadInputException(weightsFile, "tensor '" + name + "' holds " + data[i]
+                            + " at index " + i + " (weights must be finite)");
+                }
+            }
+            return new HostTensor(st.entry(name).shape(), data);
         });
         Shapes shapes = Shapes.of(weightsFile, weights);
         VitConfig config;
@@ -114,90 +121,99 @@ public final class ModelLoader {
     }
 
     private static VitConfig timmConfig(Path file, JsonObject json, Shapes s) {
-        JsonObject args = json.has("model_args") && json.get("model_args").isJsonObject()
-                ? json.getAsJsonObject("model_args") : new JsonObject();
-        String arch = json.has("architecture") ? json.get("architecture").getAsString() : "vit";
-        agree(file, "num_classes", intOr(json, "num_classes", s.numClasses()), s.numClasses(), "head.weight");
-        agree(file, "model_args.embed_dim", intOr(args, "embed_dim", s.embedDim()), s.embedDim(), "patch_embed.proj.weight");
-        agree(file, "model_args.patch_size", intOr(args, "patch_size", s.patchSize()), s.patchSize(), "patch_embed.proj.weight");
-        agree(file, "model_args.in_chans", intOr(args, "in_chans", s.inChans()), s.inChans(), "patch_embed.proj.weight");
-        agree(file, "model_args.depth", intOr(args, "depth", s.hidden().length), s.hidden().length, "blocks.N");
-        agree(file, "model_args.img_size", intOr(args, "img_size", s.imgSize()), s.imgSize(), "pos_embed");
+        ConfigFields cfg = ConfigFields.of(file, json);
+        ConfigFields args = cfg.object("model_args");
+        String arch = cfg.stringOr("architecture", "vit");
+        agree(file, "num_classes", cfg.intOr("num_classes", s.numClasses()), s.numClasses(), "head.weight");
+        agree(file, "model_args.embed_dim", args.intOr("embed_dim", s.embedDim()), s.embedDim(), "patch_embed.proj.weight");
+        agree(file, "model_args.patch_size", args.intOr("patch_size", s.patchSize()), s.patchSize(), "patch_embed.proj.weight");
+        agree(file, "model_args.in_chans", args.intOr("in_chans", s.inChans()), s.inChans(), "patch_embed.proj.weight");
+        agree(file, "model_args.depth", args.intOr("depth", s.hidden().length), s.hidden().length, "blocks.N");
+        agree(file, "model_args.img_size", args.intOr("img_size", s.imgSize()), s.imgSize(), "pos_embed");
         if (args.has("mlp_hidden_dims")) {
-            int[] dims = intArray(file, args.get("mlp_hidden_dims"), "model_args.mlp_hidden_dims");
+            int[] dims = args.intArray("mlp_hidden_dims");
             if (!Arrays.equals(dims, s.hidden())) {
                 throw new BadInputException(file, "model_args.mlp_hidden_dims " + Arrays.toString(dims)
                         + " contradicts the fc1 tensors " + Arrays.toString(s.hidden()));
             }
         } else if (args.has("mlp_ratio")) {
-            int expected = (int) Math.round(args.get("mlp_ratio").getAsDouble() * s.embedDim());
+            int expected = (int) Math.round(args.doubleOr("mlp_ratio", 4) * s.embedDim());
             for (int b = 0; b < s.hidden().length; b++) {
                 agree(file, "model_args.mlp_ratio × embed_dim", expected, s.hidden()[b], "blocks." + b + ".mlp.fc1.weight");
             }
         }
-        JsonObject pre = pretrainedCfg(json);
+        ConfigFields pre = cfg.object("pretrained_cfg");
         if (pre.has("input_size")) {
-            int[] in = intArray(file, pre.get("input_size"), "pretrained_cfg.input_size");
+            int[] in = pre.intArray("input_size");
             if (in.length != 3 || in[0] != s.inChans() || in[1] != s.imgSize() || in[2] != s.imgSize()) {
                 throw new BadInputException(file, "pretrained_cfg.input_size " + Arrays.toString(in)
                         + " contradicts the tensors (" + s.inChans() + " channels, " + s.imgSize() + " pixels)");
             }
         }
-        int heads = args.has("num_heads") ? args.get("num_heads").getAsInt() : headsFromName(file, arch);
+        int heads = args.has("num_heads") ? args.intOr("num_heads", 0) : headsFromName(file, arch);
         if (heads <= 0 || s.embedDim() % heads != 0) {
             throw new BadInputException(file, "num_heads " + heads + " does not divide embed_dim " + s.embedDim());
         }
-        String pool = json.has("global_pool") ? json.get("global_pool").getAsString()
-                : args.has("global_pool") ? args.get("global_pool").getAsString() : "token";
+        String pool = cfg.has("global_pool") ? cfg.stringOr("global_pool", "token") : args.stringOr("global_pool", "token");
         if (!pool.equals("token") && !pool.equals("avg")) {
             throw new BadInputException(file, "global_pool '" + pool + "' is not supported (token or avg)");
         }
         // timm fixes eps at 1e-6; our exports of Hugging Face models record theirs as layer_norm_eps.
-        double eps = json.has("layer_norm_eps") ? json.get("layer_norm_eps").getAsDouble() : 1e-6;
+        double eps = layerNormEps(cfg, 1e-6);
         return new VitConfig(arch, s.imgSize(), s.patchSize(), s.inChans(), s.embedDim(), heads, s.hidden(),
                 s.numClasses(), s.distilled(), eps, pool);
     }
 
     private static VitConfig hfConfig(Path file, JsonObject json, Shapes s) {
-        if (!json.has("hidden_size")) {
+        ConfigFields cfg = ConfigFields.of(file, json);
+        if (!cfg.has("hidden_size")) {
             throw new BadInputException(file, "the weights use Hugging Face names but the config has no hidden_size");
         }
-        agree(file, "hidden_size", json.get("hidden_size").getAsInt(), s.embedDim(), "patch_embeddings.projection.weight");
-        agree(file, "num_hidden_layers", intOr(json, "num_hidden_layers", s.hidden().length), s.hidden().length, "encoder.layer.N");
-        agree(file, "patch_size", intOr(json, "patch_size", s.patchSize()), s.patchSize(), "patch_embeddings.projection.weight");
-        agree(file, "num_channels", intOr(json, "num_channels", s.inChans()), s.inChans(), "patch_embeddings.projection.weight");
-        agree(file, "image_size", intOr(json, "image_size", s.imgSize()), s.imgSize(), "position_embeddings");
+        agree(file, "hidden_size", cfg.intOr("hidden_size", 0), s.embedDim(), "patch_embeddings.projection.weight");
+        agree(file, "num_hidden_layers", cfg.intOr("num_hidden_layers", s.hidden().length), s.hidden().length, "encoder.layer.N");
+        agree(file, "patch_size", cfg.intOr("patch_size", s.patchSize()), s.patchSize(), "patch_embeddings.projection.weight");
+        agree(file, "num_channels", cfg.intOr("num_channels", s.inChans()), s.inChans(), "patch_embeddings.projection.weight");
+        agree(file, "image_size", cfg.intOr("image_size", s.imgSize()), s.imgSize(), "position_embeddings");
         for (int b = 0; b < s.hidden().length; b++) {
-            agree(file, "intermediate_size", intOr(json, "intermediate_size", s.hidden()[b]), s.hidden()[b],
+            agree(file, "intermediate_size", cfg.intOr("intermediate_size", s.hidden()[b]), s.hidden()[b],
                     "encoder.layer." + b + ".intermediate.dense.weight");
         }
-        if (!json.has("num_attention_heads")) {
+        if (!cfg.has("num_attention_heads")) {
             throw new BadInputException(file, "no num_attention_heads");
         }
-        int heads = json.get("num_attention_heads").getAsInt();
+        int heads = cfg.intOr("num_attention_heads", 0);
         if (heads <= 0 || s.embedDim() % heads != 0) {
             throw new BadInputException(file, "num_attention_heads " + heads + " does not divide hidden_size " + s.embedDim());
         }
-        double eps = json.has("layer_norm_eps") ? json.get("layer_norm_eps").getAsDouble() : 1e-12;
+        double eps = layerNormEps(cfg, 1e-12);
         String arch = (s.distilled() ? "deit" : "vit") + "_patch" + s.patchSize() + "_" + s.imgSize();
-        if (json.has("_name_or_path")) {
-            String n = json.get("_name_or_path").getAsString();
+        if (cfg.has("_name_or_path")) {
+            String n = cfg.stringOr("_name_or_path", arch);
             arch = n.substring(n.lastIndexOf('/') + 1).replace('-', '_');
         }
         return new VitConfig(arch, s.imgSize(), s.patchSize(), s.inChans(), s.embedDim(), heads, s.hidden(),
                 s.numClasses(), s.distilled(), eps, "token");
     }
 
+    /** {@code layer_norm_eps}: a finite positive number (a NaN would make every LayerNorm NaN). */
+    private static double layerNormEps(ConfigFields cfg, double fallback) {
+        double eps = cfg.doubleOr("layer_norm_eps", fallback);
+        if (!(eps > 0)) {
+            throw cfg.wrong("layer_norm_eps", "a positive number", new JsonPrimitive(eps));
+        }
+        return eps;
+    }
+
     private static Preprocessing timmPreprocessing(Path file, JsonObject json, VitConfig cfg) {
-        JsonObject pre = pretrainedCfg(json);
-        double cropPct = pre.has("crop_pct") ? pre.get("crop_pct").getAsDouble() : 0.875;
-        float[] mean = pre.has("mean") ? floatArray(file, pre.get("mean"), "pretrained_cfg.mean") : defaultMean(cfg.inChans());
-        float[] std = pre.has("std") ? floatArray(file, pre.get("std"), "pretrained_cfg.std") : defaultStd(cfg.inChans());
+        ConfigFields pre = ConfigFields.of(file, json).object("pretrained_cfg");
+        double cropPct = pre.doubleOr("crop_pct", 0.875);
+        float[] mean = pre.has("mean") ? pre.floatArray("mean") : defaultMean(cfg.inChans());
+        float[] std = pre.has("std") ? pre.floatArray("std") : defaultStd(cfg.inChans());
         checkChannels(file, "pretrained_cfg.mean/std", mean, std, cfg.inChans());
-        if (cropPct <= 0 || cropPct > 1.5) {
+        if (!(cropPct > 0 && cropPct <= 1.5)) {
             throw new BadInputException(file, "pretrained_cfg.crop_pct " + cropPct + " is out of range");
         }
-        Preprocessing.Interpolation interp = interpolation(file, pre.has("interpolation") ? pre.get("interpolation").getAsString() : "bicubic");
+        Preprocessing.Interpolation interp = interpolation(file, pre.stringOr("interpolation", "bicubic"));
         try {
             return Preprocessing.timm(cfg.inChans(), cfg.imgSize(), cropPct, interp, mean, std);
         } catch (IllegalArgumentException e) {
@@ -206,25 +222,34 @@ public final class ModelLoader {
     }
 
     private static Preprocessing hfPreprocessing(Path file, VitConfig cfg) {
-        JsonObject pre = Files.isRegularFile(file) ? readJson(file) : new JsonObject();
-        boolean resize = !pre.has("do_resize") || pre.get("do_resize").getAsBoolean();
-        int resizeTo = sizeOf(pre.get("size"), cfg.imgSize());
-        boolean crop = pre.has("do_center_crop") && pre.get("do_center_crop").getAsBoolean();
-        float[] mean = pre.has("image_mean") ? floatArray(file, pre.get("image_mean"), "image_mean") : half(cfg.inChans());
-        float[] std = pre.has("image_std") ? floatArray(file, pre.get("image_std"), "image_std") : half(cfg.inChans());
-        if (pre.has("do_normalize") && !pre.get("do_normalize").getAsBoolean()) {
+        ConfigFields pre = ConfigFields.of(file, Files.isRegularFile(file) ? readJson(file) : new JsonObject());
+        boolean resize = pre.boolOr("do_resize", true);
+        int resizeTo = sizeOf(pre, cfg.imgSize());
+        boolean crop = pre.boolOr("do_center_crop", false);
+        float[] mean = pre.has("image_mean") ? pre.floatArray("image_mean") : half(cfg.inChans());
+        float[] std = pre.has("image_std") ? pre.floatArray("image_std") : half(cfg.inChans());
+        if (!pre.boolOr("do_normalize", true)) {
             mean = new float[cfg.inChans()];
             std = new float[cfg.inChans()];
             Arrays.fill(std, 1f);
         }
         checkChannels(file, "image_mean/image_std", mean, std, cfg.inChans());
         // ViTImageProcessor resamples bilinearly unless the config names another filter (DeiT: 3, bicubic).
-        Preprocessing.Interpolation interp = interpolation(file, pre.has("resample") ? pre.get("resample").getAsString() : "bilinear");
+        Preprocessing.Interpolation interp = interpolation(file, resample(pre));
         try {
             return Preprocessing.hf(cfg.inChans(), cfg.imgSize(), resize, resizeTo, crop, interp, mean, std);
         } catch (IllegalArgumentException e) {
             throw new BadInputException(file, e.getMessage());
         }
+    }
+
+    /** HF's {@code resample}: a PIL filter number (2 bilinear, 3 bicubic) or a name. */
+    private static String resample(ConfigFields pre) {
+        if (!pre.has("resample")) {
+            return "bilinear";
+        }
+        JsonElement e = pre.raw().get("resample");
+        return ConfigFields.isString(e) ? e.getAsString() : Integer.toString(pre.wholeNumber("resample", e));
     }
 
     private static Preprocessing.Interpolation interpolation(Path file, String name) {
@@ -236,28 +261,42 @@ public final class ModelLoader {
     }
 
     /** HF's {@code size}: an int, {@code {height, width}} or {@code {shortest_edge}} (taken as square). */
-    private static int sizeOf(JsonElement e, int fallback) {
-        if (e == null || e.isJsonNull()) {
+    private static int sizeOf(ConfigFields pre, int fallback) {
+        if (!pre.has("size")) {
             return fallback;
         }
-        if (e.isJsonPrimitive()) {
-            return e.getAsInt();
+        JsonElement e = pre.raw().get("size");
+        if (e.isJsonObject()) {
+            ConfigFields size = pre.object("size");
+            return size.has("height") ? size.intOr("height", fallback) : size.intOr("shortest_edge", fallback);
         }
-        JsonObject o = e.getAsJsonObject();
-        if (o.has("height")) {
-            return o.get("height").getAsInt();
-        }
-        return o.has("shortest_edge") ? o.get("shortest_edge").getAsInt() : fallback;
+        return pre.wholeNumber("size", e); // a list ([16, 16]) or a string is refused, naming the key
     }
 
     private static List<String> hfLabels(Path file, JsonObject json, int numClasses) {
-        if (!json.has("id2label")) {
+        ConfigFields cfg = ConfigFields.of(file, json);
+        if (!cfg.has("id2label")) {
             return indices(numClasses);
         }
-        Map<Integer, String> byId = new TreeMap<>();
-        json.getAsJsonObject("id2label").entrySet().forEach(e -> byId.put(Integer.parseInt(e.getKey()), e.getValue().getAsString()));
+        TreeMap<Integer, String> byId = new TreeMap<>();
+        for (Map.Entry<String, JsonElement> e : cfg.object("id2label").raw().entrySet()) {
+            int id;
+            try {
+                id = Integer.parseInt(e.getKey().strip());
+            } catch (NumberFormatException ex) {
+                throw new BadInputException(file, "id2label key '" + e.getKey() + "' is not a class index");
+            }
+            if (!ConfigFields.isString(e.getValue())) {
+                throw new BadInputException(file, "id2label." + e.getKey() + " must be a string, got " + e.getValue());
+            }
+            byId.put(id, e.getValue().getAsString());
+        }
         if (byId.size() != numClasses) {
             throw new BadInputException(file, "id2label has " + byId.size() + " classes but the classifier has " + numClasses);
+        }
+        if (!byId.isEmpty() && (byId.firstKey() != 0 || byId.lastKey() != numClasses - 1)) {
+            throw new BadInputException(file, "id2label keys run from " + byId.firstKey() + " to " + byId.lastKey()
+                    + ", not 0 to " + (numClasses - 1));
         }
         return new ArrayList<>(byId.values());
     }
@@ -311,43 +350,10 @@ public final class ModelLoader {
         }
     }
 
-    private static JsonObject pretrainedCfg(JsonObject json) {
-        return json.has("pretrained_cfg") && json.get("pretrained_cfg").isJsonObject()
-                ? json.getAsJsonObject("pretrained_cfg") : new JsonObject();
-    }
-
     private static void agree(Path file, String key, int configured, int actual, String tensor) {
         if (configured != actual) {
             throw new BadInputException(file, key + " is " + configured + " but " + tensor + " implies " + actual);
         }
-    }
-
-    private static int intOr(JsonObject o, String key, int fallback) {
-        return o.has(key) && !o.get(key).isJsonNull() ? o.get(key).getAsInt() : fallback;
-    }
-
-    private static int[] intArray(Path file, JsonElement e, String key) {
-        if (!e.isJsonArray()) {
-            throw new BadInputException(file, key + " is not a list");
-        }
-        JsonArray a = e.getAsJsonArray();
-        int[] out = new int[a.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = a.get(i).getAsInt();
-        }
-        return out;
-    }
-
-    private static float[] floatArray(Path file, JsonElement e, String key) {
-        if (!e.isJsonArray()) {
-            throw new BadInputException(file, key + " is not a list");
-        }
-        JsonArray a = e.getAsJsonArray();
-        float[] out = new float[a.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = a.get(i).getAsFloat();
-        }
-        return out;
     }
 
     private static void checkChannels(Path file, String key, float[] mean, float[] std, int channels) {
@@ -355,9 +361,14 @@ public final class ModelLoader {
             throw new BadInputException(file, key + " have " + mean.length + "/" + std.length
                     + " values for a " + channels + "-channel model");
         }
+        for (float m : mean) {
+            if (!Float.isFinite(m)) {
+                throw new BadInputException(file, key + ": mean " + m + " is not a finite number");
+            }
+        }
         for (float s : std) {
-            if (!(s > 0)) {
-                throw new BadInputException(file, key + ": std must be positive");
+            if (!(s > 0) || !Float.isFinite(s)) {
+                throw new BadInputException(file, key + ": std must be positive and finite, got " + s);
             }
         }
     }

@@ -3,12 +3,12 @@ package org.vbpstudio.prune;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.vbpstudio.io.AtomicDirectory;
 import org.vbpstudio.io.BadInputException;
+import org.vbpstudio.io.OutputTarget;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.ModelWriter;
 
@@ -16,7 +16,8 @@ import org.vbpstudio.model.ModelWriter;
  * Writes a pruned model as a directory (GUIDE §1, §5): timm-named F32 {@code model.safetensors},
  * {@code config.json} with {@code model_args.mlp_hidden_dims}, {@code labels.txt}, and the
  * {@code plan.json} and {@code report.json} that produced it. The directory appears complete or not
- * at all ({@link AtomicDirectory}); an existing one is replaced only with {@code force}.
+ * at all ({@link AtomicDirectory}); an existing one is replaced only with {@code force} and only
+ * when it is a previous export ({@link OutputTarget}).
  */
 public final class Exporter {
     public static final String PLAN = "plan.json";
@@ -24,52 +25,42 @@ public final class Exporter {
 
     private Exporter() {}
 
+    /** {@link #export(OutputTarget, LoadedModel, PruningPlan, PruningReport)} with no inputs to protect. */
+    public static void export(Path dir, boolean force, LoadedModel pruned, PruningPlan plan, PruningReport report)
+            throws IOException {
+        export(OutputTarget.of(dir, force), pruned, plan, report);
+    }
+
     /**
-     * @throws BadInputException if {@code dir} exists (and is not an empty directory) without
-     *                           {@code force}, or cannot be created
+     * @throws BadInputException if the target is refused ({@link OutputTarget#checkDirectory()}:
+     *                           it exists and is not a previous export replaced with force, it is an
+     *                           input, the working or home directory), or cannot be created
      * @throws IOException       if writing fails midway; nothing is left behind then
      */
-    public static void export(Path dir, boolean force, LoadedModel pruned, PruningPlan plan, PruningReport report)
+    public static void export(OutputTarget target, LoadedModel pruned, PruningPlan plan, PruningReport report)
             throws IOException {
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put("pruned_from", report.modelFingerprint());
         metadata.put("pruning_plan", plan.toJson().toString());
-        AtomicDirectory.write(dir, force, tmp -> {
+        AtomicDirectory.write(target, tmp -> {
             ModelWriter.write(tmp, pruned.config(), pruned.weights(), pruned.preprocessing(), pruned.labels(), metadata);
             Files.writeString(tmp.resolve(PLAN), plan.toJsonString() + "\n", StandardCharsets.UTF_8);
             Files.writeString(tmp.resolve(REPORT), report.toJsonString() + "\n", StandardCharsets.UTF_8);
         });
     }
 
-    /**
-     * Checks, without creating anything, that {@link #export} could write {@code dir}: so a command
-     * fails before its long computation, not after. {@link #export} checks again.
-     *
-     * @throws BadInputException if it exists without {@code force}, or its nearest existing ancestor
-     *                           is not a writable directory
-     */
+    /** {@link #checkTarget(OutputTarget)} with no inputs to protect. */
     public static void checkTarget(Path dir, boolean force) {
-        Path abs = dir.toAbsolutePath().normalize();
-        if (Files.exists(abs, LinkOption.NOFOLLOW_LINKS) && !force && !AtomicDirectory.isEmptyDirectory(abs)) {
-            throw new BadInputException(dir, "already exists (use --force to replace it)");
-        }
-        checkParent(dir);
+        checkTarget(OutputTarget.of(dir, force));
     }
 
-    /** The nearest existing ancestor of {@code target} must be a writable directory. */
-    public static void checkParent(Path target) {
-        Path p = target.toAbsolutePath().normalize().getParent();
-        if (p == null) {
-            throw new BadInputException(target, "cannot write here (no parent directory)");
-        }
-        while (p != null && !Files.exists(p)) {
-            p = p.getParent();
-        }
-        if (p == null || !Files.isDirectory(p)) {
-            throw new BadInputException(target, "cannot write here (" + p + " is not a directory)");
-        }
-        if (!Files.isWritable(p)) {
-            throw new BadInputException(target, "cannot write here (" + p + " is not writable)");
-        }
+    /**
+     * Checks, without creating anything, that {@link #export} could write the target: so a command
+     * fails before its long computation, not after. {@link #export} checks again.
+     *
+     * @throws BadInputException naming the directory and why it is refused
+     */
+    public static void checkTarget(OutputTarget target) {
+        AtomicDirectory.check(target);
     }
 }

@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.Set;
 import org.vbpstudio.io.AtomicDirectory;
+import org.vbpstudio.io.OutputTarget;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.model.ModelWriter;
 
@@ -207,9 +208,14 @@ public record PruningPlan(Mode mode, double[] ratios, double ratio, Criterion cr
         return ModelWriter.GSON.toJson(toJson());
     }
 
-    /** Writes the plan as JSON, atomically. */
+    /** Writes the plan as JSON, atomically, replacing {@code file} (a save dialog asked). */
     public void write(Path file) throws IOException {
         AtomicDirectory.writeStringAtomically(file, toJsonString() + "\n");
+    }
+
+    /** Writes the plan as JSON, atomically, as {@code target} allows ({@link OutputTarget#checkFile()}). */
+    public void write(OutputTarget target) throws IOException {
+        AtomicDirectory.writeString(target, toJsonString() + "\n");
     }
 
     /**

@@ -97,7 +97,7 @@ public final class ActivationStats {
             return;
         }
         long na = count[block];
-        long total = na + n;
+        long total = Math.addExact(na, n); // a wrapped count would silently corrupt every mean
         double[] mu = mean[block];
         double[] s = m2[block];
         for (int j = 0; j < mu.length; j++) {

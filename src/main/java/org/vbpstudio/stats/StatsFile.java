@@ -2,9 +2,9 @@ package org.vbpstudio.stats;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.Arrays;
 import org.vbpstudio.io.AtomicDirectory;
 import org.vbpstudio.io.BadInputException;
+import org.vbpstudio.io.OutputTarget;
 import org.vbpstudio.io.SafeTensors;
 
 /**
@@ -17,13 +17,21 @@ public final class StatsFile {
     public static final String IMAGES_KEY = "images";
     public static final String FORMAT_KEY = "format";
     public static final String FORMAT = "vbp-studio/activation-stats/1";
+    /** Counts are stored as F64, exact up to 2^53 tokens per block. */
+    public static final long MAX_COUNT = 1L << 53;
 
     private StatsFile() {}
 
     /** Statistics that know which model they came from. */
     public record Tagged(ActivationStats stats, String modelFingerprint) {}
 
+    /** Writes {@code file}, replacing it if it exists (a save dialog asked). */
     public static void write(Path file, ActivationStats stats, String modelFingerprint) {
+        write(OutputTarget.of(file, true), stats, modelFingerprint);
+    }
+
+    /** Writes the target file atomically; refused as {@link OutputTarget#checkFile()} says. */
+    public static void write(OutputTarget target, ActivationStats stats, String modelFingerprint) {
         SafeTensors.Writer w = SafeTensors.writer()
                 .metadata(FORMAT_KEY, FORMAT)
                 .metadata(MODEL_KEY, modelFingerprint)
@@ -43,9 +51,18 @@ public final class StatsFile {
                     .add(k + "var", shape, var32);
         }
         try {
-            AtomicDirectory.writeFileAtomically(file, w::writeDirect);
+            AtomicDirectory.writeFile(target, w::writeDirect);
         } catch (IOException e) {
-            throw new BadInputException(file, "cannot write (" + e.getMessage() + ")");
+            throw new BadInputException(target.path(), "cannot write (" + e.getMessage() + ")");
+        }
+    }
+
+    private static void checkFinite(Path file, String tensor, double[] values, boolean nonNegative) {
+        for (int j = 0; j < values.length; j++) {
+            if (!Double.isFinite(values[j]) || (nonNegative && values[j] < 0)) {
+                throw new BadInputException(file, tensor + " holds " + values[j] + " at index " + j
+                        + (nonNegative ? " (must be finite and not negative)" : " (must be finite)"));
+            }
         }
     }
 
@@ -67,19 +84,28 @@ public final class StatsFile {
             double[] c = st.doubles(k + "count");
             mean[b] = st.doubles(k + "mean");
             m2[b] = st.doubles(k + "m2");
-            if (c.length != 1 || c[0] < 0 || m2[b].length != mean[b].length) {
+            if (c.length != 1 || m2[b].length != mean[b].length) {
                 throw new BadInputException(file, "block " + b + ": inconsistent count/mean/m2 tensors");
             }
-            count[b] = (long) c[0];
-            if (Arrays.stream(m2[b]).anyMatch(v -> v < 0 || Double.isNaN(v))) {
-                throw new BadInputException(file, "block " + b + ": m2 holds negative or NaN values");
+            // a token count: a whole number from 1 to 2^53 (NaN, 0.25, 0 and 1e300 are not)
+            if (!(c[0] >= 1 && c[0] <= MAX_COUNT && c[0] == Math.rint(c[0]))) {
+                throw new BadInputException(file, k + "count is " + c[0] + ", not a whole number of tokens from 1 to 2^53");
             }
+            count[b] = (long) c[0];
+            if (count[b] != count[0]) { // every token passes through every block
+                throw new BadInputException(file, k + "count is " + count[b] + " but blocks.0.mlp.count is " + count[0]);
+            }
+            checkFinite(file, k + "mean", mean[b], false);
+            checkFinite(file, k + "m2", m2[b], true);
         }
         long images;
         try {
             images = Long.parseLong(st.metadata().getOrDefault(IMAGES_KEY, "0"));
         } catch (NumberFormatException e) {
             throw new BadInputException(file, "metadata 'images' is not a number");
+        }
+        if (images < 0) {
+            throw new BadInputException(file, "metadata 'images' is negative (" + images + ")");
         }
         return new Tagged(ActivationStats.of(count, mean, m2, images), model);
     }

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import org.vbpstudio.io.AtomicDirectory;
+import org.vbpstudio.io.OutputTarget;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.ModelWriter;
 import org.vbpstudio.prune.Exporter;
@@ -61,6 +62,12 @@ public final class FinetuneExport {
      */
     public static void write(Path dir, boolean force, FinetuneResult result, JsonObject record, Provenance provenance)
             throws IOException {
+        write(OutputTarget.of(dir, force), result, record, provenance);
+    }
+
+    /** As {@link #write(Path, boolean, FinetuneResult, JsonObject, Provenance)}, protecting the target's inputs. */
+    public static void write(OutputTarget target, FinetuneResult result, JsonObject record, Provenance provenance)
+            throws IOException {
         LoadedModel m = result.model();
         Map<String, String> metadata = new LinkedHashMap<>();
         String prunedFrom = provenance.prunedFrom();
@@ -76,7 +83,7 @@ public final class FinetuneExport {
         if (!Double.isNaN(result.finalTop1())) {
             metadata.put("validation_top1", String.format(Locale.ROOT, "%.4f", result.finalTop1()));
         }
-        AtomicDirectory.write(dir, force, tmp -> {
+        AtomicDirectory.write(target, tmp -> {
             ModelWriter.write(tmp, m.config(), m.weights(), m.preprocessing(), m.labels(), metadata);
             if (provenance.planJson() != null) {
                 Files.writeString(tmp.resolve(Exporter.PLAN), provenance.planJson(), StandardCharsets.UTF_8);

@@ -47,17 +47,38 @@ class ExportViewModelTest {
             Path full = dir.resolve("full");
             Files.createDirectories(full);
             Files.writeString(full.resolve("keep.txt"), "mine");
-            studio.dialogs.confirmAnswer = false;
+            studio.dialogs.confirmAnswer = true;
             studio.dialogs.answers.add(full);
-            studio.vm.export().export();
+            studio.vm.export().export(); // a folder that is no export is refused, whatever the user would answer
             assertTrue(Files.exists(full.resolve("keep.txt")));
             assertTrue(studio.dialogs.infos.isEmpty());
+            assertEquals(1, studio.dialogs.errors.size());
+            assertTrue(studio.dialogs.errors.get(0).startsWith("Cannot export here: " + full
+                    + " is not a previous VBP Studio export"), studio.dialogs.errors.get(0));
+
+            Path previous = dir.resolve("previous");
+            studio.dialogs.answers.add(previous);
+            studio.vm.export().export();
+            assertEquals(1, studio.dialogs.infos.size());
+            studio.dialogs.confirmAnswer = false;
+            studio.dialogs.answers.add(previous);
+            studio.vm.export().export(); // a previous export: the user is asked, and says no
+            assertEquals(1, studio.dialogs.infos.size());
+            studio.dialogs.confirmAnswer = true;
+            studio.dialogs.answers.add(previous);
+            studio.vm.export().export();
+            assertEquals(2, studio.dialogs.infos.size());
+
+            // the open model's own folder is an input: never replaced, even if it looked like an export
+            studio.vm.export().export(studio.vm.workspace().session().model().directory(), true);
+            assertEquals(2, studio.dialogs.errors.size());
+            assertTrue(studio.dialogs.errors.get(1).contains("is an input"), studio.dialogs.errors.get(1));
 
             Path file = dir.resolve("a-file");
             Files.writeString(file, "x");
             studio.vm.export().export(file.resolve("sub"), false);
-            assertEquals(1, studio.dialogs.errors.size());
-            assertTrue(studio.dialogs.errors.get(0).startsWith("Cannot export: "), studio.dialogs.errors.get(0));
+            assertEquals(3, studio.dialogs.errors.size());
+            assertTrue(studio.dialogs.errors.get(2).startsWith("Cannot export: "), studio.dialogs.errors.get(2));
         }
     }
 }

@@ -33,7 +33,7 @@ class EvalReferenceCommandTest {
 
     /** Logits from a predict CSV, one row per image. */
     private float[][] predictLogits(String model, String images) throws IOException {
-        Path csv = Files.createTempFile(tmp, "logits", ".csv");
+        Path csv = tmp.resolve("logits-" + System.nanoTime() + ".csv"); // predict refuses an existing file
         Run r = run("predict", "--model", model, "--images", images, "--output", csv.toString(), "--batch", "7");
         assertEquals(0, r.code(), r.err());
         List<String> lines = Files.readAllLines(csv);

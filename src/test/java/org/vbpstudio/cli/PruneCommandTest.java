@@ -26,6 +26,7 @@ import org.vbpstudio.cli.StatsCommandTest.Run;
 import org.vbpstudio.data.ImageSources;
 import org.vbpstudio.data.Preprocessing;
 import org.vbpstudio.data.Progress;
+import org.vbpstudio.io.ExportMarker;
 import org.vbpstudio.model.Checkpoints;
 import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.HostTensor;
@@ -71,7 +72,8 @@ class PruneCommandTest {
         Path out = tmp.resolve("out");
         Run r = run("prune", "--model", MODEL, "--calibration", IMAGES, "--ratio", "0.25", "--output", out.toString());
         assertEquals(0, r.code(), r.err());
-        assertEquals(Set.of("model.safetensors", "config.json", "labels.txt", "plan.json", "report.json"), names(out));
+        assertEquals(Set.of("model.safetensors", "config.json", "labels.txt", "plan.json", "report.json",
+                ExportMarker.FILE), names(out));
         assertTrue(r.out().contains("[192, 192, 192] → [144, 144, 144]"), r.out());
         assertTrue(r.out().contains("88.37 K → 74.41 K"), r.out()); // parameters
         assertTrue(r.err().contains("30/30 images"), r.err());
@@ -185,19 +187,29 @@ class PruneCommandTest {
     }
 
     @Test
-    void anExistingOutputNeedsForce() throws IOException {
+    void anExistingOutputNeedsForceAndMustBeAPreviousExport() throws IOException {
         Path out = Files.createDirectories(tmp.resolve("out"));
         Files.writeString(out.resolve("old.txt"), "old");
         String[] args = {"prune", "--model", MODEL, "--ratio", "0.25", "--criterion", "magnitude", "--no-compensation",
             "--output", out.toString()};
         Run r = run(args);
         assertEquals(2, r.code());
-        assertOneLine(r.err(), "already exists (use --force to replace it)");
+        assertOneLine(r.err(), out + ": already exists (use --force to replace a previous export)");
         assertEquals(Set.of("old.txt"), names(out));
         List<String> forced = new ArrayList<>(List.of(args));
         forced.add("--force");
-        assertEquals(0, run(forced.toArray(String[]::new)).code());
-        assertFalse(Files.exists(out.resolve("old.txt")));
+        r = run(forced.toArray(String[]::new));
+        assertEquals(2, r.code(), "--force replaced a folder that is no export");
+        assertOneLine(r.err(), out + ": is not a previous VBP Studio export");
+        assertEquals("old", Files.readString(out.resolve("old.txt")));
+
+        Path export = tmp.resolve("export");
+        args[args.length - 1] = export.toString();
+        forced.set(forced.size() - 2, export.toString());
+        assertEquals(0, run(args).code());
+        assertEquals(2, run(args).code());
+        assertEquals(0, run(forced.toArray(String[]::new)).code(), "a previous export is replaced with --force");
+        assertEquals(Set.of("out", "export"), names(tmp));
     }
 
     @Test

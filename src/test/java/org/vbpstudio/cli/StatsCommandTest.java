@@ -102,13 +102,19 @@ class StatsCommandTest {
     @Test
     void mergeRefusesShardsOfAnotherModelOrWidth() {
         ActivationStats stats = new ActivationStats(new int[] {192, 192, 192});
-        stats.accumulate(0, 2, new double[192], new double[192]);
+        for (int b = 0; b < 3; b++) { // every block sees every token: equal, positive counts
+            stats.accumulate(b, 2, new double[192], new double[192]);
+        }
+        ActivationStats narrowStats = new ActivationStats(new int[] {192, 96, 192});
+        for (int b = 0; b < 3; b++) {
+            narrowStats.accumulate(b, 2, new double[narrowStats.width(b)], new double[narrowStats.width(b)]);
+        }
         Path mine = tmp.resolve("mine.safetensors");
         Path other = tmp.resolve("other.safetensors");
         Path narrow = tmp.resolve("narrow.safetensors");
         StatsFile.write(mine, stats, fingerprint);
         StatsFile.write(other, stats, "00112233aabbccdd");
-        StatsFile.write(narrow, new ActivationStats(new int[] {192, 96, 192}), fingerprint);
+        StatsFile.write(narrow, narrowStats, fingerprint);
         Path out = tmp.resolve("m.safetensors");
 
         Run r = run("stats", "--merge", mine.toString(), other.toString(), "--output", out.toString());
@@ -173,5 +179,18 @@ class StatsCommandTest {
         try (Stream<Path> s = Files.list(dir)) {
             return s.map(p -> p.getFileName().toString()).collect(Collectors.toSet());
         }
+    }
+
+    @Test
+    void mergingShardsWhoseCountsOverflowIsRefused() throws IOException {
+        double half = (double) (StatsFile.MAX_COUNT / 2 + 1); // each readable, together beyond 2^53
+        double[] m = {0.5, 0.5, 0.5};
+        Path a = org.vbpstudio.stats.StatsFileValidationTestAccess.stats(tmp.resolve("a.safetensors"), "f", half, half, m, m);
+        Path b = org.vbpstudio.stats.StatsFileValidationTestAccess.stats(tmp.resolve("b.safetensors"), "f", half, half, m, m);
+        Run r = run("stats", "--merge", a.toString(), b.toString(), "--output", tmp.resolve("s.safetensors").toString());
+        assertEquals(2, r.code(), r.err());
+        assertEquals(1, r.err().lines().count(), r.err());
+        assertTrue(r.err().startsWith("error: " + b + ": merged, the shards would count more than 2^53 tokens"), r.err());
+        assertFalse(Files.exists(tmp.resolve("s.safetensors")));
     }
 }

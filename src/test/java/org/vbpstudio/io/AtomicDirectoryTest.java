@@ -71,7 +71,7 @@ class AtomicDirectoryTest {
         boolean[] called = {false};
         BadInputException e = assertThrows(BadInputException.class,
                 () -> AtomicDirectory.write(target, false, dir -> called[0] = true));
-        assertEquals(target + ": already exists (use --force to replace it)", e.getMessage());
+        assertEquals(target + ": already exists (use --force to replace a previous export)", e.getMessage());
         assertFalse(called[0]);
         assertEquals("old", Files.readString(target.resolve("a.txt")));
 

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vbpstudio.io.BadInputException;
+import org.vbpstudio.io.ExportMarker;
 import org.vbpstudio.io.SafeTensors;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.ModelLoader;
@@ -42,7 +43,8 @@ class ExporterTest {
     void writesModelConfigLabelsPlanAndReport() throws IOException {
         Path out = tmp.resolve("out");
         Exporter.export(out, false, result.model(), PLAN, result.report());
-        assertEquals(Set.of("model.safetensors", "config.json", "labels.txt", "plan.json", "report.json"), names(out));
+        assertEquals(Set.of("model.safetensors", "config.json", "labels.txt", "plan.json", "report.json",
+                ExportMarker.FILE), names(out));
         assertEquals(Set.of("out"), names(tmp), "temporary files left behind");
         LoadedModel back = ModelLoader.load(out);
         assertArrayEquals(result.model().config().mlpHiddenDims(), back.config().mlpHiddenDims());
@@ -56,7 +58,7 @@ class ExporterTest {
     }
 
     @Test
-    void refusesAnExistingDirectoryUnlessForced() throws IOException {
+    void refusesAnExistingDirectoryUnlessItIsAPreviousExportReplacedWithForce() throws IOException {
         Path out = Files.createDirectories(tmp.resolve("out"));
         Files.writeString(out.resolve("keep.txt"), "mine");
         BadInputException e = assertThrows(BadInputException.class,
@@ -64,12 +66,17 @@ class ExporterTest {
         assertTrue(e.getMessage().contains("already exists"), e.getMessage());
         assertEquals(Set.of("keep.txt"), names(out));
         assertThrows(BadInputException.class, () -> Exporter.checkTarget(out, false));
+        e = assertThrows(BadInputException.class, () -> Exporter.checkTarget(out, true));
+        assertTrue(e.getMessage().contains("is not a previous VBP Studio export"), e.getMessage());
+        assertThrows(BadInputException.class, () -> Exporter.export(out, true, result.model(), PLAN, result.report()));
+        assertEquals("mine", Files.readString(out.resolve("keep.txt")));
 
-        Exporter.checkTarget(out, true);
-        Exporter.export(out, true, result.model(), PLAN, result.report());
-        assertFalse(Files.exists(out.resolve("keep.txt")));
-        assertTrue(Files.exists(out.resolve("report.json")));
-        assertEquals(Set.of("out"), names(tmp));
+        Path export = tmp.resolve("export");
+        Exporter.export(export, false, result.model(), PLAN, result.report());
+        Exporter.checkTarget(export, true);
+        Exporter.export(export, true, result.model(), PLAN, result.report());
+        assertTrue(Files.exists(export.resolve("report.json")));
+        assertEquals(Set.of("out", "export"), names(tmp));
     }
 
     @Test

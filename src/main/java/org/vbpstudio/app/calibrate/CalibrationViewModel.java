@@ -24,6 +24,7 @@ import org.vbpstudio.app.dialogs.FileType;
 import org.vbpstudio.app.workspace.Workspace;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.Progress;
+import org.vbpstudio.io.OutputTarget;
 import org.vbpstudio.prune.Pruner;
 import org.vbpstudio.stats.ActivationStats;
 import org.vbpstudio.stats.StatsCollector;
@@ -228,9 +229,11 @@ public final class CalibrationViewModel {
         if (stats == null || session == null) {
             return;
         }
+        List<Path> inputs = workspace.inputs();
         workspace.rememberDirectory(file);
         executor.execute(BackgroundTask.<Path>of("Saving statistics", ctx -> {
-                    StatsFile.write(file, stats, session.model().fingerprint());
+                    // the save dialog asked before replacing; inputs (the model's own files) stay refused
+                    StatsFile.write(OutputTarget.of(file, true, inputs), stats, session.model().fingerprint());
                     return file;
                 })
                 .onSuccess(f -> workspace.statusProperty().set("Statistics saved to " + f))

@@ -1,9 +1,11 @@
 package org.vbpstudio.app.dialogs;
 
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.vbpstudio.io.AtomicDirectory;
+import org.vbpstudio.io.ExportMarker;
 
 /**
  * Everything a view model asks the user, without knowing about windows: tests answer with a stub,
@@ -35,8 +37,9 @@ public interface DialogService {
     record ExportTarget(Path directory, boolean replace) {}
 
     /**
-     * Asks for a folder to export {@code what} (e.g. "the pruned model") into; a non-empty folder is
-     * only accepted once the user confirms replacing its contents.
+     * Asks for a folder to export {@code what} (e.g. "the pruned model") into. A new or empty folder
+     * is taken as it is; a previous export (and nothing else) only once the user confirms replacing
+     * it; any other non-empty folder is refused with an error, as {@code --force} would refuse it.
      */
     default Optional<ExportTarget> chooseExportTarget(String title, Path initialDirectory, String what) {
         Optional<Path> chosen = chooseDirectory(title, initialDirectory);
@@ -47,7 +50,13 @@ public interface DialogService {
         if (!Files.exists(dir) || AtomicDirectory.isEmptyDirectory(dir)) {
             return Optional.of(new ExportTarget(dir, false));
         }
-        return confirm("Replace " + dir.getFileName() + "?", dir + " is not empty. Replace its contents with " + what + "?")
+        Optional<String> why = Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)
+                ? ExportMarker.whyNotReplaceable(dir) : Optional.of("is not a folder");
+        if (why.isPresent()) {
+            showError("Cannot export here", dir + " " + why.get() + ". Choose a new or empty folder.");
+            return Optional.empty();
+        }
+        return confirm("Replace " + dir.getFileName() + "?", dir + " holds a previous export. Replace it with " + what + "?")
                 ? Optional.of(new ExportTarget(dir, true)) : Optional.empty();
     }
 }

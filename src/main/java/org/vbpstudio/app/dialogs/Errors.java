@@ -3,6 +3,7 @@ package org.vbpstudio.app.dialogs;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import org.vbpstudio.io.BadInputException;
+import org.vbpstudio.io.OneLine;
 
 /** The one line a user sees for a failure: never a stack trace. */
 public final class Errors {
@@ -35,12 +36,13 @@ public final class Errors {
                 : "unexpected error (" + kind + "): " + firstLine(message);
     }
 
+    /** The message's first line, other control characters escaped, at most 400 characters. */
     private static String firstLine(String s) {
         if (s == null) {
             return "";
         }
         int nl = s.indexOf('\n');
-        String line = (nl < 0 ? s : s.substring(0, nl)).strip();
+        String line = OneLine.escape((nl < 0 ? s : s.substring(0, nl)).strip());
         return line.length() > 400 ? line.substring(0, 400) + "…" : line;
     }
 }

@@ -15,6 +15,7 @@ import org.vbpstudio.app.prune.PlanSelection;
 import org.vbpstudio.app.prune.PruningViewModel;
 import org.vbpstudio.app.workspace.Workspace;
 import org.vbpstudio.io.BadInputException;
+import org.vbpstudio.io.OutputTarget;
 import org.vbpstudio.prune.Exporter;
 import org.vbpstudio.prune.Pruner;
 import org.vbpstudio.prune.PruningPlan;
@@ -74,15 +75,16 @@ public final class ExportViewModel {
         }
         ActivationStats stats = workspace.stats();
         PruningPlan plan = sel.plan();
+        OutputTarget target = OutputTarget.of(dir, force, workspace.inputs());
         workspace.rememberDirectory(dir);
         exporting.set(true);
         workspace.statusProperty().set("Exporting to " + dir + "…");
         executor.execute(BackgroundTask.<Path>of("Exporting", ctx -> {
                     long t0 = System.nanoTime();
-                    Exporter.checkTarget(dir, force);
+                    Exporter.checkTarget(target);
                     Pruner.Result result = Pruner.prune(session.model(), stats, plan);
                     try {
-                        Exporter.export(dir, force, result.model(), plan,
+                        Exporter.export(target, result.model(), plan,
                                 result.report().withSeconds((System.nanoTime() - t0) / 1e9));
                     } catch (IOException e) {
                         throw new BadInputException(dir, "cannot write (" + e.getMessage() + ")", e);

@@ -27,6 +27,7 @@ import org.vbpstudio.app.workspace.Workspace;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.ImageSources;
 import org.vbpstudio.io.BadInputException;
+import org.vbpstudio.io.OutputTarget;
 import org.vbpstudio.prune.PruningPlan;
 
 /**
@@ -240,7 +241,7 @@ public final class MainViewModel {
     public void savePlan(Path file) {
         workspace.rememberDirectory(file);
         try {
-            pruning.plan().write(file);
+            pruning.plan().write(OutputTarget.of(file, true, workspace.inputs())); // the dialog asked before replacing
             workspace.statusProperty().set("Plan saved to " + file);
         } catch (IOException | RuntimeException e) {
             dialogs.showError("Cannot save the plan", e instanceof IOException

@@ -3,6 +3,7 @@ package org.vbpstudio.app.recover;
 import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -44,6 +45,7 @@ import org.vbpstudio.app.workspace.Workspace;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.ImageSources;
 import org.vbpstudio.io.BadInputException;
+import org.vbpstudio.io.OutputTarget;
 import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.VitConfig;
 import org.vbpstudio.prune.Exporter;
@@ -477,11 +479,15 @@ public final class RecoverViewModel {
         if (o == null || session == null) {
             return;
         }
+        List<Path> inputs = new ArrayList<>(workspace.inputs());
+        inputs.add(o.trainSource());
+        inputs.add(o.validationSource());
+        OutputTarget target = OutputTarget.of(dir, force, inputs);
         workspace.rememberDirectory(dir);
         exporting.set(true);
         workspace.statusProperty().set("Exporting to " + dir + "…");
         executor.execute(BackgroundTask.<Path>of("Exporting", ctx -> {
-                    Exporter.checkTarget(dir, force);
+                    Exporter.checkTarget(target);
                     JsonObject record = new JsonObject();
                     record.addProperty("source", "VBP Studio, Recover panel");
                     record.addProperty("model", session.model().directory().toString());
@@ -492,7 +498,7 @@ public final class RecoverViewModel {
                     }
                     o.result().toJson().entrySet().forEach(e -> record.add(e.getKey(), e.getValue()));
                     try {
-                        FinetuneExport.write(dir, force, o.result(), record, new FinetuneExport.Provenance(
+                        FinetuneExport.write(target, o.result(), record, new FinetuneExport.Provenance(
                                 o.plan().toJsonString() + "\n", o.report().toJsonString() + "\n"));
                     } catch (IOException e) {
                         throw new BadInputException(dir, "cannot write (" + e.getMessage() + ")", e);

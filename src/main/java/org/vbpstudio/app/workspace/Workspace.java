@@ -1,6 +1,8 @@
 package org.vbpstudio.app.workspace;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import javafx.beans.property.LongProperty;
 import javafx.beans.property.ObjectProperty;
 import javafx.beans.property.SimpleLongProperty;
@@ -90,6 +92,21 @@ public final class Workspace {
         session.set(newSession);
         calibration.set(newCalibration);
         validation.set(newValidation);
+    }
+
+    /** What the open session reads (the model directory, calibration and validation images): no export may replace them. */
+    public List<Path> inputs() {
+        List<Path> inputs = new ArrayList<>();
+        ModelSession s = session.get();
+        if (s != null && s.model().directory() != null) {
+            inputs.add(s.model().directory());
+        }
+        for (ImageSource images : new ImageSource[] {calibration.get(), validation.get()}) {
+            if (images != null && images.root() != null) {
+                inputs.add(images.root());
+            }
+        }
+        return inputs;
     }
 
     /** Remembers the folder of {@code chosen} for the next chooser. */
