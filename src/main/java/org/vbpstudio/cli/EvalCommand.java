@@ -13,6 +13,7 @@ import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.MlpHook;
 import org.vbpstudio.model.VisionTransformer;
+import org.vbpstudio.model.onnx.OnnxModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -39,6 +40,9 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (OnnxModel.isOnnxFile(options.model)) {
+            return OnnxRun.eval(spec, options, images, limit, json);
+        }
         LoadedModel model = options.load();
         ImageSource source = ModelOptions.images(images, limit);
         PrintWriter out = spec.commandLine().getOut();

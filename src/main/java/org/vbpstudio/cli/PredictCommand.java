@@ -17,6 +17,7 @@ import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.MlpHook;
 import org.vbpstudio.model.VisionTransformer;
+import org.vbpstudio.model.onnx.OnnxModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -45,6 +46,9 @@ final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (OnnxModel.isOnnxFile(options.model)) {
+            return OnnxRun.predict(spec, options, images, limit, output);
+        }
         LoadedModel model = options.load();
         ImageSource source = ModelOptions.images(images, limit);
         ImageStream.checkLabels(source, model.config());
@@ -79,7 +83,7 @@ final class PredictCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static String row(String name, int label, float[] logits, int offset, int k) {
+    static String row(String name, int label, float[] logits, int offset, int k) {
         StringBuilder s = new StringBuilder(csv(name)).append(',');
         if (label >= 0) {
             s.append(label);

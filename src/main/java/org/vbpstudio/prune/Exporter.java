@@ -11,11 +11,12 @@ import org.vbpstudio.io.AtomicDirectory;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.ModelWriter;
+import org.vbpstudio.model.onnx.OnnxExporter;
 
 /**
  * Writes a pruned model as a directory (GUIDE §1, §5): timm-named F32 {@code model.safetensors},
  * {@code config.json} with {@code model_args.mlp_hidden_dims}, {@code labels.txt}, and the
- * {@code plan.json} and {@code report.json} that produced it. The directory appears complete or not
+ * {@code plan.json} and {@code report.json} that produced it, and optionally {@code model.onnx}. The directory appears complete or not
  * at all ({@link AtomicDirectory}); an existing one is replaced only with {@code force}.
  */
 public final class Exporter {
@@ -31,6 +32,12 @@ public final class Exporter {
      */
     public static void export(Path dir, boolean force, LoadedModel pruned, PruningPlan plan, PruningReport report)
             throws IOException {
+        export(dir, force, pruned, plan, report, false);
+    }
+
+    /** As above; with {@code onnx}, {@code model.onnx} is written into the same atomic directory. */
+    public static void export(Path dir, boolean force, LoadedModel pruned, PruningPlan plan, PruningReport report,
+            boolean onnx) throws IOException {
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put("pruned_from", report.modelFingerprint());
         metadata.put("pruning_plan", plan.toJson().toString());
@@ -38,6 +45,9 @@ public final class Exporter {
             ModelWriter.write(tmp, pruned.config(), pruned.weights(), pruned.preprocessing(), pruned.labels(), metadata);
             Files.writeString(tmp.resolve(PLAN), plan.toJsonString() + "\n", StandardCharsets.UTF_8);
             Files.writeString(tmp.resolve(REPORT), report.toJsonString() + "\n", StandardCharsets.UTF_8);
+            if (onnx) {
+                OnnxExporter.writeTo(OnnxExporter.build(pruned), tmp.resolve(OnnxExporter.FILE));
+            }
         });
     }
 
