@@ -19,7 +19,7 @@ import org.vbpstudio.io.BadInputException;
  * An exported {@code .onnx} classifier running in ONNX Runtime (CPU): its graph, plus the
  * preprocessing and class names from its metadata, so it runs on raw images on its own.
  * Intra-op threads: ONNX Runtime's default (one per physical core) unless
- * {@code -Dvbp.onnx.threads=N}.
+ * {@code -Dvbp.onnx.threads=N}; they wait passively unless {@code -Dvbp.onnx.spin=true}.
  */
 public final class OnnxModel implements AutoCloseable {
     private final Path file;
@@ -56,6 +56,10 @@ public final class OnnxModel implements AutoCloseable {
         OrtSession session;
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            // Idle intra-op threads wait passively unless -Dvbp.onnx.spin=true, as PyTorch's do here
+            // (OMP_WAIT_POLICY=PASSIVE, see Engines): spinning threads starve image decoding and
+            // everything else on a small shared machine.
+            options.addConfigEntry("session.intra_op.allow_spinning", Boolean.getBoolean("vbp.onnx.spin") ? "1" : "0");
             int threads = Integer.getInteger("vbp.onnx.threads", 0);
             if (threads > 0) {
                 options.setIntraOpNumThreads(threads);
