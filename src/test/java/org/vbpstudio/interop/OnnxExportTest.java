@@ -183,6 +183,20 @@ class OnnxExportTest {
         assertEquals(field(e2.out(), "top1"), field(e.out(), "top1"));
     }
 
+    /** bench on ONNX files alone (no timing is asserted, only that the figures are there). */
+    @Test
+    void benchTimesOnnxFilesInOnnxRuntime() {
+        UnseenModels.Case a = cases.get(0);
+        UnseenModels.Case b = cases.get(1);
+        Run r = run("bench", "--model", onnx(a).toString(), "--pruned", onnx(b).toString(), "--batch", "2",
+                "--iterations", "2", "--warmup", "1", "--json");
+        assertEquals(0, r.code(), r.err());
+        com.google.gson.JsonObject o = com.google.gson.JsonParser.parseString(r.out().strip()).getAsJsonObject();
+        assertTrue(o.getAsJsonObject("onnx_forward").get("median_s").getAsDouble() > 0, r.out());
+        assertTrue(o.getAsJsonObject("onnx_pruned_forward").get("median_s").getAsDouble() > 0, r.out());
+        assertTrue(o.get("onnx_speedup").getAsDouble() > 0, r.out());
+    }
+
     @Test
     void badOnnxInputsExitTwoNamingTheFile() throws IOException {
         Path missing = tmp.resolve("missing.onnx");
