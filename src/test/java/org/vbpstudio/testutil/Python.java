@@ -72,6 +72,7 @@ public final class Python {
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("PYTHONPATH", TOOLS.toString());
         pb.environment().put("OMP_NUM_THREADS", "1"); // two shared cores: the JVM runs tests beside it
+        pb.environment().put("PYTHONDONTWRITEBYTECODE", "1"); // no __pycache__ in tools/
         Path out = Files.createTempFile("py", ".out");
         Path err = Files.createTempFile("py", ".err");
         try {

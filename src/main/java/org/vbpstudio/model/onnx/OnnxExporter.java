@@ -19,6 +19,7 @@ import onnx.Onnx.TensorShapeProto;
 import onnx.Onnx.TypeProto;
 import onnx.Onnx.ValueInfoProto;
 import org.vbpstudio.io.AtomicDirectory;
+import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.model.HostTensor;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.VitConfig;
@@ -40,6 +41,8 @@ public final class OnnxExporter {
     public static final String INPUT = "pixel_values";
     public static final String OUTPUT = "logits";
     public static final String FILE = "model.onnx";
+    /** Protobuf refuses messages over 2 GiB; leave room for the graph and the transposed copies' headers. */
+    private static final long MAX_INLINE_BYTES = (1L << 31) - (64L << 20);
 
     private final VitConfig cfg;
     private final VitWeights w;
@@ -63,7 +66,17 @@ public final class OnnxExporter {
         }
     }
 
+    /**
+     * @throws BadInputException if the weights do not fit one protobuf message (2 GiB: ViT-Huge and
+     *                           larger would need ONNX's external-data files, which we do not write)
+     */
     public static ModelProto build(LoadedModel model) {
+        long bytes = 4 * model.weights().numParams();
+        if (bytes > MAX_INLINE_BYTES) {
+            throw new BadInputException(model.directory(), String.format(java.util.Locale.ROOT,
+                    "%.2f GB of weights do not fit one ONNX file (protobuf's 2 GB limit; external data is not supported)",
+                    bytes / 1e9));
+        }
         OnnxExporter e = new OnnxExporter(model);
         e.graph();
         ModelProto.Builder m = ModelProto.newBuilder()
