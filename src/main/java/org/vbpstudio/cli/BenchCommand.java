@@ -29,6 +29,7 @@ import org.vbpstudio.train.VitInit;
 import org.vbpstudio.model.VisionTransformer;
 import org.vbpstudio.model.VitConfig;
 import org.vbpstudio.model.VitWeights;
+import org.vbpstudio.model.onnx.OnnxModel;
 import org.vbpstudio.prune.Criterion;
 import org.vbpstudio.prune.Pruner;
 import org.vbpstudio.prune.PruningPlan;
@@ -116,6 +117,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "One JSON object on stdout.")
     boolean json;
 
+    @Option(names = "--onnx", description = "Also time the model (and the pruned one) exported to ONNX, in ONNX Runtime.")
+    boolean onnx;
+
+    private LoadedModel prunedForOnnx;
+
     @Override
     public Integer call() throws Exception {
         if (batch < 1 || iterations < 1 || warmup < 0) {
@@ -124,6 +130,11 @@ final class BenchCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         if (preview != null) {
             return benchPreview(out);
+        }
+        if (OnnxModel.isOnnxFile(model)) {
+            JsonObject o = new OnnxBench(batch, warmup, iterations).files(model, pruned);
+            out.println(json ? o.toString() : human(o));
+            return 0;
         }
         JsonObject r = new JsonObject();
         LoadedModel original = model != null ? ModelLoader.load(model) : randomModel(shape);
@@ -150,6 +161,7 @@ final class BenchCommand implements Callable<Integer> {
                 LoadedModel p = pruned != null ? ModelLoader.load(pruned) : Pruner.prune(original, null,
                         PruningPlan.uniform(ratio, cfg.depth()).withCriterion(Criterion.MAGNITUDE)
                                 .withCompensation(false).withRoundTo(roundTo)).model();
+                prunedForOnnx = p;
                 r.add("pruned_widths", new com.google.gson.Gson().toJsonTree(p.config().mlpHiddenDims()));
                 Timing pf = timeForward(p, manager, MlpHook.NONE);
                 put(r, "pruned_forward", pf, CostModel.totalMacs(p.config()));
@@ -158,6 +170,9 @@ final class BenchCommand implements Callable<Integer> {
                 r.addProperty("mac_ratio", macRatio);
                 r.addProperty("speedup", fwd.median() / pf.median());
                 r.addProperty("speedup_over_mac_ratio", fwd.median() / pf.median() / macRatio);
+            }
+            if (onnx) {
+                new OnnxBench(batch, warmup, iterations).addExported(r, original, prunedForOnnx);
             }
             Path source = images;
             if (synthetic > 0) {

@@ -18,6 +18,7 @@ import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.MlpHook;
 import org.vbpstudio.model.ModelLoader;
 import org.vbpstudio.model.VisionTransformer;
+import org.vbpstudio.model.onnx.OnnxModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -51,6 +52,9 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (OnnxModel.isOnnxFile(options.model)) {
+            return OnnxRun.eval(spec, options, images, limit, json);
+        }
         LoadedModel model = options.load();
         LoadedModel original = reference == null ? null : ModelLoader.load(reference);
         int k = model.config().numClasses();

@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 /** Options shared by commands that run a model over images. */
 final class ModelOptions {
     @Option(names = "--model", required = true, paramLabel = "M",
-            description = "Model directory (model.safetensors + config.json, timm or Hugging Face layout).")
+            description = "Model directory (model.safetensors + config.json, timm or Hugging Face layout), or an .onnx file exported by this tool (run in ONNX Runtime).")
     Path model;
 
     @Option(names = "--batch", defaultValue = "" + ImageStream.DEFAULT_BATCH, paramLabel = "N",

@@ -19,6 +19,7 @@ import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.MlpHook;
 import org.vbpstudio.model.VisionTransformer;
+import org.vbpstudio.model.onnx.OnnxModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -52,6 +53,9 @@ final class PredictCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         OutputTarget target = OutputTarget.of(output, force, options.model, images);
         target.checkFile(); // before any long computation
+        if (OnnxModel.isOnnxFile(options.model)) {
+            return OnnxRun.predict(spec, options, images, limit, target);
+        }
         LoadedModel model = options.load();
         // labels are optional here: the model's class indices where the folders map, else empty
         ImageSource source = ClassMapping.relabelIfPossible(ModelOptions.images(images, limit), model.labels());
@@ -86,7 +90,7 @@ final class PredictCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static String row(String name, int label, float[] logits, int offset, int k) {
+    static String row(String name, int label, float[] logits, int offset, int k) {
         StringBuilder s = new StringBuilder(csv(name)).append(',');
         if (label >= 0) {
             s.append(label);

@@ -92,6 +92,9 @@ final class PruneCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Replace DIR if it holds a previous export (and nothing else).")
     boolean force;
 
+    @Option(names = "--onnx", description = "Also write DIR/model.onnx (opset 17; see the onnx command).")
+    boolean onnx;
+
     @Override
     public Integer call() throws IOException {
         long t0 = System.nanoTime();
@@ -123,7 +126,7 @@ final class PruneCommand implements Callable<Integer> {
         Pruner.Result result = Pruner.prune(model, stats, plan);
         PruningReport report = result.report().withSeconds((System.nanoTime() - t0) / 1e9);
         try {
-            Exporter.export(target(model.directory()), result.model(), plan, report);
+            Exporter.export(target(model.directory()), result.model(), plan, report, onnx);
         } catch (IOException e) {
             throw new BadInputException(output, "cannot write (" + e.getMessage() + ")", e);
         }

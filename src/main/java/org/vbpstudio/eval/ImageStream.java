@@ -73,13 +73,18 @@ public final class ImageStream {
      * {@link org.vbpstudio.data.ClassMapping#relabel}, whose result has K), an IDX pair labels below K.
      */
     public static void checkLabels(ImageSource source, VitConfig cfg) {
+        checkLabels(source, cfg.numClasses());
+    }
+
+    /** As above, for a model known only by its class count (an ONNX file). */
+    public static void checkLabels(ImageSource source, int numClasses) {
         if (!source.labelled()) {
             return;
         }
         boolean folders = !source.classNames().isEmpty();
-        if (folders ? source.numClasses() != cfg.numClasses() : source.numClasses() > cfg.numClasses()) {
+        if (folders ? source.numClasses() != numClasses : source.numClasses() > numClasses) {
             throw new BadInputException(source.root(), "labels of " + source.numClasses()
-                    + " classes do not match the model's " + cfg.numClasses() + " classes");
+                    + " classes do not match the model's " + numClasses + " classes");
         }
     }
 }

@@ -23,7 +23,8 @@ import org.vbpstudio.stats.ActivationStats;
 
 /**
  * Export (Ctrl+E): the pruned model, its config, plan and report, written exactly as the
- * {@code prune} command writes them (the prune package's {@link Exporter}, atomically).
+ * {@code prune} command writes them (the prune package's {@link Exporter}, atomically), and with
+ * {@link #includeOnnxProperty} also {@code model.onnx}, as {@code prune --onnx} does.
  */
 public final class ExportViewModel {
     private final Workspace workspace;
@@ -31,6 +32,7 @@ public final class ExportViewModel {
     private final TaskExecutor executor;
     private final DialogService dialogs;
     private final BooleanProperty exporting = new SimpleBooleanProperty(this, "exporting");
+    private final BooleanProperty includeOnnx = new SimpleBooleanProperty(this, "includeOnnx");
     private final BooleanBinding canExport;
 
     public ExportViewModel(Workspace workspace, PruningViewModel pruning, TaskExecutor executor, DialogService dialogs) {
@@ -49,6 +51,11 @@ public final class ExportViewModel {
 
     public BooleanProperty exportingProperty() {
         return exporting;
+    }
+
+    /** Whether exports also hold {@code model.onnx} (opset 17, for ONNX Runtime and other deployers). */
+    public BooleanProperty includeOnnxProperty() {
+        return includeOnnx;
     }
 
     private boolean exportable() {
@@ -76,6 +83,7 @@ public final class ExportViewModel {
         ActivationStats stats = workspace.stats();
         PruningPlan plan = sel.plan();
         OutputTarget target = OutputTarget.of(dir, force, workspace.inputs());
+        boolean onnx = includeOnnx.get();
         workspace.rememberDirectory(dir);
         exporting.set(true);
         workspace.statusProperty().set("Exporting to " + dir + "…");
@@ -85,7 +93,7 @@ public final class ExportViewModel {
                     Pruner.Result result = Pruner.prune(session.model(), stats, plan);
                     try {
                         Exporter.export(target, result.model(), plan,
-                                result.report().withSeconds((System.nanoTime() - t0) / 1e9));
+                                result.report().withSeconds((System.nanoTime() - t0) / 1e9), onnx);
                     } catch (IOException e) {
                         throw new BadInputException(dir, "cannot write (" + e.getMessage() + ")", e);
                     }
@@ -93,8 +101,8 @@ public final class ExportViewModel {
                 })
                 .onSuccess(d -> {
                     workspace.statusProperty().set("Exported the pruned model to " + d.toAbsolutePath());
-                    dialogs.showInfo("Exported", "The pruned model, its config, plan.json and report.json are in "
-                            + d.toAbsolutePath());
+                    dialogs.showInfo("Exported", "The pruned model, its config, plan.json and report.json"
+                            + (onnx ? " and model.onnx" : "") + " are in " + d.toAbsolutePath());
                 })
                 .onFailure(e -> {
                     workspace.statusProperty().set("Export failed");

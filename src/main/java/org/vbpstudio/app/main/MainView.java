@@ -2,6 +2,7 @@ package org.vbpstudio.app.main;
 
 import javafx.beans.binding.Bindings;
 import javafx.fxml.FXML;
+import javafx.scene.control.CheckMenuItem;
 import javafx.scene.control.MenuItem;
 import javafx.scene.control.Tab;
 import javafx.scene.layout.BorderPane;
@@ -46,6 +47,8 @@ public final class MainView extends BorderPane {
     private MenuItem loadPlanItem;
     @FXML
     private MenuItem exportItem;
+    @FXML
+    private CheckMenuItem exportOnnxItem;
 
     public MainView(MainViewModel viewModel, DialogService dialogs, Runnable quit) {
         this.viewModel = viewModel;
@@ -69,6 +72,7 @@ public final class MainView extends BorderPane {
         savePlanItem.disableProperty().bind(viewModel.pruning().selectionProperty().isNull());
         loadPlanItem.disableProperty().bind(noModel);
         exportItem.disableProperty().bind(viewModel.export().canExportProperty().not());
+        exportOnnxItem.selectedProperty().bindBidirectional(viewModel.export().includeOnnxProperty());
     }
 
     @FXML

@@ -1,0 +1,282 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""Rebuild a VBP Studio export as a plain PyTorch module, with nothing but torch installed.
+
+An export is a directory with timm-named F32 ``model.safetensors`` and a timm-style
+``config.json`` whose ``model_args.mlp_hidden_dims`` lists every block's kept MLP width (pruning
+makes them differ per block, which timm's own constructor cannot express).
+
+    import vbp_torch
+    model = vbp_torch.load("/tmp/vit-half")          # eval mode
+    logits = model(pixels)                           # pixels: float [N, C, H, W], preprocessed
+
+Command line (X: a float tensor [N, C, H, W] saved with torch.save, already preprocessed as the
+export's ``pretrained_cfg`` says; ``.safetensors`` files holding one tensor work too):
+
+    python3 tools/vbp_torch.py --model DIR --inputs X.pt --output LOGITS.pt
+
+With timm installed the model is timm's own ``VisionTransformer`` (``VisionTransformerDistilled``
+for DeiT's distillation token) with each block's ``mlp.fc1``/``mlp.fc2`` replaced by Linear layers
+of the exported shapes; without it, the small module below computes the same thing. Pass
+``backend="own"`` (``--backend own``) to force the latter.
+
+What has to match the project's forward pass exactly:
+  * LayerNorm eps: timm's 1e-6, unless config.json records ``layer_norm_eps`` (exports of
+    Hugging Face models keep theirs, typically 1e-12);
+  * ``global_pool: avg`` averages the patch tokens AFTER the final ``norm`` (timm's
+    ``fc_norm=False``); timm's default for avg would instead normalise after pooling (``fc_norm``);
+  * distilled DeiT (``dist_token``, ``head_dist``): the two heads' logits are averaged, as timm does
+    at inference;
+  * GELU is the exact (erf) one.
+"""
+import argparse
+import json
+import math
+import os
+import struct
+import sys
+
+import torch
+from torch import nn
+
+WEIGHTS = "model.safetensors"
+CONFIG = "config.json"
+_DTYPES = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16, "F64": torch.float64,
+           "I64": torch.int64, "I32": torch.int32}
+
+
+def read_safetensors(path):
+    """{name: tensor} of a safetensors file, parsed here so that only torch is needed."""
+    with open(path, "rb") as f:
+        data = f.read()
+    (n,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8:8 + n].decode("utf-8"))
+    base = 8 + n
+    out = {}
+    for name, e in header.items():
+        if name == "__metadata__":
+            continue
+        if e["dtype"] not in _DTYPES:
+            raise ValueError(f"{path}: tensor {name} has unsupported dtype {e['dtype']}")
+        begin, end = e["data_offsets"]
+        buf = bytearray(data[base + begin:base + end])  # a writable copy: frombuffer shares memory
+        t = torch.frombuffer(buf, dtype=_DTYPES[e["dtype"]]) if buf else torch.empty(0, dtype=_DTYPES[e["dtype"]])
+        out[name] = t.reshape(e["shape"]).float() if t.is_floating_point() else t.reshape(e["shape"])
+    return out
+
+
+def write_safetensors(path, tensors):
+    """Writes {name: tensor} as F32 safetensors (the test harness reads logits this way)."""
+    header, blobs, offset = {}, [], 0
+    for name, t in tensors.items():
+        b = t.detach().contiguous().float().numpy().astype("<f4").tobytes()
+        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(b)]}
+        blobs.append(b)
+        offset += len(b)
+    h = json.dumps(header).encode("utf-8")
+    h += b" " * ((8 - len(h) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
+
+
+class Config:
+    """What config.json and the tensor shapes say about the architecture."""
+
+    def __init__(self, cfg, state):
+        if "vit.embeddings.cls_token" in state or "deit.embeddings.cls_token" in state:
+            raise ValueError("Hugging Face names: this loader reads the project's exports (timm names);"
+                             " export the model first (prune --ratio 0, or the onnx command)")
+        args = cfg.get("model_args", {})
+        proj = state["patch_embed.proj.weight"]
+        self.embed_dim, self.in_chans, self.patch_size = proj.shape[0], proj.shape[1], proj.shape[2]
+        depth = 0
+        while f"blocks.{depth}.mlp.fc1.weight" in state:
+            depth += 1
+        self.mlp_hidden_dims = [state[f"blocks.{b}.mlp.fc1.weight"].shape[0] for b in range(depth)]
+        if "mlp_hidden_dims" in args and list(args["mlp_hidden_dims"]) != self.mlp_hidden_dims:
+            raise ValueError(f"model_args.mlp_hidden_dims {args['mlp_hidden_dims']} contradicts the fc1 "
+                             f"tensors {self.mlp_hidden_dims}")
+        self.distilled = "dist_token" in state
+        self.num_prefix_tokens = 2 if self.distilled else 1
+        patches = state["pos_embed"].shape[1] - self.num_prefix_tokens
+        grid = int(round(math.sqrt(patches)))
+        self.img_size = grid * self.patch_size
+        self.num_classes = state["head.weight"].shape[0]
+        if "num_heads" not in args:
+            raise ValueError("config.json has no model_args.num_heads")
+        self.num_heads = int(args["num_heads"])
+        self.eps = float(cfg.get("layer_norm_eps", 1e-6))
+        self.global_pool = cfg.get("global_pool", args.get("global_pool", "token"))
+        if self.global_pool not in ("token", "avg"):
+            raise ValueError(f"global_pool '{self.global_pool}' is not supported (token or avg)")
+
+
+class Attention(nn.Module):
+    def __init__(self, dim, num_heads):
+        super().__init__()
+        self.num_heads = num_heads
+        self.scale = (dim // num_heads) ** -0.5
+        self.qkv = nn.Linear(dim, dim * 3)
+        self.proj = nn.Linear(dim, dim)
+
+    def forward(self, x):
+        b, t, d = x.shape
+        qkv = self.qkv(x).reshape(b, t, 3, self.num_heads, d // self.num_heads).permute(2, 0, 3, 1, 4)
+        q, k, v = qkv[0], qkv[1], qkv[2]
+        attn = ((q * self.scale) @ k.transpose(-2, -1)).softmax(dim=-1)
+        return self.proj((attn @ v).transpose(1, 2).reshape(b, t, d))
+
+
+class Mlp(nn.Module):
+    def __init__(self, dim, hidden):
+        super().__init__()
+        self.fc1 = nn.Linear(dim, hidden)
+        self.act = nn.GELU()  # exact (erf) GELU, as timm's default
+        self.fc2 = nn.Linear(hidden, dim)
+
+    def forward(self, x):
+        return self.fc2(self.act(self.fc1(x)))
+
+
+class Block(nn.Module):
+    def __init__(self, dim, num_heads, hidden, eps):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(dim, eps=eps)
+        self.attn = Attention(dim, num_heads)
+        self.norm2 = nn.LayerNorm(dim, eps=eps)
+        self.mlp = Mlp(dim, hidden)
+
+    def forward(self, x):
+        x = x + self.attn(self.norm1(x))
+        return x + self.mlp(self.norm2(x))
+
+
+class PatchEmbed(nn.Module):
+    def __init__(self, in_chans, dim, patch):
+        super().__init__()
+        self.proj = nn.Conv2d(in_chans, dim, kernel_size=patch, stride=patch)
+
+    def forward(self, x):
+        return self.proj(x).flatten(2).transpose(1, 2)
+
+
+class VisionTransformer(nn.Module):
+    """timm's VisionTransformer (and DeiT's distilled variant) with per-block MLP widths."""
+
+    def __init__(self, c):
+        super().__init__()
+        d = c.embed_dim
+        self.global_pool = c.global_pool
+        self.num_prefix_tokens = c.num_prefix_tokens
+        self.patch_embed = PatchEmbed(c.in_chans, d, c.patch_size)
+        self.cls_token = nn.Parameter(torch.zeros(1, 1, d))
+        self.dist_token = nn.Parameter(torch.zeros(1, 1, d)) if c.distilled else None
+        num_patches = (c.img_size // c.patch_size) ** 2
+        self.pos_embed = nn.Parameter(torch.zeros(1, num_patches + c.num_prefix_tokens, d))
+        self.blocks = nn.Sequential(*[Block(d, c.num_heads, h, c.eps) for h in c.mlp_hidden_dims])
+        self.norm = nn.LayerNorm(d, eps=c.eps)
+        self.head = nn.Linear(d, c.num_classes)
+        self.head_dist = nn.Linear(d, c.num_classes) if c.distilled else None
+
+    def forward(self, x):
+        x = self.patch_embed(x)
+        prefix = [self.cls_token.expand(x.shape[0], -1, -1)]
+        if self.dist_token is not None:
+            prefix.append(self.dist_token.expand(x.shape[0], -1, -1))
+        x = torch.cat(prefix + [x], dim=1) + self.pos_embed
+        x = self.norm(self.blocks(x))
+        if self.head_dist is not None:
+            return (self.head(x[:, 0]) + self.head_dist(x[:, 1])) / 2
+        pooled = x[:, self.num_prefix_tokens:].mean(dim=1) if self.global_pool == "avg" else x[:, 0]
+        return self.head(pooled)
+
+
+def _timm_model(c):
+    """timm's own classes, MLPs resized to the export; None when timm is not installed."""
+    try:
+        from functools import partial
+        import timm.models.vision_transformer as tv
+    except ImportError:
+        return None
+    kwargs = dict(img_size=c.img_size, patch_size=c.patch_size, in_chans=c.in_chans, num_classes=c.num_classes,
+                  global_pool=c.global_pool, embed_dim=c.embed_dim, depth=len(c.mlp_hidden_dims),
+                  num_heads=c.num_heads, qkv_bias=True, fc_norm=False,
+                  norm_layer=partial(nn.LayerNorm, eps=c.eps))
+    if c.distilled:
+        from timm.models.deit import VisionTransformerDistilled
+        model = VisionTransformerDistilled(**kwargs)
+    else:
+        model = tv.VisionTransformer(**kwargs)
+    for block, h in zip(model.blocks, c.mlp_hidden_dims):
+        block.mlp.fc1 = nn.Linear(c.embed_dim, h)
+        block.mlp.fc2 = nn.Linear(h, c.embed_dim)
+    return model
+
+
+def load(directory, backend="auto"):
+    """The export in ``directory`` as a torch.nn.Module in eval mode (float32, CPU).
+
+    backend: "auto" (timm when installed, else the module here), "timm" or "own".
+    """
+    state = read_safetensors(os.path.join(directory, WEIGHTS))
+    with open(os.path.join(directory, CONFIG), encoding="utf-8") as f:
+        cfg = json.load(f)
+    c = Config(cfg, state)
+    model = _timm_model(c) if backend in ("auto", "timm") else None
+    if model is None and backend == "timm":
+        raise ImportError("timm is not installed")
+    if model is None:
+        model = VisionTransformer(c)
+    model.load_state_dict(state, strict=True)
+    return model.eval()
+
+
+def _read_inputs(path):
+    if path.endswith(".safetensors"):
+        tensors = read_safetensors(path)
+        if len(tensors) != 1:
+            raise ValueError(f"{path}: expected one tensor, found {len(tensors)}")
+        return next(iter(tensors.values()))
+    x = torch.load(path, map_location="cpu")
+    if not isinstance(x, torch.Tensor):
+        raise ValueError(f"{path}: expected a tensor saved with torch.save, got {type(x).__name__}")
+    return x
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description="Run a VBP Studio export in plain PyTorch.")
+    p.add_argument("--model", required=True, help="export directory (model.safetensors + config.json)")
+    p.add_argument("--inputs", required=True, help="X.pt (torch.save of float [N, C, H, W], preprocessed) or X.safetensors")
+    p.add_argument("--output", required=True, help="LOGITS.pt (torch.save of [N, K]) or LOGITS.safetensors")
+    p.add_argument("--backend", choices=["auto", "timm", "own"], default="auto",
+                   help="timm's VisionTransformer (auto: when installed) or this file's module")
+    a = p.parse_args(argv)
+    for path in (a.model, a.inputs):
+        if not os.path.exists(path):
+            print(f"error: {path}: does not exist", file=sys.stderr)
+            return 2
+    try:
+        model = load(a.model, a.backend)
+    except (OSError, ValueError, KeyError, RuntimeError, json.JSONDecodeError) as e:
+        print(f"error: {a.model}: cannot load ({str(e).splitlines()[0] if str(e) else type(e).__name__})", file=sys.stderr)
+        return 2
+    try:
+        x = _read_inputs(a.inputs).float()
+    except Exception as e:  # torch.load raises many kinds on a bad file
+        print(f"error: {a.inputs}: cannot read ({str(e).splitlines()[0] if str(e) else type(e).__name__})", file=sys.stderr)
+        return 2
+    expected = (model.patch_embed.proj.in_channels,)
+    if x.dim() != 4 or x.shape[1] != expected[0]:
+        print(f"error: {a.inputs}: shape {list(x.shape)} is not [N, {expected[0]}, H, W]", file=sys.stderr)
+        return 2
+    with torch.no_grad():
+        logits = model(x)
+    if a.output.endswith(".safetensors"):
+        write_safetensors(a.output, {"logits": logits})
+    else:
+        torch.save(logits, a.output)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
