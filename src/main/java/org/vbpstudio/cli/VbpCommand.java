@@ -34,7 +34,9 @@ public final class VbpCommand implements Runnable {
         throw new CommandLine.ParameterException(new CommandLine(this), "a command is required (see --help)");
     }
 
+    /** The process entry: the heap policy, then the command. */
     public static int run(String... args) {
+        HeapPolicy.apply();
         return run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
     }
 
