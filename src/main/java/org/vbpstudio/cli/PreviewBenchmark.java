@@ -42,7 +42,7 @@ final class PreviewBenchmark {
         double[][] scores = Pruner.scores(model, stats, base);
         try (NDManager manager = Engines.newManager(); VisionTransformer vit = model.instantiate(manager)) {
             long t0 = System.nanoTime();
-            try (PreviewEngine engine = PreviewEngine.open(vit, slice, model.preprocessing(), options, Progress.NONE)) {
+            try (PreviewEngine engine = PreviewEngine.open(model, vit, slice, options, Progress.NONE)) {
                 out.addProperty("open_ms", millis(t0));
                 out.addProperty("images", engine.size());
                 out.addProperty("cache", engine.cache().describe());

@@ -111,7 +111,7 @@ final class SweepCommand implements Callable<Integer> {
         PreviewEngine.Options opts = new PreviewEngine.Options(64, ComputeThreads.evaluatorWorkers(),
                 MemoryBudget.defaultBytes(), 0, true);
         try (NDManager manager = Engines.newManager(); VisionTransformer vit = model.instantiate(manager);
-                PreviewEngine engine = PreviewEngine.open(vit, slice, model.preprocessing(), opts,
+                PreviewEngine engine = PreviewEngine.open(model, vit, slice, opts,
                         new ConsoleProgress(err, "embed"))) {
             if (engine.size() < slice.size()) {
                 err.println("note: " + engine.cache().describe());

@@ -16,12 +16,13 @@ public final class VisionTransformer implements AutoCloseable {
     private final VitConfig config;
     private final NDManager manager;
     private final VitForward forward;
+    private final Map<String, NDArray> arrays;
 
     public VisionTransformer(VitConfig config, VitWeights weights, NDManager parent) {
         Checkpoints.validate(config, weights);
         this.config = config;
         this.manager = parent.newSubManager();
-        Map<String, NDArray> arrays = new HashMap<>();
+        this.arrays = new HashMap<>();
         weights.asMap().forEach((name, t) -> {
             NDArray a = manager.create(t.data(), new Shape(t.shape()));
             a.setName(name);
@@ -40,6 +41,11 @@ public final class VisionTransformer implements AutoCloseable {
 
     public VitForward stages() {
         return forward;
+    }
+
+    /** The uploaded tensor named {@code name} (timm name), or null. */
+    public NDArray parameter(String name) {
+        return arrays.get(name);
     }
 
     public NDArray forward(NDArray images) {

@@ -40,22 +40,36 @@ public final class Surgery {
         VitWeights w = weights.copy();
         int[] widths = new int[cfg.depth()];
         for (int b = 0; b < cfg.depth(); b++) {
-            int[] keep = kept[b];
-            widths[b] = keep.length;
-            String fc1w = VitWeights.block(b, "mlp.fc1.weight");
-            String fc1b = VitWeights.block(b, "mlp.fc1.bias");
-            String fc2w = VitWeights.block(b, "mlp.fc2.weight");
-            String fc2b = VitWeights.block(b, "mlp.fc2.bias");
-            HostTensor w2 = w.get(fc2w);
-            if (compensation) {
-                w.put(fc2b, compensatedBias(w.get(fc2b), w2,
-                        Selection.complement(keep, cfg.mlpHiddenDim(b)), stats.mean(b)));
-            }
-            w.put(fc1w, w.get(fc1w).selectRows(keep));
-            w.put(fc1b, w.get(fc1b).selectRows(keep));
-            w.put(fc2w, w2.selectColumns(keep));
+            widths[b] = kept[b].length;
+            block(w, b, kept[b], cfg.mlpHiddenDim(b), compensation ? stats.mean(b) : null).putInto(w, b);
         }
         return new Result(cfg.withMlpHiddenDims(widths), w);
+    }
+
+    /** One block's pruned MLP: {@code fc1} rows and {@code fc2} columns kept, {@code fc2} bias compensated. */
+    public record Mlp(HostTensor fc1Weight, HostTensor fc1Bias, HostTensor fc2Weight, HostTensor fc2Bias) {
+        void putInto(VitWeights w, int b) {
+            w.put(VitWeights.block(b, "mlp.fc1.weight"), fc1Weight);
+            w.put(VitWeights.block(b, "mlp.fc1.bias"), fc1Bias);
+            w.put(VitWeights.block(b, "mlp.fc2.weight"), fc2Weight);
+            w.put(VitWeights.block(b, "mlp.fc2.bias"), fc2Bias);
+        }
+    }
+
+    /**
+     * Block {@code b} of {@code weights} keeping {@code keep} (checked) of its {@code hidden}
+     * neurons, exactly as {@link #apply} prunes it; the live preview runs these weights.
+     *
+     * @param mean the block's neuron means for compensation, or null for plain removal
+     */
+    public static Mlp block(VitWeights weights, int b, int[] keep, int hidden, double[] mean) {
+        checkBlock(b, keep, hidden);
+        HostTensor w2 = weights.get(VitWeights.block(b, "mlp.fc2.weight"));
+        HostTensor b2 = weights.get(VitWeights.block(b, "mlp.fc2.bias"));
+        return new Mlp(weights.get(VitWeights.block(b, "mlp.fc1.weight")).selectRows(keep),
+                weights.get(VitWeights.block(b, "mlp.fc1.bias")).selectRows(keep),
+                w2.selectColumns(keep),
+                mean == null ? b2 : compensatedBias(b2, w2, Selection.complement(keep, hidden), mean));
     }
 
     /** bias + W[:, removed] @ mean[removed], accumulated in double, rounded once to float. */

@@ -28,7 +28,7 @@ public final class LivePreview implements AutoCloseable {
             Progress progress) {
         ModelSession.Lease lease = session.lease();
         try {
-            PreviewEngine engine = PreviewEngine.open(session.vit(), slice, session.model().preprocessing(),
+            PreviewEngine engine = PreviewEngine.open(session.model(), session.vit(), slice,
                     options, progress);
             return new LivePreview(session, lease, engine);
         } catch (RuntimeException | Error e) {

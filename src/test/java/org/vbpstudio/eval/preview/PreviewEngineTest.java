@@ -30,6 +30,7 @@ import org.vbpstudio.prune.MaskHook;
 import org.vbpstudio.prune.Pruner;
 import org.vbpstudio.prune.PruningPlan;
 import org.vbpstudio.prune.Selection;
+import org.vbpstudio.prune.Surgery;
 import org.vbpstudio.stats.ActivationStats;
 import org.vbpstudio.stats.StatsCollector;
 import org.vbpstudio.testutil.Fixture;
@@ -65,8 +66,8 @@ class PreviewEngineTest {
     }
 
     private static PreviewEngine open(int chunk, int workers, long budget) {
-        return PreviewEngine.open(vit, images, model.preprocessing(),
-                new PreviewEngine.Options(chunk, workers, budget, 7, false), Progress.NONE);
+        return PreviewEngine.open(model, vit, images, new PreviewEngine.Options(chunk, workers, budget, 7, false),
+                Progress.NONE);
     }
 
     private static int[][] kept(PruningPlan plan) {
@@ -75,6 +76,10 @@ class PreviewEngineTest {
 
     /** Logits of every image in source order, one forward pass each batch. */
     private static float[] logits(MlpHook hook) {
+        return logits(vit, hook);
+    }
+
+    private static float[] logits(VisionTransformer vit, MlpHook hook) {
         int k = model.config().numClasses();
         float[] all = new float[images.size() * k];
         try (BatchLoader loader = BatchLoader.builder(images, model.preprocessing()).batchSize(7).build()) {
@@ -87,11 +92,13 @@ class PreviewEngineTest {
         return all;
     }
 
+    /** The preview must score what the exported pruned model (surgery) scores, image by image. */
     private static void assertMatchesFullPass(int[][] kept, boolean compensation, PreviewEstimate e) {
-        try (MaskHook mask = MaskHook.of(manager, model.config(), kept, stats, compensation)) {
-            Accuracy expected = Evaluator.evaluate(vit, images, model.preprocessing(), 7, mask, Progress.NONE);
+        LoadedModel pruned = Surgery.apply(model, kept, stats, compensation);
+        try (VisionTransformer p = pruned.instantiate(manager)) {
+            Accuracy expected = Evaluator.evaluate(p, images, model.preprocessing(), 7, MlpHook.NONE, Progress.NONE);
             assertEquals(expected, e.accuracy());
-            Fidelity f = Fidelity.of(originalLogits, logits(mask), model.config().numClasses());
+            Fidelity f = Fidelity.of(originalLogits, logits(p, MlpHook.NONE), model.config().numClasses());
             assertEquals(f.agree(), e.fidelity().agree());
             assertEquals(f.kl(), e.fidelity().kl(), 1e-5);
             assertEquals(images.size(), e.done());
@@ -118,19 +125,20 @@ class PreviewEngineTest {
             assertFalse(engine.cache().float16());
             int[][] kept = kept(PruningPlan.uniform(0.5, 3));
             engine.setPlan(kept, true, stats);
+            int chunks = 6; // one worker: two quarter-size chunks of 2 images, then 8 + 8 + 8 + 2
             assertMatchesFullPass(kept, true, engine.refresh(x -> {}, Progress.NONE));
-            assertEquals(4 * 3, engine.blocksRun()); // 4 chunks, every block
+            assertEquals(chunks * 3, engine.blocksRun()); // every chunk, every block
 
             kept[2] = kept(PruningPlan.perBlock(0.5, 0.5, 0.9))[2];
             engine.setPlan(kept, true, stats);
             assertEquals(2, engine.staleFrom());
             assertMatchesFullPass(kept, true, engine.refresh(x -> {}, Progress.NONE));
-            assertEquals(4, engine.blocksRun()); // block 2 only
+            assertEquals(chunks, engine.blocksRun()); // block 2 only
 
             kept[1] = kept(PruningPlan.perBlock(0.5, 0.2, 0.9))[1];
             engine.setPlan(kept, true, stats);
             assertMatchesFullPass(kept, true, engine.refresh(x -> {}, Progress.NONE));
-            assertEquals(4 * 2, engine.blocksRun());
+            assertEquals(chunks * 2, engine.blocksRun());
 
             engine.setPlan(kept, false, stats); // compensation off: every masked block changes
             assertMatchesFullPass(kept, false, engine.refresh(x -> {}, Progress.NONE));
@@ -159,8 +167,9 @@ class PreviewEngineTest {
                     engine.setPlan(full, true, stats);
                     PreviewEstimate e = engine.refresh(x -> {}, Progress.NONE);
                     if (engine.cache().float16()) { // reduced precision: the same decisions here
-                        try (MaskHook mask = MaskHook.of(manager, model.config(), full, stats, true)) {
-                            Accuracy exact = Evaluator.evaluate(vit, images, model.preprocessing(), 7, mask, Progress.NONE);
+                        try (VisionTransformer p = Surgery.apply(model, full, stats, true).instantiate(manager)) {
+                            Accuracy exact = Evaluator.evaluate(p, images, model.preprocessing(), 7, MlpHook.NONE,
+                                    Progress.NONE);
                             assertTrue(Math.abs(exact.correct1() - e.accuracy().correct1()) <= 1,
                                     engine.cache().describe());
                         }
@@ -186,7 +195,8 @@ class PreviewEngineTest {
                 assertTrue(ci[0] <= seen.get(i).accuracy().top1() && seen.get(i).accuracy().top1() <= ci[1]);
             }
             assertEquals(last, seen.get(seen.size() - 1));
-            assertEquals(9, seen.size()); // the initial report and one per chunk (30 images in 8 chunks)
+            // the initial report and one per chunk: 4 chunks of 1 image (2 workers x 2), then chunks of 4
+            assertEquals(1 + 4 + 7, seen.size());
         }
     }
 
@@ -241,8 +251,8 @@ class PreviewEngineTest {
     @Test
     void anUnlabelledSliceIsScoredByFidelity() {
         ImageSource flat = ImageSources.open(Fixture.IMAGES.resolve("class_00"));
-        try (PreviewEngine engine = PreviewEngine.open(vit, flat, model.preprocessing(),
-                new PreviewEngine.Options(4, 1, LARGE, 0, false), Progress.NONE)) {
+        try (PreviewEngine engine = PreviewEngine.open(model, vit, flat, new PreviewEngine.Options(4, 1, LARGE, 0, false),
+                Progress.NONE)) {
             assertFalse(engine.labelled());
             engine.setPlan(kept(PruningPlan.uniform(0.9, 3)), false, stats);
             PreviewEstimate e = engine.refresh(x -> {}, Progress.NONE);
