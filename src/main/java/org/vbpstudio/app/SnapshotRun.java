@@ -101,7 +101,8 @@ final class SnapshotRun {
     private void compare() {
         if (options.snapshotMidRefresh()) {
             System.err.println("snapshot: waiting for a running estimate");
-            once(vm.preview().estimateProperty(), e -> e != null && e.done() > 0 && !e.complete(), e -> render());
+            once(vm.preview().estimateProperty(), e -> e != null && 4L * e.done() >= e.total() && !e.complete(),
+                    e -> render()); // a quarter of the slice: an interval worth showing
             return;
         }
         var model = vm.workspace().session().model();

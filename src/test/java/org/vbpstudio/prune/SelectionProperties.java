@@ -43,6 +43,18 @@ class SelectionProperties {
                         : PruningPlan.perBlock(Arrays.copyOf(rs, s.length))).withRoundTo(k)));
     }
 
+    /** Global plans without rounding only, so every try of the global-threshold property counts. */
+    @Provide
+    Arbitrary<Case> globalCases() {
+        Arbitrary<Double> score = Arbitraries.oneOf(Arbitraries.of(0.0, 0.5, 1.0, 2.0),
+                Arbitraries.doubles().between(-10, 10).ofScale(6));
+        Arbitrary<double[][]> scores = score.array(double[].class).ofMinSize(1).ofMaxSize(40)
+                .array(double[][].class).ofMinSize(1).ofMaxSize(6);
+        Arbitrary<Double> ratio = Arbitraries.oneOf(Arbitraries.of(0.0, 0.25, 0.5, 0.75, 0.99),
+                Arbitraries.doubles().between(0, 0.999).ofScale(4));
+        return Combinators.combine(scores, ratio).as((s, r) -> new Case(s, PruningPlan.global(r)));
+    }
+
     @Property(tries = 300)
     void keptIndicesAreSortedUniqueInRangeAndNeverEmpty(@ForAll("cases") Case c) {
         int[][] kept = Selection.kept(c.plan(), c.scores());
@@ -115,10 +127,7 @@ class SelectionProperties {
     }
 
     @Property(tries = 300)
-    void globalRemovesNothingScoredAboveAKeptNeuron(@ForAll("cases") Case c) {
-        if (c.plan().mode() != PruningPlan.Mode.GLOBAL || c.plan().roundTo() > 1) {
-            return;
-        }
+    void globalRemovesNothingScoredAboveAKeptNeuron(@ForAll("globalCases") Case c) {
         double[][] s = c.scores();
         int[][] kept = Selection.kept(c.plan(), s);
         double highestRemoved = Double.NEGATIVE_INFINITY;

@@ -302,8 +302,8 @@ public final class PreviewViewModel {
     }
 
     private void showEstimate(PreviewEstimate e) {
-        estimate.set(e);
         if (e.done() == 0) {
+            estimate.set(e);
             return; // nothing measured yet: keep the last value, greyed
         }
         boolean exact = e.complete();
@@ -331,6 +331,7 @@ public final class PreviewViewModel {
             fidelity.set(f);
             accuracyStale.set(false);
         }
+        estimate.set(e); // last: whoever listens sees the texts of this estimate
     }
 
     private static String interval(double[] ci) {
