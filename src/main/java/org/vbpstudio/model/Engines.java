@@ -16,22 +16,25 @@ import com.sun.jna.Native;
  * libgomp to wait passively: {@code OMP_WAIT_POLICY=PASSIVE}, set in the process environment
  * before the native library (and its OpenMP runtime) is loaded.
  *
- * <p>Memory: PyTorch's CPU tensors come from glibc's malloc. By default glibc raises its mmap
- * threshold each time a large block is freed, so later activations (megabytes each) are carved out
- * of the heap, where the long-lived blocks of the preview's cache pin the holes they leave: the
- * resident set grew to three times what was live. A fixed threshold keeps every allocation of
- * {@value #MMAP_THRESHOLD} bytes or more in its own mapping, returned to the system when freed.
+ * <p>Memory: PyTorch's CPU tensors come from glibc's malloc, which raises its mmap threshold each
+ * time a large block is freed, so later activations (megabytes each) are carved out of the heap and
+ * reused there. That is fast, but where long-lived blocks (the preview's cache) sit between them,
+ * freed holes stay resident. A fixed low threshold ({@code -Dvbp.mmapThreshold=262144}) avoids that
+ * but halves the forward pass (every activation a fresh mapping, page-faulted in: 47 → 26 images/s
+ * on DeiT-Tiny), so the default keeps glibc's policy and {@link #releaseFreeMemory} hands freed
+ * pages back between the preview's chunks instead.
  */
 public final class Engines {
     /** Allocations this large get their own mapping (see the class comment). */
-    static final int MMAP_THRESHOLD = 256 * 1024;
+    static final int MMAP_THRESHOLD = 0;
     /** glibc's {@code M_MMAP_THRESHOLD}. */
     private static final int M_MMAP_THRESHOLD = -3;
 
     static {
-        if (System.getenv("MALLOC_MMAP_THRESHOLD_") == null) {
+        int threshold = Integer.getInteger("vbp.mmapThreshold", MMAP_THRESHOLD); // 0: glibc's own policy
+        if (System.getenv("MALLOC_MMAP_THRESHOLD_") == null && threshold > 0) {
             try {
-                LibC.INSTANCE.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD);
+                LibC.INSTANCE.mallopt(M_MMAP_THRESHOLD, threshold);
             } catch (UnsatisfiedLinkError | RuntimeException e) {
                 // Not glibc: keep the allocator's own policy.
             }
@@ -54,6 +57,21 @@ public final class Engines {
         int setenv(String name, String value, int overwrite);
 
         int mallopt(int param, int value);
+
+        int malloc_trim(long pad);
+    }
+
+    /**
+     * Returns free pages of the C heap to the system (glibc's {@code malloc_trim}, which also
+     * releases free pages inside the heap, not only at its top). Cheap enough between chunks of work;
+     * a no-op where glibc is absent.
+     */
+    public static void releaseFreeMemory() {
+        try {
+            LibC.INSTANCE.malloc_trim(0);
+        } catch (UnsatisfiedLinkError | RuntimeException e) {
+            // not glibc
+        }
     }
 
 

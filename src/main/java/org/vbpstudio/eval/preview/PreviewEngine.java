@@ -218,6 +218,7 @@ public final class PreviewEngine implements AutoCloseable {
                     pending.add(pool.submit(() -> {
                         try {
                             chunks.set(index, embed(forward, cfg, plan, manager, batch));
+                            org.vbpstudio.model.Engines.releaseFreeMemory(); // see Engines: holes between cached inputs
                             int d = done.addAndGet(batch.count());
                             progress.update(d, order.length, d / Math.max(1e-9, (System.nanoTime() - t0) / 1e9));
                         } finally {
@@ -434,6 +435,7 @@ public final class PreviewEngine implements AutoCloseable {
             chunk.accuracy = s.accuracy;
             chunk.fidelity = s.fidelity;
             chunk.staleFrom = depth;
+            org.vbpstudio.model.Engines.releaseFreeMemory(); // see Engines: holes between cached inputs
             tally.add(chunk.size(), s.accuracy, s.fidelity, true);
         }, tally.stop, progress);
         return tally.estimate();
