@@ -53,4 +53,22 @@ class HostileInputsCommandTest {
         oneLine(StatsCommandTest.run("predict", "--model", Fixture.TIMM.toString(), "--images", flat.toString(),
                 "--output", tmp.resolve("p.csv").toString()), 2, "bomb.jpg", "26000 x 26000");
     }
+
+    @Test
+    void planIntegersAreNeverTruncated() throws IOException {
+        // 2^32 + 8 was exported as round_to 8
+        for (String v : new String[] {"4294967304", "2147483648", "-4294967296", "1e30", "8.5"}) {
+            Path plan = Files.writeString(tmp.resolve("plan-" + v + ".json"),
+                    "{\"mode\": \"global\", \"ratio\": 0.5, \"criterion\": \"magnitude\", \"compensation\": false,"
+                            + " \"round_to\": " + v + "}");
+            oneLine(StatsCommandTest.run("prune", "--model", Fixture.TIMM.toString(), "--plan", plan.toString(),
+                    "--output", tmp.resolve("out").toString()), 2, plan.getFileName().toString(), "round_to");
+        }
+        Path seed = Files.writeString(tmp.resolve("seed.json"),
+                "{\"mode\": \"global\", \"ratio\": 0.5, \"criterion\": \"random\", \"compensation\": false,"
+                        + " \"seed\": 18446744073709551617}");
+        oneLine(StatsCommandTest.run("prune", "--model", Fixture.TIMM.toString(), "--plan", seed.toString(),
+                "--output", tmp.resolve("out").toString()), 2, "seed.json", "seed");
+        assertTrue(Files.notExists(tmp.resolve("out")));
+    }
 }
