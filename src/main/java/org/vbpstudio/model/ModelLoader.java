@@ -59,6 +59,12 @@ public final class ModelLoader {
         SafeTensors st = SafeTensors.open(weightsFile);
         Set<String> names = new LinkedHashSet<>(st.names());
         CheckpointLayout layout = CheckpointLayout.detect(weightsFile, names);
+        if (layout == CheckpointLayout.TIMM) { // before any per-tensor map: a header may list millions
+            List<String> unknown = names.stream().filter(n -> CheckpointHeader.expectedRank(n) == 0).limit(5).toList();
+            if (!unknown.isEmpty()) {
+                throw new BadInputException(weightsFile, "unexpected tensors " + unknown.stream().sorted().toList());
+            }
+        }
         CheckpointHeader header = CheckpointHeader.of(st, layout.timmSources(weightsFile, names));
         Shapes shapes = Shapes.of(weightsFile, header.shapes());
         VitConfig config;
