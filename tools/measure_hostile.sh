@@ -4,7 +4,7 @@
 # (build first: mvn -B package -DskipTests; python3 tools/hostile_inputs.py DIR)
 D=${1:-/tmp/vbp-hostile}
 M=src/test/resources/fixtures/vit-micro/timm
-JAR=target/vbp-studio.jar
+JAR=${JAR:-target/vbp-studio.jar}
 run() {
   name=$1; shift
   rm -rf "$D/out" "$D/out.csv"

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.io.SafeTensors;
 import org.vbpstudio.io.SafeTensors.DType;
@@ -76,7 +77,11 @@ final class CheckpointHeader {
         return shape;
     }
 
-    /** The rank a parameter's role needs, or 0 for a name no ViT has (refused later as unexpected). */
+    private static final Pattern PARAMETER = Pattern.compile("(patch_embed\\.proj|norm|head|head_dist|blocks\\.\\d+\\."
+            + "(norm1|norm2|attn\\.qkv|attn\\.proj|mlp\\.fc1|mlp\\.fc2))\\.(weight|bias)");
+    private static final Pattern NORM_WEIGHT = Pattern.compile("(norm|blocks\\.\\d+\\.norm[12])\\.weight");
+
+    /** The rank a parameter's role needs, or 0 for a name no ViT has (refused as unexpected). */
     static int expectedRank(String timm) {
         if (timm.equals("cls_token") || timm.equals("dist_token") || timm.equals("pos_embed")) {
             return 3;
@@ -84,11 +89,10 @@ final class CheckpointHeader {
         if (timm.equals("patch_embed.proj.weight")) {
             return 4;
         }
-        if (!timm.matches("(patch_embed\\.proj|norm|head|head_dist|blocks\\.\\d+\\."
-                + "(norm1|norm2|attn\\.qkv|attn\\.proj|mlp\\.fc1|mlp\\.fc2))\\.(weight|bias)")) {
+        if (!PARAMETER.matcher(timm).matches()) {
             return 0;
         }
-        if (timm.endsWith(".bias") || timm.matches("(norm|blocks\\.\\d+\\.norm[12])\\.weight")) {
+        if (timm.endsWith(".bias") || NORM_WEIGHT.matcher(timm).matches()) {
             return 1;
         }
         return 2;
