@@ -4,13 +4,14 @@
 # (build first: mvn -B package -DskipTests; python3 tools/hostile_inputs.py DIR)
 D=${1:-/tmp/vbp-hostile}
 M=src/test/resources/fixtures/vit-micro/timm
-JAR=${JAR:-target/vbp-studio.jar}
+# VBP: how to start the CLI (default: the packaged jar)
+VBP=${VBP:-java -jar target/vbp-studio.jar}
 run() {
   name=$1; shift
   rm -rf "$D/out" "$D/out.csv"
-  /usr/bin/time -f %M -o "$D/rss" nice -n 19 java -jar $JAR "$@" >/dev/null 2>"$D/err"
+  /usr/bin/time -f %M -o "$D/rss" nice -n 19 $VBP "$@" >/dev/null 2>"$D/err"
   code=$?
-  printf '%s | %s | %s | %s | %s\n' "$name" "$code" "$(wc -l <"$D/err")" "$(( $(cat "$D/rss") / 1024 ))" \
+  printf '%s | %s | %s | %s | %s\n' "$name" "$code" "$(wc -l <"$D/err")" "$(( $(tail -1 "$D/rss") / 1024 ))" \
     "$(head -c 220 "$D/err" | head -1 | sed "s#$D/##g")"
 }
 I=src/test/resources/fixtures/vit-micro/images
