@@ -2,6 +2,7 @@ package org.vbpstudio.cli;
 
 import java.io.PrintWriter;
 import java.util.concurrent.CancellationException;
+import org.vbpstudio.data.ImageLimits;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.io.OneLine;
 import picocli.CommandLine;
@@ -29,6 +30,11 @@ public final class VbpCommand implements Runnable {
             description = "On an unexpected failure, print the stack trace after the error line.")
     boolean verbose;
 
+    @Option(names = ImageLimits.OPTION, scope = ScopeType.INHERIT, paramLabel = "N",
+            description = "Refuse images larger than N pixels, checked from the image header before decoding"
+                    + " (default: the system property " + ImageLimits.PROPERTY + ", else 50000000).")
+    long maxImagePixels;
+
     @Override
     public void run() {
         throw new CommandLine.ParameterException(new CommandLine(this), "a command is required (see --help)");
@@ -49,6 +55,7 @@ public final class VbpCommand implements Runnable {
     static int execute(CommandLine cli, PrintWriter out, PrintWriter err, String... args) {
         cli.setOut(out);
         cli.setErr(err);
+        cli.setExecutionStrategy(VbpCommand::withImageLimit);
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> failed(ex, err, verbose(parseResult)));
         cli.setParameterExceptionHandler((ex, a) -> {
             error(err, ex.getMessage() + " (see: vbp-studio " + ex.getCommandLine().getCommandName() + " --help)");
@@ -63,6 +70,30 @@ public final class VbpCommand implements Runnable {
         out.flush();
         err.flush();
         return code;
+    }
+
+    /**
+     * Runs the parsed command with {@code --max-image-pixels} in force (the loaders read it from
+     * {@link ImageLimits}), restoring the previous limit afterwards: in-process callers (tests, the
+     * app's snapshot) must not inherit one command's limit.
+     */
+    private static int withImageLimit(ParseResult parsed) {
+        long limit = 0;
+        for (ParseResult p = parsed; p != null; p = p.subcommand()) {
+            if (p.hasMatchedOption(ImageLimits.OPTION)) {
+                limit = p.matchedOptionValue(ImageLimits.OPTION, 0L);
+                if (limit < 1) {
+                    throw new CommandLine.ParameterException(p.commandSpec().commandLine(),
+                            ImageLimits.OPTION + " must be a positive number of pixels, got " + limit);
+                }
+            }
+        }
+        long previous = ImageLimits.override(limit);
+        try {
+            return new CommandLine.RunLast().execute(parsed);
+        } finally {
+            ImageLimits.override(previous);
+        }
     }
 
     /** The one line for a failure, its status, and the trace when asked for. */

@@ -17,6 +17,12 @@ import org.vbpstudio.io.BadInputException;
  * {@code *labels*idx1*} file, either optionally gzipped (recognised by content, not by name).
  * Everything is read into memory once at open (Fashion-MNIST's 60,000 training images are 47 MB)
  * so that reads are copies from an array, safe from any thread. Images are one-channel.
+ *
+ * <p>A hostile header costs nothing: the image size is checked against {@link ImageLimits} and the
+ * total against {@link #MAX_BYTES} (64-bit arithmetic, overflow refused) before anything is read,
+ * the pixels are stored in chunks allocated only as the data arrives (a truncated or gzipped file
+ * claiming a gigabyte allocates at most one chunk more than it holds), and no more bytes are
+ * decompressed than the header declares, plus one to detect trailing data.
  */
 public final class IdxSource implements ImageSource {
     static final int IMAGES_MAGIC = 0x00000803;
@@ -27,7 +33,12 @@ public final class IdxSource implements ImageSource {
     private final int count;
     private final int rows;
     private final int cols;
-    private final byte[] pixels;
+    /** In-memory limit of one IDX images file; larger data sets are split into several files. */
+    static final long MAX_BYTES = 1L << 30;
+    private static final int CHUNK_BYTES = 64 << 20;
+
+    private final int imagesPerChunk;
+    private final byte[][] pixels;
     private final byte[] labels;
     private final int numClasses;
 
@@ -54,12 +65,20 @@ public final class IdxSource implements ImageSource {
                 throw new BadInputException(imagesFile, "IDX header has impossible dimensions "
                         + count + " x " + rows + " x " + cols);
             }
-            long bytes = (long) count * rows * cols;
-            if (bytes > Integer.MAX_VALUE - 16) {
-                throw new BadInputException(imagesFile, "too large: " + count + " images of " + rows + "x" + cols
-                        + " exceed 2 GB; split it");
+            ImageLimits.check(imagesFile, cols, rows);
+            long imageBytes = (long) rows * cols;
+            long bytes;
+            try {
+                bytes = Math.multiplyExact(count, imageBytes);
+            } catch (ArithmeticException e) {
+                bytes = Long.MAX_VALUE;
             }
-            pixels = readBody(in, imagesFile, (int) bytes, count + " images of " + rows + "x" + cols);
+            if (imageBytes > Integer.MAX_VALUE - 16 || bytes > MAX_BYTES) {
+                throw new BadInputException(imagesFile, "too large: " + count + " images of " + rows + "x" + cols
+                        + " exceed " + (MAX_BYTES >> 30) + " GiB in memory; split it");
+            }
+            imagesPerChunk = (int) Math.max(1, CHUNK_BYTES / imageBytes);
+            pixels = readImages(in, imagesFile, (int) imageBytes);
         } catch (IOException e) {
             throw new BadInputException(imagesFile, "cannot be read (" + ImageFiles.oneLine(e) + ")", e);
         }
@@ -118,6 +137,28 @@ public final class IdxSource implements ImageSource {
         }
     }
 
+    /** The pixels, {@link #imagesPerChunk} images a chunk, each chunk allocated when its data is due. */
+    private byte[][] readImages(DataInputStream in, Path file, int imageBytes) throws IOException {
+        byte[][] chunks = new byte[(count + imagesPerChunk - 1) / imagesPerChunk][];
+        long read = 0;
+        long expected = (long) count * imageBytes;
+        for (int c = 0; c < chunks.length; c++) {
+            int images = Math.min(imagesPerChunk, count - c * imagesPerChunk);
+            chunks[c] = new byte[images * imageBytes];
+            int n = in.readNBytes(chunks[c], 0, chunks[c].length);
+            read += n;
+            if (n < chunks[c].length) {
+                throw new BadInputException(file, "truncated: the header announces " + count + " images of "
+                        + rows + "x" + cols + " (" + expected + " bytes of data) but only " + read + " follow");
+            }
+        }
+        if (in.read() >= 0) {
+            throw new BadInputException(file, "longer than its header announces (" + count + " images of "
+                    + rows + "x" + cols + "): trailing data");
+        }
+        return chunks;
+    }
+
     private static byte[] readBody(DataInputStream in, Path file, int n, String what) throws IOException {
         byte[] body = in.readNBytes(n);
         if (body.length < n) {
@@ -174,7 +215,7 @@ public final class IdxSource implements ImageSource {
         Objects.checkIndex(i, count);
         int n = rows * cols;
         byte[] px = new byte[n];
-        System.arraycopy(pixels, i * n, px, 0, n);
+        System.arraycopy(pixels[i / imagesPerChunk], (i % imagesPerChunk) * n, px, 0, n);
         return new RawImage(cols, rows, 1, px);
     }
 

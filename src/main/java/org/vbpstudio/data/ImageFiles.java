@@ -1,13 +1,16 @@
 package org.vbpstudio.data;
 
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.nio.file.Path;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
 import java.util.Locale;
 import java.util.Set;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.FileImageInputStream;
 import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
 import org.vbpstudio.io.BadInputException;
@@ -36,35 +39,45 @@ final class ImageFiles {
     }
 
     /**
-     * Decodes an image file. Reads the bytes first so ImageIO never creates cache files and works
-     * on any file system.
+     * Decodes an image file, first reading only its header (PNG IHDR, JPEG SOFn, GIF image
+     * descriptor, BMP header: what {@link ImageReader#getWidth} reads) to refuse an image larger than
+     * {@link ImageLimits#maxPixels()} before any pixel is allocated. The file is read through a
+     * stream, never whole, and ImageIO creates no cache files.
      */
     static RawImage decode(Path file) {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (IOException e) {
-            throw new BadInputException(file, "cannot be read (" + oneLine(e) + ")", e);
-        }
         BufferedImage image;
-        try {
-            ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes));
-            image = ImageIO.read(in); // closes the stream unless it returns null
-            if (image == null) {
-                in.close();
+        try (ImageInputStream in = open(file)) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
                 throw new BadInputException(file, "not a readable image (no decoder recognises its contents)");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                ImageLimits.check(file, reader.getWidth(0), reader.getHeight(0));
+                image = reader.read(0);
+            } finally {
+                reader.dispose();
             }
         } catch (IOException | RuntimeException e) {
             if (e instanceof BadInputException bad) {
                 throw bad;
             }
-            throw new BadInputException(file, "not a readable image (" + oneLine(e) + ")", e);
+            throw new BadInputException(file, (Files.isRegularFile(file) ? "not a readable image (" : "cannot be read (")
+                    + oneLine(e) + ")", e);
         }
         try {
             return RawImage.of(image);
         } catch (RuntimeException e) {
             throw new BadInputException(file, "not a readable image (" + oneLine(e) + ")", e);
         }
+    }
+
+    private static ImageInputStream open(Path file) throws IOException {
+        if (file.getFileSystem() == FileSystems.getDefault()) {
+            return new FileImageInputStream(file.toFile());
+        }
+        return new MemoryCacheImageInputStream(Files.newInputStream(file)); // zip and other file systems
     }
 
     /** An exception's message squeezed onto one line, as BadInputException messages must be. */

@@ -16,6 +16,7 @@ import java.util.Objects;
  * @param pixels   {@code height * width * channels} bytes; not copied, treat as read-only
  */
 public record RawImage(int width, int height, int channels, byte[] pixels) {
+    private static final int STRIP_PIXELS = 1 << 20;
 
     public RawImage {
         if (width < 1 || height < 1) {
@@ -45,30 +46,35 @@ public record RawImage(int width, int height, int channels, byte[] pixels) {
     public static RawImage of(BufferedImage image) {
         int w = image.getWidth();
         int h = image.getHeight();
+        // converted a strip of rows at a time: a whole-image int[] would cost 4 bytes a pixel more
+        int stripRows = Math.max(1, STRIP_PIXELS / w);
         if (isGrey(image)) {
             Raster raster = image.getRaster();
             int bits = image.getColorModel().getComponentSize(0);
-            int[] samples = raster.getSamples(0, 0, w, h, 0, (int[]) null);
-            byte[] px = new byte[w * h];
-            if (bits == 8) {
-                for (int i = 0; i < px.length; i++) {
-                    px[i] = (byte) samples[i];
-                }
-            } else {
-                double max = (1L << bits) - 1;
-                for (int i = 0; i < px.length; i++) {
-                    px[i] = (byte) Math.round(samples[i] * 255.0 / max);
+            double max = (1L << bits) - 1;
+            byte[] px = new byte[Math.multiplyExact(w, h)];
+            int[] samples = null;
+            for (int y = 0; y < h; y += stripRows) {
+                int rows = Math.min(stripRows, h - y);
+                samples = raster.getSamples(0, y, w, rows, 0, samples);
+                int o = y * w;
+                for (int i = 0; i < rows * w; i++) {
+                    px[o + i] = bits == 8 ? (byte) samples[i] : (byte) Math.round(samples[i] * 255.0 / max);
                 }
             }
             return new RawImage(w, h, 1, px);
         }
-        int[] argb = image.getRGB(0, 0, w, h, null, 0, w);
-        byte[] px = new byte[w * h * 3];
-        for (int i = 0, o = 0; i < argb.length; i++, o += 3) {
-            int p = argb[i];
-            px[o] = (byte) (p >> 16);
-            px[o + 1] = (byte) (p >> 8);
-            px[o + 2] = (byte) p;
+        byte[] px = new byte[Math.multiplyExact(Math.multiplyExact(w, h), 3)];
+        int[] argb = new int[Math.min(stripRows, h) * w];
+        for (int y = 0; y < h; y += stripRows) {
+            int rows = Math.min(stripRows, h - y);
+            image.getRGB(0, y, w, rows, argb, 0, w);
+            for (int i = 0, o = y * w * 3; i < rows * w; i++, o += 3) {
+                int p = argb[i];
+                px[o] = (byte) (p >> 16);
+                px[o + 1] = (byte) (p >> 8);
+                px[o + 2] = (byte) p;
+            }
         }
         return new RawImage(w, h, 3, px);
     }

@@ -3,27 +3,22 @@ package org.vbpstudio.io;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonPrimitive;
-import com.google.gson.Strictness;
-import com.google.gson.stream.JsonReader;
-import com.google.gson.stream.JsonToken;
+import java.io.BufferedReader;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.StringReader;
-import java.math.BigDecimal;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.Reader;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
-import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -53,7 +48,7 @@ public final class SafeTensors {
     /** Like the reference implementation's limit: no sane header comes near 100 MB. */
     static final long MAX_HEADER_BYTES = 100_000_000L;
 
-    private static final String METADATA_KEY = "__metadata__";
+    static final String METADATA_KEY = "__metadata__";
     private static final int CHUNK_BYTES = 1 << 20;
 
     /** Element types; integers and BOOL are read as numbers. */
@@ -135,7 +130,11 @@ public final class SafeTensors {
     // ------------------------------------------------------------------------------------ reader
 
     /**
-     * Reads and validates the header of {@code file}.
+     * Reads and validates the header of {@code file}. Nothing is allocated in proportion to what
+     * the header declares: the JSON is parsed as a stream (no document tree), each entry is checked
+     * as it arrives, and the data ranges are checked together at the end — every range inside the
+     * data region, none overlapping another — so the bytes all tensors declare never exceed the
+     * file's size and a later {@link #floats} of every tensor costs at most a few times the file.
      *
      * @throws BadInputException if the file is missing, unreadable, truncated or malformed
      */
@@ -156,19 +155,12 @@ public final class SafeTensors {
                 throw new BadInputException(file,
                         "header length " + headerLen + " exceeds the limit of " + MAX_HEADER_BYTES + " bytes");
             }
-            ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLen);
-            readFully(ch, headerBuf, 8, file);
-            headerBuf.flip();
-            String json;
-            try {
-                json = StandardCharsets.UTF_8.newDecoder()
-                        .onMalformedInput(CodingErrorAction.REPORT)
-                        .onUnmappableCharacter(CodingErrorAction.REPORT)
-                        .decode(headerBuf).toString();
-            } catch (CharacterCodingException e) {
-                throw new BadInputException(file, "header is not valid UTF-8");
-            }
-            return parseHeader(file, size, 8 + headerLen, json);
+            ch.position(8);
+            InputStream header = new BoundedInputStream(Channels.newInputStream(ch), headerLen);
+            Reader utf8 = new InputStreamReader(header, StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT));
+            return HeaderParser.parse(file, size, 8 + headerLen, new BufferedReader(utf8, 1 << 16));
         } catch (NoSuchFileException e) {
             throw new BadInputException(file, "no such file", e);
         } catch (IOException e) {
@@ -176,132 +168,10 @@ public final class SafeTensors {
         }
     }
 
-    private static SafeTensors parseHeader(Path file, long fileSize, long dataStart, String json) {
-        JsonElement root;
-        try {
-            JsonReader reader = new JsonReader(new StringReader(json));
-            reader.setStrictness(Strictness.STRICT);
-            root = new Gson().getAdapter(JsonElement.class).read(reader);
-            if (reader.peek() != JsonToken.END_DOCUMENT) {
-                throw new BadInputException(file, "header is not JSON (trailing data after the object)");
-            }
-        } catch (IOException | JsonParseException | IllegalStateException e) {
-            String msg = e.getMessage() == null ? e.getClass().getSimpleName() : oneLine(e.getMessage());
-            // Gson's advice to the programmer is noise to the user
-            msg = msg.replaceFirst("^Use JsonReader\\.setStrictness\\(Strictness\\.LENIENT\\) to accept malformed JSON",
-                    "malformed JSON");
-            throw new BadInputException(file, "header is not JSON (" + msg + ")");
-        }
-        if (!root.isJsonObject()) {
-            throw new BadInputException(file, "header is not JSON (expected an object, found "
-                    + kind(root) + ")");
-        }
-        long dataSize = fileSize - dataStart;
-        Map<String, Entry> entries = new LinkedHashMap<>();
-        Map<String, String> metadata = new LinkedHashMap<>();
-        for (Map.Entry<String, JsonElement> e : root.getAsJsonObject().entrySet()) {
-            String name = e.getKey();
-            JsonElement value = e.getValue();
-            if (name.equals(METADATA_KEY)) {
-                if (value.isJsonNull()) {
-                    continue;
-                }
-                if (!value.isJsonObject()) {
-                    throw new BadInputException(file, "__metadata__ is not an object");
-                }
-                for (Map.Entry<String, JsonElement> m : value.getAsJsonObject().entrySet()) {
-                    JsonElement v = m.getValue();
-                    if (!(v.isJsonPrimitive() && v.getAsJsonPrimitive().isString())) {
-                        throw new BadInputException(file,
-                                "__metadata__ value of '" + m.getKey() + "' is not a string");
-                    }
-                    metadata.put(m.getKey(), v.getAsString());
-                }
-                continue;
-            }
-            entries.put(name, parseEntry(file, name, value, dataStart, dataSize));
-        }
+    /** Built by {@link HeaderParser} once the whole header has been checked. */
+    static SafeTensors of(Path file, long fileSize, Map<String, Entry> entries, Map<String, String> metadata) {
         return new SafeTensors(file, fileSize, Collections.unmodifiableMap(entries),
                 Collections.unmodifiableMap(metadata));
-    }
-
-    private static Entry parseEntry(Path file, String name, JsonElement value, long dataStart, long dataSize) {
-        String t = "tensor '" + name + "'";
-        if (!value.isJsonObject()) {
-            throw new BadInputException(file, t + ": header entry is not an object");
-        }
-        JsonObject o = value.getAsJsonObject();
-        for (String key : List.of("dtype", "shape", "data_offsets")) {
-            if (!o.has(key)) {
-                throw new BadInputException(file, t + ": missing '" + key + "'");
-            }
-        }
-        JsonElement dt = o.get("dtype");
-        if (!(dt.isJsonPrimitive() && dt.getAsJsonPrimitive().isString())) {
-            throw new BadInputException(file, t + ": dtype is not a string");
-        }
-        DType dtype = DType.parse(dt.getAsString());
-        if (dtype == null) {
-            throw new BadInputException(file, t + ": unknown dtype '" + dt.getAsString()
-                    + "' (supported: " + Arrays.toString(DType.values()) + ")");
-        }
-        long[] shape = integers(file, t, o.get("shape"), "shape", -1);
-        long numel = 1;
-        for (long d : shape) {
-            if (d < 0) {
-                throw new BadInputException(file, t + ": negative dimension in shape " + Arrays.toString(shape));
-            }
-            try {
-                numel = Math.multiplyExact(numel, d);
-            } catch (ArithmeticException ex) {
-                throw new BadInputException(file, t + ": shape " + Arrays.toString(shape) + " is too large");
-            }
-        }
-        long[] offsets = integers(file, t, o.get("data_offsets"), "data_offsets", 2);
-        long begin = offsets[0];
-        long end = offsets[1];
-        if (begin < 0 || end < begin) {
-            throw new BadInputException(file, t + ": invalid data_offsets [" + begin + ", " + end + "]");
-        }
-        long expected;
-        try {
-            expected = Math.multiplyExact(numel, dtype.size());
-        } catch (ArithmeticException ex) {
-            throw new BadInputException(file, t + ": shape " + Arrays.toString(shape) + " is too large");
-        }
-        if (end - begin != expected) {
-            throw new BadInputException(file, t + ": data_offsets [" + begin + ", " + end + "] hold "
-                    + (end - begin) + " bytes but " + dtype + Arrays.toString(shape) + " needs " + expected);
-        }
-        if (end > dataSize) {
-            throw new BadInputException(file, t + ": data ends at byte " + end + " but the data region has only "
-                    + dataSize + " bytes (file truncated?)");
-        }
-        return new Entry(name, dtype, shape, dataStart + begin, dataStart + end);
-    }
-
-    /** A JSON array of integers; {@code length} -1 means any length. */
-    private static long[] integers(Path file, String t, JsonElement e, String key, int length) {
-        if (!e.isJsonArray()) {
-            throw new BadInputException(file, t + ": " + key + " is not an array");
-        }
-        JsonArray a = e.getAsJsonArray();
-        if (length >= 0 && a.size() != length) {
-            throw new BadInputException(file, t + ": " + key + " has " + a.size() + " values, expected " + length);
-        }
-        long[] out = new long[a.size()];
-        for (int i = 0; i < out.length; i++) {
-            JsonElement v = a.get(i);
-            if (!(v.isJsonPrimitive() && v.getAsJsonPrimitive().isNumber())) {
-                throw new BadInputException(file, t + ": " + key + " holds a non-number " + v);
-            }
-            try {
-                out[i] = new BigDecimal(v.getAsString()).longValueExact();
-            } catch (ArithmeticException | NumberFormatException ex) {
-                throw new BadInputException(file, t + ": " + key + " holds a non-integer " + v);
-            }
-        }
-        return out;
     }
 
     public Path file() {
@@ -484,7 +354,7 @@ public final class SafeTensors {
         return Float.intBitsToFloat((b & 0xFFFF) << 16);
     }
 
-    private static void readFully(FileChannel ch, ByteBuffer buf, long position, Path file) throws IOException {
+    static void readFully(FileChannel ch, ByteBuffer buf, long position, Path file) throws IOException {
         long pos = position;
         while (buf.hasRemaining()) {
             int n = ch.read(buf, pos);
@@ -495,20 +365,9 @@ public final class SafeTensors {
         }
     }
 
-    private static String oneLine(String s) {
+    static String oneLine(String s) {
         int nl = s.indexOf('\n');
         return (nl < 0 ? s : s.substring(0, nl)).strip();
-    }
-
-    private static String kind(JsonElement e) {
-        if (e.isJsonArray()) {
-            return "an array";
-        }
-        if (e.isJsonNull()) {
-            return "null";
-        }
-        JsonPrimitive p = e.getAsJsonPrimitive();
-        return p.isString() ? "a string" : p.isNumber() ? "a number" : "a boolean";
     }
 
     // ------------------------------------------------------------------------------------ writer

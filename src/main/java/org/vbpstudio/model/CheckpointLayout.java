@@ -3,9 +3,10 @@ package org.vbpstudio.model;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
-import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.vbpstudio.io.BadInputException;
@@ -39,71 +40,95 @@ public enum CheckpointLayout {
                 + " (it has " + names.size() + " tensors" + (sample.isEmpty() ? "" : ", e.g. " + String.join(", ", sample)) + ")");
     }
 
-    /** The tensors under timm names; {@code read} loads one tensor of the checkpoint by its own name. */
-    public VitWeights toTimm(Path file, Collection<String> names, Function<String, HostTensor> read) {
-        return this == TIMM ? fromTimm(names, read) : fromHuggingFace(file, names, read);
+    /**
+     * Where each timm-named parameter comes from: the checkpoint's own name, or for Hugging Face's
+     * separate query/key/value the three tensors whose rows are concatenated. Pure name mapping,
+     * so the structure can be checked from the header before any tensor is read.
+     */
+    public Map<String, List<String>> timmSources(Path file, Collection<String> names) {
+        return this == TIMM ? fromTimm(names) : fromHuggingFace(file, names);
     }
 
-    private static VitWeights fromTimm(Collection<String> names, Function<String, HostTensor> read) {
-        VitWeights w = new VitWeights();
+    private static Map<String, List<String>> fromTimm(Collection<String> names) {
+        Map<String, List<String>> w = new LinkedHashMap<>();
         for (String n : names) {
-            w.put(n, read.apply(n));
+            w.put(n, List.of(n));
         }
         return w;
     }
 
-    private static VitWeights fromHuggingFace(Path file, Collection<String> names, Function<String, HostTensor> read) {
+    private static Map<String, List<String>> fromHuggingFace(Path file, Collection<String> names) {
         String p = names.contains("deit.embeddings.cls_token") ? "deit." : "vit.";
-        VitWeights w = new VitWeights();
-        w.put("cls_token", read.apply(p + "embeddings.cls_token"));
+        // every source must exist as it is named: a hostile layer index (2^31 - 2) fails at its
+        // first missing layer instead of mapping two billion of them
+        Sources w = new Sources(file, names);
+        w.put("cls_token", p + "embeddings.cls_token");
         if (names.contains(p + "embeddings.distillation_token")) {
-            w.put("dist_token", read.apply(p + "embeddings.distillation_token"));
+            w.put("dist_token", p + "embeddings.distillation_token");
         }
-        w.put("pos_embed", read.apply(p + "embeddings.position_embeddings"));
-        w.put("patch_embed.proj.weight", read.apply(p + "embeddings.patch_embeddings.projection.weight"));
-        w.put("patch_embed.proj.bias", read.apply(p + "embeddings.patch_embeddings.projection.bias"));
+        w.put("pos_embed", p + "embeddings.position_embeddings");
+        w.put("patch_embed.proj.weight", p + "embeddings.patch_embeddings.projection.weight");
+        w.put("patch_embed.proj.bias", p + "embeddings.patch_embeddings.projection.bias");
         int depth = 0;
         for (String n : names) {
             Matcher m = HF_LAYER.matcher(n);
             if (m.matches()) {
-                depth = Math.max(depth, Integer.parseInt(m.group(2)) + 1);
+                try {
+                    depth = Math.max(depth, Math.addExact(Integer.parseInt(m.group(2)), 1));
+                } catch (NumberFormatException | ArithmeticException e) {
+                    throw new BadInputException(file, "tensor '" + n + "': layer index out of range");
+                }
             }
         }
         for (int b = 0; b < depth; b++) {
             String l = p + "encoder.layer." + b + ".";
             String t = "blocks." + b + ".";
             for (String wb : List.of("weight", "bias")) {
-                w.put(t + "norm1." + wb, read.apply(l + "layernorm_before." + wb));
-                w.put(t + "attn.qkv." + wb, HostTensor.concatRows(
-                        read.apply(l + "attention.attention.query." + wb),
-                        read.apply(l + "attention.attention.key." + wb),
-                        read.apply(l + "attention.attention.value." + wb)));
-                w.put(t + "attn.proj." + wb, read.apply(l + "attention.output.dense." + wb));
-                w.put(t + "norm2." + wb, read.apply(l + "layernorm_after." + wb));
-                w.put(t + "mlp.fc1." + wb, read.apply(l + "intermediate.dense." + wb));
-                w.put(t + "mlp.fc2." + wb, read.apply(l + "output.dense." + wb));
+                w.put(t + "norm1." + wb, l + "layernorm_before." + wb);
+                w.put(t + "attn.qkv." + wb, l + "attention.attention.query." + wb,
+                        l + "attention.attention.key." + wb, l + "attention.attention.value." + wb);
+                w.put(t + "attn.proj." + wb, l + "attention.output.dense." + wb);
+                w.put(t + "norm2." + wb, l + "layernorm_after." + wb);
+                w.put(t + "mlp.fc1." + wb, l + "intermediate.dense." + wb);
+                w.put(t + "mlp.fc2." + wb, l + "output.dense." + wb);
             }
         }
         for (String wb : List.of("weight", "bias")) {
-            w.put("norm." + wb, read.apply(p + "layernorm." + wb));
+            w.put("norm." + wb, p + "layernorm." + wb);
         }
         if (names.contains("classifier.weight")) {
-            w.put("head.weight", read.apply("classifier.weight"));
-            w.put("head.bias", read.apply("classifier.bias"));
+            w.put("head.weight", "classifier.weight");
+            w.put("head.bias", "classifier.bias");
         } else if (names.contains("cls_classifier.weight")) {
-            w.put("head.weight", read.apply("cls_classifier.weight"));
-            w.put("head.bias", read.apply("cls_classifier.bias"));
+            w.put("head.weight", "cls_classifier.weight");
+            w.put("head.bias", "cls_classifier.bias");
             if (names.contains("distillation_classifier.weight")) {
-                w.put("head_dist.weight", read.apply("distillation_classifier.weight"));
-                w.put("head_dist.bias", read.apply("distillation_classifier.bias"));
+                w.put("head_dist.weight", "distillation_classifier.weight");
+                w.put("head_dist.bias", "distillation_classifier.bias");
             }
         } else {
             throw new BadInputException(file, "Hugging Face checkpoint has no classifier (classifier.weight or cls_classifier.weight)");
         }
-        if (w.has("dist_token") != w.has("head_dist.weight")) {
+        if (w.map.containsKey("dist_token") != w.map.containsKey("head_dist.weight")) {
             throw new BadInputException(file, "a distillation token needs a distillation head (DeiTForImageClassificationWithTeacher); this checkpoint has only one of them");
         }
-        return w;
+        return w.map;
+    }
+
+    /** The timm name → source names map being built, refusing a source the checkpoint lacks. */
+    private record Sources(Path file, Collection<String> names, Map<String, List<String>> map) {
+        Sources(Path file, Collection<String> names) {
+            this(file, names, new LinkedHashMap<>());
+        }
+
+        void put(String timm, String... sources) {
+            for (String n : sources) {
+                if (!names.contains(n)) {
+                    throw new BadInputException(file, "missing tensor '" + n + "'");
+                }
+            }
+            map.put(timm, List.of(sources));
+        }
     }
 
     /** The parameter names timm's VisionTransformer has for {@code cfg}, in module order. */

@@ -51,21 +51,31 @@ public final class Checkpoints {
      * Loaders turn it into a BadInputException naming the file.
      */
     public static void validate(VitConfig cfg, VitWeights w) {
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        w.asMap().forEach((name, t) -> shapes.put(name, t.shape()));
+        validateShapes(cfg, shapes);
+    }
+
+    /**
+     * {@link #validate} on shapes alone (timm name → shape), so a loader can check a checkpoint's
+     * structure from its header before it reads any data.
+     */
+    public static void validateShapes(VitConfig cfg, Map<String, long[]> shapes) {
         if (cfg.embedDim() % cfg.numHeads() != 0) {
             throw new IllegalArgumentException("embed_dim " + cfg.embedDim() + " is not divisible by num_heads " + cfg.numHeads());
         }
         Map<String, long[]> expected = expectedShapes(cfg);
-        Set<String> extra = new HashSet<>(w.asMap().keySet());
+        Set<String> extra = new HashSet<>(shapes.keySet());
         extra.removeAll(expected.keySet());
         if (!extra.isEmpty()) {
             throw new IllegalArgumentException("unexpected tensors " + extra.stream().sorted().limit(5).toList());
         }
-        List<String> missing = expected.keySet().stream().filter(n -> !w.has(n)).toList();
+        List<String> missing = expected.keySet().stream().filter(n -> !shapes.containsKey(n)).toList();
         if (!missing.isEmpty()) {
             throw new IllegalArgumentException("missing tensors " + missing.stream().limit(5).toList());
         }
         expected.forEach((name, shape) -> {
-            long[] actual = w.get(name).shape();
+            long[] actual = shapes.get(name);
             if (!Arrays.equals(shape, actual)) {
                 throw new IllegalArgumentException(name + " has shape " + Arrays.toString(actual)
                         + " but the config implies " + Arrays.toString(shape));

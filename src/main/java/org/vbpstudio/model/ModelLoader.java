@@ -15,6 +15,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import org.vbpstudio.data.Preprocessing;
 import org.vbpstudio.io.BadInputException;
@@ -53,24 +54,19 @@ public final class ModelLoader {
         }
         JsonObject json = readJson(configFile);
 
-        VitWeights weights;
-        CheckpointLayout layout;
+        // Structure first, from the header alone: names, ranks and shapes against the config they
+        // imply. Only then are tensors converted to floats, and only those the model uses.
         SafeTensors st = SafeTensors.open(weightsFile);
-        layout = CheckpointLayout.detect(weightsFile, new LinkedHashSet<>(st.names()));
-        weights = layout.toTimm(weightsFile, st.names(), name -> {
-            if (!st.has(name)) {
-                throw new BadInputException(weightsFile, "missing tensor '" + name + "'");
+        Set<String> names = new LinkedHashSet<>(st.names());
+        CheckpointLayout layout = CheckpointLayout.detect(weightsFile, names);
+        if (layout == CheckpointLayout.TIMM) { // before any per-tensor map: a header may list millions
+            List<String> unknown = names.stream().filter(n -> CheckpointHeader.expectedRank(n) == 0).limit(5).toList();
+            if (!unknown.isEmpty()) {
+                throw new BadInputException(weightsFile, "unexpected tensors " + unknown.stream().sorted().toList());
             }
-            float[] data = st.floats(name);
-            for (int i = 0; i < data.length; i++) {
-                if (!Float.isFinite(data[i])) { // would flow into every logit, and into a pruned export
-                    throw new BadInputException(weightsFile, "tensor '" + name + "' holds " + data[i]
-                            + " at index " + i + " (weights must be finite)");
-                }
-            }
-            return new HostTensor(st.entry(name).shape(), data);
-        });
-        Shapes shapes = Shapes.of(weightsFile, weights);
+        }
+        CheckpointHeader header = CheckpointHeader.of(st, layout.timmSources(weightsFile, names));
+        Shapes shapes = Shapes.of(weightsFile, header.shapes());
         VitConfig config;
         Preprocessing prep;
         List<String> labels;
@@ -84,39 +80,50 @@ public final class ModelLoader {
             labels = hfLabels(configFile, json, config.numClasses());
         }
         try {
-            Checkpoints.validate(config, weights);
+            Checkpoints.validateShapes(config, header.shapes());
         } catch (IllegalArgumentException e) {
             throw new BadInputException(weightsFile, e.getMessage());
         }
+        VitWeights weights = header.read();
         return new LoadedModel(dir, layout, config, weights, prep, labels);
     }
 
     /** What the tensors alone say about the architecture. */
     record Shapes(int embedDim, int inChans, int patchSize, int[] hidden, int numClasses,
             boolean distilled, int imgSize) {
-        static Shapes of(Path file, VitWeights w) {
-            long[] proj = w.get("patch_embed.proj.weight").shape();
-            if (proj.length != 4 || proj[2] != proj[3]) {
+        /** {@code w}: timm name → shape, ranks and dimensions already checked ({@link CheckpointHeader}). */
+        static Shapes of(Path file, Map<String, long[]> w) {
+            long[] proj = w.get("patch_embed.proj.weight");
+            if (proj[2] != proj[3]) {
                 throw new BadInputException(file, "patch_embed.proj.weight has shape " + Arrays.toString(proj) + ", expected [D, C, P, P]");
             }
             int depth = 0;
-            while (w.has("blocks." + depth + ".mlp.fc1.weight")) {
+            while (w.containsKey("blocks." + depth + ".mlp.fc1.weight")) {
                 depth++;
             }
             int[] hidden = new int[depth];
             for (int b = 0; b < depth; b++) {
-                hidden[b] = (int) w.get("blocks." + b + ".mlp.fc1.weight").dim(0);
+                hidden[b] = (int) w.get("blocks." + b + ".mlp.fc1.weight")[0];
             }
-            boolean distilled = w.has("dist_token");
-            long[] pos = w.get("pos_embed").shape();
-            long patches = pos.length == 3 ? pos[1] - (distilled ? 2 : 1) : -1;
+            boolean distilled = w.containsKey("dist_token");
+            long[] pos = w.get("pos_embed");
+            long patches = pos[1] - (distilled ? 2 : 1);
             int grid = (int) Math.round(Math.sqrt(Math.max(patches, 0)));
             if (patches <= 0 || (long) grid * grid != patches) {
                 throw new BadInputException(file, "pos_embed has shape " + Arrays.toString(pos)
                         + ": its patch count is not a square grid");
             }
+            long imgSize = (long) grid * proj[2];
+            if (imgSize > Integer.MAX_VALUE) {
+                throw new BadInputException(file, "pos_embed and patch_embed.proj.weight imply images of "
+                        + imgSize + " pixels a side");
+            }
+            long[] head = w.get("head.weight");
+            if (head == null) {
+                throw new BadInputException(file, "missing tensor 'head.weight'");
+            }
             return new Shapes((int) proj[0], (int) proj[1], (int) proj[2], hidden,
-                    (int) w.get("head.weight").dim(0), distilled, grid * (int) proj[2]);
+                    (int) head[0], distilled, (int) imgSize);
         }
     }
 

@@ -264,7 +264,7 @@ public record PruningPlan(Mode mode, double[] ratios, double ratio, Criterion cr
         Criterion criterion = o.has(CRITERION) ? Criterion.parse(string(o, CRITERION)) : Criterion.VARIANCE;
         boolean compensation = !o.has(COMPENSATION) || bool(o, COMPENSATION);
         Mode mode = o.has(MODE) ? Mode.parse(string(o, MODE)) : Mode.PER_BLOCK;
-        int roundTo = o.has(ROUND_TO) && !o.get(ROUND_TO).isJsonNull() ? (int) integer(o, ROUND_TO) : 0;
+        int roundTo = o.has(ROUND_TO) && !o.get(ROUND_TO).isJsonNull() ? int32(o, ROUND_TO) : 0;
         long seed = o.has(SEED) && !o.get(SEED).isJsonNull() ? integer(o, SEED) : 0;
         if (mode == Mode.PER_BLOCK) {
             if (o.has(RATIO)) {
@@ -324,6 +324,16 @@ public record PruningPlan(Mode mode, double[] ratios, double ratio, Criterion cr
         } catch (ArithmeticException | NumberFormatException ex) {
             throw new IllegalArgumentException("\"" + key + "\" must be an integer, not " + e);
         }
+    }
+
+    /** {@link #integer} within int's range: 2^32 + 8 must not be read as 8. */
+    private static int int32(JsonObject o, String key) {
+        long v = integer(o, key);
+        if (v != (int) v) {
+            throw new IllegalArgumentException("\"" + key + "\" is " + v + ", out of range (at most "
+                    + Integer.MAX_VALUE + ")");
+        }
+        return (int) v;
     }
 
     private static String firstLine(String s) {

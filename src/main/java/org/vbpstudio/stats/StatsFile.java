@@ -66,6 +66,24 @@ public final class StatsFile {
         }
     }
 
+    /**
+     * From the header, before reading: floating-point tensors (a U8 tensor read as doubles would
+     * take 8 times the file), one count, and mean and M2 of one equal width.
+     */
+    private static void checkHeader(Path file, SafeTensors st, String k, int b) {
+        for (String t : new String[] {"count", "mean", "m2"}) {
+            SafeTensors.DType d = st.entry(k + t).dtype();
+            if (d != SafeTensors.DType.F64 && d != SafeTensors.DType.F32) {
+                throw new BadInputException(file, "tensor '" + k + t + "' has dtype " + d + "; statistics are F64");
+            }
+        }
+        SafeTensors.Entry mean = st.entry(k + "mean");
+        if (st.entry(k + "count").numel() != 1 || mean.rank() != 1
+                || !java.util.Arrays.equals(mean.shape(), st.entry(k + "m2").shape())) {
+            throw new BadInputException(file, "block " + b + ": inconsistent count/mean/m2 tensors");
+        }
+    }
+
     public static Tagged read(Path file) {
         SafeTensors st = SafeTensors.open(file);
         String model = st.metadata().get(MODEL_KEY);
@@ -81,6 +99,7 @@ public final class StatsFile {
         double[][] m2 = new double[depth][];
         for (int b = 0; b < depth; b++) {
             String k = "blocks." + b + ".mlp.";
+            checkHeader(file, st, k, b);
             double[] c = st.doubles(k + "count");
             mean[b] = st.doubles(k + "mean");
             m2[b] = st.doubles(k + "m2");

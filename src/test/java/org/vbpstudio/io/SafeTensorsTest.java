@@ -292,6 +292,36 @@ class SafeTensorsTest {
     }
 
     @Test
+    void overlappingRangesAreRefusedWhateverTheirHeaderOrder() throws IOException {
+        String t = "\"%s\":{\"dtype\":\"F32\",\"shape\":[%d],\"data_offsets\":[%d,%d]}";
+        // two names for one region (the 120 entries sharing 17 MB)
+        assertBad(file("shared.safetensors", "{" + String.format(t, "a", 2, 0, 8) + "," + String.format(t, "b", 2, 0, 8)
+                + "}", new byte[8]), "overlap", "[0, 8]");
+        // partly overlapping, listed out of order
+        assertBad(file("partial.safetensors", "{" + String.format(t, "late", 2, 4, 12) + "," + String.format(t, "early", 2, 0, 8)
+                + "}", new byte[12]), "tensor 'late'", "overlap", "tensor 'early'");
+        // an empty tensor inside another's bytes
+        assertBad(file("inside.safetensors", "{" + String.format(t, "a", 2, 0, 8) + "," + String.format(t, "e", 0, 4, 4)
+                + "}", new byte[8]), "overlap");
+        // out of header order but disjoint, with a gap and empty tensors at the edges: fine
+        SafeTensors ok = SafeTensors.open(file("ok.safetensors", "{" + String.format(t, "b", 1, 8, 12) + ","
+                + String.format(t, "a", 1, 0, 4) + "," + String.format(t, "e0", 0, 0, 0) + ","
+                + String.format(t, "e1", 0, 12, 12) + "}", new byte[12]));
+        assertEquals(List.of("b", "a", "e0", "e1"), ok.names());
+    }
+
+    @Test
+    void duplicateNamesAndOverlongShapesAreRefused() throws IOException {
+        String t = "{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}";
+        assertBad(file("dup.safetensors", "{\"w\":" + t + ",\"w\":" + t + "}", new byte[4]),
+                "tensor 'w'", "twice");
+        String ones = "1,".repeat(100) + "1";
+        assertBad(file("rank.safetensors", "{\"w\":{\"dtype\":\"F32\",\"shape\":[" + ones
+                + "],\"data_offsets\":[0,4]}}", new byte[4]), "tensor 'w'", "more than 64");
+        assertBad(file("deep.safetensors", "{\"w\":{\"x\":" + "[".repeat(10000) + "}}", new byte[0]), "JSON");
+    }
+
+    @Test
     void metadataValuesMustBeStrings() throws IOException {
         assertBad(file("meta.safetensors", "{\"__metadata__\":{\"images\":30}}", new byte[0]),
                 "__metadata__", "images");

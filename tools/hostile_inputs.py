@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""Builds issue 13's hostile inputs in OUT (default /tmp/vbp-hostile) for measuring exit status,
+message and peak memory of each case: see tools/measure_hostile.sh. Standard library only."""
+import gzip, json, os, shutil, struct, sys, zlib
+
+FIX = os.path.join(os.path.dirname(__file__), "..", "src/test/resources/fixtures/vit-micro")
+OUT = sys.argv[1] if len(sys.argv) > 1 else "/tmp/vbp-hostile"
+
+
+def read_st(path):
+    b = open(path, "rb").read()
+    n = struct.unpack("<Q", b[:8])[0]
+    return json.loads(b[8:8 + n]), b[8 + n:]
+
+
+def write_model(name, header, data):
+    d = os.path.join(OUT, name)
+    os.makedirs(d, exist_ok=True)
+    h = json.dumps(header, separators=(",", ":")).encode()
+    with open(os.path.join(d, "model.safetensors"), "wb") as f:
+        f.write(struct.pack("<Q", len(h)) + h)
+        f.write(data)
+    shutil.copy(os.path.join(FIX, "timm/config.json"), d)
+    return d
+
+
+def png(w, h, colour=0, rows=None, chunk_bytes=None):
+    """A PNG of w x h zeros (grey by default), IDAT compressed a row at a time; rows=k stops after k rows."""
+    def chunk(t, data):
+        return struct.pack(">I", len(data)) + t + data + struct.pack(">I", zlib.crc32(t + data) & 0xffffffff)
+    out = [b"\x89PNG\r\n\x1a\n", chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, colour, 0, 0, 0))]
+    if rows != 0:
+        c = zlib.compressobj(9)
+        row = b"\x00" * (1 + w * (3 if colour == 2 else 1))
+        parts = [c.compress(row) for _ in range(h if rows is None else rows)]
+        parts.append(c.flush())
+        out.append(chunk(b"IDAT", b"".join(parts)))
+        if rows is None:
+            out.append(chunk(b"IEND", b""))
+    return b"".join(out)
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    header, data = read_st(os.path.join(FIX, "timm/model.safetensors"))
+
+    # 17 MB file whose 120 (and 60) extra entries share one data region
+    for k in (120, 60):
+        h = dict(header)
+        big = 17 * 1024 * 1024 // 4 * 4
+        start = len(data)
+        for i in range(k):
+            h["shared.%d" % i] = {"dtype": "F32", "shape": [big // 4], "data_offsets": [start, start + big]}
+        write_model("shared-%d" % k, h, data + bytes(big))
+
+    # a 90 MB header of empty tensors
+    h = dict(header)
+    n = 0
+    size = len(json.dumps(header))
+    while size < 90_000_000:
+        key = "empty.%07d" % n
+        h[key] = {"dtype": "F32", "shape": [0], "data_offsets": [0, 0]}
+        size += len(key) + 52
+        n += 1
+    write_model("empty-90mb", h, data)
+
+    # rank-0 fc1.weight / head.weight, embedding width 0
+    for name, tensor, shape, nbytes in (("rank0-fc1", "blocks.0.mlp.fc1.weight", [], 4),
+                                        ("rank0-head", "head.weight", [], 4),
+                                        ("width0", "patch_embed.proj.weight", [0, 3, 4, 4], 0)):
+        h = json.loads(json.dumps(header))
+        b = h[tensor]["data_offsets"][0]
+        h[tensor] = {"dtype": "F32", "shape": shape, "data_offsets": [b, b + nbytes]}
+        write_model(name, h, data)
+
+    imgs = lambda name: os.makedirs(os.path.join(OUT, name), exist_ok=True) or os.path.join(OUT, name)
+    # a tiny JPEG declaring 26000 x 26000: SOI, SOF0 (one component), DHT-less SOS, EOI
+    sof = b"\xff\xc0" + struct.pack(">HBHHB", 11, 8, 26000, 26000, 1) + b"\x01\x11\x00"
+    dqt = b"\xff\xdb\x00\x43\x00" + bytes([1] * 64)
+    sos = b"\xff\xda\x00\x08\x01\x01\x00\x00\x3f\x00"
+    jpg = b"\xff\xd8" + dqt + sof + sos + bytes(200) + b"\xff\xd9"
+    open(os.path.join(imgs("jpeg-26000"), "x.jpg"), "wb").write(jpg)
+    # a GIF declaring 46000 x 46000 (logical screen and frame)
+    gif = (b"GIF89a" + struct.pack("<HHBBB", 46000, 46000, 0x80, 0, 0) + bytes(6)
+           + b"\x2c" + struct.pack("<HHHHB", 0, 0, 46000, 46000, 0) + b"\x02\x02\x44\x01\x00\x3b")
+    open(os.path.join(imgs("gif-46000"), "x.gif"), "wb").write(gif)
+    # a sparse 3 GB PNG declaring 46000 x 46000
+    p = os.path.join(imgs("png-sparse-3gb"), "x.png")
+    with open(p, "wb") as f:
+        f.write(png(46000, 46000, rows=0))
+        f.truncate(3 * 1024 ** 3)
+    # valid 20000^2 and 12000^2 grey PNGs of a few hundred KB
+    for s in (20000, 12000):
+        open(os.path.join(imgs("png-%d" % s), "x.png"), "wb").write(png(s, s))
+    # a truncated PNG declaring 46000^2 (64 rows of data)
+    open(os.path.join(imgs("png-truncated-46000"), "x.png"), "wb").write(png(46000, 46000, rows=64))
+
+    # a ~2 MB gzip of one 46000 x 46000 IDX image (2.1 GB decompressed)
+    d = imgs("idx-gzip-46000")
+    with gzip.open(os.path.join(d, "x-images-idx3-ubyte.gz"), "wb", compresslevel=9) as f:
+        f.write(struct.pack(">IIII", 0x803, 1, 46000, 46000))
+        zero = bytes(46000 * 100)
+        for _ in range(460):
+            f.write(zero)
+    with gzip.open(os.path.join(d, "x-labels-idx1-ubyte.gz"), "wb") as f:
+        f.write(struct.pack(">II", 0x801, 1) + b"\x00")
+    # count x rows x cols overflowing 64 bits: 2^22 images of 2^21 x 2^21
+    d = imgs("idx-overflow")
+    open(os.path.join(d, "x-images-idx3-ubyte"), "wb").write(struct.pack(">IIII", 0x803, 1 << 22, 1 << 21, 1 << 21))
+
+    # a plan whose round_to is 2^32 + 8
+    json.dump({"mode": "global", "ratio": 0.5, "criterion": "magnitude", "compensation": False,
+               "round_to": 2 ** 32 + 8}, open(os.path.join(OUT, "plan-round-to.json"), "w"))
+
+
+if __name__ == "__main__":
+    main()
