@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.vbpstudio.data.ClassMapping;
+import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.io.OutputTarget;
 import org.vbpstudio.model.LoadedModel;
@@ -23,7 +25,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code prune --model M (--calibration I | --stats S) (--ratio R | --plan P.json) [--global]
- * [--criterion variance|magnitude|random] [--seed N] [--no-compensation] [--round-to K] [--limit N]
+ * [--criterion variance|magnitude|random|wifv|wanda|taylor] [--seed N] [--no-compensation] [--round-to K] [--limit N]
  * --output DIR [--force]} (GUIDE §5): writes DIR/model.safetensors, config.json, labels.txt,
  * plan.json and report.json, and prints widths, MACs and parameters before → after.
  *
@@ -71,7 +73,7 @@ final class PruneCommand implements Callable<Integer> {
     boolean global;
 
     @Option(names = "--criterion", paramLabel = "C",
-            description = "Importance criterion: variance (default), magnitude or random.")
+            description = "Importance criterion: variance (default), magnitude, random, wifv, wanda or taylor (needs labelled calibration images).")
     String criterion;
 
     @Option(names = "--seed", paramLabel = "N", description = "Seed of the random criterion (default 0).")
@@ -110,11 +112,17 @@ final class PruneCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
 
         ActivationStats stats = null;
+        boolean gradients = plan.criterion().needsGradients();
         if (statsSource != null && statsSource.stats != null) {
             stats = Pruner.statisticsFor(model, StatsFile.read(statsSource.stats), statsSource.stats);
+            if (gradients && !stats.hasTaylor()) {
+                throw new BadInputException(statsSource.stats, "holds no Taylor sums; " + Criterion.MISSING_GRADIENTS
+                        + " (or write them with stats --gradients)");
+            }
         } else if (statsSource != null && plan.needsStatistics()) {
-            stats = Pruner.calibrate(model, ModelOptions.images(statsSource.calibration, limit), options.batch,
-                    new ConsoleProgress(err, "calibration"));
+            ImageSource images = ModelOptions.images(statsSource.calibration, limit);
+            stats = Pruner.calibrate(model, gradients ? ClassMapping.relabel(images, model.labels()) : images,
+                    options.batch, new ConsoleProgress(err, "calibration"), gradients);
         } else if (statsSource != null) {
             err.println("note: " + plan.criterion() + " pruning without compensation needs no statistics;"
                     + " --calibration ignored");

@@ -30,6 +30,7 @@ import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.MlpHook;
 import org.vbpstudio.model.ModelWriter;
 import org.vbpstudio.model.VisionTransformer;
+import org.vbpstudio.prune.Criterion;
 import org.vbpstudio.prune.MaskHook;
 import org.vbpstudio.prune.Pruner;
 import org.vbpstudio.prune.PruningPlan;
@@ -100,10 +101,18 @@ final class SweepCommand implements Callable<Integer> {
         LoadedModel model = options.load();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        ActivationStats stats = statsFile != null
-                ? Pruner.statisticsFor(model, StatsFile.read(statsFile), statsFile)
-                : Pruner.calibrate(model, ModelOptions.images(calibration, 0), options.batch,
-                        new ConsoleProgress(err, "calibrate"));
+        ActivationStats stats;
+        if (statsFile != null) {
+            stats = Pruner.statisticsFor(model, StatsFile.read(statsFile), statsFile);
+        } else {
+            ImageSource cal = ModelOptions.images(calibration, 0);
+            boolean gradients = cal.labelled(); // the taylor series needs labelled calibration images
+            stats = Pruner.calibrate(model, gradients ? ClassMapping.relabel(cal, model.labels()) : cal, options.batch,
+                    new ConsoleProgress(err, "calibrate"), gradients);
+        }
+        if (!stats.hasTaylor()) {
+            err.println("note: no taylor series: " + Criterion.MISSING_GRADIENTS);
+        }
         ImageSource slice = ClassMapping.relabel(ModelOptions.images(validation, limit), model.labels());
         List<CriterionSweep.Point> perBlock;
         List<CriterionSweep.Point> global;
@@ -151,11 +160,17 @@ final class SweepCommand implements Callable<Integer> {
     }
 
     private static void addLines(List<SweepPlot.Series> lines, List<CriterionSweep.Point> points, String suffix, boolean dashed) {
-        for (CriterionSweep.Series s : CriterionSweep.Series.values()) {
+        for (CriterionSweep.Series s : present(points)) {
             List<CriterionSweep.Point> ps = points.stream().filter(p -> p.series() == s).toList();
             lines.add(new SweepPlot.Series(s.label() + suffix, ps.stream().mapToDouble(p -> p.macs() / 1e6).toArray(),
                     ps.stream().mapToDouble(CriterionSweep.Point::headline).toArray(), dashed));
         }
+    }
+
+    /** The series measured, in their declared order. */
+    static List<CriterionSweep.Series> present(List<CriterionSweep.Point> points) {
+        return java.util.Arrays.stream(CriterionSweep.Series.values())
+                .filter(s -> points.stream().anyMatch(p -> p.series() == s)).toList();
     }
 
     static String markdown(LoadedModel model, Scores original, List<CriterionSweep.Point> perBlock,
@@ -173,16 +188,17 @@ final class SweepCommand implements Callable<Integer> {
         for (var entry : List.of(java.util.Map.entry("Same ratio in every block", perBlock),
                 java.util.Map.entry("Global threshold", global))) {
             s.append("**").append(entry.getKey()).append("** (").append(unit).append(", MACs in millions)\n\n| removed | MMACs |");
-            for (CriterionSweep.Series series : CriterionSweep.Series.values()) {
+            List<CriterionSweep.Series> present = present(entry.getValue());
+            for (CriterionSweep.Series series : present) {
                 s.append(' ').append(series.label()).append(" |");
             }
             s.append("\n|---|---|");
-            s.append("---|".repeat(CriterionSweep.Series.values().length)).append('\n');
+            s.append("---|".repeat(present.size())).append('\n');
             List<Double> rs = entry.getValue().stream().map(CriterionSweep.Point::ratio).distinct().toList();
             for (double r : rs) {
                 List<CriterionSweep.Point> row = entry.getValue().stream().filter(p -> p.ratio() == r).toList();
                 s.append(String.format(Locale.ROOT, "| %.0f%% | %.2f |", 100 * r, row.get(0).macs() / 1e6));
-                for (CriterionSweep.Series series : CriterionSweep.Series.values()) {
+                for (CriterionSweep.Series series : present) {
                     row.stream().filter(p -> p.series() == series).findFirst()
                             .ifPresent(p -> s.append(String.format(Locale.ROOT, " %.2f |", 100 * p.headline())));
                 }

@@ -31,7 +31,13 @@ public final class CriterionSweep {
         VARIANCE_PLAIN("Variance, no compensation", Criterion.VARIANCE, false),
         MAGNITUDE("Magnitude + compensation", Criterion.MAGNITUDE, true),
         MAGNITUDE_PLAIN("Magnitude, no compensation", Criterion.MAGNITUDE, false),
-        RANDOM("Random + compensation", Criterion.RANDOM, true);
+        RANDOM("Random + compensation", Criterion.RANDOM, true),
+        WIFV_COMPENSATED("WIFV + compensation", Criterion.WIFV, true),
+        WIFV_PLAIN("WIFV, no compensation", Criterion.WIFV, false),
+        WANDA_COMPENSATED("Wanda + compensation", Criterion.WANDA, true),
+        WANDA_PLAIN("Wanda, no compensation", Criterion.WANDA, false),
+        TAYLOR_COMPENSATED("Taylor + compensation", Criterion.TAYLOR, true),
+        TAYLOR_PLAIN("Taylor, no compensation", Criterion.TAYLOR, false);
 
         private final String label;
         private final Criterion criterion;
@@ -92,8 +98,9 @@ public final class CriterionSweep {
         Map<Criterion, double[][]> scores = new EnumMap<>(Criterion.class);
         List<Point> points = new ArrayList<>();
         long t0 = System.nanoTime();
-        int total = Series.values().length * ratios.length;
-        for (Series s : Series.values()) {
+        List<Series> series = available(stats);
+        int total = series.size() * ratios.length;
+        for (Series s : series) {
             for (double r : ratios) {
                 progress.checkCancelled();
                 PruningPlan plan = plan(mode, r, cfg.depth()).withCriterion(s.criterion())
@@ -110,6 +117,12 @@ public final class CriterionSweep {
             }
         }
         return points;
+    }
+
+    /** The series these statistics can measure: taylor's only when they hold gradients. */
+    public static List<Series> available(ActivationStats stats) {
+        return java.util.Arrays.stream(Series.values())
+                .filter(s -> !s.criterion().needsGradients() || stats != null && stats.hasTaylor()).toList();
     }
 
     public static PruningPlan plan(PruningPlan.Mode mode, double ratio, int depth) {

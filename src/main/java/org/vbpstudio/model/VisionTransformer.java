@@ -16,6 +16,7 @@ public final class VisionTransformer implements AutoCloseable {
     private final VitConfig config;
     private final NDManager manager;
     private final VitForward forward;
+    private final VitForward unscoped;
 
     public VisionTransformer(VitConfig config, VitWeights weights, NDManager parent) {
         Checkpoints.validate(config, weights);
@@ -28,6 +29,7 @@ public final class VisionTransformer implements AutoCloseable {
             arrays.put(name, a);
         });
         this.forward = new VitForward(config, arrays::get);
+        this.unscoped = new VitForward(config, arrays::get, false);
     }
 
     public VitConfig config() {
@@ -40,6 +42,14 @@ public final class VisionTransformer implements AutoCloseable {
 
     public VitForward stages() {
         return forward;
+    }
+
+    /**
+     * The same forward pass keeping every intermediate alive until the caller's manager closes, as
+     * a backward pass through it needs (gradients of hook-inserted arrays: the taylor criterion).
+     */
+    public VitForward gradientStages() {
+        return unscoped;
     }
 
     public NDArray forward(NDArray images) {

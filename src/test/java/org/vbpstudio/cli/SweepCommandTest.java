@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.vbpstudio.eval.CriterionSweep;
 import org.vbpstudio.testutil.Fixture;
 
 /** The sweep's VBP points against the accuracy of the reference pruned logits (independent of our pruning). */
@@ -42,7 +43,8 @@ class SweepCommandTest {
             found++;
         }
         assertEquals(4, found);
-        assertEquals(2 * 2 * 5, o.getAsJsonArray("points").size(), "2 modes x 2 ratios x 5 series");
+        assertEquals(2 * 2 * CriterionSweep.Series.values().length, o.getAsJsonArray("points").size(),
+                "2 modes x 2 ratios x every series (labelled calibration: taylor too)");
         assertNotNull(ImageIO.read(png.toFile()), "a readable PNG");
     }
 

@@ -218,7 +218,8 @@ public final class PruningViewModel {
         }
         String missing = Pruner.missingStatistics(plan);
         message.set(sc != null ? "" : Character.toUpperCase(missing.charAt(0)) + missing.substring(1)
-                + ": calibrate first, or open a statistics file.");
+                + (plan.criterion().needsGradients() ? ": open a statistics file written by 'stats --gradients'."
+                        : ": calibrate first, or open a statistics file."));
         updating = true;
         try {
             for (BlockViewModel b : blocks) {
@@ -240,7 +241,7 @@ public final class PruningViewModel {
     /** The criterion's scores for the plan, cached; null when statistics are needed but missing. */
     private double[][] scores(ModelSession s, PruningPlan plan) {
         ActivationStats stats = statsOf(s);
-        if (plan.needsStatistics() && stats == null) {
+        if (plan.needsStatistics() && stats == null || plan.criterion().needsGradients() && !stats.hasTaylor()) {
             return null;
         }
         ScoresKey key = new ScoresKey(s, plan.criterion(), plan.criterion().needsStatistics() ? stats : null,
