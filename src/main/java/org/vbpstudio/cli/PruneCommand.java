@@ -9,6 +9,7 @@ import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.io.OutputTarget;
 import org.vbpstudio.model.LoadedModel;
+import org.vbpstudio.prune.Budget;
 import org.vbpstudio.prune.Criterion;
 import org.vbpstudio.prune.Exporter;
 import org.vbpstudio.prune.Pruner;
@@ -24,8 +25,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code prune --model M (--calibration I | --stats S) (--ratio R | --plan P.json) [--global]
- * [--criterion variance|magnitude|random|wifv|wanda|taylor] [--seed N] [--no-compensation] [--round-to K] [--limit N]
+ * {@code prune --model M (--calibration I | --stats S) (--ratio R | --plan P.json | --target-macs F | --target-params F)
+ * [--global [--normalize standardize]] [--criterion variance|magnitude|random|wifv|wanda|taylor] [--seed N] [--no-compensation] [--round-to K] [--limit N]
  * --output DIR [--force]} (GUIDE §5): writes DIR/model.safetensors, config.json, labels.txt,
  * plan.json and report.json, and prints widths, MACs and parameters before → after.
  *
@@ -61,6 +62,14 @@ final class PruneCommand implements Callable<Integer> {
         @Option(names = "--plan", required = true, paramLabel = "P.json",
                 description = "A pruning plan (JSON, as written to plan.json).")
         Path plan;
+
+        @Option(names = "--target-macs", required = true, paramLabel = "F",
+                description = "Keep at most this fraction of the MACs, in (0, 1): the largest model within it (0.5 %% tolerance below).")
+        Double targetMacs;
+
+        @Option(names = "--target-params", required = true, paramLabel = "F",
+                description = "Keep at most this fraction of the parameters, in (0, 1).")
+        Double targetParams;
     }
 
     @ArgGroup(exclusive = true, multiplicity = "0..1")
@@ -71,6 +80,10 @@ final class PruneCommand implements Callable<Integer> {
 
     @Option(names = "--global", description = "With --ratio: remove the lowest-scoring neurons across all blocks at once.")
     boolean global;
+
+    @Option(names = "--normalize", paramLabel = "N",
+            description = "none (default) or standardize: per-block z-scores before the global ranking (needs --global).")
+    String normalize;
 
     @Option(names = "--criterion", paramLabel = "C",
             description = "Importance criterion: variance (default), magnitude, random, wifv, wanda or taylor (needs labelled calibration images).")
@@ -131,8 +144,16 @@ final class PruneCommand implements Callable<Integer> {
                     + (plan.criterion().needsStatistics() ? "" : ", or --no-compensation"));
         }
 
+        Budget budget = budget();
+        if (budget != null) {
+            try {
+                plan = budget.fit(plan, Pruner.scores(model, stats, plan), model.config());
+            } catch (IllegalArgumentException e) {
+                throw new BadInputException(e.getMessage());
+            }
+        }
         Pruner.Result result = Pruner.prune(model, stats, plan);
-        PruningReport report = result.report().withSeconds((System.nanoTime() - t0) / 1e9);
+        PruningReport report = result.report().withSeconds((System.nanoTime() - t0) / 1e9).withTarget(budget);
         try {
             Exporter.export(target(model.directory()), result.model(), plan, report, onnx);
         } catch (IOException e) {
@@ -143,7 +164,24 @@ final class PruneCommand implements Callable<Integer> {
         out.printf("pruned %s (%s, %s, compensation %s%s) → %s%n", model.name(), plan.criterion(), plan.mode(),
                 plan.compensation() ? "on" : "off", plan.roundTo() > 1 ? ", round_to " + plan.roundTo() : "", output);
         report.summaryLines().forEach(line -> out.println("  " + line));
+        if (budget != null) {
+            out.printf(java.util.Locale.ROOT, "  target  %s ≤ %.4f of the original: %.4f%n", budget.kind().jsonName(),
+                    budget.fraction(), report.achieved(budget.kind()));
+        }
         return VbpCommand.OK;
+    }
+
+    /** The --target-macs / --target-params budget, or null. */
+    private Budget budget() {
+        Double f = amount.targetMacs != null ? amount.targetMacs : amount.targetParams;
+        if (f == null) {
+            return null;
+        }
+        String option = amount.targetMacs != null ? "--target-macs" : "--target-params";
+        if (!(f > 0 && f < 1)) {
+            throw new BadInputException(option + " " + f + " is outside (0, 1): the fraction of the original kept");
+        }
+        return amount.targetMacs != null ? Budget.macs(f) : Budget.params(f);
     }
 
     /** The output and every input it must never replace: the model (also as loaded), images, statistics, plan. */
@@ -156,15 +194,15 @@ final class PruneCommand implements Callable<Integer> {
     /** The plan from --ratio/--global or --plan, with the command line's overrides, checked against the model. */
     private PruningPlan plan(int depth) {
         PruningPlan plan;
-        if (amount.ratio != null) {
-            double r = amount.ratio;
+        if (amount.ratio != null || budget() != null) {
+            double r = amount.ratio != null ? amount.ratio : 0; // a budget fits the ratio later
             if (!(r >= 0 && r < 1)) {
                 throw new BadInputException("--ratio " + r + " is outside [0, 1)");
             }
             plan = global ? PruningPlan.global(r) : PruningPlan.uniform(r, depth);
         } else {
             if (global) {
-                throw new BadInputException("--global applies to --ratio; " + amount.plan + " sets its own mode");
+                throw new BadInputException("--global applies to --ratio and targets; " + amount.plan + " sets its own mode");
             }
             plan = PruningPlan.read(amount.plan);
         }
@@ -180,6 +218,14 @@ final class PruneCommand implements Callable<Integer> {
             }
             if (roundTo != null) {
                 plan = plan.withRoundTo(roundTo);
+            }
+            if (normalize != null) {
+                PruningPlan.Normalize n = PruningPlan.Normalize.parse(normalize);
+                if (n != PruningPlan.Normalize.NONE && plan.mode() != PruningPlan.Mode.GLOBAL) {
+                    throw new IllegalArgumentException("--normalize " + n + " needs --global: per-block mode ranks"
+                            + " each block on its own, where z-scores change nothing");
+                }
+                plan = plan.withNormalize(n);
             }
         } catch (IllegalArgumentException e) {
             throw new BadInputException(e.getMessage());
