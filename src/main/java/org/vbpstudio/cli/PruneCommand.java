@@ -9,6 +9,8 @@ import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.io.OutputTarget;
 import org.vbpstudio.model.LoadedModel;
+import org.vbpstudio.eval.Sensitivity;
+import org.vbpstudio.prune.Allocation;
 import org.vbpstudio.prune.Budget;
 import org.vbpstudio.prune.Criterion;
 import org.vbpstudio.prune.Exporter;
@@ -26,7 +28,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code prune --model M (--calibration I | --stats S) (--ratio R | --plan P.json | --target-macs F | --target-params F)
- * [--global [--normalize standardize]] [--criterion variance|magnitude|random|wifv|wanda|taylor] [--seed N] [--no-compensation] [--round-to K] [--limit N]
+ * [--global [--normalize standardize] | --allocate sensitivity [--sensitivity-ratios …]] [--criterion variance|magnitude|random|wifv|wanda|taylor] [--seed N] [--no-compensation] [--round-to K] [--limit N]
  * --output DIR [--force]} (GUIDE §5): writes DIR/model.safetensors, config.json, labels.txt,
  * plan.json and report.json, and prints widths, MACs and parameters before → after.
  *
@@ -81,6 +83,16 @@ final class PruneCommand implements Callable<Integer> {
     @Option(names = "--global", description = "With --ratio: remove the lowest-scoring neurons across all blocks at once.")
     boolean global;
 
+    @Option(names = "--allocate", paramLabel = "HOW",
+            description = "With a target: 'sensitivity' chooses each block's ratio from per-block sensitivity curves"
+                    + " measured on the --calibration images (greedy by loss per MAC saved).")
+    String allocate;
+
+    @Option(names = "--sensitivity-ratios", split = ",", paramLabel = "R",
+            defaultValue = "0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,0.95",
+            description = "With --allocate: the ratios measured in each block (default: ${DEFAULT-VALUE}).")
+    double[] sensitivityRatios;
+
     @Option(names = "--normalize", paramLabel = "N",
             description = "none (default) or standardize: per-block z-scores before the global ranking (needs --global).")
     String normalize;
@@ -120,6 +132,18 @@ final class PruneCommand implements Callable<Integer> {
         if (limit > 0 && (statsSource == null || statsSource.calibration == null)) {
             throw new BadInputException("--limit applies to --calibration images only");
         }
+        if (allocate != null) {
+            if (!allocate.equalsIgnoreCase("sensitivity")) {
+                throw new BadInputException("--allocate " + allocate + " is unknown (expected sensitivity)");
+            }
+            if (global) {
+                throw new BadInputException("--allocate chooses one ratio per block; it does not combine with --global");
+            }
+            if (statsSource == null || statsSource.calibration == null) {
+                throw new BadInputException("--allocate sensitivity measures on the calibration images: give --calibration I");
+            }
+            budget();
+        }
         LoadedModel model = options.load();
         PruningPlan plan = plan(model.config().depth());
         PrintWriter err = spec.commandLine().getErr();
@@ -136,7 +160,7 @@ final class PruneCommand implements Callable<Integer> {
             ImageSource images = ModelOptions.images(statsSource.calibration, limit);
             stats = Pruner.calibrate(model, gradients ? ClassMapping.relabel(images, model.labels()) : images,
                     options.batch, new ConsoleProgress(err, "calibration"), gradients);
-        } else if (statsSource != null) {
+        } else if (statsSource != null && allocate == null) {
             err.println("note: " + plan.criterion() + " pruning without compensation needs no statistics;"
                     + " --calibration ignored");
         } else if (plan.needsStatistics()) {
@@ -145,7 +169,18 @@ final class PruneCommand implements Callable<Integer> {
         }
 
         Budget budget = budget();
-        if (budget != null) {
+        if (allocate != null) {
+            ImageSource images = ClassMapping.relabel(ModelOptions.images(statsSource.calibration, limit), model.labels());
+            double[] rs = SensitivityCommand.checkedRatios(sensitivityRatios, "--sensitivity-ratios");
+            Sensitivity.Result sens = SensitivityCommand.measure(model, stats, plan, rs, images, err);
+            try {
+                double[] ratios = Allocation.allocate(model.config(), rs, sens.loss(), budget, Math.max(1, plan.roundTo()));
+                plan = new PruningPlan(PruningPlan.Mode.PER_BLOCK, ratios, Double.NaN, plan.criterion(),
+                        plan.compensation(), plan.roundTo(), plan.seed());
+            } catch (IllegalArgumentException e) {
+                throw new BadInputException(e.getMessage());
+            }
+        } else if (budget != null) {
             try {
                 plan = budget.fit(plan, Pruner.scores(model, stats, plan), model.config());
             } catch (IllegalArgumentException e) {
@@ -173,6 +208,9 @@ final class PruneCommand implements Callable<Integer> {
 
     /** The --target-macs / --target-params budget, or null. */
     private Budget budget() {
+        if (allocate != null && (amount.targetMacs == null && amount.targetParams == null)) {
+            throw new BadInputException("--allocate needs a budget: --target-macs F or --target-params F");
+        }
         Double f = amount.targetMacs != null ? amount.targetMacs : amount.targetParams;
         if (f == null) {
             return null;

@@ -41,36 +41,45 @@ public final class TaylorCollector {
         ImageStream.checkLabels(source, model.config());
         VitConfig cfg = model.config();
         ActivationStats stats = new ActivationStats(cfg.mlpHiddenDims());
-        StatsHook statsHook = new StatsHook(stats);
         ImageStream.forEachBatch(source, prep, Math.min(Math.max(1, batchSize), MAX_BATCH), progress, batch -> {
-            try (NDManager tmp = model.manager().newSubManager()) {
-                int n = batch.count();
-                NDArray pixels = tmp.create(FloatBuffer.wrap(batch.pixels(), 0, n * cfg.inChans() * cfg.imgSize() * cfg.imgSize()),
-                        new Shape(n, cfg.inChans(), cfg.imgSize(), cfg.imgSize()));
-                NDArray[] gates = new NDArray[cfg.depth()];
-                for (int b = 0; b < gates.length; b++) {
-                    gates[b] = tmp.ones(new Shape(cfg.mlpHiddenDim(b)));
-                    gates[b].setRequiresGradient(true);
-                }
-                try (GradientCollector collector = tmp.getEngine().newGradientCollector()) {
-                    NDArray logits = model.gradientStages().forward(pixels, (block, hidden) -> {
-                        try (NDManager statsScope = tmp.newSubManager()) {
-                            NDArray detached = hidden.stopGradient();
-                            detached.tempAttach(statsScope);
-                            statsHook.onHidden(block, detached);
-                        }
-                        return hidden.mul(gates[block]);
-                    });
-                    NDArray onehot = tmp.create(batch.labels()).oneHot(cfg.numClasses()).toType(logits.getDataType(), false);
-                    NDArray loss = logits.logSoftmax(1).mul(onehot).sum().neg(); // Σ_images cross-entropy
-                    collector.backward(loss);
-                }
-                for (int b = 0; b < gates.length; b++) {
-                    stats.addTaylor(b, gates[b].getGradient().toType(DataType.FLOAT64, false).toDoubleArray());
-                }
-            }
+            accumulate(model, batch.pixels(), batch.count(), batch.labels(), stats);
             stats.addImages(batch.count());
         });
         return stats;
+    }
+
+    /**
+     * One batch: {@code n} preprocessed CHW images in {@code pixels} with their labels; adds the
+     * activation statistics and the Taylor sums of the batch to {@code stats} (not the image count).
+     */
+    public static void accumulate(VisionTransformer model, float[] pixels, int n, int[] labels, ActivationStats stats) {
+        VitConfig cfg = model.config();
+        StatsHook statsHook = new StatsHook(stats);
+        try (NDManager tmp = model.manager().newSubManager()) {
+            NDArray x = tmp.create(FloatBuffer.wrap(pixels, 0, n * cfg.inChans() * cfg.imgSize() * cfg.imgSize()),
+                    new Shape(n, cfg.inChans(), cfg.imgSize(), cfg.imgSize()));
+            NDArray[] gates = new NDArray[cfg.depth()];
+            for (int b = 0; b < gates.length; b++) {
+                gates[b] = tmp.ones(new Shape(cfg.mlpHiddenDim(b)));
+                gates[b].setRequiresGradient(true);
+            }
+            try (GradientCollector collector = tmp.getEngine().newGradientCollector()) {
+                NDArray logits = model.gradientStages().forward(x, (block, hidden) -> {
+                    try (NDManager statsScope = tmp.newSubManager()) {
+                        NDArray detached = hidden.stopGradient();
+                        detached.tempAttach(statsScope);
+                        statsHook.onHidden(block, detached);
+                    }
+                    return hidden.mul(gates[block]);
+                });
+                int[] y = java.util.Arrays.copyOf(labels, n);
+                NDArray onehot = tmp.create(y).oneHot(cfg.numClasses()).toType(logits.getDataType(), false);
+                NDArray loss = logits.logSoftmax(1).mul(onehot).sum().neg(); // Σ over images of the cross-entropy
+                collector.backward(loss);
+            }
+            for (int b = 0; b < gates.length; b++) {
+                stats.addTaylor(b, gates[b].getGradient().toType(DataType.FLOAT64, false).toDoubleArray());
+            }
+        }
     }
 }
