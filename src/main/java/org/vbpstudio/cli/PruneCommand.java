@@ -4,9 +4,14 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.vbpstudio.data.ClassMapping;
+import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.io.OutputTarget;
 import org.vbpstudio.model.LoadedModel;
+import org.vbpstudio.eval.Sensitivity;
+import org.vbpstudio.prune.Allocation;
+import org.vbpstudio.prune.Budget;
 import org.vbpstudio.prune.Criterion;
 import org.vbpstudio.prune.Exporter;
 import org.vbpstudio.prune.Pruner;
@@ -22,8 +27,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code prune --model M (--calibration I | --stats S) (--ratio R | --plan P.json) [--global]
- * [--criterion variance|magnitude|random] [--seed N] [--no-compensation] [--round-to K] [--limit N]
+ * {@code prune --model M (--calibration I | --stats S) (--ratio R | --plan P.json | --target-macs F | --target-params F)
+ * [--global [--normalize standardize] | --allocate sensitivity [--sensitivity-ratios …]] [--criterion variance|magnitude|random|wifv|wanda|taylor] [--seed N] [--no-compensation] [--round-to K] [--limit N]
  * --output DIR [--force]} (GUIDE §5): writes DIR/model.safetensors, config.json, labels.txt,
  * plan.json and report.json, and prints widths, MACs and parameters before → after.
  *
@@ -59,6 +64,14 @@ final class PruneCommand implements Callable<Integer> {
         @Option(names = "--plan", required = true, paramLabel = "P.json",
                 description = "A pruning plan (JSON, as written to plan.json).")
         Path plan;
+
+        @Option(names = "--target-macs", required = true, paramLabel = "F",
+                description = "Keep at most this fraction of the MACs, in (0, 1): the largest model within it (0.5 %% tolerance below).")
+        Double targetMacs;
+
+        @Option(names = "--target-params", required = true, paramLabel = "F",
+                description = "Keep at most this fraction of the parameters, in (0, 1).")
+        Double targetParams;
     }
 
     @ArgGroup(exclusive = true, multiplicity = "0..1")
@@ -70,8 +83,22 @@ final class PruneCommand implements Callable<Integer> {
     @Option(names = "--global", description = "With --ratio: remove the lowest-scoring neurons across all blocks at once.")
     boolean global;
 
+    @Option(names = "--allocate", paramLabel = "HOW",
+            description = "With a target: 'sensitivity' chooses each block's ratio from per-block sensitivity curves"
+                    + " measured on the --calibration images (greedy by loss per MAC saved).")
+    String allocate;
+
+    @Option(names = "--sensitivity-ratios", split = ",", paramLabel = "R",
+            defaultValue = "0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,0.95",
+            description = "With --allocate: the ratios measured in each block (default: ${DEFAULT-VALUE}).")
+    double[] sensitivityRatios;
+
+    @Option(names = "--normalize", paramLabel = "N",
+            description = "none (default) or standardize: per-block z-scores before the global ranking (needs --global).")
+    String normalize;
+
     @Option(names = "--criterion", paramLabel = "C",
-            description = "Importance criterion: variance (default), magnitude or random.")
+            description = "Importance criterion: variance (default), magnitude, random, wifv, wanda or taylor (needs labelled calibration images).")
     String criterion;
 
     @Option(names = "--seed", paramLabel = "N", description = "Seed of the random criterion (default 0).")
@@ -105,17 +132,35 @@ final class PruneCommand implements Callable<Integer> {
         if (limit > 0 && (statsSource == null || statsSource.calibration == null)) {
             throw new BadInputException("--limit applies to --calibration images only");
         }
+        if (allocate != null) {
+            if (!allocate.equalsIgnoreCase("sensitivity")) {
+                throw new BadInputException("--allocate " + allocate + " is unknown (expected sensitivity)");
+            }
+            if (global) {
+                throw new BadInputException("--allocate chooses one ratio per block; it does not combine with --global");
+            }
+            if (statsSource == null || statsSource.calibration == null) {
+                throw new BadInputException("--allocate sensitivity measures on the calibration images: give --calibration I");
+            }
+            budget();
+        }
         LoadedModel model = options.load();
         PruningPlan plan = plan(model.config().depth());
         PrintWriter err = spec.commandLine().getErr();
 
         ActivationStats stats = null;
+        boolean gradients = plan.criterion().needsGradients();
         if (statsSource != null && statsSource.stats != null) {
             stats = Pruner.statisticsFor(model, StatsFile.read(statsSource.stats), statsSource.stats);
+            if (gradients && !stats.hasTaylor()) {
+                throw new BadInputException(statsSource.stats, "holds no Taylor sums; " + Criterion.MISSING_GRADIENTS
+                        + " (or write them with stats --gradients)");
+            }
         } else if (statsSource != null && plan.needsStatistics()) {
-            stats = Pruner.calibrate(model, ModelOptions.images(statsSource.calibration, limit), options.batch,
-                    new ConsoleProgress(err, "calibration"));
-        } else if (statsSource != null) {
+            ImageSource images = ModelOptions.images(statsSource.calibration, limit);
+            stats = Pruner.calibrate(model, gradients ? ClassMapping.relabel(images, model.labels()) : images,
+                    options.batch, new ConsoleProgress(err, "calibration"), gradients);
+        } else if (statsSource != null && allocate == null) {
             err.println("note: " + plan.criterion() + " pruning without compensation needs no statistics;"
                     + " --calibration ignored");
         } else if (plan.needsStatistics()) {
@@ -123,8 +168,27 @@ final class PruneCommand implements Callable<Integer> {
                     + (plan.criterion().needsStatistics() ? "" : ", or --no-compensation"));
         }
 
+        Budget budget = budget();
+        if (allocate != null) {
+            ImageSource images = ClassMapping.relabel(ModelOptions.images(statsSource.calibration, limit), model.labels());
+            double[] rs = SensitivityCommand.checkedRatios(sensitivityRatios, "--sensitivity-ratios");
+            Sensitivity.Result sens = SensitivityCommand.measure(model, stats, plan, rs, images, err);
+            try {
+                double[] ratios = Allocation.allocate(model.config(), rs, sens.loss(), budget, Math.max(1, plan.roundTo()));
+                plan = new PruningPlan(PruningPlan.Mode.PER_BLOCK, ratios, Double.NaN, plan.criterion(),
+                        plan.compensation(), plan.roundTo(), plan.seed());
+            } catch (IllegalArgumentException e) {
+                throw new BadInputException(e.getMessage());
+            }
+        } else if (budget != null) {
+            try {
+                plan = budget.fit(plan, Pruner.scores(model, stats, plan), model.config());
+            } catch (IllegalArgumentException e) {
+                throw new BadInputException(e.getMessage());
+            }
+        }
         Pruner.Result result = Pruner.prune(model, stats, plan);
-        PruningReport report = result.report().withSeconds((System.nanoTime() - t0) / 1e9);
+        PruningReport report = result.report().withSeconds((System.nanoTime() - t0) / 1e9).withTarget(budget);
         try {
             Exporter.export(target(model.directory()), result.model(), plan, report, onnx);
         } catch (IOException e) {
@@ -135,7 +199,27 @@ final class PruneCommand implements Callable<Integer> {
         out.printf("pruned %s (%s, %s, compensation %s%s) → %s%n", model.name(), plan.criterion(), plan.mode(),
                 plan.compensation() ? "on" : "off", plan.roundTo() > 1 ? ", round_to " + plan.roundTo() : "", output);
         report.summaryLines().forEach(line -> out.println("  " + line));
+        if (budget != null) {
+            out.printf(java.util.Locale.ROOT, "  target  %s ≤ %.4f of the original: %.4f%n", budget.kind().jsonName(),
+                    budget.fraction(), report.achieved(budget.kind()));
+        }
         return VbpCommand.OK;
+    }
+
+    /** The --target-macs / --target-params budget, or null. */
+    private Budget budget() {
+        if (allocate != null && (amount.targetMacs == null && amount.targetParams == null)) {
+            throw new BadInputException("--allocate needs a budget: --target-macs F or --target-params F");
+        }
+        Double f = amount.targetMacs != null ? amount.targetMacs : amount.targetParams;
+        if (f == null) {
+            return null;
+        }
+        String option = amount.targetMacs != null ? "--target-macs" : "--target-params";
+        if (!(f > 0 && f < 1)) {
+            throw new BadInputException(option + " " + f + " is outside (0, 1): the fraction of the original kept");
+        }
+        return amount.targetMacs != null ? Budget.macs(f) : Budget.params(f);
     }
 
     /** The output and every input it must never replace: the model (also as loaded), images, statistics, plan. */
@@ -148,15 +232,15 @@ final class PruneCommand implements Callable<Integer> {
     /** The plan from --ratio/--global or --plan, with the command line's overrides, checked against the model. */
     private PruningPlan plan(int depth) {
         PruningPlan plan;
-        if (amount.ratio != null) {
-            double r = amount.ratio;
+        if (amount.ratio != null || budget() != null) {
+            double r = amount.ratio != null ? amount.ratio : 0; // a budget fits the ratio later
             if (!(r >= 0 && r < 1)) {
                 throw new BadInputException("--ratio " + r + " is outside [0, 1)");
             }
             plan = global ? PruningPlan.global(r) : PruningPlan.uniform(r, depth);
         } else {
             if (global) {
-                throw new BadInputException("--global applies to --ratio; " + amount.plan + " sets its own mode");
+                throw new BadInputException("--global applies to --ratio and targets; " + amount.plan + " sets its own mode");
             }
             plan = PruningPlan.read(amount.plan);
         }
@@ -172,6 +256,14 @@ final class PruneCommand implements Callable<Integer> {
             }
             if (roundTo != null) {
                 plan = plan.withRoundTo(roundTo);
+            }
+            if (normalize != null) {
+                PruningPlan.Normalize n = PruningPlan.Normalize.parse(normalize);
+                if (n != PruningPlan.Normalize.NONE && plan.mode() != PruningPlan.Mode.GLOBAL) {
+                    throw new IllegalArgumentException("--normalize " + n + " needs --global: per-block mode ranks"
+                            + " each block on its own, where z-scores change nothing");
+                }
+                plan = plan.withNormalize(n);
             }
         } catch (IllegalArgumentException e) {
             throw new BadInputException(e.getMessage());

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.eval.ImageStream;
+import org.vbpstudio.data.ClassMapping;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.io.OutputTarget;
 import org.vbpstudio.model.LoadedModel;
@@ -59,6 +60,10 @@ final class StatsCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Replace the --output file if it exists (never an input).")
     boolean force;
 
+    @Option(names = "--gradients", description = "Also collect the taylor criterion's sums x·dL/dx (one backward"
+            + " pass per batch; the images must be labelled).")
+    boolean gradients;
+
     @Override
     public Integer call() {
         if (Files.isDirectory(output)) {
@@ -92,8 +97,11 @@ final class StatsCommand implements Callable<Integer> {
         }
         LoadedModel m = ModelLoader.load(model);
         ImageSource source = ModelOptions.images(calibration, limit);
+        if (gradients) {
+            source = ClassMapping.relabel(source, m.labels());
+        }
         PrintWriter err = spec.commandLine().getErr();
-        ActivationStats stats = Pruner.calibrate(m, source, batch, new ConsoleProgress(err, "stats"));
+        ActivationStats stats = Pruner.calibrate(m, source, batch, new ConsoleProgress(err, "stats"), gradients);
         StatsFile.write(target(), stats, m.fingerprint());
         report(stats, m.fingerprint());
         return VbpCommand.OK;

@@ -8,7 +8,9 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.EnumMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.vbpstudio.data.ClassMapping;
 import org.vbpstudio.data.ImageSource;
@@ -30,6 +32,9 @@ import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.MlpHook;
 import org.vbpstudio.model.ModelWriter;
 import org.vbpstudio.model.VisionTransformer;
+import org.vbpstudio.eval.Sensitivity;
+import org.vbpstudio.prune.Budget;
+import org.vbpstudio.prune.Criterion;
 import org.vbpstudio.prune.MaskHook;
 import org.vbpstudio.prune.Pruner;
 import org.vbpstudio.prune.PruningPlan;
@@ -70,6 +75,20 @@ final class SweepCommand implements Callable<Integer> {
             description = "Ratios to sweep (default: ${DEFAULT-VALUE}).")
     double[] ratios;
 
+    @Option(names = "--target-macs", split = ",", paramLabel = "F",
+            description = "Also compare, at each of these MAC fractions, every criterion (with compensation) spread"
+                    + " uniformly, globally, globally on standardised scores and allocated from per-block sensitivity"
+                    + " measured on the --calibration images.")
+    double[] targetMacs;
+
+    @Option(names = "--sensitivity-ratios", split = ",", paramLabel = "R",
+            defaultValue = "0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,0.95",
+            description = "Ratios measured per block for the allocation (default: ${DEFAULT-VALUE}).")
+    double[] sensitivityRatios;
+
+    @Option(names = "--targets-only", description = "With --target-macs: skip the sweep over --ratios.")
+    boolean targetsOnly;
+
     @Option(names = "--json", paramLabel = "F", description = "Write every point as JSON.")
     Path json;
 
@@ -97,17 +116,52 @@ final class SweepCommand implements Callable<Integer> {
                 target(f).checkFile(); // before any long computation
             }
         }
+        List<Budget> budgets = new ArrayList<>();
+        for (double f : targetMacs == null ? new double[0] : targetMacs) {
+            if (!(f > 0 && f < 1)) {
+                throw new BadInputException("--target-macs " + f + " is outside (0, 1)");
+            }
+            budgets.add(Budget.macs(f));
+        }
+        if (targetsOnly && budgets.isEmpty()) {
+            throw new BadInputException("--targets-only needs --target-macs");
+        }
+        double[] sensRatios = SensitivityCommand.checkedRatios(sensitivityRatios, "--sensitivity-ratios");
         LoadedModel model = options.load();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        ActivationStats stats = statsFile != null
-                ? Pruner.statisticsFor(model, StatsFile.read(statsFile), statsFile)
-                : Pruner.calibrate(model, ModelOptions.images(calibration, 0), options.batch,
-                        new ConsoleProgress(err, "calibrate"));
+        ActivationStats stats;
+        if (statsFile != null) {
+            stats = Pruner.statisticsFor(model, StatsFile.read(statsFile), statsFile);
+        } else {
+            ImageSource cal = ModelOptions.images(calibration, 0);
+            boolean gradients = cal.labelled(); // the taylor series needs labelled calibration images
+            stats = Pruner.calibrate(model, gradients ? ClassMapping.relabel(cal, model.labels()) : cal, options.batch,
+                    new ConsoleProgress(err, "calibrate"), gradients);
+        }
+        if (!stats.hasTaylor()) {
+            err.println("note: no taylor series: " + Criterion.MISSING_GRADIENTS);
+        }
         ImageSource slice = ClassMapping.relabel(ModelOptions.images(validation, limit), model.labels());
-        List<CriterionSweep.Point> perBlock;
-        List<CriterionSweep.Point> global;
+        List<CriterionSweep.Point> perBlock = List.of();
+        List<CriterionSweep.Point> global = List.of();
+        List<CriterionSweep.Point> standardized = List.of();
+        List<CriterionSweep.TargetPoint> targets = List.of();
         Scores original;
+        List<Criterion> criteria = CriterionSweep.available(stats).stream().map(CriterionSweep.Series::criterion)
+                .filter(c -> c != Criterion.RANDOM).distinct().toList();
+        Map<Criterion, double[][]> sensitivity = new EnumMap<>(Criterion.class);
+        if (!budgets.isEmpty() && calibration != null) {
+            // on the calibration images, never the validation images whose accuracy is reported
+            ImageSource cal = ClassMapping.relabel(ModelOptions.images(calibration, 0), model.labels());
+            for (Criterion c : criteria) {
+                Sensitivity.Result r = SensitivityCommand.measure(model, stats, PruningPlan.uniform(0, 1).withCriterion(c),
+                        sensRatios, cal, err);
+                sensitivity.put(c, r.loss());
+            }
+        } else if (!budgets.isEmpty()) {
+            err.println("note: no allocation: its sensitivity is measured on --calibration images, and --stats has none");
+        }
         PreviewEngine.Options opts = new PreviewEngine.Options(64, ComputeThreads.evaluatorWorkers(),
                 MemoryBudget.defaultBytes(), 0, true);
         try (NDManager manager = Engines.newManager(); VisionTransformer vit = model.instantiate(manager);
@@ -124,19 +178,36 @@ final class SweepCommand implements Callable<Integer> {
                     return new Scores(e.accuracy(), e.fidelity());
                 }
             };
-            perBlock = CriterionSweep.run(model, stats, scored, PruningPlan.Mode.PER_BLOCK, ratios, p -> {},
-                    new ConsoleProgress(err, "per-block sweep", "points"));
-            global = CriterionSweep.run(model, stats, scored, PruningPlan.Mode.GLOBAL, ratios, p -> {},
-                    new ConsoleProgress(err, "global sweep", "points"));
+            if (!targetsOnly) {
+                perBlock = CriterionSweep.run(model, stats, scored, PruningPlan.Mode.PER_BLOCK, ratios, p -> {},
+                        new ConsoleProgress(err, "per-block sweep", "points"));
+                global = CriterionSweep.run(model, stats, scored, PruningPlan.Mode.GLOBAL, ratios, p -> {},
+                        new ConsoleProgress(err, "global sweep", "points"));
+                standardized = CriterionSweep.run(model, stats, scored, PruningPlan.Mode.GLOBAL,
+                        PruningPlan.Normalize.STANDARDIZE, ratios, p -> {},
+                        new ConsoleProgress(err, "global standardised sweep", "points"));
+            }
+            if (!budgets.isEmpty()) {
+                targets = CriterionSweep.runTargets(model, stats, scored, budgets, criteria, true, sensitivity,
+                        sensRatios, p -> {}, new ConsoleProgress(err, "targets", "points"));
+            }
         }
-        out.print(markdown(model, original, perBlock, global));
+        if (!targetsOnly) {
+            out.print(markdown(model, original, perBlock, global, standardized));
+        }
+        if (!targets.isEmpty()) {
+            out.print(targetMarkdown(original, targets));
+        }
         if (json != null) {
-            AtomicDirectory.writeString(target(json), ModelWriter.GSON.toJson(toJson(model, original, perBlock, global)));
+            JsonObject o = toJson(model, original, perBlock, global, standardized);
+            o.add("targets", targetJson(targets));
+            AtomicDirectory.writeString(target(json), ModelWriter.GSON.toJson(o));
         }
         if (plot != null) {
             List<SweepPlot.Series> lines = new ArrayList<>();
             addLines(lines, perBlock, " (per block)", false);
             addLines(lines, global, " (global)", true);
+            addLines(lines, standardized, " (global, standardised)", true);
             String what = original.labelled() ? "top-1" : "agreement with the original";
             SweepPlot.write(target(plot), model.name() + ": " + what + " on " + original.fidelity().count()
                     + " validation images, no retraining", lines, CostModel.totalMacs(model.config()) / 1e6,
@@ -151,15 +222,21 @@ final class SweepCommand implements Callable<Integer> {
     }
 
     private static void addLines(List<SweepPlot.Series> lines, List<CriterionSweep.Point> points, String suffix, boolean dashed) {
-        for (CriterionSweep.Series s : CriterionSweep.Series.values()) {
+        for (CriterionSweep.Series s : present(points)) {
             List<CriterionSweep.Point> ps = points.stream().filter(p -> p.series() == s).toList();
             lines.add(new SweepPlot.Series(s.label() + suffix, ps.stream().mapToDouble(p -> p.macs() / 1e6).toArray(),
                     ps.stream().mapToDouble(CriterionSweep.Point::headline).toArray(), dashed));
         }
     }
 
+    /** The series measured, in their declared order. */
+    static List<CriterionSweep.Series> present(List<CriterionSweep.Point> points) {
+        return java.util.Arrays.stream(CriterionSweep.Series.values())
+                .filter(s -> points.stream().anyMatch(p -> p.series() == s)).toList();
+    }
+
     static String markdown(LoadedModel model, Scores original, List<CriterionSweep.Point> perBlock,
-            List<CriterionSweep.Point> global) {
+            List<CriterionSweep.Point> global, List<CriterionSweep.Point> standardized) {
         StringBuilder s = new StringBuilder();
         String unit = original.labelled() ? "top-1 %" : "agreement with the original's top-1, %";
         s.append(original.labelled()
@@ -171,18 +248,20 @@ final class SweepCommand implements Callable<Integer> {
                 CostModel.totalMacs(model.config()) / 1e6,
                 String.format(Locale.ROOT, "%,d", CostModel.totalParams(model.config()))));
         for (var entry : List.of(java.util.Map.entry("Same ratio in every block", perBlock),
-                java.util.Map.entry("Global threshold", global))) {
+                java.util.Map.entry("Global threshold", global),
+                java.util.Map.entry("Global threshold on standardised scores", standardized))) {
             s.append("**").append(entry.getKey()).append("** (").append(unit).append(", MACs in millions)\n\n| removed | MMACs |");
-            for (CriterionSweep.Series series : CriterionSweep.Series.values()) {
+            List<CriterionSweep.Series> present = present(entry.getValue());
+            for (CriterionSweep.Series series : present) {
                 s.append(' ').append(series.label()).append(" |");
             }
             s.append("\n|---|---|");
-            s.append("---|".repeat(CriterionSweep.Series.values().length)).append('\n');
+            s.append("---|".repeat(present.size())).append('\n');
             List<Double> rs = entry.getValue().stream().map(CriterionSweep.Point::ratio).distinct().toList();
             for (double r : rs) {
                 List<CriterionSweep.Point> row = entry.getValue().stream().filter(p -> p.ratio() == r).toList();
                 s.append(String.format(Locale.ROOT, "| %.0f%% | %.2f |", 100 * r, row.get(0).macs() / 1e6));
-                for (CriterionSweep.Series series : CriterionSweep.Series.values()) {
+                for (CriterionSweep.Series series : present) {
                     row.stream().filter(p -> p.series() == series).findFirst()
                             .ifPresent(p -> s.append(String.format(Locale.ROOT, " %.2f |", 100 * p.headline())));
                 }
@@ -193,8 +272,54 @@ final class SweepCommand implements Callable<Integer> {
         return s.toString();
     }
 
+    /** Per target: one row per criterion, one column per spread. */
+    static String targetMarkdown(Scores original, List<CriterionSweep.TargetPoint> points) {
+        StringBuilder s = new StringBuilder();
+        String unit = original.labelled() ? "top-1 %" : "agreement %";
+        for (Budget b : points.stream().map(CriterionSweep.TargetPoint::budget).distinct().toList()) {
+            s.append(String.format(Locale.ROOT, "**MACs ≤ %.2f of the original** (%s, with compensation)%n%n| criterion |",
+                    b.fraction(), unit));
+            for (CriterionSweep.Spread sp : CriterionSweep.Spread.values()) {
+                s.append(' ').append(sp.label()).append(" |");
+            }
+            s.append("\n|---|").append("---|".repeat(CriterionSweep.Spread.values().length)).append('\n');
+            for (Criterion c : points.stream().map(CriterionSweep.TargetPoint::criterion).distinct().toList()) {
+                s.append("| ").append(c.jsonName()).append(" |");
+                for (CriterionSweep.Spread sp : CriterionSweep.Spread.values()) {
+                    s.append(points.stream().filter(p -> p.budget().equals(b) && p.criterion() == c && p.spread() == sp)
+                            .findFirst().map(p -> String.format(Locale.ROOT, " %.2f |", 100 * p.headline())).orElse(" – |"));
+                }
+                s.append('\n');
+            }
+            s.append('\n');
+        }
+        return s.toString();
+    }
+
+    static JsonArray targetJson(List<CriterionSweep.TargetPoint> points) {
+        JsonArray a = new JsonArray();
+        for (CriterionSweep.TargetPoint p : points) {
+            JsonObject j = new JsonObject();
+            j.addProperty("target", p.budget().fraction());
+            j.addProperty("kind", p.budget().kind().jsonName());
+            j.addProperty("spread", p.spread().label());
+            j.addProperty("criterion", p.criterion().jsonName());
+            j.addProperty("compensation", p.compensation());
+            j.addProperty("macs", p.macs());
+            j.addProperty("params", p.params());
+            if (p.scores().labelled()) {
+                j.addProperty("top1", p.scores().accuracy().top1());
+            }
+            j.addProperty("agreement", p.scores().fidelity().agreement());
+            j.addProperty("kl", p.scores().fidelity().kl());
+            j.add("plan", p.plan().toJson());
+            a.add(j);
+        }
+        return a;
+    }
+
     private static JsonObject toJson(LoadedModel model, Scores original, List<CriterionSweep.Point> perBlock,
-            List<CriterionSweep.Point> global) {
+            List<CriterionSweep.Point> global, List<CriterionSweep.Point> standardized) {
         JsonObject o = new JsonObject();
         o.addProperty("model", model.directory().toString());
         o.addProperty("images", original.fidelity().count());
@@ -203,10 +328,10 @@ final class SweepCommand implements Callable<Integer> {
         }
         o.addProperty("original_macs", CostModel.totalMacs(model.config()));
         JsonArray points = new JsonArray();
-        for (var list : List.of(perBlock, global)) {
+        for (var list : List.of(perBlock, global, standardized)) {
             for (CriterionSweep.Point p : list) {
                 JsonObject j = new JsonObject();
-                j.addProperty("mode", list == perBlock ? "per-block" : "global");
+                j.addProperty("mode", list == perBlock ? "per-block" : list == global ? "global" : "global-standardized");
                 j.addProperty("series", p.series().name().toLowerCase(Locale.ROOT));
                 j.addProperty("criterion", p.series().criterion().jsonName());
                 j.addProperty("compensation", p.series().compensation());

@@ -9,6 +9,8 @@ import org.vbpstudio.data.Progress;
 import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.VitConfig;
+import org.vbpstudio.prune.Allocation;
+import org.vbpstudio.prune.Budget;
 import org.vbpstudio.prune.Criterion;
 import org.vbpstudio.prune.Pruner;
 import org.vbpstudio.prune.PruningPlan;
@@ -31,7 +33,13 @@ public final class CriterionSweep {
         VARIANCE_PLAIN("Variance, no compensation", Criterion.VARIANCE, false),
         MAGNITUDE("Magnitude + compensation", Criterion.MAGNITUDE, true),
         MAGNITUDE_PLAIN("Magnitude, no compensation", Criterion.MAGNITUDE, false),
-        RANDOM("Random + compensation", Criterion.RANDOM, true);
+        RANDOM("Random + compensation", Criterion.RANDOM, true),
+        WIFV_COMPENSATED("WIFV + compensation", Criterion.WIFV, true),
+        WIFV_PLAIN("WIFV, no compensation", Criterion.WIFV, false),
+        WANDA_COMPENSATED("Wanda + compensation", Criterion.WANDA, true),
+        WANDA_PLAIN("Wanda, no compensation", Criterion.WANDA, false),
+        TAYLOR_COMPENSATED("Taylor + compensation", Criterion.TAYLOR, true),
+        TAYLOR_PLAIN("Taylor, no compensation", Criterion.TAYLOR, false);
 
         private final String label;
         private final Criterion criterion;
@@ -88,16 +96,24 @@ public final class CriterionSweep {
      */
     public static List<Point> run(LoadedModel model, ActivationStats stats, MaskedAccuracy accuracy,
             PruningPlan.Mode mode, double[] ratios, Consumer<Point> onPoint, Progress progress) {
+        return run(model, stats, accuracy, mode, PruningPlan.Normalize.NONE, ratios, onPoint, progress);
+    }
+
+    /** As above, with the scores normalised as {@code normalize} says (global mode only). */
+    public static List<Point> run(LoadedModel model, ActivationStats stats, MaskedAccuracy accuracy,
+            PruningPlan.Mode mode, PruningPlan.Normalize normalize, double[] ratios, Consumer<Point> onPoint,
+            Progress progress) {
         VitConfig cfg = model.config();
         Map<Criterion, double[][]> scores = new EnumMap<>(Criterion.class);
         List<Point> points = new ArrayList<>();
         long t0 = System.nanoTime();
-        int total = Series.values().length * ratios.length;
-        for (Series s : Series.values()) {
+        List<Series> series = available(stats);
+        int total = series.size() * ratios.length;
+        for (Series s : series) {
             for (double r : ratios) {
                 progress.checkCancelled();
                 PruningPlan plan = plan(mode, r, cfg.depth()).withCriterion(s.criterion())
-                        .withCompensation(s.compensation());
+                        .withCompensation(s.compensation()).withNormalize(normalize);
                 double[][] sc = scores.computeIfAbsent(s.criterion(), c -> Pruner.scores(model, stats, plan));
                 int[][] kept = Selection.kept(plan, sc);
                 VitConfig pruned = cfg.withMlpHiddenDims(widths(kept));
@@ -107,6 +123,90 @@ public final class CriterionSweep {
                 onPoint.accept(p);
                 double seconds = Math.max(1e-9, (System.nanoTime() - t0) / 1e9);
                 progress.update(points.size(), total, points.size() / seconds);
+            }
+        }
+        return points;
+    }
+
+    /** The series these statistics can measure: taylor's only when they hold gradients. */
+    public static List<Series> available(ActivationStats stats) {
+        return java.util.Arrays.stream(Series.values())
+                .filter(s -> !s.criterion().needsGradients() || stats != null && stats.hasTaylor()).toList();
+    }
+
+    /** How a budget is spread over the blocks, in the order tables show them. */
+    public enum Spread {
+        UNIFORM("uniform"),
+        GLOBAL("global"),
+        GLOBAL_STANDARDIZED("global-standardized"),
+        ALLOCATED("allocated");
+
+        private final String label;
+
+        Spread(String label) {
+            this.label = label;
+        }
+
+        public String label() {
+            return label;
+        }
+    }
+
+    /** One configuration fitted to a MAC (parameter) budget and measured. */
+    public record TargetPoint(Spread spread, Criterion criterion, boolean compensation, Budget budget, PruningPlan plan,
+            long macs, long params, Scores scores) {
+        public double headline() {
+            return scores.headline();
+        }
+    }
+
+    /**
+     * Every criterion under every spread at every budget: uniform (one ratio), global, global
+     * standardised (each fitted by {@link Budget#fit}) and allocated from {@code sensitivity}
+     * (criterion → loss per block and ratio, measured elsewhere on the calibration images; spreads
+     * without curves are skipped). Budgets no spread can meet are skipped for that spread.
+     */
+    public static List<TargetPoint> runTargets(LoadedModel model, ActivationStats stats, MaskedAccuracy accuracy,
+            List<Budget> budgets, List<Criterion> criteria, boolean compensation,
+            Map<Criterion, double[][]> sensitivity, double[] sensitivityRatios, Consumer<TargetPoint> onPoint,
+            Progress progress) {
+        VitConfig cfg = model.config();
+        List<TargetPoint> points = new ArrayList<>();
+        int total = budgets.size() * criteria.size() * Spread.values().length;
+        int done = 0;
+        long t0 = System.nanoTime();
+        for (Budget budget : budgets) {
+            for (Criterion c : criteria) {
+                PruningPlan uniform = PruningPlan.uniform(0, cfg.depth()).withCriterion(c).withCompensation(compensation);
+                double[][] sc = Pruner.scores(model, stats, uniform);
+                for (Spread spread : Spread.values()) {
+                    progress.checkCancelled();
+                    done++;
+                    PruningPlan plan;
+                    try {
+                        plan = switch (spread) {
+                            case UNIFORM -> budget.fit(uniform, sc, cfg);
+                            case GLOBAL -> budget.fit(PruningPlan.global(0).withCriterion(c).withCompensation(compensation), sc, cfg);
+                            case GLOBAL_STANDARDIZED -> budget.fit(PruningPlan.global(0).withCriterion(c)
+                                    .withCompensation(compensation).withNormalize(PruningPlan.Normalize.STANDARDIZE), sc, cfg);
+                            case ALLOCATED -> sensitivity == null || !sensitivity.containsKey(c) ? null
+                                    : new PruningPlan(PruningPlan.Mode.PER_BLOCK, Allocation.allocate(cfg, sensitivityRatios,
+                                            sensitivity.get(c), budget, 1), Double.NaN, c, compensation, 0, 0);
+                        };
+                    } catch (IllegalArgumentException unreachable) {
+                        plan = null;
+                    }
+                    if (plan == null) {
+                        continue;
+                    }
+                    int[][] kept = Selection.kept(plan, sc);
+                    VitConfig pruned = cfg.withMlpHiddenDims(widths(kept));
+                    TargetPoint p = new TargetPoint(spread, c, compensation, budget, plan, CostModel.totalMacs(pruned),
+                            CostModel.totalParams(pruned), accuracy.of(kept, compensation));
+                    points.add(p);
+                    onPoint.accept(p);
+                    progress.update(done, total, done / Math.max(1e-9, (System.nanoTime() - t0) / 1e9));
+                }
             }
         }
         return points;

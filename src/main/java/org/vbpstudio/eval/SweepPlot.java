@@ -126,7 +126,11 @@ public final class SweepPlot {
         g.drawLine(LEFT + pw + 12, legendY, LEFT + pw + 34, legendY);
         for (int i = 0; i < series.size(); i++) {
             Series s = series.get(i);
-            Color c = PALETTE[(s.dashed() ? i - series.size() / 2 : i) % PALETTE.length];
+            // one colour per configuration, whatever the selection mode in brackets after its name
+            String base = s.name().contains(" (") ? s.name().substring(0, s.name().indexOf(" (")) : s.name();
+            List<String> bases = series.stream().map(x -> x.name().contains(" (") ? x.name().substring(0, x.name().indexOf(" (")) : x.name())
+                    .distinct().toList();
+            Color c = PALETTE[bases.indexOf(base) % PALETTE.length];
             g.setColor(c);
             g.setStroke(s.dashed()
                     ? new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 10, new float[] {7, 5}, 0)

@@ -17,6 +17,7 @@ public final class VisionTransformer implements AutoCloseable {
     private final NDManager manager;
     private final VitForward forward;
     private final Map<String, NDArray> arrays;
+    private final VitForward unscoped;
 
     public VisionTransformer(VitConfig config, VitWeights weights, NDManager parent) {
         Checkpoints.validate(config, weights);
@@ -29,6 +30,7 @@ public final class VisionTransformer implements AutoCloseable {
             arrays.put(name, a);
         });
         this.forward = new VitForward(config, arrays::get);
+        this.unscoped = new VitForward(config, arrays::get, false);
     }
 
     public VitConfig config() {
@@ -46,6 +48,14 @@ public final class VisionTransformer implements AutoCloseable {
     /** The uploaded tensor named {@code name} (timm name), or null. */
     public NDArray parameter(String name) {
         return arrays.get(name);
+    }
+
+    /**
+     * The same forward pass keeping every intermediate alive until the caller's manager closes, as
+     * a backward pass through it needs (gradients of hook-inserted arrays: the taylor criterion).
+     */
+    public VitForward gradientStages() {
+        return unscoped;
     }
 
     public NDArray forward(NDArray images) {

@@ -10,8 +10,18 @@ import org.vbpstudio.model.VitWeights;
 import org.vbpstudio.stats.ActivationStats;
 
 /**
- * The importance criteria a plan can name (GUIDE §3). Their JSON and command-line names are the
- * lower-case constant names: {@code variance}, {@code magnitude}, {@code random}.
+ * The importance criteria a plan can name (GUIDE §3 and issue 11). Their JSON and command-line
+ * names are the lower-case constant names: {@code variance}, {@code magnitude}, {@code random},
+ * {@code wifv}, {@code wanda}, {@code taylor}. With x_j neuron j's GELU output over every
+ * calibration token and W2 the block's {@code fc2.weight} [D, H]:
+ * <ul>
+ *   <li>{@code wifv}: Var(x_j) · ‖W2[:, j]‖² (FLAP's weighted input-feature variance);</li>
+ *   <li>{@code wanda}: mean_i |W2[i, j]| · sqrt(E[x_j²]), E[x²] = var + mean² (structured Wanda as FLAP
+ *       defines it);</li>
+ *   <li>{@code taylor}: |Σ over images and tokens of x_j · ∂L/∂x_j|, L the summed cross-entropy with
+ *       the true labels ({@link ActivationStats#taylorSum}, collected with one backward pass per
+ *       batch by {@link org.vbpstudio.stats.TaylorCollector}).</li>
+ * </ul>
  */
 public enum Criterion {
     /** Variance-Based Pruning: σ² of the neuron's GELU output over the calibration tokens. */
@@ -19,7 +29,13 @@ public enum Criterion {
     /** ‖fc1.weight[j, :]‖₂ · ‖fc2.weight[:, j]‖₂: how much weight flows through neuron j. */
     MAGNITUDE,
     /** Uniform random scores, the same for the same seed. */
-    RANDOM;
+    RANDOM,
+    /** FLAP's weighted fluctuation: Var(x_j) · ‖fc2.weight[:, j]‖². */
+    WIFV,
+    /** Structured Wanda: mean_i |fc2.weight[i, j]| · sqrt(E[x_j²]). */
+    WANDA,
+    /** First-order Taylor: |Σ x_j ∂L/∂x_j| over labelled calibration images. */
+    TAYLOR;
 
     /** The name in plans and on the command line. */
     public String jsonName() {
@@ -28,7 +44,12 @@ public enum Criterion {
 
     /** Whether scoring reads activation statistics (compensation needs them regardless). */
     public boolean needsStatistics() {
-        return this == VARIANCE;
+        return this == VARIANCE || this == WIFV || this == WANDA || this == TAYLOR;
+    }
+
+    /** Whether the statistics must also hold gradients (one backward pass over labelled images). */
+    public boolean needsGradients() {
+        return this == TAYLOR;
     }
 
     /** The scoring function; {@code seed} matters only for {@link #RANDOM}. */
@@ -37,6 +58,9 @@ public enum Criterion {
             case VARIANCE -> Criterion::variance;
             case MAGNITUDE -> (w, cfg, stats) -> magnitude(w, cfg.depth());
             case RANDOM -> (w, cfg, stats) -> random(cfg.mlpHiddenDims(), seed);
+            case WIFV -> (w, cfg, stats) -> wifv(w, cfg, checked(stats, cfg, this));
+            case WANDA -> (w, cfg, stats) -> wanda(w, cfg, checked(stats, cfg, this));
+            case TAYLOR -> (w, cfg, stats) -> taylor(cfg, checked(stats, cfg, this));
         };
     }
 
@@ -60,14 +84,27 @@ public enum Criterion {
         return jsonName();
     }
 
-    private static double[][] variance(VitWeights w, VitConfig cfg, ActivationStats stats) {
+    private static ActivationStats checked(ActivationStats stats, VitConfig cfg, Criterion c) {
         if (stats == null) {
-            throw new IllegalArgumentException("the variance criterion needs activation statistics");
+            throw new IllegalArgumentException("the " + c.jsonName() + " criterion needs activation statistics");
         }
         if (!Arrays.equals(stats.widths(), cfg.mlpHiddenDims())) {
             throw new IllegalArgumentException("statistics of widths " + Arrays.toString(stats.widths())
                     + " do not fit a model of widths " + Arrays.toString(cfg.mlpHiddenDims()));
         }
+        if (c.needsGradients() && !stats.hasTaylor()) {
+            throw new IllegalArgumentException(MISSING_GRADIENTS);
+        }
+        return stats;
+    }
+
+    /** Why taylor cannot run on statistics without gradients, in the user's words. */
+    public static final String MISSING_GRADIENTS = "the taylor criterion needs gradients from labelled calibration"
+            + " images (give --calibration with an ImageFolder or a labelled IDX pair; statistics files and"
+            + " unlabelled images do not carry them)";
+
+    private static double[][] variance(VitWeights w, VitConfig cfg, ActivationStats stats) {
+        checked(stats, cfg, VARIANCE);
         double[][] s = new double[cfg.depth()][];
         for (int b = 0; b < s.length; b++) {
             s[b] = stats.variance(b);
@@ -105,6 +142,65 @@ public enum Criterion {
             }
         }
         return s;
+    }
+
+    private static double[][] wifv(VitWeights w, VitConfig cfg, ActivationStats stats) {
+        double[][] s = new double[cfg.depth()][];
+        for (int b = 0; b < s.length; b++) {
+            double[] var = stats.variance(b);
+            double[] col = fc2Columns(w, b, false);
+            s[b] = new double[var.length];
+            for (int j = 0; j < var.length; j++) {
+                s[b][j] = var[j] * col[j];
+            }
+        }
+        return s;
+    }
+
+    private static double[][] wanda(VitWeights w, VitConfig cfg, ActivationStats stats) {
+        double[][] s = new double[cfg.depth()][];
+        for (int b = 0; b < s.length; b++) {
+            double[] var = stats.variance(b);
+            double[] mean = stats.mean(b);
+            double[] col = fc2Columns(w, b, true);
+            s[b] = new double[var.length];
+            for (int j = 0; j < var.length; j++) {
+                s[b][j] = col[j] * Math.sqrt(var[j] + mean[j] * mean[j]);
+            }
+        }
+        return s;
+    }
+
+    private static double[][] taylor(VitConfig cfg, ActivationStats stats) {
+        double[][] s = new double[cfg.depth()][];
+        for (int b = 0; b < s.length; b++) {
+            s[b] = stats.taylorSum(b);
+            for (int j = 0; j < s[b].length; j++) {
+                s[b][j] = Math.abs(s[b][j]);
+            }
+        }
+        return s;
+    }
+
+    /** Per column j of block b's fc2.weight [D, H]: Σ_i W[i, j]² ({@code absMean} false) or mean_i |W[i, j]|. */
+    private static double[] fc2Columns(VitWeights w, int b, boolean absMean) {
+        HostTensor fc2 = w.get(VitWeights.block(b, "mlp.fc2.weight"));
+        int rows = (int) fc2.dim(0);
+        int h = (int) fc2.dim(1);
+        float[] c = fc2.data();
+        double[] out = new double[h];
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < h; j++) {
+                double v = c[r * h + j];
+                out[j] += absMean ? Math.abs(v) : v * v;
+            }
+        }
+        if (absMean) {
+            for (int j = 0; j < h; j++) {
+                out[j] /= rows;
+            }
+        }
+        return out;
     }
 
     private static double[][] random(int[] widths, long seed) {

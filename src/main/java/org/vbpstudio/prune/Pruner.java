@@ -12,6 +12,7 @@ import org.vbpstudio.model.VisionTransformer;
 import org.vbpstudio.stats.ActivationStats;
 import org.vbpstudio.stats.StatsCollector;
 import org.vbpstudio.stats.StatsFile;
+import org.vbpstudio.stats.TaylorCollector;
 
 /**
  * The one entry point the command line and the app use: scores ({@link Criterion}) → selection
@@ -49,7 +50,8 @@ public final class Pruner {
     /** The plan's criterion applied to {@code model}, after checking that plan and statistics fit. */
     public static double[][] scores(LoadedModel model, ActivationStats stats, PruningPlan plan) {
         plan.validate(model.config().depth());
-        if (plan.needsStatistics() && stats == null) {
+        if (plan.needsStatistics() && stats == null
+                || plan.criterion().needsGradients() && stats != null && !stats.hasTaylor()) {
             throw new IllegalArgumentException(missingStatistics(plan));
         }
         if (stats != null && !Arrays.equals(stats.widths(), model.config().mlpHiddenDims())) {
@@ -61,6 +63,9 @@ public final class Pruner {
 
     /** Why {@code plan} cannot run without statistics, in the user's words. */
     public static String missingStatistics(PruningPlan plan) {
+        if (plan.criterion().needsGradients()) {
+            return Criterion.MISSING_GRADIENTS;
+        }
         return plan.criterion().needsStatistics()
                 ? "the " + plan.criterion().jsonName() + " criterion needs activation statistics"
                 : "compensation needs activation statistics (the removed neurons' means)";
@@ -68,8 +73,18 @@ public final class Pruner {
 
     /** Streams {@code source} through {@code model} once and returns its activation statistics. */
     public static ActivationStats calibrate(LoadedModel model, ImageSource source, int batchSize, Progress progress) {
+        return calibrate(model, source, batchSize, progress, false);
+    }
+
+    /**
+     * As above; with {@code gradients}, also the Taylor sums of the taylor criterion (one backward
+     * pass per batch; the source must be labelled with the model's classes).
+     */
+    public static ActivationStats calibrate(LoadedModel model, ImageSource source, int batchSize, Progress progress,
+            boolean gradients) {
         try (NDManager manager = Engines.newManager(); VisionTransformer vit = model.instantiate(manager)) {
-            return StatsCollector.collect(vit, source, model.preprocessing(), batchSize, progress);
+            return gradients ? TaylorCollector.collect(vit, source, model.preprocessing(), batchSize, progress)
+                    : StatsCollector.collect(vit, source, model.preprocessing(), batchSize, progress);
         }
     }
 

@@ -27,10 +27,12 @@ import org.vbpstudio.model.ModelWriter;
  * <pre>{@code
  * {"criterion": "variance", "compensation": true, "mode": "per-block", "ratios": [0.5, 0.25, 0.5]}
  * {"criterion": "variance", "compensation": true, "mode": "global", "ratio": 0.5, "round_to": 8}
+ * {"criterion": "wifv", "compensation": true, "mode": "global", "ratio": 0.4, "normalize": "standardize"}
  * }</pre>
  * {@code criterion} (default {@code variance}), {@code compensation} (default true) and {@code mode}
- * (default {@code per-block}) may be omitted; {@code round_to} (default 0: none) and {@code seed}
- * (default 0) are optional. Unknown keys are refused, so that a misspelt key never goes unnoticed.
+ * (default {@code per-block}) may be omitted; {@code round_to} (default 0: none), {@code seed}
+ * (default 0) and {@code normalize} (default {@code none}; {@code standardize} only in global mode,
+ * see {@link Selection}) are optional. Unknown keys are refused, so that a misspelt key never goes unnoticed.
  *
  * <p>A plan is valid on its own once constructed (every ratio in [0, 1), {@code roundTo ≥ 0});
  * {@link #validate(int)} checks that it fits a model of a given depth.
@@ -45,9 +47,47 @@ import org.vbpstudio.model.ModelWriter;
  * @param roundTo      keep every block's width a multiple of this (0 or 1: no constraint); see
  *                     {@link Selection}
  * @param seed         seed of {@link Criterion#RANDOM}
+ * @param normalize    how scores are made comparable across blocks before the global ranking
  */
 public record PruningPlan(Mode mode, double[] ratios, double ratio, Criterion criterion, boolean compensation,
-        int roundTo, long seed) {
+        int roundTo, long seed, Normalize normalize) {
+
+    /** Scores as they are, or z-scores per block ((s − mean_b) / std_b) before one global threshold (FLAP). */
+    public enum Normalize {
+        NONE("none"),
+        STANDARDIZE("standardize");
+
+        private final String jsonName;
+
+        Normalize(String jsonName) {
+            this.jsonName = jsonName;
+        }
+
+        public String jsonName() {
+            return jsonName;
+        }
+
+        /** Accepts {@code none} and {@code standardize}, ignoring case. */
+        public static Normalize parse(String name) {
+            for (Normalize n : values()) {
+                if (n.jsonName.equalsIgnoreCase(name.trim())) {
+                    return n;
+                }
+            }
+            throw new IllegalArgumentException("unknown normalize '" + name + "' (expected none or standardize)");
+        }
+
+        @Override
+        public String toString() {
+            return jsonName;
+        }
+    }
+
+    /** A plan without score normalisation. */
+    public PruningPlan(Mode mode, double[] ratios, double ratio, Criterion criterion, boolean compensation,
+            int roundTo, long seed) {
+        this(mode, ratios, ratio, criterion, compensation, roundTo, seed, Normalize.NONE);
+    }
 
     /** Per block (each block its own ratio) or global (one ratio, lowest scores across all blocks). */
     public enum Mode {
@@ -88,7 +128,9 @@ public record PruningPlan(Mode mode, double[] ratios, double ratio, Criterion cr
     public static final String RATIO = "ratio";
     public static final String ROUND_TO = "round_to";
     public static final String SEED = "seed";
-    private static final Set<String> KEYS = Set.of(CRITERION, COMPENSATION, MODE, RATIOS, RATIO, ROUND_TO, SEED);
+    public static final String NORMALIZE = "normalize";
+    private static final Set<String> KEYS = Set.of(CRITERION, COMPENSATION, MODE, RATIOS, RATIO, ROUND_TO, SEED,
+            NORMALIZE);
 
     /** @throws IllegalArgumentException if a ratio is outside [0, 1) or the fields do not fit the mode */
     public PruningPlan {
@@ -112,6 +154,11 @@ public record PruningPlan(Mode mode, double[] ratios, double ratio, Criterion cr
         }
         if (roundTo < 0) {
             throw new IllegalArgumentException("round_to must be 0 (none) or positive, not " + roundTo);
+        }
+        normalize = normalize == null ? Normalize.NONE : normalize;
+        if (normalize != Normalize.NONE && mode != Mode.GLOBAL) {
+            throw new IllegalArgumentException("normalize " + normalize + " ranks scores across blocks, so it needs"
+                    + " global mode (in per-block mode each block is ranked on its own)");
         }
     }
 
@@ -142,19 +189,23 @@ public record PruningPlan(Mode mode, double[] ratios, double ratio, Criterion cr
     }
 
     public PruningPlan withCriterion(Criterion c) {
-        return new PruningPlan(mode, ratios, ratio, c, compensation, roundTo, seed);
+        return new PruningPlan(mode, ratios, ratio, c, compensation, roundTo, seed, normalize);
     }
 
     public PruningPlan withCompensation(boolean on) {
-        return new PruningPlan(mode, ratios, ratio, criterion, on, roundTo, seed);
+        return new PruningPlan(mode, ratios, ratio, criterion, on, roundTo, seed, normalize);
     }
 
     public PruningPlan withRoundTo(int k) {
-        return new PruningPlan(mode, ratios, ratio, criterion, compensation, k, seed);
+        return new PruningPlan(mode, ratios, ratio, criterion, compensation, k, seed, normalize);
     }
 
     public PruningPlan withSeed(long s) {
-        return new PruningPlan(mode, ratios, ratio, criterion, compensation, roundTo, s);
+        return new PruningPlan(mode, ratios, ratio, criterion, compensation, roundTo, s, normalize);
+    }
+
+    public PruningPlan withNormalize(Normalize n) {
+        return new PruningPlan(mode, ratios, ratio, criterion, compensation, roundTo, seed, n);
     }
 
     @Override
@@ -200,6 +251,9 @@ public record PruningPlan(Mode mode, double[] ratios, double ratio, Criterion cr
         }
         if (criterion == Criterion.RANDOM || seed != 0) {
             o.addProperty(SEED, seed);
+        }
+        if (normalize != Normalize.NONE) {
+            o.addProperty(NORMALIZE, normalize.jsonName());
         }
         return o;
     }
@@ -266,6 +320,7 @@ public record PruningPlan(Mode mode, double[] ratios, double ratio, Criterion cr
         Mode mode = o.has(MODE) ? Mode.parse(string(o, MODE)) : Mode.PER_BLOCK;
         int roundTo = o.has(ROUND_TO) && !o.get(ROUND_TO).isJsonNull() ? int32(o, ROUND_TO) : 0;
         long seed = o.has(SEED) && !o.get(SEED).isJsonNull() ? integer(o, SEED) : 0;
+        Normalize normalize = o.has(NORMALIZE) ? Normalize.parse(string(o, NORMALIZE)) : Normalize.NONE;
         if (mode == Mode.PER_BLOCK) {
             if (o.has(RATIO)) {
                 throw new IllegalArgumentException("a per-block plan takes \"ratios\" (one per block), not \"ratio\""
@@ -279,7 +334,7 @@ public record PruningPlan(Mode mode, double[] ratios, double ratio, Criterion cr
             for (int i = 0; i < ratios.length; i++) {
                 ratios[i] = number(a.get(i), RATIOS + "[" + i + "]");
             }
-            return new PruningPlan(mode, ratios, Double.NaN, criterion, compensation, roundTo, seed);
+            return new PruningPlan(mode, ratios, Double.NaN, criterion, compensation, roundTo, seed, normalize);
         }
         if (o.has(RATIOS)) {
             throw new IllegalArgumentException("a global plan takes one \"ratio\", not \"ratios\"");
@@ -287,7 +342,8 @@ public record PruningPlan(Mode mode, double[] ratios, double ratio, Criterion cr
         if (!o.has(RATIO)) {
             throw new IllegalArgumentException("a global plan needs \"ratio\": the fraction of all hidden neurons to remove");
         }
-        return new PruningPlan(mode, null, number(o.get(RATIO), RATIO), criterion, compensation, roundTo, seed);
+        return new PruningPlan(mode, null, number(o.get(RATIO), RATIO), criterion, compensation, roundTo, seed,
+                normalize);
     }
 
     private static String string(JsonObject o, String key) {
@@ -350,13 +406,13 @@ public record PruningPlan(Mode mode, double[] ratios, double ratio, Criterion cr
     public boolean equals(Object o) {
         return o instanceof PruningPlan p && mode == p.mode && Arrays.equals(ratios, p.ratios)
                 && Double.compare(ratio, p.ratio) == 0 && criterion == p.criterion
-                && compensation == p.compensation && roundTo == p.roundTo && seed == p.seed;
+                && compensation == p.compensation && roundTo == p.roundTo && seed == p.seed && normalize == p.normalize;
     }
 
     @Override
     public int hashCode() {
         return Arrays.hashCode(ratios) * 31 + Double.hashCode(ratio) + mode.hashCode() * 7
-                + criterion.hashCode() * 3 + roundTo + Long.hashCode(seed) + (compensation ? 1 : 0);
+                + criterion.hashCode() * 3 + roundTo + Long.hashCode(seed) + (compensation ? 1 : 0) + normalize.hashCode() * 11;
     }
 
     @Override

@@ -23,12 +23,14 @@ import org.vbpstudio.model.VitConfig;
  *  "criterion": "variance", "mode": "per-block", "compensation": true, "round_to": 0,
  *  "calibration_images": 1000, "seconds": 12.5, "model_fingerprint": "…", "architecture": "…"}
  * }</pre>
- * {@code calibration_images} is 0 when no statistics were used; {@code seconds} is the wall time
+ * With a budget ({@code --target-macs/--target-params}) it also holds
+ * {@code "target": {"kind": "macs", "fraction": 0.65, "achieved": 0.6497}}, and {@code normalize} when
+ * scores were standardised. {@code calibration_images} is 0 when no statistics were used; {@code seconds} is the wall time
  * of the whole operation (including collecting statistics, when it did).
  */
 public record PruningReport(List<Block> blocks, Total total, Criterion criterion, PruningPlan.Mode mode,
         boolean compensation, int roundTo, long calibrationImages, double seconds, String modelFingerprint,
-        String architecture) {
+        String architecture, Budget target, PruningPlan.Normalize normalize) {
 
     /** One block before and after. */
     public record Block(int index, int hiddenBefore, int hiddenAfter, long macsBefore, long macsAfter,
@@ -40,6 +42,7 @@ public record PruningReport(List<Block> blocks, Total total, Criterion criterion
 
     public PruningReport {
         blocks = List.copyOf(blocks);
+        normalize = normalize == null ? PruningPlan.Normalize.NONE : normalize;
     }
 
     /** The report of pruning a model of config {@code before} to {@code after} with {@code plan}. */
@@ -56,17 +59,29 @@ public record PruningReport(List<Block> blocks, Total total, Criterion criterion
         Total total = new Total(before.totalHidden(), after.totalHidden(), CostModel.totalMacs(before),
                 CostModel.totalMacs(after), CostModel.totalParams(before), CostModel.totalParams(after));
         return new PruningReport(blocks, total, plan.criterion(), plan.mode(), plan.compensation(), plan.roundTo(),
-                calibrationImages, seconds, modelFingerprint, before.architecture());
+                calibrationImages, seconds, modelFingerprint, before.architecture(), null, plan.normalize());
     }
 
     public PruningReport withSeconds(double s) {
         return new PruningReport(blocks, total, criterion, mode, compensation, roundTo, calibrationImages, s,
-                modelFingerprint, architecture);
+                modelFingerprint, architecture, target, normalize);
     }
 
     public PruningReport withCalibrationImages(long n) {
         return new PruningReport(blocks, total, criterion, mode, compensation, roundTo, n, seconds,
-                modelFingerprint, architecture);
+                modelFingerprint, architecture, target, normalize);
+    }
+
+    /** The budget the plan was fitted to (null: none). */
+    public PruningReport withTarget(Budget t) {
+        return new PruningReport(blocks, total, criterion, mode, compensation, roundTo, calibrationImages, seconds,
+                modelFingerprint, architecture, t, normalize);
+    }
+
+    /** The cost fraction kept, by the target's measure (MACs or parameters). */
+    public double achieved(Budget.Kind kind) {
+        return kind == Budget.Kind.MACS ? (double) total.macsAfter() / total.macsBefore()
+                : (double) total.paramsAfter() / total.paramsBefore();
     }
 
     public int[] widthsBefore() {
@@ -150,6 +165,12 @@ public record PruningReport(List<Block> blocks, Total total, Criterion criterion
         o.addProperty("seconds", Math.round(seconds * 1000) / 1000.0);
         o.addProperty("model_fingerprint", modelFingerprint);
         o.addProperty("architecture", architecture);
+        if (normalize != PruningPlan.Normalize.NONE) {
+            o.addProperty("normalize", normalize.jsonName());
+        }
+        if (target != null) {
+            o.add("target", target.toJson(achieved(target.kind())));
+        }
         return o;
     }
 
@@ -180,7 +201,10 @@ public record PruningReport(List<Block> blocks, Total total, Criterion criterion
                     PruningPlan.Mode.parse(o.get("mode").getAsString()), o.get("compensation").getAsBoolean(),
                     o.get("round_to").getAsInt(), o.get("calibration_images").getAsLong(),
                     o.get("seconds").getAsDouble(), o.get("model_fingerprint").getAsString(),
-                    o.get("architecture").getAsString());
+                    o.get("architecture").getAsString(),
+                    o.has("target") ? new Budget(Budget.Kind.parse(o.getAsJsonObject("target").get("kind").getAsString()),
+                            o.getAsJsonObject("target").get("fraction").getAsDouble()) : null,
+                    o.has("normalize") ? PruningPlan.Normalize.parse(o.get("normalize").getAsString()) : null);
         } catch (NullPointerException | ClassCastException | IllegalStateException | UnsupportedOperationException e) {
             throw new IllegalArgumentException("not a pruning report (" + e.getMessage() + ")", e);
         }

@@ -25,6 +25,12 @@ import java.util.stream.IntStream;
  * </ol>
  * Within a block the removed neurons are thus always the lowest (H_b − w_b) in (score, index)
  * order. Kept indices are returned sorted ascending.
+ *
+ * <p><b>normalize standardize</b> (global mode only): before rule 2 each block's scores become
+ * z-scores, (s − mean_b) / std_b with the population std, so blocks whose raw scores live on other
+ * scales compete fairly (FLAP). A block whose scores are all equal (std 0) gets z = 0 for every
+ * neuron: it sits at the average of the others rather than dividing by zero, and its own neurons
+ * then go in index order, as ties always do.
  */
 public final class Selection {
     private Selection() {}
@@ -38,6 +44,7 @@ public final class Selection {
      */
     public static int[][] kept(PruningPlan plan, double[][] scores) {
         int[] widths = keptWidths(plan, scores);
+        scores = ranked(plan, scores);
         int[][] kept = new int[scores.length][];
         for (int b = 0; b < scores.length; b++) {
             kept[b] = highest(scores[b], widths[b]);
@@ -57,7 +64,7 @@ public final class Selection {
         }
         int[] widths = plan.mode() == PruningPlan.Mode.PER_BLOCK
                 ? perBlockWidths(plan.ratios(), scores)
-                : globalWidths(plan.ratio(), scores);
+                : globalWidths(plan.ratio(), ranked(plan, scores));
         int k = plan.roundTo();
         if (k > 1) {
             for (int b = 0; b < widths.length; b++) {
@@ -65,6 +72,34 @@ public final class Selection {
             }
         }
         return widths;
+    }
+
+    /** The scores the plan ranks: standardised per block when it says so, else {@code scores} itself. */
+    public static double[][] ranked(PruningPlan plan, double[][] scores) {
+        return plan.normalize() == PruningPlan.Normalize.STANDARDIZE ? standardized(scores) : scores;
+    }
+
+    /** Per block, (s − mean) / std with the population std; all zeros where std is 0 (see the class comment). */
+    public static double[][] standardized(double[][] scores) {
+        double[][] z = new double[scores.length][];
+        for (int b = 0; b < scores.length; b++) {
+            double[] s = scores[b];
+            double mean = 0;
+            for (double v : s) {
+                mean += v;
+            }
+            mean /= Math.max(1, s.length);
+            double ss = 0;
+            for (double v : s) {
+                ss += (v - mean) * (v - mean);
+            }
+            double std = Math.sqrt(ss / Math.max(1, s.length));
+            z[b] = new double[s.length];
+            for (int j = 0; j < s.length; j++) {
+                z[b][j] = std > 0 ? (s[j] - mean) / std : 0;
+            }
+        }
+        return z;
     }
 
     /** round(x) half up, as the plan's counts use it. */

@@ -7,12 +7,18 @@ import java.util.Arrays;
  * activation after GELU, in double precision. Batches and shards combine with Chan's parallel
  * update, which is exact: merging the statistics of disjoint halves gives those of the whole.
  * Memory is O(total hidden width), whatever the number of images.
+ *
+ * <p>Optionally, per neuron, the first-order Taylor sum Σ x_j · ∂L/∂x_j over the same tokens (L the
+ * summed cross-entropy with the true labels), which the {@code taylor} criterion needs; it is a plain
+ * sum, so shards merge exactly too. Absent ({@link #hasTaylor()} false) unless collected with
+ * gradients ({@link TaylorCollector}).
  */
 public final class ActivationStats {
     private final long[] count;
     private final double[][] mean;
     private final double[][] m2;
     private long images;
+    private double[][] taylor;
 
     public ActivationStats(int[] widths) {
         count = new long[widths.length];
@@ -114,13 +120,75 @@ public final class ActivationStats {
             throw new IllegalArgumentException("statistics of different widths: " + Arrays.toString(widths())
                     + " vs " + Arrays.toString(other.widths()));
         }
+        boolean bothTaylor = hasTaylor() && other.hasTaylor();
+        boolean empty = images == 0 && Arrays.stream(count).allMatch(c -> c == 0);
         for (int b = 0; b < depth(); b++) {
             accumulate(b, other.count[b], other.mean[b], other.m2[b]);
+            if (bothTaylor) {
+                addTaylor(b, other.taylor[b]);
+            }
+        }
+        if (empty && other.hasTaylor()) {
+            taylor = copyOf(other.taylor);
+        } else if (!bothTaylor) {
+            taylor = null; // a sum over only some of the images would be wrong, so none
         }
         images += other.images;
     }
 
     public synchronized ActivationStats copy() {
-        return of(count, mean, m2, images);
+        ActivationStats s = of(count, mean, m2, images);
+        s.taylor = taylor == null ? null : copyOf(taylor);
+        return s;
+    }
+
+    // ------------------------------------------------------------------------- Taylor sums
+
+    /** Whether Σ x · ∂L/∂x was collected alongside (see the class comment). */
+    public synchronized boolean hasTaylor() {
+        return taylor != null;
+    }
+
+    /** Block {@code b}'s signed Taylor sums Σ x_j · ∂L/∂x_j. @throws IllegalStateException if absent */
+    public synchronized double[] taylorSum(int block) {
+        if (taylor == null) {
+            throw new IllegalStateException("no Taylor sums were collected");
+        }
+        return taylor[block].clone();
+    }
+
+    /** Adds one batch's Taylor sums of block {@code b} (starting them at zero if there were none). */
+    public synchronized void addTaylor(int block, double[] sums) {
+        if (sums.length != width(block)) {
+            throw new IllegalArgumentException("block " + block + " has " + width(block) + " neurons, the sums "
+                    + sums.length);
+        }
+        if (taylor == null) {
+            taylor = new double[depth()][];
+            for (int b = 0; b < depth(); b++) {
+                taylor[b] = new double[width(b)];
+            }
+        }
+        for (int j = 0; j < sums.length; j++) {
+            taylor[block][j] += sums[j];
+        }
+    }
+
+    /** These statistics with Taylor sums read from a file ({@code sums[b].length} = block b's width). */
+    public synchronized ActivationStats withTaylor(double[][] sums) {
+        ActivationStats s = copy();
+        s.taylor = null;
+        for (int b = 0; b < depth(); b++) {
+            s.addTaylor(b, sums[b]);
+        }
+        return s;
+    }
+
+    private static double[][] copyOf(double[][] a) {
+        double[][] c = new double[a.length][];
+        for (int b = 0; b < a.length; b++) {
+            c[b] = a[b].clone();
+        }
+        return c;
     }
 }

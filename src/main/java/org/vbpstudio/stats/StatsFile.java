@@ -10,7 +10,8 @@ import org.vbpstudio.io.SafeTensors;
 /**
  * Statistics on disk (GUIDE §5): per block F64 {@code blocks.N.mlp.count}, {@code .mean}, {@code .m2},
  * an F32 {@code .var} for convenience, and metadata naming the model's fingerprint and the number
- * of images. Count, mean and M2 are what an exact merge of shards needs.
+ * of images. Count, mean and M2 are what an exact merge of shards needs. Statistics collected with
+ * gradients also hold F64 {@code blocks.N.mlp.taylor}: Σ x · ∂L/∂x per neuron (the taylor criterion).
  */
 public final class StatsFile {
     public static final String MODEL_KEY = "model_fingerprint";
@@ -49,6 +50,9 @@ public final class StatsFile {
                     .add(k + "mean", shape, stats.mean(b))
                     .add(k + "m2", shape, stats.m2(b))
                     .add(k + "var", shape, var32);
+            if (stats.hasTaylor()) {
+                w.add(k + "taylor", shape, stats.taylorSum(b));
+            }
         }
         try {
             AtomicDirectory.writeFile(target, w::writeDirect);
@@ -126,6 +130,18 @@ public final class StatsFile {
         if (images < 0) {
             throw new BadInputException(file, "metadata 'images' is negative (" + images + ")");
         }
-        return new Tagged(ActivationStats.of(count, mean, m2, images), model);
+        ActivationStats stats = ActivationStats.of(count, mean, m2, images);
+        if (st.has("blocks.0.mlp.taylor")) {
+            double[][] sums = new double[depth][];
+            for (int b = 0; b < depth; b++) {
+                String k = "blocks." + b + ".mlp.taylor";
+                if (!st.has(k) || (sums[b] = st.doubles(k)).length != mean[b].length) {
+                    throw new BadInputException(file, k + " is missing or of the wrong length");
+                }
+                checkFinite(file, k, sums[b], false);
+            }
+            stats = stats.withTaylor(sums);
+        }
+        return new Tagged(stats, model);
     }
 }

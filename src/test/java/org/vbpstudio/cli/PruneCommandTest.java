@@ -220,10 +220,10 @@ class PruneCommandTest {
                 "--output", out.toString()).code());
         assertEquals(2, run("prune", "--model", MODEL, "--calibration", IMAGES, "--ratio", "0.5", "--plan", "p.json",
                 "--output", out.toString()).code());
-        Run r = run("prune", "--model", MODEL, "--calibration", IMAGES, "--ratio", "0.5", "--criterion", "taylor",
+        Run r = run("prune", "--model", MODEL, "--calibration", IMAGES, "--ratio", "0.5", "--criterion", "fisher",
                 "--output", out.toString());
         assertEquals(2, r.code());
-        assertOneLine(r.err(), "unknown criterion 'taylor'");
+        assertOneLine(r.err(), "unknown criterion 'fisher'");
         assertFalse(Files.exists(out));
         assertEquals(0, run("prune", "--help").code());
     }

@@ -2,6 +2,7 @@ package org.vbpstudio.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -12,6 +13,7 @@ import java.nio.file.Path;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.vbpstudio.eval.CriterionSweep;
 import org.vbpstudio.testutil.Fixture;
 
 /** The sweep's VBP points against the accuracy of the reference pruned logits (independent of our pruning). */
@@ -32,7 +34,7 @@ class SweepCommandTest {
         int found = 0;
         for (JsonElement e : o.getAsJsonArray("points")) {
             JsonObject p = e.getAsJsonObject();
-            if (!p.get("series").getAsString().equals("variance_compensated")) {
+            if (!p.get("series").getAsString().equals("variance_compensated") || p.get("mode").getAsString().equals("global-standardized")) {
                 continue;
             }
             String key = "pruned_" + (p.get("mode").getAsString().equals("global") ? "global_" : "block_") + p.get("ratio").getAsDouble();
@@ -42,8 +44,31 @@ class SweepCommandTest {
             found++;
         }
         assertEquals(4, found);
-        assertEquals(2 * 2 * 5, o.getAsJsonArray("points").size(), "2 modes x 2 ratios x 5 series");
+        assertEquals(3 * 2 * CriterionSweep.Series.values().length, o.getAsJsonArray("points").size(),
+                "3 modes (per block, global, global standardised) x 2 ratios x every series (labelled: taylor too)");
         assertNotNull(ImageIO.read(png.toFile()), "a readable PNG");
+    }
+
+    @Test
+    void targetsCompareEverySpreadOfEveryCriterionAtTheBudget() throws IOException {
+        Path json = tmp.resolve("targets.json");
+        PredictEvalCommandTest.Run r = PredictEvalCommandTest.run("sweep", "--model", Fixture.TIMM.toString(),
+                "--calibration", Fixture.IMAGES.toString(), "--validation", Fixture.IMAGES.toString(),
+                "--target-macs", "0.8", "--targets-only", "--sensitivity-ratios", "0.3,0.6,0.9", "--json", json.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("| criterion | uniform | global | global-standardized | allocated |"), r.out());
+        JsonObject o = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
+        assertEquals(0, o.getAsJsonArray("points").size());
+        // variance, magnitude, wifv, wanda, taylor × 4 spreads
+        assertEquals(5 * 4, o.getAsJsonArray("targets").size());
+        for (JsonElement e : o.getAsJsonArray("targets")) {
+            JsonObject p = e.getAsJsonObject();
+            double f = p.get("macs").getAsDouble() / o.get("original_macs").getAsDouble();
+            assertTrue(f <= 0.8 && f >= 0.795, p.toString());
+            if (p.get("spread").getAsString().equals("allocated")) {
+                assertEquals("per-block", p.getAsJsonObject("plan").get("mode").getAsString());
+            }
+        }
     }
 
     @Test

@@ -57,7 +57,9 @@ class CriterionTest {
         assertEquals(Criterion.VARIANCE, Criterion.parse("variance"));
         assertEquals(Criterion.MAGNITUDE, Criterion.parse("Magnitude"));
         assertEquals("random", Criterion.RANDOM.jsonName());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Criterion.parse("taylor"));
-        assertEquals("unknown criterion 'taylor' (expected one of variance, magnitude, random)", e.getMessage());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Criterion.parse("fisher"));
+        assertEquals("unknown criterion 'fisher' (expected one of variance, magnitude, random, wifv, wanda, taylor)",
+                e.getMessage());
+        assertEquals(Criterion.TAYLOR, Criterion.parse("Taylor"));
     }
 }

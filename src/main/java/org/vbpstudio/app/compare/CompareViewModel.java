@@ -67,6 +67,7 @@ public final class CompareViewModel {
         workspace.statsProperty().addListener((o, a, b) -> reset());
         preview.previewProperty().addListener((o, a, b) -> reset());
         pruning.modeProperty().addListener((o, a, b) -> reset());
+        pruning.standardizeProperty().addListener((o, a, b) -> reset());
         preview.macsProperty().addListener((o, a, b) -> updateMarker());
         preview.accuracyProperty().addListener((o, a, b) -> updateMarker());
         reset();
@@ -110,6 +111,8 @@ public final class CompareViewModel {
             return;
         }
         PruningPlan.Mode mode = pruning.modeProperty().get();
+        PruningPlan.Normalize normalize = mode == PruningPlan.Mode.GLOBAL && pruning.standardizeProperty().get()
+                ? PruningPlan.Normalize.STANDARDIZE : PruningPlan.Normalize.NONE;
         double[] sweep = ratios.clone();
         long gen = ++generation;
         running.set(true);
@@ -118,7 +121,7 @@ public final class CompareViewModel {
         status.set("Comparing criteria on " + Formats.count(slice.size()) + " images…");
         handle = executor.execute(BackgroundTask.<List<CriterionSweep.Point>>of("Comparing criteria", ctx -> {
                     List<CriterionSweep.Point> sofar = new ArrayList<>();
-                    return CriterionSweep.run(model, stats, slice.maskedAccuracy(stats), mode, sweep, p -> {
+                    return CriterionSweep.run(model, stats, slice.maskedAccuracy(stats), mode, normalize, sweep, p -> {
                         sofar.add(p);
                         ctx.publish(List.copyOf(sofar));
                     }, ctx.asProgress());
@@ -134,7 +137,8 @@ public final class CompareViewModel {
                         points.setAll(list);
                         String range = String.format(java.util.Locale.ROOT, "%.0f–%.0f%%", 100 * sweep[0],
                                 100 * sweep[sweep.length - 1]);
-                        status.set((mode == PruningPlan.Mode.GLOBAL ? "Global ratios " : "Same ratio in every block, ")
+                        status.set((mode == PruningPlan.Mode.GLOBAL ? normalize == PruningPlan.Normalize.STANDARDIZE
+                                ? "Global ratios on standardised scores " : "Global ratios " : "Same ratio in every block, ")
                                 + range + ", " + Formats.count(slice.size()) + " validation images");
                     }
                 })
@@ -168,7 +172,7 @@ public final class CompareViewModel {
         points.clear();
         progress.set(0);
         status.set(workspace.stats() == null ? "Calibrate first, then compare the criteria"
-                : "Compare variance, magnitude and random pruning across ratios");
+                : "Compare variance, magnitude, random, WIFV, Wanda (and Taylor) across ratios");
         updateMarker();
     }
 

@@ -58,7 +58,8 @@ public final class MainView extends BorderPane {
         sideSlot.getChildren().add(new ModelPanelView(viewModel.modelPanel()));
         PruningView pruning = new PruningView(viewModel.pruning());
         VBox.setVgrow(pruning, Priority.ALWAYS);
-        centerSlot.getChildren().addAll(new CalibrationView(viewModel.calibration()), pruning);
+        centerSlot.getChildren().addAll(new CalibrationView(viewModel.calibration()),
+                new org.vbpstudio.app.prune.TargetView(viewModel.target()), pruning);
         CompareView compare = new CompareView(viewModel.compare());
         VBox.setVgrow(compare, Priority.ALWAYS);
         rightSlot.getChildren().addAll(new PreviewView(viewModel.preview()), compare);

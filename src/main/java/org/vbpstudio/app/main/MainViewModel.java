@@ -41,6 +41,7 @@ public final class MainViewModel {
     private final ModelPanelViewModel modelPanel;
     private final CalibrationViewModel calibration;
     private final PruningViewModel pruning;
+    private final org.vbpstudio.app.prune.TargetViewModel target;
     private final PreviewViewModel preview;
     private final CompareViewModel compare;
     private final ExportViewModel export;
@@ -54,6 +55,7 @@ public final class MainViewModel {
         modelPanel = new ModelPanelViewModel(workspace);
         calibration = new CalibrationViewModel(workspace, executor, dialogs);
         pruning = new PruningViewModel(workspace);
+        target = new org.vbpstudio.app.prune.TargetViewModel(workspace, pruning, executor, dialogs);
         preview = new PreviewViewModel(workspace, pruning, executor, dialogs);
         compare = new CompareViewModel(workspace, pruning, preview, executor, dialogs);
         workspace.sessionProperty().addListener((o, a, s) ->
@@ -76,6 +78,11 @@ public final class MainViewModel {
 
     public PruningViewModel pruning() {
         return pruning;
+    }
+
+    /** The Target box: budgets, sensitivity curves and allocation. */
+    public org.vbpstudio.app.prune.TargetViewModel target() {
+        return target;
     }
 
     public PreviewViewModel preview() {
@@ -275,6 +282,7 @@ public final class MainViewModel {
     /** Stops background work and frees native memory (on exit). */
     public void dispose() {
         calibration.cancel();
+        target.cancel();
         compare.cancel();
         recover.cancel();
         preview.dispose();

@@ -39,6 +39,9 @@ public final class BlockView extends VBox {
         RatioControls.bind(ratioSlider, ratioField, viewModel.ratioProperty());
         ratioSlider.disableProperty().bind(viewModel.editableProperty().not());
         ratioField.disableProperty().bind(viewModel.editableProperty().not());
+        SensitivitySparkline sparkline = new SensitivitySparkline(viewModel);
+        getChildren().add(getChildren().indexOf(histogram) + 1, sparkline);
+        Tooltip.install(sparkline, new Tooltip("Block " + b + " alone pruned at 0–95 %: score on calibration images"));
         Tooltip.install(histogram, new Tooltip("Neurons of block " + b + " by activation variance (log scale):"
                 + " blue are kept, grey removed"));
     }

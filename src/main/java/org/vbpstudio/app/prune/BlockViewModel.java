@@ -24,6 +24,10 @@ public final class BlockViewModel {
     private final IntegerProperty kept;
     private final StringProperty keptText = new SimpleStringProperty(this, "keptText", "");
     private final ObjectProperty<VarianceHistogram> histogram = new SimpleObjectProperty<>(this, "histogram");
+    private final ObjectProperty<SensitivityCurve> sensitivity = new SimpleObjectProperty<>(this, "sensitivity");
+
+    /** This block's sensitivity: the score with only it pruned, at ratio 0 and each measured ratio. */
+    public record SensitivityCurve(double[] ratios, double[] scores) {}
     private final BooleanProperty editable = new SimpleBooleanProperty(this, "editable", true);
 
     public BlockViewModel(int index, int hidden) {
@@ -67,6 +71,11 @@ public final class BlockViewModel {
     }
 
     /** Null until statistics exist. */
+    /** Null until "Compute sensitivity" has measured it. */
+    public ObjectProperty<SensitivityCurve> sensitivityProperty() {
+        return sensitivity;
+    }
+
     public ObjectProperty<VarianceHistogram> histogramProperty() {
         return histogram;
     }

@@ -60,6 +60,15 @@ public final class PruningView extends VBox {
         }));
         criterionChoice.valueProperty().bindBidirectional(viewModel.criterionProperty());
         compensationCheck.selectedProperty().bindBidirectional(viewModel.compensationProperty());
+        CheckBox standardizeCheck = new CheckBox("Standardise");
+        standardizeCheck.setId("standardizeCheck");
+        standardizeCheck.setTooltip(new javafx.scene.control.Tooltip(
+                "Global mode: rank per-block z-scores of the criterion, so blocks on other scales compete fairly (FLAP)"));
+        standardizeCheck.selectedProperty().bindBidirectional(viewModel.standardizeProperty());
+        standardizeCheck.disableProperty().bind(viewModel.modeProperty().isNotEqualTo(PruningPlan.Mode.GLOBAL));
+        if (compensationCheck.getParent() instanceof javafx.scene.layout.Pane row) {
+            row.getChildren().add(row.getChildren().indexOf(compensationCheck) + 1, standardizeCheck);
+        }
         roundToChoice.getItems().setAll(PruningViewModel.ROUND_TO_CHOICES);
         roundToChoice.setConverter(converter(k -> k == 0 ? "None" : Integer.toString(k)));
         roundToChoice.setValue(viewModel.roundToProperty().get());

@@ -21,6 +21,7 @@ import org.vbpstudio.app.core.VarianceHistogram;
 import org.vbpstudio.app.workspace.Workspace;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.VitConfig;
+import org.vbpstudio.prune.Budget;
 import org.vbpstudio.prune.Criterion;
 import org.vbpstudio.prune.Pruner;
 import org.vbpstudio.prune.PruningPlan;
@@ -42,6 +43,7 @@ public final class PruningViewModel {
     private final ObjectProperty<PruningPlan.Mode> mode = new SimpleObjectProperty<>(this, "mode", PruningPlan.Mode.PER_BLOCK);
     private final ObjectProperty<Criterion> criterion = new SimpleObjectProperty<>(this, "criterion", Criterion.VARIANCE);
     private final BooleanProperty compensation = new SimpleBooleanProperty(this, "compensation", true);
+    private final BooleanProperty standardize = new SimpleBooleanProperty(this, "standardize", false);
     private final IntegerProperty roundTo = new SimpleIntegerProperty(this, "roundTo", 0);
     private final DoubleProperty globalRatio = new SimpleDoubleProperty(this, "globalRatio", 0);
     private final ObservableList<BlockViewModel> blocks = FXCollections.observableArrayList();
@@ -62,6 +64,7 @@ public final class PruningViewModel {
         mode.addListener((o, a, b) -> refresh());
         criterion.addListener((o, a, b) -> refresh());
         compensation.addListener((o, a, b) -> refresh());
+        standardize.addListener((o, a, b) -> refresh());
         roundTo.addListener((o, a, b) -> refresh());
         globalRatio.addListener((o, a, b) -> onGlobalRatio(b.doubleValue()));
         rebuildBlocks();
@@ -77,6 +80,11 @@ public final class PruningViewModel {
 
     public BooleanProperty compensationProperty() {
         return compensation;
+    }
+
+    /** Global mode ranks per-block z-scores (FLAP's standardisation); ignored per block. */
+    public BooleanProperty standardizeProperty() {
+        return standardize;
     }
 
     /** Keep widths a multiple of this (0: no constraint). */
@@ -114,7 +122,8 @@ public final class PruningViewModel {
     public PruningPlan plan() {
         if (mode.get() == PruningPlan.Mode.GLOBAL) {
             return new PruningPlan(PruningPlan.Mode.GLOBAL, null, clamp(globalRatio.get()), criterion.get(),
-                    compensation.get(), roundTo.get(), seed);
+                    compensation.get(), roundTo.get(), seed,
+                    standardize.get() ? PruningPlan.Normalize.STANDARDIZE : PruningPlan.Normalize.NONE);
         }
         double[] ratios = blocks.stream().mapToDouble(b -> clamp(b.ratio())).toArray();
         if (ratios.length == 0) {
@@ -137,6 +146,7 @@ public final class PruningViewModel {
             criterion.set(plan.criterion());
             compensation.set(plan.compensation());
             roundTo.set(plan.roundTo());
+            standardize.set(plan.normalize() == PruningPlan.Normalize.STANDARDIZE);
             mode.set(plan.mode());
             if (plan.mode() == PruningPlan.Mode.GLOBAL) {
                 globalRatio.set(plan.ratio());
@@ -145,6 +155,46 @@ public final class PruningViewModel {
                 for (int b = 0; b < r.length; b++) {
                     blocks.get(b).ratioProperty().set(r[b]);
                 }
+            }
+        } finally {
+            updating = false;
+        }
+        refresh();
+    }
+
+    /**
+     * Moves the sliders to the largest model within {@code budget} in the current mode: the one
+     * ratio of every block (per block) or the global ratio ({@link Budget#fit}).
+     *
+     * @return the fraction achieved
+     * @throws IllegalArgumentException if the budget cannot be met, or scores are missing
+     */
+    public double fitTarget(Budget budget) {
+        ModelSession s = workspace.session();
+        PruningPlan current = plan();
+        double[][] sc = s == null ? null : scores(s, current);
+        if (sc == null) {
+            throw new IllegalArgumentException(s == null ? "open a model first" : messageProperty().get());
+        }
+        PruningPlan fitted = budget.fit(current, sc, s.model().config());
+        if (fitted.mode() == PruningPlan.Mode.GLOBAL) {
+            globalRatio.set(fitted.ratio());
+        } else {
+            setRatios(fitted.ratios());
+        }
+        return budget.achieved(s.model().config(), s.model().config().withMlpHiddenDims(selection().widths()));
+    }
+
+    /** Switches to per-block mode with these ratios (an allocation), refreshing once. */
+    public void setRatios(double[] ratios) {
+        if (ratios.length != blocks.size()) {
+            throw new IllegalArgumentException(ratios.length + " ratios for " + blocks.size() + " blocks");
+        }
+        updating = true;
+        try {
+            mode.set(PruningPlan.Mode.PER_BLOCK);
+            for (int b = 0; b < ratios.length; b++) {
+                blocks.get(b).ratioProperty().set(ratios[b]);
             }
         } finally {
             updating = false;
@@ -218,7 +268,8 @@ public final class PruningViewModel {
         }
         String missing = Pruner.missingStatistics(plan);
         message.set(sc != null ? "" : Character.toUpperCase(missing.charAt(0)) + missing.substring(1)
-                + ": calibrate first, or open a statistics file.");
+                + (plan.criterion().needsGradients() ? ": open a statistics file written by 'stats --gradients'."
+                        : ": calibrate first, or open a statistics file."));
         updating = true;
         try {
             for (BlockViewModel b : blocks) {
@@ -240,7 +291,7 @@ public final class PruningViewModel {
     /** The criterion's scores for the plan, cached; null when statistics are needed but missing. */
     private double[][] scores(ModelSession s, PruningPlan plan) {
         ActivationStats stats = statsOf(s);
-        if (plan.needsStatistics() && stats == null) {
+        if (plan.needsStatistics() && stats == null || plan.criterion().needsGradients() && !stats.hasTaylor()) {
             return null;
         }
         ScoresKey key = new ScoresKey(s, plan.criterion(), plan.criterion().needsStatistics() ? stats : null,

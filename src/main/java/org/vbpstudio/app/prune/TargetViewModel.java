@@ -1,0 +1,243 @@
+package org.vbpstudio.app.prune;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CancellationException;
+import javafx.beans.property.BooleanProperty;
+import javafx.beans.property.DoubleProperty;
+import javafx.beans.property.ObjectProperty;
+import javafx.beans.property.SimpleBooleanProperty;
+import javafx.beans.property.SimpleDoubleProperty;
+import javafx.beans.property.SimpleObjectProperty;
+import javafx.beans.property.SimpleStringProperty;
+import javafx.beans.property.StringProperty;
+import org.vbpstudio.app.concurrent.BackgroundTask;
+import org.vbpstudio.app.concurrent.TaskExecutor;
+import org.vbpstudio.app.concurrent.TaskHandle;
+import org.vbpstudio.app.core.ModelSession;
+import org.vbpstudio.app.dialogs.DialogService;
+import org.vbpstudio.app.dialogs.Errors;
+import org.vbpstudio.app.workspace.Workspace;
+import org.vbpstudio.data.ClassMapping;
+import org.vbpstudio.data.ImageSource;
+import org.vbpstudio.eval.Sensitivity;
+import org.vbpstudio.eval.preview.PreviewEngine;
+import org.vbpstudio.model.ComputeThreads;
+import org.vbpstudio.prune.Allocation;
+import org.vbpstudio.prune.Budget;
+import org.vbpstudio.prune.PruningPlan;
+import org.vbpstudio.stats.ActivationStats;
+
+/**
+ * The Target box: a budget (MACs %, parameters % or MAC speed-up ×) that moves the sliders, the
+ * per-block sensitivity curves ("Compute sensitivity", in the background on the calibration images,
+ * shown on each block card) and "Allocate for target" from those curves.
+ */
+public final class TargetViewModel {
+    /** Ratios measured per block; the allocation never goes beyond the last. */
+    public static final double[] RATIOS = {0.25, 0.5, 0.75, 0.9, 0.95};
+    /** Calibration images the curves are measured on (the first ones). */
+    public static final int IMAGES = 1000;
+
+    /** How the target is given. */
+    public enum Kind {
+        MACS_PERCENT("MACs %"),
+        PARAMS_PERCENT("Parameters %"),
+        SPEEDUP("MAC speed-up ×");
+
+        private final String label;
+
+        Kind(String label) {
+            this.label = label;
+        }
+
+        @Override
+        public String toString() {
+            return label;
+        }
+    }
+
+    private final Workspace workspace;
+    private final PruningViewModel pruning;
+    private final TaskExecutor executor;
+    private final DialogService dialogs;
+    private final ObjectProperty<Kind> kind = new SimpleObjectProperty<>(this, "kind", Kind.MACS_PERCENT);
+    private final DoubleProperty value = new SimpleDoubleProperty(this, "value", 65);
+    private final StringProperty message = new SimpleStringProperty(this, "message", "");
+    private final BooleanProperty running = new SimpleBooleanProperty(this, "running");
+    private final DoubleProperty progress = new SimpleDoubleProperty(this, "progress");
+    private final BooleanProperty hasSensitivity = new SimpleBooleanProperty(this, "hasSensitivity");
+    private Sensitivity.Result sensitivity;
+    private TaskHandle handle = TaskHandle.DONE;
+    private long generation;
+
+    public TargetViewModel(Workspace workspace, PruningViewModel pruning, TaskExecutor executor, DialogService dialogs) {
+        this.workspace = workspace;
+        this.pruning = pruning;
+        this.executor = executor;
+        this.dialogs = dialogs;
+        // curves belong to one model, statistics, criterion and compensation
+        workspace.sessionProperty().addListener((o, a, b) -> forget());
+        workspace.statsProperty().addListener((o, a, b) -> forget());
+        workspace.calibrationProperty().addListener((o, a, b) -> forget());
+        pruning.criterionProperty().addListener((o, a, b) -> forget());
+        pruning.compensationProperty().addListener((o, a, b) -> forget());
+        pruning.blocks().addListener((javafx.collections.ListChangeListener<BlockViewModel>) c -> forget());
+    }
+
+    public ObjectProperty<Kind> kindProperty() {
+        return kind;
+    }
+
+    /** 65 (%) for MACs or parameters, 1.5 (×) for a speed-up. */
+    public DoubleProperty valueProperty() {
+        return value;
+    }
+
+    public StringProperty messageProperty() {
+        return message;
+    }
+
+    public BooleanProperty runningProperty() {
+        return running;
+    }
+
+    public DoubleProperty progressProperty() {
+        return progress;
+    }
+
+    public BooleanProperty hasSensitivityProperty() {
+        return hasSensitivity;
+    }
+
+    /** The budget the box describes. @throws IllegalArgumentException if the value makes none */
+    public Budget budget() {
+        double v = value.get();
+        return switch (kind.get()) {
+            case MACS_PERCENT -> Budget.macs(v / 100);
+            case PARAMS_PERCENT -> Budget.params(v / 100);
+            case SPEEDUP -> {
+                if (!(v > 1)) {
+                    throw new IllegalArgumentException("a speed-up must be above 1×, not " + v);
+                }
+                yield Budget.macs(1 / v);
+            }
+        };
+    }
+
+    /** Moves the sliders (current mode) to the largest model within the target. */
+    public void apply() {
+        try {
+            Budget b = budget();
+            double achieved = pruning.fitTarget(b);
+            message.set(describe(b, achieved));
+        } catch (IllegalArgumentException e) {
+            message.set(e.getMessage());
+        }
+    }
+
+    /** Per-block ratios from the sensitivity curves for the target (switches to per-block mode). */
+    public void allocate() {
+        ModelSession s = workspace.session();
+        if (s == null || sensitivity == null) {
+            message.set("Compute sensitivity first");
+            return;
+        }
+        try {
+            Budget b = budget();
+            double[] ratios = Allocation.allocate(s.model().config(), sensitivity.ratios(), sensitivity.loss(), b,
+                    Math.max(1, pruning.roundToProperty().get()));
+            pruning.setRatios(ratios);
+            message.set("Allocated: " + describe(b, b.achieved(s.model().config(),
+                    s.model().config().withMlpHiddenDims(pruning.selection().widths()))));
+        } catch (IllegalArgumentException e) {
+            message.set(e.getMessage());
+        }
+    }
+
+    /** Measures every block's curve on the first {@link #IMAGES} calibration images, in the background. */
+    public void computeSensitivity() {
+        ModelSession s = workspace.session();
+        ActivationStats stats = workspace.stats();
+        ImageSource calibration = workspace.calibrationProperty().get();
+        PruningPlan plan = pruning.plan();
+        if (s == null || calibration == null || running.get()) {
+            return;
+        }
+        if (plan.needsStatistics() && stats == null) {
+            message.set("Calibrate first");
+            return;
+        }
+        long gen = ++generation;
+        running.set(true);
+        progress.set(0);
+        message.set("Measuring sensitivity…");
+        List<BlockViewModel> blocks = List.copyOf(pruning.blocks());
+        ImageSource images = ClassMapping.relabelIfPossible(calibration.limit(IMAGES), s.model().labels());
+        PreviewEngine.Options options = PreviewEngine.Options.defaults(ComputeThreads.evaluatorWorkers())
+                .withBudget(workspace.memoryBudget());
+        handle = executor.execute(BackgroundTask.<Sensitivity.Result>of("Measuring sensitivity", ctx -> {
+                    try (PreviewEngine engine = PreviewEngine.open(s.model(), s.vit(), images, options,
+                            ctx.asProgress())) {
+                        List<Sensitivity.Point> sofar = new ArrayList<>();
+                        return Sensitivity.measure(s.model(), stats, plan, RATIOS, engine, sofar::add, ctx.asProgress());
+                    }
+                })
+                .onProgress(p -> progress.set(p.fraction()))
+                .onSuccess(r -> {
+                    if (gen == generation) {
+                        sensitivity = r;
+                        hasSensitivity.set(true);
+                        for (BlockViewModel b : blocks) {
+                            List<Sensitivity.Point> curve = r.points().get(b.index());
+                            double[] xs = new double[curve.size() + 1];
+                            double[] ys = new double[curve.size() + 1];
+                            ys[0] = r.original().headline();
+                            for (int i = 0; i < curve.size(); i++) {
+                                xs[i + 1] = curve.get(i).ratio();
+                                ys[i + 1] = curve.get(i).headline();
+                            }
+                            b.sensitivityProperty().set(new BlockViewModel.SensitivityCurve(xs, ys));
+                        }
+                        message.set(String.format(Locale.ROOT, "Sensitivity of every block on %d calibration images (%s)",
+                                r.images(), r.labelled() ? "top-1" : "agreement with the original"));
+                    }
+                })
+                .onFailure(e -> {
+                    if (gen == generation && !(e instanceof CancellationException)) {
+                        message.set("Sensitivity failed");
+                        dialogs.showError("Sensitivity failed", Errors.oneLine(e));
+                    }
+                })
+                .onCancelled(() -> {
+                    if (gen == generation) {
+                        message.set("Sensitivity cancelled");
+                    }
+                })
+                .onFinished(() -> {
+                    if (gen == generation) {
+                        running.set(false);
+                    }
+                }));
+    }
+
+    public void cancel() {
+        handle.cancel();
+        handle = TaskHandle.DONE;
+    }
+
+    private void forget() {
+        cancel();
+        generation++;
+        running.set(false);
+        sensitivity = null;
+        hasSensitivity.set(false);
+        pruning.blocks().forEach(b -> b.sensitivityProperty().set(null));
+    }
+
+    private static String describe(Budget b, double achieved) {
+        return String.format(Locale.ROOT, "%s %.1f %% of the original (target ≤ %.1f %%)",
+                b.kind() == Budget.Kind.MACS ? "MACs" : "Parameters", 100 * achieved, 100 * b.fraction());
+    }
+}

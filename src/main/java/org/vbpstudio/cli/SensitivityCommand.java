@@ -1,0 +1,205 @@
+package org.vbpstudio.cli;
+
+import ai.djl.ndarray.NDManager;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.vbpstudio.data.ClassMapping;
+import org.vbpstudio.data.ImageSource;
+import org.vbpstudio.eval.Sensitivity;
+import org.vbpstudio.eval.SweepPlot;
+import org.vbpstudio.eval.preview.MemoryBudget;
+import org.vbpstudio.eval.preview.PreviewEngine;
+import org.vbpstudio.io.AtomicDirectory;
+import org.vbpstudio.io.BadInputException;
+import org.vbpstudio.io.OutputTarget;
+import org.vbpstudio.model.ComputeThreads;
+import org.vbpstudio.model.CostModel;
+import org.vbpstudio.model.Engines;
+import org.vbpstudio.model.LoadedModel;
+import org.vbpstudio.model.ModelWriter;
+import org.vbpstudio.model.VisionTransformer;
+import org.vbpstudio.prune.Criterion;
+import org.vbpstudio.prune.Pruner;
+import org.vbpstudio.prune.PruningPlan;
+import org.vbpstudio.stats.ActivationStats;
+import org.vbpstudio.stats.StatsFile;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code sensitivity --model M (--calibration C | --stats S) --images I [--ratios …] [--criterion …]
+ * [--no-compensation] --json F [--plot F.png]}: top-1 (agreement with the original when unlabelled)
+ * with only block b pruned at each ratio, for every block.
+ */
+@Command(name = "sensitivity", mixinStandardHelpOptions = true,
+        description = "Per-block sensitivity: accuracy with only one block pruned, at each ratio, for every block.")
+final class SensitivityCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ModelOptions options;
+
+    @Option(names = "--calibration", paramLabel = "C", description = "Calibration images for the statistics (else --stats).")
+    Path calibration;
+
+    @Option(names = "--stats", paramLabel = "S", description = "Statistics file from `stats`.")
+    Path statsFile;
+
+    @Option(names = "--images", required = true, paramLabel = "I",
+            description = "Images to score on (for an allocation: the calibration images, never the validation set).")
+    Path images;
+
+    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Only the first N of --images.")
+    int limit;
+
+    @Option(names = "--ratios", split = ",", paramLabel = "R", defaultValue = "0.25,0.5,0.75,0.9",
+            description = "Ratios to measure in each block (default: ${DEFAULT-VALUE}).")
+    double[] ratios;
+
+    @Option(names = "--criterion", paramLabel = "C", defaultValue = "variance",
+            description = "Importance criterion (default: ${DEFAULT-VALUE}).")
+    String criterion;
+
+    @Option(names = "--no-compensation", description = "Do not fold the removed neurons' means into fc2.bias.")
+    boolean noCompensation;
+
+    @Option(names = "--json", required = true, paramLabel = "F", description = "Write the curves as JSON.")
+    Path json;
+
+    @Option(names = "--plot", paramLabel = "F.png", description = "Write a plot: one line per block.")
+    Path plot;
+
+    @Option(names = "--force", description = "Replace the --json and --plot files if they exist (never an input).")
+    boolean force;
+
+    @Override
+    public Integer call() throws IOException {
+        if ((calibration == null) == (statsFile == null)) {
+            throw new BadInputException("give exactly one of --calibration or --stats");
+        }
+        if (json != null && plot != null && json.toAbsolutePath().normalize().equals(plot.toAbsolutePath().normalize())) {
+            throw new BadInputException(json, "given as both --json and --plot");
+        }
+        double[] rs = checkedRatios(ratios, "--ratios");
+        for (Path f : new Path[] {json, plot}) {
+            if (f != null) {
+                target(f).checkFile(); // before any long computation
+            }
+        }
+        PruningPlan base;
+        try {
+            base = PruningPlan.uniform(0, 1).withCriterion(Criterion.parse(criterion)).withCompensation(!noCompensation);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(e.getMessage());
+        }
+        LoadedModel model = options.load();
+        PrintWriter err = spec.commandLine().getErr();
+        ActivationStats stats = statistics(model, base, calibration, statsFile, 0, options.batch, err);
+        ImageSource source = ClassMapping.relabel(ModelOptions.images(images, limit), model.labels());
+        Sensitivity.Result result = measure(model, stats, base, rs, source, err);
+        PrintWriter out = spec.commandLine().getOut();
+        out.print(markdown(result));
+        AtomicDirectory.writeString(target(json), ModelWriter.GSON.toJson(result.toJson(model.directory().toString())));
+        if (plot != null) {
+            List<SweepPlot.Series> lines = new ArrayList<>();
+            double full = CostModel.totalMacs(model.config()) / 1e6;
+            for (List<Sensitivity.Point> curve : result.points()) {
+                double[] x = new double[curve.size() + 1];
+                double[] y = new double[curve.size() + 1];
+                x[0] = full;
+                y[0] = result.original().headline();
+                for (int i = 0; i < curve.size(); i++) {
+                    x[i + 1] = curve.get(i).macs() / 1e6;
+                    y[i + 1] = curve.get(i).headline();
+                }
+                lines.add(new SweepPlot.Series("block " + curve.get(0).block(), x, y, false));
+            }
+            SweepPlot.write(target(plot), model.name() + ": only one block pruned (" + base.criterion() + "), "
+                    + result.images() + " images", lines, full, result.original().headline());
+        }
+        return VbpCommand.OK;
+    }
+
+    static double[] checkedRatios(double[] ratios, String option) {
+        double[] rs = ratios.clone();
+        java.util.Arrays.sort(rs);
+        for (int i = 0; i < rs.length; i++) {
+            if (!(rs[i] > 0 && rs[i] < 1) || i > 0 && rs[i] == rs[i - 1]) {
+                throw new BadInputException(option + " must be distinct ratios in (0, 1), got "
+                        + java.util.Arrays.toString(ratios));
+            }
+        }
+        return rs;
+    }
+
+    /** Statistics from a file or computed on calibration images (with gradients for taylor). */
+    static ActivationStats statistics(LoadedModel model, PruningPlan plan, Path calibration, Path statsFile, int limit,
+            int batch, PrintWriter err) {
+        boolean gradients = plan.criterion().needsGradients();
+        if (statsFile != null) {
+            ActivationStats s = Pruner.statisticsFor(model, StatsFile.read(statsFile), statsFile);
+            if (gradients && !s.hasTaylor()) {
+                throw new BadInputException(statsFile, "holds no Taylor sums; " + Criterion.MISSING_GRADIENTS
+                        + " (or write them with stats --gradients)");
+            }
+            return s;
+        }
+        ImageSource images = ModelOptions.images(calibration, limit);
+        return Pruner.calibrate(model, gradients ? ClassMapping.relabel(images, model.labels()) : images, batch,
+                new ConsoleProgress(err, "calibration"), gradients);
+    }
+
+    /** Every block's curve on {@code source}, on a preview engine with a full cache (see {@link Sensitivity}). */
+    static Sensitivity.Result measure(LoadedModel model, ActivationStats stats, PruningPlan base, double[] ratios,
+            ImageSource source, PrintWriter err) {
+        PreviewEngine.Options opts = new PreviewEngine.Options(64, ComputeThreads.evaluatorWorkers(),
+                MemoryBudget.defaultBytes(), 0, false);
+        try (NDManager manager = Engines.newManager(); VisionTransformer vit = model.instantiate(manager);
+                PreviewEngine engine = PreviewEngine.open(model, vit, source, opts,
+                        new ConsoleProgress(err, "embed"))) {
+            if (engine.size() < source.size()) {
+                err.println("note: " + engine.cache().describe());
+            }
+            int[] blockRuns = {0};
+            Sensitivity.Result r = Sensitivity.measure(model, stats, base, ratios, engine,
+                    p -> blockRuns[0] += engine.blocksRun(), new ConsoleProgress(err, "sensitivity", "points"));
+            int depth = model.config().depth();
+            int chunks = (engine.size() + 63) / 64;
+            err.printf(Locale.ROOT, "note: %d block runs over %d chunks (%d if every point ran from the embeddings)%n",
+                    blockRuns[0], chunks, (long) depth * depth * ratios.length * chunks);
+            return r;
+        }
+    }
+
+    static String markdown(Sensitivity.Result r) {
+        StringBuilder s = new StringBuilder();
+        String unit = r.labelled() ? "top-1 %" : "agreement with the original, %";
+        s.append(String.format(Locale.ROOT, "Only one block pruned (%s%s), %s on %d images; unpruned %.2f%n%n",
+                r.base().criterion(), r.base().compensation() ? " + compensation" : "", unit, r.images(),
+                100 * r.original().headline()));
+        s.append("| block |");
+        for (double x : r.ratios()) {
+            s.append(String.format(Locale.ROOT, " %.0f%% |", 100 * x));
+        }
+        s.append("\n|---|").append("---|".repeat(r.ratios().length)).append('\n');
+        for (List<Sensitivity.Point> curve : r.points()) {
+            s.append("| ").append(curve.get(0).block()).append(" |");
+            curve.forEach(p -> s.append(String.format(Locale.ROOT, " %.2f |", 100 * p.headline())));
+            s.append('\n');
+        }
+        return s.append('\n').toString();
+    }
+
+    private OutputTarget target(Path file) {
+        return OutputTarget.of(file, force, options.model, calibration, statsFile, images);
+    }
+}

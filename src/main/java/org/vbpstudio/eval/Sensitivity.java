@@ -1,0 +1,157 @@
+package org.vbpstudio.eval;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Consumer;
+import org.vbpstudio.data.Progress;
+import org.vbpstudio.eval.preview.PreviewEngine;
+import org.vbpstudio.eval.preview.PreviewEstimate;
+import org.vbpstudio.model.CostModel;
+import org.vbpstudio.model.LoadedModel;
+import org.vbpstudio.model.VitConfig;
+import org.vbpstudio.prune.Pruner;
+import org.vbpstudio.prune.PruningPlan;
+import org.vbpstudio.prune.Selection;
+import org.vbpstudio.stats.ActivationStats;
+
+/**
+ * Per-block sensitivity: the model's score with only block b pruned, at each ratio, for every
+ * block ("which layers can take it?"). Top-1 on labelled images, else agreement with the original;
+ * the mean KL(original ‖ pruned) is kept too.
+ *
+ * <p>Each point is the masked model on a {@link PreviewEngine} (exactly the pruned model), driven
+ * through its live plan: only the blocks from the one that changed are recomputed from the cached
+ * block inputs, so a point costs on average half a forward pass (measured in the engine's
+ * {@link PreviewEngine#blocksRun()}: depth·(depth + 1)/2 block runs per ratio sweep instead of
+ * depth², with a full cache).
+ */
+public final class Sensitivity {
+    /** Ratios measured by default (the issue's). */
+    public static final double[] RATIOS = {0.25, 0.5, 0.75, 0.9};
+
+    private Sensitivity() {}
+
+    /** One measured point: block {@code block} alone pruned by {@code ratio}. */
+    public record Point(int block, double ratio, int kept, long macs, long params, Scores scores) {
+        public double headline() {
+            return scores.headline();
+        }
+    }
+
+    /**
+     * Every block's curve.
+     *
+     * @param original the unpruned model's scores on the same images
+     * @param points   per block, one point per ratio, in the order of {@code ratios}
+     */
+    public record Result(PruningPlan base, double[] ratios, Scores original, int images, List<List<Point>> points) {
+        public boolean labelled() {
+            return original.labelled();
+        }
+
+        /** loss[b][i]: the original's headline minus block b's at ratio i (positive = worse). */
+        public double[][] loss() {
+            double[][] l = new double[points.size()][];
+            for (int b = 0; b < l.length; b++) {
+                l[b] = points.get(b).stream().mapToDouble(p -> original.headline() - p.headline()).toArray();
+            }
+            return l;
+        }
+
+        public JsonObject toJson(String model) {
+            JsonObject o = new JsonObject();
+            o.addProperty("model", model);
+            o.addProperty("images", images);
+            o.addProperty("metric", labelled() ? "top1" : "agreement");
+            o.addProperty("original", original.headline());
+            o.addProperty("criterion", base.criterion().jsonName());
+            o.addProperty("compensation", base.compensation());
+            JsonArray rs = new JsonArray();
+            Arrays.stream(ratios).forEach(rs::add);
+            o.add("ratios", rs);
+            JsonArray blocks = new JsonArray();
+            for (List<Point> curve : points) {
+                JsonObject b = new JsonObject();
+                b.addProperty("index", curve.get(0).block());
+                JsonArray ps = new JsonArray();
+                for (Point p : curve) {
+                    JsonObject j = new JsonObject();
+                    j.addProperty("ratio", p.ratio());
+                    j.addProperty("kept", p.kept());
+                    j.addProperty("macs", p.macs());
+                    j.addProperty("params", p.params());
+                    if (p.scores().labelled()) {
+                        j.addProperty("top1", p.scores().accuracy().top1());
+                    }
+                    j.addProperty("agreement", p.scores().fidelity().agreement());
+                    j.addProperty("kl", p.scores().fidelity().kl());
+                    ps.add(j);
+                }
+                b.add("points", ps);
+                blocks.add(b);
+            }
+            o.add("blocks", blocks);
+            return o;
+        }
+    }
+
+    /**
+     * Measures every block at every ratio on {@code engine}'s images, with {@code base}'s
+     * criterion, compensation and seed. The engine's live plan is left unpruned afterwards.
+     *
+     * @param onPoint called after each point (from this thread)
+     */
+    public static Result measure(LoadedModel model, ActivationStats stats, PruningPlan base, double[] ratios,
+            PreviewEngine engine, Consumer<Point> onPoint, Progress progress) {
+        VitConfig cfg = model.config();
+        int depth = cfg.depth();
+        for (double r : ratios) {
+            if (!(r >= 0 && r < 1)) {
+                throw new IllegalArgumentException("sensitivity ratios must lie in [0, 1), got " + r);
+            }
+        }
+        double[] zeros = new double[depth];
+        PruningPlan perBlock = new PruningPlan(PruningPlan.Mode.PER_BLOCK, zeros, Double.NaN, base.criterion(),
+                base.compensation(), base.roundTo(), base.seed());
+        double[][] scores = Pruner.scores(model, stats, perBlock);
+        PreviewEstimate o = engine.original();
+        Scores original = new Scores(o.accuracy(), o.fidelity());
+        List<List<Point>> points = new ArrayList<>();
+        int total = depth * ratios.length;
+        long t0 = System.nanoTime();
+        int[][] all = new int[depth][];
+        try {
+            // deepest block first: each step changes blocks b and b + 1 only, so the engine re-runs from b
+            for (int b = depth - 1; b >= 0; b--) {
+                List<Point> curve = new ArrayList<>();
+                for (double r : ratios) {
+                    progress.checkCancelled();
+                    double[] rs = zeros.clone();
+                    rs[b] = r;
+                    PruningPlan plan = new PruningPlan(PruningPlan.Mode.PER_BLOCK, rs, Double.NaN, base.criterion(),
+                            base.compensation(), base.roundTo(), base.seed());
+                    int[][] kept = Selection.kept(plan, scores);
+                    Arrays.fill(all, null);
+                    all[b] = kept[b];
+                    engine.setPlan(all, base.compensation(), stats);
+                    PreviewEstimate e = engine.refresh(x -> {}, Progress.NONE);
+                    VitConfig pruned = cfg.withMlpHiddenDims(CriterionSweep.widths(kept));
+                    Point p = new Point(b, r, kept[b].length, CostModel.totalMacs(pruned), CostModel.totalParams(pruned),
+                            new Scores(e.accuracy(), e.fidelity()));
+                    curve.add(p);
+                    onPoint.accept(p);
+                    int done = (depth - 1 - b) * ratios.length + curve.size();
+                    progress.update(done, total, done / Math.max(1e-9, (System.nanoTime() - t0) / 1e9));
+                }
+                points.add(0, curve);
+            }
+        } finally {
+            Arrays.fill(all, null);
+            engine.setPlan(all, base.compensation(), stats);
+        }
+        return new Result(base, ratios.clone(), original, engine.size(), points);
+    }
+}

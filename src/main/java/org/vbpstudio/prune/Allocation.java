@@ -1,0 +1,115 @@
+package org.vbpstudio.prune;
+
+import java.util.Arrays;
+import org.vbpstudio.model.CostModel;
+import org.vbpstudio.model.VitConfig;
+
+/**
+ * Per-block ratios for a budget, chosen from per-block sensitivity curves (loss of the model with
+ * only that block pruned, at a few ratios): greedy by marginal loss per unit of cost saved.
+ *
+ * <p>Each curve is read as a piecewise-linear function of the ratio through (0, 0) and the
+ * measured points, made non-decreasing (a running maximum: removing more never helps, and a dip is
+ * measurement noise), and not extrapolated beyond the largest measured ratio. Starting from the
+ * unpruned model, the greedy step removes {@code step} more neurons (1, or round_to K so widths stay
+ * multiples of K) from the block whose curve rises least per MAC (parameter) saved, until the cost
+ * fits the budget; ties go to the block pruned least so far, then the lower index. Steps are one
+ * neuron (or K), a few hundredths of a percent of a ViT's cost, so the result lands just below the
+ * target. Greedy is optimal for convex curves; a curve that is steep first and then flat can be
+ * under-used (a knapsack over the measured points would see past that; we chose the simpler
+ * rule, whose choices are easy to explain neuron by neuron).
+ */
+public final class Allocation {
+    private Allocation() {}
+
+    /**
+     * The per-block ratios (k_b / H_b, so the plan's counts are exactly k_b).
+     *
+     * @param ratios the measured ratios, ascending, in (0, 1)
+     * @param loss   loss[b][i] at ratios[i] (top-1 points lost; any scale)
+     * @param step   neurons per greedy step (≥ 1)
+     * @throws IllegalArgumentException if the budget cannot be met within the measured ratios
+     */
+    public static double[] allocate(VitConfig cfg, double[] ratios, double[][] loss, Budget budget, int step) {
+        int depth = cfg.depth();
+        if (loss.length != depth) {
+            throw new IllegalArgumentException("sensitivity of " + loss.length + " blocks, the model has " + depth);
+        }
+        for (int i = 0; i < ratios.length; i++) {
+            if (!(ratios[i] > 0 && ratios[i] < 1) || i > 0 && ratios[i] <= ratios[i - 1]) {
+                throw new IllegalArgumentException("sensitivity ratios must be ascending in (0, 1): "
+                        + Arrays.toString(ratios));
+            }
+        }
+        int k = Math.max(1, step);
+        double[][] curve = new double[depth][];
+        int[] max = new int[depth];
+        for (int b = 0; b < depth; b++) {
+            if (loss[b].length != ratios.length) {
+                throw new IllegalArgumentException("block " + b + " has " + loss[b].length + " points, not " + ratios.length);
+            }
+            curve[b] = new double[ratios.length];
+            double run = 0;
+            for (int i = 0; i < ratios.length; i++) {
+                run = Math.max(run, loss[b][i]);
+                curve[b][i] = run;
+            }
+            int h = cfg.mlpHiddenDim(b);
+            max[b] = Math.min(h - 1, (int) Math.floor(ratios[ratios.length - 1] * h + 1e-9)) / k * k; // whole steps
+        }
+        long perNeuron = budget.kind() == Budget.Kind.MACS ? CostModel.macsPerNeuron(cfg) : CostModel.paramsPerNeuron(cfg);
+        long cost = budget.cost(cfg);
+        long limit = budget.limit(cfg);
+        int[] removed = new int[depth];
+        while (cost > limit) {
+            int best = -1;
+            double bestSlope = Double.POSITIVE_INFINITY;
+            for (int b = 0; b < depth; b++) {
+                int h = cfg.mlpHiddenDim(b);
+                int next = Math.min(removed[b] + k, max[b]);
+                if (next <= removed[b]) {
+                    continue;
+                }
+                double slope = (at(curve[b], ratios, (double) next / h) - at(curve[b], ratios, (double) removed[b] / h))
+                        / ((double) (next - removed[b]) * perNeuron);
+                if (slope < bestSlope - 1e-15 || Math.abs(slope - bestSlope) <= 1e-15 && best >= 0
+                        && (double) removed[b] / h < (double) removed[best] / cfg.mlpHiddenDim(best)) {
+                    best = b;
+                    bestSlope = slope;
+                }
+            }
+            if (best < 0) {
+                throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
+                        "cannot meet --target-%s %s by allocation: pruning every block to the largest measured ratio"
+                                + " (%s) keeps %.4f of the original; measure higher ratios",
+                        budget.kind().jsonName(), budget.fraction(), ratios[ratios.length - 1], (double) cost / budget.cost(cfg)));
+            }
+            int next = Math.min(removed[best] + k, max[best]);
+            cost -= (long) (next - removed[best]) * perNeuron;
+            removed[best] = next;
+        }
+        if (cost < budget.floor(cfg)) {
+            throw new IllegalArgumentException("cannot meet --target-" + budget.kind().jsonName() + " " + budget.fraction()
+                    + " within " + Budget.TOLERANCE + " by allocation: steps of " + k + " neurons are too coarse");
+        }
+        double[] out = new double[depth];
+        for (int b = 0; b < depth; b++) {
+            out[b] = (double) removed[b] / cfg.mlpHiddenDim(b);
+        }
+        return out;
+    }
+
+    /** The curve at ratio r: linear between (0, 0) and the measured points. */
+    static double at(double[] curve, double[] ratios, double r) {
+        double x0 = 0;
+        double y0 = 0;
+        for (int i = 0; i < ratios.length; i++) {
+            if (r <= ratios[i] + 1e-12) {
+                return y0 + (curve[i] - y0) * (r - x0) / (ratios[i] - x0);
+            }
+            x0 = ratios[i];
+            y0 = curve[i];
+        }
+        return y0;
+    }
+}
