@@ -92,7 +92,11 @@ public final class PreviewEngine implements AutoCloseable {
 
     private static final class Chunk {
         final int[] labels;
+        /** Index in the slice (source order) of each image: the engine evaluates them shuffled. */
+        final int[] indices;
         final float[] originalLogits;
+        /** The live plan's logits, as of the last refresh that completed this chunk (K per image, host). */
+        float[] prunedLogits;
         /** inputs[b]: input of block b, for cached blocks only. */
         final NDArray[] inputs;
         /** scales[b]: what inputs[b] was divided by to fit float16 (1 in float32). */
@@ -102,9 +106,11 @@ public final class PreviewEngine implements AutoCloseable {
         Accuracy accuracy;
         Fidelity fidelity;
 
-        Chunk(int[] labels, float[] originalLogits, int depth) {
+        Chunk(int[] labels, int[] indices, float[] originalLogits, int depth) {
             this.labels = labels;
+            this.indices = indices;
             this.originalLogits = originalLogits;
+            this.prunedLogits = originalLogits; // unpruned until a plan is set
             this.inputs = new NDArray[depth];
             this.scales = new float[depth];
         }
@@ -245,7 +251,7 @@ public final class PreviewEngine implements AutoCloseable {
                 x = next;
             }
             float[] logits = forward.head(x).toType(DataType.FLOAT32, false).toFloatArray();
-            chunk = new Chunk(batch.labels().clone(), logits, cfg.depth());
+            chunk = new Chunk(batch.labels().clone(), batch.indices().clone(), logits, cfg.depth());
             for (int b = 0; b < kept.length; b++) {
                 if (kept[b] != null) {
                     kept[b].attach(manager);
@@ -288,6 +294,51 @@ public final class PreviewEngine implements AutoCloseable {
             a = a.plus(Accuracy.of(c.originalLogits, c.labels, numClasses));
         }
         return new PreviewEstimate(images, images, a, new Fidelity(images, 0, images));
+    }
+
+    /**
+     * Every image of the slice with the original model's and the live plan's logits, in slice
+     * (source) order, as of the last {@link #refresh}: complete only when every chunk is current
+     * (no plan change since, no cancelled refresh); otherwise stale chunks carry their older logits
+     * and {@link PreviewPredictions#current()} is false.
+     */
+    public synchronized PreviewPredictions predictions() {
+        checkOpen();
+        int[] index = new int[images];
+        int[] label = new int[images];
+        float[] before = new float[images * numClasses];
+        float[] after = new float[images * numClasses];
+        int[] order = new int[images];
+        int n = 0;
+        boolean current = true;
+        for (Chunk c : chunks) {
+            current &= c.staleFrom >= depth;
+            for (int i = 0; i < c.size(); i++) {
+                index[n] = c.indices[i];
+                label[n] = c.labels[i];
+                System.arraycopy(c.originalLogits, i * numClasses, before, n * numClasses, numClasses);
+                System.arraycopy(c.prunedLogits, i * numClasses, after, n * numClasses, numClasses);
+                n++;
+            }
+        }
+        for (int i = 0; i < images; i++) {
+            order[i] = i;
+        }
+        // slice order: sort positions by source index
+        Integer[] boxed = Arrays.stream(order).boxed().toArray(Integer[]::new);
+        Arrays.sort(boxed, (a, b) -> Integer.compare(index[a], index[b]));
+        int[] sIndex = new int[images];
+        int[] sLabel = new int[images];
+        float[] sBefore = new float[before.length];
+        float[] sAfter = new float[after.length];
+        for (int i = 0; i < images; i++) {
+            int p = boxed[i];
+            sIndex[i] = index[p];
+            sLabel[i] = label[p];
+            System.arraycopy(before, p * numClasses, sBefore, i * numClasses, numClasses);
+            System.arraycopy(after, p * numClasses, sAfter, i * numClasses, numClasses);
+        }
+        return new PreviewPredictions(numClasses, sIndex, sLabel, sBefore, sAfter, labelled, current);
     }
 
     // ---------------------------------------------------------------------------- live plan
@@ -362,6 +413,7 @@ public final class PreviewEngine implements AutoCloseable {
         runAll(stale, c -> {
             Chunk chunk = chunks[c];
             Scores s = run(chunk, mask, chunk.staleFrom, true, tally.stop, progress);
+            chunk.prunedLogits = s.logits;
             chunk.accuracy = s.accuracy;
             chunk.fidelity = s.fidelity;
             chunk.staleFrom = depth;
@@ -425,7 +477,7 @@ public final class PreviewEngine implements AutoCloseable {
         }
     }
 
-    private record Scores(Accuracy accuracy, Fidelity fidelity) {}
+    private record Scores(Accuracy accuracy, Fidelity fidelity, float[] logits) {}
 
     /**
      * Runs {@code chunk} from block {@code from} (its input taken from the nearest cached block at or
@@ -464,7 +516,7 @@ public final class PreviewEngine implements AutoCloseable {
                 float[] logits = forward.head(x).toType(DataType.FLOAT32, false).toFloatArray();
                 commit(chunk, fresh, freshScales);
                 return new Scores(Accuracy.of(logits, chunk.labels, numClasses),
-                        Fidelity.of(chunk.originalLogits, logits, numClasses));
+                        Fidelity.of(chunk.originalLogits, logits, numClasses), logits);
             } catch (CancellationException e) {
                 if (resumeAt >= 0) {
                     commit(chunk, fresh, freshScales);
