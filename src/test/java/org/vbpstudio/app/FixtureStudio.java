@@ -82,6 +82,35 @@ public final class FixtureStudio implements AutoCloseable {
             }
         }
 
+        /** Logits of every image in source order under {@code hook} (a full forward pass per batch). */
+        public static float[] logits(org.vbpstudio.model.MlpHook hook) {
+            model();
+            int k = model.config().numClasses();
+            float[] all = new float[images.size() * k];
+            try (org.vbpstudio.data.BatchLoader loader = org.vbpstudio.data.BatchLoader.builder(images, model.preprocessing())
+                    .batchSize(7).build()) {
+                while (loader.hasNext()) {
+                    org.vbpstudio.data.Batch b = loader.next();
+                    float[] l = vit.logits(b.pixels(), b.count(), hook);
+                    System.arraycopy(l, 0, all, b.start() * k, l.length);
+                }
+            }
+            return all;
+        }
+
+        /** Logits of the masked model (what the pruned model computes) on the 30 images. */
+        public static float[] logits(PruningPlan plan) {
+            model();
+            try (MaskHook hook = MaskHook.of(manager, model.config(), kept(plan), stats, plan.compensation())) {
+                return logits(hook);
+            }
+        }
+
+        public static ImageSource images() {
+            model();
+            return images;
+        }
+
         public static Accuracy originalAccuracy() {
             model();
             return Evaluator.evaluate(vit, images, model.preprocessing(), 32, org.vbpstudio.model.MlpHook.NONE,

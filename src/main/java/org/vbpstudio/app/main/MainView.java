@@ -14,6 +14,7 @@ import org.vbpstudio.app.Fxml;
 import org.vbpstudio.app.calibrate.CalibrationView;
 import org.vbpstudio.app.compare.CompareView;
 import org.vbpstudio.app.dialogs.DialogService;
+import org.vbpstudio.app.flips.FlipsView;
 import org.vbpstudio.app.model.ModelPanelView;
 import org.vbpstudio.app.preview.PreviewView;
 import org.vbpstudio.app.prune.PruningView;
@@ -35,6 +36,12 @@ public final class MainView extends BorderPane {
     private VBox rightSlot;
     @FXML
     private Tab recoverTab;
+    @FXML
+    private Tab pruneTab;
+    @FXML
+    private Tab flipsTab;
+    @FXML
+    private javafx.scene.control.TabPane centerTabs;
     @FXML
     private StatusBar statusBar;
     @FXML
@@ -61,8 +68,12 @@ public final class MainView extends BorderPane {
         centerSlot.getChildren().addAll(new CalibrationView(viewModel.calibration()), pruning);
         CompareView compare = new CompareView(viewModel.compare());
         VBox.setVgrow(compare, Priority.ALWAYS);
-        rightSlot.getChildren().addAll(new PreviewView(viewModel.preview()), compare);
+        PreviewView preview = new PreviewView(viewModel.preview());
+        preview.setOnShowChanges(() -> viewModel.viewProperty().set(StudioView.FLIPS));
+        rightSlot.getChildren().addAll(preview, compare);
         recoverTab.setContent(new RecoverView(viewModel.recover()));
+        flipsTab.setContent(new FlipsView(viewModel.flips()));
+        bindTabs();
 
         statusBar.textProperty().bind(viewModel.workspace().statusProperty());
         statusBar.progressProperty().bind(Bindings.when(viewModel.loadingProperty()).then(-1.0).otherwise(0.0));
@@ -73,6 +84,31 @@ public final class MainView extends BorderPane {
         loadPlanItem.disableProperty().bind(noModel);
         exportItem.disableProperty().bind(viewModel.export().canExportProperty().not());
         exportOnnxItem.selectedProperty().bindBidirectional(viewModel.export().includeOnnxProperty());
+    }
+
+    /** The selected tab and the view model's {@link StudioView}, both ways. */
+    private void bindTabs() {
+        java.util.Map<StudioView, Tab> tabs = new java.util.EnumMap<>(StudioView.class);
+        tabs.put(StudioView.PRUNE, pruneTab);
+        tabs.put(StudioView.FLIPS, flipsTab);
+        tabs.put(StudioView.RECOVER, recoverTab);
+        for (Tab t : centerTabs.getTabs()) {
+            t.setUserData(tabs.entrySet().stream().filter(e -> e.getValue() == t).map(java.util.Map.Entry::getKey)
+                    .findFirst().orElse(null));
+        }
+        Runnable fromModel = () -> {
+            Tab t = tabs.get(viewModel.viewProperty().get());
+            if (t != null) {
+                centerTabs.getSelectionModel().select(t);
+            }
+        };
+        viewModel.viewProperty().addListener((o, a, b) -> fromModel.run());
+        centerTabs.getSelectionModel().selectedItemProperty().addListener((o, a, t) -> {
+            if (t != null && t.getUserData() instanceof StudioView v) {
+                viewModel.viewProperty().set(v);
+            }
+        });
+        fromModel.run();
     }
 
     @FXML

@@ -19,6 +19,7 @@ import org.vbpstudio.app.dialogs.DialogService;
 import org.vbpstudio.app.dialogs.Errors;
 import org.vbpstudio.app.dialogs.FileType;
 import org.vbpstudio.app.export.ExportViewModel;
+import org.vbpstudio.app.flips.FlipsViewModel;
 import org.vbpstudio.app.model.ModelPanelViewModel;
 import org.vbpstudio.app.preview.PreviewViewModel;
 import org.vbpstudio.app.prune.PruningViewModel;
@@ -45,6 +46,9 @@ public final class MainViewModel {
     private final CompareViewModel compare;
     private final ExportViewModel export;
     private final RecoverViewModel recover;
+    private final FlipsViewModel flips;
+    private final javafx.beans.property.ObjectProperty<StudioView> view =
+            new javafx.beans.property.SimpleObjectProperty<>(this, "view", StudioView.PRUNE);
     private final BooleanProperty loading = new SimpleBooleanProperty(this, "loading");
     private final ReadOnlyStringWrapper title = new ReadOnlyStringWrapper(this, "title", "VBP Studio");
 
@@ -60,6 +64,16 @@ public final class MainViewModel {
                 title.set(s == null ? "VBP Studio" : "VBP Studio — " + s.model().name()));
         export = new ExportViewModel(workspace, pruning, executor, dialogs);
         recover = new RecoverViewModel(workspace, pruning, executor, dialogs);
+        flips = new FlipsViewModel(workspace, preview);
+    }
+
+    public FlipsViewModel flips() {
+        return flips;
+    }
+
+    /** What the centre shows (a tab): prune, flips (changed predictions), neurons, recover. */
+    public javafx.beans.property.ObjectProperty<StudioView> viewProperty() {
+        return view;
     }
 
     public Workspace workspace() {
