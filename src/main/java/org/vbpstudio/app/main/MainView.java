@@ -15,6 +15,7 @@ import org.vbpstudio.app.calibrate.CalibrationView;
 import org.vbpstudio.app.compare.CompareView;
 import org.vbpstudio.app.dialogs.DialogService;
 import org.vbpstudio.app.flips.FlipsView;
+import org.vbpstudio.app.neurons.NeuronsView;
 import org.vbpstudio.app.model.ModelPanelView;
 import org.vbpstudio.app.preview.PreviewView;
 import org.vbpstudio.app.prune.PruningView;
@@ -41,6 +42,8 @@ public final class MainView extends BorderPane {
     @FXML
     private Tab flipsTab;
     @FXML
+    private Tab neuronsTab;
+    @FXML
     private javafx.scene.control.TabPane centerTabs;
     @FXML
     private StatusBar statusBar;
@@ -64,6 +67,7 @@ public final class MainView extends BorderPane {
         Fxml.load(this, "MainView");
         sideSlot.getChildren().add(new ModelPanelView(viewModel.modelPanel()));
         PruningView pruning = new PruningView(viewModel.pruning());
+        pruning.setOnInspect(viewModel::inspect);
         VBox.setVgrow(pruning, Priority.ALWAYS);
         centerSlot.getChildren().addAll(new CalibrationView(viewModel.calibration()), pruning);
         CompareView compare = new CompareView(viewModel.compare());
@@ -73,6 +77,7 @@ public final class MainView extends BorderPane {
         rightSlot.getChildren().addAll(preview, compare);
         recoverTab.setContent(new RecoverView(viewModel.recover()));
         flipsTab.setContent(new FlipsView(viewModel.flips()));
+        neuronsTab.setContent(new NeuronsView(viewModel.neurons()));
         bindTabs();
 
         statusBar.textProperty().bind(viewModel.workspace().statusProperty());
@@ -91,6 +96,7 @@ public final class MainView extends BorderPane {
         java.util.Map<StudioView, Tab> tabs = new java.util.EnumMap<>(StudioView.class);
         tabs.put(StudioView.PRUNE, pruneTab);
         tabs.put(StudioView.FLIPS, flipsTab);
+        tabs.put(StudioView.NEURONS, neuronsTab);
         tabs.put(StudioView.RECOVER, recoverTab);
         for (Tab t : centerTabs.getTabs()) {
             t.setUserData(tabs.entrySet().stream().filter(e -> e.getValue() == t).map(java.util.Map.Entry::getKey)

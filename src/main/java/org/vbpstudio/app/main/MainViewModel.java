@@ -20,6 +20,7 @@ import org.vbpstudio.app.dialogs.Errors;
 import org.vbpstudio.app.dialogs.FileType;
 import org.vbpstudio.app.export.ExportViewModel;
 import org.vbpstudio.app.flips.FlipsViewModel;
+import org.vbpstudio.app.neurons.NeuronsViewModel;
 import org.vbpstudio.app.model.ModelPanelViewModel;
 import org.vbpstudio.app.preview.PreviewViewModel;
 import org.vbpstudio.app.prune.PruningViewModel;
@@ -47,6 +48,7 @@ public final class MainViewModel {
     private final ExportViewModel export;
     private final RecoverViewModel recover;
     private final FlipsViewModel flips;
+    private final NeuronsViewModel neurons;
     private final javafx.beans.property.ObjectProperty<StudioView> view =
             new javafx.beans.property.SimpleObjectProperty<>(this, "view", StudioView.PRUNE);
     private final BooleanProperty loading = new SimpleBooleanProperty(this, "loading");
@@ -65,6 +67,17 @@ public final class MainViewModel {
         export = new ExportViewModel(workspace, pruning, executor, dialogs);
         recover = new RecoverViewModel(workspace, pruning, executor, dialogs);
         flips = new FlipsViewModel(workspace, preview);
+        neurons = new NeuronsViewModel(workspace, pruning);
+    }
+
+    public NeuronsViewModel neurons() {
+        return neurons;
+    }
+
+    /** Opens block {@code block}'s neurons with those of histogram bar {@code bin} selected (-1: none). */
+    public void inspect(int block, int bin) {
+        neurons.inspect(block, bin);
+        view.set(StudioView.NEURONS);
     }
 
     public FlipsViewModel flips() {

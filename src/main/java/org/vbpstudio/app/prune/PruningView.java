@@ -23,6 +23,7 @@ public final class PruningView extends VBox {
     private static final double MIN_TILE_HEIGHT = 150;
     private static final double MAX_TILE_HEIGHT = 300;
     private final PruningViewModel viewModel;
+    private java.util.function.BiConsumer<Integer, Integer> onInspect = (block, bin) -> {};
     @FXML
     private Label messageLabel;
     @FXML
@@ -80,6 +81,11 @@ public final class PruningView extends VBox {
         rebuildBlocks();
     }
 
+    /** What a click on a block's histogram does: called with the block and the bar (-1: none). */
+    public void setOnInspect(java.util.function.BiConsumer<Integer, Integer> action) {
+        onInspect = action;
+    }
+
     private void bindMode() {
         Runnable fromModel = () -> {
             boolean global = viewModel.modeProperty().get() == PruningPlan.Mode.GLOBAL;
@@ -112,7 +118,8 @@ public final class PruningView extends VBox {
     }
 
     private void rebuildBlocks() {
-        blocksPane.getChildren().setAll(viewModel.blocks().stream().map(BlockView::new).toList());
+        blocksPane.getChildren().setAll(viewModel.blocks().stream()
+                .map(b -> new BlockView(b, (block, bin) -> onInspect.accept(block, bin))).toList());
         var bounds = blocksScroll.getViewportBounds();
         if (bounds != null && bounds.getWidth() > 0) {
             fitTiles(bounds.getWidth(), bounds.getHeight());
