@@ -59,6 +59,10 @@ public final class MainView extends BorderPane {
     private MenuItem exportItem;
     @FXML
     private CheckMenuItem exportOnnxItem;
+    @FXML
+    private MenuItem undoItem;
+    @FXML
+    private MenuItem redoItem;
 
     public MainView(MainViewModel viewModel, DialogService dialogs, Runnable quit) {
         this.viewModel = viewModel;
@@ -89,6 +93,14 @@ public final class MainView extends BorderPane {
         loadPlanItem.disableProperty().bind(noModel);
         exportItem.disableProperty().bind(viewModel.export().canExportProperty().not());
         exportOnnxItem.selectedProperty().bindBidirectional(viewModel.export().includeOnnxProperty());
+        undoItem.disableProperty().bind(viewModel.undo().canUndoProperty().not());
+        redoItem.disableProperty().bind(viewModel.undo().canRedoProperty().not());
+        sceneProperty().addListener((o, a, scene) -> {
+            if (scene != null) { // Ctrl+Y redoes too (a menu item has one accelerator)
+                scene.getAccelerators().put(new javafx.scene.input.KeyCodeCombination(javafx.scene.input.KeyCode.Y,
+                        javafx.scene.input.KeyCombination.SHORTCUT_DOWN), viewModel.undo()::redo);
+            }
+        });
     }
 
     /** The selected tab and the view model's {@link StudioView}, both ways. */
@@ -115,6 +127,16 @@ public final class MainView extends BorderPane {
             }
         });
         fromModel.run();
+    }
+
+    @FXML
+    private void undo() {
+        viewModel.undo().undo();
+    }
+
+    @FXML
+    private void redo() {
+        viewModel.undo().redo();
     }
 
     @FXML

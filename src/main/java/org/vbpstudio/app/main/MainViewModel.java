@@ -21,6 +21,7 @@ import org.vbpstudio.app.dialogs.FileType;
 import org.vbpstudio.app.export.ExportViewModel;
 import org.vbpstudio.app.flips.FlipsViewModel;
 import org.vbpstudio.app.neurons.NeuronsViewModel;
+import org.vbpstudio.app.undo.UndoViewModel;
 import org.vbpstudio.app.model.ModelPanelViewModel;
 import org.vbpstudio.app.preview.PreviewViewModel;
 import org.vbpstudio.app.prune.PruningViewModel;
@@ -49,6 +50,7 @@ public final class MainViewModel {
     private final RecoverViewModel recover;
     private final FlipsViewModel flips;
     private final NeuronsViewModel neurons;
+    private final UndoViewModel undo;
     private final javafx.beans.property.ObjectProperty<StudioView> view =
             new javafx.beans.property.SimpleObjectProperty<>(this, "view", StudioView.PRUNE);
     private final BooleanProperty loading = new SimpleBooleanProperty(this, "loading");
@@ -68,6 +70,12 @@ public final class MainViewModel {
         recover = new RecoverViewModel(workspace, pruning, executor, dialogs);
         flips = new FlipsViewModel(workspace, preview);
         neurons = new NeuronsViewModel(workspace, pruning);
+        undo = new UndoViewModel(workspace, pruning);
+    }
+
+    /** Edit ▸ Undo / Redo of the plan. */
+    public UndoViewModel undo() {
+        return undo;
     }
 
     public NeuronsViewModel neurons() {

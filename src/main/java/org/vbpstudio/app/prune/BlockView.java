@@ -44,7 +44,7 @@ public final class BlockView extends VBox {
         titleLabel.setText(viewModel.title());
         keptLabel.textProperty().bind(viewModel.keptTextProperty());
         histogram.histogramProperty().bind(viewModel.histogramProperty());
-        RatioControls.bind(ratioSlider, ratioField, viewModel.ratioProperty());
+        RatioControls.bind(ratioSlider, ratioField, viewModel.ratioProperty(), viewModel.adjustingProperty());
         ratioSlider.disableProperty().bind(viewModel.editableProperty().not());
         ratioField.disableProperty().bind(viewModel.editableProperty().not());
         Tooltip.install(histogram, new Tooltip("Neurons of block " + b + " by activation variance (log scale):"

@@ -25,6 +25,7 @@ public final class BlockViewModel {
     private final StringProperty keptText = new SimpleStringProperty(this, "keptText", "");
     private final ObjectProperty<VarianceHistogram> histogram = new SimpleObjectProperty<>(this, "histogram");
     private final BooleanProperty editable = new SimpleBooleanProperty(this, "editable", true);
+    private final BooleanProperty adjusting = new SimpleBooleanProperty(this, "adjusting");
 
     public BlockViewModel(int index, int hidden) {
         this.index = index;
@@ -74,6 +75,11 @@ public final class BlockViewModel {
     /** False in global mode, where the global threshold decides every block's width. */
     public BooleanProperty editableProperty() {
         return editable;
+    }
+
+    /** True while the block's slider is being dragged. */
+    public BooleanProperty adjustingProperty() {
+        return adjusting;
     }
 
     private void updateText() {

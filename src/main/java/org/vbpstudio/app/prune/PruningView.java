@@ -73,7 +73,7 @@ public final class PruningView extends VBox {
         });
 
         bindMode();
-        RatioControls.bind(globalSlider, globalField, viewModel.globalRatioProperty());
+        RatioControls.bind(globalSlider, globalField, viewModel.globalRatioProperty(), viewModel.adjustingProperty());
         globalSlider.setLabelFormatter(converter(v -> v.doubleValue() % 10 == 0 ? String.format("%.0f", v) : ""));
         blocksScroll.viewportBoundsProperty().addListener((o, a, b) -> fitTiles(b.getWidth(), b.getHeight()));
 
