@@ -26,7 +26,26 @@ import org.vbpstudio.testutil.Fixture;
  */
 public final class FixtureStudio implements AutoCloseable {
     public final RecordingDialogs dialogs = new RecordingDialogs();
-    public final MainViewModel vm = new MainViewModel(new CurrentThreadTaskExecutor(), dialogs);
+    public final MainViewModel vm;
+
+    /** A studio whose recent-sessions list lives in a fresh temporary folder (never the user's). */
+    public FixtureStudio() {
+        this(tempConfig());
+    }
+
+    public FixtureStudio(java.nio.file.Path configDirectory) {
+        vm = new MainViewModel(new CurrentThreadTaskExecutor(), dialogs, configDirectory);
+    }
+
+    private static java.nio.file.Path tempConfig() {
+        try {
+            java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("vbp-config");
+            dir.toFile().deleteOnExit();
+            return dir;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 
     /** Opens the fixture model with its 30 images for calibration and validation. */
     public FixtureStudio open() {

@@ -60,6 +60,10 @@ public final class MainView extends BorderPane {
     @FXML
     private CheckMenuItem exportOnnxItem;
     @FXML
+    private MenuItem saveSessionItem;
+    @FXML
+    private javafx.scene.control.Menu recentMenu;
+    @FXML
     private MenuItem undoItem;
     @FXML
     private MenuItem redoItem;
@@ -93,6 +97,9 @@ public final class MainView extends BorderPane {
         loadPlanItem.disableProperty().bind(noModel);
         exportItem.disableProperty().bind(viewModel.export().canExportProperty().not());
         exportOnnxItem.selectedProperty().bindBidirectional(viewModel.export().includeOnnxProperty());
+        saveSessionItem.disableProperty().bind(noModel);
+        viewModel.recentSessions().addListener((javafx.collections.ListChangeListener<java.nio.file.Path>) c -> fillRecent());
+        fillRecent();
         undoItem.disableProperty().bind(viewModel.undo().canUndoProperty().not());
         redoItem.disableProperty().bind(viewModel.undo().canRedoProperty().not());
         sceneProperty().addListener((o, a, scene) -> {
@@ -127,6 +134,27 @@ public final class MainView extends BorderPane {
             }
         });
         fromModel.run();
+    }
+
+    private void fillRecent() {
+        recentMenu.getItems().clear();
+        for (java.nio.file.Path p : viewModel.recentSessions()) {
+            MenuItem item = new MenuItem(p.getFileName() + " — " + p.getParent());
+            item.setMnemonicParsing(false);
+            item.setOnAction(e -> viewModel.openSession(p));
+            recentMenu.getItems().add(item);
+        }
+        recentMenu.setDisable(recentMenu.getItems().isEmpty());
+    }
+
+    @FXML
+    private void openSession() {
+        viewModel.openSession();
+    }
+
+    @FXML
+    private void saveSession() {
+        viewModel.saveSession();
     }
 
     @FXML
