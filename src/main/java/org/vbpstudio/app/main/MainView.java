@@ -103,11 +103,20 @@ public final class MainView extends BorderPane {
         undoItem.disableProperty().bind(viewModel.undo().canUndoProperty().not());
         redoItem.disableProperty().bind(viewModel.undo().canRedoProperty().not());
         sceneProperty().addListener((o, a, scene) -> {
-            if (scene != null) { // Ctrl+Y redoes too (a menu item has one accelerator)
-                scene.getAccelerators().put(new javafx.scene.input.KeyCodeCombination(javafx.scene.input.KeyCode.Y,
-                        javafx.scene.input.KeyCombination.SHORTCUT_DOWN), viewModel.undo()::redo);
+            if (scene != null) { // Ctrl+Y redoes too, Ctrl+= and numpad +/− zoom (a menu item has one accelerator)
+                var k = javafx.scene.input.KeyCombination.SHORTCUT_DOWN;
+                scene.getAccelerators().put(new javafx.scene.input.KeyCodeCombination(javafx.scene.input.KeyCode.Y, k),
+                        viewModel.undo()::redo);
+                scene.getAccelerators().put(new javafx.scene.input.KeyCodeCombination(javafx.scene.input.KeyCode.EQUALS, k),
+                        viewModel::zoomIn);
+                scene.getAccelerators().put(new javafx.scene.input.KeyCodeCombination(javafx.scene.input.KeyCode.ADD, k),
+                        viewModel::zoomIn);
+                scene.getAccelerators().put(new javafx.scene.input.KeyCodeCombination(javafx.scene.input.KeyCode.SUBTRACT, k),
+                        viewModel::zoomOut);
             }
         });
+        viewModel.zoomProperty().addListener((o, a, z) -> applyZoom(z.doubleValue()));
+        applyZoom(viewModel.zoomProperty().get());
     }
 
     /** The selected tab and the view model's {@link StudioView}, both ways. */
@@ -155,6 +164,46 @@ public final class MainView extends BorderPane {
     @FXML
     private void saveSession() {
         viewModel.saveSession();
+    }
+
+    /** The root font size every other size is relative to (em in the stylesheet). */
+    private void applyZoom(double z) {
+        setStyle(String.format(java.util.Locale.ROOT, "-fx-font-size: %.2fpx;", 12 * z));
+    }
+
+    @FXML
+    private void zoomIn() {
+        viewModel.zoomIn();
+    }
+
+    @FXML
+    private void zoomOut() {
+        viewModel.zoomOut();
+    }
+
+    @FXML
+    private void zoomReset() {
+        viewModel.zoomReset();
+    }
+
+    @FXML
+    private void showPrune() {
+        viewModel.viewProperty().set(StudioView.PRUNE);
+    }
+
+    @FXML
+    private void showFlips() {
+        viewModel.viewProperty().set(StudioView.FLIPS);
+    }
+
+    @FXML
+    private void showNeurons() {
+        viewModel.viewProperty().set(StudioView.NEURONS);
+    }
+
+    @FXML
+    private void showRecover() {
+        viewModel.viewProperty().set(StudioView.RECOVER);
     }
 
     @FXML

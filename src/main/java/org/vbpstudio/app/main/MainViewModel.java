@@ -57,6 +57,7 @@ public final class MainViewModel {
     private final NeuronsViewModel neurons;
     private final UndoViewModel undo;
     private final RecentSessions recent;
+    private final javafx.beans.property.DoubleProperty zoom = new javafx.beans.property.SimpleDoubleProperty(this, "zoom", 1);
     private final javafx.collections.ObservableList<Path> recentSessions = javafx.collections.FXCollections.observableArrayList();
     private final javafx.beans.property.ObjectProperty<StudioView> view =
             new javafx.beans.property.SimpleObjectProperty<>(this, "view", StudioView.PRUNE);
@@ -85,6 +86,27 @@ public final class MainViewModel {
         neurons = new NeuronsViewModel(workspace, pruning);
         undo = new UndoViewModel(workspace, pruning);
         recentSessions.setAll(recent.list());
+    }
+
+    /** View ▸ Zoom: the whole interface's scale (1: 12 px text), {@link #MIN_ZOOM}–{@link #MAX_ZOOM}. */
+    public javafx.beans.property.DoubleProperty zoomProperty() {
+        return zoom;
+    }
+
+    public static final double MIN_ZOOM = 0.75;
+    public static final double MAX_ZOOM = 2.5;
+    public static final double ZOOM_STEP = 0.125;
+
+    public void zoomIn() {
+        zoom.set(Math.min(MAX_ZOOM, zoom.get() + ZOOM_STEP));
+    }
+
+    public void zoomOut() {
+        zoom.set(Math.max(MIN_ZOOM, zoom.get() - ZOOM_STEP));
+    }
+
+    public void zoomReset() {
+        zoom.set(1);
     }
 
     /** Edit ▸ Undo / Redo of the plan. */

@@ -80,6 +80,7 @@ public final class NeuronsView extends VBox {
         column(scoreColumn, NeuronsViewModel.Neuron::score, NeuronsView::number);
         column(keptColumn, n -> n.kept() ? "kept" : "removed", s -> s);
         column(compensationColumn, NeuronsViewModel.Neuron::compensation, NeuronsView::number);
+        neuronsTable.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
         neuronsTable.getSortOrder().clear();
         neuronsTable.getSelectionModel().setSelectionMode(SelectionMode.MULTIPLE);
         var sorted = new javafx.collections.transformation.SortedList<>(viewModel.neurons());

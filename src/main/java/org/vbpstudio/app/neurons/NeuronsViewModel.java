@@ -200,15 +200,15 @@ public final class NeuronsViewModel {
     /** The method, step by step, with this block's numbers. */
     static String explain(Summary s) {
         return String.format(Locale.ROOT, String.join("\n",
-                "1. Statistics. Over every token of every calibration image, each hidden neuron j of block %d's MLP has",
-                "   a mean μ_j and a variance σ²_j of its activation a_j = GELU(fc1(x))_j.",
-                "2. Selection. The %s criterion scores the %d neurons; the lowest are removed: |R| = %d of %d (%.1f%%).",
-                "   Removed neurons carry Σ_R σ²_j = %.4g of the block's Σ σ²_j = %.4g: %.2f%% of its variance.",
-                "3. Surgery. Rows R of fc1 and columns R of fc2 are cut: W1' = W1[K, :], W2' = W2[:, K] (K: the %d kept).",
-                "4. Compensation. A removed neuron's output is replaced by its mean, so fc2's bias absorbs it:",
-                "   b2' = b2 + W2[:, R] μ_R, a correction of norm ‖W2[:, R] μ_R‖ = %.4g%s.",
-                "   Low variance means a_j ≈ μ_j on every input: the replaced output barely moves, no retraining needed."),
-                s.block(), s.criterion(), s.hidden(), s.removed(), s.hidden(), 100.0 * s.removed() / s.hidden(),
+                "Statistics: the mean μ_j and variance σ²_j of each neuron's a_j = GELU(fc1(x))_j, over every token"
+                        + " of every calibration image.",
+                "Selection (%s): the lowest-scoring neurons R go: |R| = %d of %d (%.1f%%).",
+                "They carry Σ_R σ²_j = %.4g of the block's Σ_j σ²_j = %.4g, %.2f%% of its variance.",
+                "Surgery: W1' = W1[K, :], b1' = b1[K], W2' = W2[:, K] (K: the %d kept).",
+                "Compensation: b2' = b2 + W2[:, R] μ_R, with ‖W2[:, R] μ_R‖ = %.4g%s.",
+                "Why it works: a low-variance neuron is nearly its mean on every input, so replacing it by μ_j"
+                        + " barely moves fc2's output; no retraining."),
+                s.criterion(), s.removed(), s.hidden(), 100.0 * s.removed() / s.hidden(),
                 s.removedVariance(), s.totalVariance(), 100 * s.varianceShare(), s.hidden() - s.removed(),
                 s.biasCorrectionNorm(), s.compensation() ? " (applied)" : " (compensation is off: not applied)");
     }

@@ -353,9 +353,9 @@ public final class PreviewViewModel {
     }
 
     private void showPredictions(PreviewPredictions p) {
-        predictions.set(p);
         if (p == null) {
             changesText.set("—");
+            predictions.set(null);
             return;
         }
         var changes = p.changes();
@@ -365,6 +365,7 @@ public final class PreviewViewModel {
                 ? Formats.count(wrong) + " newly wrong · " + Formats.count(right) + " newly right"
                         + (changes.size() > wrong + right ? " · " + Formats.count(changes.size() - wrong - right) + " other" : "")
                 : Formats.count(changes.size()) + " changed");
+        predictions.set(p); // last: whoever follows it sees the counts too
     }
 
     private static String interval(double[] ci) {
