@@ -123,28 +123,37 @@ public final class FlipsView extends VBox {
         }
     }
 
+    /** A thumbnail, what happened, the change with confidences, the true class; nodes made once per cell. */
     private final class FlipCell extends ListCell<FlipsViewModel.Flip> {
+        private final ImageView thumb = new ImageView();
+        private final Label kind = new Label();
+        private final Label change = new Label();
+        private final Label truth = new Label();
+        private final HBox row = new HBox(10, thumb, new VBox(2, kind, change, truth));
+
+        FlipCell() {
+            kind.getStyleClass().add("flip-kind");
+            change.getStyleClass().add("flip-change");
+            truth.getStyleClass().add("muted");
+            row.setAlignment(Pos.CENTER_LEFT);
+            setText(null);
+        }
+
         @Override
         protected void updateItem(FlipsViewModel.Flip f, boolean empty) {
             super.updateItem(f, empty);
             if (empty || f == null) {
                 setGraphic(null);
-                setText(null);
                 return;
             }
             RawImage img = viewModel.image(f.index());
-            ImageView thumb = new ImageView(img == null ? null : Thumbnails.of(img, THUMB));
-            Label kind = new Label(f.kindText());
-            kind.getStyleClass().addAll("flip-kind", f.kind() == PreviewPredictions.Kind.NEWLY_WRONG ? "newly-wrong"
+            thumb.setImage(img == null ? null : Thumbnails.of(img, THUMB));
+            kind.setText(f.kindText());
+            kind.getStyleClass().removeAll("newly-wrong", "newly-right", "changed");
+            kind.getStyleClass().add(f.kind() == PreviewPredictions.Kind.NEWLY_WRONG ? "newly-wrong"
                     : f.kind() == PreviewPredictions.Kind.NEWLY_RIGHT ? "newly-right" : "changed");
-            Label truth = new Label("true: " + f.labelName() + " · " + f.name());
-            truth.getStyleClass().add("muted");
-            Label change = new Label(f.changeText());
-            change.getStyleClass().add("flip-change");
-            VBox text = new VBox(2, kind, change, truth);
-            HBox row = new HBox(10, thumb, text);
-            row.setAlignment(Pos.CENTER_LEFT);
-            setText(null);
+            change.setText(f.changeText());
+            truth.setText("true: " + f.labelName() + " · " + f.name());
             setGraphic(row);
         }
     }

@@ -138,7 +138,7 @@ public final class NeuronsView extends VBox {
     }
 
     private static String number(double v) {
-        return String.format(Locale.ROOT, "%.4g", v);
+        return String.format(Locale.ROOT, "%.3g", v);
     }
 
     private static <T> void column(TableColumn<NeuronsViewModel.Neuron, T> column,
