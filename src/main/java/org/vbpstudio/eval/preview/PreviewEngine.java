@@ -304,41 +304,37 @@ public final class PreviewEngine implements AutoCloseable {
      */
     public synchronized PreviewPredictions predictions() {
         checkOpen();
-        int[] index = new int[images];
-        int[] label = new int[images];
-        float[] before = new float[images * numClasses];
-        float[] after = new float[images * numClasses];
-        int[] order = new int[images];
+        // the slice's images are spread over the chunks in a shuffled order: sort them by index
+        // first, then copy each image's logits once, straight to its place
+        long[] keyed = new long[images]; // index << 32 | position in chunk order
         int n = 0;
         boolean current = true;
         for (Chunk c : chunks) {
             current &= c.staleFrom >= depth;
-            for (int i = 0; i < c.size(); i++) {
-                index[n] = c.indices[i];
-                label[n] = c.labels[i];
-                System.arraycopy(c.originalLogits, i * numClasses, before, n * numClasses, numClasses);
-                System.arraycopy(c.prunedLogits, i * numClasses, after, n * numClasses, numClasses);
-                n++;
+            for (int i = 0; i < c.size(); i++, n++) {
+                keyed[n] = (long) c.indices[i] << 32 | n;
             }
         }
-        for (int i = 0; i < images; i++) {
-            order[i] = i;
+        Arrays.sort(keyed);
+        int[] to = new int[images];
+        for (int p = 0; p < images; p++) {
+            to[(int) keyed[p]] = p;
         }
-        // slice order: sort positions by source index
-        Integer[] boxed = Arrays.stream(order).boxed().toArray(Integer[]::new);
-        Arrays.sort(boxed, (a, b) -> Integer.compare(index[a], index[b]));
-        int[] sIndex = new int[images];
-        int[] sLabel = new int[images];
-        float[] sBefore = new float[before.length];
-        float[] sAfter = new float[after.length];
-        for (int i = 0; i < images; i++) {
-            int p = boxed[i];
-            sIndex[i] = index[p];
-            sLabel[i] = label[p];
-            System.arraycopy(before, p * numClasses, sBefore, i * numClasses, numClasses);
-            System.arraycopy(after, p * numClasses, sAfter, i * numClasses, numClasses);
+        int[] index = new int[images];
+        int[] label = new int[images];
+        float[] before = new float[images * numClasses];
+        float[] after = new float[images * numClasses];
+        n = 0;
+        for (Chunk c : chunks) {
+            for (int i = 0; i < c.size(); i++, n++) {
+                int p = to[n];
+                index[p] = c.indices[i];
+                label[p] = c.labels[i];
+                System.arraycopy(c.originalLogits, i * numClasses, before, p * numClasses, numClasses);
+                System.arraycopy(c.prunedLogits, i * numClasses, after, p * numClasses, numClasses);
+            }
         }
-        return new PreviewPredictions(numClasses, sIndex, sLabel, sBefore, sAfter, labelled, current);
+        return new PreviewPredictions(numClasses, index, label, before, after, labelled, current);
     }
 
     // ---------------------------------------------------------------------------- live plan
