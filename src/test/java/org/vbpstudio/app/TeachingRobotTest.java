@@ -180,6 +180,37 @@ class TeachingRobotTest {
         waitFor(() -> window.viewModel().viewProperty().get() == StudioView.NEURONS);
     }
 
+    @Test
+    void theKeyboardReachesAHistogramAndEnterOpensItsNeurons(FxRobot robot) throws TimeoutException {
+        calibrate(robot);
+        robot.clickOn("#blockField0");
+        Node histogram = robot.lookup("#blockHistogram0").query();
+        for (int i = 0; i < 60 && histogram.getScene().getFocusOwner() != histogram; i++) {
+            robot.type(KeyCode.TAB);
+        }
+        assertTrue(histogram.isFocused(), "Tab reaches the histogram");
+        assertTrue(histogram.getPseudoClassStates().stream().anyMatch(p -> p.getPseudoClassName().equals("focused")));
+        robot.type(KeyCode.ENTER);
+        waitFor(() -> window.viewModel().viewProperty().get() == StudioView.NEURONS);
+        assertEquals(0, window.viewModel().neurons().blockProperty().get());
+    }
+
+    @Test
+    void saveSessionWhenReadyCalibratesThenSaves(FxRobot robot, @TempDir Path dir) throws Exception {
+        waitFor(() -> window.viewModel().workspace().session() != null);
+        Path plan = Files.writeString(dir.resolve("p.json"), PruningPlan.global(0.4).toJsonString());
+        Path file = dir.resolve("ready.vbps");
+        GuiOptions options = new GuiOptions(Fixture.TIMM, Fixture.IMAGES, Fixture.IMAGES, null)
+                .with(null, file, plan, "neurons");
+        robot.interact(() -> window.saveSessionWhenReady(options));
+        waitFor(() -> Files.isRegularFile(file));
+        Session saved = Session.read(file);
+        assertEquals(PruningPlan.global(0.4), saved.plan());
+        assertEquals("neurons", saved.view());
+        assertTrue(Files.isRegularFile(Session.statisticsBeside(file)), "calibrated first, so it reopens without");
+        assertEquals(StudioView.NEURONS, window.viewModel().viewProperty().get());
+    }
+
     // ------------------------------------------------------------------------------ helpers
 
     private void calibrate(FxRobot robot) throws TimeoutException {
