@@ -9,18 +9,37 @@ import org.vbpstudio.io.OutputTarget;
  * validation images (default: the model's own {@code data/}), and, for {@code --snapshot}, the PNG
  * to render the calibrated main window to before exiting, and whether it may replace an existing file;
  * the preview's memory budget (0: the default), and whether the snapshot is taken mid-refresh (a
- * running estimate) rather than once the preview is exact.
+ * running estimate) rather than once the preview is exact. A session ({@code --session}) replaces
+ * the model and images; a plan file ({@code --plan}) is applied at start (over the session's);
+ * {@code --view} chooses what the window shows; {@code --save-session} saves the session once the
+ * window is ready (with a snapshot: just before the picture).
  */
 public record GuiOptions(Path model, Path calibration, Path validation, Path snapshot, boolean force,
-        long memoryBudget, boolean snapshotMidRefresh) {
+        long memoryBudget, boolean snapshotMidRefresh, Path session, Path saveSession, Path plan, String view) {
 
     public GuiOptions(Path model, Path calibration, Path validation, Path snapshot) {
         this(model, calibration, validation, snapshot, false, 0, false);
     }
 
+    public GuiOptions(Path model, Path calibration, Path validation, Path snapshot, boolean force, long memoryBudget,
+            boolean snapshotMidRefresh) {
+        this(model, calibration, validation, snapshot, force, memoryBudget, snapshotMidRefresh, null, null, null, null);
+    }
+
+    /** The same options with a session to open, one to save, a plan and a view. */
+    public GuiOptions with(Path openSession, Path save, Path planFile, String viewName) {
+        return new GuiOptions(model, calibration, validation, snapshot, force, memoryBudget, snapshotMidRefresh,
+                openSession, save, planFile, viewName);
+    }
+
     /** The snapshot file as an output that never replaces the model or images it shows. */
     public OutputTarget snapshotTarget() {
-        return OutputTarget.of(snapshot, force, modelOrDefault(), calibration, validation);
+        return OutputTarget.of(snapshot, force, modelOrDefault(), calibration, validation, session, plan);
+    }
+
+    /** The session to save as an output that never replaces the model, images, plan or opened session. */
+    public OutputTarget saveSessionTarget() {
+        return OutputTarget.of(saveSession, force, modelOrDefault(), calibration, validation, session, plan);
     }
 
     /** The model to open: the one named, else the sample model if it can be found, else null. */

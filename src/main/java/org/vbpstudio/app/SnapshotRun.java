@@ -62,13 +62,17 @@ final class SnapshotRun {
             fail("no model: give --model M (the sample model was not found)");
             return;
         }
-        System.err.println("snapshot: opening " + options.modelOrDefault());
-        window.open(options);
+        System.err.println("snapshot: opening " + (options.session() != null ? options.session() : options.modelOrDefault()));
+        window.open(options, () -> {
+            if (vm.workspace().stats() != null) {
+                configure();
+            } else {
+                calibrate();
+            }
+        });
         once(vm.loadingProperty(), loading -> !loading, l -> {
             if (vm.workspace().session() == null) {
                 fail("the model could not be opened");
-            } else {
-                calibrate();
             }
         });
     }
@@ -84,8 +88,10 @@ final class SnapshotRun {
     }
 
     private void configure() {
-        vm.pruning().modeProperty().set(PruningPlan.Mode.GLOBAL);
-        vm.pruning().globalRatioProperty().set(EXAMPLE_RATIO);
+        if (options.plan() == null && options.session() == null) {
+            vm.pruning().modeProperty().set(PruningPlan.Mode.GLOBAL);
+            vm.pruning().globalRatioProperty().set(EXAMPLE_RATIO);
+        }
         if (vm.workspace().validationProperty().get() == null) {
             render(); // no accuracy to show without validation images
             return;
@@ -105,6 +111,10 @@ final class SnapshotRun {
                     e -> render()); // a quarter of the slice: an interval worth showing
             return;
         }
+        if (vm.viewProperty().get() != org.vbpstudio.app.main.StudioView.PRUNE) {
+            settle(); // the comparison is not on screen
+            return;
+        }
         var model = vm.workspace().session().model();
         double sweepMacs = (double) org.vbpstudio.model.CostModel.totalMacs(model.config())
                 * vm.preview().previewProperty().get().size() * SWEEP_POINTS;
@@ -120,7 +130,8 @@ final class SnapshotRun {
     }
 
     private void settle() {
-        once(vm.preview().accuracyStaleProperty(), stale -> !stale, s -> render());
+        once(vm.preview().accuracyStaleProperty(), stale -> !stale,
+                s -> once(vm.preview().predictionsProperty(), p -> p != null, p -> render()));
     }
 
     private void render() {
@@ -128,6 +139,12 @@ final class SnapshotRun {
             return;
         }
         Path file = options.snapshot();
+        if (options.saveSession() != null) {
+            if (!vm.saveSession(options.saveSession(), options.force())) {
+                return; // the error ended the run
+            }
+            System.err.println("snapshot: saved the session to " + options.saveSession());
+        }
         try {
             WritableImage image = window.stage().getScene().snapshot(null);
             AtomicDirectory.writeFile(options.snapshotTarget(), tmp -> {

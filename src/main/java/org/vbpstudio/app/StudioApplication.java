@@ -28,7 +28,11 @@ public final class StudioApplication extends Application {
         Thread.setDefaultUncaughtExceptionHandler((t, e) -> Platform.runLater(
                 () -> window.dialogs().showError("Unexpected error", Errors.oneLine(e))));
         stage.show();
-        window.open(options);
+        if (options.saveSession() != null) {
+            window.saveSessionWhenReady(options);
+        } else {
+            window.open(options);
+        }
     }
 
     @Override

@@ -47,15 +47,66 @@ public final class StudioWindow {
 
     /** Opens the model and images the options name (or the sample model), if any. */
     public void open(GuiOptions options) {
+        open(options, () -> {});
+    }
+
+    /**
+     * Opens the session, or the model and images, the options name; then applies the plan file and
+     * the view, if given, and runs {@code onReady} (not when nothing could be opened).
+     */
+    public void open(GuiOptions options, Runnable onReady) {
         if (options.memoryBudget() > 0) {
             viewModel.workspace().memoryBudgetProperty().set(options.memoryBudget());
+        }
+        Runnable start = () -> {
+            if (options.plan() != null) {
+                viewModel.loadPlan(options.plan());
+                viewModel.undo().history().reset();
+            }
+            if (options.view() != null) {
+                viewModel.viewProperty().set(org.vbpstudio.app.main.StudioView.parse(options.view()));
+            }
+            onReady.run();
+        };
+        if (options.session() != null) {
+            viewModel.openSession(options.session(), start);
+            return;
         }
         java.nio.file.Path model = options.modelOrDefault();
         if (model == null) {
             viewModel.workspace().statusProperty().set("Open a model to start: File › Open Model… (Ctrl+O)");
             return;
         }
-        viewModel.openModel(model, options.calibration(), options.validation());
+        viewModel.openModel(model, options.calibration(), options.validation(), () -> {
+            if (viewModel.workspace().session() != null) {
+                start.run();
+            }
+        });
+    }
+
+    /**
+     * {@code gui --save-session S} without a snapshot: once the window is ready, calibrates if there
+     * are no statistics yet (so the session reopens without calibrating), then saves.
+     */
+    public void saveSessionWhenReady(GuiOptions options) {
+        open(options, () -> {
+            var ws = viewModel.workspace();
+            if (ws.stats() != null || ws.calibrationProperty().get() == null) {
+                viewModel.saveSession(options.saveSession(), options.force());
+                return;
+            }
+            viewModel.calibration().calibrate();
+            ws.statsProperty().addListener(new javafx.beans.value.ChangeListener<>() {
+                @Override
+                public void changed(javafx.beans.value.ObservableValue<? extends org.vbpstudio.stats.ActivationStats> o,
+                        org.vbpstudio.stats.ActivationStats a, org.vbpstudio.stats.ActivationStats b) {
+                    if (b != null) {
+                        ws.statsProperty().removeListener(this);
+                        viewModel.saveSession(options.saveSession(), options.force());
+                    }
+                }
+            });
+        });
     }
 
     public Stage stage() {

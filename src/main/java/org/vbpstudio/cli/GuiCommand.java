@@ -50,6 +50,22 @@ final class GuiCommand implements Callable<Integer> {
             description = "With --snapshot: render while the accuracy preview is still a running estimate.")
     boolean midRefresh;
 
+    @Option(names = "--session", paramLabel = "S.vbps",
+            description = "Open a saved session (model, images, statistics, plan, slice, view) instead of --model.")
+    Path session;
+
+    @Option(names = "--save-session", paramLabel = "S.vbps",
+            description = "Save the session (and its statistics beside it, S.stats.safetensors) once the window is"
+                    + " ready; with --snapshot, just before the picture. Calibrates first if needed.")
+    Path saveSession;
+
+    @Option(names = "--plan", paramLabel = "P.json", description = "Apply this plan at start.")
+    Path plan;
+
+    @Option(names = "--view", paramLabel = "VIEW",
+            description = "What the window shows: prune (default), flips (changed predictions), neurons, recover.")
+    String view;
+
     @Override
     public Integer call() {
         long budget = 0;
@@ -60,9 +76,26 @@ final class GuiCommand implements Callable<Integer> {
                 throw new org.vbpstudio.io.BadInputException("--memory-budget: " + e.getMessage());
             }
         }
-        GuiOptions options = new GuiOptions(model, calibration, validation, snapshot, force, budget, midRefresh);
+        GuiOptions options = new GuiOptions(model, calibration, validation, snapshot, force, budget, midRefresh)
+                .with(session, saveSession, plan, view);
+        if (view != null) {
+            try {
+                org.vbpstudio.app.main.StudioView.parse(view);
+            } catch (IllegalArgumentException e) {
+                throw new org.vbpstudio.io.BadInputException("--view: " + e.getMessage());
+            }
+        }
+        if (plan != null) {
+            org.vbpstudio.prune.PruningPlan.read(plan); // exit 2 naming the file before the app starts
+        }
+        if (session != null) {
+            org.vbpstudio.app.session.Session.read(session);
+        }
         if (snapshot != null) {
             options.snapshotTarget().checkFile(); // exit 2 before the app starts
+        }
+        if (saveSession != null) {
+            options.saveSessionTarget().checkFile();
         }
         try {
             return Launcher.launch(options);

@@ -26,7 +26,26 @@ import org.vbpstudio.testutil.Fixture;
  */
 public final class FixtureStudio implements AutoCloseable {
     public final RecordingDialogs dialogs = new RecordingDialogs();
-    public final MainViewModel vm = new MainViewModel(new CurrentThreadTaskExecutor(), dialogs);
+    public final MainViewModel vm;
+
+    /** A studio whose recent-sessions list lives in a fresh temporary folder (never the user's). */
+    public FixtureStudio() {
+        this(tempConfig());
+    }
+
+    public FixtureStudio(java.nio.file.Path configDirectory) {
+        vm = new MainViewModel(new CurrentThreadTaskExecutor(), dialogs, configDirectory);
+    }
+
+    private static java.nio.file.Path tempConfig() {
+        try {
+            java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("vbp-config");
+            dir.toFile().deleteOnExit();
+            return dir;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 
     /** Opens the fixture model with its 30 images for calibration and validation. */
     public FixtureStudio open() {
@@ -80,6 +99,35 @@ public final class FixtureStudio implements AutoCloseable {
             try (MaskHook hook = MaskHook.of(manager, model.config(), kept(plan), stats, plan.compensation())) {
                 return Evaluator.evaluate(vit, images, model.preprocessing(), 32, hook, Progress.NONE);
             }
+        }
+
+        /** Logits of every image in source order under {@code hook} (a full forward pass per batch). */
+        public static float[] logits(org.vbpstudio.model.MlpHook hook) {
+            model();
+            int k = model.config().numClasses();
+            float[] all = new float[images.size() * k];
+            try (org.vbpstudio.data.BatchLoader loader = org.vbpstudio.data.BatchLoader.builder(images, model.preprocessing())
+                    .batchSize(7).build()) {
+                while (loader.hasNext()) {
+                    org.vbpstudio.data.Batch b = loader.next();
+                    float[] l = vit.logits(b.pixels(), b.count(), hook);
+                    System.arraycopy(l, 0, all, b.start() * k, l.length);
+                }
+            }
+            return all;
+        }
+
+        /** Logits of the masked model (what the pruned model computes) on the 30 images. */
+        public static float[] logits(PruningPlan plan) {
+            model();
+            try (MaskHook hook = MaskHook.of(manager, model.config(), kept(plan), stats, plan.compensation())) {
+                return logits(hook);
+            }
+        }
+
+        public static ImageSource images() {
+            model();
+            return images;
         }
 
         public static Accuracy originalAccuracy() {

@@ -39,6 +39,14 @@ public final class HostileImages {
 
     /** {@code image} with its declared size replaced, wherever its format keeps it. */
     public static byte[] declare(String format, byte[] image, int w, int h) {
+        try {
+            return declareUnchecked(format, image, w, h);
+        } catch (IndexOutOfBoundsException e) {
+            return image.clone(); // an earlier edit cut the header short: nothing to declare
+        }
+    }
+
+    private static byte[] declareUnchecked(String format, byte[] image, int w, int h) {
         byte[] b = image.clone();
         switch (format) {
             case "png" -> { // IHDR is the first chunk: length, "IHDR", width, height …, CRC

@@ -57,11 +57,9 @@ public record VarianceHistogram(double minLog10, double maxLog10, int[] total, i
         }
         double maxRemoved = Double.NEGATIVE_INFINITY;
         double minKept = Double.POSITIVE_INFINITY;
-        double width = (maxLog10 - minLog10) / BINS;
         for (int j = 0; j < variance.length; j++) {
             double l = log(variance[j]);
-            int bin = (int) Math.floor((l - minLog10) / width);
-            bin = Math.max(0, Math.min(BINS - 1, bin));
+            int bin = binOf(variance[j], minLog10, maxLog10);
             total[bin]++;
             if (isKept[j]) {
                 kept[bin]++;
@@ -73,6 +71,22 @@ public record VarianceHistogram(double minLog10, double maxLog10, int[] total, i
         double cut = showCut && maxRemoved > Double.NEGATIVE_INFINITY && minKept < Double.POSITIVE_INFINITY
                 ? (maxRemoved + minKept) / 2 : Double.NaN;
         return new VarianceHistogram(minLog10, maxLog10, total, kept, cut);
+    }
+
+    /** The bin a neuron of this variance falls in (the same rule as {@link #of}). */
+    public int binOf(double variance) {
+        return binOf(variance, minLog10, maxLog10);
+    }
+
+    /** The bin under horizontal position {@code fraction} (0 = left edge, 1 = right edge) of the plot. */
+    public int binAt(double fraction) {
+        return Math.max(0, Math.min(total.length - 1, (int) Math.floor(fraction * total.length)));
+    }
+
+    private static int binOf(double variance, double minLog10, double maxLog10) {
+        double width = (maxLog10 - minLog10) / BINS;
+        int bin = (int) Math.floor((log(variance) - minLog10) / width);
+        return Math.max(0, Math.min(BINS - 1, bin));
     }
 
     public int maxCount() {

@@ -14,6 +14,8 @@ import org.vbpstudio.app.Fxml;
 import org.vbpstudio.app.calibrate.CalibrationView;
 import org.vbpstudio.app.compare.CompareView;
 import org.vbpstudio.app.dialogs.DialogService;
+import org.vbpstudio.app.flips.FlipsView;
+import org.vbpstudio.app.neurons.NeuronsView;
 import org.vbpstudio.app.model.ModelPanelView;
 import org.vbpstudio.app.preview.PreviewView;
 import org.vbpstudio.app.prune.PruningView;
@@ -36,6 +38,14 @@ public final class MainView extends BorderPane {
     @FXML
     private Tab recoverTab;
     @FXML
+    private Tab pruneTab;
+    @FXML
+    private Tab flipsTab;
+    @FXML
+    private Tab neuronsTab;
+    @FXML
+    private javafx.scene.control.TabPane centerTabs;
+    @FXML
     private StatusBar statusBar;
     @FXML
     private MenuItem saveStatsItem;
@@ -49,6 +59,14 @@ public final class MainView extends BorderPane {
     private MenuItem exportItem;
     @FXML
     private CheckMenuItem exportOnnxItem;
+    @FXML
+    private MenuItem saveSessionItem;
+    @FXML
+    private javafx.scene.control.Menu recentMenu;
+    @FXML
+    private MenuItem undoItem;
+    @FXML
+    private MenuItem redoItem;
 
     public MainView(MainViewModel viewModel, DialogService dialogs, Runnable quit) {
         this.viewModel = viewModel;
@@ -57,13 +75,19 @@ public final class MainView extends BorderPane {
         Fxml.load(this, "MainView");
         sideSlot.getChildren().add(new ModelPanelView(viewModel.modelPanel()));
         PruningView pruning = new PruningView(viewModel.pruning());
+        pruning.setOnInspect(viewModel::inspect);
         VBox.setVgrow(pruning, Priority.ALWAYS);
         centerSlot.getChildren().addAll(new CalibrationView(viewModel.calibration()),
                 new org.vbpstudio.app.prune.TargetView(viewModel.target()), pruning);
         CompareView compare = new CompareView(viewModel.compare());
         VBox.setVgrow(compare, Priority.ALWAYS);
-        rightSlot.getChildren().addAll(new PreviewView(viewModel.preview()), compare);
+        PreviewView preview = new PreviewView(viewModel.preview());
+        preview.setOnShowChanges(() -> viewModel.viewProperty().set(StudioView.FLIPS));
+        rightSlot.getChildren().addAll(preview, compare);
         recoverTab.setContent(new RecoverView(viewModel.recover()));
+        flipsTab.setContent(new FlipsView(viewModel.flips()));
+        neuronsTab.setContent(new NeuronsView(viewModel.neurons()));
+        bindTabs();
 
         statusBar.textProperty().bind(viewModel.workspace().statusProperty());
         statusBar.progressProperty().bind(Bindings.when(viewModel.loadingProperty()).then(-1.0).otherwise(0.0));
@@ -74,6 +98,123 @@ public final class MainView extends BorderPane {
         loadPlanItem.disableProperty().bind(noModel);
         exportItem.disableProperty().bind(viewModel.export().canExportProperty().not());
         exportOnnxItem.selectedProperty().bindBidirectional(viewModel.export().includeOnnxProperty());
+        saveSessionItem.disableProperty().bind(noModel);
+        viewModel.recentSessions().addListener((javafx.collections.ListChangeListener<java.nio.file.Path>) c -> fillRecent());
+        fillRecent();
+        undoItem.disableProperty().bind(viewModel.undo().canUndoProperty().not());
+        redoItem.disableProperty().bind(viewModel.undo().canRedoProperty().not());
+        sceneProperty().addListener((o, a, scene) -> {
+            if (scene != null) { // Ctrl+Y redoes too, Ctrl+= and numpad +/− zoom (a menu item has one accelerator)
+                var k = javafx.scene.input.KeyCombination.SHORTCUT_DOWN;
+                scene.getAccelerators().put(new javafx.scene.input.KeyCodeCombination(javafx.scene.input.KeyCode.Y, k),
+                        viewModel.undo()::redo);
+                scene.getAccelerators().put(new javafx.scene.input.KeyCodeCombination(javafx.scene.input.KeyCode.EQUALS, k),
+                        viewModel::zoomIn);
+                scene.getAccelerators().put(new javafx.scene.input.KeyCodeCombination(javafx.scene.input.KeyCode.ADD, k),
+                        viewModel::zoomIn);
+                scene.getAccelerators().put(new javafx.scene.input.KeyCodeCombination(javafx.scene.input.KeyCode.SUBTRACT, k),
+                        viewModel::zoomOut);
+            }
+        });
+        viewModel.zoomProperty().addListener((o, a, z) -> applyZoom(z.doubleValue()));
+        applyZoom(viewModel.zoomProperty().get());
+    }
+
+    /** The selected tab and the view model's {@link StudioView}, both ways. */
+    private void bindTabs() {
+        java.util.Map<StudioView, Tab> tabs = new java.util.EnumMap<>(StudioView.class);
+        tabs.put(StudioView.PRUNE, pruneTab);
+        tabs.put(StudioView.FLIPS, flipsTab);
+        tabs.put(StudioView.NEURONS, neuronsTab);
+        tabs.put(StudioView.RECOVER, recoverTab);
+        for (Tab t : centerTabs.getTabs()) {
+            t.setUserData(tabs.entrySet().stream().filter(e -> e.getValue() == t).map(java.util.Map.Entry::getKey)
+                    .findFirst().orElse(null));
+        }
+        Runnable fromModel = () -> {
+            Tab t = tabs.get(viewModel.viewProperty().get());
+            if (t != null) {
+                centerTabs.getSelectionModel().select(t);
+            }
+        };
+        viewModel.viewProperty().addListener((o, a, b) -> fromModel.run());
+        centerTabs.getSelectionModel().selectedItemProperty().addListener((o, a, t) -> {
+            if (t != null && t.getUserData() instanceof StudioView v) {
+                viewModel.viewProperty().set(v);
+            }
+        });
+        fromModel.run();
+    }
+
+    private void fillRecent() {
+        recentMenu.getItems().clear();
+        for (java.nio.file.Path p : viewModel.recentSessions()) {
+            MenuItem item = new MenuItem(p.getFileName() + " — " + p.getParent());
+            item.setMnemonicParsing(false);
+            item.setOnAction(e -> viewModel.openSession(p));
+            recentMenu.getItems().add(item);
+        }
+        recentMenu.setDisable(recentMenu.getItems().isEmpty());
+    }
+
+    @FXML
+    private void openSession() {
+        viewModel.openSession();
+    }
+
+    @FXML
+    private void saveSession() {
+        viewModel.saveSession();
+    }
+
+    /** The root font size every other size is relative to (em in the stylesheet). */
+    private void applyZoom(double z) {
+        setStyle(String.format(java.util.Locale.ROOT, "-fx-font-size: %.2fpx;", 12 * z));
+    }
+
+    @FXML
+    private void zoomIn() {
+        viewModel.zoomIn();
+    }
+
+    @FXML
+    private void zoomOut() {
+        viewModel.zoomOut();
+    }
+
+    @FXML
+    private void zoomReset() {
+        viewModel.zoomReset();
+    }
+
+    @FXML
+    private void showPrune() {
+        viewModel.viewProperty().set(StudioView.PRUNE);
+    }
+
+    @FXML
+    private void showFlips() {
+        viewModel.viewProperty().set(StudioView.FLIPS);
+    }
+
+    @FXML
+    private void showNeurons() {
+        viewModel.viewProperty().set(StudioView.NEURONS);
+    }
+
+    @FXML
+    private void showRecover() {
+        viewModel.viewProperty().set(StudioView.RECOVER);
+    }
+
+    @FXML
+    private void undo() {
+        viewModel.undo().undo();
+    }
+
+    @FXML
+    private void redo() {
+        viewModel.undo().redo();
     }
 
     @FXML

@@ -19,6 +19,14 @@ import org.vbpstudio.app.dialogs.DialogService;
 import org.vbpstudio.app.dialogs.Errors;
 import org.vbpstudio.app.dialogs.FileType;
 import org.vbpstudio.app.export.ExportViewModel;
+import org.vbpstudio.app.flips.FlipsViewModel;
+import org.vbpstudio.app.neurons.NeuronsViewModel;
+import org.vbpstudio.app.undo.UndoViewModel;
+import org.vbpstudio.app.session.RecentSessions;
+import org.vbpstudio.app.session.Session;
+import org.vbpstudio.prune.Pruner;
+import org.vbpstudio.stats.ActivationStats;
+import org.vbpstudio.stats.StatsFile;
 import org.vbpstudio.app.model.ModelPanelViewModel;
 import org.vbpstudio.app.preview.PreviewViewModel;
 import org.vbpstudio.app.prune.PruningViewModel;
@@ -46,10 +54,24 @@ public final class MainViewModel {
     private final CompareViewModel compare;
     private final ExportViewModel export;
     private final RecoverViewModel recover;
+    private final FlipsViewModel flips;
+    private final NeuronsViewModel neurons;
+    private final UndoViewModel undo;
+    private final RecentSessions recent;
+    private final javafx.beans.property.DoubleProperty zoom = new javafx.beans.property.SimpleDoubleProperty(this, "zoom", 1);
+    private final javafx.collections.ObservableList<Path> recentSessions = javafx.collections.FXCollections.observableArrayList();
+    private final javafx.beans.property.ObjectProperty<StudioView> view =
+            new javafx.beans.property.SimpleObjectProperty<>(this, "view", StudioView.PRUNE);
     private final BooleanProperty loading = new SimpleBooleanProperty(this, "loading");
     private final ReadOnlyStringWrapper title = new ReadOnlyStringWrapper(this, "title", "VBP Studio");
 
     public MainViewModel(TaskExecutor executor, DialogService dialogs) {
+        this(executor, dialogs, RecentSessions.defaultDirectory());
+    }
+
+    /** @param configDirectory where the recent sessions are listed ({@link RecentSessions}) */
+    public MainViewModel(TaskExecutor executor, DialogService dialogs, Path configDirectory) {
+        this.recent = new RecentSessions(configDirectory);
         this.executor = executor;
         this.dialogs = dialogs;
         modelPanel = new ModelPanelViewModel(workspace);
@@ -62,6 +84,55 @@ public final class MainViewModel {
                 title.set(s == null ? "VBP Studio" : "VBP Studio — " + s.model().name()));
         export = new ExportViewModel(workspace, pruning, executor, dialogs);
         recover = new RecoverViewModel(workspace, pruning, executor, dialogs);
+        flips = new FlipsViewModel(workspace, preview);
+        neurons = new NeuronsViewModel(workspace, pruning);
+        undo = new UndoViewModel(workspace, pruning);
+        recentSessions.setAll(recent.list());
+    }
+
+    /** View ▸ Zoom: the whole interface's scale (1: 12 px text), {@link #MIN_ZOOM}–{@link #MAX_ZOOM}. */
+    public javafx.beans.property.DoubleProperty zoomProperty() {
+        return zoom;
+    }
+
+    public static final double MIN_ZOOM = 0.75;
+    public static final double MAX_ZOOM = 2.5;
+    public static final double ZOOM_STEP = 0.125;
+
+    public void zoomIn() {
+        zoom.set(Math.min(MAX_ZOOM, zoom.get() + ZOOM_STEP));
+    }
+
+    public void zoomOut() {
+        zoom.set(Math.max(MIN_ZOOM, zoom.get() - ZOOM_STEP));
+    }
+
+    public void zoomReset() {
+        zoom.set(1);
+    }
+
+    /** Edit ▸ Undo / Redo of the plan. */
+    public UndoViewModel undo() {
+        return undo;
+    }
+
+    public NeuronsViewModel neurons() {
+        return neurons;
+    }
+
+    /** Opens block {@code block}'s neurons with those of histogram bar {@code bin} selected (-1: none). */
+    public void inspect(int block, int bin) {
+        neurons.inspect(block, bin);
+        view.set(StudioView.NEURONS);
+    }
+
+    public FlipsViewModel flips() {
+        return flips;
+    }
+
+    /** What the centre shows (a tab): prune, flips (changed predictions), neurons, recover. */
+    public javafx.beans.property.ObjectProperty<StudioView> viewProperty() {
+        return view;
     }
 
     public Workspace workspace() {
@@ -123,6 +194,11 @@ public final class MainViewModel {
      * {@code data/calibration} and {@code data/validation}, else to those open now.
      */
     public void openModel(Path model, Path calibrationPath, Path validationPath) {
+        openModel(model, calibrationPath, validationPath, () -> {});
+    }
+
+    /** As {@link #openModel(Path, Path, Path)}, then runs {@code onOpened} once the model is in the workspace. */
+    public void openModel(Path model, Path calibrationPath, Path validationPath, Runnable onOpened) {
         workspace.rememberDirectory(model);
         loading.set(true);
         workspace.statusProperty().set("Opening " + model + "…");
@@ -148,6 +224,7 @@ public final class MainViewModel {
                     if (!o.problems().isEmpty()) {
                         dialogs.showError("Some images could not be opened", String.join("; ", o.problems()));
                     }
+                    onOpened.run();
                 })
                 .onFailure(e -> {
                     workspace.statusProperty().set("Could not open " + model);
@@ -277,6 +354,138 @@ public final class MainViewModel {
         } catch (RuntimeException e) {
             dialogs.showError("Cannot load the plan", Errors.oneLine(e));
         }
+    }
+
+    // -------------------------------------------------------------------------------- sessions
+
+    /** File ▸ Open Recent: the last sessions saved or opened, newest first. */
+    public javafx.collections.ObservableList<Path> recentSessions() {
+        return recentSessions;
+    }
+
+    public void saveSession() {
+        if (workspace.session() == null) {
+            return;
+        }
+        dialogs.chooseSaveFile("Save Session", FileType.SESSION, workspace.lastDirectoryProperty().get(), "session.vbps")
+                .ifPresent(f -> saveSession(f, true)); // the dialog asked before replacing
+    }
+
+    /**
+     * Writes the session to {@code file} and its statistics beside it ({@link Session#statisticsBeside}),
+     * never over the open model or images; an existing file only with {@code force}.
+     *
+     * @return whether it was written (otherwise an error was shown)
+     */
+    public boolean saveSession(Path file, boolean force) {
+        ModelSession s = workspace.session();
+        if (s == null) {
+            dialogs.showError("Cannot save the session", "no model is open");
+            return false;
+        }
+        workspace.rememberDirectory(file);
+        ActivationStats stats = workspace.stats();
+        Path statsFile = Session.statisticsBeside(file);
+        List<Path> inputs = workspace.inputs();
+        ImageSource cal = workspace.calibrationProperty().get();
+        ImageSource val = workspace.validationProperty().get();
+        Session session = new Session(s.model().directory(), cal == null ? null : cal.root(),
+                val == null ? null : val.root(), stats == null ? null : statsFile, pruning.plan(),
+                pruning.globalRatioProperty().get(), preview.sliceSizeProperty().get(), view.get().jsonName(),
+                neurons.blockProperty().get());
+        try {
+            OutputTarget json = OutputTarget.of(file, force, inputs);
+            json.checkFile();
+            if (stats != null) {
+                OutputTarget st = OutputTarget.of(statsFile, force, inputs);
+                st.checkFile();
+                StatsFile.write(st, stats, s.model().fingerprint());
+            }
+            org.vbpstudio.io.AtomicDirectory.writeString(json, session.toJson());
+        } catch (IOException | RuntimeException e) {
+            dialogs.showError("Cannot save the session", e instanceof IOException
+                    ? file + ": cannot write (" + e.getMessage() + ")" : Errors.oneLine(e));
+            return false;
+        }
+        remember(file);
+        workspace.statusProperty().set("Session saved to " + file + (stats == null ? " (not calibrated: no statistics)" : ""));
+        return true;
+    }
+
+    public void openSession() {
+        dialogs.chooseFile("Open Session", FileType.SESSION, workspace.lastDirectoryProperty().get())
+                .ifPresent(this::openSession);
+    }
+
+    public void openSession(Path file) {
+        openSession(file, () -> {});
+    }
+
+    /**
+     * Opens the session's model and images, its statistics (no calibration), plan, slice and view;
+     * {@code onReady} runs once all of it is in place (not when the session cannot be opened).
+     */
+    public void openSession(Path file, Runnable onReady) {
+        Session session;
+        try {
+            session = Session.read(file);
+        } catch (RuntimeException e) {
+            dialogs.showError("Cannot open the session", Errors.oneLine(e));
+            return;
+        }
+        workspace.rememberDirectory(file);
+        openModel(session.model(), session.calibration(), session.validation(), () -> {
+            if (workspace.session() == null) {
+                return;
+            }
+            remember(file);
+            if (session.slice() > 0) {
+                preview.sliceSizeProperty().set(session.slice());
+            }
+            try {
+                if (session.plan() != null) {
+                    if (session.plan().mode() == PruningPlan.Mode.PER_BLOCK) {
+                        pruning.globalRatioProperty().set(session.globalRatio());
+                    }
+                    pruning.apply(session.plan());
+                }
+            } catch (IllegalArgumentException e) {
+                dialogs.showError("Cannot use the session's plan", file + ": " + e.getMessage());
+            }
+            if (session.neuronsBlock() >= 0 && session.neuronsBlock() < pruning.blocks().size()) {
+                neurons.blockProperty().set(session.neuronsBlock());
+            }
+            if (session.view() != null) {
+                try {
+                    view.set(StudioView.parse(session.view()));
+                } catch (IllegalArgumentException e) {
+                    dialogs.showError("Cannot show the session's view", file + ": " + e.getMessage());
+                }
+            }
+            undo.history().reset();
+            Path statsFile = session.statistics();
+            if (statsFile == null) {
+                workspace.statusProperty().set("Session opened from " + file + " (no statistics: calibrate)");
+                onReady.run();
+                return;
+            }
+            ModelSession model = workspace.session();
+            executor.execute(BackgroundTask.<ActivationStats>of("Opening the session's statistics",
+                            ctx -> Pruner.statisticsFor(model.model(), StatsFile.read(statsFile), statsFile))
+                    .onSuccess(stats -> {
+                        if (workspace.session() == model) {
+                            workspace.statsProperty().set(stats);
+                            workspace.statusProperty().set("Session opened from " + file);
+                            onReady.run();
+                        }
+                    })
+                    .onFailure(e -> dialogs.showError("Cannot open the session's statistics", Errors.oneLine(e))));
+        });
+    }
+
+    private void remember(Path file) {
+        recent.add(file);
+        recentSessions.setAll(recent.list());
     }
 
     /** Stops background work and frees native memory (on exit). */

@@ -43,6 +43,11 @@ public final class PreviewView extends VBox {
     private ComboBox<Integer> sliceChoice;
     @FXML
     private Label previewMessage;
+    @FXML
+    private Label changesLabel;
+    @FXML
+    private javafx.scene.control.Button showChangesButton;
+    private Runnable onShowChanges = () -> {};
 
     public PreviewView(PreviewViewModel viewModel) {
         Fxml.load(this, "PreviewView");
@@ -60,6 +65,8 @@ public final class PreviewView extends VBox {
         fidelityDetailLabel.textProperty().bind(viewModel.fidelityDetailProperty());
         cacheLabel.textProperty().bind(viewModel.cacheTextProperty());
         previewMessage.textProperty().bind(viewModel.messageProperty());
+        changesLabel.textProperty().bind(viewModel.changesTextProperty());
+        showChangesButton.disableProperty().bind(viewModel.predictionsProperty().isNull());
         javafx.scene.control.Tooltip refreshed = new javafx.scene.control.Tooltip();
         refreshed.textProperty().bind(viewModel.refreshMillisProperty().asString(
                 "Top-1 of the pruned model on the validation slice; last whole-slice refresh took %d ms. "
@@ -91,10 +98,21 @@ public final class PreviewView extends VBox {
         viewModel.sliceSizeProperty().addListener((o, a, b) -> sliceChoice.setValue(b.intValue()));
     }
 
+    /** What "Show…" beside the changed predictions does (the main window opens their view). */
+    public void setOnShowChanges(Runnable action) {
+        onShowChanges = action;
+    }
+
+    @FXML
+    private void showChanges() {
+        onShowChanges.run();
+    }
+
     private void markStale(boolean stale) {
         accuracyLabel.pseudoClassStateChanged(STALE, stale);
         accuracyDetailLabel.pseudoClassStateChanged(STALE, stale);
         fidelityLabel.pseudoClassStateChanged(STALE, stale);
         fidelityDetailLabel.pseudoClassStateChanged(STALE, stale);
+        changesLabel.pseudoClassStateChanged(STALE, stale);
     }
 }

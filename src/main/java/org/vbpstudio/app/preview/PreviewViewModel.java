@@ -34,6 +34,7 @@ import org.vbpstudio.eval.preview.CachePlan;
 import org.vbpstudio.eval.preview.MemoryBudget;
 import org.vbpstudio.eval.preview.PreviewEngine;
 import org.vbpstudio.eval.preview.PreviewEstimate;
+import org.vbpstudio.eval.preview.PreviewPredictions;
 import org.vbpstudio.model.ComputeThreads;
 import org.vbpstudio.stats.ActivationStats;
 
@@ -77,6 +78,8 @@ public final class PreviewViewModel {
     private final ObjectProperty<PreviewEstimate> estimate = new SimpleObjectProperty<>(this, "estimate");
     private final ObjectProperty<Accuracy> original = new SimpleObjectProperty<>(this, "original");
     private final LongProperty refreshMillis = new SimpleLongProperty(this, "refreshMillis", -1);
+    private final ObjectProperty<PreviewPredictions> predictions = new SimpleObjectProperty<>(this, "predictions");
+    private final StringProperty changesText = new SimpleStringProperty(this, "changesText", "—");
     private final ReadOnlyObjectWrapper<LivePreview> preview = new ReadOnlyObjectWrapper<>(this, "preview");
     private TaskHandle settle = TaskHandle.DONE;
     private TaskHandle accuracyTask = TaskHandle.DONE;
@@ -84,6 +87,7 @@ public final class PreviewViewModel {
     private long accuracyGeneration;
     private long previewGeneration;
     private volatile long refreshNanos;
+    private volatile PreviewPredictions refreshed;
 
     public PreviewViewModel(Workspace workspace, PruningViewModel pruning, TaskExecutor executor, DialogService dialogs) {
         this.workspace = workspace;
@@ -209,6 +213,19 @@ public final class PreviewViewModel {
         return refreshMillis;
     }
 
+    /**
+     * Every slice image's prediction by the original and by the current plan's model, once the
+     * accuracy is exact (the changed-predictions view follows it); null before.
+     */
+    public ObjectProperty<PreviewPredictions> predictionsProperty() {
+        return predictions;
+    }
+
+    /** "3 newly wrong · 1 newly right" (labelled), "4 changed" (unlabelled), "—" while unknown. */
+    public StringProperty changesTextProperty() {
+        return changesText;
+    }
+
     /** The prepared validation slice, shared with the comparison; null until ready. */
     public ReadOnlyObjectProperty<LivePreview> previewProperty() {
         return preview.getReadOnlyProperty();
@@ -276,6 +293,7 @@ public final class PreviewViewModel {
                     engine.setPlan(kept, compensation, stats);
                     PreviewEstimate e = engine.refresh(ctx::publish, ctx.asProgress());
                     refreshNanos = System.nanoTime() - t0;
+                    refreshed = engine.predictions();
                     return e;
                 })
                 .onPartial(e -> {
@@ -287,6 +305,7 @@ public final class PreviewViewModel {
                     if (generation == accuracyGeneration) {
                         showEstimate(e);
                         refreshMillis.set(refreshNanos / 1_000_000);
+                        showPredictions(refreshed);
                     }
                 })
                 .onFailure(e -> {
@@ -334,6 +353,22 @@ public final class PreviewViewModel {
         estimate.set(e); // last: whoever listens sees the texts of this estimate
     }
 
+    private void showPredictions(PreviewPredictions p) {
+        if (p == null) {
+            changesText.set("—");
+            predictions.set(null);
+            return;
+        }
+        var changes = p.changes();
+        long wrong = changes.stream().filter(c -> c.kind() == PreviewPredictions.Kind.NEWLY_WRONG).count();
+        long right = changes.stream().filter(c -> c.kind() == PreviewPredictions.Kind.NEWLY_RIGHT).count();
+        changesText.set(p.labelled()
+                ? Formats.count(wrong) + " newly wrong · " + Formats.count(right) + " newly right"
+                        + (changes.size() > wrong + right ? " · " + Formats.count(changes.size() - wrong - right) + " other" : "")
+                : Formats.count(changes.size()) + " changed");
+        predictions.set(p); // last: whoever follows it sees the counts too
+    }
+
     private static String interval(double[] ci) {
         return String.format(Locale.ROOT, "95%% CI %.1f–%.1f%%", 100 * ci[0], 100 * ci[1]);
     }
@@ -361,6 +396,7 @@ public final class PreviewViewModel {
         fidelity.set(null);
         estimate.set(null);
         original.set(null);
+        showPredictions(null);
         accuracyText.set("—");
         accuracyDetail.set("");
         fidelityText.set("—");

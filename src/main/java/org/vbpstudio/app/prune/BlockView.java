@@ -26,6 +26,14 @@ public final class BlockView extends VBox {
     private TextField ratioField;
 
     public BlockView(BlockViewModel viewModel) {
+        this(viewModel, (block, bin) -> {});
+    }
+
+    /**
+     * @param onInspect called with the block and the histogram bar clicked (-1 from the keyboard:
+     *                  Enter or Space on the focused histogram) to open the block's neurons
+     */
+    public BlockView(BlockViewModel viewModel, java.util.function.BiConsumer<Integer, Integer> onInspect) {
         Fxml.load(this, "BlockView");
         int b = viewModel.index();
         setId("block" + b);
@@ -36,13 +44,21 @@ public final class BlockView extends VBox {
         titleLabel.setText(viewModel.title());
         keptLabel.textProperty().bind(viewModel.keptTextProperty());
         histogram.histogramProperty().bind(viewModel.histogramProperty());
-        RatioControls.bind(ratioSlider, ratioField, viewModel.ratioProperty());
+        RatioControls.bind(ratioSlider, ratioField, viewModel.ratioProperty(), viewModel.adjustingProperty());
         ratioSlider.disableProperty().bind(viewModel.editableProperty().not());
         ratioField.disableProperty().bind(viewModel.editableProperty().not());
         SensitivitySparkline sparkline = new SensitivitySparkline(viewModel);
         getChildren().add(getChildren().indexOf(histogram) + 1, sparkline);
         Tooltip.install(sparkline, new Tooltip("Block " + b + " alone pruned at 0–95 %: score on calibration images"));
         Tooltip.install(histogram, new Tooltip("Neurons of block " + b + " by activation variance (log scale):"
-                + " blue are kept, grey removed"));
+                + " blue are kept, grey removed. Click a bar to inspect its neurons"));
+        histogram.setFocusTraversable(true);
+        histogram.setOnMouseClicked(e -> onInspect.accept(b, histogram.binAt(e.getX())));
+        histogram.setOnKeyPressed(e -> {
+            if (e.getCode() == javafx.scene.input.KeyCode.ENTER || e.getCode() == javafx.scene.input.KeyCode.SPACE) {
+                onInspect.accept(b, -1);
+                e.consume();
+            }
+        });
     }
 }

@@ -29,6 +29,7 @@ public final class BlockViewModel {
     /** This block's sensitivity: the score with only it pruned, at ratio 0 and each measured ratio. */
     public record SensitivityCurve(double[] ratios, double[] scores) {}
     private final BooleanProperty editable = new SimpleBooleanProperty(this, "editable", true);
+    private final BooleanProperty adjusting = new SimpleBooleanProperty(this, "adjusting");
 
     public BlockViewModel(int index, int hidden) {
         this.index = index;
@@ -83,6 +84,11 @@ public final class BlockViewModel {
     /** False in global mode, where the global threshold decides every block's width. */
     public BooleanProperty editableProperty() {
         return editable;
+    }
+
+    /** True while the block's slider is being dragged. */
+    public BooleanProperty adjustingProperty() {
+        return adjusting;
     }
 
     private void updateText() {

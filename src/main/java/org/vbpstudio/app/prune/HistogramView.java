@@ -35,6 +35,16 @@ public final class HistogramView extends Region {
         setMinHeight(60);
     }
 
+    /** The bar under {@code x} (in this region's coordinates), or -1 when there is no histogram or x is outside the plot. */
+    public int binAt(double x) {
+        VarianceHistogram hist = histogram.get();
+        double plotW = getWidth() - 8;
+        if (hist == null || plotW <= 0 || x < 4 || x > 4 + plotW) {
+            return -1;
+        }
+        return hist.binAt((x - 4) / plotW);
+    }
+
     public ObjectProperty<VarianceHistogram> histogramProperty() {
         return histogram;
     }

@@ -23,6 +23,7 @@ public final class PruningView extends VBox {
     private static final double MIN_TILE_HEIGHT = 150;
     private static final double MAX_TILE_HEIGHT = 300;
     private final PruningViewModel viewModel;
+    private java.util.function.BiConsumer<Integer, Integer> onInspect = (block, bin) -> {};
     @FXML
     private Label messageLabel;
     @FXML
@@ -81,12 +82,17 @@ public final class PruningView extends VBox {
         });
 
         bindMode();
-        RatioControls.bind(globalSlider, globalField, viewModel.globalRatioProperty());
+        RatioControls.bind(globalSlider, globalField, viewModel.globalRatioProperty(), viewModel.adjustingProperty());
         globalSlider.setLabelFormatter(converter(v -> v.doubleValue() % 10 == 0 ? String.format("%.0f", v) : ""));
         blocksScroll.viewportBoundsProperty().addListener((o, a, b) -> fitTiles(b.getWidth(), b.getHeight()));
 
         viewModel.blocks().addListener((ListChangeListener<BlockViewModel>) c -> rebuildBlocks());
         rebuildBlocks();
+    }
+
+    /** What a click on a block's histogram does: called with the block and the bar (-1: none). */
+    public void setOnInspect(java.util.function.BiConsumer<Integer, Integer> action) {
+        onInspect = action;
     }
 
     private void bindMode() {
@@ -121,7 +127,8 @@ public final class PruningView extends VBox {
     }
 
     private void rebuildBlocks() {
-        blocksPane.getChildren().setAll(viewModel.blocks().stream().map(BlockView::new).toList());
+        blocksPane.getChildren().setAll(viewModel.blocks().stream()
+                .map(b -> new BlockView(b, (block, bin) -> onInspect.accept(block, bin))).toList());
         var bounds = blocksScroll.getViewportBounds();
         if (bounds != null && bounds.getWidth() > 0) {
             fitTiles(bounds.getWidth(), bounds.getHeight());

@@ -49,6 +49,7 @@ public final class PruningViewModel {
     private final ObservableList<BlockViewModel> blocks = FXCollections.observableArrayList();
     private final ReadOnlyObjectWrapper<PlanSelection> selection = new ReadOnlyObjectWrapper<>(this, "selection");
     private final StringProperty message = new SimpleStringProperty(this, "message", "");
+    private final BooleanProperty adjusting = new SimpleBooleanProperty(this, "adjusting");
     private long seed;
     private boolean updating;
     private ScoresKey scoresKey;
@@ -111,6 +112,11 @@ public final class PruningViewModel {
 
     public PlanSelection selection() {
         return selection.get();
+    }
+
+    /** True while a slider (global or a block's) is being dragged: undo counts a drag as one step. */
+    public BooleanProperty adjustingProperty() {
+        return adjusting;
     }
 
     /** Why neurons cannot be chosen yet ("Calibrate …"), else empty. */
@@ -234,6 +240,7 @@ public final class PruningViewModel {
                             refresh();
                         }
                     });
+                    block.adjustingProperty().addListener((o, a, v) -> adjusting.set(v));
                     blocks.add(block);
                 }
             }

@@ -17,6 +17,18 @@ public final class RatioControls {
     private RatioControls() {}
 
     public static void bind(Slider slider, TextField field, DoubleProperty ratio) {
+        bind(slider, field, ratio, null);
+    }
+
+    /**
+     * As {@link #bind(Slider, TextField, DoubleProperty)}, and {@code adjusting} follows the slider's
+     * drag (true from press to release), so that a drag can count as one change (undo).
+     */
+    public static void bind(Slider slider, TextField field, DoubleProperty ratio,
+            javafx.beans.property.BooleanProperty adjusting) {
+        if (adjusting != null) {
+            slider.valueChangingProperty().addListener((o, a, b) -> adjusting.set(b));
+        }
         double max = PruningViewModel.MAX_RATIO * 100;
         slider.setMin(0);
         slider.setMax(max);

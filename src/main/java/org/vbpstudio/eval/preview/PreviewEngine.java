@@ -102,7 +102,11 @@ public final class PreviewEngine implements AutoCloseable {
 
     private static final class Chunk {
         final int[] labels;
+        /** Index in the slice (source order) of each image: the engine evaluates them shuffled. */
+        final int[] indices;
         final float[] originalLogits;
+        /** The live plan's logits, as of the last refresh that completed this chunk (K per image, host). */
+        float[] prunedLogits;
         /** inputs[b]: input of block b, for cached blocks only. */
         final NDArray[] inputs;
         /** scales[b]: what inputs[b] was divided by to fit float16 (1 in float32). */
@@ -112,9 +116,11 @@ public final class PreviewEngine implements AutoCloseable {
         Accuracy accuracy;
         Fidelity fidelity;
 
-        Chunk(int[] labels, float[] originalLogits, int depth) {
+        Chunk(int[] labels, int[] indices, float[] originalLogits, int depth) {
             this.labels = labels;
+            this.indices = indices;
             this.originalLogits = originalLogits;
+            this.prunedLogits = originalLogits; // unpruned until a plan is set
             this.inputs = new NDArray[depth];
             this.scales = new float[depth];
         }
@@ -298,7 +304,7 @@ public final class PreviewEngine implements AutoCloseable {
                 x = next;
             }
             float[] logits = forward.head(x).toType(DataType.FLOAT32, false).toFloatArray();
-            chunk = new Chunk(batch.labels().clone(), logits, cfg.depth());
+            chunk = new Chunk(batch.labels().clone(), batch.indices().clone(), logits, cfg.depth());
             for (int b = 0; b < kept.length; b++) {
                 if (kept[b] != null) {
                     kept[b].attach(manager);
@@ -341,6 +347,47 @@ public final class PreviewEngine implements AutoCloseable {
             a = a.plus(Accuracy.of(c.originalLogits, c.labels, numClasses));
         }
         return new PreviewEstimate(images, images, a, new Fidelity(images, 0, images));
+    }
+
+    /**
+     * Every image of the slice with the original model's and the live plan's logits, in slice
+     * (source) order, as of the last {@link #refresh}: complete only when every chunk is current
+     * (no plan change since, no cancelled refresh); otherwise stale chunks carry their older logits
+     * and {@link PreviewPredictions#current()} is false.
+     */
+    public synchronized PreviewPredictions predictions() {
+        checkOpen();
+        // the slice's images are spread over the chunks in a shuffled order: sort them by index
+        // first, then copy each image's logits once, straight to its place
+        long[] keyed = new long[images]; // index << 32 | position in chunk order
+        int n = 0;
+        boolean current = true;
+        for (Chunk c : chunks) {
+            current &= c.staleFrom >= depth;
+            for (int i = 0; i < c.size(); i++, n++) {
+                keyed[n] = (long) c.indices[i] << 32 | n;
+            }
+        }
+        Arrays.sort(keyed);
+        int[] to = new int[images];
+        for (int p = 0; p < images; p++) {
+            to[(int) keyed[p]] = p;
+        }
+        int[] index = new int[images];
+        int[] label = new int[images];
+        float[] before = new float[images * numClasses];
+        float[] after = new float[images * numClasses];
+        n = 0;
+        for (Chunk c : chunks) {
+            for (int i = 0; i < c.size(); i++, n++) {
+                int p = to[n];
+                index[p] = c.indices[i];
+                label[p] = c.labels[i];
+                System.arraycopy(c.originalLogits, i * numClasses, before, p * numClasses, numClasses);
+                System.arraycopy(c.prunedLogits, i * numClasses, after, p * numClasses, numClasses);
+            }
+        }
+        return new PreviewPredictions(numClasses, index, label, before, after, labelled, current);
     }
 
     // ---------------------------------------------------------------------------- live plan
@@ -432,6 +479,7 @@ public final class PreviewEngine implements AutoCloseable {
         runAll(stale, c -> {
             Chunk chunk = chunks[c];
             Scores s = run(chunk, pruned, MlpHook.NONE, chunk.staleFrom, true, tally.stop, progress);
+            chunk.prunedLogits = s.logits;
             chunk.accuracy = s.accuracy;
             chunk.fidelity = s.fidelity;
             chunk.staleFrom = depth;
@@ -496,7 +544,7 @@ public final class PreviewEngine implements AutoCloseable {
         }
     }
 
-    private record Scores(Accuracy accuracy, Fidelity fidelity) {}
+    private record Scores(Accuracy accuracy, Fidelity fidelity, float[] logits) {}
 
     /**
      * Runs {@code chunk} from block {@code from} (its input taken from the nearest cached block at or
@@ -536,7 +584,7 @@ public final class PreviewEngine implements AutoCloseable {
                 float[] logits = net.head(x).toType(DataType.FLOAT32, false).toFloatArray();
                 commit(chunk, fresh, freshScales);
                 return new Scores(Accuracy.of(logits, chunk.labels, numClasses),
-                        Fidelity.of(chunk.originalLogits, logits, numClasses));
+                        Fidelity.of(chunk.originalLogits, logits, numClasses), logits);
             } catch (CancellationException e) {
                 if (resumeAt >= 0) {
                     commit(chunk, fresh, freshScales);

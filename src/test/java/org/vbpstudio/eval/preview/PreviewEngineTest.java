@@ -107,6 +107,74 @@ class PreviewEngineTest {
     }
 
     @Test
+    void predictionsAreEveryImagesTop1BeforeAndAfterInSliceOrderAsAFullPassGivesThem() {
+        try (PreviewEngine engine = open(8, 2, LARGE)) {
+            PreviewPredictions unpruned = engine.predictions();
+            assertTrue(unpruned.current());
+            assertTrue(unpruned.changes().isEmpty());
+            int[][] kept = kept(PruningPlan.perBlock(0.9, 0.9, 0.9));
+            engine.setPlan(kept, false, stats);
+            assertFalse(engine.predictions().current());
+            engine.refresh(x -> {}, Progress.NONE);
+            PreviewPredictions p = engine.predictions();
+            assertTrue(p.current());
+            int k = model.config().numClasses();
+            float[] pruned;
+            try (MaskHook mask = MaskHook.of(manager, model.config(), kept, stats, false)) {
+                pruned = logits(mask);
+            }
+            assertEquals(images.size(), p.size());
+            List<PreviewPredictions.Change> expected = new ArrayList<>();
+            for (int i = 0; i < images.size(); i++) {
+                assertEquals(i, p.indices()[i]); // slice order, although evaluated shuffled
+                assertEquals(images.label(i), p.labels()[i]);
+                int before = Accuracy.argmax(originalLogits, i * k, k);
+                int after = Accuracy.argmax(pruned, i * k, k);
+                assertEquals(before, p.originalTop1(i));
+                assertEquals(after, p.prunedTop1(i));
+                assertEquals(softmax(pruned, i * k, k)[after], p.prunedProbabilities(i)[after], 1e-4);
+                if (before != after) {
+                    int y = images.label(i);
+                    expected.add(new PreviewPredictions.Change(i, i, y, before, 0, after, 0,
+                            before == y ? PreviewPredictions.Kind.NEWLY_WRONG
+                                    : after == y ? PreviewPredictions.Kind.NEWLY_RIGHT : PreviewPredictions.Kind.CHANGED));
+                }
+            }
+            assertFalse(expected.isEmpty(), "90% of every block removed without compensation changes some predictions");
+            expected.sort(java.util.Comparator.comparing(PreviewPredictions.Change::kind)
+                    .thenComparingInt(PreviewPredictions.Change::index));
+            List<PreviewPredictions.Change> got = p.changes();
+            assertEquals(expected.size(), got.size());
+            for (int c = 0; c < got.size(); c++) {
+                assertEquals(expected.get(c).index(), got.get(c).index());
+                assertEquals(expected.get(c).kind(), got.get(c).kind());
+                assertEquals(expected.get(c).before(), got.get(c).before());
+                assertEquals(expected.get(c).after(), got.get(c).after());
+            }
+            Accuracy a = engine.refresh(x -> {}, Progress.NONE).accuracy();
+            Accuracy o = engine.original().accuracy();
+            assertEquals(a.correct1() - o.correct1(), p.newlyRight() - p.newlyWrong());
+        }
+    }
+
+    private static double[] softmax(float[] v, int off, int n) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            max = Math.max(max, v[off + i]);
+        }
+        double sum = 0;
+        double[] p = new double[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = Math.exp(v[off + i] - max);
+            sum += p[i];
+        }
+        for (int i = 0; i < n; i++) {
+            p[i] /= sum;
+        }
+        return p;
+    }
+
+    @Test
     void unprunedSliceScoresTheOriginal() {
         try (PreviewEngine engine = open(8, 1, LARGE)) {
             assertEquals(30, engine.size());

@@ -14,7 +14,7 @@ import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.VitConfig;
 
 /** Invariants of the selection policy over random scores (with many ties), plans and widths. */
-class SelectionProperties {
+class SelectionPropertiesTest {
 
     /** Scores, with a plan of their depth. */
     record Case(double[][] scores, PruningPlan plan) {

@@ -1,0 +1,155 @@
+package org.vbpstudio.app.neurons;
+
+import java.util.Locale;
+import java.util.function.Function;
+import javafx.beans.property.ReadOnlyObjectWrapper;
+import javafx.collections.ListChangeListener;
+import javafx.fxml.FXML;
+import javafx.scene.control.ComboBox;
+import javafx.scene.control.Label;
+import javafx.scene.control.SelectionMode;
+import javafx.scene.control.TableColumn;
+import javafx.scene.control.TableView;
+import javafx.scene.control.Tooltip;
+import javafx.scene.layout.VBox;
+import javafx.util.StringConverter;
+import org.vbpstudio.app.Fxml;
+
+/**
+ * One block's neurons: a sortable table, a scatter of mean against variance, and the method's
+ * formulas with the block's numbers. Node ids: {@code neuronsTable}, {@code neuronsScatter},
+ * {@code neuronsBlockChoice}, {@code howVbpLabel}.
+ */
+public final class NeuronsView extends VBox {
+    private final NeuronsViewModel viewModel;
+    @FXML
+    private Label neuronsTitleLabel;
+    @FXML
+    private Label neuronsMessageLabel;
+    @FXML
+    private ComboBox<Integer> neuronsBlockChoice;
+    @FXML
+    private TableView<NeuronsViewModel.Neuron> neuronsTable;
+    @FXML
+    private TableColumn<NeuronsViewModel.Neuron, Integer> indexColumn;
+    @FXML
+    private TableColumn<NeuronsViewModel.Neuron, Double> meanColumn;
+    @FXML
+    private TableColumn<NeuronsViewModel.Neuron, Double> varianceColumn;
+    @FXML
+    private TableColumn<NeuronsViewModel.Neuron, Double> scoreColumn;
+    @FXML
+    private TableColumn<NeuronsViewModel.Neuron, String> keptColumn;
+    @FXML
+    private TableColumn<NeuronsViewModel.Neuron, Double> compensationColumn;
+    @FXML
+    private ScatterView neuronsScatter;
+    @FXML
+    private Label howVbpLabel;
+    private boolean selecting;
+
+    public NeuronsView(NeuronsViewModel viewModel) {
+        this.viewModel = viewModel;
+        Fxml.load(this, "NeuronsView");
+        neuronsTitleLabel.textProperty().bind(viewModel.titleProperty());
+        neuronsMessageLabel.textProperty().bind(viewModel.messageProperty());
+        howVbpLabel.textProperty().bind(viewModel.explanationProperty());
+        neuronsBlockChoice.setItems(viewModel.blockChoices());
+        neuronsBlockChoice.setConverter(new StringConverter<>() {
+            @Override
+            public String toString(Integer b) {
+                return b == null ? "" : "Block " + b;
+            }
+
+            @Override
+            public Integer fromString(String s) {
+                return Integer.valueOf(s.replace("Block ", "").strip());
+            }
+        });
+        neuronsBlockChoice.setValue(viewModel.blockProperty().get());
+        neuronsBlockChoice.valueProperty().addListener((o, a, b) -> {
+            if (b != null) {
+                viewModel.blockProperty().set(b);
+            }
+        });
+        viewModel.blockProperty().addListener((o, a, b) -> neuronsBlockChoice.setValue(b.intValue()));
+
+        column(indexColumn, NeuronsViewModel.Neuron::index, v -> Integer.toString(v));
+        column(meanColumn, NeuronsViewModel.Neuron::mean, NeuronsView::number);
+        column(varianceColumn, NeuronsViewModel.Neuron::variance, NeuronsView::number);
+        column(scoreColumn, NeuronsViewModel.Neuron::score, NeuronsView::number);
+        column(keptColumn, n -> n.kept() ? "kept" : "removed", s -> s);
+        column(compensationColumn, NeuronsViewModel.Neuron::compensation, NeuronsView::number);
+        neuronsTable.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
+        neuronsTable.getSortOrder().clear();
+        neuronsTable.getSelectionModel().setSelectionMode(SelectionMode.MULTIPLE);
+        var sorted = new javafx.collections.transformation.SortedList<>(viewModel.neurons());
+        sorted.comparatorProperty().bind(neuronsTable.comparatorProperty());
+        neuronsTable.setItems(sorted);
+        neuronsTable.setPlaceholder(new Label("Calibrate to see the neurons"));
+        neuronsTable.getSelectionModel().getSelectedItems().addListener((ListChangeListener<NeuronsViewModel.Neuron>) c -> {
+            if (!selecting) {
+                selecting = true;
+                try {
+                    viewModel.selected().setAll(neuronsTable.getSelectionModel().getSelectedItems().stream()
+                            .map(NeuronsViewModel.Neuron::index).toList());
+                } finally {
+                    selecting = false;
+                }
+            }
+        });
+        viewModel.neurons().addListener((ListChangeListener<NeuronsViewModel.Neuron>) c -> redraw());
+        viewModel.selected().addListener((ListChangeListener<Integer>) c -> {
+            if (!selecting) {
+                selectRows();
+            }
+            neuronsScatter.show(viewModel.neurons(), viewModel.selected());
+        });
+        Tooltip.install(neuronsScatter, new Tooltip("Each neuron of the block: its activation mean (across) against its"
+                + " variance (up, log scale); blue kept, grey removed, ringed: selected"));
+        Tooltip.install(howVbpLabel, new Tooltip("Variance-Based Pruning step by step, with this block's live numbers"));
+        redraw();
+    }
+
+    private void redraw() {
+        selectRows();
+        neuronsScatter.show(viewModel.neurons(), viewModel.selected());
+    }
+
+    private void selectRows() {
+        selecting = true;
+        try {
+            var sm = neuronsTable.getSelectionModel();
+            sm.clearSelection();
+            var items = neuronsTable.getItems();
+            int first = -1;
+            for (int r = 0; r < items.size(); r++) {
+                if (viewModel.selected().contains(items.get(r).index())) {
+                    sm.select(r);
+                    first = first < 0 ? r : first;
+                }
+            }
+            if (first >= 0) {
+                neuronsTable.scrollTo(first);
+            }
+        } finally {
+            selecting = false;
+        }
+    }
+
+    private static String number(double v) {
+        return String.format(Locale.ROOT, "%.3g", v);
+    }
+
+    private static <T> void column(TableColumn<NeuronsViewModel.Neuron, T> column,
+            Function<NeuronsViewModel.Neuron, T> value, Function<T, String> text) {
+        column.setCellValueFactory(c -> new ReadOnlyObjectWrapper<>(value.apply(c.getValue())));
+        column.setCellFactory(c -> new javafx.scene.control.TableCell<>() {
+            @Override
+            protected void updateItem(T item, boolean empty) {
+                super.updateItem(item, empty);
+                setText(empty || item == null ? null : text.apply(item));
+            }
+        });
+    }
+}

@@ -1,0 +1,215 @@
+package org.vbpstudio.app.neurons;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import javafx.beans.property.IntegerProperty;
+import javafx.beans.property.SimpleIntegerProperty;
+import javafx.beans.property.SimpleStringProperty;
+import javafx.beans.property.StringProperty;
+import javafx.collections.FXCollections;
+import javafx.collections.ObservableList;
+import org.vbpstudio.app.core.ModelSession;
+import org.vbpstudio.app.core.VarianceHistogram;
+import org.vbpstudio.app.prune.PlanSelection;
+import org.vbpstudio.app.prune.PruningViewModel;
+import org.vbpstudio.app.workspace.Workspace;
+import org.vbpstudio.model.HostTensor;
+import org.vbpstudio.model.VitWeights;
+import org.vbpstudio.prune.Pruner;
+import org.vbpstudio.stats.ActivationStats;
+
+/**
+ * One block's neurons under the current plan: per neuron its activation mean μ_j and variance σ²_j,
+ * the criterion's score, whether it is kept, and the size of what compensation folds into fc2's bias
+ * for it, ‖W2[:, j]‖·|μ_j|; and the method's formulas with this block's numbers: how many neurons are
+ * removed, their share of the block's total variance, and the norm of the bias correction
+ * ‖W2[:, R] μ_R‖ (R: the removed neurons).
+ */
+public final class NeuronsViewModel {
+    /** One neuron of the block. */
+    public record Neuron(int index, double mean, double variance, double score, boolean kept, double compensation) {}
+
+    /** The block's live numbers. */
+    public record Summary(int block, int hidden, int removed, double totalVariance, double removedVariance,
+            double biasCorrectionNorm, String criterion, boolean compensation) {
+        public double varianceShare() {
+            return totalVariance > 0 ? removedVariance / totalVariance : 0;
+        }
+    }
+
+    private final Workspace workspace;
+    private final PruningViewModel pruning;
+    private final IntegerProperty block = new SimpleIntegerProperty(this, "block", 0);
+    private final ObservableList<Neuron> neurons = FXCollections.observableArrayList();
+    private final ObservableList<Integer> selected = FXCollections.observableArrayList();
+    private final ObservableList<Integer> blockChoices = FXCollections.observableArrayList();
+    private final StringProperty title = new SimpleStringProperty(this, "title", "");
+    private final StringProperty explanation = new SimpleStringProperty(this, "explanation", "");
+    private final StringProperty message = new SimpleStringProperty(this, "message", "");
+    private Summary summary;
+
+    public NeuronsViewModel(Workspace workspace, PruningViewModel pruning) {
+        this.workspace = workspace;
+        this.pruning = pruning;
+        block.addListener((o, a, b) -> {
+            selected.clear();
+            update();
+        });
+        pruning.selectionProperty().addListener((o, a, b) -> update());
+        workspace.statsProperty().addListener((o, a, b) -> update());
+        workspace.sessionProperty().addListener((o, a, b) -> {
+            selected.clear();
+            if (block.get() != 0) {
+                block.set(0);
+            } else {
+                update();
+            }
+        });
+        update();
+    }
+
+    /** The block shown. */
+    public IntegerProperty blockProperty() {
+        return block;
+    }
+
+    /** Block indices of the open model. */
+    public ObservableList<Integer> blockChoices() {
+        return blockChoices;
+    }
+
+    /** The block's neurons in index order (empty until statistics exist). */
+    public ObservableList<Neuron> neurons() {
+        return neurons;
+    }
+
+    /** Neurons selected from the histogram (a bar's neurons), by index. */
+    public ObservableList<Integer> selected() {
+        return selected;
+    }
+
+    /** "Block 3 · 192 neurons · 96 removed by variance". */
+    public StringProperty titleProperty() {
+        return title;
+    }
+
+    /** The "How VBP works" text, filled with this block's numbers. */
+    public StringProperty explanationProperty() {
+        return explanation;
+    }
+
+    /** Why nothing is shown ("Calibrate first …"), else empty. */
+    public StringProperty messageProperty() {
+        return message;
+    }
+
+    /** The block's live numbers, or null without statistics. */
+    public Summary summary() {
+        return summary;
+    }
+
+    /**
+     * Shows block {@code b} and selects the neurons of its histogram's bar {@code bin} (none when
+     * {@code bin} is negative).
+     */
+    public void inspect(int b, int bin) {
+        block.set(b);
+        update();
+        VarianceHistogram h = b < pruning.blocks().size() ? pruning.blocks().get(b).histogramProperty().get() : null;
+        if (h == null || bin < 0) {
+            selected.clear();
+            return;
+        }
+        List<Integer> in = new ArrayList<>();
+        for (Neuron n : neurons) {
+            if (h.binOf(n.variance()) == bin) {
+                in.add(n.index());
+            }
+        }
+        selected.setAll(in);
+    }
+
+    private void update() {
+        ModelSession s = workspace.session();
+        int depth = s == null ? 0 : s.model().config().depth();
+        List<Integer> choices = new ArrayList<>();
+        for (int b = 0; b < depth; b++) {
+            choices.add(b);
+        }
+        if (!blockChoices.equals(choices)) {
+            blockChoices.setAll(choices);
+        }
+        ActivationStats stats = workspace.stats();
+        PlanSelection sel = pruning.selection();
+        int b = block.get();
+        if (s == null || stats == null || b < 0 || b >= depth || sel == null || !sel.hasNeurons()
+                || !Arrays.equals(stats.widths(), s.model().config().mlpHiddenDims())) {
+            summary = null;
+            neurons.clear();
+            title.set(s == null ? "" : "Block " + b);
+            explanation.set("");
+            message.set(s == null ? "Open a model" : "Calibrate first (or open statistics) to see the neurons' statistics.");
+            return;
+        }
+        message.set("");
+        double[] mean = stats.mean(b);
+        double[] var = stats.variance(b);
+        double[] score = Pruner.scores(s.model(), stats, sel.plan())[b];
+        boolean[] kept = new boolean[mean.length];
+        for (int j : sel.kept()[b]) {
+            kept[j] = true;
+        }
+        HostTensor w2 = s.model().weights().get(VitWeights.block(b, "mlp.fc2.weight")); // [D, H]
+        int d = (int) w2.dim(0);
+        int h = (int) w2.dim(1);
+        float[] w = w2.data();
+        double[] correction = new double[d];
+        List<Neuron> rows = new ArrayList<>(h);
+        double total = 0;
+        double removedVar = 0;
+        int removed = 0;
+        for (int j = 0; j < h; j++) {
+            double norm2 = 0;
+            for (int r = 0; r < d; r++) {
+                double x = w[r * h + j];
+                norm2 += x * x;
+                if (!kept[j]) {
+                    correction[r] += x * mean[j];
+                }
+            }
+            total += var[j];
+            if (!kept[j]) {
+                removedVar += var[j];
+                removed++;
+            }
+            rows.add(new Neuron(j, mean[j], var[j], score[j], kept[j], Math.sqrt(norm2) * Math.abs(mean[j])));
+        }
+        double cn = 0;
+        for (double c : correction) {
+            cn += c * c;
+        }
+        summary = new Summary(b, h, removed, total, removedVar, Math.sqrt(cn), sel.plan().criterion().jsonName(),
+                sel.plan().compensation());
+        neurons.setAll(rows);
+        title.set("Block " + b + " · " + h + " neurons · " + removed + " removed by " + summary.criterion());
+        explanation.set(explain(summary));
+    }
+
+    /** The method, step by step, with this block's numbers. */
+    static String explain(Summary s) {
+        return String.format(Locale.ROOT, String.join("\n",
+                "Statistics: the mean μ_j and variance σ²_j of each neuron's a_j = GELU(fc1(x))_j, over every token"
+                        + " of every calibration image.",
+                "Selection (%s): the lowest-scoring neurons R go: |R| = %d of %d (%.1f%%).",
+                "They carry Σ_R σ²_j = %.4g of the block's Σ_j σ²_j = %.4g, %.2f%% of its variance.",
+                "Surgery: W1' = W1[K, :], b1' = b1[K], W2' = W2[:, K] (K: the %d kept).",
+                "Compensation: b2' = b2 + W2[:, R] μ_R, with ‖W2[:, R] μ_R‖ = %.4g%s.",
+                "Why it works: a low-variance neuron is nearly its mean on every input, so replacing it by μ_j"
+                        + " barely moves fc2's output; no retraining."),
+                s.criterion(), s.removed(), s.hidden(), 100.0 * s.removed() / s.hidden(),
+                s.removedVariance(), s.totalVariance(), 100 * s.varianceShare(), s.hidden() - s.removed(),
+                s.biasCorrectionNorm(), s.compensation() ? " (applied)" : " (compensation is off: not applied)");
+    }
+}

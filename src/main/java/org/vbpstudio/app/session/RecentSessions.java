@@ -1,0 +1,81 @@
+package org.vbpstudio.app.session;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.vbpstudio.io.AtomicDirectory;
+import org.vbpstudio.io.OutputTarget;
+
+/**
+ * File ▸ Open Recent: the last {@link #MAX} sessions, newest first, kept in {@code recent.json} in
+ * the user's configuration folder ({@code $XDG_CONFIG_HOME/vbp-studio}, else
+ * {@code ~/.config/vbp-studio}; the system property {@code vbp.config.dir} overrides both, which
+ * the tests use). A missing or unreadable list is an empty one: it is a convenience, never an error.
+ */
+public final class RecentSessions {
+    public static final int MAX = 8;
+    private final Path file;
+
+    public RecentSessions(Path configDirectory) {
+        this.file = configDirectory.resolve("recent.json");
+    }
+
+    /** The user's configuration folder for the app. */
+    public static Path defaultDirectory() {
+        String override = System.getProperty("vbp.config.dir");
+        if (override != null && !override.isBlank()) {
+            return Path.of(override);
+        }
+        String xdg = System.getenv("XDG_CONFIG_HOME");
+        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".config");
+        return base.resolve("vbp-studio");
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    /** The sessions, newest first (those that no longer exist included: the menu says so when chosen). */
+    public List<Path> list() {
+        try {
+            JsonElement root = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8));
+            List<Path> out = new ArrayList<>();
+            if (root.isJsonArray()) {
+                for (JsonElement e : root.getAsJsonArray()) {
+                    if (e.isJsonPrimitive() && out.size() < MAX) {
+                        out.add(Path.of(e.getAsString()));
+                    }
+                }
+            }
+            return out;
+        } catch (IOException | RuntimeException e) {
+            return List.of();
+        }
+    }
+
+    /** Puts {@code session} first; failures to write are ignored (returns false). */
+    public boolean add(Path session) {
+        Path abs = session.toAbsolutePath().normalize();
+        List<Path> list = new ArrayList<>(list());
+        list.remove(abs);
+        list.add(0, abs);
+        while (list.size() > MAX) {
+            list.remove(list.size() - 1);
+        }
+        JsonArray a = new JsonArray();
+        list.forEach(p -> a.add(p.toString()));
+        try {
+            Files.createDirectories(file.getParent());
+            AtomicDirectory.writeString(OutputTarget.of(file, true), a + "\n");
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,46 @@
+package org.vbpstudio.app.undo;
+
+import java.util.Arrays;
+import java.util.List;
+import org.vbpstudio.app.prune.BlockViewModel;
+import org.vbpstudio.app.prune.PruningViewModel;
+import org.vbpstudio.prune.Criterion;
+import org.vbpstudio.prune.PruningPlan;
+
+/**
+ * Everything the pruning controls hold, as one immutable value: what undo restores. New plan
+ * controls (targets, say) become a field here and a line in {@link #capture} and {@link #restore}.
+ *
+ * @param blockRatios every block's slider, in per-block mode the plan itself (in global mode the
+ *                    effective ratios the threshold gives)
+ */
+public record PlanState(PruningPlan.Mode mode, Criterion criterion, boolean compensation, int roundTo,
+        double globalRatio, List<Double> blockRatios, long seed) {
+
+    public static PlanState capture(PruningViewModel p) {
+        return new PlanState(p.modeProperty().get(), p.criterionProperty().get(), p.compensationProperty().get(),
+                p.roundToProperty().get(), p.globalRatioProperty().get(),
+                p.blocks().stream().map(BlockViewModel::ratio).toList(), p.plan().seed());
+    }
+
+    /** Sets every control of {@code p} to this state (the plan is recomputed once per control). */
+    public void restore(PruningViewModel p) {
+        if (blockRatios.size() != p.blocks().size()) {
+            return; // another model: nothing to restore
+        }
+        if (mode == PruningPlan.Mode.GLOBAL) {
+            p.apply(new PruningPlan(mode, null, globalRatio, criterion, compensation, roundTo, seed));
+            return;
+        }
+        p.globalRatioProperty().set(globalRatio); // in per-block mode this moves every block: the plan below resets them
+        double[] ratios = blockRatios.stream().mapToDouble(Double::doubleValue).toArray();
+        p.apply(new PruningPlan(mode, ratios.length == 0 ? new double[] {0} : ratios, Double.NaN, criterion,
+                compensation, roundTo, seed));
+    }
+
+    @Override
+    public String toString() {
+        return mode + " " + criterion + " comp=" + compensation + " round=" + roundTo + " global=" + globalRatio + " "
+                + Arrays.toString(blockRatios.toArray());
+    }
+}

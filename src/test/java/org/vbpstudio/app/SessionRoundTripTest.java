@@ -1,0 +1,93 @@
+package org.vbpstudio.app;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.vbpstudio.app.main.StudioView;
+import org.vbpstudio.app.session.RecentSessions;
+import org.vbpstudio.app.session.Session;
+import org.vbpstudio.prune.Criterion;
+import org.vbpstudio.prune.PruningPlan;
+import org.vbpstudio.stats.ActivationStats;
+import org.vbpstudio.testutil.Fixture;
+
+/** A saved session reopens, without a window and without calibrating, exactly as it was. */
+class SessionRoundTripTest {
+
+    @Test
+    void aSavedSessionReopensWithTheSamePlanStatisticsSliceAndView(@TempDir Path dir) throws Exception {
+        Path config = Files.createDirectories(dir.resolve("config"));
+        Path file = dir.resolve("work").resolve("S.vbps");
+        PruningPlan plan = PruningPlan.perBlock(0.25, 0.6, 0.4).withCriterion(Criterion.MAGNITUDE).withRoundTo(4);
+        ActivationStats saved;
+        try (FixtureStudio a = new FixtureStudio(config).open().calibrate()) {
+            a.vm.pruning().apply(plan);
+            a.vm.preview().sliceSizeProperty().set(500);
+            a.vm.neurons().blockProperty().set(2);
+            a.vm.viewProperty().set(StudioView.FLIPS);
+            assertTrue(a.vm.saveSession(file, false), a.dialogs.errors.toString());
+            saved = a.vm.workspace().stats();
+            assertTrue(Files.isRegularFile(Session.statisticsBeside(file)));
+            assertEquals(dir.resolve("work/S.stats.safetensors"), Session.statisticsBeside(file));
+            assertFalse(a.vm.saveSession(file, false), "an existing session is not replaced without force");
+            assertTrue(a.vm.saveSession(file, true));
+            assertFalse(a.vm.saveSession(Fixture.TIMM.resolve("config.json"), true), "never over the model's files");
+        }
+        assertEquals(List.of(file.toAbsolutePath().normalize()), new RecentSessions(config).list());
+
+        try (FixtureStudio b = new FixtureStudio(config)) {
+            boolean[] ready = {false};
+            b.vm.openSession(file, () -> ready[0] = true);
+            assertTrue(ready[0], b.dialogs.errors.toString());
+            assertTrue(b.dialogs.errors.isEmpty(), b.dialogs.errors.toString());
+            assertEquals(plan, b.vm.pruning().plan());
+            assertEquals(500, b.vm.preview().sliceSizeProperty().get());
+            assertEquals(StudioView.FLIPS, b.vm.viewProperty().get());
+            assertEquals(2, b.vm.neurons().blockProperty().get());
+            assertFalse(b.vm.calibration().runningProperty().get());
+            ActivationStats stats = b.vm.workspace().stats();
+            assertEquals(saved.images(), stats.images());
+            for (int k = 0; k < saved.depth(); k++) {
+                assertArrayEquals(saved.mean(k), stats.mean(k));
+                assertArrayEquals(saved.m2(k), stats.m2(k));
+            }
+            assertEquals(FixtureStudio.Reference.accuracy(plan), b.vm.preview().accuracyProperty().get());
+            assertEquals(List.of(file.toAbsolutePath().normalize()), b.vm.recentSessions());
+            assertFalse(b.vm.undo().canUndoProperty().get(), "a reopened session starts a fresh history");
+        }
+    }
+
+    @Test
+    void aGlobalPlanAndAnUncalibratedSessionRoundTripToo(@TempDir Path dir) {
+        Path file = dir.resolve("G.vbps");
+        try (FixtureStudio a = new FixtureStudio(dir).open()) {
+            a.vm.pruning().apply(PruningPlan.global(0.3).withCriterion(Criterion.MAGNITUDE).withCompensation(false));
+            assertTrue(a.vm.saveSession(file, false));
+            assertFalse(Files.exists(Session.statisticsBeside(file)));
+        }
+        try (FixtureStudio b = new FixtureStudio(dir)) {
+            b.vm.openSession(file);
+            assertEquals(PruningPlan.global(0.3).withCriterion(Criterion.MAGNITUDE).withCompensation(false),
+                    b.vm.pruning().plan());
+            assertEquals(null, b.vm.workspace().stats());
+        }
+    }
+
+    @Test
+    void aBrokenSessionIsOneClearError(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("bad.vbps");
+        Files.writeString(file, "{\"format\": \"something else\"}");
+        try (FixtureStudio s = new FixtureStudio(dir)) {
+            s.vm.openSession(file);
+            assertEquals(1, s.dialogs.errors.size());
+            assertTrue(s.dialogs.errors.get(0).contains("bad.vbps"), s.dialogs.errors.toString());
+        }
+    }
+}
