@@ -23,7 +23,7 @@ import org.vbpstudio.stats.ActivationStats;
 public final class MaskHook implements MlpHook, AutoCloseable {
     private final NDManager manager;
     private final int[] widths;
-    private double[][] means;
+    private final double[][] means;
     private boolean compensation;
     private final int[][] kept;
     private final NDArray[] mask;
@@ -105,31 +105,6 @@ public final class MaskHook implements MlpHook, AutoCloseable {
                 f[j] = m[j] == 0f ? (float) means[b][j] : 0f;
             }
             fill[b] = manager.create(f);
-        }
-    }
-
-    /**
-     * Takes the means from other statistics (null: none) and switches compensation, keeping every
-     * block's choice.
-     *
-     * @throws IllegalArgumentException as the constructor does
-     */
-    public synchronized void setMeans(ActivationStats stats, boolean on) {
-        if (stats != null && !Arrays.equals(stats.widths(), widths)) {
-            throw new IllegalArgumentException("statistics of widths " + Arrays.toString(stats.widths())
-                    + " do not fit a model of widths " + Arrays.toString(widths));
-        }
-        if (on && stats == null) {
-            throw new IllegalArgumentException("compensation needs activation statistics (the neurons' means)");
-        }
-        double[][] m = new double[widths.length][];
-        for (int b = 0; b < widths.length && stats != null; b++) {
-            m[b] = stats.mean(b);
-        }
-        means = m;
-        compensation = on;
-        for (int b = 0; b < widths.length; b++) {
-            setBlock(b, kept[b]);
         }
     }
 

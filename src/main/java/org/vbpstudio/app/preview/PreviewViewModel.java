@@ -31,7 +31,6 @@ import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.eval.Accuracy;
 import org.vbpstudio.eval.Fidelity;
 import org.vbpstudio.eval.preview.CachePlan;
-import org.vbpstudio.eval.preview.MemoryBudget;
 import org.vbpstudio.eval.preview.PreviewEngine;
 import org.vbpstudio.eval.preview.PreviewEstimate;
 import org.vbpstudio.eval.preview.PreviewPredictions;
@@ -472,10 +471,5 @@ public final class PreviewViewModel {
         if (p != null) {
             p.close();
         }
-    }
-
-    /** The default budget, for the preferences: a quarter of physical memory. */
-    public static long defaultMemoryBudget() {
-        return MemoryBudget.defaultBytes();
     }
 }

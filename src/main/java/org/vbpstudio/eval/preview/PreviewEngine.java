@@ -220,7 +220,7 @@ public final class PreviewEngine implements AutoCloseable {
                     group = new ArrayList<>();
                     int index = c++;
                     chunks.add(null);
-                    acquire(slots, progress);
+                    acquire(slots);
                     pending.add(pool.submit(() -> {
                         try {
                             chunks.set(index, embed(forward, cfg, plan, manager, batch));
@@ -724,7 +724,7 @@ public final class PreviewEngine implements AutoCloseable {
         }
     }
 
-    private static void acquire(Semaphore slots, Progress progress) {
+    private static void acquire(Semaphore slots) {
         try {
             slots.acquire();
         } catch (InterruptedException e) {
