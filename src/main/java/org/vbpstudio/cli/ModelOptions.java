@@ -3,7 +3,7 @@ package org.vbpstudio.cli;
 import java.nio.file.Path;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.ImageSources;
-import org.vbpstudio.eval.ImageStream;
+import org.vbpstudio.data.ImageStream;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.ModelLoader;
 import picocli.CommandLine.Option;

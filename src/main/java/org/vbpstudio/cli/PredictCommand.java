@@ -11,7 +11,7 @@ import java.util.concurrent.Callable;
 import org.vbpstudio.data.ClassMapping;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.eval.Accuracy;
-import org.vbpstudio.eval.ImageStream;
+import org.vbpstudio.data.ImageStream;
 import org.vbpstudio.io.AtomicDirectory;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.io.OutputTarget;

@@ -22,6 +22,7 @@ import org.vbpstudio.prune.Pruner;
 import org.vbpstudio.prune.PruningPlan;
 import org.vbpstudio.prune.Selection;
 import org.vbpstudio.stats.ActivationStats;
+import org.vbpstudio.stats.Calibration;
 
 /**
  * The app's live preview, timed with the app's own engine and threading: for each block timed,
@@ -37,7 +38,7 @@ final class PreviewBenchmark {
         VitConfig cfg = model.config();
         int depth = cfg.depth();
         JsonObject out = new JsonObject();
-        ActivationStats stats = Pruner.calibrate(model, calibration, 32, Progress.NONE);
+        ActivationStats stats = Calibration.calibrate(model, calibration, 32, Progress.NONE);
         PruningPlan base = PruningPlan.uniform(0.5, depth);
         double[][] scores = Pruner.scores(model, stats, base);
         try (NDManager manager = Engines.newManager(); VisionTransformer vit = model.instantiate(manager)) {

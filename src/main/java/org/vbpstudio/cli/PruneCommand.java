@@ -9,7 +9,7 @@ import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.io.OutputTarget;
 import org.vbpstudio.model.LoadedModel;
-import org.vbpstudio.eval.Sensitivity;
+import org.vbpstudio.eval.preview.Sensitivity;
 import org.vbpstudio.prune.Allocation;
 import org.vbpstudio.prune.Budget;
 import org.vbpstudio.prune.Criterion;
@@ -18,6 +18,7 @@ import org.vbpstudio.prune.Pruner;
 import org.vbpstudio.prune.PruningPlan;
 import org.vbpstudio.prune.PruningReport;
 import org.vbpstudio.stats.ActivationStats;
+import org.vbpstudio.stats.Calibration;
 import org.vbpstudio.stats.StatsFile;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -151,14 +152,14 @@ final class PruneCommand implements Callable<Integer> {
         ActivationStats stats = null;
         boolean gradients = plan.criterion().needsGradients();
         if (statsSource != null && statsSource.stats != null) {
-            stats = Pruner.statisticsFor(model, StatsFile.read(statsSource.stats), statsSource.stats);
+            stats = Calibration.statisticsFor(model, StatsFile.read(statsSource.stats), statsSource.stats);
             if (gradients && !stats.hasTaylor()) {
                 throw new BadInputException(statsSource.stats, "holds no Taylor sums; " + Criterion.MISSING_GRADIENTS
                         + " (or write them with stats --gradients)");
             }
         } else if (statsSource != null && plan.needsStatistics()) {
             ImageSource images = ModelOptions.images(statsSource.calibration, limit);
-            stats = Pruner.calibrate(model, gradients ? ClassMapping.relabel(images, model.labels()) : images,
+            stats = Calibration.calibrate(model, gradients ? ClassMapping.relabel(images, model.labels()) : images,
                     options.batch, new ConsoleProgress(err, "calibration"), gradients);
         } else if (statsSource != null && allocate == null) {
             err.println("note: " + plan.criterion() + " pruning without compensation needs no statistics;"

@@ -10,7 +10,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.vbpstudio.data.ClassMapping;
 import org.vbpstudio.data.ImageSource;
-import org.vbpstudio.eval.Sensitivity;
+import org.vbpstudio.eval.preview.Sensitivity;
 import org.vbpstudio.eval.SweepPlot;
 import org.vbpstudio.eval.preview.MemoryBudget;
 import org.vbpstudio.eval.preview.PreviewEngine;
@@ -24,9 +24,9 @@ import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.ModelWriter;
 import org.vbpstudio.model.VisionTransformer;
 import org.vbpstudio.prune.Criterion;
-import org.vbpstudio.prune.Pruner;
 import org.vbpstudio.prune.PruningPlan;
 import org.vbpstudio.stats.ActivationStats;
+import org.vbpstudio.stats.Calibration;
 import org.vbpstudio.stats.StatsFile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -146,7 +146,7 @@ final class SensitivityCommand implements Callable<Integer> {
             int batch, PrintWriter err) {
         boolean gradients = plan.criterion().needsGradients();
         if (statsFile != null) {
-            ActivationStats s = Pruner.statisticsFor(model, StatsFile.read(statsFile), statsFile);
+            ActivationStats s = Calibration.statisticsFor(model, StatsFile.read(statsFile), statsFile);
             if (gradients && !s.hasTaylor()) {
                 throw new BadInputException(statsFile, "holds no Taylor sums; " + Criterion.MISSING_GRADIENTS
                         + " (or write them with stats --gradients)");
@@ -154,7 +154,7 @@ final class SensitivityCommand implements Callable<Integer> {
             return s;
         }
         ImageSource images = ModelOptions.images(calibration, limit);
-        return Pruner.calibrate(model, gradients ? ClassMapping.relabel(images, model.labels()) : images, batch,
+        return Calibration.calibrate(model, gradients ? ClassMapping.relabel(images, model.labels()) : images, batch,
                 new ConsoleProgress(err, "calibration"), gradients);
     }
 

@@ -8,14 +8,14 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.vbpstudio.data.ImageSource;
-import org.vbpstudio.eval.ImageStream;
+import org.vbpstudio.data.ImageStream;
 import org.vbpstudio.data.ClassMapping;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.io.OutputTarget;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.ModelLoader;
-import org.vbpstudio.prune.Pruner;
 import org.vbpstudio.stats.ActivationStats;
+import org.vbpstudio.stats.Calibration;
 import org.vbpstudio.stats.StatsFile;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -101,7 +101,7 @@ final class StatsCommand implements Callable<Integer> {
             source = ClassMapping.relabel(source, m.labels());
         }
         PrintWriter err = spec.commandLine().getErr();
-        ActivationStats stats = Pruner.calibrate(m, source, batch, new ConsoleProgress(err, "stats"), gradients);
+        ActivationStats stats = Calibration.calibrate(m, source, batch, new ConsoleProgress(err, "stats"), gradients);
         StatsFile.write(target(), stats, m.fingerprint());
         report(stats, m.fingerprint());
         return VbpCommand.OK;

@@ -32,13 +32,13 @@ import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.MlpHook;
 import org.vbpstudio.model.ModelWriter;
 import org.vbpstudio.model.VisionTransformer;
-import org.vbpstudio.eval.Sensitivity;
+import org.vbpstudio.eval.preview.Sensitivity;
 import org.vbpstudio.prune.Budget;
 import org.vbpstudio.prune.Criterion;
 import org.vbpstudio.prune.MaskHook;
-import org.vbpstudio.prune.Pruner;
 import org.vbpstudio.prune.PruningPlan;
 import org.vbpstudio.stats.ActivationStats;
+import org.vbpstudio.stats.Calibration;
 import org.vbpstudio.stats.StatsFile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -132,11 +132,11 @@ final class SweepCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         ActivationStats stats;
         if (statsFile != null) {
-            stats = Pruner.statisticsFor(model, StatsFile.read(statsFile), statsFile);
+            stats = Calibration.statisticsFor(model, StatsFile.read(statsFile), statsFile);
         } else {
             ImageSource cal = ModelOptions.images(calibration, 0);
             boolean gradients = cal.labelled(); // the taylor series needs labelled calibration images
-            stats = Pruner.calibrate(model, gradients ? ClassMapping.relabel(cal, model.labels()) : cal, options.batch,
+            stats = Calibration.calibrate(model, gradients ? ClassMapping.relabel(cal, model.labels()) : cal, options.batch,
                     new ConsoleProgress(err, "calibrate"), gradients);
         }
         if (!stats.hasTaylor()) {

@@ -1,6 +1,7 @@
 package org.vbpstudio.eval;
 
 import org.vbpstudio.data.ImageSource;
+import org.vbpstudio.data.ImageStream;
 import org.vbpstudio.data.Preprocessing;
 import org.vbpstudio.data.Progress;
 import org.vbpstudio.io.BadInputException;
@@ -16,7 +17,7 @@ public final class Evaluator {
         if (!source.labelled()) {
             throw new BadInputException(source.root(), "has no labels, so accuracy cannot be measured");
         }
-        ImageStream.checkLabels(source, model.config());
+        ImageStream.checkLabels(source, model.config().numClasses());
         int k = model.config().numClasses();
         Accuracy[] total = {new Accuracy(0, 0, 0)};
         ImageStream.forEachBatch(source, prep, batchSize, progress, batch -> {
@@ -47,7 +48,7 @@ public final class Evaluator {
         }
         boolean labelled = source.labelled();
         if (labelled) {
-            ImageStream.checkLabels(source, model.config());
+            ImageStream.checkLabels(source, model.config().numClasses());
         }
         Fidelity[] fidelity = {Fidelity.EMPTY};
         Accuracy[] accuracy = {new Accuracy(0, 0, 0)};

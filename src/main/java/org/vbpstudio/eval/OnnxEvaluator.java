@@ -1,6 +1,7 @@
 package org.vbpstudio.eval;
 
 import org.vbpstudio.data.ImageSource;
+import org.vbpstudio.data.ImageStream;
 import org.vbpstudio.data.Progress;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.model.onnx.OnnxModel;

@@ -3,7 +3,7 @@ package org.vbpstudio.stats;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.Preprocessing;
 import org.vbpstudio.data.Progress;
-import org.vbpstudio.eval.ImageStream;
+import org.vbpstudio.data.ImageStream;
 import org.vbpstudio.model.VisionTransformer;
 
 /**

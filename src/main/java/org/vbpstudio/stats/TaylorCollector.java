@@ -9,7 +9,7 @@ import java.nio.FloatBuffer;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.Preprocessing;
 import org.vbpstudio.data.Progress;
-import org.vbpstudio.eval.ImageStream;
+import org.vbpstudio.data.ImageStream;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.model.VisionTransformer;
 import org.vbpstudio.model.VitConfig;
@@ -38,7 +38,7 @@ public final class TaylorCollector {
             throw new BadInputException(source.root(), "has no labels, and the taylor criterion needs the true"
                     + " class of every calibration image (use an ImageFolder or a labelled IDX pair)");
         }
-        ImageStream.checkLabels(source, model.config());
+        ImageStream.checkLabels(source, model.config().numClasses());
         VitConfig cfg = model.config();
         ActivationStats stats = new ActivationStats(cfg.mlpHiddenDims());
         ImageStream.forEachBatch(source, prep, Math.min(Math.max(1, batchSize), MAX_BATCH), progress, batch -> {

@@ -38,9 +38,9 @@ import org.vbpstudio.model.VisionTransformer;
 import org.vbpstudio.model.VitConfig;
 import org.vbpstudio.model.VitWeights;
 import org.vbpstudio.prune.Criterion;
-import org.vbpstudio.prune.Pruner;
 import org.vbpstudio.prune.PruningPlan;
 import org.vbpstudio.stats.ActivationStats;
+import org.vbpstudio.stats.Calibration;
 import org.vbpstudio.stats.StatsFile;
 import org.vbpstudio.testutil.Fixture;
 
@@ -54,7 +54,7 @@ class PruneCommandTest {
 
     @BeforeAll
     static void calibrate() {
-        stats = Pruner.calibrate(ModelLoader.load(Fixture.TIMM), ImageSources.open(Fixture.IMAGES), 32, Progress.NONE);
+        stats = Calibration.calibrate(ModelLoader.load(Fixture.TIMM), ImageSources.open(Fixture.IMAGES), 32, Progress.NONE);
     }
 
     static float[][] referenceLogits(String key) {

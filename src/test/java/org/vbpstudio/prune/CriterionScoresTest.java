@@ -28,6 +28,7 @@ import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.ModelLoader;
 import org.vbpstudio.model.VisionTransformer;
 import org.vbpstudio.stats.ActivationStats;
+import org.vbpstudio.stats.Calibration;
 import org.vbpstudio.stats.StatsFile;
 import org.vbpstudio.testutil.Fixture;
 
@@ -51,7 +52,7 @@ class CriterionScoresTest {
     static void calibrate() {
         timm = ModelLoader.load(Fixture.TIMM);
         ImageSource images = ClassMapping.relabel(ImageSources.open(Fixture.IMAGES), timm.labels());
-        stats = Pruner.calibrate(timm, images, 7, Progress.NONE, true); // 30 = 4 × 7 + 2: uneven batches
+        stats = Calibration.calibrate(timm, images, 7, Progress.NONE, true); // 30 = 4 × 7 + 2: uneven batches
         manager = Engines.newManager();
     }
 
@@ -182,17 +183,17 @@ class CriterionScoresTest {
     @Test
     void taylorSumsAreAdditiveOverBatchSizesAndSurviveTheStatsFile() throws IOException {
         ImageSource images = ClassMapping.relabel(ImageSources.open(Fixture.IMAGES), timm.labels());
-        ActivationStats other = Pruner.calibrate(timm, images, 30, Progress.NONE, true);
+        ActivationStats other = Calibration.calibrate(timm, images, 30, Progress.NONE, true);
         for (int b = 0; b < 3; b++) {
             assertRelClose(other.taylorSum(b), stats.taylorSum(b), 1e-4, "batch 30 vs 7, block " + b);
-            assertArrayEquals(stats.mean(b), Pruner.calibrate(timm, images, 7, Progress.NONE).mean(b), 1e-6);
+            assertArrayEquals(stats.mean(b), Calibration.calibrate(timm, images, 7, Progress.NONE).mean(b), 1e-6);
         }
         Path file = tmp.resolve("s.safetensors");
         StatsFile.write(file, stats, timm.fingerprint());
         ActivationStats back = StatsFile.read(file).stats();
         assertTrue(back.hasTaylor());
         assertArrayEquals(stats.taylorSum(2), back.taylorSum(2), 0);
-        ActivationStats plain = Pruner.calibrate(timm, images, 7, Progress.NONE);
+        ActivationStats plain = Calibration.calibrate(timm, images, 7, Progress.NONE);
         assertFalse(plain.hasTaylor());
         ActivationStats merged = stats.copy();
         merged.merge(plain); // a sum over only some images would be wrong: none
@@ -209,9 +210,9 @@ class CriterionScoresTest {
         Files.copy(Fixture.IMAGES.resolve("class_00/img_000.png"), flat.resolve("a.png"));
         Files.copy(Fixture.IMAGES.resolve("class_01/img_001.png"), flat.resolve("b.png"));
         BadInputException e = assertThrows(BadInputException.class,
-                () -> Pruner.calibrate(timm, ImageSources.open(flat), 2, Progress.NONE, true));
+                () -> Calibration.calibrate(timm, ImageSources.open(flat), 2, Progress.NONE, true));
         assertTrue(e.getMessage().contains("labels"), e.getMessage());
-        ActivationStats plain = Pruner.calibrate(timm, ImageSources.open(flat), 2, Progress.NONE);
+        ActivationStats plain = Calibration.calibrate(timm, ImageSources.open(flat), 2, Progress.NONE);
         PruningPlan taylor = PruningPlan.uniform(0.5, 3).withCriterion(Criterion.TAYLOR);
         IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> Pruner.prune(timm, plain, taylor));
         assertTrue(ex.getMessage().contains("labelled"), ex.getMessage());

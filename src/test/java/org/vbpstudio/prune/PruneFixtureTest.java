@@ -40,6 +40,7 @@ import org.vbpstudio.model.VisionTransformer;
 import org.vbpstudio.model.VitConfig;
 import org.vbpstudio.model.VitWeights;
 import org.vbpstudio.stats.ActivationStats;
+import org.vbpstudio.stats.Calibration;
 import org.vbpstudio.testutil.Fixture;
 
 /**
@@ -66,8 +67,8 @@ class PruneFixtureTest {
         timm = ModelLoader.load(Fixture.TIMM);
         hf = ModelLoader.load(Fixture.HF);
         ImageSource images = ImageSources.open(Fixture.IMAGES);
-        timmStats = Pruner.calibrate(timm, images, 7, Progress.NONE); // 30 = 4 × 7 + 2: uneven batches
-        hfStats = Pruner.calibrate(hf, images, 32, Progress.NONE);
+        timmStats = Calibration.calibrate(timm, images, 7, Progress.NONE); // 30 = 4 × 7 + 2: uneven batches
+        hfStats = Calibration.calibrate(hf, images, 32, Progress.NONE);
         pixels = Fixture.imagenetPixels();
     }
 
@@ -127,7 +128,7 @@ class PruneFixtureTest {
     @ParameterizedTest
     @ValueSource(strings = {"timm", "hf"})
     void statisticsMatchTheReference(String layout) {
-        ActivationStats s = layout.equals("timm") ? timmStats : Pruner.calibrate(withTimmEps(hf),
+        ActivationStats s = layout.equals("timm") ? timmStats : Calibration.calibrate(withTimmEps(hf),
                 ImageSources.open(Fixture.IMAGES), 32, Progress.NONE);
         assertMatchesReference(s, 1e-5, layout);
     }
@@ -178,8 +179,8 @@ class PruneFixtureTest {
     @Test
     void statisticsOfTwoHalvesMergeIntoThoseOfTheWhole() {
         ImageSource all = ImageSources.open(Fixture.IMAGES);
-        ActivationStats first = Pruner.calibrate(timm, all.limit(13), 5, Progress.NONE);
-        ActivationStats second = Pruner.calibrate(timm, new Tail(all, 13), 4, Progress.NONE);
+        ActivationStats first = Calibration.calibrate(timm, all.limit(13), 5, Progress.NONE);
+        ActivationStats second = Calibration.calibrate(timm, new Tail(all, 13), 4, Progress.NONE);
         first.merge(second);
         assertEquals(30, first.images());
         for (int b = 0; b < 3; b++) {
@@ -295,7 +296,7 @@ class PruneFixtureTest {
         Arrays.fill(fc1.data(), 7 * d, 8 * d, 0f);
         w.get("blocks.1.mlp.fc1.bias").data()[7] = compensation ? 1.0f : 0.0f;
         LoadedModel m = timm.with(timm.config(), w, timm.directory());
-        ActivationStats s = Pruner.calibrate(m, ImageSources.open(Fixture.IMAGES), 32, Progress.NONE);
+        ActivationStats s = Calibration.calibrate(m, ImageSources.open(Fixture.IMAGES), 32, Progress.NONE);
         double[] var = s.variance(1);
         assertTrue(var[7] < 1e-9, "variance " + var[7]);
         for (int j = 0; j < var.length; j++) {

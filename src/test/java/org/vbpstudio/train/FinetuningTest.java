@@ -31,6 +31,7 @@ import org.vbpstudio.prune.Exporter;
 import org.vbpstudio.prune.Pruner;
 import org.vbpstudio.prune.PruningPlan;
 import org.vbpstudio.stats.ActivationStats;
+import org.vbpstudio.stats.Calibration;
 import org.vbpstudio.testutil.Fixture;
 
 /** Recovery fine-tuning of the pruned sample model on a small slice, and its export. */
@@ -39,7 +40,7 @@ class FinetuningTest {
     /** The sample model with 80 % of every MLP removed (variance + compensation, 128 calibration images). */
     static Pruner.Result prunedSample(double ratio) {
         LoadedModel original = ModelLoader.load(TrainTestData.SAMPLE);
-        ActivationStats stats = Pruner.calibrate(original, TrainTestData.calibration(128), 64, Progress.NONE);
+        ActivationStats stats = Calibration.calibrate(original, TrainTestData.calibration(128), 64, Progress.NONE);
         return Pruner.prune(original, stats, PruningPlan.uniform(ratio, original.config().depth()));
     }
 

@@ -25,8 +25,8 @@ import org.vbpstudio.app.workspace.Workspace;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.Progress;
 import org.vbpstudio.io.OutputTarget;
-import org.vbpstudio.prune.Pruner;
 import org.vbpstudio.stats.ActivationStats;
+import org.vbpstudio.stats.Calibration;
 import org.vbpstudio.stats.StatsCollector;
 import org.vbpstudio.stats.StatsFile;
 
@@ -202,7 +202,7 @@ public final class CalibrationViewModel {
         }
         workspace.rememberDirectory(file);
         executor.execute(BackgroundTask.<ActivationStats>of("Opening statistics",
-                        ctx -> Pruner.statisticsFor(session.model(), StatsFile.read(file), file))
+                        ctx -> Calibration.statisticsFor(session.model(), StatsFile.read(file), file))
                 .onSuccess(stats -> {
                     if (workspace.session() == session) {
                         cancel();

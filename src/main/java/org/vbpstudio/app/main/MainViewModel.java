@@ -24,8 +24,8 @@ import org.vbpstudio.app.neurons.NeuronsViewModel;
 import org.vbpstudio.app.undo.UndoViewModel;
 import org.vbpstudio.app.session.RecentSessions;
 import org.vbpstudio.app.session.Session;
-import org.vbpstudio.prune.Pruner;
 import org.vbpstudio.stats.ActivationStats;
+import org.vbpstudio.stats.Calibration;
 import org.vbpstudio.stats.StatsFile;
 import org.vbpstudio.app.model.ModelPanelViewModel;
 import org.vbpstudio.app.preview.PreviewViewModel;
@@ -471,7 +471,7 @@ public final class MainViewModel {
             }
             ModelSession model = workspace.session();
             executor.execute(BackgroundTask.<ActivationStats>of("Opening the session's statistics",
-                            ctx -> Pruner.statisticsFor(model.model(), StatsFile.read(statsFile), statsFile))
+                            ctx -> Calibration.statisticsFor(model.model(), StatsFile.read(statsFile), statsFile))
                     .onSuccess(stats -> {
                         if (workspace.session() == model) {
                             workspace.statsProperty().set(stats);

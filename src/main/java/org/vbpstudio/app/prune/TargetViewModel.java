@@ -21,7 +21,7 @@ import org.vbpstudio.app.dialogs.Errors;
 import org.vbpstudio.app.workspace.Workspace;
 import org.vbpstudio.data.ClassMapping;
 import org.vbpstudio.data.ImageSource;
-import org.vbpstudio.eval.Sensitivity;
+import org.vbpstudio.eval.preview.Sensitivity;
 import org.vbpstudio.eval.preview.PreviewEngine;
 import org.vbpstudio.model.ComputeThreads;
 import org.vbpstudio.prune.Allocation;

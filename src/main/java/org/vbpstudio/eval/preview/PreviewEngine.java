@@ -27,7 +27,7 @@ import org.vbpstudio.data.Preprocessing;
 import org.vbpstudio.data.Progress;
 import org.vbpstudio.eval.Accuracy;
 import org.vbpstudio.eval.Fidelity;
-import org.vbpstudio.eval.ImageStream;
+import org.vbpstudio.data.ImageStream;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.model.HostTensor;
 import org.vbpstudio.model.LoadedModel;
@@ -190,7 +190,7 @@ public final class PreviewEngine implements AutoCloseable {
         if (slice.size() == 0) {
             throw new BadInputException(slice.root(), "no images");
         }
-        ImageStream.checkLabels(slice, vit.config());
+        ImageStream.checkLabels(slice, vit.config().numClasses());
         VitConfig cfg = vit.config();
         CachePlan plan = options.embeddingsOnly() ? CachePlan.embeddings(cfg, slice.size(), options.budget())
                 : CachePlan.choose(cfg, slice.size(), options.budget());

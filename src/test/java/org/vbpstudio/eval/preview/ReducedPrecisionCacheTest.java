@@ -17,6 +17,7 @@ import org.vbpstudio.prune.Pruner;
 import org.vbpstudio.prune.PruningPlan;
 import org.vbpstudio.prune.Selection;
 import org.vbpstudio.stats.ActivationStats;
+import org.vbpstudio.stats.Calibration;
 
 /** A float16 cache (what a tight memory budget chooses) must give the float32 path's top-1 within 0.2 points. */
 class ReducedPrecisionCacheTest {
@@ -26,7 +27,7 @@ class ReducedPrecisionCacheTest {
     void float16CacheKeepsTop1WithinTwoTenthsOfAPointOnTheSample() {
         LoadedModel model = ModelLoader.load(SAMPLE);
         ImageSource slice = ImageSources.open(SAMPLE.resolve("data/validation")).limit(1000);
-        ActivationStats stats = Pruner.calibrate(model, ImageSources.open(SAMPLE.resolve("data/calibration")), 256,
+        ActivationStats stats = Calibration.calibrate(model, ImageSources.open(SAMPLE.resolve("data/calibration")), 256,
                 Progress.NONE);
         int depth = model.config().depth();
         long token = (long) model.config().numTokens() * model.config().embedDim();

@@ -1,4 +1,4 @@
-package org.vbpstudio.eval;
+package org.vbpstudio.eval.preview;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -13,7 +13,7 @@ import org.vbpstudio.data.ClassMapping;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.ImageSources;
 import org.vbpstudio.data.Progress;
-import org.vbpstudio.eval.preview.PreviewEngine;
+import org.vbpstudio.eval.preview.Sensitivity;
 import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.LoadedModel;
@@ -24,6 +24,7 @@ import org.vbpstudio.prune.Criterion;
 import org.vbpstudio.prune.Pruner;
 import org.vbpstudio.prune.PruningPlan;
 import org.vbpstudio.stats.ActivationStats;
+import org.vbpstudio.stats.Calibration;
 import org.vbpstudio.testutil.Fixture;
 
 /** Sensitivity points are the exported models with one block pruned, scored on the same images. */
@@ -53,7 +54,7 @@ class SensitivityTest {
     void everyPointIsTheModelWithOnlyThatBlockPruned() {
         LoadedModel model = ModelLoader.load(Fixture.TIMM);
         ImageSource images = ClassMapping.relabel(ImageSources.open(Fixture.IMAGES), model.labels());
-        ActivationStats stats = Pruner.calibrate(model, images, 32, Progress.NONE);
+        ActivationStats stats = Calibration.calibrate(model, images, 32, Progress.NONE);
         double[] ratios = {0.5, 0.9};
         for (Criterion c : List.of(Criterion.VARIANCE, Criterion.WANDA)) {
             PruningPlan base = PruningPlan.uniform(0, 3).withCriterion(c);

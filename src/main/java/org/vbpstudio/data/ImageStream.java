@@ -1,14 +1,8 @@
-package org.vbpstudio.eval;
+package org.vbpstudio.data;
 
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
-import org.vbpstudio.data.Batch;
-import org.vbpstudio.data.BatchLoader;
-import org.vbpstudio.data.ImageSource;
-import org.vbpstudio.data.Preprocessing;
-import org.vbpstudio.data.Progress;
 import org.vbpstudio.io.BadInputException;
-import org.vbpstudio.model.VitConfig;
 
 /**
  * The loop every command shares: pipelined batches from a source, a body per batch, progress and
@@ -70,13 +64,8 @@ public final class ImageStream {
     /**
      * The last guard before labels are compared with predictions: labels must be the model's class
      * indices. An ImageFolder needs exactly K classes (callers first translate folder labels with
-     * {@link org.vbpstudio.data.ClassMapping#relabel}, whose result has K), an IDX pair labels below K.
+     * {@link ClassMapping#relabel}, whose result has K), an IDX pair labels below K.
      */
-    public static void checkLabels(ImageSource source, VitConfig cfg) {
-        checkLabels(source, cfg.numClasses());
-    }
-
-    /** As above, for a model known only by its class count (an ONNX file). */
     public static void checkLabels(ImageSource source, int numClasses) {
         if (!source.labelled()) {
             return;

@@ -1,4 +1,4 @@
-package org.vbpstudio.eval;
+package org.vbpstudio.eval.preview;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
@@ -7,8 +7,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
 import org.vbpstudio.data.Progress;
-import org.vbpstudio.eval.preview.PreviewEngine;
-import org.vbpstudio.eval.preview.PreviewEstimate;
+import org.vbpstudio.eval.CriterionSweep;
+import org.vbpstudio.eval.Scores;
 import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.VitConfig;

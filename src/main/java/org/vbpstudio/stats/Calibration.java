@@ -1,0 +1,50 @@
+package org.vbpstudio.stats;
+
+import ai.djl.ndarray.NDManager;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.vbpstudio.data.ImageSource;
+import org.vbpstudio.data.Progress;
+import org.vbpstudio.io.BadInputException;
+import org.vbpstudio.model.Engines;
+import org.vbpstudio.model.LoadedModel;
+import org.vbpstudio.model.VisionTransformer;
+
+/** Where a model's activation statistics come from: a calibration pass, or a file checked to match. */
+public final class Calibration {
+    private Calibration() {}
+
+    /** Streams {@code source} through {@code model} once and returns its activation statistics. */
+    public static ActivationStats calibrate(LoadedModel model, ImageSource source, int batchSize, Progress progress) {
+        return calibrate(model, source, batchSize, progress, false);
+    }
+
+    /**
+     * As above; with {@code gradients}, also the Taylor sums of the taylor criterion (one backward
+     * pass per batch; the source must be labelled with the model's classes).
+     */
+    public static ActivationStats calibrate(LoadedModel model, ImageSource source, int batchSize, Progress progress,
+            boolean gradients) {
+        try (NDManager manager = Engines.newManager(); VisionTransformer vit = model.instantiate(manager)) {
+            return gradients ? TaylorCollector.collect(vit, source, model.preprocessing(), batchSize, progress)
+                    : StatsCollector.collect(vit, source, model.preprocessing(), batchSize, progress);
+        }
+    }
+
+    /**
+     * The statistics of a file, checked to belong to {@code model}.
+     *
+     * @throws BadInputException naming {@code file} if they were computed on another model
+     */
+    public static ActivationStats statisticsFor(LoadedModel model, StatsFile.Tagged tagged, Path file) {
+        if (!tagged.modelFingerprint().equals(model.fingerprint())) {
+            throw new BadInputException(file, "statistics were computed on another model (fingerprint "
+                    + tagged.modelFingerprint() + ", but " + model.name() + " has " + model.fingerprint() + ")");
+        }
+        if (!Arrays.equals(tagged.stats().widths(), model.config().mlpHiddenDims())) {
+            throw new BadInputException(file, "statistics have widths " + Arrays.toString(tagged.stats().widths())
+                    + " but the model has " + Arrays.toString(model.config().mlpHiddenDims()));
+        }
+        return tagged.stats();
+    }
+}
