@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.vbpstudio.data.ImageSource;
-import org.vbpstudio.data.Preprocessing;
 import org.vbpstudio.data.Progress;
 import org.vbpstudio.eval.PeakMemory;
 import org.vbpstudio.eval.PlainVitBaseline;
@@ -18,17 +17,15 @@ import org.vbpstudio.eval.SyntheticImages;
 import org.vbpstudio.eval.Timing;
 import org.vbpstudio.eval.preview.MemoryBudget;
 import org.vbpstudio.eval.preview.PreviewEngine;
-import org.vbpstudio.model.ComputeThreads;
 import org.vbpstudio.io.BadInputException;
+import org.vbpstudio.model.ComputeThreads;
 import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.MlpHook;
 import org.vbpstudio.model.ModelLoader;
-import org.vbpstudio.train.VitInit;
 import org.vbpstudio.model.VisionTransformer;
 import org.vbpstudio.model.VitConfig;
-import org.vbpstudio.model.VitWeights;
 import org.vbpstudio.model.onnx.OnnxModel;
 import org.vbpstudio.prune.Criterion;
 import org.vbpstudio.prune.Pruner;
@@ -137,7 +134,7 @@ final class BenchCommand implements Callable<Integer> {
             return 0;
         }
         JsonObject r = new JsonObject();
-        LoadedModel original = model != null ? ModelLoader.load(model) : randomModel(shape);
+        LoadedModel original = model != null ? ModelLoader.load(model) : BenchFixtures.randomModel(shape);
         r.addProperty("model", model != null ? model.toString() : shape + " (random weights)");
         r.addProperty("batch", batch);
         r.addProperty("iterations", iterations);
@@ -208,7 +205,7 @@ final class BenchCommand implements Callable<Integer> {
                 throw new BadInputException("--memory-budget: " + e.getMessage());
             }
         }
-        LoadedModel original = model != null ? ModelLoader.load(model) : randomModel(shape);
+        LoadedModel original = model != null ? ModelLoader.load(model) : BenchFixtures.randomModel(shape);
         int depth = original.config().depth();
         List<Integer> blocks = previewBlocks != null ? previewBlocks
                 : java.util.stream.IntStream.range(0, depth).boxed().toList();
@@ -255,20 +252,6 @@ final class BenchCommand implements Callable<Integer> {
                 }
             });
         }
-    }
-
-    static LoadedModel randomModel(String shape) {
-        VitConfig cfg = switch (shape.toLowerCase(Locale.ROOT)) {
-            case "deit-tiny" -> VitConfig.deitTiny();
-            case "deit-small" -> VitConfig.deitSmall();
-            case "deit-base" -> VitConfig.deitBase();
-            default -> throw new BadInputException("--shape must be deit-tiny, deit-small or deit-base, not " + shape);
-        };
-        VitWeights w = VitInit.random(cfg, 0);
-        Preprocessing prep = Preprocessing.timm(3, 224, 0.875, new float[] {0.485f, 0.456f, 0.406f},
-                new float[] {0.229f, 0.224f, 0.225f});
-        java.util.List<String> labels = java.util.stream.IntStream.range(0, cfg.numClasses()).mapToObj(Integer::toString).toList();
-        return new LoadedModel(Path.of(shape), org.vbpstudio.model.CheckpointLayout.TIMM, cfg, w, prep, labels);
     }
 
     private void put(JsonObject r, String key, Timing t, long macsPerImage) {

@@ -4,13 +4,21 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.Callable;
+import java.util.stream.IntStream;
 import javax.imageio.ImageIO;
+import org.vbpstudio.data.Preprocessing;
 import org.vbpstudio.io.AtomicDirectory;
 import org.vbpstudio.io.BadInputException;
+import org.vbpstudio.model.CheckpointLayout;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.ModelWriter;
+import org.vbpstudio.model.VitConfig;
+import org.vbpstudio.model.VitWeights;
+import org.vbpstudio.train.VitInit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -23,6 +31,21 @@ import picocli.CommandLine.Option;
 final class BenchFixtures {
     private BenchFixtures() {}
 
+    /** A random-weight model of a DeiT shape (timm layout, 1,000 classes, 224 px, timm's ImageNet preprocessing). */
+    static LoadedModel randomModel(String shape) {
+        VitConfig cfg = switch (shape.toLowerCase(Locale.ROOT)) {
+            case "deit-tiny" -> VitConfig.deitTiny();
+            case "deit-small" -> VitConfig.deitSmall();
+            case "deit-base" -> VitConfig.deitBase();
+            default -> throw new BadInputException("--shape must be deit-tiny, deit-small or deit-base, not " + shape);
+        };
+        VitWeights w = VitInit.random(cfg, 0);
+        Preprocessing prep = Preprocessing.timm(3, 224, 0.875, new float[] {0.485f, 0.456f, 0.406f},
+                new float[] {0.229f, 0.224f, 0.225f});
+        List<String> labels = IntStream.range(0, cfg.numClasses()).mapToObj(Integer::toString).toList();
+        return new LoadedModel(Path.of(shape), CheckpointLayout.TIMM, cfg, w, prep, labels);
+    }
+
     @Command(name = "model", mixinStandardHelpOptions = true,
             description = "Writes a random-weight model directory of a DeiT shape (timm layout, 1,000 classes, 224 px).")
     static final class ModelFixture implements Callable<Integer> {
@@ -34,7 +57,7 @@ final class BenchFixtures {
 
         @Override
         public Integer call() throws IOException {
-            LoadedModel m = BenchCommand.randomModel(shape);
+            LoadedModel m = randomModel(shape);
             AtomicDirectory.write(output, false, dir -> ModelWriter.write(dir, m.config(), m.weights(),
                     m.preprocessing(), m.labels(), java.util.Map.of("vbp_random_shape", shape)));
             return 0;

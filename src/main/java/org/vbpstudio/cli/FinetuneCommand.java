@@ -304,7 +304,7 @@ final class FinetuneCommand implements Callable<Integer> {
         }
 
         @Override
-        public void onBaseline(Finetuning.Baseline b) {
+        public void onBaseline(FinetuneResult.Baseline b) {
             if (b.count() > 0) {
                 out.printf(Locale.ROOT, "epoch 0: validation top-1 %.4f before fine-tuning (%d images)%s%n",
                         b.studentTop1(), b.count(), Double.isNaN(b.teacherTop1()) ? ""

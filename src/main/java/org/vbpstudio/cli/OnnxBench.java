@@ -6,7 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
 import org.vbpstudio.eval.Timing;
-import org.vbpstudio.io.AtomicDirectory;
+import org.vbpstudio.io.FileTrees;
 import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.onnx.OnnxExporter;
@@ -47,7 +47,7 @@ final class OnnxBench {
                 r.addProperty("onnx_speedup_over_mac_ratio", fwd.median() / pf.median() / macRatio);
             }
         } finally {
-            AtomicDirectory.deleteRecursively(dir);
+            FileTrees.deleteRecursively(dir);
         }
     }
 

@@ -1,21 +1,15 @@
 package org.vbpstudio.cli;
 
 import com.google.gson.JsonObject;
-import java.io.BufferedWriter;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.vbpstudio.data.ImageSource;
+import org.vbpstudio.data.ImageStream;
 import org.vbpstudio.data.Progress;
 import org.vbpstudio.eval.Accuracy;
-import org.vbpstudio.data.ImageStream;
 import org.vbpstudio.eval.OnnxEvaluator;
-import org.vbpstudio.io.AtomicDirectory;
-import org.vbpstudio.io.OutputTarget;
 import org.vbpstudio.io.BadInputException;
+import org.vbpstudio.io.OutputTarget;
 import org.vbpstudio.model.onnx.OnnxModel;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -35,30 +29,8 @@ final class OnnxRun {
         try (OnnxModel model = OnnxModel.open(options.model)) {
             ImageStream.checkLabels(source, model.numClasses());
             int k = model.numClasses();
-            AtomicDirectory.writeFile(output, tmp -> {
-                try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-                    StringBuilder header = new StringBuilder("path,label,predicted");
-                    for (int j = 0; j < k; j++) {
-                        header.append(",logit_").append(j);
-                    }
-                    w.write(header.append('\n').toString());
-                    ImageStream.forEachBatch(source, model.preprocessing(), options.batch,
-                            new ConsoleProgress(spec.commandLine().getErr(), "predict"), batch -> {
-                                float[] logits = model.logits(batch.pixels(), batch.count());
-                                try {
-                                    for (int i = 0; i < batch.count(); i++) {
-                                        w.write(PredictCommand.row(batch.names().get(i), batch.labels()[i], logits, i * k, k));
-                                    }
-                                } catch (IOException e) {
-                                    throw new UncheckedIOException(e);
-                                }
-                            });
-                } catch (UncheckedIOException e) {
-                    throw e.getCause();
-                }
-            });
-        } catch (IOException e) {
-            throw new BadInputException(output.path(), "cannot write (" + e.getMessage() + ")");
+            PredictionCsv.write(output, source, model.preprocessing(), options.batch, k,
+                    new ConsoleProgress(spec.commandLine().getErr(), "predict"), model::logits);
         }
         spec.commandLine().getOut().println("wrote " + source.size() + " predictions to " + output.path() + " (ONNX Runtime)");
         return VbpCommand.OK;

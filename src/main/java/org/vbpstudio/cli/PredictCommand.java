@@ -1,19 +1,11 @@
 package org.vbpstudio.cli;
 
 import ai.djl.ndarray.NDManager;
-import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.vbpstudio.data.ClassMapping;
 import org.vbpstudio.data.ImageSource;
-import org.vbpstudio.eval.Accuracy;
-import org.vbpstudio.data.ImageStream;
-import org.vbpstudio.io.AtomicDirectory;
-import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.io.OutputTarget;
 import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.LoadedModel;
@@ -22,9 +14,9 @@ import org.vbpstudio.model.VisionTransformer;
 import org.vbpstudio.model.onnx.OnnxModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "predict", mixinStandardHelpOptions = true,
         description = "Write every image's logits and predicted class to a CSV "
@@ -61,50 +53,11 @@ final class PredictCommand implements Callable<Integer> {
         ImageSource source = ClassMapping.relabelIfPossible(ModelOptions.images(images, limit), model.labels());
         int k = model.config().numClasses();
         try (NDManager manager = Engines.newManager(); VisionTransformer vit = model.instantiate(manager)) {
-            AtomicDirectory.writeFile(target, tmp -> {
-                try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-                    StringBuilder header = new StringBuilder("path,label,predicted");
-                    for (int j = 0; j < k; j++) {
-                        header.append(",logit_").append(j);
-                    }
-                    w.write(header.append('\n').toString());
-                    ImageStream.forEachBatch(source, model.preprocessing(), options.batch,
-                            new ConsoleProgress(spec.commandLine().getErr(), "predict"), batch -> {
-                                float[] logits = vit.logits(batch.pixels(), batch.count(), MlpHook.NONE);
-                                try {
-                                    for (int i = 0; i < batch.count(); i++) {
-                                        w.write(row(batch.names().get(i), batch.labels()[i], logits, i * k, k));
-                                    }
-                                } catch (IOException e) {
-                                    throw new UncheckedIOException(e);
-                                }
-                            });
-                } catch (UncheckedIOException e) {
-                    throw e.getCause();
-                }
-            });
-        } catch (IOException e) {
-            throw new BadInputException(output, "cannot write (" + e.getMessage() + ")");
+            PredictionCsv.write(target, source, model.preprocessing(), options.batch, k,
+                    new ConsoleProgress(spec.commandLine().getErr(), "predict"),
+                    (pixels, count) -> vit.logits(pixels, count, MlpHook.NONE));
         }
         spec.commandLine().getOut().println("wrote " + source.size() + " predictions to " + output);
         return 0;
-    }
-
-    static String row(String name, int label, float[] logits, int offset, int k) {
-        StringBuilder s = new StringBuilder(csv(name)).append(',');
-        if (label >= 0) {
-            s.append(label);
-        }
-        s.append(',').append(Accuracy.argmax(logits, offset, k));
-        for (int j = 0; j < k; j++) {
-            s.append(',').append(logits[offset + j]);
-        }
-        return s.append('\n').toString();
-    }
-
-    /** RFC 4180: a field holding a comma, quote, CR or LF is quoted, its quotes doubled. */
-    static String csv(String field) {
-        boolean quote = field.chars().anyMatch(c -> c == ',' || c == '"' || c == '\r' || c == '\n');
-        return quote ? '"' + field.replace("\"", "\"\"") + '"' : field;
     }
 }

@@ -2,6 +2,7 @@ package org.vbpstudio.data;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * An indexed, read-only collection of images with optional labels (GUIDE §2). Index order is the
@@ -53,6 +54,31 @@ public interface ImageSource {
         if (n < 0) {
             throw new IllegalArgumentException("limit must not be negative: " + n);
         }
-        return n >= size() ? this : new LimitedSource(this, n);
+        return n >= size() ? this : new Prefix(this instanceof Prefix p ? p.base : this, n);
+    }
+
+    /** A prefix view of another source, so {@code --limit} needs no copy and no re-scan. */
+    final class Prefix implements ImageSource {
+        private final ImageSource base;
+        private final int n;
+
+        private Prefix(ImageSource base, int n) {
+            this.base = base;
+            this.n = n;
+        }
+
+        @Override public Path root() { return base.root(); }
+        @Override public int size() { return n; }
+        @Override public String name(int i) { return base.name(Objects.checkIndex(i, n)); }
+        @Override public boolean labelled() { return base.labelled(); }
+        @Override public int label(int i) { return base.label(Objects.checkIndex(i, n)); }
+        @Override public List<String> classNames() { return base.classNames(); }
+        @Override public int numClasses() { return base.numClasses(); }
+        @Override public RawImage read(int i) { return base.read(Objects.checkIndex(i, n)); }
+
+        @Override
+        public String toString() {
+            return base + " (first " + n + ")";
+        }
     }
 }

@@ -41,27 +41,6 @@ public record Preprocessing(int channels, int size, double cropPct, Mode mode, b
     /** Whose evaluation transform to reproduce. */
     public enum Mode { TIMM, HF }
 
-    /** PIL resampling filters supported for resizing. */
-    public enum Interpolation {
-        BILINEAR, BICUBIC;
-
-        /**
-         * Parses timm's {@code interpolation} string ("bicubic", "bilinear") or PIL's numeric
-         * {@code resample} code as HF stores it (2 bilinear, 3 bicubic).
-         *
-         * @throws IllegalArgumentException for anything else
-         */
-        public static Interpolation parse(String s) {
-            String v = s.strip().toLowerCase(Locale.ROOT);
-            return switch (v) {
-                case "bicubic", "3" -> BICUBIC;
-                case "bilinear", "linear", "2" -> BILINEAR;
-                default -> throw new IllegalArgumentException(
-                        "unsupported interpolation '" + s + "' (use bicubic or bilinear)");
-            };
-        }
-    }
-
     /**
      * Where an image of a given size goes: it is resized to {@code resizedWidth x resizedHeight},
      * then the {@code size x size} window at ({@code cropLeft}, {@code cropTop}) of the resized image

@@ -18,7 +18,7 @@ final class Resampler {
     }
 
     /** PIL's filter kernel (support before widening). */
-    static double kernel(Preprocessing.Interpolation f, double x) {
+    static double kernel(Interpolation f, double x) {
         if (x < 0.0) {
             x = -x;
         }
@@ -38,8 +38,8 @@ final class Resampler {
         }
     }
 
-    private static double support(Preprocessing.Interpolation f) {
-        return f == Preprocessing.Interpolation.BILINEAR ? 1.0 : 2.0;
+    private static double support(Interpolation f) {
+        return f == Interpolation.BILINEAR ? 1.0 : 2.0;
     }
 
     /** Fixed-point weights for output positions [from, to) of a 1-D resize inSize to outSize. */
@@ -58,7 +58,7 @@ final class Resampler {
     }
 
     /** PIL's precompute_coeffs followed by normalize_coeffs_8bpc, for a sub-range of outputs. */
-    static Coeffs coeffs(int inSize, int outSize, int from, int to, Preprocessing.Interpolation f) {
+    static Coeffs coeffs(int inSize, int outSize, int from, int to, Interpolation f) {
         double scale = (double) inSize / outSize;
         double filterscale = Math.max(scale, 1.0);
         double support = support(f) * filterscale;
@@ -114,7 +114,7 @@ final class Resampler {
      * @return HWC bytes of the window, {@code img.channels()} per pixel
      */
     static byte[] resizeWindow(RawImage img, int outW, int outH, int left, int top, int winW, int winH,
-                               Preprocessing.Interpolation f) {
+                               Interpolation f) {
         int c = img.channels();
         int inW = img.width();
         int inH = img.height();

@@ -1,8 +1,8 @@
 package org.vbpstudio.io;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
@@ -13,7 +13,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
@@ -100,7 +99,8 @@ public final class AtomicDirectory {
             // decided once: without force, or onto nothing or an empty directory, only a plain rename,
             // which fails if anything non-empty is there by then; with force onto a previous export,
             // the exchange, after checking again what the target holds now
-            boolean replace = target.force() && Files.isDirectory(abs, LinkOption.NOFOLLOW_LINKS) && !isEmptyDirectory(abs);
+            boolean replace = target.force() && Files.isDirectory(abs, LinkOption.NOFOLLOW_LINKS)
+                    && !FileTrees.isEmptyDirectory(abs);
             target.checkDirectory(); // again: the target may have changed while the writer ran
             if (!replace) {
                 try {
@@ -275,24 +275,6 @@ public final class AtomicDirectory {
         writeFile(target, p -> Files.writeString(p, content, StandardCharsets.UTF_8));
     }
 
-    /** Deletes {@code path} and everything under it; a missing path is fine. */
-    public static void deleteRecursively(Path path) throws IOException {
-        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
-            List<Path> all;
-            try (Stream<Path> s = Files.walk(path)) {
-                all = s.sorted(Comparator.reverseOrder()).collect(Collectors.toList());
-            }
-            for (Path p : all) {
-                Files.deleteIfExists(p);
-            }
-        } else {
-            Files.deleteIfExists(path);
-        }
-    }
-
     private static void prepareParent(OutputTarget target, Path parent) {
         if (Files.exists(parent) && !Files.isDirectory(parent)) {
             throw target.refuse("cannot write here (" + parent + " is not a directory)");
@@ -350,30 +332,9 @@ public final class AtomicDirectory {
         }
     }
 
-    /**
-     * Whether {@code dir} is an existing, empty directory (not following a link). Unreadable
-     * counts as not empty, so callers refuse rather than replace what they cannot see.
-     */
-    public static boolean isEmptyDirectory(Path dir) {
-        try {
-            return emptyDirectory(dir);
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private static boolean emptyDirectory(Path dir) throws IOException {
-        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-            return false;
-        }
-        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
-            return !s.iterator().hasNext();
-        }
-    }
-
     private static void deleteQuietly(Path path, Throwable primary) {
         try {
-            deleteRecursively(path);
+            FileTrees.deleteRecursively(path);
         } catch (IOException | RuntimeException e) {
             if (primary != null) {
                 primary.addSuppressed(e);

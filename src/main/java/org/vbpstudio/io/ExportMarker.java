@@ -2,7 +2,6 @@ package org.vbpstudio.io;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -144,7 +143,7 @@ public final class ExportMarker {
     static boolean discard(Path dir) throws IOException {
         Optional<Content> marker = read(dir);
         if (marker.isPresent() && !marker.get().complete()) {
-            AtomicDirectory.deleteRecursively(dir);
+            FileTrees.deleteRecursively(dir);
             return true;
         }
         if (marker.isPresent()) {

@@ -16,8 +16,6 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.vbpstudio.io.SafeTensors.DType;
-import org.vbpstudio.io.SafeTensors.Entry;
 
 /**
  * Parses a safetensors header as a JSON stream: no document tree, so a 100 MB header costs about
@@ -27,6 +25,11 @@ import org.vbpstudio.io.SafeTensors.Entry;
  * must not overlap, so together they never declare more bytes than the file has.
  */
 final class HeaderParser {
+    static final String METADATA_KEY = "__metadata__";
+
+    /** A checked header: its tensors in file order, and the string metadata. */
+    record Header(Map<String, TensorEntry> entries, Map<String, String> metadata) {}
+
     private final Path file;
     private final long dataStart;
     private final long dataSize;
@@ -37,9 +40,9 @@ final class HeaderParser {
         this.dataSize = fileSize - dataStart;
     }
 
-    static SafeTensors parse(Path file, long fileSize, long dataStart, Reader json) throws IOException {
+    static Header parse(Path file, long fileSize, long dataStart, Reader json) throws IOException {
         HeaderParser p = new HeaderParser(file, fileSize, dataStart);
-        Map<String, Entry> entries = new LinkedHashMap<>();
+        Map<String, TensorEntry> entries = new LinkedHashMap<>();
         Map<String, String> metadata = new LinkedHashMap<>();
         JsonReader r = new JsonReader(json);
         r.setStrictness(Strictness.STRICT);
@@ -52,7 +55,7 @@ final class HeaderParser {
             boolean sawMetadata = false;
             while (r.hasNext()) {
                 String name = r.nextName();
-                if (name.equals(SafeTensors.METADATA_KEY)) {
+                if (name.equals(METADATA_KEY)) {
                     if (sawMetadata) {
                         throw new BadInputException(file, "__metadata__ appears twice");
                     }
@@ -72,14 +75,14 @@ final class HeaderParser {
         } catch (CharacterCodingException e) {
             throw new BadInputException(file, "header is not valid UTF-8");
         } catch (MalformedJsonException | EOFException | IllegalStateException | NumberFormatException e) {
-            String msg = e.getMessage() == null ? e.getClass().getSimpleName() : SafeTensors.oneLine(e.getMessage());
+            String msg = e.getMessage() == null ? e.getClass().getSimpleName() : OneLine.firstLine(e.getMessage());
             // Gson's advice to the programmer is noise to the user
             msg = msg.replaceFirst("^Use JsonReader\\.setStrictness\\(Strictness\\.LENIENT\\) to accept malformed JSON",
                     "malformed JSON").replaceFirst("\\s*See https://\\S+$", "");
             throw new BadInputException(file, "header is not JSON (" + msg + ")");
         }
         p.checkRanges(entries);
-        return SafeTensors.of(file, fileSize, entries, metadata);
+        return new Header(entries, metadata);
     }
 
     private void metadata(JsonReader r, Map<String, String> out) throws IOException {
@@ -101,7 +104,7 @@ final class HeaderParser {
         r.endObject();
     }
 
-    private Entry entry(JsonReader r, String name) throws IOException {
+    private TensorEntry entry(JsonReader r, String name) throws IOException {
         String t = "tensor '" + name + "'";
         if (r.peek() != JsonToken.BEGIN_OBJECT) {
             throw new BadInputException(file, t + ": header entry is not an object");
@@ -166,19 +169,19 @@ final class HeaderParser {
             throw new BadInputException(file, t + ": data ends at byte " + end + " but the data region has only "
                     + dataSize + " bytes (file truncated?)");
         }
-        return new Entry(name, dtype, shape, dataStart + begin, dataStart + end);
+        return new TensorEntry(name, dtype, shape, dataStart + begin, dataStart + end);
     }
 
     /**
      * No two tensors share a byte: sorted by offset, each range starts at or after the end of the
      * one before. Empty tensors take no bytes but may not sit inside another's range either.
      */
-    private void checkRanges(Map<String, Entry> entries) {
-        List<Entry> sorted = new ArrayList<>(entries.values());
-        sorted.sort(Comparator.comparingLong(Entry::begin).thenComparingLong(Entry::end));
-        Entry previous = null;
+    private void checkRanges(Map<String, TensorEntry> entries) {
+        List<TensorEntry> sorted = new ArrayList<>(entries.values());
+        sorted.sort(Comparator.comparingLong(TensorEntry::begin).thenComparingLong(TensorEntry::end));
+        TensorEntry previous = null;
         long total = 0;
-        for (Entry e : sorted) {
+        for (TensorEntry e : sorted) {
             if (previous != null && e.begin() < previous.end()) {
                 throw new BadInputException(file, "tensor '" + e.name() + "': data_offsets ["
                         + (e.begin() - dataStart) + ", " + (e.end() - dataStart) + "] overlap those of tensor '"

@@ -10,6 +10,12 @@ package org.vbpstudio.io;
 public final class OneLine {
     private OneLine() {}
 
+    /** The first line of {@code s}, stripped (an exception's message without its detail lines). */
+    public static String firstLine(String s) {
+        int nl = s.indexOf('\n');
+        return (nl < 0 ? s : s.substring(0, nl)).strip();
+    }
+
     public static String escape(String s) {
         if (s == null) {
             return "null";

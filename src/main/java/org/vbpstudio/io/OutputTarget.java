@@ -85,7 +85,7 @@ public record OutputTarget(Path path, boolean force, List<Path> inputs) {
                         : "holds the input " + input + "; refusing to write over it");
             }
         }
-        if (!Files.exists(abs, LinkOption.NOFOLLOW_LINKS) || AtomicDirectory.isEmptyDirectory(abs)) {
+        if (!Files.exists(abs, LinkOption.NOFOLLOW_LINKS) || FileTrees.isEmptyDirectory(abs)) {
             checkParent();
             return;
         }

@@ -48,79 +48,14 @@ public final class SafeTensors {
     /** Like the reference implementation's limit: no sane header comes near 100 MB. */
     static final long MAX_HEADER_BYTES = 100_000_000L;
 
-    static final String METADATA_KEY = "__metadata__";
-    private static final int CHUNK_BYTES = 1 << 20;
-
-    /** Element types; integers and BOOL are read as numbers. */
-    public enum DType {
-        F64(8), F32(4), F16(2), BF16(2), I64(8), I32(4), I16(2), I8(1), U64(8), U32(4), U16(2), U8(1), BOOL(1);
-
-        private final int size;
-
-        DType(int size) {
-            this.size = size;
-        }
-
-        /** Bytes per element. */
-        public int size() {
-            return size;
-        }
-
-        static DType parse(String s) {
-            for (DType d : values()) {
-                if (d.name().equals(s)) {
-                    return d;
-                }
-            }
-            return null;
-        }
-    }
-
-    /**
-     * One tensor of the header.
-     *
-     * @param begin absolute byte offset of the first element in the file
-     * @param end   absolute byte offset just after the last element
-     */
-    public record Entry(String name, DType dtype, long[] shape, long begin, long end) {
-        public Entry {
-            shape = shape.clone();
-        }
-
-        @Override
-        public long[] shape() {
-            return shape.clone();
-        }
-
-        /** Number of elements (1 for a scalar). */
-        public long numel() {
-            long n = 1;
-            for (long d : shape) {
-                n *= d;
-            }
-            return n;
-        }
-
-        public int rank() {
-            return shape.length;
-        }
-
-        public long byteSize() {
-            return end - begin;
-        }
-
-        @Override
-        public String toString() {
-            return name + " " + dtype + Arrays.toString(shape);
-        }
-    }
+        private static final int CHUNK_BYTES = 1 << 20;
 
     private final Path file;
     private final long fileSize;
-    private final Map<String, Entry> entries;
+    private final Map<String, TensorEntry> entries;
     private final Map<String, String> metadata;
 
-    private SafeTensors(Path file, long fileSize, Map<String, Entry> entries, Map<String, String> metadata) {
+    private SafeTensors(Path file, long fileSize, Map<String, TensorEntry> entries, Map<String, String> metadata) {
         this.file = file;
         this.fileSize = fileSize;
         this.entries = entries;
@@ -160,18 +95,14 @@ public final class SafeTensors {
             Reader utf8 = new InputStreamReader(header, StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT));
-            return HeaderParser.parse(file, size, 8 + headerLen, new BufferedReader(utf8, 1 << 16));
+            HeaderParser.Header h = HeaderParser.parse(file, size, 8 + headerLen, new BufferedReader(utf8, 1 << 16));
+            return new SafeTensors(file, size, Collections.unmodifiableMap(h.entries()),
+                    Collections.unmodifiableMap(h.metadata()));
         } catch (NoSuchFileException e) {
             throw new BadInputException(file, "no such file", e);
         } catch (IOException e) {
-            throw new BadInputException(file, "cannot read (" + oneLine(e.toString()) + ")", e);
+            throw new BadInputException(file, "cannot read (" + OneLine.firstLine(e.toString()) + ")", e);
         }
-    }
-
-    /** Built by {@link HeaderParser} once the whole header has been checked. */
-    static SafeTensors of(Path file, long fileSize, Map<String, Entry> entries, Map<String, String> metadata) {
-        return new SafeTensors(file, fileSize, Collections.unmodifiableMap(entries),
-                Collections.unmodifiableMap(metadata));
     }
 
     public Path file() {
@@ -193,13 +124,13 @@ public final class SafeTensors {
     }
 
     /** All entries in header order. */
-    public List<Entry> entries() {
+    public List<TensorEntry> entries() {
         return List.copyOf(entries.values());
     }
 
     /** @throws BadInputException naming the file if there is no such tensor */
-    public Entry entry(String name) {
-        Entry e = entries.get(name);
+    public TensorEntry entry(String name) {
+        TensorEntry e = entries.get(name);
         if (e == null) {
             throw new BadInputException(file, "missing tensor '" + name + "'");
         }
@@ -209,7 +140,7 @@ public final class SafeTensors {
     /** Sum of all tensors' element counts (the parameter count of a model file). */
     public long totalNumel() {
         long n = 0;
-        for (Entry e : entries.values()) {
+        for (TensorEntry e : entries.values()) {
             n += e.numel();
         }
         return n;
@@ -220,7 +151,7 @@ public final class SafeTensors {
      * are exact; integers above 2^24 lose precision; BOOL gives 0 or 1).
      */
     public float[] floats(String name) {
-        Entry e = entry(name);
+        TensorEntry e = entry(name);
         float[] out = new float[checkedLength(e)];
         read(e, (buf, from, count) -> {
             for (int i = 0; i < count; i++) {
@@ -242,7 +173,7 @@ public final class SafeTensors {
 
     /** The tensor's elements converted to double (exact for every dtype but I64/U64 above 2^53). */
     public double[] doubles(String name) {
-        Entry e = entry(name);
+        TensorEntry e = entry(name);
         double[] out = new double[checkedLength(e)];
         read(e, (buf, from, count) -> {
             for (int i = 0; i < count; i++) {
@@ -253,16 +184,16 @@ public final class SafeTensors {
     }
 
     /** @throws BadInputException naming the file and tensor if its shape is not {@code shape} */
-    public Entry requireShape(String name, long... shape) {
-        Entry e = entry(name);
-        if (!Arrays.equals(e.shape, shape)) {
-            throw new BadInputException(file, "tensor '" + name + "' has shape " + Arrays.toString(e.shape)
+    public TensorEntry requireShape(String name, long... shape) {
+        TensorEntry e = entry(name);
+        if (!Arrays.equals(e.shape(), shape)) {
+            throw new BadInputException(file, "tensor '" + name + "' has shape " + Arrays.toString(e.shape())
                     + ", expected " + Arrays.toString(shape));
         }
         return e;
     }
 
-    private int checkedLength(Entry e) {
+    private int checkedLength(TensorEntry e) {
         long n = e.numel();
         if (n > Integer.MAX_VALUE - 8) {
             throw new BadInputException(file, "tensor '" + e.name() + "' has " + n
@@ -277,7 +208,7 @@ public final class SafeTensors {
         void accept(ByteBuffer buf, int from, int count);
     }
 
-    private void read(Entry e, ChunkSink sink) {
+    private void read(TensorEntry e, ChunkSink sink) {
         int elem = e.dtype().size();
         long total = e.byteSize();
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
@@ -302,7 +233,7 @@ public final class SafeTensors {
             throw new BadInputException(file, "tensor '" + e.name() + "': file truncated", ex);
         } catch (IOException ex) {
             throw new BadInputException(file, "cannot read tensor '" + e.name() + "' ("
-                    + oneLine(ex.toString()) + ")", ex);
+                    + OneLine.firstLine(ex.toString()) + ")", ex);
         }
     }
 
@@ -365,11 +296,6 @@ public final class SafeTensors {
         }
     }
 
-    static String oneLine(String s) {
-        int nl = s.indexOf('\n');
-        return (nl < 0 ? s : s.substring(0, nl)).strip();
-    }
-
     // ------------------------------------------------------------------------------------ writer
 
     /** A fresh writer: add tensors and metadata, then {@link Writer#write(Path)}. */
@@ -423,8 +349,8 @@ public final class SafeTensors {
         }
 
         private void check(String name, long[] shape, int length) {
-            if (name.equals(METADATA_KEY)) {
-                throw new IllegalArgumentException("reserved tensor name " + METADATA_KEY);
+            if (name.equals(HeaderParser.METADATA_KEY)) {
+                throw new IllegalArgumentException("reserved tensor name " + HeaderParser.METADATA_KEY);
             }
             if (tensors.containsKey(name)) {
                 throw new IllegalArgumentException("duplicate tensor " + name);
@@ -448,7 +374,7 @@ public final class SafeTensors {
             if (!metadata.isEmpty()) {
                 JsonObject m = new JsonObject();
                 metadata.forEach(m::addProperty);
-                root.add(METADATA_KEY, m);
+                root.add(HeaderParser.METADATA_KEY, m);
             }
             long offset = 0;
             for (Pending p : tensors.values()) {

@@ -9,8 +9,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.vbpstudio.io.BadInputException;
+import org.vbpstudio.io.DType;
 import org.vbpstudio.io.SafeTensors;
-import org.vbpstudio.io.SafeTensors.DType;
+import org.vbpstudio.io.TensorEntry;
 
 /**
  * A checkpoint's structure read from the safetensors header alone: the shape of every timm-named
@@ -48,7 +49,7 @@ final class CheckpointHeader {
         int rank = expectedRank(timm);
         long[] shape = null;
         for (String name : parts) {
-            SafeTensors.Entry e = st.entry(name);
+            TensorEntry e = st.entry(name);
             long[] s = e.shape();
             if (!FLOATS.contains(e.dtype())) {
                 throw bad(name, "has dtype " + e.dtype() + "; weights must be F32, F16, BF16 or F64");

@@ -2,9 +2,9 @@ package org.vbpstudio.model;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonPrimitive;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,6 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import org.vbpstudio.data.Interpolation;
 import org.vbpstudio.data.Preprocessing;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.io.SafeTensors;
@@ -220,7 +221,7 @@ public final class ModelLoader {
         if (!(cropPct > 0 && cropPct <= 1.5)) {
             throw new BadInputException(file, "pretrained_cfg.crop_pct " + cropPct + " is out of range");
         }
-        Preprocessing.Interpolation interp = interpolation(file, pre.stringOr("interpolation", "bicubic"));
+        Interpolation interp = interpolation(file, pre.stringOr("interpolation", "bicubic"));
         try {
             return Preprocessing.timm(cfg.inChans(), cfg.imgSize(), cropPct, interp, mean, std);
         } catch (IllegalArgumentException e) {
@@ -242,7 +243,7 @@ public final class ModelLoader {
         }
         checkChannels(file, "image_mean/image_std", mean, std, cfg.inChans());
         // ViTImageProcessor resamples bilinearly unless the config names another filter (DeiT: 3, bicubic).
-        Preprocessing.Interpolation interp = interpolation(file, resample(pre));
+        Interpolation interp = interpolation(file, resample(pre));
         try {
             return Preprocessing.hf(cfg.inChans(), cfg.imgSize(), resize, resizeTo, crop, interp, mean, std);
         } catch (IllegalArgumentException e) {
@@ -259,9 +260,9 @@ public final class ModelLoader {
         return ConfigFields.isString(e) ? e.getAsString() : Integer.toString(pre.wholeNumber("resample", e));
     }
 
-    private static Preprocessing.Interpolation interpolation(Path file, String name) {
+    private static Interpolation interpolation(Path file, String name) {
         try {
-            return Preprocessing.Interpolation.parse(name);
+            return Interpolation.parse(name);
         } catch (IllegalArgumentException e) {
             throw new BadInputException(file, "interpolation '" + name + "' is not supported (bicubic or bilinear)");
         }

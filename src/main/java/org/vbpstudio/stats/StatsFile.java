@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.nio.file.Path;
 import org.vbpstudio.io.AtomicDirectory;
 import org.vbpstudio.io.BadInputException;
+import org.vbpstudio.io.DType;
 import org.vbpstudio.io.OutputTarget;
 import org.vbpstudio.io.SafeTensors;
+import org.vbpstudio.io.TensorEntry;
 
 /**
  * Statistics on disk (GUIDE §5): per block F64 {@code blocks.N.mlp.count}, {@code .mean}, {@code .m2},
@@ -76,12 +78,12 @@ public final class StatsFile {
      */
     private static void checkHeader(Path file, SafeTensors st, String k, int b) {
         for (String t : new String[] {"count", "mean", "m2"}) {
-            SafeTensors.DType d = st.entry(k + t).dtype();
-            if (d != SafeTensors.DType.F64 && d != SafeTensors.DType.F32) {
+            DType d = st.entry(k + t).dtype();
+            if (d != DType.F64 && d != DType.F32) {
                 throw new BadInputException(file, "tensor '" + k + t + "' has dtype " + d + "; statistics are F64");
             }
         }
-        SafeTensors.Entry mean = st.entry(k + "mean");
+        TensorEntry mean = st.entry(k + "mean");
         if (st.entry(k + "count").numel() != 1 || mean.rank() != 1
                 || !java.util.Arrays.equals(mean.shape(), st.entry(k + "m2").shape())) {
             throw new BadInputException(file, "block " + b + ": inconsistent count/mean/m2 tensors");

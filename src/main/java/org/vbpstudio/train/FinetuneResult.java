@@ -7,7 +7,7 @@ import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.LoadedModel;
 
 /**
- * What {@link Finetuning} produced: the fine-tuned model (the student's widths, new weights), the
+ * What {@code Finetuning} produced: the fine-tuned model (the student's widths, new weights), the
  * accuracy it started from and its teacher's, and the training history.
  *
  * @param model               the fine-tuned model (config, weights, preprocessing and labels of the student)
@@ -21,9 +21,12 @@ import org.vbpstudio.model.LoadedModel;
  * @param trainImages         training images per epoch
  * @param warnings            differences between teacher and student that did not stop the run
  */
-public record FinetuneResult(LoadedModel model, FinetuneOptions options, Finetuning.Baseline baseline,
+public record FinetuneResult(LoadedModel model, FinetuneOptions options, Baseline baseline,
         TrainResult training, String studentFingerprint, String teacherFingerprint, String teacher, double seconds,
         int trainImages, List<String> warnings) {
+
+    /** The accuracy before fine-tuning: the pruned student's and its teacher's (NaN when unknown). */
+    public record Baseline(double studentTop1, double teacherTop1, int count) {}
 
     public FinetuneResult {
         warnings = List.copyOf(warnings);

@@ -33,12 +33,9 @@ import org.vbpstudio.model.VitConfig;
  * the training thread, cancellation throws {@link CancellationException} and frees native memory.
  */
 public final class Finetuning {
-    /** The accuracy before fine-tuning: the pruned student's and its teacher's (NaN when unknown). */
-    public record Baseline(double studentTop1, double teacherTop1, int count) {}
-
-    /** A {@link TrainListener} that also hears the {@link Baseline}, before the first step. */
+    /** A {@link TrainListener} that also hears the {@link FinetuneResult.Baseline}, before the first step. */
     public interface Listener extends TrainListener {
-        default void onBaseline(Baseline baseline) {}
+        default void onBaseline(FinetuneResult.Baseline baseline) {}
     }
 
     private final LoadedModel student;
@@ -165,7 +162,7 @@ public final class Finetuning {
         try (NDManager manager = Engines.newManager()) {
             VisionTransformer teacher = teacherVit != null ? teacherVit
                     : teacherModel != null ? teacherModel.instantiate(manager) : null;
-            Baseline baseline = baseline(teacher, validation);
+            FinetuneResult.Baseline baseline = baseline(teacher, validation);
             listener.onBaseline(baseline);
             TrainingRun run = new TrainingRun(student.config(), student.weights(), options.training())
                     .loss(options.loss())
@@ -183,14 +180,14 @@ public final class Finetuning {
         }
     }
 
-    private Baseline baseline(VisionTransformer teacher, TrainingData validation) {
+    private FinetuneResult.Baseline baseline(VisionTransformer teacher, TrainingData validation) {
         if (validation == null) {
-            return new Baseline(Double.NaN, Double.NaN, 0);
+            return new FinetuneResult.Baseline(Double.NaN, Double.NaN, 0);
         }
         double s = Validation.top1(student.config(), student.weights(), validation, validationBatch, cancelled)
                 .fraction();
         double t = teacher == null ? Double.NaN
                 : Validation.top1(teacher, validation, validationBatch, cancelled).fraction();
-        return new Baseline(s, t, validation.size());
+        return new FinetuneResult.Baseline(s, t, validation.size());
     }
 }

@@ -19,11 +19,11 @@ class PredictCsvTest {
 
     @Test
     void quotesFieldsWithCommasQuotesAndLineBreaks() {
-        assertEquals("plain.png", PredictCommand.csv("plain.png"));
-        assertEquals("\"a,b.png\"", PredictCommand.csv("a,b.png"));
-        assertEquals("\"say \"\"hi\"\".png\"", PredictCommand.csv("say \"hi\".png"));
-        assertEquals("\"line\nbreak.png\"", PredictCommand.csv("line\nbreak.png"));
-        assertEquals("\"cr\rreturn.png\"", PredictCommand.csv("cr\rreturn.png"));
+        assertEquals("plain.png", PredictionCsv.csv("plain.png"));
+        assertEquals("\"a,b.png\"", PredictionCsv.csv("a,b.png"));
+        assertEquals("\"say \"\"hi\"\".png\"", PredictionCsv.csv("say \"hi\".png"));
+        assertEquals("\"line\nbreak.png\"", PredictionCsv.csv("line\nbreak.png"));
+        assertEquals("\"cr\rreturn.png\"", PredictionCsv.csv("cr\rreturn.png"));
     }
 
     @Test

@@ -7,14 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.nio.file.Path;
 import javax.imageio.ImageIO;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 import org.vbpstudio.data.Preprocessing.Geometry;
-import org.vbpstudio.data.Preprocessing.Interpolation;
 
 class PreprocessingTest {
     static final float[] MEAN = {0.485f, 0.456f, 0.406f};

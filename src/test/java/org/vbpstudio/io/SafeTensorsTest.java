@@ -83,8 +83,8 @@ class SafeTensorsTest {
         assertArrayEquals(m, st.doubles("stats.mean"));
         assertEquals(0, st.floats("empty").length);
         assertArrayEquals(new double[] {42}, st.doubles("scalar"));
-        assertEquals(SafeTensors.DType.F32, st.entry("layer.weight").dtype());
-        assertEquals(SafeTensors.DType.F64, st.entry("stats.mean").dtype());
+        assertEquals(DType.F32, st.entry("layer.weight").dtype());
+        assertEquals(DType.F64, st.entry("stats.mean").dtype());
         assertArrayEquals(new long[] {2, 3}, st.entry("layer.weight").shape());
         assertEquals(6, st.entry("layer.weight").numel());
         assertEquals(1, st.entry("scalar").numel());
@@ -359,8 +359,8 @@ class SafeTensorsTest {
         assertEquals("pt", st.metadata().get("format"));
         assertTrue(st.names().contains("blocks.0.mlp.fc1.weight"));
         assertEquals("cls_token", st.names().get(0));
-        SafeTensors.Entry fc1 = st.entry("blocks.0.mlp.fc1.weight");
-        assertEquals(SafeTensors.DType.F32, fc1.dtype());
+        TensorEntry fc1 = st.entry("blocks.0.mlp.fc1.weight");
+        assertEquals(DType.F32, fc1.dtype());
         assertArrayEquals(new long[] {192, 48}, fc1.shape());
         assertArrayEquals(new long[] {48, 192}, st.entry("blocks.2.mlp.fc2.weight").shape());
         assertArrayEquals(new long[] {1, 17, 48}, st.entry("pos_embed").shape());
@@ -382,7 +382,7 @@ class SafeTensorsTest {
     void fixtureSurvivesRewrite() throws IOException {
         SafeTensors st = SafeTensors.open(FIXTURE);
         SafeTensors.Writer w = SafeTensors.writer().metadata(st.metadata());
-        for (SafeTensors.Entry e : st.entries()) {
+        for (TensorEntry e : st.entries()) {
             w.add(e.name(), e.shape(), st.floats(e.name()));
         }
         Path copy = dir.resolve("copy.safetensors");

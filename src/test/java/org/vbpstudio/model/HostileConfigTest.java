@@ -13,8 +13,8 @@ import java.nio.file.Path;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.vbpstudio.io.AtomicDirectory;
 import org.vbpstudio.io.BadInputException;
+import org.vbpstudio.io.FileTrees;
 import org.vbpstudio.io.SafeTensors;
 import org.vbpstudio.testutil.Fixture;
 
@@ -79,25 +79,25 @@ class HostileConfigTest {
             }
             w.write(dir.resolve("model.safetensors"));
             assertRefused(dir, "model.safetensors", "tensor 'blocks.1.mlp.fc2.bias' holds " + bad + " at index 7");
-            AtomicDirectory.deleteRecursively(dir);
+            FileTrees.deleteRecursively(dir);
         }
     }
 
     @Test
     void nonFinitePreprocessingAndEpsAreRefused() throws IOException {
         assertRefused(withText(Fixture.TIMM, "config.json", "0.485", "NaN"), "config.json", "pretrained_cfg.mean");
-        AtomicDirectory.deleteRecursively(tmp.resolve("timm"));
+        FileTrees.deleteRecursively(tmp.resolve("timm"));
         assertRefused(withText(Fixture.TIMM, "config.json", "0.229", "1e999"), "config.json", "pretrained_cfg.std");
-        AtomicDirectory.deleteRecursively(tmp.resolve("timm"));
+        FileTrees.deleteRecursively(tmp.resolve("timm"));
         assertRefused(withText(Fixture.TIMM, "config.json", "0.224", "0"), "config.json", "std must be positive");
-        AtomicDirectory.deleteRecursively(tmp.resolve("timm"));
+        FileTrees.deleteRecursively(tmp.resolve("timm"));
         assertRefused(withText(Fixture.TIMM, "config.json", "\"crop_pct\": 1.0", "\"crop_pct\": NaN"), "config.json",
                 "pretrained_cfg.crop_pct");
-        AtomicDirectory.deleteRecursively(tmp.resolve("timm"));
+        FileTrees.deleteRecursively(tmp.resolve("timm"));
         assertRefused(withText(Fixture.HF, "config.json", "1e-12", "NaN"), "config.json", "layer_norm_eps");
-        AtomicDirectory.deleteRecursively(tmp.resolve("hf"));
+        FileTrees.deleteRecursively(tmp.resolve("hf"));
         assertRefused(withText(Fixture.HF, "config.json", "1e-12", "-1e-12"), "config.json", "layer_norm_eps must be a positive");
-        AtomicDirectory.deleteRecursively(tmp.resolve("hf"));
+        FileTrees.deleteRecursively(tmp.resolve("hf"));
         assertRefused(withText(Fixture.HF, "preprocessor_config.json", "0.406", "Infinity"), "preprocessor_config.json",
                 "image_mean");
     }
@@ -111,7 +111,7 @@ class HostileConfigTest {
         };
         for (String[] c : cases) {
             assertRefused(withJson(Fixture.TIMM, o -> o.add(c[0], JsonParser.parseString(c[1]))), "config.json", c[2]);
-            AtomicDirectory.deleteRecursively(tmp.resolve("timm"));
+            FileTrees.deleteRecursively(tmp.resolve("timm"));
         }
         String[][] args = {
             {"num_heads", "{}", "model_args.num_heads must be a whole number, got {}"},
@@ -123,14 +123,14 @@ class HostileConfigTest {
         for (String[] c : args) {
             assertRefused(withJson(Fixture.TIMM, o -> o.getAsJsonObject("model_args").add(c[0], JsonParser.parseString(c[1]))),
                     "config.json", c[2]);
-            AtomicDirectory.deleteRecursively(tmp.resolve("timm"));
+            FileTrees.deleteRecursively(tmp.resolve("timm"));
         }
         assertRefused(withJson(Fixture.TIMM, o -> o.getAsJsonObject("pretrained_cfg").addProperty("crop_pct", "big")),
                 "config.json", "pretrained_cfg.crop_pct must be a finite number, got \"big\"");
-        AtomicDirectory.deleteRecursively(tmp.resolve("timm"));
+        FileTrees.deleteRecursively(tmp.resolve("timm"));
         assertRefused(withJson(Fixture.TIMM, o -> o.addProperty("model_args", "x")), "config.json",
                 "model_args must be an object");
-        AtomicDirectory.deleteRecursively(tmp.resolve("timm"));
+        FileTrees.deleteRecursively(tmp.resolve("timm"));
         // a null is "not given": the default applies
         assertEquals("token", ModelLoader.load(withJson(Fixture.TIMM, o -> o.add("global_pool", null))).config().globalPool());
     }
@@ -139,16 +139,16 @@ class HostileConfigTest {
     void hfValuesOfTheWrongTypeNameTheKey() throws IOException {
         assertRefused(withJson(Fixture.HF, o -> o.addProperty("hidden_size", "wide")), "config.json",
                 "hidden_size must be a whole number, got \"wide\"");
-        AtomicDirectory.deleteRecursively(tmp.resolve("hf"));
+        FileTrees.deleteRecursively(tmp.resolve("hf"));
         assertRefused(withJson(Fixture.HF, o -> o.add("id2label", JsonParser.parseString("[\"a\", \"b\"]"))),
                 "config.json", "id2label must be an object");
-        AtomicDirectory.deleteRecursively(tmp.resolve("hf"));
+        FileTrees.deleteRecursively(tmp.resolve("hf"));
         assertRefused(withJson(Fixture.HF, o -> o.getAsJsonObject("id2label").addProperty("x", "extra")),
                 "config.json", "id2label key 'x' is not a class index");
-        AtomicDirectory.deleteRecursively(tmp.resolve("hf"));
+        FileTrees.deleteRecursively(tmp.resolve("hf"));
         assertRefused(withText(Fixture.HF, "preprocessor_config.json", "{\n    \"height\": 16,\n    \"width\": 16\n  }", "[16, 16]"),
                 "preprocessor_config.json", "size must be a whole number, got [16,16]");
-        AtomicDirectory.deleteRecursively(tmp.resolve("hf"));
+        FileTrees.deleteRecursively(tmp.resolve("hf"));
         assertRefused(withText(Fixture.HF, "preprocessor_config.json", "\"do_resize\": false", "\"do_resize\": \"no\""),
                 "preprocessor_config.json", "do_resize must be true or false");
     }

@@ -47,10 +47,10 @@ class FinetuningTest {
     private static final class Recorder implements Finetuning.Listener {
         final List<Float> losses = new ArrayList<>();
         final List<TrainListener.Epoch> epochs = new ArrayList<>();
-        Finetuning.Baseline baseline;
+        FinetuneResult.Baseline baseline;
 
         @Override
-        public void onBaseline(Finetuning.Baseline b) {
+        public void onBaseline(FinetuneResult.Baseline b) {
             baseline = b;
         }
 
@@ -184,7 +184,7 @@ class FinetuningTest {
         LoadedModel m = ModelLoader.load(TrainTestData.SAMPLE);
         List<TrainListener.Epoch> history = List.of(epoch(1, 0.80), epoch(2, 0.885), epoch(3, 0.89));
         TrainResult t = new TrainResult(m.config(), m.weights(), history, 1, 0);
-        FinetuneResult r = new FinetuneResult(m, FinetuneOptions.defaults(), new Finetuning.Baseline(0.7, 0.8909, 100),
+        FinetuneResult r = new FinetuneResult(m, FinetuneOptions.defaults(), new FinetuneResult.Baseline(0.7, 0.8909, 100),
                 t, "a", null, null, 1, 100, List.of());
         assertEquals(2, r.epochsToReach(0.99));
         assertEquals(0, r.epochsToReach(0.75), "0.7 before fine-tuning is already 78.6 % of 0.8909");
@@ -192,7 +192,7 @@ class FinetuningTest {
         assertEquals(-1, r.epochsToReach(1.01));
         assertEquals(0.89 / 0.8909, r.recovered(), 1e-12);
         FinetuneResult already = new FinetuneResult(m, FinetuneOptions.defaults(),
-                new Finetuning.Baseline(0.8908, 0.8909, 100), t, "a", null, null, 1, 100, List.of());
+                new FinetuneResult.Baseline(0.8908, 0.8909, 100), t, "a", null, null, 1, 100, List.of());
         assertEquals(0, already.epochsToReach(0.99));
     }
 

@@ -4,8 +4,8 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Optional;
-import org.vbpstudio.io.AtomicDirectory;
 import org.vbpstudio.io.ExportMarker;
+import org.vbpstudio.io.FileTrees;
 
 /**
  * Everything a view model asks the user, without knowing about windows: tests answer with a stub,
@@ -47,7 +47,7 @@ public interface DialogService {
             return Optional.empty();
         }
         Path dir = chosen.get();
-        if (!Files.exists(dir) || AtomicDirectory.isEmptyDirectory(dir)) {
+        if (!Files.exists(dir) || FileTrees.isEmptyDirectory(dir)) {
             return Optional.of(new ExportTarget(dir, false));
         }
         Optional<String> why = Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)

@@ -210,7 +210,7 @@ public final class RecoveryJob {
         }
 
         @Override
-        public void onBaseline(Finetuning.Baseline b) {
+        public void onBaseline(FinetuneResult.Baseline b) {
             teacherTop1 = b.teacherTop1();
             if (b.count() > 0) {
                 accuracy.add(new AccuracyPoint(0, b.studentTop1()));

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.vbpstudio.data.Interpolation;
 import org.vbpstudio.data.Preprocessing;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.model.LoadedModel;
@@ -79,7 +80,7 @@ public final class OnnxMetadata {
             JsonArray input = o.getAsJsonArray("input_size");
             int channels = input.get(0).getAsInt();
             int size = input.get(1).getAsInt();
-            Preprocessing.Interpolation interp = Preprocessing.Interpolation.parse(o.get("interpolation").getAsString());
+            Interpolation interp = Interpolation.parse(o.get("interpolation").getAsString());
             float[] mean = floats(o.getAsJsonArray("mean"));
             float[] std = floats(o.getAsJsonArray("std"));
             if ("hf".equals(o.get("mode").getAsString())) {
