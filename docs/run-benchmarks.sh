@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# Reproduces the figures of docs/BENCHMARKS.md (run from the repository root after
-# `mvn -B package -DskipTests`, on an otherwise idle machine). One JSON object per line.
+# Reruns the commands behind the figures of docs/BENCHMARKS.md (run from the repository root after
+# `mvn -B package -DskipTests`). Each table there states the conditions it was measured under
+# ("others stopped": wrap this script, or one command, in `docs/quiet.sh 900 ...`). `bench` prints
+# one JSON object per line; the other commands print their usual lines, and /usr/bin/time its
+# figures on stderr. Section 11 (recovery fine-tuning, about 40 minutes of CPU) needs the Debian
+# package dataset-fashion-mnist; SKIP_FINETUNE=1 skips it.
 set -euo pipefail
 J="java -jar target/vbp-studio.jar"
 M=sample-models/vit-fashion-mnist
@@ -33,4 +37,47 @@ $J bench --model $M --calibration $M/data/calibration --preview $M/data/validati
 /usr/bin/time -f "stats maxrss_kb %M" $J stats --model $W/deit-base --calibration $W/val1000 --limit 64 --output $W/base-stats.safetensors --force
 /usr/bin/time -f "predict maxrss_kb %M" $J predict --model $W/deit-base --images $W/val1000 --limit 64 --batch 32 --output $W/base-predict.csv --force
 # 8. The app, DeiT-Tiny shape: open, calibrate on 1,000 images, preview, snapshot (peak memory).
-/usr/bin/time -f "gui maxrss_kb %M" xvfb-run -a $J gui --model $W/deit-tiny --calibration $W/val1000 --validation $W/val1000 --snapshot $W/gui-tiny.png --force
+/usr/bin/time -f "gui maxrss_kb %M elapsed_s %e" xvfb-run -a $J gui --model $W/deit-tiny --calibration $W/val1000 --validation $W/val1000 --snapshot $W/gui-tiny.png --force
+#    The mid-refresh picture (docs/preview-deit-tiny.png), with the allocator setting it was taken with.
+/usr/bin/time -f "gui-mid-refresh maxrss_kb %M" xvfb-run -a java -Dvbp.mmapThreshold=262144 -jar target/vbp-studio.jar gui \
+  --model $W/deit-tiny --calibration $W/val1000 --validation $W/val1000 --snapshot $W/gui-tiny-mid.png --snapshot-mid-refresh --force
+# 9. glibc's mmap threshold: plain forward pass with glibc's own policy (0) and a fixed 256 KiB threshold, twice each.
+for t in 0 262144 0 262144; do
+  java -Dvbp.mmapThreshold=$t -jar target/vbp-studio.jar bench --shape deit-tiny --batch 32 --iterations 5 --warmup 2 --json
+done
+# 10. Statistics overhead on the sample model (17 tokens, D 96: the fixed per-op cost dominates).
+$J bench --model $M --json
+# 11. Recovery fine-tuning of the sample model (BENCHMARKS "Recovery fine-tuning", MODEL_CARD
+#     "Recovery fine-tuning"): finetune.json of every run, one line each. SKIP_FINETUNE=1 skips it.
+if [ "${SKIP_FINETUNE:-0}" != 1 ]; then
+  T=/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
+  if [ ! -f $T ]; then
+    echo "run-benchmarks.sh: $T is missing (Debian: apt-get install dataset-fashion-mnist); SKIP_FINETUNE=1 skips fine-tuning" >&2
+    exit 2
+  fi
+  record() { tr -d '\n' < "$1/finetune.json"; echo; }
+  $J prune --model $M --calibration $M/data/calibration --ratio 0.5 --output /tmp/half --force >&2
+  $J prune --model $M --calibration $M/data/calibration --ratio 0.9 --output /tmp/p90 --force >&2
+  $J prune --model $M --calibration $M/data/calibration --ratio 0.9 --global --output /tmp/g90 --force >&2
+  for p in half p90 g90; do
+    $J finetune --model /tmp/$p --teacher $M --train $T \
+      --validation $M/data/validation --output /tmp/$p-kd --force >&2                     # distillation
+    record /tmp/$p-kd
+    $J finetune --model /tmp/$p --teacher $M --train $T \
+      --validation $M/data/validation --output /tmp/$p-ce --no-distillation --force >&2   # labels only
+    record /tmp/$p-ce
+  done
+  # MODEL_CARD's further runs: tuning (90 % per block, distillation), scarce data, and the control.
+  $J finetune --model /tmp/p90 --teacher $M --train $T --validation $M/data/validation --lr 3e-4 --output /tmp/p90-lr3e-4 --force >&2
+  record /tmp/p90-lr3e-4
+  $J finetune --model /tmp/p90 --teacher $M --train $T --validation $M/data/validation --alpha 0.9 --output /tmp/p90-a0.9 --force >&2
+  record /tmp/p90-a0.9
+  for n in 2000 10000; do
+    $J finetune --model /tmp/p90 --teacher $M --train $T --validation $M/data/validation --limit $n --output /tmp/p90-kd-$n --force >&2
+    record /tmp/p90-kd-$n
+    $J finetune --model /tmp/p90 --teacher $M --train $T --validation $M/data/validation --limit $n --no-distillation --output /tmp/p90-ce-$n --force >&2
+    record /tmp/p90-ce-$n
+  done
+  $J finetune --model $M --train $T --validation $M/data/validation --no-distillation --output /tmp/control-ce --force >&2
+  record /tmp/control-ce
+fi
