@@ -81,3 +81,7 @@ if [ "${SKIP_FINETUNE:-0}" != 1 ]; then
   $J finetune --model $M --train $T --validation $M/data/validation --no-distillation --output /tmp/control-ce --force >&2
   record /tmp/control-ce
 fi
+# 12. Pruned models in ONNX Runtime: the original and the 50 %-pruned model exported to ONNX and timed there.
+$J bench --shape deit-tiny --batch 32 --iterations 10 --warmup 3 --ratio 0.5 --onnx --json
+$J bench --shape deit-small --batch 32 --iterations 5 --warmup 2 --ratio 0.5 --onnx --json
+$J bench --shape deit-base --batch 16 --iterations 4 --warmup 1 --ratio 0.5 --onnx --json
