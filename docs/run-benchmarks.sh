@@ -85,3 +85,11 @@ fi
 $J bench --shape deit-tiny --batch 32 --iterations 10 --warmup 3 --ratio 0.5 --onnx --json
 $J bench --shape deit-small --batch 32 --iterations 5 --warmup 2 --ratio 0.5 --onnx --json
 $J bench --shape deit-base --batch 16 --iterations 4 --warmup 1 --ratio 0.5 --onnx --json
+#     End to end: predict over 512 PNGs with the DeiT-Tiny-shaped directory, original and pruned, as .onnx.
+$J prune --model $W/deit-tiny --calibration $W/val1000 --limit 64 --ratio 0.5 --onnx --output $W/tiny-half --force
+$J onnx --model $W/deit-tiny --output $W/deit-tiny.onnx --force
+for i in 1 2; do
+  for m in $W/deit-tiny.onnx $W/tiny-half/model.onnx; do
+    /usr/bin/time -f "$m wall_s %e maxrss_kb %M" $J predict --model $m --images $W/val1000 --limit 512 --output /tmp/vbp-predict.csv --force >/dev/null
+  done
+done
