@@ -162,8 +162,8 @@ class RecoverViewModelTest {
         var main = new org.vbpstudio.app.main.MainViewModel(executor, dialogs);
         try {
             Path missing = dir.resolve("train-images-idx3-ubyte.gz");
-            RecoverViewModel absent = new RecoverViewModel(main.workspace(), main.pruning(), executor, dialogs, missing);
-            RecoverViewModel installed = new RecoverViewModel(main.workspace(), main.pruning(), executor, dialogs,
+            RecoverViewModel absent = new RecoverViewModel(main.workspace(), executor, dialogs, missing);
+            RecoverViewModel installed = new RecoverViewModel(main.workspace(), executor, dialogs,
                     SAMPLE.resolve("data/calibration/calibration-images-idx3-ubyte.gz"));
             main.openModel(SAMPLE, null, null);
             assertTrue(absent.trainingMissingProperty().get());
