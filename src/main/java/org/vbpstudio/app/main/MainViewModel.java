@@ -83,7 +83,7 @@ public final class MainViewModel {
                 title.set(s == null ? "VBP Studio" : "VBP Studio — " + s.model().name()));
         export = new ExportViewModel(workspace, executor, dialogs);
         recover = new RecoverViewModel(workspace, executor, dialogs);
-        flips = new FlipsViewModel(workspace, preview);
+        flips = new FlipsViewModel(workspace);
         neurons = new NeuronsViewModel(workspace);
         undo = new UndoViewModel(workspace, pruning);
         recentSessions.setAll(recent.list());

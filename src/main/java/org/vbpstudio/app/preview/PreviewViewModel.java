@@ -74,7 +74,6 @@ public final class PreviewViewModel {
     private final ObjectProperty<PreviewEstimate> estimate = new SimpleObjectProperty<>(this, "estimate");
     private final ObjectProperty<Accuracy> original = new SimpleObjectProperty<>(this, "original");
     private final LongProperty refreshMillis = new SimpleLongProperty(this, "refreshMillis", -1);
-    private final ObjectProperty<PreviewPredictions> predictions = new SimpleObjectProperty<>(this, "predictions");
     private final StringProperty changesText = new SimpleStringProperty(this, "changesText", "—");
     private TaskHandle settle = TaskHandle.DONE;
     private TaskHandle accuracyTask = TaskHandle.DONE;
@@ -212,7 +211,7 @@ public final class PreviewViewModel {
      * accuracy is exact (the changed-predictions view follows it); null before.
      */
     public ObjectProperty<PreviewPredictions> predictionsProperty() {
-        return predictions;
+        return workspace.planPredictionsProperty();
     }
 
     /** "3 newly wrong · 1 newly right" (labelled), "4 changed" (unlabelled), "—" while unknown. */
@@ -345,7 +344,7 @@ public final class PreviewViewModel {
     private void showPredictions(PreviewPredictions p) {
         if (p == null) {
             changesText.set("—");
-            predictions.set(null);
+            workspace.planPredictionsProperty().set(null);
             return;
         }
         var changes = p.changes();
@@ -355,7 +354,7 @@ public final class PreviewViewModel {
                 ? Formats.count(wrong) + " newly wrong · " + Formats.count(right) + " newly right"
                         + (changes.size() > wrong + right ? " · " + Formats.count(changes.size() - wrong - right) + " other" : "")
                 : Formats.count(changes.size()) + " changed");
-        predictions.set(p); // last: whoever follows it sees the counts too
+        workspace.planPredictionsProperty().set(p); // last: whoever follows it sees the counts too
     }
 
     private static String interval(double[] ci) {

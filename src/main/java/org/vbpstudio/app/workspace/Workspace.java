@@ -11,13 +11,14 @@ import javafx.beans.property.SimpleStringProperty;
 import javafx.beans.property.StringProperty;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.eval.Accuracy;
+import org.vbpstudio.eval.preview.PreviewPredictions;
 import org.vbpstudio.prune.PruningPlan;
 import org.vbpstudio.stats.ActivationStats;
 
 /**
  * What the screens share: the open model, the calibration and validation images, the model's
  * activation statistics, the current plan and what it keeps, the prepared validation slice and the
- * plan's accuracy on it. Observable, without any Node; every view model reacts to it. Each shared
+ * plan's accuracy and predictions on it. Observable, without any Node; every view model reacts to it. Each shared
  * value has one writer (said beside it); the other screens only read it, so no view model reaches
  * into another for what they share.
  */
@@ -32,6 +33,8 @@ public final class Workspace {
     private final StringProperty planMessage = new SimpleStringProperty(this, "planMessage", "");
     private final ObjectProperty<LivePreview> slice = new SimpleObjectProperty<>(this, "slice");
     private final ObjectProperty<Accuracy> planAccuracy = new SimpleObjectProperty<>(this, "planAccuracy");
+    private final ObjectProperty<PreviewPredictions> planPredictions = new SimpleObjectProperty<>(this,
+            "planPredictions");
     private final ObjectProperty<Path> lastDirectory = new SimpleObjectProperty<>(this, "lastDirectory");
     private final StringProperty status = new SimpleStringProperty(this, "status", "");
     private final LongProperty memoryBudget = new SimpleLongProperty(this, "memoryBudget",
@@ -107,6 +110,14 @@ public final class Workspace {
      */
     public ObjectProperty<Accuracy> planAccuracyProperty() {
         return planAccuracy;
+    }
+
+    /**
+     * Every slice image's prediction by the original and by the current plan's model, once the
+     * plan's accuracy is exact; null before. Written by the preview.
+     */
+    public ObjectProperty<PreviewPredictions> planPredictionsProperty() {
+        return planPredictions;
     }
 
     /** Where the last file chooser was, so the next starts there. */
