@@ -59,6 +59,29 @@ class ArchitectureTest {
                 .check(classes);
     }
 
+    /**
+     * Screens share state through the workspace, not by reading each other's view models. The main
+     * window composes them all; undo is the pruning controls' history and restores them.
+     */
+    @Test
+    void screensReadNoOtherScreensViewModel() {
+        Set<String> violations = new TreeSet<>();
+        for (JavaClass c : classes) {
+            String pkg = c.getPackageName();
+            if (pkg.equals(APP + ".main") || pkg.equals(APP + ".undo") || pkg.equals(APP)) {
+                continue;
+            }
+            for (Dependency d : c.getDirectDependenciesFromSelf()) {
+                JavaClass t = d.getTargetClass().getBaseComponentType();
+                String top = file(t);
+                if (top != null && top.endsWith("ViewModel") && !t.getPackageName().equals(pkg)) {
+                    violations.add(file(c) + " -> " + top);
+                }
+            }
+        }
+        assertEquals(Set.of(), violations);
+    }
+
     @Test
     void theAppsTopLevelPackagesAreFreeOfCycles() {
         slices().matching(APP + ".(*)..").should().beFreeOfCycles().check(classes);
