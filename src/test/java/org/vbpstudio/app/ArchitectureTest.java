@@ -1,5 +1,7 @@
 package org.vbpstudio.app;
 
+import static com.tngtech.archunit.base.DescribedPredicate.not;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -50,6 +52,16 @@ class ArchitectureTest {
                 .should().dependOnClassesThat().resideInAnyPackage("javafx.scene..", "javafx.stage..",
                         "javafx.fxml..", "javafx.application..", "javafx.concurrent..")
                 .check(classes);
+    }
+
+    /** The shared helpers and the shared state sit at the bottom: they use nothing else of the app. */
+    @Test
+    void uiAndWorkspaceAreLeaves() {
+        for (String leaf : List.of(APP + ".ui", APP + ".workspace")) {
+            noClasses().that().resideInAPackage(leaf + "..")
+                    .should().dependOnClassesThat(resideInAPackage(APP + "..").and(not(resideInAPackage(leaf + ".."))))
+                    .check(classes);
+        }
     }
 
     @Test
