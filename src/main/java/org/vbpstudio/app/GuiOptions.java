@@ -1,7 +1,7 @@
 package org.vbpstudio.app;
 
 import java.nio.file.Path;
-import org.vbpstudio.app.core.DefaultPaths;
+import org.vbpstudio.app.main.DefaultPaths;
 import org.vbpstudio.io.OutputTarget;
 
 /**

@@ -12,27 +12,15 @@ import javafx.application.Application;
 public final class Launcher {
     /** Held so the level set on it survives garbage collection. */
     private static final Logger PLATFORM_LOG = Logger.getLogger("javafx");
-    private static volatile GuiOptions options = new GuiOptions(null, null, null, null);
-    private static volatile int exitCode;
-
     private Launcher() {}
 
     /** @return the exit status: 0, or 1 if a snapshot could not be made */
     public static int launch(GuiOptions guiOptions) {
-        options = guiOptions;
-        exitCode = 0;
+        StudioApplication.prepare(guiOptions);
         // JavaFX warns that it runs from the class path, which is how this app is meant to run.
         PLATFORM_LOG.setLevel(Level.SEVERE);
         org.vbpstudio.model.ComputeThreads.configure();
         Application.launch(StudioApplication.class);
-        return exitCode;
-    }
-
-    static GuiOptions options() {
-        return options;
-    }
-
-    static void exitCode(int code) {
-        exitCode = code;
+        return StudioApplication.exitCode();
     }
 }

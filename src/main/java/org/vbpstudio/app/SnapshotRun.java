@@ -96,7 +96,7 @@ final class SnapshotRun {
             render(); // no accuracy to show without validation images
             return;
         }
-        once(vm.preview().previewProperty(), p -> p != null, p -> compare());
+        once(vm.workspace().sliceProperty(), p -> p != null, p -> compare());
     }
 
     /** Sweep points the comparison evaluates: every series at every default ratio. */
@@ -117,7 +117,7 @@ final class SnapshotRun {
         }
         var model = vm.workspace().session().model();
         double sweepMacs = (double) org.vbpstudio.model.CostModel.totalMacs(model.config())
-                * vm.preview().previewProperty().get().size() * SWEEP_POINTS;
+                * vm.workspace().sliceProperty().get().size() * SWEEP_POINTS;
         if (sweepMacs > COMPARE_MACS_LIMIT) {
             System.err.printf("snapshot: skipping the comparison (%.1e MACs at this scale; run it from the Compare panel)%n",
                     sweepMacs);

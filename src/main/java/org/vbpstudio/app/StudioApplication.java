@@ -7,17 +7,33 @@ import org.vbpstudio.app.concurrent.FxTaskExecutor;
 import org.vbpstudio.app.dialogs.Errors;
 import org.vbpstudio.app.dialogs.FxDialogService;
 
-/** The JavaFX application: the main window on the sample model, or a snapshot of it. */
+/**
+ * The JavaFX application: the main window on the sample model, or a snapshot of it. JavaFX makes
+ * it by reflection, so what it opens is handed over beforehand ({@link #prepare}, by the
+ * {@link Launcher}) and its exit status read afterwards.
+ */
 public final class StudioApplication extends Application {
+    private static volatile GuiOptions options = new GuiOptions(null, null, null, null);
+    private static volatile int exitCode;
     private StudioWindow window;
+
+    /** What the next launch opens; resets the exit status. */
+    static void prepare(GuiOptions guiOptions) {
+        options = guiOptions;
+        exitCode = 0;
+    }
+
+    /** 0, or 1 if a snapshot could not be made. */
+    static int exitCode() {
+        return exitCode;
+    }
 
     @Override
     public void start(Stage stage) {
-        GuiOptions options = Launcher.options();
         if (options.snapshot() != null) {
             Platform.setImplicitExit(false);
             SnapshotRun run = new SnapshotRun(options, stage, code -> {
-                Launcher.exitCode(code);
+                exitCode = code;
                 Platform.exit();
             });
             window = run.window();

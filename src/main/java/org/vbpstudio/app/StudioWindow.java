@@ -8,6 +8,7 @@ import org.vbpstudio.app.concurrent.TaskExecutor;
 import org.vbpstudio.app.dialogs.DialogService;
 import org.vbpstudio.app.main.MainView;
 import org.vbpstudio.app.main.MainViewModel;
+import org.vbpstudio.app.ui.Fxml;
 
 /** The main window, put together: used by the application and by the robot tests alike. */
 public final class StudioWindow {

@@ -84,6 +84,12 @@ public final class FixtureStudio implements AutoCloseable {
             return model;
         }
 
+        /** The original model, uploaded (for comparing other models with it). */
+        public static VisionTransformer vit() {
+            model();
+            return vit;
+        }
+
         public static ActivationStats stats() {
             model();
             return stats;

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.nio.file.Path;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.Test;
-import org.vbpstudio.app.core.Formats;
-import org.vbpstudio.app.core.VarianceHistogram;
 import org.vbpstudio.app.dialogs.Errors;
+import org.vbpstudio.app.ui.Formats;
+import org.vbpstudio.app.ui.VarianceHistogram;
 import org.vbpstudio.io.BadInputException;
 
 class FormatsAndErrorsTest {

@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
-import org.vbpstudio.app.core.VarianceHistogram;
 import org.vbpstudio.app.main.StudioView;
 import org.vbpstudio.app.neurons.NeuronsViewModel;
+import org.vbpstudio.app.ui.VarianceHistogram;
 import org.vbpstudio.model.HostTensor;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.VitWeights;

@@ -9,10 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
-import org.vbpstudio.app.core.VarianceHistogram;
 import org.vbpstudio.app.prune.BlockViewModel;
-import org.vbpstudio.app.prune.PlanSelection;
 import org.vbpstudio.app.prune.PruningViewModel;
+import org.vbpstudio.app.ui.VarianceHistogram;
+import org.vbpstudio.app.workspace.PlanSelection;
 import org.vbpstudio.prune.Criterion;
 import org.vbpstudio.prune.PruningPlan;
 

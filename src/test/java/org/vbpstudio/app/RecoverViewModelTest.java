@@ -128,12 +128,43 @@ class RecoverViewModelTest {
             RecoverViewModel recover = studio.vm.recover();
             recover.useTrainingImages(Fixture.IMAGES);
             assertTrue(recover.canStartProperty().get());
-            FinetuneOptions defaults = FinetuneOptions.defaults();
-            assertEquals(defaults.training().learningRate(), recover.options().training().learningRate());
-            assertEquals(defaults.alpha(), recover.options().alpha());
-            assertEquals(defaults.temperature(), recover.options().temperature());
-            assertEquals(defaults.training().epochs(), recover.options().training().epochs());
+            // the finetune command's documented defaults (finetune --help), as literals: the fields show
+            // them and the options the tab would train with are exactly those
+            assertEquals(3, recover.epochsProperty().get());
             assertEquals("1e-4", recover.learningRateProperty().get());
+            assertEquals("0.5", recover.alphaProperty().get());
+            assertEquals("4", recover.temperatureProperty().get());
+            assertTrue(recover.distillationProperty().get());
+            FinetuneOptions o = recover.options();
+            assertEquals(3, o.training().epochs());
+            assertEquals(64, o.training().batchSize());
+            assertEquals(1e-4f, o.training().learningRate());
+            assertEquals(1e-6f, o.training().minLearningRate(), 1e-10f);
+            assertEquals(0.1f, o.training().warmupEpochs());
+            assertEquals(0.05f, o.training().weightDecay());
+            assertEquals(0.1f, o.training().labelSmoothing());
+            assertEquals(0.5f, o.alpha());
+            assertEquals(4f, o.temperature());
+            assertTrue(o.distillation());
+
+            // what is typed is what trains: epochs, rate (the schedule ends at a hundredth of it), α, T
+            recover.epochsProperty().set(5);
+            recover.learningRateProperty().set(" 2e-3 ");
+            recover.alphaProperty().set("0.25");
+            recover.temperatureProperty().set("2");
+            o = recover.options();
+            assertEquals(5, o.training().epochs());
+            assertEquals(2e-3f, o.training().learningRate());
+            assertEquals(2e-5f, o.training().minLearningRate(), 1e-10f);
+            assertEquals(0.25f, o.alpha());
+            assertEquals(2f, o.temperature());
+            recover.distillationProperty().set(false);
+            assertFalse(recover.options().distillation());
+            recover.distillationProperty().set(true);
+            recover.epochsProperty().set(0);
+            assertEquals("epochs must be at least 1", recover.optionsErrorProperty().get());
+            recover.epochsProperty().set(3);
+            recover.temperatureProperty().set("4");
 
             recover.alphaProperty().set("1.5");
             assertEquals("alpha must be in [0, 1], not 1.5", recover.optionsErrorProperty().get());
@@ -143,7 +174,7 @@ class RecoverViewModelTest {
             assertEquals("learning rate is not a number: \"fast\"", recover.optionsErrorProperty().get());
             recover.learningRateProperty().set("3e-4");
             assertEquals("", recover.optionsErrorProperty().get());
-            assertEquals(3e-6f, recover.options().training().minLearningRate(), 1e-12f);
+            assertEquals(3e-6f, recover.options().training().minLearningRate(), 1e-10f);
             assertTrue(recover.canStartProperty().get());
 
             studio.dialogs.answers.add(Fixture.ROOT.resolve("no-such-images"));
@@ -162,8 +193,8 @@ class RecoverViewModelTest {
         var main = new org.vbpstudio.app.main.MainViewModel(executor, dialogs);
         try {
             Path missing = dir.resolve("train-images-idx3-ubyte.gz");
-            RecoverViewModel absent = new RecoverViewModel(main.workspace(), main.pruning(), executor, dialogs, missing);
-            RecoverViewModel installed = new RecoverViewModel(main.workspace(), main.pruning(), executor, dialogs,
+            RecoverViewModel absent = new RecoverViewModel(main.workspace(), executor, dialogs, missing);
+            RecoverViewModel installed = new RecoverViewModel(main.workspace(), executor, dialogs,
                     SAMPLE.resolve("data/calibration/calibration-images-idx3-ubyte.gz"));
             main.openModel(SAMPLE, null, null);
             assertTrue(absent.trainingMissingProperty().get());

@@ -6,29 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Deque;
-import java.util.Optional;
-import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentLinkedDeque;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import javafx.scene.chart.LineChart;
 import javafx.scene.control.DialogPane;
-import javafx.scene.control.Label;
 import javafx.scene.input.KeyCode;
 import javafx.stage.Stage;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.testfx.api.FxRobot;
-import org.testfx.api.FxToolkit;
-import org.testfx.framework.junit5.ApplicationExtension;
 import org.testfx.framework.junit5.Start;
 import org.testfx.util.WaitForAsyncUtils;
-import org.vbpstudio.app.concurrent.FxTaskExecutor;
-import org.vbpstudio.app.dialogs.FileType;
-import org.vbpstudio.app.dialogs.FxDialogService;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.ModelLoader;
 import org.vbpstudio.prune.Exporter;
@@ -40,39 +27,10 @@ import org.vbpstudio.train.FinetuneExport;
  * The Recover tab of the real window, driven by the robot (headless Monocle): prune a block,
  * choose training images, fine-tune, watch the charts fill, export. Nodes by id, waits on state.
  */
-@ExtendWith(ApplicationExtension.class)
-class RecoverWindowRobotTest {
-    private static final long TIMEOUT_SECONDS = 60;
-
-    static {
-        if (System.getProperty("headless.geometry") == null) {
-            System.setProperty("headless.geometry", "1600x1000-32");
-        }
-    }
-
-    private final Deque<Path> answers = new ConcurrentLinkedDeque<>();
-    private StudioWindow window;
-
+class RecoverWindowRobotTest extends RobotWindowFixture {
     @Start
     void start(Stage stage) {
-        window = StudioWindow.create(stage, new FxTaskExecutor(), owner -> new FxDialogService(owner) {
-            @Override
-            public Optional<Path> chooseFile(String title, FileType type, Path initialDirectory) {
-                return Optional.ofNullable(answers.poll());
-            }
-
-            @Override
-            public Optional<Path> chooseDirectory(String title, Path initialDirectory) {
-                return Optional.ofNullable(answers.poll());
-            }
-        });
-        stage.show();
-        window.open(new GuiOptions(Fixture.TIMM, Fixture.IMAGES, Fixture.IMAGES, null));
-    }
-
-    @AfterEach
-    void closeWindow() throws TimeoutException {
-        FxToolkit.cleanupStages();
+        openWindow(stage);
     }
 
     @Test
@@ -118,21 +76,5 @@ class RecoverWindowRobotTest {
                 exported.fingerprint());
         assertEquals(plan, PruningPlan.read(out.resolve(Exporter.PLAN)));
         assertTrue(Files.isRegularFile(out.resolve(FinetuneExport.RECORD)));
-    }
-
-    private static <T> T onFxThread(Callable<T> read) {
-        try {
-            return WaitForAsyncUtils.asyncFx(read).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static String text(FxRobot robot, String id) {
-        return robot.lookup(id).queryAs(Label.class).getText();
-    }
-
-    private static void waitFor(Callable<Boolean> condition) throws TimeoutException {
-        WaitForAsyncUtils.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS, condition);
     }
 }

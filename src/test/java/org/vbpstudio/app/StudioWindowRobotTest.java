@@ -9,33 +9,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Deque;
 import java.util.Locale;
-import java.util.Optional;
-import java.util.concurrent.ConcurrentLinkedDeque;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.Callable;
 import javafx.scene.Node;
 import javafx.scene.control.DialogPane;
-import javafx.scene.control.Label;
 import javafx.scene.control.Slider;
 import javafx.scene.control.TextField;
 import javafx.scene.input.KeyCode;
 import javafx.scene.input.MouseButton;
 import javafx.stage.Stage;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.testfx.api.FxRobot;
-import org.testfx.api.FxToolkit;
-import org.testfx.framework.junit5.ApplicationExtension;
 import org.testfx.framework.junit5.Start;
-import org.testfx.util.WaitForAsyncUtils;
-import org.vbpstudio.app.concurrent.FxTaskExecutor;
-import org.vbpstudio.app.dialogs.FileType;
-import org.vbpstudio.app.dialogs.FxDialogService;
 import org.vbpstudio.eval.Accuracy;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.model.CostModel;
@@ -45,46 +31,15 @@ import org.vbpstudio.model.VitConfig;
 import org.vbpstudio.prune.Exporter;
 import org.vbpstudio.prune.Pruner;
 import org.vbpstudio.prune.PruningPlan;
-import org.vbpstudio.testutil.Fixture;
 
 /**
  * The real main window, driven by the robot (headless Monocle): nodes are found by id, waits are
  * on the window's state, and expected values come from the core directly.
  */
-@ExtendWith(ApplicationExtension.class)
-class StudioWindowRobotTest {
-    private static final long TIMEOUT_SECONDS = 60;
-
-    static {
-        // Monocle's headless screen is 1280x800 unless told otherwise; the window is 1440x900.
-        if (System.getProperty("headless.geometry") == null) {
-            System.setProperty("headless.geometry", "1600x1000-32");
-        }
-    }
-
-    private final Deque<Path> answers = new ConcurrentLinkedDeque<>();
-    private StudioWindow window;
-
+class StudioWindowRobotTest extends RobotWindowFixture {
     @Start
     void start(Stage stage) {
-        window = StudioWindow.create(stage, new FxTaskExecutor(), owner -> new FxDialogService(owner) {
-            @Override
-            public Optional<Path> chooseFile(String title, FileType type, Path initialDirectory) {
-                return Optional.ofNullable(answers.poll());
-            }
-
-            @Override
-            public Optional<Path> chooseDirectory(String title, Path initialDirectory) {
-                return Optional.ofNullable(answers.poll());
-            }
-        });
-        stage.show();
-        window.open(new GuiOptions(Fixture.TIMM, Fixture.IMAGES, Fixture.IMAGES, null));
-    }
-
-    @AfterEach
-    void closeWindow() throws TimeoutException {
-        FxToolkit.cleanupStages();
+        openWindow(stage);
     }
 
     @Test
@@ -159,13 +114,6 @@ class StudioWindowRobotTest {
 
     // ------------------------------------------------------------------------------ helpers
 
-    private void calibrate(FxRobot robot) throws TimeoutException {
-        waitFor(() -> !robot.lookup("#calibrateButton").query().isDisabled());
-        robot.clickOn("#calibrateButton");
-        waitFor(() -> window.viewModel().workspace().stats() != null);
-        waitFor(() -> !robot.lookup("#blockSlider0").query().isDisabled());
-    }
-
     /** The ratios the block fields show, as fractions. */
     private static double[] shownRatios(FxRobot robot) {
         double[] r = new double[3];
@@ -178,15 +126,7 @@ class StudioWindowRobotTest {
         return r;
     }
 
-    private static String text(FxRobot robot, String id) {
-        return robot.lookup(id).queryAs(Label.class).getText();
-    }
-
     private static boolean stale(FxRobot robot, String id) {
         return robot.lookup(id).query().getPseudoClassStates().stream().anyMatch(p -> p.getPseudoClassName().equals("stale"));
-    }
-
-    private static void waitFor(Callable<Boolean> condition) throws TimeoutException {
-        WaitForAsyncUtils.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS, condition);
     }
 }

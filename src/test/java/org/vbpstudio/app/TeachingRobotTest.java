@@ -6,11 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Deque;
-import java.util.Optional;
-import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentLinkedDeque;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import javafx.scene.Node;
 import javafx.scene.control.Label;
@@ -22,18 +17,10 @@ import javafx.scene.input.KeyCode;
 import javafx.scene.input.MouseButton;
 import javafx.scene.layout.VBox;
 import javafx.stage.Stage;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.testfx.api.FxRobot;
-import org.testfx.api.FxToolkit;
-import org.testfx.framework.junit5.ApplicationExtension;
 import org.testfx.framework.junit5.Start;
-import org.testfx.util.WaitForAsyncUtils;
-import org.vbpstudio.app.concurrent.FxTaskExecutor;
-import org.vbpstudio.app.dialogs.FileType;
-import org.vbpstudio.app.dialogs.FxDialogService;
 import org.vbpstudio.app.main.StudioView;
 import org.vbpstudio.app.session.Session;
 import org.vbpstudio.eval.Accuracy;
@@ -45,39 +32,10 @@ import org.vbpstudio.testutil.Fixture;
  * The teaching views in the real window (headless Monocle), found by id: changed predictions,
  * the neuron inspector, undo/redo, sessions and zoom.
  */
-@ExtendWith(ApplicationExtension.class)
-class TeachingRobotTest {
-    private static final long TIMEOUT_SECONDS = 60;
-
-    static {
-        if (System.getProperty("headless.geometry") == null) {
-            System.setProperty("headless.geometry", "1600x1000-32");
-        }
-    }
-
-    private final Deque<Path> answers = new ConcurrentLinkedDeque<>();
-    private StudioWindow window;
-
+class TeachingRobotTest extends RobotWindowFixture {
     @Start
     void start(Stage stage) {
-        window = StudioWindow.create(stage, new FxTaskExecutor(), owner -> new FxDialogService(owner) {
-            @Override
-            public Optional<Path> chooseFile(String title, FileType type, Path initialDirectory) {
-                return Optional.ofNullable(answers.poll());
-            }
-
-            @Override
-            public Optional<Path> chooseSaveFile(String title, FileType type, Path initialDirectory, String name) {
-                return Optional.ofNullable(answers.poll());
-            }
-        });
-        stage.show();
-        window.open(new GuiOptions(Fixture.TIMM, Fixture.IMAGES, Fixture.IMAGES, null));
-    }
-
-    @AfterEach
-    void closeWindow() throws TimeoutException {
-        FxToolkit.cleanupStages();
+        openWindow(stage);
     }
 
     @Test
@@ -213,22 +171,7 @@ class TeachingRobotTest {
 
     // ------------------------------------------------------------------------------ helpers
 
-    private void calibrate(FxRobot robot) throws TimeoutException {
-        waitFor(() -> !robot.lookup("#calibrateButton").query().isDisabled());
-        robot.clickOn("#calibrateButton");
-        waitFor(() -> window.viewModel().workspace().stats() != null);
-        waitFor(() -> !robot.lookup("#blockSlider0").query().isDisabled());
-    }
-
     private static Tab selectedTab(FxRobot robot) {
         return robot.lookup("#centerTabs").queryAs(TabPane.class).getSelectionModel().getSelectedItem();
-    }
-
-    private static String text(FxRobot robot, String id) {
-        return robot.lookup(id).queryAs(Label.class).getText();
-    }
-
-    private static void waitFor(Callable<Boolean> condition) throws TimeoutException {
-        WaitForAsyncUtils.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS, condition);
     }
 }

@@ -7,8 +7,8 @@ import javafx.scene.control.Label;
 import javafx.scene.control.ProgressBar;
 import javafx.scene.layout.VBox;
 import javafx.util.StringConverter;
-import org.vbpstudio.app.Fxml;
-import org.vbpstudio.app.core.Formats;
+import org.vbpstudio.app.ui.Formats;
+import org.vbpstudio.app.ui.Fxml;
 
 /** The calibration bar: run or cancel calibration, its progress, and statistics files. */
 public final class CalibrationView extends VBox {
@@ -34,7 +34,7 @@ public final class CalibrationView extends VBox {
 
     public CalibrationView(CalibrationViewModel viewModel) {
         this.viewModel = viewModel;
-        Fxml.load(this, "CalibrationView");
+        Fxml.load(this);
         summaryLabel.textProperty().bind(viewModel.summaryProperty());
         limitChoice.getItems().setAll(CalibrationViewModel.LIMITS);
         limitChoice.setConverter(new StringConverter<>() {

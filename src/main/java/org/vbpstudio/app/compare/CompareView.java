@@ -12,9 +12,9 @@ import javafx.scene.control.Label;
 import javafx.scene.control.ProgressBar;
 import javafx.scene.control.Tooltip;
 import javafx.scene.layout.VBox;
-import org.vbpstudio.app.Fxml;
+import org.vbpstudio.app.ui.Formats;
+import org.vbpstudio.app.ui.Fxml;
 import org.vbpstudio.eval.CriterionSweep;
-import org.vbpstudio.app.core.Formats;
 
 /** Accuracy against MACs per criterion, with the current plan marked. */
 public final class CompareView extends VBox {
@@ -40,7 +40,7 @@ public final class CompareView extends VBox {
 
     public CompareView(CompareViewModel viewModel) {
         this.viewModel = viewModel;
-        Fxml.load(this, "CompareView");
+        Fxml.load(this);
         javafx.scene.control.Tooltip.install(chart, new javafx.scene.control.Tooltip("Top-1 accuracy on the validation"
                 + " slice against MACs, for a sweep of ratios under each criterion; the current plan is marked"));
         for (CriterionSweep.Series s : CriterionSweep.Series.values()) {

@@ -86,12 +86,12 @@ public class FxDialogService implements DialogService {
         dialog.setTitle(title);
         dialog.setHeaderText(null);
         dialog.setContentText(prompt);
-        dialog.getDialogPane().getStylesheets().add(org.vbpstudio.app.Fxml.stylesheet());
+        dialog.getDialogPane().getStylesheets().add(org.vbpstudio.app.ui.Fxml.stylesheet());
         return dialog.showAndWait().map(String::trim);
     }
 
     private static void style(Alert alert) {
-        alert.getDialogPane().getStylesheets().add(org.vbpstudio.app.Fxml.stylesheet());
+        alert.getDialogPane().getStylesheets().add(org.vbpstudio.app.ui.Fxml.stylesheet());
     }
 
     private static FileChooser fileChooser(String title, FileType type, Path initialDirectory) {

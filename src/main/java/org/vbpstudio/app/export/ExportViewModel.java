@@ -8,11 +8,10 @@ import javafx.beans.property.BooleanProperty;
 import javafx.beans.property.SimpleBooleanProperty;
 import org.vbpstudio.app.concurrent.BackgroundTask;
 import org.vbpstudio.app.concurrent.TaskExecutor;
-import org.vbpstudio.app.core.ModelSession;
 import org.vbpstudio.app.dialogs.DialogService;
 import org.vbpstudio.app.dialogs.Errors;
-import org.vbpstudio.app.prune.PlanSelection;
-import org.vbpstudio.app.prune.PruningViewModel;
+import org.vbpstudio.app.workspace.ModelSession;
+import org.vbpstudio.app.workspace.PlanSelection;
 import org.vbpstudio.app.workspace.Workspace;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.io.OutputTarget;
@@ -28,19 +27,17 @@ import org.vbpstudio.stats.ActivationStats;
  */
 public final class ExportViewModel {
     private final Workspace workspace;
-    private final PruningViewModel pruning;
     private final TaskExecutor executor;
     private final DialogService dialogs;
     private final BooleanProperty exporting = new SimpleBooleanProperty(this, "exporting");
     private final BooleanProperty includeOnnx = new SimpleBooleanProperty(this, "includeOnnx");
     private final BooleanBinding canExport;
 
-    public ExportViewModel(Workspace workspace, PruningViewModel pruning, TaskExecutor executor, DialogService dialogs) {
+    public ExportViewModel(Workspace workspace, TaskExecutor executor, DialogService dialogs) {
         this.workspace = workspace;
-        this.pruning = pruning;
         this.executor = executor;
         this.dialogs = dialogs;
-        canExport = Bindings.createBooleanBinding(this::exportable, pruning.selectionProperty(),
+        canExport = Bindings.createBooleanBinding(this::exportable, workspace.selectionProperty(),
                 workspace.statsProperty(), exporting);
     }
 
@@ -59,7 +56,7 @@ public final class ExportViewModel {
     }
 
     private boolean exportable() {
-        PlanSelection sel = pruning.selection();
+        PlanSelection sel = workspace.selection();
         return !exporting.get() && sel != null && sel.hasNeurons()
                 && (!sel.plan().needsStatistics() || workspace.stats() != null);
     }
@@ -75,7 +72,7 @@ public final class ExportViewModel {
 
     /** Writes the pruned model to {@code dir} in the background and says where. */
     public void export(Path dir, boolean force) {
-        PlanSelection sel = pruning.selection();
+        PlanSelection sel = workspace.selection();
         ModelSession session = workspace.session();
         if (sel == null || session == null) {
             return;

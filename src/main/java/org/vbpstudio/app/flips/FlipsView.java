@@ -16,7 +16,7 @@ import javafx.scene.layout.HBox;
 import javafx.scene.layout.Priority;
 import javafx.scene.layout.VBox;
 import javafx.util.StringConverter;
-import org.vbpstudio.app.Fxml;
+import org.vbpstudio.app.ui.Fxml;
 import org.vbpstudio.data.RawImage;
 import org.vbpstudio.eval.preview.PreviewPredictions;
 
@@ -46,7 +46,7 @@ public final class FlipsView extends VBox {
 
     public FlipsView(FlipsViewModel viewModel) {
         this.viewModel = viewModel;
-        Fxml.load(this, "FlipsView");
+        Fxml.load(this);
         flipsSummaryLabel.textProperty().bind(viewModel.summaryProperty());
         flipsList.setItems(viewModel.flips());
         flipsList.setCellFactory(l -> new FlipCell());

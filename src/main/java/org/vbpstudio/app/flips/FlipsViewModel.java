@@ -10,18 +10,18 @@ import javafx.beans.property.SimpleStringProperty;
 import javafx.beans.property.StringProperty;
 import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
-import org.vbpstudio.app.core.Formats;
-import org.vbpstudio.app.preview.PreviewViewModel;
+import org.vbpstudio.app.ui.Formats;
 import org.vbpstudio.app.workspace.Workspace;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.RawImage;
 import org.vbpstudio.eval.preview.PreviewPredictions;
 
 /**
- * The changed predictions: the validation images (of the preview's slice, scored by the preview's
- * engine) whose top-1 class differs between the original and the pruned model, newly wrong first,
- * then newly right, then the other changes; filtered by a class (the true class, the one before or
- * the one after); the selected image's top-5 classes before and after.
+ * The changed predictions: the validation images (of the workspace's slice, as the preview scored
+ * them: {@link Workspace#planPredictionsProperty()}) whose top-1 class differs between the original
+ * and the pruned model, newly wrong first, then newly right, then the other changes; filtered by a
+ * class (the true class, the one before or the one after); the selected image's top-5 classes
+ * before and after.
  */
 public final class FlipsViewModel {
     /** Classes shown in the top-5 bars. */
@@ -49,7 +49,6 @@ public final class FlipsViewModel {
     public record Bar(int cls, String name, double probability, boolean trueClass) {}
 
     private final Workspace workspace;
-    private final PreviewViewModel preview;
     private final List<Flip> all = new ArrayList<>();
     private final ObservableList<Flip> flips = FXCollections.observableArrayList();
     private final ObservableList<String> classChoices = FXCollections.observableArrayList();
@@ -61,13 +60,12 @@ public final class FlipsViewModel {
     private final StringProperty summary = new SimpleStringProperty(this, "summary", "");
     private final ReadOnlyObjectWrapper<PreviewPredictions> predictions = new ReadOnlyObjectWrapper<>(this, "predictions");
 
-    public FlipsViewModel(Workspace workspace, PreviewViewModel preview) {
+    public FlipsViewModel(Workspace workspace) {
         this.workspace = workspace;
-        this.preview = preview;
-        preview.predictionsProperty().addListener((o, a, b) -> update(b));
+        workspace.planPredictionsProperty().addListener((o, a, b) -> update(b));
         classFilter.addListener((o, a, b) -> filter());
         selected.addListener((o, a, b) -> showTop5(b));
-        update(preview.predictionsProperty().get());
+        update(workspace.planPredictionsProperty().get());
     }
 
     /** The changed predictions passing the class filter, in order (newly wrong, newly right, other). */
@@ -145,7 +143,7 @@ public final class FlipsViewModel {
             classChoices.setAll(names);
         }
         if (p == null) {
-            summary.set(preview.predictionsProperty().get() == null ? "Waiting for the accuracy preview…" : "");
+            summary.set(workspace.planPredictionsProperty().get() == null ? "Waiting for the accuracy preview…" : "");
             filter();
             return;
         }

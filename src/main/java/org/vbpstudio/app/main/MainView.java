@@ -10,16 +10,16 @@ import javafx.scene.layout.Priority;
 import javafx.scene.layout.StackPane;
 import javafx.scene.layout.VBox;
 import org.controlsfx.control.StatusBar;
-import org.vbpstudio.app.Fxml;
 import org.vbpstudio.app.calibrate.CalibrationView;
 import org.vbpstudio.app.compare.CompareView;
 import org.vbpstudio.app.dialogs.DialogService;
 import org.vbpstudio.app.flips.FlipsView;
-import org.vbpstudio.app.neurons.NeuronsView;
 import org.vbpstudio.app.model.ModelPanelView;
+import org.vbpstudio.app.neurons.NeuronsView;
 import org.vbpstudio.app.preview.PreviewView;
 import org.vbpstudio.app.prune.PruningView;
 import org.vbpstudio.app.recover.RecoverView;
+import org.vbpstudio.app.ui.Fxml;
 
 /**
  * The main window's content: menu, model panel, calibration and pruning (Prune tab), recovery
@@ -72,7 +72,7 @@ public final class MainView extends BorderPane {
         this.viewModel = viewModel;
         this.dialogs = dialogs;
         this.quit = quit;
-        Fxml.load(this, "MainView");
+        Fxml.load(this);
         sideSlot.getChildren().add(new ModelPanelView(viewModel.modelPanel()));
         PruningView pruning = new PruningView(viewModel.pruning());
         pruning.setOnInspect(viewModel::inspect);
@@ -94,7 +94,7 @@ public final class MainView extends BorderPane {
         var noModel = viewModel.workspace().sessionProperty().isNull();
         openStatsItem.disableProperty().bind(viewModel.calibration().canOpenStatisticsProperty().not());
         saveStatsItem.disableProperty().bind(viewModel.calibration().canSaveStatisticsProperty().not());
-        savePlanItem.disableProperty().bind(viewModel.pruning().selectionProperty().isNull());
+        savePlanItem.disableProperty().bind(viewModel.workspace().selectionProperty().isNull());
         loadPlanItem.disableProperty().bind(noModel);
         exportItem.disableProperty().bind(viewModel.export().canExportProperty().not());
         exportOnnxItem.selectedProperty().bindBidirectional(viewModel.export().includeOnnxProperty());

@@ -13,30 +13,29 @@ import org.vbpstudio.app.calibrate.CalibrationViewModel;
 import org.vbpstudio.app.compare.CompareViewModel;
 import org.vbpstudio.app.concurrent.BackgroundTask;
 import org.vbpstudio.app.concurrent.TaskExecutor;
-import org.vbpstudio.app.core.DefaultPaths;
-import org.vbpstudio.app.core.ModelSession;
 import org.vbpstudio.app.dialogs.DialogService;
 import org.vbpstudio.app.dialogs.Errors;
 import org.vbpstudio.app.dialogs.FileType;
 import org.vbpstudio.app.export.ExportViewModel;
 import org.vbpstudio.app.flips.FlipsViewModel;
-import org.vbpstudio.app.neurons.NeuronsViewModel;
-import org.vbpstudio.app.undo.UndoViewModel;
-import org.vbpstudio.app.session.RecentSessions;
-import org.vbpstudio.app.session.Session;
-import org.vbpstudio.stats.ActivationStats;
-import org.vbpstudio.stats.Calibration;
-import org.vbpstudio.stats.StatsFile;
 import org.vbpstudio.app.model.ModelPanelViewModel;
+import org.vbpstudio.app.neurons.NeuronsViewModel;
 import org.vbpstudio.app.preview.PreviewViewModel;
 import org.vbpstudio.app.prune.PruningViewModel;
 import org.vbpstudio.app.recover.RecoverViewModel;
+import org.vbpstudio.app.session.RecentSessions;
+import org.vbpstudio.app.session.Session;
+import org.vbpstudio.app.undo.UndoViewModel;
+import org.vbpstudio.app.workspace.ModelSession;
 import org.vbpstudio.app.workspace.Workspace;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.ImageSources;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.io.OutputTarget;
 import org.vbpstudio.prune.PruningPlan;
+import org.vbpstudio.stats.ActivationStats;
+import org.vbpstudio.stats.Calibration;
+import org.vbpstudio.stats.StatsFile;
 
 /**
  * The main window: owns the shared {@link Workspace} and the view model of each part of the
@@ -78,14 +77,14 @@ public final class MainViewModel {
         calibration = new CalibrationViewModel(workspace, executor, dialogs);
         pruning = new PruningViewModel(workspace);
         target = new org.vbpstudio.app.prune.TargetViewModel(workspace, pruning, executor, dialogs);
-        preview = new PreviewViewModel(workspace, pruning, executor, dialogs);
-        compare = new CompareViewModel(workspace, pruning, preview, executor, dialogs);
+        preview = new PreviewViewModel(workspace, executor, dialogs);
+        compare = new CompareViewModel(workspace, executor, dialogs);
         workspace.sessionProperty().addListener((o, a, s) ->
                 title.set(s == null ? "VBP Studio" : "VBP Studio — " + s.model().name()));
-        export = new ExportViewModel(workspace, pruning, executor, dialogs);
-        recover = new RecoverViewModel(workspace, pruning, executor, dialogs);
-        flips = new FlipsViewModel(workspace, preview);
-        neurons = new NeuronsViewModel(workspace, pruning);
+        export = new ExportViewModel(workspace, executor, dialogs);
+        recover = new RecoverViewModel(workspace, executor, dialogs);
+        flips = new FlipsViewModel(workspace);
+        neurons = new NeuronsViewModel(workspace);
         undo = new UndoViewModel(workspace, pruning);
         recentSessions.setAll(recent.list());
     }

@@ -7,7 +7,7 @@ import javafx.scene.control.Label;
 import javafx.scene.control.Tooltip;
 import javafx.scene.layout.GridPane;
 import javafx.scene.layout.VBox;
-import org.vbpstudio.app.Fxml;
+import org.vbpstudio.app.ui.Fxml;
 
 /** The side panel: the model's architecture and cost, and the images in use. */
 public final class ModelPanelView extends VBox {
@@ -19,7 +19,7 @@ public final class ModelPanelView extends VBox {
     private GridPane dataGrid;
 
     public ModelPanelView(ModelPanelViewModel viewModel) {
-        Fxml.load(this, "ModelPanelView");
+        Fxml.load(this);
         modelTitle.textProperty().bind(viewModel.titleProperty());
         fill(modelGrid, viewModel.modelRows());
         fill(dataGrid, viewModel.dataRows());

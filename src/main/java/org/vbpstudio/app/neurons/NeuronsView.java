@@ -13,7 +13,7 @@ import javafx.scene.control.TableView;
 import javafx.scene.control.Tooltip;
 import javafx.scene.layout.VBox;
 import javafx.util.StringConverter;
-import org.vbpstudio.app.Fxml;
+import org.vbpstudio.app.ui.Fxml;
 
 /**
  * One block's neurons: a sortable table, a scatter of mean against variance, and the method's
@@ -50,7 +50,7 @@ public final class NeuronsView extends VBox {
 
     public NeuronsView(NeuronsViewModel viewModel) {
         this.viewModel = viewModel;
-        Fxml.load(this, "NeuronsView");
+        Fxml.load(this);
         neuronsTitleLabel.textProperty().bind(viewModel.titleProperty());
         neuronsMessageLabel.textProperty().bind(viewModel.messageProperty());
         howVbpLabel.textProperty().bind(viewModel.explanationProperty());

@@ -10,10 +10,9 @@ import javafx.beans.property.SimpleStringProperty;
 import javafx.beans.property.StringProperty;
 import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
-import org.vbpstudio.app.core.ModelSession;
-import org.vbpstudio.app.core.VarianceHistogram;
-import org.vbpstudio.app.prune.PlanSelection;
-import org.vbpstudio.app.prune.PruningViewModel;
+import org.vbpstudio.app.ui.VarianceHistogram;
+import org.vbpstudio.app.workspace.ModelSession;
+import org.vbpstudio.app.workspace.PlanSelection;
 import org.vbpstudio.app.workspace.Workspace;
 import org.vbpstudio.model.HostTensor;
 import org.vbpstudio.model.VitWeights;
@@ -40,7 +39,6 @@ public final class NeuronsViewModel {
     }
 
     private final Workspace workspace;
-    private final PruningViewModel pruning;
     private final IntegerProperty block = new SimpleIntegerProperty(this, "block", 0);
     private final ObservableList<Neuron> neurons = FXCollections.observableArrayList();
     private final ObservableList<Integer> selected = FXCollections.observableArrayList();
@@ -50,14 +48,13 @@ public final class NeuronsViewModel {
     private final StringProperty message = new SimpleStringProperty(this, "message", "");
     private Summary summary;
 
-    public NeuronsViewModel(Workspace workspace, PruningViewModel pruning) {
+    public NeuronsViewModel(Workspace workspace) {
         this.workspace = workspace;
-        this.pruning = pruning;
         block.addListener((o, a, b) -> {
             selected.clear();
             update();
         });
-        pruning.selectionProperty().addListener((o, a, b) -> update());
+        workspace.selectionProperty().addListener((o, a, b) -> update());
         workspace.statsProperty().addListener((o, a, b) -> update());
         workspace.sessionProperty().addListener((o, a, b) -> {
             selected.clear();
@@ -117,7 +114,7 @@ public final class NeuronsViewModel {
     public void inspect(int b, int bin) {
         block.set(b);
         update();
-        VarianceHistogram h = b < pruning.blocks().size() ? pruning.blocks().get(b).histogramProperty().get() : null;
+        VarianceHistogram h = histogram(b);
         if (h == null || bin < 0) {
             selected.clear();
             return;
@@ -131,6 +128,20 @@ public final class NeuronsViewModel {
         selected.setAll(in);
     }
 
+    /** Block {@code b}'s histogram as the pruning screen draws it (one range over every block), or null. */
+    private VarianceHistogram histogram(int b) {
+        ActivationStats stats = workspace.stats();
+        if (stats == null || b < 0 || b >= stats.depth()) {
+            return null;
+        }
+        double[][] variances = new double[stats.depth()][];
+        for (int i = 0; i < variances.length; i++) {
+            variances[i] = stats.variance(i);
+        }
+        double[] range = VarianceHistogram.range(variances);
+        return VarianceHistogram.of(variances[b], null, range[0], range[1], false);
+    }
+
     private void update() {
         ModelSession s = workspace.session();
         int depth = s == null ? 0 : s.model().config().depth();
@@ -142,7 +153,7 @@ public final class NeuronsViewModel {
             blockChoices.setAll(choices);
         }
         ActivationStats stats = workspace.stats();
-        PlanSelection sel = pruning.selection();
+        PlanSelection sel = workspace.selection();
         int b = block.get();
         if (s == null || stats == null || b < 0 || b >= depth || sel == null || !sel.hasNeurons()
                 || !Arrays.equals(stats.widths(), s.model().config().mlpHiddenDims())) {

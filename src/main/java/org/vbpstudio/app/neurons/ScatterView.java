@@ -4,32 +4,26 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import javafx.geometry.VPos;
-import javafx.scene.canvas.Canvas;
 import javafx.scene.canvas.GraphicsContext;
-import javafx.scene.layout.Region;
 import javafx.scene.paint.Color;
 import javafx.scene.text.Font;
 import javafx.scene.text.TextAlignment;
-import org.vbpstudio.app.core.VarianceHistogram;
+import org.vbpstudio.app.ui.CanvasPlot;
+import org.vbpstudio.app.ui.VarianceHistogram;
 
 /**
  * Neurons as points: activation mean (x) against variance (y, log scale), kept in the accent colour,
  * removed grey, selected ones ringed. Drawn on a canvas, so thousands of neurons stay cheap.
  */
-public final class ScatterView extends Region {
-    private static final Color BACKGROUND = Color.web("#f6f8fb");
-    private static final Color KEPT = Color.web("#2f6fed");
+public final class ScatterView extends CanvasPlot {
     private static final Color REMOVED = Color.web("#aab3c2");
     private static final Color SELECTED = Color.web("#e4572e");
-    private static final Color TEXT = Color.web("#7a8496");
     private static final double PAD = 28;
-    private final Canvas canvas = new Canvas();
     private List<NeuronsViewModel.Neuron> neurons = List.of();
     private Set<Integer> selected = Set.of();
 
     public ScatterView() {
-        getStyleClass().add("scatter");
-        getChildren().add(canvas);
+        super("scatter");
         setPrefSize(360, 260);
         setMinSize(200, 160);
     }
@@ -41,32 +35,13 @@ public final class ScatterView extends Region {
     }
 
     @Override
-    protected void layoutChildren() {
-        if (canvas.getWidth() != getWidth() || canvas.getHeight() != getHeight()) {
-            canvas.setWidth(getWidth());
-            canvas.setHeight(getHeight());
-            draw();
-        }
-    }
-
-    private void draw() {
-        double w = canvas.getWidth();
-        double h = canvas.getHeight();
-        GraphicsContext g = canvas.getGraphicsContext2D();
-        g.clearRect(0, 0, w, h);
-        if (w <= 0 || h <= 0) {
-            return;
-        }
-        g.setFill(BACKGROUND);
-        g.fillRoundRect(0, 0, w, h, 6, 6);
+    protected void paint(GraphicsContext g, double w, double h) {
         g.setFont(Font.font(10));
-        g.setFill(TEXT);
         if (neurons.isEmpty()) {
-            g.setTextAlign(TextAlignment.CENTER);
-            g.setTextBaseline(VPos.CENTER);
-            g.fillText("no statistics yet", w / 2, h / 2);
+            placeholder(g, "no statistics yet", w, h);
             return;
         }
+        g.setFill(TEXT);
         double xMin = Double.POSITIVE_INFINITY;
         double xMax = Double.NEGATIVE_INFINITY;
         double yMin = Double.POSITIVE_INFINITY;

@@ -7,8 +7,8 @@ import javafx.scene.control.Label;
 import javafx.scene.control.ProgressIndicator;
 import javafx.scene.layout.VBox;
 import javafx.util.StringConverter;
-import org.vbpstudio.app.Fxml;
-import org.vbpstudio.app.core.Formats;
+import org.vbpstudio.app.ui.Formats;
+import org.vbpstudio.app.ui.Fxml;
 
 /** Cost and accuracy of the pruned model; a stale accuracy is drawn greyed. */
 public final class PreviewView extends VBox {
@@ -50,7 +50,7 @@ public final class PreviewView extends VBox {
     private Runnable onShowChanges = () -> {};
 
     public PreviewView(PreviewViewModel viewModel) {
-        Fxml.load(this, "PreviewView");
+        Fxml.load(this);
         busyIndicator.visibleProperty().bind(viewModel.busyProperty());
         macsLabel.textProperty().bind(viewModel.macsTextProperty());
         macsDetailLabel.textProperty().bind(viewModel.macsDetailProperty());

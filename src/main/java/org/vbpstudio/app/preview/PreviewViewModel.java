@@ -8,8 +8,6 @@ import javafx.beans.property.BooleanProperty;
 import javafx.beans.property.IntegerProperty;
 import javafx.beans.property.LongProperty;
 import javafx.beans.property.ObjectProperty;
-import javafx.beans.property.ReadOnlyObjectProperty;
-import javafx.beans.property.ReadOnlyObjectWrapper;
 import javafx.beans.property.SimpleBooleanProperty;
 import javafx.beans.property.SimpleIntegerProperty;
 import javafx.beans.property.SimpleLongProperty;
@@ -19,13 +17,12 @@ import javafx.beans.property.StringProperty;
 import org.vbpstudio.app.concurrent.BackgroundTask;
 import org.vbpstudio.app.concurrent.TaskExecutor;
 import org.vbpstudio.app.concurrent.TaskHandle;
-import org.vbpstudio.app.core.CostSummary;
-import org.vbpstudio.app.core.Formats;
-import org.vbpstudio.app.core.ModelSession;
 import org.vbpstudio.app.dialogs.DialogService;
 import org.vbpstudio.app.dialogs.Errors;
-import org.vbpstudio.app.prune.PlanSelection;
-import org.vbpstudio.app.prune.PruningViewModel;
+import org.vbpstudio.app.ui.Formats;
+import org.vbpstudio.app.workspace.LivePreview;
+import org.vbpstudio.app.workspace.ModelSession;
+import org.vbpstudio.app.workspace.PlanSelection;
 import org.vbpstudio.app.workspace.Workspace;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.eval.Accuracy;
@@ -43,7 +40,9 @@ import org.vbpstudio.stats.ActivationStats;
  * background once the controls settle: a running estimate with its 95 % interval and "n of N
  * images", narrowing to the exact value. A new movement cancels the running refresh at once. The
  * agreement with the original's top-1 and the mean KL divergence need no labels, so an unlabelled
- * slice works too. The slice's cache respects the workspace's memory budget.
+ * slice works too. The slice's cache respects the workspace's memory budget. The prepared slice and
+ * the plan's exact accuracy are written to the workspace ({@link Workspace#sliceProperty()},
+ * {@link Workspace#planAccuracyProperty()}) for the comparison.
  */
 public final class PreviewViewModel {
     public static final List<Integer> SLICE_SIZES = List.of(250, 500, 1000, 2000, 5000, 10000);
@@ -52,7 +51,6 @@ public final class PreviewViewModel {
     public static final Duration SETTLE = Duration.ofMillis(100);
 
     private final Workspace workspace;
-    private final PruningViewModel pruning;
     private final TaskExecutor executor;
     private final DialogService dialogs;
     private final IntegerProperty sliceSize = new SimpleIntegerProperty(this, "sliceSize", DEFAULT_SLICE);
@@ -72,14 +70,11 @@ public final class PreviewViewModel {
     private final BooleanProperty accuracyStale = new SimpleBooleanProperty(this, "accuracyStale", true);
     private final BooleanProperty busy = new SimpleBooleanProperty(this, "busy");
     private final LongProperty macs = new SimpleLongProperty(this, "macs", -1);
-    private final ObjectProperty<Accuracy> accuracy = new SimpleObjectProperty<>(this, "accuracy");
     private final ObjectProperty<Fidelity> fidelity = new SimpleObjectProperty<>(this, "fidelity");
     private final ObjectProperty<PreviewEstimate> estimate = new SimpleObjectProperty<>(this, "estimate");
     private final ObjectProperty<Accuracy> original = new SimpleObjectProperty<>(this, "original");
     private final LongProperty refreshMillis = new SimpleLongProperty(this, "refreshMillis", -1);
-    private final ObjectProperty<PreviewPredictions> predictions = new SimpleObjectProperty<>(this, "predictions");
     private final StringProperty changesText = new SimpleStringProperty(this, "changesText", "—");
-    private final ReadOnlyObjectWrapper<LivePreview> preview = new ReadOnlyObjectWrapper<>(this, "preview");
     private TaskHandle settle = TaskHandle.DONE;
     private TaskHandle accuracyTask = TaskHandle.DONE;
     private TaskHandle previewTask = TaskHandle.DONE;
@@ -88,12 +83,11 @@ public final class PreviewViewModel {
     private volatile long refreshNanos;
     private volatile PreviewPredictions refreshed;
 
-    public PreviewViewModel(Workspace workspace, PruningViewModel pruning, TaskExecutor executor, DialogService dialogs) {
+    public PreviewViewModel(Workspace workspace, TaskExecutor executor, DialogService dialogs) {
         this.workspace = workspace;
-        this.pruning = pruning;
         this.executor = executor;
         this.dialogs = dialogs;
-        pruning.selectionProperty().addListener((o, a, b) -> {
+        workspace.selectionProperty().addListener((o, a, b) -> {
             updateCost();
             requestAccuracy();
         });
@@ -188,9 +182,9 @@ public final class PreviewViewModel {
         return macs;
     }
 
-    /** Exact accuracy of the current plan (null while unknown or unlabelled). */
+    /** Exact accuracy of the current plan (null while unknown or unlabelled): the workspace's. */
     public ObjectProperty<Accuracy> accuracyProperty() {
-        return accuracy;
+        return workspace.planAccuracyProperty();
     }
 
     /** Exact fidelity of the current plan to the original (null while unknown). */
@@ -217,7 +211,7 @@ public final class PreviewViewModel {
      * accuracy is exact (the changed-predictions view follows it); null before.
      */
     public ObjectProperty<PreviewPredictions> predictionsProperty() {
-        return predictions;
+        return workspace.planPredictionsProperty();
     }
 
     /** "3 newly wrong · 1 newly right" (labelled), "4 changed" (unlabelled), "—" while unknown. */
@@ -225,16 +219,11 @@ public final class PreviewViewModel {
         return changesText;
     }
 
-    /** The prepared validation slice, shared with the comparison; null until ready. */
-    public ReadOnlyObjectProperty<LivePreview> previewProperty() {
-        return preview.getReadOnlyProperty();
-    }
-
     // ----------------------------------------------------------------------------------- cost
 
     private void updateCost() {
-        PlanSelection sel = pruning.selection();
-        var model = pruning.model();
+        PlanSelection sel = workspace.selection();
+        var model = workspace.session() == null ? null : workspace.session().model();
         if (sel == null || model == null) {
             macsText.set("—");
             macsDetail.set("");
@@ -270,14 +259,14 @@ public final class PreviewViewModel {
     }
 
     private void computeAccuracy() {
-        LivePreview p = preview.get();
-        PlanSelection sel = pruning.selection();
+        LivePreview p = workspace.sliceProperty().get();
+        PlanSelection sel = workspace.selection();
         ActivationStats stats = workspace.stats();
         if (p == null || p.session() != workspace.session()) {
             return; // computed when the slice is ready
         }
         if (sel == null || !sel.hasNeurons() || (sel.plan().compensation() && stats == null)) {
-            message.set(pruning.messageProperty().get());
+            message.set(workspace.planMessageProperty().get());
             return;
         }
         accuracyTask.cancel();
@@ -345,7 +334,7 @@ public final class PreviewViewModel {
                 + (exact ? Formats.count(f.agree()) + " / " + Formats.count(f.count()) + " agree"
                         : interval(e.agreementInterval()) + " · " + progressText(e)));
         if (exact) {
-            accuracy.set(e.labelled() ? e.accuracy() : null);
+            workspace.planAccuracyProperty().set(e.labelled() ? e.accuracy() : null);
             fidelity.set(f);
             accuracyStale.set(false);
         }
@@ -355,7 +344,7 @@ public final class PreviewViewModel {
     private void showPredictions(PreviewPredictions p) {
         if (p == null) {
             changesText.set("—");
-            predictions.set(null);
+            workspace.planPredictionsProperty().set(null);
             return;
         }
         var changes = p.changes();
@@ -365,7 +354,7 @@ public final class PreviewViewModel {
                 ? Formats.count(wrong) + " newly wrong · " + Formats.count(right) + " newly right"
                         + (changes.size() > wrong + right ? " · " + Formats.count(changes.size() - wrong - right) + " other" : "")
                 : Formats.count(changes.size()) + " changed");
-        predictions.set(p); // last: whoever follows it sees the counts too
+        workspace.planPredictionsProperty().set(p); // last: whoever follows it sees the counts too
     }
 
     private static String interval(double[] ci) {
@@ -383,15 +372,15 @@ public final class PreviewViewModel {
         accuracyTask.cancel();
         long generation = ++previewGeneration;
         accuracyGeneration++;
-        LivePreview old = preview.get();
-        preview.set(null);
+        LivePreview old = workspace.sliceProperty().get();
+        workspace.sliceProperty().set(null);
         if (old != null) {
             executor.execute(BackgroundTask.<Void>of("Closing preview", ctx -> {
                 old.close();
                 return null;
             }));
         }
-        accuracy.set(null);
+        workspace.planAccuracyProperty().set(null);
         fidelity.set(null);
         estimate.set(null);
         original.set(null);
@@ -439,7 +428,7 @@ public final class PreviewViewModel {
                         p.close();
                         return;
                     }
-                    preview.set(p);
+                    workspace.sliceProperty().set(p);
                     PreviewEstimate o = p.engine().original();
                     if (p.engine().labelled()) {
                         original.set(o.accuracy());
@@ -466,8 +455,8 @@ public final class PreviewViewModel {
         settle.cancel();
         accuracyTask.cancel();
         previewTask.cancel();
-        LivePreview p = preview.get();
-        preview.set(null);
+        LivePreview p = workspace.sliceProperty().get();
+        workspace.sliceProperty().set(null);
         if (p != null) {
             p.close();
         }

@@ -6,7 +6,7 @@ import javafx.scene.control.Slider;
 import javafx.scene.control.TextField;
 import javafx.scene.control.Tooltip;
 import javafx.scene.layout.VBox;
-import org.vbpstudio.app.Fxml;
+import org.vbpstudio.app.ui.Fxml;
 
 /**
  * One block's card: its variance histogram with the cut, the kept count, and a slider with an
@@ -34,7 +34,7 @@ public final class BlockView extends VBox {
      *                  Enter or Space on the focused histogram) to open the block's neurons
      */
     public BlockView(BlockViewModel viewModel, java.util.function.BiConsumer<Integer, Integer> onInspect) {
-        Fxml.load(this, "BlockView");
+        Fxml.load(this);
         int b = viewModel.index();
         setId("block" + b);
         ratioSlider.setId("blockSlider" + b);

@@ -10,8 +10,8 @@ import javafx.beans.property.SimpleIntegerProperty;
 import javafx.beans.property.SimpleObjectProperty;
 import javafx.beans.property.SimpleStringProperty;
 import javafx.beans.property.StringProperty;
-import org.vbpstudio.app.core.Formats;
-import org.vbpstudio.app.core.VarianceHistogram;
+import org.vbpstudio.app.ui.Formats;
+import org.vbpstudio.app.ui.VarianceHistogram;
 
 /**
  * One transformer block's card: its pruning ratio (set by the user in per-block mode, shown as

@@ -3,33 +3,27 @@ package org.vbpstudio.app.prune;
 import javafx.beans.property.ObjectProperty;
 import javafx.beans.property.SimpleObjectProperty;
 import javafx.geometry.VPos;
-import javafx.scene.canvas.Canvas;
 import javafx.scene.canvas.GraphicsContext;
-import javafx.scene.layout.Region;
 import javafx.scene.paint.Color;
 import javafx.scene.text.Font;
 import javafx.scene.text.TextAlignment;
-import org.vbpstudio.app.core.VarianceHistogram;
+import org.vbpstudio.app.ui.CanvasPlot;
+import org.vbpstudio.app.ui.VarianceHistogram;
 
 /**
  * A block's neurons by log10 variance: kept neurons in the accent colour, removed ones grey, and
  * the variance cut as a dashed line. Drawn on a canvas, so live refreshes stay cheap.
  */
-public final class HistogramView extends Region {
-    private static final Color BACKGROUND = Color.web("#f6f8fb");
+public final class HistogramView extends CanvasPlot {
     private static final Color GRID = Color.web("#e3e8ef");
-    private static final Color KEPT = Color.web("#2f6fed");
     private static final Color REMOVED = Color.web("#c3cad6");
     private static final Color CUT = Color.web("#e4572e");
-    private static final Color TEXT = Color.web("#7a8496");
     private static final double AXIS = 13;
 
-    private final Canvas canvas = new Canvas();
     private final ObjectProperty<VarianceHistogram> histogram = new SimpleObjectProperty<>(this, "histogram");
 
     public HistogramView() {
-        getStyleClass().add("histogram");
-        getChildren().add(canvas);
+        super("histogram");
         histogram.addListener((o, a, b) -> draw());
         setPrefSize(220, 84);
         setMinHeight(60);
@@ -50,31 +44,11 @@ public final class HistogramView extends Region {
     }
 
     @Override
-    protected void layoutChildren() {
-        if (canvas.getWidth() != getWidth() || canvas.getHeight() != getHeight()) {
-            canvas.setWidth(getWidth());
-            canvas.setHeight(getHeight());
-            draw();
-        }
-    }
-
-    private void draw() {
-        double w = canvas.getWidth();
-        double h = canvas.getHeight();
-        GraphicsContext g = canvas.getGraphicsContext2D();
-        g.clearRect(0, 0, w, h);
-        if (w <= 0 || h <= 0) {
-            return;
-        }
-        g.setFill(BACKGROUND);
-        g.fillRoundRect(0, 0, w, h, 6, 6);
+    protected void paint(GraphicsContext g, double w, double h) {
         VarianceHistogram hist = histogram.get();
         g.setFont(Font.font(9.5));
         if (hist == null) {
-            g.setFill(TEXT);
-            g.setTextAlign(TextAlignment.CENTER);
-            g.setTextBaseline(VPos.CENTER);
-            g.fillText("calibrate to see the neurons' variance", w / 2, h / 2);
+            placeholder(g, "calibrate to see the neurons' variance", w, h);
             return;
         }
         double plotH = h - AXIS - 4;

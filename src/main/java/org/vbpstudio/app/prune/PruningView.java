@@ -13,7 +13,7 @@ import javafx.scene.layout.TilePane;
 import javafx.scene.layout.VBox;
 import javafx.util.StringConverter;
 import org.controlsfx.control.SegmentedButton;
-import org.vbpstudio.app.Fxml;
+import org.vbpstudio.app.ui.Fxml;
 import org.vbpstudio.prune.Criterion;
 import org.vbpstudio.prune.PruningPlan;
 
@@ -51,7 +51,7 @@ public final class PruningView extends VBox {
 
     public PruningView(PruningViewModel viewModel) {
         this.viewModel = viewModel;
-        Fxml.load(this, "PruningView");
+        Fxml.load(this);
         messageLabel.textProperty().bind(viewModel.messageProperty());
 
         criterionChoice.getItems().setAll(Criterion.values());

@@ -6,18 +6,16 @@ import javafx.beans.property.BooleanProperty;
 import javafx.beans.property.DoubleProperty;
 import javafx.beans.property.IntegerProperty;
 import javafx.beans.property.ObjectProperty;
-import javafx.beans.property.ReadOnlyObjectProperty;
-import javafx.beans.property.ReadOnlyObjectWrapper;
 import javafx.beans.property.SimpleBooleanProperty;
 import javafx.beans.property.SimpleDoubleProperty;
 import javafx.beans.property.SimpleIntegerProperty;
 import javafx.beans.property.SimpleObjectProperty;
-import javafx.beans.property.SimpleStringProperty;
 import javafx.beans.property.StringProperty;
 import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
-import org.vbpstudio.app.core.ModelSession;
-import org.vbpstudio.app.core.VarianceHistogram;
+import org.vbpstudio.app.ui.VarianceHistogram;
+import org.vbpstudio.app.workspace.ModelSession;
+import org.vbpstudio.app.workspace.PlanSelection;
 import org.vbpstudio.app.workspace.Workspace;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.VitConfig;
@@ -30,8 +28,9 @@ import org.vbpstudio.stats.ActivationStats;
 
 /**
  * The pruning controls: mode, criterion, compensation, round-to, the global ratio and one ratio
- * per block, turned into a {@link PruningPlan} and the neurons it keeps ({@link #selectionProperty()})
- * on every change. Selection runs the prune package's policy, so what the app previews is what
+ * per block, turned into a {@link PruningPlan} and the neurons it keeps on every change, written to
+ * the workspace ({@link Workspace#planProperty()}, {@link Workspace#selectionProperty()}) for the
+ * other screens. Selection runs the prune package's policy, so what the app previews is what
  * {@code prune} exports.
  */
 public final class PruningViewModel {
@@ -47,8 +46,6 @@ public final class PruningViewModel {
     private final IntegerProperty roundTo = new SimpleIntegerProperty(this, "roundTo", 0);
     private final DoubleProperty globalRatio = new SimpleDoubleProperty(this, "globalRatio", 0);
     private final ObservableList<BlockViewModel> blocks = FXCollections.observableArrayList();
-    private final ReadOnlyObjectWrapper<PlanSelection> selection = new ReadOnlyObjectWrapper<>(this, "selection");
-    private final StringProperty message = new SimpleStringProperty(this, "message", "");
     private final BooleanProperty adjusting = new SimpleBooleanProperty(this, "adjusting");
     private long seed;
     private boolean updating;
@@ -105,13 +102,9 @@ public final class PruningViewModel {
         return blocks;
     }
 
-    /** The current plan and what it keeps; null without a model. */
-    public ReadOnlyObjectProperty<PlanSelection> selectionProperty() {
-        return selection.getReadOnlyProperty();
-    }
-
+    /** The current plan and what it keeps, as written to the workspace; null without a model. */
     public PlanSelection selection() {
-        return selection.get();
+        return workspace.selection();
     }
 
     /** True while a slider (global or a block's) is being dragged: undo counts a drag as one step. */
@@ -119,9 +112,9 @@ public final class PruningViewModel {
         return adjusting;
     }
 
-    /** Why neurons cannot be chosen yet ("Calibrate …"), else empty. */
+    /** Why neurons cannot be chosen yet ("Calibrate …"), else empty (the workspace's plan message). */
     public StringProperty messageProperty() {
-        return message;
+        return workspace.planMessageProperty();
     }
 
     /** The plan the controls describe. */
@@ -257,8 +250,9 @@ public final class PruningViewModel {
         }
         ModelSession s = workspace.session();
         if (s == null) {
-            selection.set(null);
-            message.set("");
+            workspace.planProperty().set(null);
+            workspace.selectionProperty().set(null);
+            workspace.planMessageProperty().set("");
             return;
         }
         PruningPlan plan = plan();
@@ -274,7 +268,8 @@ public final class PruningViewModel {
             widths = null;
         }
         String missing = Pruner.missingStatistics(plan);
-        message.set(sc != null ? "" : Character.toUpperCase(missing.charAt(0)) + missing.substring(1)
+        workspace.planMessageProperty().set(sc != null ? ""
+                : Character.toUpperCase(missing.charAt(0)) + missing.substring(1)
                 + (plan.criterion().needsGradients() ? ": open a statistics file written by 'stats --gradients'."
                         : ": calibrate first, or open a statistics file."));
         updating = true;
@@ -291,7 +286,8 @@ public final class PruningViewModel {
         } finally {
             updating = false;
         }
-        selection.set(widths == null ? null : new PlanSelection(plan, widths, kept));
+        workspace.planProperty().set(plan);
+        workspace.selectionProperty().set(widths == null ? null : new PlanSelection(plan, widths, kept));
         refreshHistograms();
     }
 
@@ -337,7 +333,7 @@ public final class PruningViewModel {
             variances[b] = stats.variance(b);
         }
         double[] range = VarianceHistogram.range(variances);
-        PlanSelection sel = selection.get();
+        PlanSelection sel = workspace.selection();
         boolean showKept = live == null && sel != null && sel.hasNeurons();
         boolean cut = showKept && criterion.get() == Criterion.VARIANCE;
         for (BlockViewModel b : blocks) {

@@ -3,7 +3,6 @@ package org.vbpstudio.app.prune;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.CancellationException;
 import javafx.beans.property.BooleanProperty;
 import javafx.beans.property.DoubleProperty;
 import javafx.beans.property.ObjectProperty;
@@ -12,17 +11,15 @@ import javafx.beans.property.SimpleDoubleProperty;
 import javafx.beans.property.SimpleObjectProperty;
 import javafx.beans.property.SimpleStringProperty;
 import javafx.beans.property.StringProperty;
-import org.vbpstudio.app.concurrent.BackgroundTask;
+import org.vbpstudio.app.concurrent.LatestJob;
 import org.vbpstudio.app.concurrent.TaskExecutor;
-import org.vbpstudio.app.concurrent.TaskHandle;
-import org.vbpstudio.app.core.ModelSession;
 import org.vbpstudio.app.dialogs.DialogService;
-import org.vbpstudio.app.dialogs.Errors;
+import org.vbpstudio.app.workspace.ModelSession;
 import org.vbpstudio.app.workspace.Workspace;
 import org.vbpstudio.data.ClassMapping;
 import org.vbpstudio.data.ImageSource;
-import org.vbpstudio.eval.preview.Sensitivity;
 import org.vbpstudio.eval.preview.PreviewEngine;
+import org.vbpstudio.eval.preview.Sensitivity;
 import org.vbpstudio.model.ComputeThreads;
 import org.vbpstudio.prune.Allocation;
 import org.vbpstudio.prune.Budget;
@@ -60,23 +57,17 @@ public final class TargetViewModel {
 
     private final Workspace workspace;
     private final PruningViewModel pruning;
-    private final TaskExecutor executor;
-    private final DialogService dialogs;
+    private final LatestJob job;
     private final ObjectProperty<Kind> kind = new SimpleObjectProperty<>(this, "kind", Kind.MACS_PERCENT);
     private final DoubleProperty value = new SimpleDoubleProperty(this, "value", 65);
     private final StringProperty message = new SimpleStringProperty(this, "message", "");
-    private final BooleanProperty running = new SimpleBooleanProperty(this, "running");
-    private final DoubleProperty progress = new SimpleDoubleProperty(this, "progress");
     private final BooleanProperty hasSensitivity = new SimpleBooleanProperty(this, "hasSensitivity");
     private Sensitivity.Result sensitivity;
-    private TaskHandle handle = TaskHandle.DONE;
-    private long generation;
 
     public TargetViewModel(Workspace workspace, PruningViewModel pruning, TaskExecutor executor, DialogService dialogs) {
         this.workspace = workspace;
         this.pruning = pruning;
-        this.executor = executor;
-        this.dialogs = dialogs;
+        this.job = new LatestJob(executor, dialogs, message);
         // curves belong to one model, statistics, criterion and compensation
         workspace.sessionProperty().addListener((o, a, b) -> forget());
         workspace.statsProperty().addListener((o, a, b) -> forget());
@@ -100,11 +91,11 @@ public final class TargetViewModel {
     }
 
     public BooleanProperty runningProperty() {
-        return running;
+        return job.runningProperty();
     }
 
     public DoubleProperty progressProperty() {
-        return progress;
+        return job.progressProperty();
     }
 
     public BooleanProperty hasSensitivityProperty() {
@@ -162,75 +153,48 @@ public final class TargetViewModel {
         ActivationStats stats = workspace.stats();
         ImageSource calibration = workspace.calibrationProperty().get();
         PruningPlan plan = pruning.plan();
-        if (s == null || calibration == null || running.get()) {
+        if (s == null || calibration == null || job.runningProperty().get()) {
             return;
         }
         if (plan.needsStatistics() && stats == null) {
             message.set("Calibrate first");
             return;
         }
-        long gen = ++generation;
-        running.set(true);
-        progress.set(0);
         message.set("Measuring sensitivity…");
         List<BlockViewModel> blocks = List.copyOf(pruning.blocks());
         ImageSource images = ClassMapping.relabelIfPossible(calibration.limit(IMAGES), s.model().labels());
         PreviewEngine.Options options = PreviewEngine.Options.defaults(ComputeThreads.evaluatorWorkers())
                 .withBudget(workspace.memoryBudget());
-        handle = executor.execute(BackgroundTask.<Sensitivity.Result>of("Measuring sensitivity", ctx -> {
-                    try (PreviewEngine engine = PreviewEngine.open(s.model(), s.vit(), images, options,
-                            ctx.asProgress())) {
-                        List<Sensitivity.Point> sofar = new ArrayList<>();
-                        return Sensitivity.measure(s.model(), stats, plan, RATIOS, engine, sofar::add, ctx.asProgress());
-                    }
-                })
-                .onProgress(p -> progress.set(p.fraction()))
-                .onSuccess(r -> {
-                    if (gen == generation) {
-                        sensitivity = r;
-                        hasSensitivity.set(true);
-                        for (BlockViewModel b : blocks) {
-                            List<Sensitivity.Point> curve = r.points().get(b.index());
-                            double[] xs = new double[curve.size() + 1];
-                            double[] ys = new double[curve.size() + 1];
-                            ys[0] = r.original().headline();
-                            for (int i = 0; i < curve.size(); i++) {
-                                xs[i + 1] = curve.get(i).ratio();
-                                ys[i + 1] = curve.get(i).headline();
-                            }
-                            b.sensitivityProperty().set(new BlockViewModel.SensitivityCurve(xs, ys));
-                        }
-                        message.set(String.format(Locale.ROOT, "Sensitivity of every block on %d calibration images (%s)",
-                                r.images(), r.labelled() ? "top-1" : "agreement with the original"));
-                    }
-                })
-                .onFailure(e -> {
-                    if (gen == generation && !(e instanceof CancellationException)) {
-                        message.set("Sensitivity failed");
-                        dialogs.showError("Sensitivity failed", Errors.oneLine(e));
-                    }
-                })
-                .onCancelled(() -> {
-                    if (gen == generation) {
-                        message.set("Sensitivity cancelled");
-                    }
-                })
-                .onFinished(() -> {
-                    if (gen == generation) {
-                        running.set(false);
-                    }
-                }));
+        job.<Sensitivity.Result>start("Measuring sensitivity", "Sensitivity", ctx -> {
+            try (PreviewEngine engine = PreviewEngine.open(s.model(), s.vit(), images, options, ctx.asProgress())) {
+                List<Sensitivity.Point> sofar = new ArrayList<>();
+                return Sensitivity.measure(s.model(), stats, plan, RATIOS, engine, sofar::add, ctx.asProgress());
+            }
+        }, r -> {}, r -> {
+            sensitivity = r;
+            hasSensitivity.set(true);
+            for (BlockViewModel b : blocks) {
+                List<Sensitivity.Point> curve = r.points().get(b.index());
+                double[] xs = new double[curve.size() + 1];
+                double[] ys = new double[curve.size() + 1];
+                ys[0] = r.original().headline();
+                for (int i = 0; i < curve.size(); i++) {
+                    xs[i + 1] = curve.get(i).ratio();
+                    ys[i + 1] = curve.get(i).headline();
+                }
+                b.sensitivityProperty().set(new BlockViewModel.SensitivityCurve(xs, ys));
+            }
+            message.set(String.format(Locale.ROOT, "Sensitivity of every block on %d calibration images (%s)",
+                    r.images(), r.labelled() ? "top-1" : "agreement with the original"));
+        });
     }
 
     public void cancel() {
-        handle.cancel();
-        handle = TaskHandle.DONE;
+        job.cancel();
     }
 
     private void forget() {
-        cancel();
-        generation++;
-        running.set(false);
+        job.forget();
         sensitivity = null;
         hasSensitivity.set(false);
         pruning.blocks().forEach(b -> b.sensitivityProperty().set(null));

@@ -19,10 +19,10 @@ import javafx.scene.control.TextField;
 import javafx.scene.control.Tooltip;
 import javafx.scene.layout.VBox;
 import javafx.util.StringConverter;
-import org.vbpstudio.app.Fxml;
-import org.vbpstudio.app.core.Formats;
 import org.vbpstudio.app.recover.RecoveryJob.AccuracyPoint;
 import org.vbpstudio.app.recover.RecoveryJob.LossPoint;
+import org.vbpstudio.app.ui.Formats;
+import org.vbpstudio.app.ui.Fxml;
 
 /**
  * The Recover tab: what will be fine-tuned, the training images and options, Start / Cancel /
@@ -89,7 +89,7 @@ public final class RecoverView extends VBox {
 
     public RecoverView(RecoverViewModel viewModel) {
         this.viewModel = viewModel;
-        Fxml.load(this, "RecoverView");
+        Fxml.load(this);
         javafx.scene.control.Tooltip.install(lossChart, new javafx.scene.control.Tooltip(
                 "Training loss (distillation from the original) per step of the fine-tuning"));
         javafx.scene.control.Tooltip.install(accuracyChart, new javafx.scene.control.Tooltip(

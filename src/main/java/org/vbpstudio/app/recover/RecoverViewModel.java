@@ -30,17 +30,16 @@ import javafx.collections.ObservableList;
 import org.vbpstudio.app.concurrent.BackgroundTask;
 import org.vbpstudio.app.concurrent.TaskExecutor;
 import org.vbpstudio.app.concurrent.TaskHandle;
-import org.vbpstudio.app.core.Formats;
-import org.vbpstudio.app.core.ModelSession;
 import org.vbpstudio.app.dialogs.DialogService;
 import org.vbpstudio.app.dialogs.Errors;
 import org.vbpstudio.app.dialogs.FileType;
-import org.vbpstudio.app.prune.PlanSelection;
-import org.vbpstudio.app.prune.PruningViewModel;
 import org.vbpstudio.app.recover.RecoveryJob.AccuracyPoint;
 import org.vbpstudio.app.recover.RecoveryJob.LossPoint;
 import org.vbpstudio.app.recover.RecoveryJob.Outcome;
 import org.vbpstudio.app.recover.RecoveryJob.Snapshot;
+import org.vbpstudio.app.ui.Formats;
+import org.vbpstudio.app.workspace.ModelSession;
+import org.vbpstudio.app.workspace.PlanSelection;
 import org.vbpstudio.app.workspace.Workspace;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.ImageSources;
@@ -67,7 +66,6 @@ public final class RecoverViewModel {
     public static final int LOSS_EVERY = 20;
 
     private final Workspace workspace;
-    private final PruningViewModel pruning;
     private final TaskExecutor executor;
     private final DialogService dialogs;
     private final Path fashionMnist;
@@ -105,19 +103,18 @@ public final class RecoverViewModel {
     private long trainingGeneration;
     private int lossEvery = LOSS_EVERY;
 
-    public RecoverViewModel(Workspace workspace, PruningViewModel pruning, TaskExecutor executor,
+    public RecoverViewModel(Workspace workspace, TaskExecutor executor,
             DialogService dialogs) {
-        this(workspace, pruning, executor, dialogs, TrainingImages.FASHION_MNIST);
+        this(workspace, executor, dialogs, TrainingImages.FASHION_MNIST);
     }
 
     /**
      * @param fashionMnist where the Debian package {@code dataset-fashion-mnist} keeps its training
      *                     images (the default for Fashion-MNIST models)
      */
-    public RecoverViewModel(Workspace workspace, PruningViewModel pruning, TaskExecutor executor,
+    public RecoverViewModel(Workspace workspace, TaskExecutor executor,
             DialogService dialogs, Path fashionMnist) {
         this.workspace = workspace;
-        this.pruning = pruning;
         this.executor = executor;
         this.dialogs = dialogs;
         this.fashionMnist = fashionMnist;
@@ -132,11 +129,11 @@ public final class RecoverViewModel {
         }
         validateOptions();
         canStart = Bindings.createBooleanBinding(this::startable, running, workspace.sessionProperty(),
-                workspace.statsProperty(), pruning.selectionProperty(), trainingPath, optionsError);
+                workspace.statsProperty(), workspace.selectionProperty(), trainingPath, optionsError);
         canExport = Bindings.createBooleanBinding(() -> result.get() != null && !exporting.get() && !running.get(),
                 result, exporting, running);
         workspace.sessionProperty().addListener((o, a, b) -> onSession());
-        pruning.selectionProperty().addListener((o, a, b) -> updateSubject());
+        workspace.selectionProperty().addListener((o, a, b) -> updateSubject());
         workspace.statsProperty().addListener((o, a, b) -> updateSubject());
         onSession();
     }
@@ -337,7 +334,7 @@ public final class RecoverViewModel {
         }
         FinetuneOptions opts = options();
         ModelSession session = workspace.session();
-        PlanSelection sel = pruning.selection();
+        PlanSelection sel = workspace.selection();
         RecoveryJob job = new RecoveryJob(session, workspace.stats(), sel.plan(), opts, trainingPath.get(),
                 trainLimit.get(), workspace.validationProperty().get(), lossEvery, cache);
         AtomicBoolean flag = new AtomicBoolean();
@@ -520,7 +517,7 @@ public final class RecoverViewModel {
     // ---------------------------------------------------------------------------------- helpers
 
     private boolean startable() {
-        PlanSelection sel = pruning.selection();
+        PlanSelection sel = workspace.selection();
         return !running.get() && workspace.session() != null && sel != null && sel.hasNeurons()
                 && (!sel.plan().needsStatistics() || workspace.stats() != null) && trainingPath.get() != null
                 && optionsError.get().isEmpty();
@@ -559,7 +556,7 @@ public final class RecoverViewModel {
 
     private void updateSubject() {
         ModelSession s = workspace.session();
-        PlanSelection sel = pruning.selection();
+        PlanSelection sel = workspace.selection();
         if (s == null) {
             subject.set("Open a model to fine-tune its pruned configuration");
         } else if (sel == null || !sel.hasNeurons() || (sel.plan().needsStatistics() && workspace.stats() == null)) {

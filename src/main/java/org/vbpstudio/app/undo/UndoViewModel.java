@@ -7,14 +7,15 @@ import org.vbpstudio.app.workspace.Workspace;
 /**
  * Edit ▸ Undo / Redo of every change to the plan (sliders, mode, criterion, compensation,
  * round-to): a step per change, a drag of a slider being one step. Opening another model starts a
- * new history.
+ * new history. It is the pruning controls' history: it captures and restores those controls
+ * ({@link PlanState}), and follows the plan the workspace holds.
  */
 public final class UndoViewModel {
     private final UndoHistory<PlanState> history;
 
     public UndoViewModel(Workspace workspace, PruningViewModel pruning) {
         history = new UndoHistory<>(() -> PlanState.capture(pruning), s -> s.restore(pruning));
-        pruning.selectionProperty().addListener((o, a, b) -> history.changed());
+        workspace.selectionProperty().addListener((o, a, b) -> history.changed());
         pruning.adjustingProperty().addListener((o, a, b) -> {
             history.setCoalescing(b);
             if (!b) {

@@ -9,13 +9,18 @@ import javafx.beans.property.SimpleLongProperty;
 import javafx.beans.property.SimpleObjectProperty;
 import javafx.beans.property.SimpleStringProperty;
 import javafx.beans.property.StringProperty;
-import org.vbpstudio.app.core.ModelSession;
 import org.vbpstudio.data.ImageSource;
+import org.vbpstudio.eval.Accuracy;
+import org.vbpstudio.eval.preview.PreviewPredictions;
+import org.vbpstudio.prune.PruningPlan;
 import org.vbpstudio.stats.ActivationStats;
 
 /**
- * What the screens share: the open model, the calibration and validation images, and the
- * model's activation statistics. Observable, without any Node; every view model reacts to it.
+ * What the screens share: the open model, the calibration and validation images, the model's
+ * activation statistics, the current plan and what it keeps, the prepared validation slice and the
+ * plan's accuracy and predictions on it. Observable, without any Node; every view model reacts to it. Each shared
+ * value has one writer (said beside it); the other screens only read it, so no view model reaches
+ * into another for what they share.
  */
 public final class Workspace {
     private final ObjectProperty<ModelSession> session = new SimpleObjectProperty<>(this, "session");
@@ -23,6 +28,13 @@ public final class Workspace {
     private final ObjectProperty<ImageSource> validation = new SimpleObjectProperty<>(this, "validation");
     private final ObjectProperty<ActivationStats> stats = new SimpleObjectProperty<>(this, "stats");
     private final ObjectProperty<ActivationStats> liveStats = new SimpleObjectProperty<>(this, "liveStats");
+    private final ObjectProperty<PruningPlan> plan = new SimpleObjectProperty<>(this, "plan");
+    private final ObjectProperty<PlanSelection> selection = new SimpleObjectProperty<>(this, "selection");
+    private final StringProperty planMessage = new SimpleStringProperty(this, "planMessage", "");
+    private final ObjectProperty<LivePreview> slice = new SimpleObjectProperty<>(this, "slice");
+    private final ObjectProperty<Accuracy> planAccuracy = new SimpleObjectProperty<>(this, "planAccuracy");
+    private final ObjectProperty<PreviewPredictions> planPredictions = new SimpleObjectProperty<>(this,
+            "planPredictions");
     private final ObjectProperty<Path> lastDirectory = new SimpleObjectProperty<>(this, "lastDirectory");
     private final StringProperty status = new SimpleStringProperty(this, "status", "");
     private final LongProperty memoryBudget = new SimpleLongProperty(this, "memoryBudget",
@@ -59,6 +71,53 @@ public final class Workspace {
     /** Statistics so far while calibration runs (for live histograms), else null. */
     public ObjectProperty<ActivationStats> liveStatsProperty() {
         return liveStats;
+    }
+
+    /** The plan the pruning controls describe, null without a model. Written by the pruning screen. */
+    public ObjectProperty<PruningPlan> planProperty() {
+        return plan;
+    }
+
+    public PruningPlan plan() {
+        return plan.get();
+    }
+
+    /**
+     * The current plan and what it keeps; null without a model, or in global mode before the
+     * criterion's scores exist. Written by the pruning screen, after {@link #planProperty()}.
+     */
+    public ObjectProperty<PlanSelection> selectionProperty() {
+        return selection;
+    }
+
+    public PlanSelection selection() {
+        return selection.get();
+    }
+
+    /** Why the plan's neurons cannot be chosen yet ("Calibrate …"), else empty. Written by the pruning screen. */
+    public StringProperty planMessageProperty() {
+        return planMessage;
+    }
+
+    /** The prepared validation slice on the open model, null until ready. Written by the preview. */
+    public ObjectProperty<LivePreview> sliceProperty() {
+        return slice;
+    }
+
+    /**
+     * The current plan's exact accuracy on {@link #sliceProperty() the slice}, null while unknown or
+     * unlabelled. Written by the preview.
+     */
+    public ObjectProperty<Accuracy> planAccuracyProperty() {
+        return planAccuracy;
+    }
+
+    /**
+     * Every slice image's prediction by the original and by the current plan's model, once the
+     * plan's accuracy is exact; null before. Written by the preview.
+     */
+    public ObjectProperty<PreviewPredictions> planPredictionsProperty() {
+        return planPredictions;
     }
 
     /** Where the last file chooser was, so the next starts there. */

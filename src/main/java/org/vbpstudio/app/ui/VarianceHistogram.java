@@ -1,4 +1,4 @@
-package org.vbpstudio.app.core;
+package org.vbpstudio.app.ui;
 
 /**
  * One block's neurons binned by log10 of their activation variance, each bin split into kept and

@@ -1,4 +1,4 @@
-package org.vbpstudio.app.prune;
+package org.vbpstudio.app.workspace;
 
 import org.vbpstudio.prune.PruningPlan;
 

@@ -1,4 +1,4 @@
-package org.vbpstudio.app.core;
+package org.vbpstudio.app.ui;
 
 import java.util.Locale;
 import org.vbpstudio.prune.PruningReport;

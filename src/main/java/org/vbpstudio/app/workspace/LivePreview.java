@@ -1,6 +1,5 @@
-package org.vbpstudio.app.preview;
+package org.vbpstudio.app.workspace;
 
-import org.vbpstudio.app.core.ModelSession;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.Progress;
 import org.vbpstudio.eval.CriterionSweep;

@@ -1,5 +1,6 @@
-package org.vbpstudio.app.core;
+package org.vbpstudio.app.preview;
 
+import org.vbpstudio.app.ui.Formats;
 import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.VitConfig;
 

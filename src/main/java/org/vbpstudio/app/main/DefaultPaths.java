@@ -1,4 +1,4 @@
-package org.vbpstudio.app.core;
+package org.vbpstudio.app.main;
 
 import java.net.URISyntaxException;
 import java.nio.file.Files;

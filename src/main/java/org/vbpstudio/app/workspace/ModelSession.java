@@ -1,4 +1,4 @@
-package org.vbpstudio.app.core;
+package org.vbpstudio.app.workspace;
 
 import ai.djl.ndarray.NDManager;
 import java.nio.file.Path;
