@@ -2,12 +2,15 @@ package org.vbpstudio.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
@@ -88,45 +91,129 @@ class TrainingRunTest {
         }
     }
 
+    /**
+     * Fine-tuning a pruned student (other widths per block) from given weights with pure
+     * distillation (α = 1, T = 2, no smoothing) for one step over one batch. Checked against an
+     * independent double-precision computation from the teacher's and the student's logits:
+     * <ul>
+     *   <li>the step's loss is T² · mean over images of KL(softmax(teacher / T) ‖ softmax(student / T));</li>
+     *   <li>the head bias moved against the gradient of that loss, T/B · Σ (p_student − p_teacher)
+     *       (AdamW's first step moves each element by the learning rate against its gradient's sign;
+     *       biases have no weight decay);</li>
+     *   <li>another teacher gives another loss and another update.</li>
+     * </ul>
+     * A loss that ignored the teacher (or a run that fed it something else) fails all three.
+     */
     @Test
     void startsFromGivenWeightsWithPerBlockWidthsAndDistils() {
         VitConfig teacherCfg = TrainTestData.tiny(64, 64);
-        VitWeights teacherWeights = VitInit.random(teacherCfg, 3);
-        // A "pruned" student: other widths per block, weights taken from the teacher's first neurons.
         VitConfig studentCfg = teacherCfg.withMlpHiddenDims(new int[] {40, 8});
+        VitWeights student = prunedStudent(VitInit.random(teacherCfg, 3));
+        int n = 32;
+        float t = 2f;
+        float lr = 1e-3f;
+        TrainingData data = TrainTestData.calibrationData(n);
+        TrainOptions opts = TrainOptions.defaults().withEpochs(1).withBatchSize(n).withSeed(2).withWarmupEpochs(0)
+                .withLearningRate(lr, lr).withLabelSmoothing(0f).withAugmentation(0, false);
+        Batch batch = data.batches(data.sequentialOrder(), n).next();
+        float[] studentLogits = logits(studentCfg, student, batch);
+
+        double[] losses = new double[2];
+        float[][] biasSteps = new float[2][];
+        // Two teachers other than the model the student was pruned from (that one agrees with it too
+        // closely for a gradient whose sign shows: KL about 2e-4).
+        for (int seed : new int[] {5, 6}) {
+            VitWeights teacherWeights = VitInit.random(teacherCfg, seed);
+            float[] teacherLogits = logits(teacherCfg, teacherWeights, batch);
+            Recorder rec = new Recorder();
+            TrainResult r;
+            try (NDManager m = Engines.newManager(); VisionTransformer teacher = new VisionTransformer(teacherCfg, teacherWeights, m)) {
+                r = new TrainingRun(studentCfg, student, opts)
+                        .loss(new DistillationLoss(1f, t, 0f))
+                        .teacher(Teacher.of(teacher))
+                        .listener(rec)
+                        .run(data, null);
+            }
+            assertEquals(studentCfg, r.config());
+            assertArrayEquals(new long[] {40, 32}, r.weights().get("blocks.0.mlp.fc1.weight").shape());
+            assertArrayEquals(new long[] {32, 8}, r.weights().get("blocks.1.mlp.fc2.weight").shape());
+            assertTrue(Double.isNaN(r.finalTop1()), "no validation data");
+            assertEquals(1, rec.losses.size(), "one step of " + n);
+
+            // The loss, from the logits in double precision.
+            int k = studentCfg.numClasses();
+            double kd = 0;
+            double[] grad = new double[k]; // d loss / d head.bias
+            for (int i = 0; i < n; i++) {
+                double[] ps = softmax(studentLogits, i * k, k, t);
+                double[] pt = softmax(teacherLogits, i * k, k, t);
+                for (int c = 0; c < k; c++) {
+                    kd += pt[c] * (Math.log(pt[c]) - Math.log(ps[c]));
+                    grad[c] += t * (ps[c] - pt[c]) / n;
+                }
+            }
+            kd = t * t * kd / n;
+            int run = seed - 5;
+            losses[run] = rec.losses.get(0);
+            assertEquals(kd, losses[run], 1e-4 * kd, "teacher " + seed + ": the step's loss is T² KL(teacher ‖ student)");
+            assertTrue(kd > 1e-3, "the teacher disagrees with the student: " + kd);
+
+            // The update, against the sign of that gradient.
+            float[] before = student.get("head.bias").data();
+            float[] after = r.weights().get("head.bias").data();
+            biasSteps[run] = new float[k];
+            int checked = 0;
+            for (int c = 0; c < k; c++) {
+                biasSteps[run][c] = after[c] - before[c];
+                if (Math.abs(grad[c]) > 1e-5) {
+                    assertEquals(-Math.signum(grad[c]) * lr, biasSteps[run][c], 0.01 * lr,
+                            "teacher " + seed + ", head.bias[" + c + "] moves against d KD / d bias = " + grad[c]);
+                    checked++;
+                }
+            }
+            assertTrue(checked >= k - 1, "gradients big enough to show their sign: " + checked + " of " + k);
+        }
+        assertNotEquals(losses[0], losses[1], "another teacher, another loss");
+        assertFalse(Arrays.equals(biasSteps[0], biasSteps[1]), "another teacher, another update");
+    }
+
+    /** A "pruned" student: MLP widths 40 and 8, weights taken from the teacher's first neurons. */
+    private static VitWeights prunedStudent(VitWeights teacherWeights) {
         VitWeights student = new VitWeights();
-        teacherWeights.asMap().forEach((name, t) -> {
+        teacherWeights.asMap().forEach((name, w) -> {
             if (name.startsWith("blocks.0.mlp.fc1") || name.startsWith("blocks.1.mlp.fc1")) {
-                int keep = name.startsWith("blocks.0") ? 40 : 8;
-                student.put(name, t.selectRows(range(keep)));
+                student.put(name, w.selectRows(range(name.startsWith("blocks.0") ? 40 : 8)));
             } else if (name.equals("blocks.0.mlp.fc2.weight") || name.equals("blocks.1.mlp.fc2.weight")) {
-                student.put(name, t.selectColumns(range(name.startsWith("blocks.0") ? 40 : 8)));
+                student.put(name, w.selectColumns(range(name.startsWith("blocks.0") ? 40 : 8)));
             } else {
-                student.put(name, t.copy());
+                student.put(name, w.copy());
             }
         });
-        TrainingData data = TrainTestData.calibrationData(64);
-        TrainOptions opts = TrainOptions.defaults().withEpochs(1).withBatchSize(32).withSeed(2);
-        TrainResult r;
-        try (NDManager m = Engines.newManager(); VisionTransformer teacher = new VisionTransformer(teacherCfg, teacherWeights, m)) {
-            r = new TrainingRun(studentCfg, student, opts)
-                    .loss(new DistillationLoss(0.5f, 2f, 0.1f))
-                    .teacher(Teacher.of(teacher))
-                    .run(data, null);
+        return student;
+    }
+
+    private static float[] logits(VitConfig cfg, VitWeights weights, Batch b) {
+        try (NDManager m = Engines.newManager(); VisionTransformer vit = new VisionTransformer(cfg, weights, m)) {
+            return vit.logits(b.pixels(), b.count(), MlpHook.NONE);
         }
-        assertEquals(studentCfg, r.config());
-        assertArrayEquals(new long[] {40, 32}, r.weights().get("blocks.0.mlp.fc1.weight").shape());
-        assertArrayEquals(new long[] {32, 8}, r.weights().get("blocks.1.mlp.fc2.weight").shape());
-        assertTrue(Double.isNaN(r.finalTop1()), "no validation data");
-        assertTrue(Double.isFinite(r.history().get(0).meanLoss()));
-        // Two steps moved the weights away from where they started.
-        float[] before = student.get("blocks.1.mlp.fc1.weight").data();
-        float[] after = r.weights().get("blocks.1.mlp.fc1.weight").data();
-        double diff = 0;
-        for (int i = 0; i < before.length; i++) {
-            diff += Math.abs(before[i] - after[i]);
+    }
+
+    /** softmax(z / t) of row {@code offset .. offset + k}, in double precision. */
+    private static double[] softmax(float[] z, int offset, int k, double t) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int c = 0; c < k; c++) {
+            max = Math.max(max, z[offset + c] / t);
         }
-        assertTrue(diff > 0, "weights were updated");
+        double[] p = new double[k];
+        double sum = 0;
+        for (int c = 0; c < k; c++) {
+            p[c] = Math.exp(z[offset + c] / t - max);
+            sum += p[c];
+        }
+        for (int c = 0; c < k; c++) {
+            p[c] /= sum;
+        }
+        return p;
     }
 
     @Test
