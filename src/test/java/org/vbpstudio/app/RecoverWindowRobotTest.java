@@ -11,6 +11,7 @@ import javafx.scene.chart.LineChart;
 import javafx.scene.control.DialogPane;
 import javafx.scene.input.KeyCode;
 import javafx.stage.Stage;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.testfx.api.FxRobot;
@@ -27,6 +28,7 @@ import org.vbpstudio.train.FinetuneExport;
  * The Recover tab of the real window, driven by the robot (headless Monocle): prune a block,
  * choose training images, fine-tune, watch the charts fill, export. Nodes by id, waits on state.
  */
+@Tag("slow") // drives a window: 5–7 s a case
 class RecoverWindowRobotTest extends RobotWindowFixture {
     @Start
     void start(Stage stage) {

@@ -18,6 +18,7 @@ import javafx.scene.control.TextField;
 import javafx.scene.input.KeyCode;
 import javafx.scene.input.MouseButton;
 import javafx.stage.Stage;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.testfx.api.FxRobot;
@@ -36,6 +37,7 @@ import org.vbpstudio.prune.PruningPlan;
  * The real main window, driven by the robot (headless Monocle): nodes are found by id, waits are
  * on the window's state, and expected values come from the core directly.
  */
+@Tag("slow") // drives a window: 5–7 s a case
 class StudioWindowRobotTest extends RobotWindowFixture {
     @Start
     void start(Stage stage) {

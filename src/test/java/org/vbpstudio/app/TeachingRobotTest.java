@@ -17,6 +17,7 @@ import javafx.scene.input.KeyCode;
 import javafx.scene.input.MouseButton;
 import javafx.scene.layout.VBox;
 import javafx.stage.Stage;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.testfx.api.FxRobot;
@@ -32,6 +33,7 @@ import org.vbpstudio.testutil.Fixture;
  * The teaching views in the real window (headless Monocle), found by id: changed predictions,
  * the neuron inspector, undo/redo, sessions and zoom.
  */
+@Tag("slow") // drives a window: 5–7 s a case
 class TeachingRobotTest extends RobotWindowFixture {
     @Start
     void start(Stage stage) {

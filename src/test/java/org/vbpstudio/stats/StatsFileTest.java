@@ -12,6 +12,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vbpstudio.io.BadInputException;
+import org.vbpstudio.io.DType;
 import org.vbpstudio.io.SafeTensors;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.ModelLoader;
@@ -67,8 +68,8 @@ class StatsFileTest {
             SafeTensors st = SafeTensors.open(f);
             assertEquals(StatsFile.FORMAT, st.metadata().get(StatsFile.FORMAT_KEY));
             assertEquals("123456", st.metadata().get(StatsFile.IMAGES_KEY));
-            assertEquals(SafeTensors.DType.F32, st.entry("blocks.1.mlp.var").dtype());
-            assertEquals(SafeTensors.DType.F64, st.entry("blocks.1.mlp.m2").dtype());
+            assertEquals(DType.F32, st.entry("blocks.1.mlp.var").dtype());
+            assertEquals(DType.F64, st.entry("blocks.1.mlp.m2").dtype());
             double[] var = st.doubles("blocks.1.mlp.var");
             double[] m2 = s.m2(1);
             for (int j = 0; j < var.length; j++) {
