@@ -227,7 +227,7 @@ final class FinetuneCommand implements Callable<Integer> {
             try {
                 FinetuneExport.write(target(), result, record, provenance);
             } catch (IOException e) {
-                throw new BadInputException(output, "cannot write (" + e.getMessage() + ")", e);
+                throw BadInputException.cannotWrite(output, e);
             }
         }
         out.println(summary(result) + (output == null ? "; nothing written (no --output)" : " → " + output));

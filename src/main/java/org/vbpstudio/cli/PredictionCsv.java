@@ -12,7 +12,6 @@ import org.vbpstudio.data.Progress;
 import org.vbpstudio.eval.Accuracy;
 import org.vbpstudio.io.AtomicDirectory;
 import org.vbpstudio.io.BadInputException;
-import org.vbpstudio.io.OneLine;
 import org.vbpstudio.io.OutputTarget;
 
 /**
@@ -48,7 +47,7 @@ final class PredictionCsv {
                 }
             });
         } catch (IOException e) {
-            throw new BadInputException(target.path(), "cannot write (" + OneLine.firstLine(String.valueOf(e.getMessage())) + ")");
+            throw BadInputException.cannotWrite(target.path(), e);
         }
     }
 
