@@ -14,6 +14,7 @@ import org.vbpstudio.prune.Allocation;
 import org.vbpstudio.prune.Budget;
 import org.vbpstudio.prune.Criterion;
 import org.vbpstudio.prune.Exporter;
+import org.vbpstudio.prune.PruneJob;
 import org.vbpstudio.prune.Pruner;
 import org.vbpstudio.prune.PruningPlan;
 import org.vbpstudio.prune.PruningReport;
@@ -188,13 +189,8 @@ final class PruneCommand implements Callable<Integer> {
                 throw new BadInputException(e.getMessage());
             }
         }
-        Pruner.Result result = Pruner.prune(model, stats, plan);
-        PruningReport report = result.report().withSeconds((System.nanoTime() - t0) / 1e9).withTarget(budget);
-        try {
-            Exporter.export(target(model.directory()), result.model(), plan, report, onnx);
-        } catch (IOException e) {
-            throw new BadInputException(output, "cannot write (" + e.getMessage() + ")", e);
-        }
+        PruningReport report = PruneJob.of(model, stats, plan).target(budget).since(t0)
+                .export(target(model.directory()), onnx).report();
 
         PrintWriter out = spec.commandLine().getOut();
         out.printf("pruned %s (%s, %s, compensation %s%s) → %s%n", model.name(), plan.criterion(), plan.mode(),
