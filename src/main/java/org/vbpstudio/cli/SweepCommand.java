@@ -15,7 +15,7 @@ import java.util.concurrent.Callable;
 import org.vbpstudio.data.ClassMapping;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.Progress;
-import org.vbpstudio.eval.Accuracy;
+import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.eval.CriterionSweep;
 import org.vbpstudio.eval.Scores;
 import org.vbpstudio.eval.preview.MemoryBudget;

@@ -1,5 +1,7 @@
 package org.vbpstudio.eval;
 
+import org.vbpstudio.model.Accuracy;
+
 /**
  * What a pruned model scores on a set of images: accuracy against the labels (count 0 when there
  * are none) and fidelity to the original model (needs no labels).

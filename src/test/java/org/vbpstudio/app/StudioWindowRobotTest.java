@@ -36,7 +36,7 @@ import org.testfx.util.WaitForAsyncUtils;
 import org.vbpstudio.app.concurrent.FxTaskExecutor;
 import org.vbpstudio.app.dialogs.FileType;
 import org.vbpstudio.app.dialogs.FxDialogService;
-import org.vbpstudio.eval.Accuracy;
+import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.LoadedModel;

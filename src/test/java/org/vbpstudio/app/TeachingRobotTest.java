@@ -36,7 +36,7 @@ import org.vbpstudio.app.dialogs.FileType;
 import org.vbpstudio.app.dialogs.FxDialogService;
 import org.vbpstudio.app.main.StudioView;
 import org.vbpstudio.app.session.Session;
-import org.vbpstudio.eval.Accuracy;
+import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.model.MlpHook;
 import org.vbpstudio.prune.PruningPlan;
 import org.vbpstudio.testutil.Fixture;

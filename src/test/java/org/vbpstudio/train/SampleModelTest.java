@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDManager;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.ImageSources;
 import org.vbpstudio.model.CostModel;
@@ -52,7 +53,7 @@ class SampleModelTest {
         try (NDManager m = Engines.newManager(); VisionTransformer vit = model.instantiate(m)) {
             float[] logits = vit.logits(px, n, MlpHook.NONE);
             for (int i = 0; i < n; i++) {
-                if (Validation.argmax(logits, i * 10, 10) == validation.label(i)) {
+                if (Accuracy.argmax(logits, i * 10, 10) == validation.label(i)) {
                     correct++;
                 }
             }

@@ -25,7 +25,7 @@ import org.vbpstudio.app.dialogs.Errors;
 import org.vbpstudio.app.preview.PreviewViewModel;
 import org.vbpstudio.app.prune.PruningViewModel;
 import org.vbpstudio.app.workspace.Workspace;
-import org.vbpstudio.eval.Accuracy;
+import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.prune.PruningPlan;
 import org.vbpstudio.stats.ActivationStats;

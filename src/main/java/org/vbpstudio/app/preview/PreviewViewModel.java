@@ -28,7 +28,7 @@ import org.vbpstudio.app.prune.PlanSelection;
 import org.vbpstudio.app.prune.PruningViewModel;
 import org.vbpstudio.app.workspace.Workspace;
 import org.vbpstudio.data.ImageSource;
-import org.vbpstudio.eval.Accuracy;
+import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.eval.Fidelity;
 import org.vbpstudio.eval.preview.CachePlan;
 import org.vbpstudio.eval.preview.PreviewEngine;
