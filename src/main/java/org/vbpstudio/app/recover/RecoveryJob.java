@@ -12,6 +12,7 @@ import org.vbpstudio.data.ImageSources;
 import org.vbpstudio.data.Preprocessing;
 import org.vbpstudio.data.Progress;
 import org.vbpstudio.io.BadInputException;
+import org.vbpstudio.model.ComputeThreads;
 import org.vbpstudio.prune.PruneJob;
 import org.vbpstudio.prune.Pruner;
 import org.vbpstudio.prune.PruningPlan;
@@ -113,11 +114,13 @@ public final class RecoveryJob {
             TrainingData train = trainingData(prep, sink);
             TrainingData val = validationData(prep, sink);
             Listener listener = new Listener(sink, train.size());
-            FinetuneResult result = new Finetuning(pruned.model(), options)
+            Finetuning finetuning = new Finetuning(pruned.model(), options)
                     .teacher(session.vit(), session.model().preprocessing(), session.model().directory().toString())
                     .listener(listener)
-                    .cancelWhen(sink::isCancelled)
-                    .run(train, val);
+                    .cancelWhen(sink::isCancelled);
+            // the threads 'finetune' trains with by default
+            FinetuneResult result = ComputeThreads.whileTraining(ComputeThreads.TRAINING_DEFAULT,
+                    () -> finetuning.run(train, val));
             Outcome outcome = new Outcome(result, plan, pruned.report(), trainPath, val == null ? null : val.source().root());
             return listener.finish(outcome);
         }
