@@ -1,6 +1,5 @@
 package org.vbpstudio.cli;
 
-import ai.djl.pytorch.jni.JniUtils;
 import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -17,8 +16,8 @@ import org.vbpstudio.data.ImageSources;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.io.OneLine;
 import org.vbpstudio.io.OutputTarget;
+import org.vbpstudio.model.ComputeThreads;
 import org.vbpstudio.model.CostModel;
-import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.ModelLoader;
 import org.vbpstudio.model.VitConfig;
@@ -31,6 +30,7 @@ import org.vbpstudio.train.TrainOptions;
 import org.vbpstudio.train.TrainingData;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -44,6 +44,7 @@ import picocli.CommandLine.Spec;
  * writes nothing.
  */
 @Command(name = "finetune", mixinStandardHelpOptions = true, sortOptions = false,
+        defaultValueProvider = TrainingOptions.FinetuneDefaults.class,
         description = {"Recovery fine-tuning of a pruned model with knowledge distillation from the original"
                 + " (soft targets at temperature T mixed with the hard labels), AdamW with a cosine schedule,"
                 + " validation top-1 after every epoch.",
@@ -81,65 +82,19 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Replace DIR if it holds a previous export (and nothing else).")
     boolean force;
 
-    @Option(names = "--epochs", defaultValue = "3", paramLabel = "E", description = "Epochs (default: ${DEFAULT-VALUE}).")
-    int epochs;
+    @Mixin
+    TrainingOptions training;
 
-    @Option(names = "--batch", defaultValue = "64", paramLabel = "N", description = "Batch size (default: ${DEFAULT-VALUE}).")
-    int batch;
-
-    @Option(names = "--lr", defaultValue = "1e-4", paramLabel = "LR",
-            description = "Peak AdamW learning rate, after the warm-up (default: ${DEFAULT-VALUE}).")
-    float lr;
-
-    @Option(names = "--min-lr", defaultValue = "1e-6", paramLabel = "LR",
-            description = "Learning rate at the end of the cosine schedule (default: ${DEFAULT-VALUE}).")
-    float minLr;
-
-    @Option(names = "--warmup-epochs", defaultValue = "0.1", paramLabel = "E",
-            description = "Linear warm-up from 0, in epochs (default: ${DEFAULT-VALUE}).")
-    float warmupEpochs;
-
-    @Option(names = "--weight-decay", defaultValue = "0.05", paramLabel = "WD",
-            description = "AdamW decoupled weight decay (default: ${DEFAULT-VALUE}).")
-    float weightDecay;
-
-    @Option(names = "--label-smoothing", defaultValue = "0.1", paramLabel = "EPS",
-            description = "Label smoothing of the hard-label term (default: ${DEFAULT-VALUE}).")
-    float labelSmoothing;
-
-    @Option(names = "--alpha", defaultValue = "0.5", paramLabel = "A",
+    @Option(names = "--alpha", paramLabel = "A",
             description = "Weight of the distillation term: (1-A)·CE(labels) + A·T²·KL(teacher‖student) (default: ${DEFAULT-VALUE}).")
     float alpha;
 
-    @Option(names = {"--temperature", "-T"}, defaultValue = "4", paramLabel = "T",
+    @Option(names = {"--temperature", "-T"}, paramLabel = "T",
             description = "Softmax temperature of the soft targets (default: ${DEFAULT-VALUE}).")
     float temperature;
 
     @Option(names = "--no-distillation", description = "Train on the hard labels only (for comparison).")
     boolean noDistillation;
-
-    @Option(names = "--crop-padding", defaultValue = "0", paramLabel = "PX",
-            description = "Random crop after padding by PX pixels; 0 disables (default: ${DEFAULT-VALUE}).")
-    int cropPadding;
-
-    @Option(names = "--no-flip", description = "No random horizontal flips.")
-    boolean noFlip;
-
-    @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Shuffling and augmentation seed (default: ${DEFAULT-VALUE}).")
-    long seed;
-
-    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Train on the first N images only.")
-    int limit;
-
-    @Option(names = "--validation-limit", defaultValue = "0", paramLabel = "N", description = "Validate on the first N images only.")
-    int validationLimit;
-
-    @Option(names = "--threads", defaultValue = "1", paramLabel = "N",
-            description = "PyTorch intra-op threads while training (default: ${DEFAULT-VALUE}; see 'train --help').")
-    int threads;
-
-    @Option(names = "--log-every", defaultValue = "50", paramLabel = "N", description = "Progress line every N steps (default: ${DEFAULT-VALUE}).")
-    int logEvery;
 
     @Override
     public Integer call() throws IOException {
@@ -149,10 +104,6 @@ final class FinetuneCommand implements Callable<Integer> {
         FinetuneOptions options = options();
         if (options.distillation() && teacher == null) {
             throw new CommandLine.ParameterException(cl, "--teacher ORIGINAL is required (or give --no-distillation)");
-        }
-        if (threads < 1 || logEvery < 1 || limit < 0 || validationLimit < 0) {
-            throw new CommandLine.ParameterException(cl,
-                    "--threads and --log-every must be at least 1, --limit and --validation-limit not negative");
         }
         if (output != null) {
             Exporter.checkTarget(target()); // before any long computation
@@ -170,8 +121,9 @@ final class FinetuneCommand implements Callable<Integer> {
             err.println("warning: " + Exporter.REPORT + " says " + model + " was pruned from a model of fingerprint "
                     + provenance.prunedFrom() + ", but the teacher's is " + original.fingerprint());
         }
-        ImageSource trainSource = limited(ImageSources.open(train), limit);
-        ImageSource validationSource = validation == null ? null : limited(ImageSources.open(validation), validationLimit);
+        ImageSource trainSource = limited(ImageSources.open(train), training.limit);
+        ImageSource validationSource = validation == null ? null
+                : limited(ImageSources.open(validation), training.validationLimit);
         trainSource = withModelLabels(trainSource, student, train);
         if (validationSource != null) {
             validationSource = withModelLabels(validationSource, student, validation);
@@ -200,20 +152,16 @@ final class FinetuneCommand implements Callable<Integer> {
             }
         }, "vbp-finetune-cancel");
         Runtime.getRuntime().addShutdownHook(hook);
-        Engines.pytorch();
-        int threadsBefore = JniUtils.getNumThreads();
-        JniUtils.setNumThreads(threads);
         FinetuneResult result;
         try {
             err.printf(Locale.ROOT, "fine-tuning on %,d images (%d steps of %d per epoch, %d epochs), validating on %s%n",
-                    trainData.size(), finetuning.stepsPerEpoch(trainData.size()), Math.min(batch, trainData.size()),
-                    epochs, validationData == null ? "nothing"
-                            : String.format(Locale.ROOT, "%,d images", validationData.size()));
+                    trainData.size(), finetuning.stepsPerEpoch(trainData.size()),
+                    Math.min(options.training().batchSize(), trainData.size()), options.training().epochs(),
+                    validationData == null ? "nothing" : String.format(Locale.ROOT, "%,d images", validationData.size()));
             err.flush();
-            result = finetuning.cancelWhen(cancel::get).listener(new Console(out, err, logEvery))
-                    .run(trainData, validationData);
+            finetuning.cancelWhen(cancel::get).listener(new Console(out, err, training.logEvery));
+            result = ComputeThreads.whileTraining(training.threads, () -> finetuning.run(trainData, validationData));
         } finally {
-            JniUtils.setNumThreads(threadsBefore);
             finished.countDown();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
@@ -241,9 +189,8 @@ final class FinetuneCommand implements Callable<Integer> {
     }
 
     private FinetuneOptions options() {
+        TrainOptions t = training.training(spec.commandLine());
         try {
-            TrainOptions t = new TrainOptions(epochs, batch, lr, minLr, weightDecay, warmupEpochs, labelSmoothing,
-                    cropPadding, !noFlip, seed);
             FinetuneOptions o = new FinetuneOptions(t, true, alpha, temperature);
             return noDistillation ? o.withoutDistillation() : o;
         } catch (IllegalArgumentException e) {
@@ -260,7 +207,7 @@ final class FinetuneCommand implements Callable<Integer> {
         if (v != null) {
             j.addProperty("validation_source", validation.toString());
         }
-        j.addProperty("threads", threads);
+        j.addProperty("threads", training.threads);
         r.toJson().entrySet().forEach(e -> j.add(e.getKey(), e.getValue()));
         return j;
     }
