@@ -7,16 +7,11 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.vbpstudio.data.ClassMapping;
 import org.vbpstudio.data.ImageSource;
-import org.vbpstudio.data.ImageSources;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.io.OneLine;
 import org.vbpstudio.io.OutputTarget;
-import org.vbpstudio.model.ComputeThreads;
 import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.ModelLoader;
@@ -121,9 +116,8 @@ final class FinetuneCommand implements Callable<Integer> {
             err.println("warning: " + Exporter.REPORT + " says " + model + " was pruned from a model of fingerprint "
                     + provenance.prunedFrom() + ", but the teacher's is " + original.fingerprint());
         }
-        ImageSource trainSource = limited(ImageSources.open(train), training.limit);
-        ImageSource validationSource = validation == null ? null
-                : limited(ImageSources.open(validation), training.validationLimit);
+        ImageSource trainSource = training.trainImages(train);
+        ImageSource validationSource = training.validationImages(validation);
         trainSource = withModelLabels(trainSource, student, train);
         if (validationSource != null) {
             validationSource = withModelLabels(validationSource, student, validation);
@@ -141,34 +135,15 @@ final class FinetuneCommand implements Callable<Integer> {
                 : TrainingData.of(validationSource, student.preprocessing(),
                         new TrainCommand.LoadProgress(err, "loading validation images"));
 
-        AtomicBoolean cancel = new AtomicBoolean();
-        CountDownLatch finished = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            cancel.set(true); // Ctrl-C: stop after the current step, release native memory, write nothing
-            try {
-                finished.await(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "vbp-finetune-cancel");
-        Runtime.getRuntime().addShutdownHook(hook);
-        FinetuneResult result;
-        try {
+        FinetuneResult result = training.runUntilCtrlC("finetune", cancelled -> {
             err.printf(Locale.ROOT, "fine-tuning on %,d images (%d steps of %d per epoch, %d epochs), validating on %s%n",
                     trainData.size(), finetuning.stepsPerEpoch(trainData.size()),
                     Math.min(options.training().batchSize(), trainData.size()), options.training().epochs(),
                     validationData == null ? "nothing" : String.format(Locale.ROOT, "%,d images", validationData.size()));
             err.flush();
-            finetuning.cancelWhen(cancel::get).listener(new Console(out, err, training.logEvery));
-            result = ComputeThreads.whileTraining(training.threads, () -> finetuning.run(trainData, validationData));
-        } finally {
-            finished.countDown();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException e) {
-                // shutting down already
-            }
-        }
+            return finetuning.cancelWhen(cancelled).listener(new Console(out, err, training.logEvery))
+                    .run(trainData, validationData);
+        });
 
         if (output != null) {
             JsonObject record = record(result, trainData, validationData);
@@ -234,10 +209,6 @@ final class FinetuneCommand implements Callable<Integer> {
             throw new BadInputException(path, "has no labels; fine-tuning and validation need labelled images");
         }
         return ClassMapping.relabel(source, model.labels());
-    }
-
-    private static ImageSource limited(ImageSource s, int n) {
-        return n > 0 ? s.limit(n) : s;
     }
 
     /** The train command's console lines, plus the starting point. */

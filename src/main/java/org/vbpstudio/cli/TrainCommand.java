@@ -14,9 +14,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.vbpstudio.data.ClassMapping;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.ImageSources;
@@ -26,7 +23,6 @@ import org.vbpstudio.data.RawImage;
 import org.vbpstudio.io.AtomicDirectory;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.io.OutputTarget;
-import org.vbpstudio.model.ComputeThreads;
 import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.ModelLoader;
@@ -135,9 +131,8 @@ public final class TrainCommand implements Callable<Integer> {
         TrainOptions options = training.training(spec.commandLine());
         OutputTarget target = OutputTarget.of(output, force, train, validation, labelsFile, init);
         AtomicDirectory.check(target); // before any long computation
-        ImageSource trainSource = limited(ImageSources.open(train), training.limit);
-        ImageSource validationSource = validation == null ? null
-                : limited(ImageSources.open(validation), training.validationLimit);
+        ImageSource trainSource = training.trainImages(train);
+        ImageSource validationSource = training.validationImages(validation);
 
         VitConfig cfg;
         VitWeights initial;
@@ -183,34 +178,15 @@ public final class TrainCommand implements Callable<Integer> {
         TrainingData validationData = validationSource == null ? null
                 : TrainingData.of(validationSource, prep, new LoadProgress(err, "loading validation images"));
 
-        AtomicBoolean cancel = new AtomicBoolean();
-        CountDownLatch finished = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            cancel.set(true); // Ctrl-C: stop after the current step, release native memory, write nothing
-            try {
-                finished.await(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "vbp-train-cancel");
-        Runtime.getRuntime().addShutdownHook(hook);
-        TrainResult result;
-        try {
-            TrainingRun run = new TrainingRun(cfg, initial, options).cancelWhen(cancel::get)
+        TrainResult result = training.runUntilCtrlC("train", cancelled -> {
+            TrainingRun run = new TrainingRun(cfg, initial, options).cancelWhen(cancelled)
                     .listener(new ConsoleListener(out, err, training.logEvery));
             err.printf(Locale.ROOT, "training on %,d images (%d steps of %d per epoch), validating on %s%n",
                     trainData.size(), run.stepsPerEpoch(trainData.size()), Math.min(options.batchSize(), trainData.size()),
                     validationData == null ? "nothing" : String.format(Locale.ROOT, "%,d images", validationData.size()));
             err.flush();
-            result = ComputeThreads.whileTraining(training.threads, () -> run.run(trainData, validationData));
-        } finally {
-            finished.countDown();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException e) {
-                // shutting down already
-            }
-        }
+            return run.run(trainData, validationData);
+        });
 
         JsonObject log = trainingLog(cfg, options, result, trainData, validationData);
         Map<String, String> metadata = new LinkedHashMap<>();
@@ -366,10 +342,6 @@ public final class TrainCommand implements Callable<Integer> {
         }
         j.add("history", epochsLog);
         return j;
-    }
-
-    private static ImageSource limited(ImageSource s, int n) {
-        return n > 0 ? s.limit(n) : s;
     }
 
     /** Step lines on stderr every {@code every} steps, an epoch summary on stdout. */

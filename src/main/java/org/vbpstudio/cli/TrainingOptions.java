@@ -2,8 +2,16 @@ package org.vbpstudio.cli;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import org.vbpstudio.data.ImageSource;
+import org.vbpstudio.data.ImageSources;
 import org.vbpstudio.model.ComputeThreads;
 import org.vbpstudio.train.FinetuneOptions;
 import org.vbpstudio.train.TrainOptions;
@@ -89,6 +97,49 @@ final class TrainingOptions {
                     !noFlip, seed);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(cl, e.getMessage());
+        }
+    }
+
+    /** The training images: the first --limit of them (0: all). */
+    ImageSource trainImages(Path path) {
+        return limited(ImageSources.open(path), limit);
+    }
+
+    /** The validation images, the first --validation-limit of them (0: all); null without a path. */
+    ImageSource validationImages(Path path) {
+        return path == null ? null : limited(ImageSources.open(path), validationLimit);
+    }
+
+    private static ImageSource limited(ImageSource s, int n) {
+        return n > 0 ? s.limit(n) : s;
+    }
+
+    /**
+     * Runs a training loop on --threads PyTorch threads. Ctrl-C sets the flag the loop is given to
+     * poll, so that it stops after the current step and releases native memory (the command then
+     * writes nothing); the shutdown waits up to 10 s for that.
+     */
+    <T> T runUntilCtrlC(String name, Function<BooleanSupplier, T> loop) {
+        AtomicBoolean cancel = new AtomicBoolean();
+        CountDownLatch finished = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            cancel.set(true);
+            try {
+                finished.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "vbp-" + name + "-cancel");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            return ComputeThreads.whileTraining(threads, () -> loop.apply(cancel::get));
+        } finally {
+            finished.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // shutting down already
+            }
         }
     }
 
