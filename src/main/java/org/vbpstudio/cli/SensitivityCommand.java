@@ -79,15 +79,8 @@ final class SensitivityCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         statistics.requireOne();
-        if (json != null && plot != null && json.toAbsolutePath().normalize().equals(plot.toAbsolutePath().normalize())) {
-            throw new BadInputException(json, "given as both --json and --plot");
-        }
         double[] rs = checkedRatios(ratios, "--ratios");
-        for (Path f : new Path[] {json, plot}) {
-            if (f != null) {
-                target(f).checkFile(); // before any long computation
-            }
-        }
+        checkOutputs(json, plot, this::target); // before any long computation
         PruningPlan base;
         try {
             base = PruningPlan.uniform(0, 1).withCriterion(Criterion.parse(criterion)).withCompensation(!noCompensation);
@@ -121,6 +114,18 @@ final class SensitivityCommand implements Callable<Integer> {
                     + result.images() + " images", lines, full, result.original().headline());
         }
         return VbpCommand.OK;
+    }
+
+    /** The --json and --plot files (either may be null) are two files, and each may be written. */
+    static void checkOutputs(Path json, Path plot, java.util.function.Function<Path, OutputTarget> target) {
+        if (json != null && plot != null && json.toAbsolutePath().normalize().equals(plot.toAbsolutePath().normalize())) {
+            throw new BadInputException(json, "given as both --json and --plot");
+        }
+        for (Path f : new Path[] {json, plot}) {
+            if (f != null) {
+                target.apply(f).checkFile();
+            }
+        }
     }
 
     static double[] checkedRatios(double[] ratios, String option) {

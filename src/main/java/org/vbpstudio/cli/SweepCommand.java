@@ -101,14 +101,7 @@ final class SweepCommand implements Callable<Integer> {
                 throw new BadInputException("--ratios must lie in [0, 1), got " + r);
             }
         }
-        if (json != null && plot != null && json.toAbsolutePath().normalize().equals(plot.toAbsolutePath().normalize())) {
-            throw new BadInputException(json, "given as both --json and --plot");
-        }
-        for (Path f : new Path[] {json, plot}) {
-            if (f != null) {
-                target(f).checkFile(); // before any long computation
-            }
-        }
+        SensitivityCommand.checkOutputs(json, plot, this::target); // before any long computation
         List<Budget> budgets = new ArrayList<>();
         for (double f : targetMacs == null ? new double[0] : targetMacs) {
             if (!(f > 0 && f < 1)) {
@@ -293,11 +286,7 @@ final class SweepCommand implements Callable<Integer> {
             j.addProperty("compensation", p.compensation());
             j.addProperty("macs", p.macs());
             j.addProperty("params", p.params());
-            if (p.scores().labelled()) {
-                j.addProperty("top1", p.scores().accuracy().top1());
-            }
-            j.addProperty("agreement", p.scores().fidelity().agreement());
-            j.addProperty("kl", p.scores().fidelity().kl());
+            p.scores().addTo(j);
             j.add("plan", p.plan().toJson());
             a.add(j);
         }
@@ -324,11 +313,7 @@ final class SweepCommand implements Callable<Integer> {
                 j.addProperty("ratio", p.ratio());
                 j.addProperty("macs", p.macs());
                 j.addProperty("params", p.params());
-                if (p.scores().labelled()) {
-                    j.addProperty("top1", p.top1());
-                }
-                j.addProperty("agreement", p.scores().fidelity().agreement());
-                j.addProperty("kl", p.scores().fidelity().kl());
+                p.scores().addTo(j);
                 points.add(j);
             }
         }
