@@ -130,10 +130,10 @@ final class FinetuneCommand implements Callable<Integer> {
                 options.describeLoss(), original == null ? "none" : original.name());
         err.flush();
         TrainingData trainData = TrainingData.of(trainSource, student.preprocessing(),
-                new TrainCommand.LoadProgress(err, "loading training images"));
+                new ConsoleProgress(err, "loading training images"));
         TrainingData validationData = validationSource == null ? null
                 : TrainingData.of(validationSource, student.preprocessing(),
-                        new TrainCommand.LoadProgress(err, "loading validation images"));
+                        new ConsoleProgress(err, "loading validation images"));
 
         FinetuneResult result = training.runUntilCtrlC("finetune", cancelled -> {
             err.printf(Locale.ROOT, "fine-tuning on %,d images (%d steps of %d per epoch, %d epochs), validating on %s%n",

@@ -18,7 +18,6 @@ import org.vbpstudio.data.ClassMapping;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.ImageSources;
 import org.vbpstudio.data.Preprocessing;
-import org.vbpstudio.data.Progress;
 import org.vbpstudio.data.RawImage;
 import org.vbpstudio.io.AtomicDirectory;
 import org.vbpstudio.io.BadInputException;
@@ -174,9 +173,9 @@ public final class TrainCommand implements Callable<Integer> {
         err.printf(Locale.ROOT, "preprocessing: %s%n", prep);
         err.flush();
 
-        TrainingData trainData = TrainingData.of(trainSource, prep, new LoadProgress(err, "loading training images"));
+        TrainingData trainData = TrainingData.of(trainSource, prep, new ConsoleProgress(err, "loading training images"));
         TrainingData validationData = validationSource == null ? null
-                : TrainingData.of(validationSource, prep, new LoadProgress(err, "loading validation images"));
+                : TrainingData.of(validationSource, prep, new ConsoleProgress(err, "loading validation images"));
 
         TrainResult result = training.runUntilCtrlC("train", cancelled -> {
             TrainingRun run = new TrainingRun(cfg, initial, options).cancelWhen(cancelled)
@@ -381,26 +380,6 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     /** At most one line every 2 s while images are decoded. */
-    static final class LoadProgress implements Progress {
-        private final PrintWriter err;
-        private final String what;
-        private long last = System.nanoTime();
-
-        LoadProgress(PrintWriter err, String what) {
-            this.err = err;
-            this.what = what;
-        }
-
-        @Override
-        public void update(long done, long total, double rate) {
-            long now = System.nanoTime();
-            if (now - last > 2_000_000_000L) {
-                last = now;
-                err.printf(Locale.ROOT, "%s: %d/%d%n", what, done, total);
-                err.flush();
-            }
-        }
-    }
 
     /** {@code train subset}: an IDX pair of consecutive images of a source (the sample model's data). */
     @Command(name = "subset", mixinStandardHelpOptions = true,

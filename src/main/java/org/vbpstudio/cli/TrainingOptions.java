@@ -55,7 +55,7 @@ final class TrainingOptions {
     float warmupEpochs;
 
     @Option(names = "--label-smoothing", paramLabel = "EPS",
-            description = "Label smoothing of the hard-label term (default: ${DEFAULT-VALUE}).")
+            description = "Label smoothing (of the hard-label term when distilling) (default: ${DEFAULT-VALUE}).")
     float labelSmoothing;
 
     @Option(names = "--crop-padding", paramLabel = "PX",
@@ -66,7 +66,7 @@ final class TrainingOptions {
     boolean noFlip;
 
     @Option(names = "--seed", paramLabel = "S",
-            description = "Seed of shuffling, augmentation and a new model's weights (default: ${DEFAULT-VALUE}).")
+            description = "Seed of shuffling and augmentation, and of train's initial weights (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Train on the first N images only.")
