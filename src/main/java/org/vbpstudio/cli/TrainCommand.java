@@ -314,6 +314,8 @@ public final class TrainCommand implements Callable<Integer> {
         if (init != null) {
             j.addProperty("init", init.toString());
         }
+        // not FinetuneOptions.toJson: training.json has its own keys and order (no optimizer, schedule or
+        // distillation; the threads), as the sample model's training.json has them
         JsonObject opts = new JsonObject();
         opts.addProperty("epochs", o.epochs());
         opts.addProperty("batch_size", o.batchSize());
