@@ -5,9 +5,9 @@ import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.stats.ActivationStats;
 
 /**
- * The one entry point the command line and the app use: scores ({@link Criterion}) → selection
- * ({@link Selection}) → surgery ({@link Surgery}) → report ({@link PruningReport}). Export is a
- * separate step ({@link Exporter}).
+ * Scores ({@link Criterion}) → selection ({@link Selection}) → surgery ({@link Surgery}) → report
+ * ({@link PruningReport}). The command line and the app reach it through {@link PruneJob}, which
+ * also checks the target first and exports ({@link Exporter}).
  *
  * <p>Statistics: the variance criterion needs them, and so does compensation (the removed neurons'
  * means), whatever the criterion. Magnitude or random pruning without compensation needs none.
