@@ -6,8 +6,8 @@ import org.vbpstudio.stats.ActivationStats;
 
 /**
  * Scores ({@link Criterion}) → selection ({@link Selection}) → surgery ({@link Surgery}) → report
- * ({@link PruningReport}). The command line and the app reach it through {@link PruneJob}, which
- * also checks the target first and exports ({@link Exporter}).
+ * ({@link PruningReport}). What the command line and the app write goes through {@link PruneJob},
+ * which also checks the target first and exports ({@link Exporter}).
  *
  * <p>Statistics: the variance criterion needs them, and so does compensation (the removed neurons'
  * means), whatever the criterion. Magnitude or random pruning without compensation needs none.
