@@ -138,7 +138,7 @@ final class BenchCommand implements Callable<Integer> {
         r.addProperty("model", model != null ? model.toString() : shape + " (random weights)");
         r.addProperty("batch", batch);
         r.addProperty("iterations", iterations);
-        r.addProperty("threads", Runtime.getRuntime().availableProcessors());
+        r.addProperty("threads", ComputeThreads.opThreads()); // PyTorch's per-op threads, all cores unless set
         VitConfig cfg = original.config();
         long macs = CostModel.totalMacs(cfg);
         r.addProperty("macs", macs);

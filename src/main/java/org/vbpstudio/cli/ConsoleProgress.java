@@ -27,7 +27,7 @@ final class ConsoleProgress implements Progress {
             return;
         }
         lastPrint = now;
-        err.printf("%s: %d/%d %s, %.1f %s/s%n", what, done, total, unit, rate, unit);
+        err.printf(java.util.Locale.ROOT, "%s: %d/%d %s, %.1f %s/s%n", what, done, total, unit, rate, unit);
         err.flush();
     }
 }

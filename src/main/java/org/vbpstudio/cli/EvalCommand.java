@@ -9,7 +9,7 @@ import java.util.concurrent.Callable;
 import org.vbpstudio.data.ClassMapping;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.Progress;
-import org.vbpstudio.eval.Accuracy;
+import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.eval.Evaluator;
 import org.vbpstudio.eval.Fidelity;
 import org.vbpstudio.io.BadInputException;

@@ -1,6 +1,5 @@
 package org.vbpstudio.cli;
 
-import ai.djl.pytorch.jni.JniUtils;
 import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -8,17 +7,12 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.vbpstudio.data.ClassMapping;
 import org.vbpstudio.data.ImageSource;
-import org.vbpstudio.data.ImageSources;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.io.OneLine;
 import org.vbpstudio.io.OutputTarget;
 import org.vbpstudio.model.CostModel;
-import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.ModelLoader;
 import org.vbpstudio.model.VitConfig;
@@ -31,6 +25,7 @@ import org.vbpstudio.train.TrainOptions;
 import org.vbpstudio.train.TrainingData;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -44,6 +39,7 @@ import picocli.CommandLine.Spec;
  * writes nothing.
  */
 @Command(name = "finetune", mixinStandardHelpOptions = true, sortOptions = false,
+        defaultValueProvider = TrainingOptions.FinetuneDefaults.class,
         description = {"Recovery fine-tuning of a pruned model with knowledge distillation from the original"
                 + " (soft targets at temperature T mixed with the hard labels), AdamW with a cosine schedule,"
                 + " validation top-1 after every epoch.",
@@ -81,65 +77,19 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Replace DIR if it holds a previous export (and nothing else).")
     boolean force;
 
-    @Option(names = "--epochs", defaultValue = "3", paramLabel = "E", description = "Epochs (default: ${DEFAULT-VALUE}).")
-    int epochs;
+    @Mixin
+    TrainingOptions training;
 
-    @Option(names = "--batch", defaultValue = "64", paramLabel = "N", description = "Batch size (default: ${DEFAULT-VALUE}).")
-    int batch;
-
-    @Option(names = "--lr", defaultValue = "1e-4", paramLabel = "LR",
-            description = "Peak AdamW learning rate, after the warm-up (default: ${DEFAULT-VALUE}).")
-    float lr;
-
-    @Option(names = "--min-lr", defaultValue = "1e-6", paramLabel = "LR",
-            description = "Learning rate at the end of the cosine schedule (default: ${DEFAULT-VALUE}).")
-    float minLr;
-
-    @Option(names = "--warmup-epochs", defaultValue = "0.1", paramLabel = "E",
-            description = "Linear warm-up from 0, in epochs (default: ${DEFAULT-VALUE}).")
-    float warmupEpochs;
-
-    @Option(names = "--weight-decay", defaultValue = "0.05", paramLabel = "WD",
-            description = "AdamW decoupled weight decay (default: ${DEFAULT-VALUE}).")
-    float weightDecay;
-
-    @Option(names = "--label-smoothing", defaultValue = "0.1", paramLabel = "EPS",
-            description = "Label smoothing of the hard-label term (default: ${DEFAULT-VALUE}).")
-    float labelSmoothing;
-
-    @Option(names = "--alpha", defaultValue = "0.5", paramLabel = "A",
+    @Option(names = "--alpha", paramLabel = "A",
             description = "Weight of the distillation term: (1-A)·CE(labels) + A·T²·KL(teacher‖student) (default: ${DEFAULT-VALUE}).")
     float alpha;
 
-    @Option(names = {"--temperature", "-T"}, defaultValue = "4", paramLabel = "T",
+    @Option(names = {"--temperature", "-T"}, paramLabel = "T",
             description = "Softmax temperature of the soft targets (default: ${DEFAULT-VALUE}).")
     float temperature;
 
     @Option(names = "--no-distillation", description = "Train on the hard labels only (for comparison).")
     boolean noDistillation;
-
-    @Option(names = "--crop-padding", defaultValue = "0", paramLabel = "PX",
-            description = "Random crop after padding by PX pixels; 0 disables (default: ${DEFAULT-VALUE}).")
-    int cropPadding;
-
-    @Option(names = "--no-flip", description = "No random horizontal flips.")
-    boolean noFlip;
-
-    @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Shuffling and augmentation seed (default: ${DEFAULT-VALUE}).")
-    long seed;
-
-    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Train on the first N images only.")
-    int limit;
-
-    @Option(names = "--validation-limit", defaultValue = "0", paramLabel = "N", description = "Validate on the first N images only.")
-    int validationLimit;
-
-    @Option(names = "--threads", defaultValue = "1", paramLabel = "N",
-            description = "PyTorch intra-op threads while training (default: ${DEFAULT-VALUE}; see 'train --help').")
-    int threads;
-
-    @Option(names = "--log-every", defaultValue = "50", paramLabel = "N", description = "Progress line every N steps (default: ${DEFAULT-VALUE}).")
-    int logEvery;
 
     @Override
     public Integer call() throws IOException {
@@ -149,10 +99,6 @@ final class FinetuneCommand implements Callable<Integer> {
         FinetuneOptions options = options();
         if (options.distillation() && teacher == null) {
             throw new CommandLine.ParameterException(cl, "--teacher ORIGINAL is required (or give --no-distillation)");
-        }
-        if (threads < 1 || logEvery < 1 || limit < 0 || validationLimit < 0) {
-            throw new CommandLine.ParameterException(cl,
-                    "--threads and --log-every must be at least 1, --limit and --validation-limit not negative");
         }
         if (output != null) {
             Exporter.checkTarget(target()); // before any long computation
@@ -170,8 +116,8 @@ final class FinetuneCommand implements Callable<Integer> {
             err.println("warning: " + Exporter.REPORT + " says " + model + " was pruned from a model of fingerprint "
                     + provenance.prunedFrom() + ", but the teacher's is " + original.fingerprint());
         }
-        ImageSource trainSource = limited(ImageSources.open(train), limit);
-        ImageSource validationSource = validation == null ? null : limited(ImageSources.open(validation), validationLimit);
+        ImageSource trainSource = training.trainImages(train);
+        ImageSource validationSource = training.validationImages(validation);
         trainSource = withModelLabels(trainSource, student, train);
         if (validationSource != null) {
             validationSource = withModelLabels(validationSource, student, validation);
@@ -184,50 +130,27 @@ final class FinetuneCommand implements Callable<Integer> {
                 options.describeLoss(), original == null ? "none" : original.name());
         err.flush();
         TrainingData trainData = TrainingData.of(trainSource, student.preprocessing(),
-                new TrainCommand.LoadProgress(err, "loading training images"));
+                new ConsoleProgress(err, "loading training images"));
         TrainingData validationData = validationSource == null ? null
                 : TrainingData.of(validationSource, student.preprocessing(),
-                        new TrainCommand.LoadProgress(err, "loading validation images"));
+                        new ConsoleProgress(err, "loading validation images"));
 
-        AtomicBoolean cancel = new AtomicBoolean();
-        CountDownLatch finished = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            cancel.set(true); // Ctrl-C: stop after the current step, release native memory, write nothing
-            try {
-                finished.await(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "vbp-finetune-cancel");
-        Runtime.getRuntime().addShutdownHook(hook);
-        Engines.pytorch();
-        int threadsBefore = JniUtils.getNumThreads();
-        JniUtils.setNumThreads(threads);
-        FinetuneResult result;
-        try {
+        FinetuneResult result = training.runUntilCtrlC("finetune", cancelled -> {
             err.printf(Locale.ROOT, "fine-tuning on %,d images (%d steps of %d per epoch, %d epochs), validating on %s%n",
-                    trainData.size(), finetuning.stepsPerEpoch(trainData.size()), Math.min(batch, trainData.size()),
-                    epochs, validationData == null ? "nothing"
-                            : String.format(Locale.ROOT, "%,d images", validationData.size()));
+                    trainData.size(), finetuning.stepsPerEpoch(trainData.size()),
+                    Math.min(options.training().batchSize(), trainData.size()), options.training().epochs(),
+                    validationData == null ? "nothing" : String.format(Locale.ROOT, "%,d images", validationData.size()));
             err.flush();
-            result = finetuning.cancelWhen(cancel::get).listener(new Console(out, err, logEvery))
+            return finetuning.cancelWhen(cancelled).listener(new Console(out, err, training.logEvery))
                     .run(trainData, validationData);
-        } finally {
-            JniUtils.setNumThreads(threadsBefore);
-            finished.countDown();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException e) {
-                // shutting down already
-            }
-        }
+        });
 
         if (output != null) {
             JsonObject record = record(result, trainData, validationData);
             try {
                 FinetuneExport.write(target(), result, record, provenance);
             } catch (IOException e) {
-                throw new BadInputException(output, "cannot write (" + e.getMessage() + ")", e);
+                throw BadInputException.cannotWrite(output, e);
             }
         }
         out.println(summary(result) + (output == null ? "; nothing written (no --output)" : " → " + output));
@@ -241,9 +164,8 @@ final class FinetuneCommand implements Callable<Integer> {
     }
 
     private FinetuneOptions options() {
+        TrainOptions t = training.training(spec.commandLine());
         try {
-            TrainOptions t = new TrainOptions(epochs, batch, lr, minLr, weightDecay, warmupEpochs, labelSmoothing,
-                    cropPadding, !noFlip, seed);
             FinetuneOptions o = new FinetuneOptions(t, true, alpha, temperature);
             return noDistillation ? o.withoutDistillation() : o;
         } catch (IllegalArgumentException e) {
@@ -260,7 +182,7 @@ final class FinetuneCommand implements Callable<Integer> {
         if (v != null) {
             j.addProperty("validation_source", validation.toString());
         }
-        j.addProperty("threads", threads);
+        j.addProperty("threads", training.threads);
         r.toJson().entrySet().forEach(e -> j.add(e.getKey(), e.getValue()));
         return j;
     }
@@ -287,10 +209,6 @@ final class FinetuneCommand implements Callable<Integer> {
             throw new BadInputException(path, "has no labels; fine-tuning and validation need labelled images");
         }
         return ClassMapping.relabel(source, model.labels());
-    }
-
-    private static ImageSource limited(ImageSource s, int n) {
-        return n > 0 ? s.limit(n) : s;
     }
 
     /** The train command's console lines, plus the starting point. */

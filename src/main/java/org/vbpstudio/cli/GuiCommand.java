@@ -108,14 +108,9 @@ final class GuiCommand implements Callable<Integer> {
             if ("1".equals(System.getenv("VBP_DEBUG"))) {
                 e.printStackTrace(spec.commandLine().getErr());
             }
-            spec.commandLine().getErr().println("error: cannot start the app (" + firstLine(why) + ")"
+            spec.commandLine().getErr().println("error: cannot start the app (" + OneLine.escape(OneLine.firstLine(why)) + ")"
                     + (System.getenv("DISPLAY") == null ? "; no DISPLAY: run it on a desktop, or under xvfb-run" : ""));
             return VbpCommand.FAILED;
         }
-    }
-
-    private static String firstLine(String s) {
-        int nl = s.indexOf('\n');
-        return OneLine.escape(nl < 0 ? s : s.substring(0, nl));
     }
 }

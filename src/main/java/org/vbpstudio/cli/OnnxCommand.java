@@ -40,7 +40,7 @@ final class OnnxCommand implements Callable<Integer> {
             org.vbpstudio.io.AtomicDirectory.writeFile(target,
                     tmp -> OnnxExporter.writeTo(OnnxExporter.build(m), tmp));
         } catch (IOException e) {
-            throw new BadInputException(output, "cannot write (" + e.getMessage() + ")", e);
+            throw BadInputException.cannotWrite(output, e);
         }
         spec.commandLine().getOut().println("wrote " + output + " (" + m.config() + ")");
         return VbpCommand.OK;

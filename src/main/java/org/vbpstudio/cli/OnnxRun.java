@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.ImageStream;
 import org.vbpstudio.data.Progress;
-import org.vbpstudio.eval.Accuracy;
+import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.eval.OnnxEvaluator;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.io.OutputTarget;

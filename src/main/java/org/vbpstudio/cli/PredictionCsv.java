@@ -9,10 +9,9 @@ import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.ImageStream;
 import org.vbpstudio.data.Preprocessing;
 import org.vbpstudio.data.Progress;
-import org.vbpstudio.eval.Accuracy;
+import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.io.AtomicDirectory;
 import org.vbpstudio.io.BadInputException;
-import org.vbpstudio.io.OneLine;
 import org.vbpstudio.io.OutputTarget;
 
 /**
@@ -48,7 +47,7 @@ final class PredictionCsv {
                 }
             });
         } catch (IOException e) {
-            throw new BadInputException(target.path(), "cannot write (" + OneLine.firstLine(String.valueOf(e.getMessage())) + ")");
+            throw BadInputException.cannotWrite(target.path(), e);
         }
     }
 

@@ -14,12 +14,11 @@ import org.vbpstudio.prune.Allocation;
 import org.vbpstudio.prune.Budget;
 import org.vbpstudio.prune.Criterion;
 import org.vbpstudio.prune.Exporter;
+import org.vbpstudio.prune.PruneJob;
 import org.vbpstudio.prune.Pruner;
 import org.vbpstudio.prune.PruningPlan;
 import org.vbpstudio.prune.PruningReport;
 import org.vbpstudio.stats.ActivationStats;
-import org.vbpstudio.stats.Calibration;
-import org.vbpstudio.stats.StatsFile;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -47,16 +46,6 @@ final class PruneCommand implements Callable<Integer> {
     @Mixin
     ModelOptions options;
 
-    static final class StatsSource {
-        @Option(names = "--calibration", required = true, paramLabel = "I",
-                description = "Calibration images to compute activation statistics on.")
-        Path calibration;
-
-        @Option(names = "--stats", required = true, paramLabel = "S",
-                description = "Statistics file written by 'stats' for this model.")
-        Path stats;
-    }
-
     static final class Amount {
         @Option(names = "--ratio", required = true, paramLabel = "R",
                 description = "Fraction of MLP neurons to remove, in [0, 1): in every block, or over all blocks with --global.")
@@ -75,8 +64,8 @@ final class PruneCommand implements Callable<Integer> {
         Double targetParams;
     }
 
-    @ArgGroup(exclusive = true, multiplicity = "0..1")
-    StatsSource statsSource;
+    @Mixin
+    StatsOptions statistics;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     Amount amount;
@@ -130,7 +119,7 @@ final class PruneCommand implements Callable<Integer> {
         if (limit < 0) {
             throw new BadInputException("--limit must not be negative, got " + limit);
         }
-        if (limit > 0 && (statsSource == null || statsSource.calibration == null)) {
+        if (limit > 0 && statistics.calibration() == null) {
             throw new BadInputException("--limit applies to --calibration images only");
         }
         if (allocate != null) {
@@ -140,7 +129,7 @@ final class PruneCommand implements Callable<Integer> {
             if (global) {
                 throw new BadInputException("--allocate chooses one ratio per block; it does not combine with --global");
             }
-            if (statsSource == null || statsSource.calibration == null) {
+            if (statistics.calibration() == null) {
                 throw new BadInputException("--allocate sensitivity measures on the calibration images: give --calibration I");
             }
             budget();
@@ -150,18 +139,9 @@ final class PruneCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
 
         ActivationStats stats = null;
-        boolean gradients = plan.criterion().needsGradients();
-        if (statsSource != null && statsSource.stats != null) {
-            stats = Calibration.statisticsFor(model, StatsFile.read(statsSource.stats), statsSource.stats);
-            if (gradients && !stats.hasTaylor()) {
-                throw new BadInputException(statsSource.stats, "holds no Taylor sums; " + Criterion.MISSING_GRADIENTS
-                        + " (or write them with stats --gradients)");
-            }
-        } else if (statsSource != null && plan.needsStatistics()) {
-            ImageSource images = ModelOptions.images(statsSource.calibration, limit);
-            stats = Calibration.calibrate(model, gradients ? ClassMapping.relabel(images, model.labels()) : images,
-                    options.batch, new ConsoleProgress(err, "calibration"), gradients);
-        } else if (statsSource != null && allocate == null) {
+        if (statistics.file() != null || statistics.given() && plan.needsStatistics()) {
+            stats = statistics.load(model, StatsOptions.Taylor.neededBy(plan.criterion()), limit, options.batch, err);
+        } else if (statistics.given() && allocate == null) {
             err.println("note: " + plan.criterion() + " pruning without compensation needs no statistics;"
                     + " --calibration ignored");
         } else if (plan.needsStatistics()) {
@@ -171,7 +151,7 @@ final class PruneCommand implements Callable<Integer> {
 
         Budget budget = budget();
         if (allocate != null) {
-            ImageSource images = ClassMapping.relabel(ModelOptions.images(statsSource.calibration, limit), model.labels());
+            ImageSource images = ClassMapping.relabel(ModelOptions.images(statistics.calibration(), limit), model.labels());
             double[] rs = SensitivityCommand.checkedRatios(sensitivityRatios, "--sensitivity-ratios");
             Sensitivity.Result sens = SensitivityCommand.measure(model, stats, plan, rs, images, err);
             try {
@@ -188,13 +168,8 @@ final class PruneCommand implements Callable<Integer> {
                 throw new BadInputException(e.getMessage());
             }
         }
-        Pruner.Result result = Pruner.prune(model, stats, plan);
-        PruningReport report = result.report().withSeconds((System.nanoTime() - t0) / 1e9).withTarget(budget);
-        try {
-            Exporter.export(target(model.directory()), result.model(), plan, report, onnx);
-        } catch (IOException e) {
-            throw new BadInputException(output, "cannot write (" + e.getMessage() + ")", e);
-        }
+        PruningReport report = PruneJob.of(model, stats, plan).target(budget).since(t0)
+                .export(target(model.directory()), onnx).report();
 
         PrintWriter out = spec.commandLine().getOut();
         out.printf("pruned %s (%s, %s, compensation %s%s) → %s%n", model.name(), plan.criterion(), plan.mode(),
@@ -226,7 +201,7 @@ final class PruneCommand implements Callable<Integer> {
     /** The output and every input it must never replace: the model (also as loaded), images, statistics, plan. */
     private OutputTarget target(Path modelDirectory) {
         return OutputTarget.of(output, force, options.model, modelDirectory,
-                statsSource == null ? null : statsSource.calibration, statsSource == null ? null : statsSource.stats,
+                statistics.calibration(), statistics.file(),
                 amount.plan);
     }
 

@@ -26,8 +26,6 @@ import org.vbpstudio.model.VisionTransformer;
 import org.vbpstudio.prune.Criterion;
 import org.vbpstudio.prune.PruningPlan;
 import org.vbpstudio.stats.ActivationStats;
-import org.vbpstudio.stats.Calibration;
-import org.vbpstudio.stats.StatsFile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -48,11 +46,8 @@ final class SensitivityCommand implements Callable<Integer> {
     @Mixin
     ModelOptions options;
 
-    @Option(names = "--calibration", paramLabel = "C", description = "Calibration images for the statistics (else --stats).")
-    Path calibration;
-
-    @Option(names = "--stats", paramLabel = "S", description = "Statistics file from `stats`.")
-    Path statsFile;
+    @Mixin
+    StatsOptions statistics;
 
     @Option(names = "--images", required = true, paramLabel = "I",
             description = "Images to score on (for an allocation: the calibration images, never the validation set).")
@@ -83,18 +78,9 @@ final class SensitivityCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if ((calibration == null) == (statsFile == null)) {
-            throw new BadInputException("give exactly one of --calibration or --stats");
-        }
-        if (json != null && plot != null && json.toAbsolutePath().normalize().equals(plot.toAbsolutePath().normalize())) {
-            throw new BadInputException(json, "given as both --json and --plot");
-        }
+        statistics.requireOne();
         double[] rs = checkedRatios(ratios, "--ratios");
-        for (Path f : new Path[] {json, plot}) {
-            if (f != null) {
-                target(f).checkFile(); // before any long computation
-            }
-        }
+        checkOutputs(json, plot, this::target); // before any long computation
         PruningPlan base;
         try {
             base = PruningPlan.uniform(0, 1).withCriterion(Criterion.parse(criterion)).withCompensation(!noCompensation);
@@ -103,7 +89,8 @@ final class SensitivityCommand implements Callable<Integer> {
         }
         LoadedModel model = options.load();
         PrintWriter err = spec.commandLine().getErr();
-        ActivationStats stats = statistics(model, base, calibration, statsFile, 0, options.batch, err);
+        ActivationStats stats = statistics.load(model, StatsOptions.Taylor.neededBy(base.criterion()), 0, options.batch,
+                err);
         ImageSource source = ClassMapping.relabel(ModelOptions.images(images, limit), model.labels());
         Sensitivity.Result result = measure(model, stats, base, rs, source, err);
         PrintWriter out = spec.commandLine().getOut();
@@ -129,6 +116,18 @@ final class SensitivityCommand implements Callable<Integer> {
         return VbpCommand.OK;
     }
 
+    /** The --json and --plot files (either may be null) are two files, and each may be written. */
+    static void checkOutputs(Path json, Path plot, java.util.function.Function<Path, OutputTarget> target) {
+        if (json != null && plot != null && json.toAbsolutePath().normalize().equals(plot.toAbsolutePath().normalize())) {
+            throw new BadInputException(json, "given as both --json and --plot");
+        }
+        for (Path f : new Path[] {json, plot}) {
+            if (f != null) {
+                target.apply(f).checkFile();
+            }
+        }
+    }
+
     static double[] checkedRatios(double[] ratios, String option) {
         double[] rs = ratios.clone();
         java.util.Arrays.sort(rs);
@@ -139,23 +138,6 @@ final class SensitivityCommand implements Callable<Integer> {
             }
         }
         return rs;
-    }
-
-    /** Statistics from a file or computed on calibration images (with gradients for taylor). */
-    static ActivationStats statistics(LoadedModel model, PruningPlan plan, Path calibration, Path statsFile, int limit,
-            int batch, PrintWriter err) {
-        boolean gradients = plan.criterion().needsGradients();
-        if (statsFile != null) {
-            ActivationStats s = Calibration.statisticsFor(model, StatsFile.read(statsFile), statsFile);
-            if (gradients && !s.hasTaylor()) {
-                throw new BadInputException(statsFile, "holds no Taylor sums; " + Criterion.MISSING_GRADIENTS
-                        + " (or write them with stats --gradients)");
-            }
-            return s;
-        }
-        ImageSource images = ModelOptions.images(calibration, limit);
-        return Calibration.calibrate(model, gradients ? ClassMapping.relabel(images, model.labels()) : images, batch,
-                new ConsoleProgress(err, "calibration"), gradients);
     }
 
     /** Every block's curve on {@code source}, on a preview engine with a full cache (see {@link Sensitivity}). */
@@ -200,6 +182,6 @@ final class SensitivityCommand implements Callable<Integer> {
     }
 
     private OutputTarget target(Path file) {
-        return OutputTarget.of(file, force, options.model, calibration, statsFile, images);
+        return OutputTarget.of(file, force, options.model, statistics.calibration(), statistics.file(), images);
     }
 }

@@ -15,7 +15,7 @@ import java.util.concurrent.Callable;
 import org.vbpstudio.data.ClassMapping;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.Progress;
-import org.vbpstudio.eval.Accuracy;
+import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.eval.CriterionSweep;
 import org.vbpstudio.eval.Scores;
 import org.vbpstudio.eval.preview.MemoryBudget;
@@ -38,8 +38,6 @@ import org.vbpstudio.prune.Criterion;
 import org.vbpstudio.prune.MaskHook;
 import org.vbpstudio.prune.PruningPlan;
 import org.vbpstudio.stats.ActivationStats;
-import org.vbpstudio.stats.Calibration;
-import org.vbpstudio.stats.StatsFile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -59,11 +57,8 @@ final class SweepCommand implements Callable<Integer> {
     @Mixin
     ModelOptions options;
 
-    @Option(names = "--calibration", paramLabel = "C", description = "Calibration images (else --stats).")
-    Path calibration;
-
-    @Option(names = "--stats", paramLabel = "S", description = "Statistics file from `stats`.")
-    Path statsFile;
+    @Mixin
+    StatsOptions statistics;
 
     @Option(names = "--validation", required = true, paramLabel = "V", description = "Validation images; unlabelled ones are scored by agreement with the unpruned model.")
     Path validation;
@@ -100,22 +95,13 @@ final class SweepCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if ((calibration == null) == (statsFile == null)) {
-            throw new BadInputException("give exactly one of --calibration or --stats");
-        }
+        statistics.requireOne();
         for (double r : ratios) {
             if (!(r >= 0 && r < 1)) {
                 throw new BadInputException("--ratios must lie in [0, 1), got " + r);
             }
         }
-        if (json != null && plot != null && json.toAbsolutePath().normalize().equals(plot.toAbsolutePath().normalize())) {
-            throw new BadInputException(json, "given as both --json and --plot");
-        }
-        for (Path f : new Path[] {json, plot}) {
-            if (f != null) {
-                target(f).checkFile(); // before any long computation
-            }
-        }
+        SensitivityCommand.checkOutputs(json, plot, this::target); // before any long computation
         List<Budget> budgets = new ArrayList<>();
         for (double f : targetMacs == null ? new double[0] : targetMacs) {
             if (!(f > 0 && f < 1)) {
@@ -130,15 +116,8 @@ final class SweepCommand implements Callable<Integer> {
         LoadedModel model = options.load();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        ActivationStats stats;
-        if (statsFile != null) {
-            stats = Calibration.statisticsFor(model, StatsFile.read(statsFile), statsFile);
-        } else {
-            ImageSource cal = ModelOptions.images(calibration, 0);
-            boolean gradients = cal.labelled(); // the taylor series needs labelled calibration images
-            stats = Calibration.calibrate(model, gradients ? ClassMapping.relabel(cal, model.labels()) : cal, options.batch,
-                    new ConsoleProgress(err, "calibrate"), gradients);
-        }
+        // the taylor series where the calibration images have labels (it needs them)
+        ActivationStats stats = statistics.load(model, StatsOptions.Taylor.WHEN_LABELLED, 0, options.batch, err);
         if (!stats.hasTaylor()) {
             err.println("note: no taylor series: " + Criterion.MISSING_GRADIENTS);
         }
@@ -151,9 +130,9 @@ final class SweepCommand implements Callable<Integer> {
         List<Criterion> criteria = CriterionSweep.available(stats).stream().map(CriterionSweep.Series::criterion)
                 .filter(c -> c != Criterion.RANDOM).distinct().toList();
         Map<Criterion, double[][]> sensitivity = new EnumMap<>(Criterion.class);
-        if (!budgets.isEmpty() && calibration != null) {
+        if (!budgets.isEmpty() && statistics.calibration() != null) {
             // on the calibration images, never the validation images whose accuracy is reported
-            ImageSource cal = ClassMapping.relabel(ModelOptions.images(calibration, 0), model.labels());
+            ImageSource cal = ClassMapping.relabel(ModelOptions.images(statistics.calibration(), 0), model.labels());
             for (Criterion c : criteria) {
                 Sensitivity.Result r = SensitivityCommand.measure(model, stats, PruningPlan.uniform(0, 1).withCriterion(c),
                         sensRatios, cal, err);
@@ -218,7 +197,7 @@ final class SweepCommand implements Callable<Integer> {
 
     /** An output file, with every input it must never replace. */
     private OutputTarget target(Path file) {
-        return OutputTarget.of(file, force, options.model, calibration, statsFile, validation);
+        return OutputTarget.of(file, force, options.model, statistics.calibration(), statistics.file(), validation);
     }
 
     private static void addLines(List<SweepPlot.Series> lines, List<CriterionSweep.Point> points, String suffix, boolean dashed) {
@@ -307,11 +286,7 @@ final class SweepCommand implements Callable<Integer> {
             j.addProperty("compensation", p.compensation());
             j.addProperty("macs", p.macs());
             j.addProperty("params", p.params());
-            if (p.scores().labelled()) {
-                j.addProperty("top1", p.scores().accuracy().top1());
-            }
-            j.addProperty("agreement", p.scores().fidelity().agreement());
-            j.addProperty("kl", p.scores().fidelity().kl());
+            p.scores().addTo(j);
             j.add("plan", p.plan().toJson());
             a.add(j);
         }
@@ -338,11 +313,7 @@ final class SweepCommand implements Callable<Integer> {
                 j.addProperty("ratio", p.ratio());
                 j.addProperty("macs", p.macs());
                 j.addProperty("params", p.params());
-                if (p.scores().labelled()) {
-                    j.addProperty("top1", p.top1());
-                }
-                j.addProperty("agreement", p.scores().fidelity().agreement());
-                j.addProperty("kl", p.scores().fidelity().kl());
+                p.scores().addTo(j);
                 points.add(j);
             }
         }

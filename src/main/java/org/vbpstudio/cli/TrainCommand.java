@@ -1,6 +1,5 @@
 package org.vbpstudio.cli;
 
-import ai.djl.pytorch.jni.JniUtils;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import java.io.IOException;
@@ -15,20 +14,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.vbpstudio.data.ClassMapping;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.ImageSources;
 import org.vbpstudio.data.Preprocessing;
-import org.vbpstudio.data.Progress;
 import org.vbpstudio.data.RawImage;
 import org.vbpstudio.io.AtomicDirectory;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.io.OutputTarget;
 import org.vbpstudio.model.CostModel;
-import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.ModelLoader;
 import org.vbpstudio.model.ModelWriter;
@@ -43,6 +37,7 @@ import org.vbpstudio.train.TrainingRun;
 import org.vbpstudio.train.VitInit;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -54,6 +49,7 @@ import picocli.CommandLine.Spec;
  * step and writes nothing.
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        defaultValueProvider = TrainingOptions.TrainDefaults.class,
         description = "Train a timm-compatible Vision Transformer from scratch, or fine-tune one (--init), with DJL"
                 + " (AdamW, warm-up + cosine schedule, label smoothing, flips and crops) and write it as an export does:"
                 + " model.safetensors, config.json, labels.txt, plus training.json.",
@@ -83,37 +79,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Replace --output if it holds a previous export (and nothing else).")
     boolean force;
 
-    @Option(names = "--epochs", defaultValue = "15", paramLabel = "E", description = "Epochs (default: ${DEFAULT-VALUE}).")
-    int epochs;
-
-    @Option(names = "--batch", defaultValue = "64", paramLabel = "N", description = "Batch size (default: ${DEFAULT-VALUE}).")
-    int batch;
-
-    @Option(names = "--lr", defaultValue = "1e-3", paramLabel = "LR", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
-    float lr;
-
-    @Option(names = "--min-lr", defaultValue = "1e-5", paramLabel = "LR",
-            description = "Learning rate at the end of the cosine schedule (default: ${DEFAULT-VALUE}).")
-    float minLr;
-
-    @Option(names = "--weight-decay", defaultValue = "0.05", paramLabel = "WD",
-            description = "AdamW decoupled weight decay (default: ${DEFAULT-VALUE}).")
-    float weightDecay;
-
-    @Option(names = "--warmup-epochs", defaultValue = "1", paramLabel = "E",
-            description = "Linear warm-up, in epochs (default: ${DEFAULT-VALUE}).")
-    float warmupEpochs;
-
-    @Option(names = "--label-smoothing", defaultValue = "0.1", paramLabel = "EPS",
-            description = "Label smoothing (default: ${DEFAULT-VALUE}).")
-    float labelSmoothing;
-
-    @Option(names = "--crop-padding", defaultValue = "0", paramLabel = "PX",
-            description = "Random crop after padding by PX pixels; 0 disables (default: ${DEFAULT-VALUE}).")
-    int cropPadding;
-
-    @Option(names = "--no-flip", description = "No random horizontal flips.")
-    boolean noFlip;
+    @Mixin
+    TrainingOptions training;
 
     @Option(names = "--patch", defaultValue = "7", paramLabel = "P", description = "Patch size (default: ${DEFAULT-VALUE}).")
     int patch;
@@ -152,24 +119,6 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Start from this model's weights, architecture, preprocessing and class names (fine-tuning).")
     Path init;
 
-    @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Random seed (default: ${DEFAULT-VALUE}).")
-    long seed;
-
-    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Train on the first N images only.")
-    int limit;
-
-    @Option(names = "--validation-limit", defaultValue = "0", paramLabel = "N", description = "Validate on the first N images only.")
-    int validationLimit;
-
-    @Option(names = "--threads", defaultValue = "1", paramLabel = "N",
-            description = "PyTorch intra-op threads while training (default: ${DEFAULT-VALUE}). More are faster only on an"
-                    + " idle machine: on a busy one PyTorch's spinning worker threads slow training down many times,"
-                    + " unless the environment sets OMP_WAIT_POLICY=PASSIVE.")
-    int threads;
-
-    @Option(names = "--log-every", defaultValue = "50", paramLabel = "N", description = "Progress line every N steps (default: ${DEFAULT-VALUE}).")
-    int logEvery;
-
     @Override
     public Integer call() throws IOException {
         if (train == null || output == null) {
@@ -178,18 +127,11 @@ public final class TrainCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        TrainOptions options = options();
+        TrainOptions options = training.training(spec.commandLine());
         OutputTarget target = OutputTarget.of(output, force, train, validation, labelsFile, init);
         AtomicDirectory.check(target); // before any long computation
-        if (logEvery < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--log-every must be at least 1");
-        }
-
-        if (threads < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be at least 1");
-        }
-        ImageSource trainSource = limited(ImageSources.open(train), limit);
-        ImageSource validationSource = validation == null ? null : limited(ImageSources.open(validation), validationLimit);
+        ImageSource trainSource = training.trainImages(train);
+        ImageSource validationSource = training.validationImages(validation);
 
         VitConfig cfg;
         VitWeights initial;
@@ -219,7 +161,7 @@ public final class TrainCommand implements Callable<Integer> {
                 err.flush();
             }
             prep = preprocessing(trainSource, cfg);
-            initial = VitInit.random(cfg, seed);
+            initial = VitInit.random(cfg, options.seed());
         }
         if (validationSource != null) {
             validationSource = ClassMapping.relabel(validationSource, labels);
@@ -231,48 +173,25 @@ public final class TrainCommand implements Callable<Integer> {
         err.printf(Locale.ROOT, "preprocessing: %s%n", prep);
         err.flush();
 
-        TrainingData trainData = TrainingData.of(trainSource, prep, new LoadProgress(err, "loading training images"));
+        TrainingData trainData = TrainingData.of(trainSource, prep, new ConsoleProgress(err, "loading training images"));
         TrainingData validationData = validationSource == null ? null
-                : TrainingData.of(validationSource, prep, new LoadProgress(err, "loading validation images"));
+                : TrainingData.of(validationSource, prep, new ConsoleProgress(err, "loading validation images"));
 
-        AtomicBoolean cancel = new AtomicBoolean();
-        CountDownLatch finished = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            cancel.set(true); // Ctrl-C: stop after the current step, release native memory, write nothing
-            try {
-                finished.await(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "vbp-train-cancel");
-        Runtime.getRuntime().addShutdownHook(hook);
-        Engines.pytorch();
-        int threadsBefore = JniUtils.getNumThreads();
-        JniUtils.setNumThreads(threads);
-        TrainResult result;
-        try {
-            TrainingRun run = new TrainingRun(cfg, initial, options).cancelWhen(cancel::get)
-                    .listener(new ConsoleListener(out, err, logEvery));
+        TrainResult result = training.runUntilCtrlC("train", cancelled -> {
+            TrainingRun run = new TrainingRun(cfg, initial, options).cancelWhen(cancelled)
+                    .listener(new ConsoleListener(out, err, training.logEvery));
             err.printf(Locale.ROOT, "training on %,d images (%d steps of %d per epoch), validating on %s%n",
-                    trainData.size(), run.stepsPerEpoch(trainData.size()), Math.min(batch, trainData.size()),
+                    trainData.size(), run.stepsPerEpoch(trainData.size()), Math.min(options.batchSize(), trainData.size()),
                     validationData == null ? "nothing" : String.format(Locale.ROOT, "%,d images", validationData.size()));
             err.flush();
-            result = run.run(trainData, validationData);
-        } finally {
-            JniUtils.setNumThreads(threadsBefore);
-            finished.countDown();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException e) {
-                // shutting down already
-            }
-        }
+            return run.run(trainData, validationData);
+        });
 
         JsonObject log = trainingLog(cfg, options, result, trainData, validationData);
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put("vbp_studio", "train");
         metadata.put("epochs", Integer.toString(options.epochs()));
-        metadata.put("seed", Long.toString(seed));
+        metadata.put("seed", Long.toString(options.seed()));
         if (!Double.isNaN(result.finalTop1())) {
             metadata.put("validation_top1", String.format(Locale.ROOT, "%.4f", result.finalTop1()));
         }
@@ -287,15 +206,6 @@ public final class TrainCommand implements Callable<Integer> {
                         : String.format(Locale.ROOT, ", validation top-1 %.4f", result.finalTop1()));
         out.flush();
         return VbpCommand.OK;
-    }
-
-    private TrainOptions options() {
-        try {
-            return new TrainOptions(epochs, batch, lr, minLr, weightDecay, warmupEpochs, labelSmoothing,
-                    cropPadding, !noFlip, seed);
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
-        }
     }
 
     private VitConfig architecture(int size, int chans, int numClasses) {
@@ -404,6 +314,8 @@ public final class TrainCommand implements Callable<Integer> {
         if (init != null) {
             j.addProperty("init", init.toString());
         }
+        // not FinetuneOptions.toJson: training.json has its own keys and order (no optimizer, schedule or
+        // distillation; the threads), as the sample model's training.json has them
         JsonObject opts = new JsonObject();
         opts.addProperty("epochs", o.epochs());
         opts.addProperty("batch_size", o.batchSize());
@@ -415,7 +327,7 @@ public final class TrainCommand implements Callable<Integer> {
         opts.addProperty("crop_padding", o.cropPadding());
         opts.addProperty("horizontal_flip", o.horizontalFlip());
         opts.addProperty("seed", o.seed());
-        opts.addProperty("threads", threads);
+        opts.addProperty("threads", training.threads);
         j.add("options", opts);
         CostModel.Cost cost = CostModel.total(cfg);
         j.addProperty("params", cost.params());
@@ -431,10 +343,6 @@ public final class TrainCommand implements Callable<Integer> {
         }
         j.add("history", epochsLog);
         return j;
-    }
-
-    private static ImageSource limited(ImageSource s, int n) {
-        return n > 0 ? s.limit(n) : s;
     }
 
     /** Step lines on stderr every {@code every} steps, an epoch summary on stdout. */
@@ -474,26 +382,6 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     /** At most one line every 2 s while images are decoded. */
-    static final class LoadProgress implements Progress {
-        private final PrintWriter err;
-        private final String what;
-        private long last = System.nanoTime();
-
-        LoadProgress(PrintWriter err, String what) {
-            this.err = err;
-            this.what = what;
-        }
-
-        @Override
-        public void update(long done, long total, double rate) {
-            long now = System.nanoTime();
-            if (now - last > 2_000_000_000L) {
-                last = now;
-                err.printf(Locale.ROOT, "%s: %d/%d%n", what, done, total);
-                err.flush();
-            }
-        }
-    }
 
     /** {@code train subset}: an IDX pair of consecutive images of a source (the sample model's data). */
     @Command(name = "subset", mixinStandardHelpOptions = true,

@@ -15,6 +15,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.vbpstudio.io.OneLine;
 import org.vbpstudio.io.BadInputException;
 
 /**
@@ -301,7 +302,7 @@ public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
                     try {
                         prep.applyInto(img, pixels, k * len);
                     } catch (IllegalArgumentException e) {
-                        throw new BadInputException(source.root(), names[k] + ": " + ImageFiles.oneLine(e), e);
+                        throw new BadInputException(source.root(), names[k] + ": " + OneLine.squeeze(e), e);
                     }
                 }
             }, pool);

@@ -8,6 +8,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.stream.Stream;
+import org.vbpstudio.io.OneLine;
 import org.vbpstudio.io.BadInputException;
 
 /** Images directly inside one folder, sorted by file name, without labels (prediction only). */
@@ -49,7 +50,7 @@ public final class FlatFolderSource implements ImageSource {
                     .sorted(Comparator.comparing(p -> p.getFileName().toString()))
                     .toList();
         } catch (IOException | UncheckedIOException e) {
-            throw new BadInputException(dir, "cannot be listed (" + ImageFiles.oneLine(e) + ")", e);
+            throw new BadInputException(dir, "cannot be listed (" + OneLine.squeeze(e) + ")", e);
         }
     }
 

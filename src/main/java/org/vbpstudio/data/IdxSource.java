@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 import java.util.zip.GZIPInputStream;
+import org.vbpstudio.io.OneLine;
 import org.vbpstudio.io.BadInputException;
 
 /**
@@ -80,7 +81,7 @@ public final class IdxSource implements ImageSource {
             imagesPerChunk = (int) Math.max(1, CHUNK_BYTES / imageBytes);
             pixels = readImages(in, imagesFile, (int) imageBytes);
         } catch (IOException e) {
-            throw new BadInputException(imagesFile, "cannot be read (" + ImageFiles.oneLine(e) + ")", e);
+            throw new BadInputException(imagesFile, "cannot be read (" + OneLine.squeeze(e) + ")", e);
         }
         if (count == 0) {
             throw new BadInputException(imagesFile, "no images found (the IDX file holds 0 images)");
@@ -103,7 +104,7 @@ public final class IdxSource implements ImageSource {
             }
             labels = readBody(in, labelsFile, n, n + " labels");
         } catch (IOException e) {
-            throw new BadInputException(labelsFile, "cannot be read (" + ImageFiles.oneLine(e) + ")", e);
+            throw new BadInputException(labelsFile, "cannot be read (" + OneLine.squeeze(e) + ")", e);
         }
         int max = 0;
         for (byte b : labels) {

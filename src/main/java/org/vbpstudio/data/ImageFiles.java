@@ -13,6 +13,7 @@ import javax.imageio.ImageReader;
 import javax.imageio.stream.FileImageInputStream;
 import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
+import org.vbpstudio.io.OneLine;
 import org.vbpstudio.io.BadInputException;
 
 /** File-name rules and decoding shared by the folder layouts. */
@@ -64,12 +65,12 @@ final class ImageFiles {
                 throw bad;
             }
             throw new BadInputException(file, (Files.isRegularFile(file) ? "not a readable image (" : "cannot be read (")
-                    + oneLine(e) + ")", e);
+                    + OneLine.squeeze(e) + ")", e);
         }
         try {
             return RawImage.of(image);
         } catch (RuntimeException e) {
-            throw new BadInputException(file, "not a readable image (" + oneLine(e) + ")", e);
+            throw new BadInputException(file, "not a readable image (" + OneLine.squeeze(e) + ")", e);
         }
     }
 
@@ -78,14 +79,5 @@ final class ImageFiles {
             return new FileImageInputStream(file.toFile());
         }
         return new MemoryCacheImageInputStream(Files.newInputStream(file)); // zip and other file systems
-    }
-
-    /** An exception's message squeezed onto one line, as BadInputException messages must be. */
-    static String oneLine(Throwable e) {
-        String m = e.getMessage();
-        if (m == null || m.isBlank()) {
-            m = e.getClass().getSimpleName();
-        }
-        return m.strip().replaceAll("\\s+", " ");
     }
 }

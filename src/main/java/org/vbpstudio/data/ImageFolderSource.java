@@ -14,6 +14,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.stream.Stream;
+import org.vbpstudio.io.OneLine;
 import org.vbpstudio.io.BadInputException;
 
 /**
@@ -78,7 +79,7 @@ public final class ImageFolderSource implements ImageSource {
                     .sorted(Comparator.comparing(p -> p.getFileName().toString()))
                     .toList();
         } catch (IOException | UncheckedIOException e) {
-            throw new BadInputException(root, "cannot be listed (" + ImageFiles.oneLine(e) + ")", e);
+            throw new BadInputException(root, "cannot be listed (" + OneLine.squeeze(e) + ")", e);
         }
         List<String> classNames = classDirs.stream().map(p -> p.getFileName().toString()).toList();
         List<Entry> entries = new ArrayList<>();
@@ -110,11 +111,11 @@ public final class ImageFolderSource implements ImageSource {
 
                         @Override
                         public FileVisitResult visitFileFailed(Path file, IOException e) {
-                            throw new BadInputException(file, "cannot be listed (" + ImageFiles.oneLine(e) + ")", e);
+                            throw new BadInputException(file, "cannot be listed (" + OneLine.squeeze(e) + ")", e);
                         }
                     });
         } catch (IOException e) {
-            throw new BadInputException(classDir, "cannot be listed (" + ImageFiles.oneLine(e) + ")", e);
+            throw new BadInputException(classDir, "cannot be listed (" + OneLine.squeeze(e) + ")", e);
         }
     }
 

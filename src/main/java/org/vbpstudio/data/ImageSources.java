@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.vbpstudio.io.BadInputException;
+import org.vbpstudio.io.OneLine;
 
 /**
  * Opens whatever the user pointed at, detecting the layout (GUIDE §2) so no command needs a
@@ -90,7 +91,7 @@ public final class ImageSources {
                     .sorted(Comparator.comparing(p -> p.getFileName().toString()))
                     .toList();
         } catch (IOException | UncheckedIOException e) {
-            throw new BadInputException(dir, "cannot be listed (" + ImageFiles.oneLine(e) + ")", e);
+            throw new BadInputException(dir, "cannot be listed (" + OneLine.squeeze(e) + ")", e);
         }
     }
 

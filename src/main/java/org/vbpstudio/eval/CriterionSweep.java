@@ -5,6 +5,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.data.Progress;
 import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.LoadedModel;

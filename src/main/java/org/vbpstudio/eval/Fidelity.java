@@ -1,5 +1,7 @@
 package org.vbpstudio.eval;
 
+import org.vbpstudio.model.Accuracy;
+
 /**
  * Label-free fidelity of a pruned model to its original over {@code count} images: how often their
  * top-1 classes agree, and the summed KL(original ‖ pruned) of their softmax distributions (natural

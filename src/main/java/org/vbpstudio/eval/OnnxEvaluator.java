@@ -1,5 +1,6 @@
 package org.vbpstudio.eval;
 
+import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.ImageStream;
 import org.vbpstudio.data.Progress;

@@ -351,8 +351,6 @@ public final class AtomicDirectory {
     private static String describe(Exception e) {
         String simple = e.getClass().getSimpleName();
         String msg = e.getMessage();
-        String line = msg == null ? simple : simple + ": " + msg;
-        int nl = line.indexOf('\n');
-        return nl < 0 ? line : line.substring(0, nl);
+        return OneLine.firstLine(msg == null ? simple : simple + ": " + msg);
     }
 }

@@ -1,5 +1,6 @@
 package org.vbpstudio.io;
 
+import java.io.IOException;
 import java.nio.file.Path;
 
 /**
@@ -21,5 +22,14 @@ public class BadInputException extends RuntimeException {
 
     public BadInputException(Path file, String problem, Throwable cause) {
         super(OneLine.escape(file + ": " + problem), cause);
+    }
+
+    /**
+     * "{@code path}: cannot write (why)": a write that failed (full disk, no permission, a file in
+     * the way), told as input the user can fix; the first line of the cause's message.
+     */
+    public static BadInputException cannotWrite(Path path, IOException cause) {
+        return new BadInputException(path, "cannot write (" + OneLine.firstLine(String.valueOf(cause.getMessage())) + ")",
+                cause);
     }
 }

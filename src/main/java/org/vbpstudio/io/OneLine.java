@@ -16,6 +16,24 @@ public final class OneLine {
         return (nl < 0 ? s : s.substring(0, nl)).strip();
     }
 
+    /** As {@link #firstLine(String)}, or {@code ifNull} when there is no text (an exception without a message). */
+    public static String firstLine(String s, String ifNull) {
+        return s == null ? ifNull : firstLine(s);
+    }
+
+    /**
+     * An exception's whole message squeezed onto one line (runs of white space, line breaks included,
+     * become one space), or its class name when it has none. Unlike {@link #firstLine(String)} it
+     * keeps the later lines: a file system's or image decoder's message may give the reason there.
+     */
+    public static String squeeze(Throwable e) {
+        String m = e.getMessage();
+        if (m == null || m.isBlank()) {
+            m = e.getClass().getSimpleName();
+        }
+        return m.strip().replaceAll("\\s+", " ");
+    }
+
     public static String escape(String s) {
         if (s == null) {
             return "null";

@@ -1,7 +1,14 @@
 package org.vbpstudio.model;
 
+import ai.djl.pytorch.jni.JniUtils;
+import java.util.function.Supplier;
+
 /**
- * How the app spreads model work over the cores. PyTorch by default runs every op on all cores,
+ * The one place that decides how model work uses the cores: inference (the app's preview, the
+ * sensitivity and sweep commands, the benchmark) and training (the {@code train} and
+ * {@code finetune} commands' {@code --threads} default, the app's recovery run).
+ *
+ * <p>Inference: how the app spreads model work over the cores. PyTorch by default runs every op on all cores,
  * and each op then waits at a barrier for its slowest thread; when another process holds a core,
  * that wait costs far more than the op (ten times slower on a busy two-core machine). The app
  * therefore gives each op half the cores (at least one) and runs independent chunks of the
@@ -10,6 +17,13 @@ package org.vbpstudio.model;
  */
 public final class ComputeThreads {
     public static final String PROPERTY = "ai.djl.pytorch.num_threads";
+
+    /**
+     * PyTorch intra-op threads while training, unless the user says otherwise: one. More are faster
+     * only on an idle machine; on a busy one PyTorch's spinning worker threads slow training down
+     * many times (unless the environment sets {@code OMP_WAIT_POLICY=PASSIVE}).
+     */
+    public static final int TRAINING_DEFAULT = 1;
 
     private ComputeThreads() {}
 
@@ -37,5 +51,23 @@ public final class ComputeThreads {
 
     private static int cores() {
         return Runtime.getRuntime().availableProcessors();
+    }
+
+    /**
+     * Runs {@code work} (a training or fine-tuning run) with PyTorch's intra-op thread count set to
+     * {@code threads}, and restores the count it had afterwards.
+     */
+    public static <T> T whileTraining(int threads, Supplier<T> work) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be at least 1, not " + threads);
+        }
+        Engines.pytorch();
+        int before = JniUtils.getNumThreads();
+        JniUtils.setNumThreads(threads);
+        try {
+            return work.get();
+        } finally {
+            JniUtils.setNumThreads(before);
+        }
     }
 }

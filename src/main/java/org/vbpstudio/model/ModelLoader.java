@@ -17,6 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import org.vbpstudio.io.OneLine;
 import org.vbpstudio.data.Interpolation;
 import org.vbpstudio.data.Preprocessing;
 import org.vbpstudio.io.BadInputException;
@@ -354,7 +355,7 @@ public final class ModelLoader {
         } catch (IOException e) {
             throw new BadInputException(file, "cannot read (" + e.getMessage() + ")");
         } catch (JsonParseException e) {
-            throw new BadInputException(file, "is not valid JSON (" + firstLine(e.getMessage()) + ")");
+            throw new BadInputException(file, "is not valid JSON (" + OneLine.firstLine(e.getMessage(), "parse error") + ")");
         }
     }
 
@@ -393,13 +394,5 @@ public final class ModelLoader {
         float[] f = new float[channels];
         Arrays.fill(f, 0.5f);
         return f;
-    }
-
-    private static String firstLine(String s) {
-        if (s == null) {
-            return "parse error";
-        }
-        int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
     }
 }

@@ -55,12 +55,27 @@ public final class Exporter {
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put("pruned_from", report.modelFingerprint());
         metadata.put("pruning_plan", plan.toJson().toString());
+        Map<String, String> sidecars = new LinkedHashMap<>();
+        sidecars.put(PLAN, plan.toJsonString() + "\n");
+        sidecars.put(REPORT, report.toJsonString() + "\n");
+        write(target, pruned, metadata, sidecars, onnx);
+    }
+
+    /**
+     * The layout every model export shares (a pruned model here, a fine-tuned one in
+     * {@code train.FinetuneExport}): {@link ModelWriter}'s model.safetensors (with {@code metadata}),
+     * config.json and labels.txt, then each sidecar file (name → text, written as given, in order),
+     * and with {@code onnx} model.onnx, all in one atomic directory.
+     */
+    public static void write(OutputTarget target, LoadedModel model, Map<String, String> metadata,
+            Map<String, String> sidecars, boolean onnx) throws IOException {
         AtomicDirectory.write(target, tmp -> {
-            ModelWriter.write(tmp, pruned.config(), pruned.weights(), pruned.preprocessing(), pruned.labels(), metadata);
-            Files.writeString(tmp.resolve(PLAN), plan.toJsonString() + "\n", StandardCharsets.UTF_8);
-            Files.writeString(tmp.resolve(REPORT), report.toJsonString() + "\n", StandardCharsets.UTF_8);
+            ModelWriter.write(tmp, model.config(), model.weights(), model.preprocessing(), model.labels(), metadata);
+            for (Map.Entry<String, String> f : sidecars.entrySet()) {
+                Files.writeString(tmp.resolve(f.getKey()), f.getValue(), StandardCharsets.UTF_8);
+            }
             if (onnx) {
-                OnnxExporter.writeTo(OnnxExporter.build(pruned), tmp.resolve(OnnxExporter.FILE));
+                OnnxExporter.writeTo(OnnxExporter.build(model), tmp.resolve(OnnxExporter.FILE));
             }
         });
     }

@@ -5,9 +5,9 @@ import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.stats.ActivationStats;
 
 /**
- * The one entry point the command line and the app use: scores ({@link Criterion}) → selection
- * ({@link Selection}) → surgery ({@link Surgery}) → report ({@link PruningReport}). Export is a
- * separate step ({@link Exporter}).
+ * Scores ({@link Criterion}) → selection ({@link Selection}) → surgery ({@link Surgery}) → report
+ * ({@link PruningReport}). What the command line and the app write goes through {@link PruneJob},
+ * which also checks the target first and exports ({@link Exporter}).
  *
  * <p>Statistics: the variance criterion needs them, and so does compensation (the removed neurons'
  * means), whatever the criterion. Magnitude or random pruning without compensation needs none.
@@ -19,7 +19,8 @@ public final class Pruner {
     public record Result(LoadedModel model, int[][] kept, double[][] scores, PruningReport report) {}
 
     /**
-     * Prunes {@code model} by {@code plan}. The input model is not modified.
+     * Prunes {@code model} by {@code plan}. The input model is not modified. The report's seconds are
+     * those of this call; {@link PruneJob} reports a whole operation (and a budget) instead.
      *
      * @param stats the model's activation statistics; may be null when
      *              {@link PruningPlan#needsStatistics()} is false
@@ -27,13 +28,21 @@ public final class Pruner {
      *                                  missing or of other widths
      */
     public static Result prune(LoadedModel model, ActivationStats stats, PruningPlan plan) {
-        long t0 = System.nanoTime();
+        return prune(model, stats, plan, null, System.nanoTime());
+    }
+
+    /**
+     * As {@link #prune(LoadedModel, ActivationStats, PruningPlan)}, reporting {@code target} (the
+     * budget the plan was fitted to, or null) and the seconds since {@code startedNanos}
+     * ({@link System#nanoTime()} when the whole operation began, statistics included).
+     */
+    static Result prune(LoadedModel model, ActivationStats stats, PruningPlan plan, Budget target, long startedNanos) {
         double[][] scores = scores(model, stats, plan);
         int[][] kept = Selection.kept(plan, scores);
         LoadedModel pruned = Surgery.apply(model, kept, stats, plan.compensation());
         long images = stats != null && plan.needsStatistics() ? stats.images() : 0;
         PruningReport report = PruningReport.of(model.config(), pruned.config(), plan, images,
-                (System.nanoTime() - t0) / 1e9, model.fingerprint());
+                (System.nanoTime() - startedNanos) / 1e9, model.fingerprint(), target);
         return new Result(pruned, kept, scores, report);
     }
 

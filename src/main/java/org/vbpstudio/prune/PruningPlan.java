@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Set;
+import org.vbpstudio.io.OneLine;
 import org.vbpstudio.io.AtomicDirectory;
 import org.vbpstudio.io.OutputTarget;
 import org.vbpstudio.io.BadInputException;
@@ -295,7 +296,7 @@ public record PruningPlan(Mode mode, double[] ratios, double ratio, Criterion cr
         try {
             root = JsonParser.parseString(json);
         } catch (JsonParseException e) {
-            throw new BadInputException(source, "is not valid JSON (" + firstLine(e.getMessage()) + ")", e);
+            throw new BadInputException(source, "is not valid JSON (" + OneLine.firstLine(e.getMessage(), "parse error") + ")", e);
         }
         if (root == null || !root.isJsonObject()) {
             throw new BadInputException(source, "is not a JSON object (expected {\"mode\": ..., \"ratios\": [...]})");
@@ -390,14 +391,6 @@ public record PruningPlan(Mode mode, double[] ratios, double ratio, Criterion cr
                     + Integer.MAX_VALUE + ")");
         }
         return (int) v;
-    }
-
-    private static String firstLine(String s) {
-        if (s == null) {
-            return "parse error";
-        }
-        int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
     }
 
     // ------------------------------------------------------------------ value semantics (arrays)

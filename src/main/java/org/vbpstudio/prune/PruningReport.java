@@ -45,9 +45,18 @@ public record PruningReport(List<Block> blocks, Total total, Criterion criterion
         normalize = normalize == null ? PruningPlan.Normalize.NONE : normalize;
     }
 
-    /** The report of pruning a model of config {@code before} to {@code after} with {@code plan}. */
+    /** The report of pruning a model of config {@code before} to {@code after} with {@code plan}, to no budget. */
     public static PruningReport of(VitConfig before, VitConfig after, PruningPlan plan, long calibrationImages,
             double seconds, String modelFingerprint) {
+        return of(before, after, plan, calibrationImages, seconds, modelFingerprint, null);
+    }
+
+    /**
+     * The report of pruning a model of config {@code before} to {@code after} with {@code plan}, fitted
+     * to {@code target} (null: none), built once with everything the operation knows.
+     */
+    public static PruningReport of(VitConfig before, VitConfig after, PruningPlan plan, long calibrationImages,
+            double seconds, String modelFingerprint, Budget target) {
         if (before.depth() != after.depth()) {
             throw new IllegalArgumentException("depth changed from " + before.depth() + " to " + after.depth());
         }
@@ -59,23 +68,7 @@ public record PruningReport(List<Block> blocks, Total total, Criterion criterion
         Total total = new Total(before.totalHidden(), after.totalHidden(), CostModel.totalMacs(before),
                 CostModel.totalMacs(after), CostModel.totalParams(before), CostModel.totalParams(after));
         return new PruningReport(blocks, total, plan.criterion(), plan.mode(), plan.compensation(), plan.roundTo(),
-                calibrationImages, seconds, modelFingerprint, before.architecture(), null, plan.normalize());
-    }
-
-    public PruningReport withSeconds(double s) {
-        return new PruningReport(blocks, total, criterion, mode, compensation, roundTo, calibrationImages, s,
-                modelFingerprint, architecture, target, normalize);
-    }
-
-    public PruningReport withCalibrationImages(long n) {
-        return new PruningReport(blocks, total, criterion, mode, compensation, roundTo, n, seconds,
-                modelFingerprint, architecture, target, normalize);
-    }
-
-    /** The budget the plan was fitted to (null: none). */
-    public PruningReport withTarget(Budget t) {
-        return new PruningReport(blocks, total, criterion, mode, compensation, roundTo, calibrationImages, seconds,
-                modelFingerprint, architecture, t, normalize);
+                calibrationImages, seconds, modelFingerprint, before.architecture(), target, plan.normalize());
     }
 
     /** The cost fraction kept, by the target's measure (MACs or parameters). */

@@ -14,7 +14,8 @@
  *   <li><b>output</b> — {@link org.vbpstudio.prune.PruningReport} (widths, MACs, parameters) and
  *       {@link org.vbpstudio.prune.Exporter} (an atomic model directory with plan.json and report.json).</li>
  * </ul>
- * {@link org.vbpstudio.prune.Pruner} chains them for the command line and the app. Nothing here
- * imports JavaFX.
+ * {@link org.vbpstudio.prune.Pruner} chains the first three; {@link org.vbpstudio.prune.PruneJob} is
+ * the one way out for the command line and the app (check the target, prune, time, report, export).
+ * Nothing here imports JavaFX.
  */
 package org.vbpstudio.prune;

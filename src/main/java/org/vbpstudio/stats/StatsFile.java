@@ -59,7 +59,7 @@ public final class StatsFile {
         try {
             AtomicDirectory.writeFile(target, w::writeDirect);
         } catch (IOException e) {
-            throw new BadInputException(target.path(), "cannot write (" + e.getMessage() + ")");
+            throw BadInputException.cannotWrite(target.path(), e);
         }
     }
 

@@ -13,7 +13,6 @@ import java.util.Locale;
 import java.util.Map;
 import org.vbpstudio.io.AtomicDirectory;
 import org.vbpstudio.io.OutputTarget;
-import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.ModelWriter;
 import org.vbpstudio.prune.Exporter;
 
@@ -68,7 +67,6 @@ public final class FinetuneExport {
     /** As {@link #write(Path, boolean, FinetuneResult, JsonObject, Provenance)}, protecting the target's inputs. */
     public static void write(OutputTarget target, FinetuneResult result, JsonObject record, Provenance provenance)
             throws IOException {
-        LoadedModel m = result.model();
         Map<String, String> metadata = new LinkedHashMap<>();
         String prunedFrom = provenance.prunedFrom();
         if (prunedFrom != null) {
@@ -83,16 +81,15 @@ public final class FinetuneExport {
         if (!Double.isNaN(result.finalTop1())) {
             metadata.put("validation_top1", String.format(Locale.ROOT, "%.4f", result.finalTop1()));
         }
-        AtomicDirectory.write(target, tmp -> {
-            ModelWriter.write(tmp, m.config(), m.weights(), m.preprocessing(), m.labels(), metadata);
-            if (provenance.planJson() != null) {
-                Files.writeString(tmp.resolve(Exporter.PLAN), provenance.planJson(), StandardCharsets.UTF_8);
-            }
-            if (provenance.reportJson() != null) {
-                Files.writeString(tmp.resolve(Exporter.REPORT), provenance.reportJson(), StandardCharsets.UTF_8);
-            }
-            Files.writeString(tmp.resolve(RECORD), ModelWriter.GSON.toJson(record) + "\n", StandardCharsets.UTF_8);
-        });
+        Map<String, String> sidecars = new LinkedHashMap<>();
+        if (provenance.planJson() != null) {
+            sidecars.put(Exporter.PLAN, provenance.planJson());
+        }
+        if (provenance.reportJson() != null) {
+            sidecars.put(Exporter.REPORT, provenance.reportJson());
+        }
+        sidecars.put(RECORD, ModelWriter.GSON.toJson(record) + "\n");
+        Exporter.write(target, result.model(), metadata, sidecars, false);
     }
 
     private static String compact(String json) {

@@ -185,9 +185,9 @@ public final class Finetuning {
             return new FinetuneResult.Baseline(Double.NaN, Double.NaN, 0);
         }
         double s = Validation.top1(student.config(), student.weights(), validation, validationBatch, cancelled)
-                .fraction();
+                .top1();
         double t = teacher == null ? Double.NaN
-                : Validation.top1(teacher, validation, validationBatch, cancelled).fraction();
+                : Validation.top1(teacher, validation, validationBatch, cancelled).top1();
         return new FinetuneResult.Baseline(s, t, validation.size());
     }
 }

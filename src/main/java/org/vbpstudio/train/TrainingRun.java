@@ -26,6 +26,7 @@ import java.util.function.BooleanSupplier;
 import org.vbpstudio.data.Batch;
 import org.vbpstudio.data.Preprocessing;
 import org.vbpstudio.io.BadInputException;
+import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.VitConfig;
 import org.vbpstudio.model.VitWeights;
@@ -202,10 +203,10 @@ public final class TrainingRun {
                     }
                     double trainSecs = (System.nanoTime() - epochStart) / 1e9;
                     long valStart = System.nanoTime();
-                    Validation.Top1 top1 = validation == null ? new Validation.Top1(0, 0)
+                    Accuracy top1 = validation == null ? new Accuracy(0, 0, 0)
                             : Validation.top1(config, block.weights(), validation, validationBatch, cancelled);
                     TrainListener.Epoch e = new TrainListener.Epoch(epoch, options.epochs(),
-                            counted == 0 ? Double.NaN : lossSum / counted, top1.fraction(), top1.count(), trainSecs,
+                            counted == 0 ? Double.NaN : lossSum / counted, top1.top1(), (int) top1.count(), trainSecs,
                             (System.nanoTime() - valStart) / 1e9, images / trainSecs, epochSkipped);
                     history.add(e);
                     listener.onEpoch(e);

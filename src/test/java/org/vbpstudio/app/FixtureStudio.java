@@ -6,7 +6,7 @@ import org.vbpstudio.app.main.MainViewModel;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.ImageSources;
 import org.vbpstudio.data.Progress;
-import org.vbpstudio.eval.Accuracy;
+import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.eval.Evaluator;
 import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.LoadedModel;

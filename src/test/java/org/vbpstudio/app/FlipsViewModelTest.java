@@ -10,7 +10,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.vbpstudio.app.flips.FlipsViewModel;
 import org.vbpstudio.data.ImageSource;
-import org.vbpstudio.eval.Accuracy;
+import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.eval.preview.PreviewPredictions;
 import org.vbpstudio.model.MlpHook;
 import org.vbpstudio.prune.PruningPlan;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.Test;
 import org.vbpstudio.app.preview.PreviewViewModel;
 import org.vbpstudio.app.ui.Formats;
-import org.vbpstudio.eval.Accuracy;
+import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.VitConfig;
 import org.vbpstudio.prune.PruningPlan;

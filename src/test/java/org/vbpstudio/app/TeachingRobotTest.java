@@ -24,7 +24,7 @@ import org.testfx.api.FxRobot;
 import org.testfx.framework.junit5.Start;
 import org.vbpstudio.app.main.StudioView;
 import org.vbpstudio.app.session.Session;
-import org.vbpstudio.eval.Accuracy;
+import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.model.MlpHook;
 import org.vbpstudio.prune.PruningPlan;
 import org.vbpstudio.testutil.Fixture;

@@ -35,6 +35,18 @@ class OneLineTest {
     }
 
     @Test
+    void firstLineSqueezeAndCannotWrite() {
+        assertEquals("first", OneLine.firstLine(" first \nsecond"));
+        assertEquals("parse error", OneLine.firstLine(null, "parse error"));
+        assertEquals("a b c", OneLine.squeeze(new IOException(" a\n b\tc ")));
+        assertEquals("IOException", OneLine.squeeze(new IOException()));
+        IOException cause = new IOException("No space left on device\ndetail");
+        BadInputException e = BadInputException.cannotWrite(Path.of("out"), cause);
+        assertEquals("out: cannot write (No space left on device)", e.getMessage());
+        assertSame(cause, e.getCause());
+    }
+
+    @Test
     void badInputMessagesAreOneLine() {
         BadInputException e = new BadInputException(Path.of("evil\nname\u001b[2J"), "tensor 'w\r\n' is bad");
         assertEquals("evil\\nname\\x1b[2J: tensor 'w\\r\\n' is bad", e.getMessage());

@@ -66,7 +66,8 @@ class PruningReportTest {
         assertEquals("global", o.get("mode").getAsString());
         assertEquals("variance", o.get("criterion").getAsString());
         assertEquals(12.346, o.get("seconds").getAsDouble());
-        assertEquals(r.withSeconds(12.346), PruningReport.fromJson(o));
+        assertEquals(PruningReport.of(tiny, tiny.withMlpHiddenDims(w), plan, 1000, 12.346, "0123456789abcdef"),
+                PruningReport.fromJson(o));
     }
 
     @Test

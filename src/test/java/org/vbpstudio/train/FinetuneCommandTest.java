@@ -17,7 +17,6 @@ import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.ModelLoader;
 import org.vbpstudio.prune.Exporter;
 import org.vbpstudio.testutil.Fixture;
-import picocli.CommandLine;
 
 /** {@code finetune}: prune the sample model, fine-tune it on a slice, check what it wrote. */
 class FinetuneCommandTest {
@@ -97,29 +96,5 @@ class FinetuneCommandTest {
         assertEquals(2, run("finetune", "--model", pruned.toString(), "--teacher", SAMPLE, "--train", CAL,
                 "--output", pruned.toString()).code(), "exists without --force");
         assertTrue(Files.notExists(tmp.resolve("o")));
-    }
-
-    @Test
-    void theCommandsDefaultsAreTheLibrarys() {
-        CommandLine.Model.CommandSpec spec = new CommandLine(new VbpCommand()).getSubcommands().get("finetune")
-                .getCommandSpec();
-        FinetuneOptions d = FinetuneOptions.defaults();
-        TrainOptions t = d.training();
-        assertEquals(t.epochs(), Integer.parseInt(shownDefault(spec, "--epochs")));
-        assertEquals(t.batchSize(), Integer.parseInt(shownDefault(spec, "--batch")));
-        assertEquals(t.learningRate(), Float.parseFloat(shownDefault(spec, "--lr")));
-        assertEquals(t.minLearningRate(), Float.parseFloat(shownDefault(spec, "--min-lr")));
-        assertEquals(t.warmupEpochs(), Float.parseFloat(shownDefault(spec, "--warmup-epochs")));
-        assertEquals(t.weightDecay(), Float.parseFloat(shownDefault(spec, "--weight-decay")));
-        assertEquals(t.labelSmoothing(), Float.parseFloat(shownDefault(spec, "--label-smoothing")));
-        assertEquals(t.cropPadding(), Integer.parseInt(shownDefault(spec, "--crop-padding")));
-        assertEquals(t.seed(), Long.parseLong(shownDefault(spec, "--seed")));
-        assertEquals(d.alpha(), Float.parseFloat(shownDefault(spec, "--alpha")));
-        assertEquals(d.temperature(), Float.parseFloat(shownDefault(spec, "--temperature")));
-        assertTrue(d.distillation() && t.horizontalFlip(), "on unless --no-distillation / --no-flip");
-    }
-
-    private static String shownDefault(CommandLine.Model.CommandSpec spec, String option) {
-        return spec.findOption(option).defaultValue();
     }
 }

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.concurrent.CancellationException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.data.Batch;
 import org.vbpstudio.data.Preprocessing;
 import org.vbpstudio.data.Progress;
@@ -92,9 +93,9 @@ class FinetuningTest {
         double last = rec.mean(10, 12);
         assertTrue(last < 0.8 * first, "loss falls: first steps " + first + ", last " + last + " " + rec.losses);
         assertEquals(64, rec.baseline.count());
-        assertEquals(Validation.top1(student.config(), student.weights(), validation, 64).fraction(),
+        assertEquals(Validation.top1(student.config(), student.weights(), validation, 64).top1(),
                 rec.baseline.studentTop1(), 1e-12);
-        assertEquals(Validation.top1(teacher.config(), teacher.weights(), validation, 64).fraction(),
+        assertEquals(Validation.top1(teacher.config(), teacher.weights(), validation, 64).top1(),
                 rec.baseline.teacherTop1(), 1e-12);
         assertEquals(rec.baseline, r.baseline());
         assertEquals(student.config(), r.model().config(), "fine-tuning keeps the widths");

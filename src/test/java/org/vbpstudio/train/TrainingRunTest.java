@@ -17,6 +17,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.data.Batch;
 import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.LoadedModel;
@@ -77,8 +78,8 @@ class TrainingRunTest {
         assertTrue(r.finalTop1() > 0.8, "fits its 64 training images: " + r.finalTop1());
 
         // The exported model reproduces the in-memory logits and the reported accuracy.
-        Validation.Top1 inMemory = Validation.top1(r.config(), r.weights(), data, 64);
-        assertEquals(r.finalTop1(), inMemory.fraction(), 1e-9);
+        Accuracy inMemory = Validation.top1(r.config(), r.weights(), data, 64);
+        assertEquals(r.finalTop1(), inMemory.top1(), 1e-9);
         ModelWriter.write(tmp, r.config(), r.weights(), TrainTestData.PREP, List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9"),
                 Map.of());
         LoadedModel loaded = ModelLoader.load(tmp);

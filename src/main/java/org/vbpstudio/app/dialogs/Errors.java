@@ -41,8 +41,7 @@ public final class Errors {
         if (s == null) {
             return "";
         }
-        int nl = s.indexOf('\n');
-        String line = OneLine.escape((nl < 0 ? s : s.substring(0, nl)).strip());
+        String line = OneLine.escape(OneLine.firstLine(s));
         return line.length() > 400 ? line.substring(0, 400) + "…" : line;
     }
 }

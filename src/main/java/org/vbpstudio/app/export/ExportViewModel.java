@@ -1,6 +1,5 @@
 package org.vbpstudio.app.export;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import javafx.beans.binding.Bindings;
 import javafx.beans.binding.BooleanBinding;
@@ -13,10 +12,9 @@ import org.vbpstudio.app.dialogs.Errors;
 import org.vbpstudio.app.workspace.ModelSession;
 import org.vbpstudio.app.workspace.PlanSelection;
 import org.vbpstudio.app.workspace.Workspace;
-import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.io.OutputTarget;
 import org.vbpstudio.prune.Exporter;
-import org.vbpstudio.prune.Pruner;
+import org.vbpstudio.prune.PruneJob;
 import org.vbpstudio.prune.PruningPlan;
 import org.vbpstudio.stats.ActivationStats;
 
@@ -85,15 +83,7 @@ public final class ExportViewModel {
         exporting.set(true);
         workspace.statusProperty().set("Exporting to " + dir + "…");
         executor.execute(BackgroundTask.<Path>of("Exporting", ctx -> {
-                    long t0 = System.nanoTime();
-                    Exporter.checkTarget(target);
-                    Pruner.Result result = Pruner.prune(session.model(), stats, plan);
-                    try {
-                        Exporter.export(target, result.model(), plan,
-                                result.report().withSeconds((System.nanoTime() - t0) / 1e9), onnx);
-                    } catch (IOException e) {
-                        throw new BadInputException(dir, "cannot write (" + e.getMessage() + ")", e);
-                    }
+                    PruneJob.of(session.model(), stats, plan).export(target, onnx);
                     return dir;
                 })
                 .onSuccess(d -> {

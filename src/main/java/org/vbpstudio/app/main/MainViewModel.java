@@ -327,8 +327,8 @@ public final class MainViewModel {
             pruning.plan().write(OutputTarget.of(file, true, workspace.inputs())); // the dialog asked before replacing
             workspace.statusProperty().set("Plan saved to " + file);
         } catch (IOException | RuntimeException e) {
-            dialogs.showError("Cannot save the plan", e instanceof IOException
-                    ? file + ": cannot write (" + e.getMessage() + ")" : Errors.oneLine(e));
+            dialogs.showError("Cannot save the plan", Errors.oneLine(e instanceof IOException io
+                    ? BadInputException.cannotWrite(file, io) : e));
         }
     }
 
@@ -402,8 +402,8 @@ public final class MainViewModel {
             }
             org.vbpstudio.io.AtomicDirectory.writeString(json, session.toJson());
         } catch (IOException | RuntimeException e) {
-            dialogs.showError("Cannot save the session", e instanceof IOException
-                    ? file + ": cannot write (" + e.getMessage() + ")" : Errors.oneLine(e));
+            dialogs.showError("Cannot save the session", Errors.oneLine(e instanceof IOException io
+                    ? BadInputException.cannotWrite(file, io) : e));
             return false;
         }
         remember(file);

@@ -25,7 +25,7 @@ import org.vbpstudio.app.workspace.ModelSession;
 import org.vbpstudio.app.workspace.PlanSelection;
 import org.vbpstudio.app.workspace.Workspace;
 import org.vbpstudio.data.ImageSource;
-import org.vbpstudio.eval.Accuracy;
+import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.eval.Fidelity;
 import org.vbpstudio.eval.preview.CachePlan;
 import org.vbpstudio.eval.preview.PreviewEngine;

@@ -498,7 +498,7 @@ public final class RecoverViewModel {
                         FinetuneExport.write(target, o.result(), record, new FinetuneExport.Provenance(
                                 o.plan().toJsonString() + "\n", o.report().toJsonString() + "\n"));
                     } catch (IOException e) {
-                        throw new BadInputException(dir, "cannot write (" + e.getMessage() + ")", e);
+                        throw BadInputException.cannotWrite(dir, e);
                     }
                     return dir;
                 })

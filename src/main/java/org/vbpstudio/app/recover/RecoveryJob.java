@@ -12,6 +12,8 @@ import org.vbpstudio.data.ImageSources;
 import org.vbpstudio.data.Preprocessing;
 import org.vbpstudio.data.Progress;
 import org.vbpstudio.io.BadInputException;
+import org.vbpstudio.model.ComputeThreads;
+import org.vbpstudio.prune.PruneJob;
 import org.vbpstudio.prune.Pruner;
 import org.vbpstudio.prune.PruningPlan;
 import org.vbpstudio.prune.PruningReport;
@@ -106,20 +108,20 @@ public final class RecoveryJob {
     /** Runs to the end; the last snapshot carries the {@link Outcome}. */
     Snapshot run(Sink sink) {
         try (ModelSession.Lease lease = session.lease()) {
-            long t0 = System.nanoTime();
             sink.publish(new Snapshot("Pruning…", List.of(), List.of(), Double.NaN, null));
-            Pruner.Result pruned = Pruner.prune(session.model(), stats, plan);
+            Pruner.Result pruned = PruneJob.of(session.model(), stats, plan).run();
             Preprocessing prep = pruned.model().preprocessing();
             TrainingData train = trainingData(prep, sink);
             TrainingData val = validationData(prep, sink);
             Listener listener = new Listener(sink, train.size());
-            FinetuneResult result = new Finetuning(pruned.model(), options)
+            Finetuning finetuning = new Finetuning(pruned.model(), options)
                     .teacher(session.vit(), session.model().preprocessing(), session.model().directory().toString())
                     .listener(listener)
-                    .cancelWhen(sink::isCancelled)
-                    .run(train, val);
-            PruningReport report = pruned.report().withSeconds((System.nanoTime() - t0) / 1e9);
-            Outcome outcome = new Outcome(result, plan, report, trainPath, val == null ? null : val.source().root());
+                    .cancelWhen(sink::isCancelled);
+            // the threads 'finetune' trains with by default
+            FinetuneResult result = ComputeThreads.whileTraining(ComputeThreads.TRAINING_DEFAULT,
+                    () -> finetuning.run(train, val));
+            Outcome outcome = new Outcome(result, plan, pruned.report(), trainPath, val == null ? null : val.source().root());
             return listener.finish(outcome);
         }
     }

@@ -25,7 +25,7 @@ import org.vbpstudio.data.BatchLoader;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.Preprocessing;
 import org.vbpstudio.data.Progress;
-import org.vbpstudio.eval.Accuracy;
+import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.eval.Fidelity;
 import org.vbpstudio.data.ImageStream;
 import org.vbpstudio.io.BadInputException;

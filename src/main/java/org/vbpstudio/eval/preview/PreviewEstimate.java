@@ -1,6 +1,6 @@
 package org.vbpstudio.eval.preview;
 
-import org.vbpstudio.eval.Accuracy;
+import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.eval.Fidelity;
 
 /**

@@ -48,13 +48,13 @@ public record PreviewPredictions(int classes, int[] indices, int[] labels, float
         return indices.length;
     }
 
-    /** Top-1 class of the original at {@code position}, as {@link org.vbpstudio.eval.Accuracy} counts it. */
+    /** Top-1 class of the original at {@code position}, as {@link org.vbpstudio.model.Accuracy} counts it. */
     public int originalTop1(int position) {
-        return org.vbpstudio.eval.Accuracy.argmax(original, position * classes, classes);
+        return org.vbpstudio.model.Accuracy.argmax(original, position * classes, classes);
     }
 
     public int prunedTop1(int position) {
-        return org.vbpstudio.eval.Accuracy.argmax(pruned, position * classes, classes);
+        return org.vbpstudio.model.Accuracy.argmax(pruned, position * classes, classes);
     }
 
     /** Softmax probabilities of the original at {@code position}. */

@@ -83,11 +83,7 @@ public final class Sensitivity {
                     j.addProperty("kept", p.kept());
                     j.addProperty("macs", p.macs());
                     j.addProperty("params", p.params());
-                    if (p.scores().labelled()) {
-                        j.addProperty("top1", p.scores().accuracy().top1());
-                    }
-                    j.addProperty("agreement", p.scores().fidelity().agreement());
-                    j.addProperty("kl", p.scores().fidelity().kl());
+                    p.scores().addTo(j);
                     ps.add(j);
                 }
                 b.add("points", ps);

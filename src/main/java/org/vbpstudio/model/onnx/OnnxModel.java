@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.vbpstudio.io.OneLine;
 import org.vbpstudio.data.Preprocessing;
 import org.vbpstudio.io.BadInputException;
 
@@ -66,7 +67,7 @@ public final class OnnxModel implements AutoCloseable {
             }
             session = env.createSession(file.toString(), options);
         } catch (OrtException e) {
-            throw new BadInputException(file, "ONNX Runtime cannot load it (" + firstLine(e.getMessage()) + ")");
+            throw new BadInputException(file, "ONNX Runtime cannot load it (" + OneLine.firstLine(e.getMessage(), "unknown error") + ")");
         }
         try {
             Map<String, String> props = session.getMetadata().getCustomMetadata();
@@ -92,7 +93,7 @@ public final class OnnxModel implements AutoCloseable {
             if (e instanceof BadInputException bad) {
                 throw bad;
             }
-            throw new BadInputException(file, "cannot read its metadata (" + firstLine(e.getMessage()) + ")");
+            throw new BadInputException(file, "cannot read its metadata (" + OneLine.firstLine(e.getMessage(), "unknown error") + ")");
         }
     }
 
@@ -126,7 +127,7 @@ public final class OnnxModel implements AutoCloseable {
             fb.get(out);
             return out;
         } catch (OrtException e) {
-            throw new IllegalStateException(file + ": ONNX Runtime failed (" + firstLine(e.getMessage()) + ")", e);
+            throw new IllegalStateException(file + ": ONNX Runtime failed (" + OneLine.firstLine(e.getMessage(), "unknown error") + ")", e);
         }
     }
 
@@ -148,13 +149,5 @@ public final class OnnxModel implements AutoCloseable {
         } catch (OrtException e) {
             // nothing to recover: the session is being discarded
         }
-    }
-
-    private static String firstLine(String s) {
-        if (s == null) {
-            return "unknown error";
-        }
-        int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
     }
 }

@@ -1,4 +1,4 @@
-package org.vbpstudio.eval;
+package org.vbpstudio.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,10 +1,10 @@
-package org.vbpstudio.eval;
+package org.vbpstudio.model;
 
 /**
  * Top-1/top-5 counts over {@code count} labelled images; fractions, not percentages.
  *
  * <p>An image whose logits hold a NaN or an infinity counts, but is never correct (as in
- * {@link Fidelity}): a NaN compares false with everything, so it would otherwise rank first and a
+ * eval's Fidelity): a NaN compares false with everything, so it would otherwise rank first and a
  * broken model would score 100 %.
  */
 public record Accuracy(long correct1, long correct5, long count) {
@@ -61,6 +61,10 @@ public record Accuracy(long correct1, long correct5, long count) {
         return true;
     }
 
+    /**
+     * The class row {@code offset} predicts: the first of equal maxima (the prediction CSV, fidelity
+     * and the preview's flips all ask this one method).
+     */
     public static int argmax(float[] logits, int offset, int k) {
         int best = 0;
         for (int j = 1; j < k; j++) {
