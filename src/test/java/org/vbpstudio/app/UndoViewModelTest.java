@@ -2,11 +2,13 @@ package org.vbpstudio.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.vbpstudio.app.prune.PruningViewModel;
+import org.vbpstudio.app.prune.TargetViewModel;
 import org.vbpstudio.app.undo.UndoHistory;
 import org.vbpstudio.app.undo.UndoViewModel;
 import org.vbpstudio.prune.Criterion;
@@ -58,6 +60,38 @@ class UndoViewModelTest {
             undo.undo();
             p.roundToProperty().set(16); // a new change drops the redo steps
             assertFalse(undo.canRedoProperty().get());
+        }
+    }
+
+    /** The Target box moves every slider at once: one step back restores them all. */
+    @Test
+    void aTargetAndAnAllocationAreOneStepEach() {
+        try (FixtureStudio studio = new FixtureStudio().open().calibrate()) {
+            PruningViewModel p = studio.vm.pruning();
+            UndoViewModel undo = studio.vm.undo();
+            TargetViewModel t = studio.vm.target();
+            p.blocks().get(0).ratioProperty().set(0.1);
+            PruningPlan before = p.plan();
+            t.kindProperty().set(TargetViewModel.Kind.MACS_PERCENT);
+            t.valueProperty().set(70);
+            t.apply();
+            PruningPlan fitted = p.plan();
+            assertNotEquals(before, fitted, t.messageProperty().get());
+            undo.undo();
+            assertEquals(before, p.plan());
+            undo.redo();
+            assertEquals(fitted, p.plan());
+
+            t.computeSensitivity(); // same-thread executor: done on return
+            p.modeProperty().set(PruningPlan.Mode.GLOBAL);
+            PruningPlan global = p.plan();
+            t.allocate();
+            PruningPlan allocated = p.plan();
+            assertEquals(PruningPlan.Mode.PER_BLOCK, allocated.mode());
+            undo.undo();
+            assertEquals(global, p.plan());
+            undo.redo();
+            assertEquals(allocated, p.plan());
         }
     }
 
