@@ -155,7 +155,7 @@ final class SensitivityCommand implements Callable<Integer> {
             Sensitivity.Result r = Sensitivity.measure(model, stats, base, ratios, engine,
                     p -> blockRuns[0] += engine.blocksRun(), new ConsoleProgress(err, "sensitivity", "points"));
             int depth = model.config().depth();
-            int chunks = (engine.size() + 63) / 64;
+            int chunks = engine.chunkCount();
             err.printf(Locale.ROOT, "note: %d block runs over %d chunks (%d if every point ran from the embeddings)%n",
                     blockRuns[0], chunks, (long) depth * depth * ratios.length * chunks);
             return r;

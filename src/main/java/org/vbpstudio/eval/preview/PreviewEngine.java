@@ -326,6 +326,11 @@ public final class PreviewEngine implements AutoCloseable {
         return images;
     }
 
+    /** Chunks the slice is split into (the first ones a quarter of the chunk size, see {@link Options}). */
+    public int chunkCount() {
+        return chunks.length;
+    }
+
     /** Whether the slice carries labels (else only fidelity is scored). */
     public boolean labelled() {
         return labelled;

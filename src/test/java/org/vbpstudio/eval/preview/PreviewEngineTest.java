@@ -194,6 +194,7 @@ class PreviewEngineTest {
             int[][] kept = kept(PruningPlan.uniform(0.5, 3));
             engine.setPlan(kept, true, stats);
             int chunks = 6; // one worker: two quarter-size chunks of 2 images, then 8 + 8 + 8 + 2
+            assertEquals(chunks, engine.chunkCount());
             assertMatchesFullPass(kept, true, engine.refresh(x -> {}, Progress.NONE));
             assertEquals(chunks * 3, engine.blocksRun()); // every chunk, every block
 
