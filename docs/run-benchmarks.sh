@@ -93,3 +93,13 @@ for i in 1 2; do
     /usr/bin/time -f "$m wall_s %e maxrss_kb %M" $J predict --model $m --images $W/val1000 --limit 512 --output /tmp/vbp-predict.csv --force >/dev/null
   done
 done
+# 13. The research toolkit at real scale: statistics with and without gradients, sensitivity, allocation.
+mkdir -p $W/val1000-named
+for i in $(seq 0 999); do [ -e $W/val1000-named/$i ] || ln -s ../val1000/$(printf "class_%04d" $i) $W/val1000-named/$i; done
+/usr/bin/time -f "stats wall_s %e maxrss_kb %M" $J stats --model $W/deit-tiny --calibration $W/val1000-named --limit 256 --output $W/tiny-stats.safetensors --force
+/usr/bin/time -f "stats --gradients wall_s %e maxrss_kb %M" $J stats --model $W/deit-tiny --calibration $W/val1000-named --limit 256 --gradients --output $W/tiny-grad.safetensors --force
+for s in small base; do
+  /usr/bin/time -f "stats --gradients $s wall_s %e maxrss_kb %M" $J stats --model $W/deit-$s --calibration $W/val1000-named --limit 64 --gradients --output $W/$s-grad.safetensors --force
+done
+/usr/bin/time -f "sensitivity wall_s %e maxrss_kb %M" $J sensitivity --model $W/deit-tiny --stats $W/tiny-stats.safetensors --images $W/val1000 --limit 256 --json $W/tiny-sens.json --force
+/usr/bin/time -f "prune --allocate wall_s %e maxrss_kb %M" $J prune --model $W/deit-tiny --calibration $W/val1000 --limit 128 --target-macs 0.65 --allocate sensitivity --output $W/tiny-alloc --force
