@@ -38,8 +38,8 @@ $J bench --model $M --calibration $M/data/calibration --preview $M/data/validati
 /usr/bin/time -f "predict maxrss_kb %M" $J predict --model $W/deit-base --images $W/val1000 --limit 64 --batch 32 --output $W/base-predict.csv --force
 # 8. The app, DeiT-Tiny shape: open, calibrate on 1,000 images, preview, snapshot (peak memory).
 /usr/bin/time -f "gui maxrss_kb %M elapsed_s %e" xvfb-run -a $J gui --model $W/deit-tiny --calibration $W/val1000 --validation $W/val1000 --snapshot $W/gui-tiny.png --force
-#    The mid-refresh picture (docs/preview-deit-tiny.png), with the allocator setting it was taken with.
-/usr/bin/time -f "gui-mid-refresh maxrss_kb %M" xvfb-run -a java -Dvbp.mmapThreshold=262144 -jar target/vbp-studio.jar gui \
+#    The mid-refresh picture (docs/preview-deit-tiny.png).
+/usr/bin/time -f "gui-mid-refresh maxrss_kb %M elapsed_s %e" xvfb-run -a $J gui \
   --model $W/deit-tiny --calibration $W/val1000 --validation $W/val1000 --snapshot $W/gui-tiny-mid.png --snapshot-mid-refresh --force
 # 9. glibc's mmap threshold: plain forward pass with glibc's own policy (0) and a fixed 256 KiB threshold, twice each.
 for t in 0 262144 0 262144; do
