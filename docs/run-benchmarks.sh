@@ -38,6 +38,10 @@ $J bench --model $M --calibration $M/data/calibration --preview $M/data/validati
 /usr/bin/time -f "predict maxrss_kb %M" $J predict --model $W/deit-base --images $W/val1000 --limit 64 --batch 32 --output $W/base-predict.csv --force
 # 8. The app, DeiT-Tiny shape: open, calibrate on 1,000 images, preview, snapshot (peak memory).
 /usr/bin/time -f "gui maxrss_kb %M elapsed_s %e" xvfb-run -a $J gui --model $W/deit-tiny --calibration $W/val1000 --validation $W/val1000 --snapshot $W/gui-tiny.png --force
+#    DeiT-Small in the app, 256 calibration images (the first 256 class folders, linked) and 1,000 validation images.
+mkdir -p $W/val256
+for i in $(seq 0 255); do d=$(printf "class_%04d" $i); [ -e $W/val256/$d ] || ln -s ../val1000/$d $W/val256/$d; done
+/usr/bin/time -f "gui-small maxrss_kb %M elapsed_s %e" xvfb-run -a $J gui --model $W/deit-small --calibration $W/val256 --validation $W/val1000 --snapshot $W/gui-small.png --force
 #    The mid-refresh picture (docs/preview-deit-tiny.png).
 /usr/bin/time -f "gui-mid-refresh maxrss_kb %M elapsed_s %e" xvfb-run -a $J gui \
   --model $W/deit-tiny --calibration $W/val1000 --validation $W/val1000 --snapshot $W/gui-tiny-mid.png --snapshot-mid-refresh --force
