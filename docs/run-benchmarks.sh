@@ -42,6 +42,9 @@ $J bench --model $M --calibration $M/data/calibration --preview $M/data/validati
 mkdir -p $W/val256
 for i in $(seq 0 255); do d=$(printf "class_%04d" $i); [ -e $W/val256/$d ] || ln -s ../val1000/$d $W/val256/$d; done
 /usr/bin/time -f "gui-small maxrss_kb %M elapsed_s %e" xvfb-run -a $J gui --model $W/deit-small --calibration $W/val256 --validation $W/val1000 --snapshot $W/gui-small.png --force
+mkdir -p $W/val64
+for i in $(seq 0 63); do d=$(printf "class_%04d" $i); [ -e $W/val64/$d ] || ln -s ../val1000/$d $W/val64/$d; done
+/usr/bin/time -f "gui-base maxrss_kb %M elapsed_s %e" xvfb-run -a $J gui --model $W/deit-base --calibration $W/val64 --validation $W/val1000 --snapshot $W/gui-base.png --force
 #    The mid-refresh picture (docs/preview-deit-tiny.png).
 /usr/bin/time -f "gui-mid-refresh maxrss_kb %M elapsed_s %e" xvfb-run -a $J gui \
   --model $W/deit-tiny --calibration $W/val1000 --validation $W/val1000 --snapshot $W/gui-tiny-mid.png --snapshot-mid-refresh --force
