@@ -33,7 +33,7 @@ public final class SmallFiles {
     public static String readString(Path file, long maxBytes, String what) throws IOException {
         long size = Files.size(file);
         if (size > maxBytes) {
-            throw tooLarge(file, size(size) + ", ", maxBytes, what);
+            throw tooLarge(file, String.format(Locale.ROOT, "%,d bytes, ", size), maxBytes, what);
         }
         byte[] bytes;
         try (InputStream in = Files.newInputStream(file)) {
