@@ -201,6 +201,30 @@ class SensitivityReuseCommandTest {
         refused(saved, "measured with round_to 0, this run uses 4 (--round-to)", "--round-to", "4");
     }
 
+    /** sensitivity --round-to K measures as prune --round-to K allocates; a random criterion's seed must match. */
+    @Test
+    void roundingAndSeedAreMatchedToo() throws IOException {
+        Path rounded = tmp.resolve("sens8.json");
+        Run s = run("sensitivity", "--model", MODEL, "--calibration", IMAGES, "--images", IMAGES, "--ratios", RATIOS,
+                "--round-to", "8", "--json", rounded.toString());
+        assertEquals(0, s.code(), s.err());
+        assertEquals(8, json(rounded).get("round_to").getAsInt());
+        Path inRun = tmp.resolve("measured8");
+        Run m = run("prune", "--model", MODEL, "--calibration", IMAGES, "--allocate", "sensitivity", "--target-macs",
+                TARGET, "--sensitivity-ratios", RATIOS, "--round-to", "8", "--output", inRun.toString());
+        assertEquals(0, m.code(), m.err());
+        Path fromFile = tmp.resolve("file8");
+        Run f = prune(rounded, fromFile, "--round-to", "8");
+        assertEquals(0, f.code(), f.err());
+        assertEquals(Files.readString(inRun.resolve("plan.json")), Files.readString(fromFile.resolve("plan.json")));
+
+        Path random = tmp.resolve("random.json");
+        Run r = run("sensitivity", "--model", MODEL, "--calibration", IMAGES, "--images", IMAGES, "--ratios", RATIOS,
+                "--criterion", "random", "--json", random.toString());
+        assertEquals(0, r.code(), r.err());
+        refused(random, "measured with seed 0, this run uses 3 (--seed)", "--criterion", "random", "--seed", "3");
+    }
+
     @Test
     void theOptionCombinesOnlyWithAllocationFromFileRatios() {
         Run noAllocate = run("prune", "--model", MODEL, "--calibration", IMAGES, "--target-macs", TARGET,
