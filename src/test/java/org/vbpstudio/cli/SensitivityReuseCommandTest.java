@@ -106,6 +106,15 @@ class SensitivityReuseCommandTest {
         assertEquals("measured", inRun.get("curves_from").getAsString());
         assertFalse(inRun.has("file"));
         assertEquals(fromFile.get("ratios"), inRun.get("ratios"));
+
+        // no images needed: statistics from a file will do
+        Path stats = tmp.resolve("stats.safetensors");
+        assertEquals(0, run("stats", "--model", MODEL, "--calibration", IMAGES, "--output", stats.toString()).code());
+        Path noImages = tmp.resolve("no-images");
+        Run s = run("prune", "--model", MODEL, "--stats", stats.toString(), "--allocate", "sensitivity", "--target-macs",
+                TARGET, "--sensitivity", saved.toString(), "--output", noImages.toString());
+        assertEquals(0, s.code(), s.err());
+        assertEquals(Files.readString(measured.resolve("plan.json")), Files.readString(noImages.resolve("plan.json")));
     }
 
     /** The file's curves, not a fresh measurement, decide: make the block pruned most look fragile. */
