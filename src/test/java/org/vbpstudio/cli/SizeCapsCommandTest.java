@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vbpstudio.cli.StatsCommandTest.Run;
@@ -19,7 +20,8 @@ import org.vbpstudio.testutil.Fixture;
 /**
  * JSON the command line reads from users is refused above a size cap, from the file's size (a
  * sparse multi-gigabyte file is refused at once), with one line naming the file: plans
- * ({@code --plan}, 1 MiB), sessions ({@code --session}, 1 MiB), a model's {@code config.json} (16 MiB).
+ * ({@code --plan}, 1 MiB), sessions ({@code --session}, 1 MiB), a model's {@code config.json} and
+ * {@code labels.txt} (16 MiB).
  * The sensitivity file's cap (4 MiB) is {@link SensitivityReuseCommandTest}'s.
  */
 class SizeCapsCommandTest {
@@ -71,7 +73,7 @@ class SizeCapsCommandTest {
     }
 
     @Test
-    void aModelConfigAboveSixteenMibIsRefused() throws IOException {
+    void aModelConfigOrLabelsAboveSixteenMibAreRefused() throws IOException {
         Path dir = Files.createDirectories(tmp.resolve("model"));
         Files.copy(Fixture.TIMM.resolve("model.safetensors"), dir.resolve("model.safetensors"));
         sparse(dir.resolve("config.json"), SmallFiles.MODEL_METADATA_MAX_BYTES + 1);
@@ -79,5 +81,11 @@ class SizeCapsCommandTest {
         assertEquals(2, r.code(), r.err());
         assertOneLine(r.err(), "config.json: is 16,777,217 bytes, larger than a model's JSON metadata may be (at most 16 MiB)");
         assertTrue(r.err().contains(dir.toString()), r.err());
+
+        Files.copy(Fixture.TIMM.resolve("config.json"), dir.resolve("config.json"), StandardCopyOption.REPLACE_EXISTING);
+        sparse(dir.resolve("labels.txt"), SmallFiles.MODEL_METADATA_MAX_BYTES + 1);
+        Run l = run("eval", "--model", dir.toString(), "--images", Fixture.IMAGES.toString());
+        assertEquals(2, l.code(), l.err());
+        assertOneLine(l.err(), "labels.txt: is 16,777,217 bytes, larger than a list of class names may be");
     }
 }
