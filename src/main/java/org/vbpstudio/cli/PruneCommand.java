@@ -76,7 +76,7 @@ final class PruneCommand implements Callable<Integer> {
 
     @Option(names = "--allocate", paramLabel = "HOW",
             description = "With a target: 'sensitivity' chooses each block's ratio from per-block sensitivity curves"
-                    + " measured on the --calibration images (greedy by loss per MAC saved).")
+                    + " measured on the --calibration images, or read with --sensitivity (greedy by loss per MAC saved).")
     String allocate;
 
     @Option(names = "--sensitivity-ratios", split = ",", paramLabel = "R",
