@@ -10,6 +10,7 @@ import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.io.OutputTarget;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.eval.preview.Sensitivity;
+import org.vbpstudio.eval.preview.SensitivityFile;
 import org.vbpstudio.prune.Allocation;
 import org.vbpstudio.prune.Budget;
 import org.vbpstudio.prune.Criterion;
@@ -28,7 +29,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code prune --model M (--calibration I | --stats S) (--ratio R | --plan P.json | --target-macs F | --target-params F)
- * [--global [--normalize standardize] | --allocate sensitivity [--sensitivity-ratios …]] [--criterion variance|magnitude|random|wifv|wanda|taylor] [--seed N] [--no-compensation] [--round-to K] [--limit N]
+ * [--global [--normalize standardize] | --allocate sensitivity [--sensitivity-ratios … | --sensitivity F.json]] [--criterion variance|magnitude|random|wifv|wanda|taylor] [--seed N] [--no-compensation] [--round-to K] [--limit N]
  * --output DIR [--force]} (GUIDE §5): writes DIR/model.safetensors, config.json, labels.txt,
  * plan.json and report.json, and prints widths, MACs and parameters before → after.
  *
@@ -75,13 +76,18 @@ final class PruneCommand implements Callable<Integer> {
 
     @Option(names = "--allocate", paramLabel = "HOW",
             description = "With a target: 'sensitivity' chooses each block's ratio from per-block sensitivity curves"
-                    + " measured on the --calibration images (greedy by loss per MAC saved).")
+                    + " measured on the --calibration images, or read with --sensitivity (greedy by loss per MAC saved).")
     String allocate;
 
     @Option(names = "--sensitivity-ratios", split = ",", paramLabel = "R",
             defaultValue = "0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,0.95",
             description = "With --allocate: the ratios measured in each block (default: ${DEFAULT-VALUE}).")
     double[] sensitivityRatios;
+
+    @Option(names = "--sensitivity", paramLabel = "F.json",
+            description = "With --allocate sensitivity: read the curves from F (as `sensitivity --json F` wrote it for"
+                    + " this model, criterion, compensation and round-to) instead of measuring them.")
+    Path sensitivityFile;
 
     @Option(names = "--normalize", paramLabel = "N",
             description = "none (default) or standardize: per-block z-scores before the global ranking (needs --global).")
@@ -129,19 +135,33 @@ final class PruneCommand implements Callable<Integer> {
             if (global) {
                 throw new BadInputException("--allocate chooses one ratio per block; it does not combine with --global");
             }
-            if (statistics.calibration() == null) {
-                throw new BadInputException("--allocate sensitivity measures on the calibration images: give --calibration I");
+            if (sensitivityFile == null && statistics.calibration() == null) {
+                throw new BadInputException("--allocate sensitivity measures on the calibration images: give --calibration I"
+                        + " (or --sensitivity F.json, curves saved by the sensitivity command)");
+            }
+            if (sensitivityFile != null && spec.commandLine().getParseResult().hasMatchedOption("--sensitivity-ratios")) {
+                throw new BadInputException("--sensitivity-ratios sets the ratios to measure; " + sensitivityFile
+                        + " holds its own: give one or the other");
             }
             budget();
+        } else if (sensitivityFile != null) {
+            throw new BadInputException("--sensitivity " + sensitivityFile + " applies to --allocate sensitivity only");
         }
+        Sensitivity.Curves saved = sensitivityFile != null ? SensitivityFile.read(sensitivityFile) : null;
         LoadedModel model = options.load();
         PruningPlan plan = plan(model.config().depth());
         PrintWriter err = spec.commandLine().getErr();
+        if (saved != null) { // before collecting any statistics
+            String mismatch = saved.mismatch(model.fingerprint(), model.config().depth(), plan);
+            if (mismatch != null) {
+                throw new BadInputException(sensitivityFile, mismatch);
+            }
+        }
 
         ActivationStats stats = null;
         if (statistics.file() != null || statistics.given() && plan.needsStatistics()) {
             stats = statistics.load(model, StatsOptions.Taylor.neededBy(plan.criterion()), limit, options.batch, err);
-        } else if (statistics.given() && allocate == null) {
+        } else if (statistics.given() && (allocate == null || saved != null)) {
             err.println("note: " + plan.criterion() + " pruning without compensation needs no statistics;"
                     + " --calibration ignored");
         } else if (plan.needsStatistics()) {
@@ -150,12 +170,19 @@ final class PruneCommand implements Callable<Integer> {
         }
 
         Budget budget = budget();
+        Allocation.Source source = null;
         if (allocate != null) {
-            ImageSource images = ClassMapping.relabel(ModelOptions.images(statistics.calibration(), limit), model.labels());
-            double[] rs = SensitivityCommand.checkedRatios(sensitivityRatios, "--sensitivity-ratios");
-            Sensitivity.Result sens = SensitivityCommand.measure(model, stats, plan, rs, images, err);
+            Sensitivity.Curves curves = saved;
+            if (curves == null) {
+                ImageSource images = ClassMapping.relabel(ModelOptions.images(statistics.calibration(), limit), model.labels());
+                double[] rs = SensitivityCommand.checkedRatios(sensitivityRatios, "--sensitivity-ratios");
+                curves = SensitivityCommand.measure(model, stats, plan, rs, images, err).curves(model.fingerprint());
+            }
+            source = new Allocation.Source(saved == null ? null : sensitivityFile.toAbsolutePath().normalize().toString(),
+                    curves.images(), curves.metric(), curves.ratios());
             try {
-                double[] ratios = Allocation.allocate(model.config(), rs, sens.loss(), budget, Math.max(1, plan.roundTo()));
+                double[] ratios = Allocation.allocate(model.config(), curves.ratios(), curves.loss(), budget,
+                        Math.max(1, plan.roundTo()));
                 plan = new PruningPlan(PruningPlan.Mode.PER_BLOCK, ratios, Double.NaN, plan.criterion(),
                         plan.compensation(), plan.roundTo(), plan.seed());
             } catch (IllegalArgumentException e) {
@@ -168,7 +195,7 @@ final class PruneCommand implements Callable<Integer> {
                 throw new BadInputException(e.getMessage());
             }
         }
-        PruningReport report = PruneJob.of(model, stats, plan).target(budget).since(t0)
+        PruningReport report = PruneJob.of(model, stats, plan).target(budget).allocation(source).since(t0)
                 .export(target(model.directory()), onnx).report();
 
         PrintWriter out = spec.commandLine().getOut();
@@ -178,6 +205,11 @@ final class PruneCommand implements Callable<Integer> {
         if (budget != null) {
             out.printf(java.util.Locale.ROOT, "  target  %s ≤ %.4f of the original: %.4f%n", budget.kind().jsonName(),
                     budget.fraction(), report.achieved(budget.kind()));
+        }
+        if (source != null) {
+            out.printf("  allocated from sensitivity curves %s (%d images, %s)%n", source.file() == null
+                    ? "measured on the calibration images" : "read from " + sensitivityFile, source.images(),
+                    source.metric());
         }
         return VbpCommand.OK;
     }
@@ -202,7 +234,7 @@ final class PruneCommand implements Callable<Integer> {
     private OutputTarget target(Path modelDirectory) {
         return OutputTarget.of(output, force, options.model, modelDirectory,
                 statistics.calibration(), statistics.file(),
-                amount.plan);
+                amount.plan, sensitivityFile);
     }
 
     /** The plan from --ratio/--global or --plan, with the command line's overrides, checked against the model. */

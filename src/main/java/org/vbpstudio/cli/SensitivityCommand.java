@@ -34,8 +34,9 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code sensitivity --model M (--calibration C | --stats S) --images I [--ratios …] [--criterion …]
- * [--no-compensation] --json F [--plot F.png]}: top-1 (agreement with the original when unlabelled)
- * with only block b pruned at each ratio, for every block.
+ * [--no-compensation] [--round-to K] --json F [--plot F.png]}: top-1 (agreement with the original when
+ * unlabelled) with only block b pruned at each ratio, for every block. The JSON carries the model's
+ * fingerprint and the settings, so {@code prune --allocate sensitivity --sensitivity F} can reuse it.
  */
 @Command(name = "sensitivity", mixinStandardHelpOptions = true,
         description = "Per-block sensitivity: accuracy with only one block pruned, at each ratio, for every block.")
@@ -67,6 +68,10 @@ final class SensitivityCommand implements Callable<Integer> {
     @Option(names = "--no-compensation", description = "Do not fold the removed neurons' means into fc2.bias.")
     boolean noCompensation;
 
+    @Option(names = "--round-to", paramLabel = "K", defaultValue = "0",
+            description = "Keep the pruned block's width a multiple of K, as prune --round-to K will (default: none).")
+    int roundTo;
+
     @Option(names = "--json", required = true, paramLabel = "F", description = "Write the curves as JSON.")
     Path json;
 
@@ -83,7 +88,8 @@ final class SensitivityCommand implements Callable<Integer> {
         checkOutputs(json, plot, this::target); // before any long computation
         PruningPlan base;
         try {
-            base = PruningPlan.uniform(0, 1).withCriterion(Criterion.parse(criterion)).withCompensation(!noCompensation);
+            base = PruningPlan.uniform(0, 1).withCriterion(Criterion.parse(criterion)).withCompensation(!noCompensation)
+                    .withRoundTo(roundTo);
         } catch (IllegalArgumentException e) {
             throw new BadInputException(e.getMessage());
         }
@@ -95,7 +101,7 @@ final class SensitivityCommand implements Callable<Integer> {
         Sensitivity.Result result = measure(model, stats, base, rs, source, err);
         PrintWriter out = spec.commandLine().getOut();
         out.print(markdown(result));
-        AtomicDirectory.writeString(target(json), ModelWriter.GSON.toJson(result.toJson(model.directory().toString())));
+        AtomicDirectory.writeString(target(json), ModelWriter.GSON.toJson(result.toJson(model.directory().toString(), model.fingerprint())));
         if (plot != null) {
             List<SweepPlot.Series> lines = new ArrayList<>();
             double full = CostModel.totalMacs(model.config()) / 1e6;

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.vbpstudio.io.SmallFiles;
 import org.vbpstudio.data.ClassMapping;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.ImageSources;
@@ -236,7 +237,8 @@ public final class TrainCommand implements Callable<Integer> {
             if (!Files.isRegularFile(labelsFile)) {
                 throw new BadInputException(labelsFile, "does not exist");
             }
-            List<String> names = Files.readAllLines(labelsFile, StandardCharsets.UTF_8).stream()
+            List<String> names = SmallFiles.readString(labelsFile, SmallFiles.MODEL_METADATA_MAX_BYTES,
+                    "a list of class names").lines()
                     .map(String::strip).filter(s -> !s.isEmpty()).toList();
             if (names.size() < k) {
                 throw new BadInputException(labelsFile, names.size() + " class names but the training labels go up to "

@@ -6,7 +6,6 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,6 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import org.vbpstudio.io.SmallFiles;
 import org.vbpstudio.io.OneLine;
 import org.vbpstudio.data.Interpolation;
 import org.vbpstudio.data.Preprocessing;
@@ -315,7 +315,8 @@ public final class ModelLoader {
             return indices(numClasses);
         }
         try {
-            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8).stream()
+            List<String> lines = SmallFiles.readString(file, SmallFiles.MODEL_METADATA_MAX_BYTES, "a list of class names")
+                    .lines()
                     .map(String::strip).filter(l -> !l.isEmpty()).toList();
             if (lines.size() != numClasses) {
                 throw new BadInputException(file, lines.size() + " class names for a classifier of " + numClasses + " classes");
@@ -347,7 +348,8 @@ public final class ModelLoader {
 
     static JsonObject readJson(Path file) {
         try {
-            JsonElement e = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8));
+            JsonElement e = JsonParser.parseString(SmallFiles.readString(file, SmallFiles.MODEL_METADATA_MAX_BYTES,
+                    "a model's JSON metadata"));
             if (!e.isJsonObject()) {
                 throw new BadInputException(file, "is not a JSON object");
             }

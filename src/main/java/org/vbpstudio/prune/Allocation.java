@@ -1,5 +1,7 @@
 package org.vbpstudio.prune;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
 import java.util.Arrays;
 import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.VitConfig;
@@ -21,6 +23,64 @@ import org.vbpstudio.model.VitConfig;
  */
 public final class Allocation {
     private Allocation() {}
+
+    /**
+     * Where an allocation's curves came from, recorded in {@code report.json} as
+     * {@code "allocation": {"curves_from": "measured", "images": 30, "metric": "top1", "ratios": [...]}}
+     * or, read from a {@code sensitivity --json} file, {@code "curves_from": "file", "file": "/abs/F.json", …}.
+     *
+     * @param file   the sensitivity file read (absolute), or null when measured in the same run
+     * @param images how many images the curves were measured on
+     * @param metric {@code top1} or {@code agreement}
+     * @param ratios the measured ratios
+     */
+    public record Source(String file, int images, String metric, double[] ratios) {
+        public Source {
+            ratios = ratios.clone();
+        }
+
+        @Override
+        public double[] ratios() {
+            return ratios.clone();
+        }
+
+        public JsonObject toJson() {
+            JsonObject o = new JsonObject();
+            o.addProperty("curves_from", file == null ? "measured" : "file");
+            if (file != null) {
+                o.addProperty("file", file);
+            }
+            o.addProperty("images", images);
+            o.addProperty("metric", metric);
+            JsonArray a = new JsonArray();
+            Arrays.stream(ratios).forEach(a::add);
+            o.add("ratios", a);
+            return o;
+        }
+
+        /** @throws IllegalArgumentException (or a Gson runtime exception) if a field is missing or mistyped */
+        public static Source fromJson(JsonObject o) {
+            String from = o.get("curves_from").getAsString();
+            JsonArray a = o.getAsJsonArray("ratios");
+            double[] rs = new double[a.size()];
+            for (int i = 0; i < rs.length; i++) {
+                rs[i] = a.get(i).getAsDouble();
+            }
+            return new Source(from.equals("file") ? o.get("file").getAsString() : null, o.get("images").getAsInt(),
+                    o.get("metric").getAsString(), rs);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Source s && java.util.Objects.equals(file, s.file) && images == s.images
+                    && metric.equals(s.metric) && Arrays.equals(ratios, s.ratios);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(file, images, metric) * 31 + Arrays.hashCode(ratios);
+        }
+    }
 
     /**
      * The per-block ratios (k_b / H_b, so the plan's counts are exactly k_b).

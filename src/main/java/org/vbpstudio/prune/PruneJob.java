@@ -22,13 +22,16 @@ public final class PruneJob {
     private final PruningPlan plan;
     private final Budget target;
     private final Long startedNanos;
+    private final Allocation.Source allocation;
 
-    private PruneJob(LoadedModel model, ActivationStats stats, PruningPlan plan, Budget target, Long startedNanos) {
+    private PruneJob(LoadedModel model, ActivationStats stats, PruningPlan plan, Budget target, Long startedNanos,
+            Allocation.Source allocation) {
         this.model = Objects.requireNonNull(model, "model");
         this.stats = stats;
         this.plan = Objects.requireNonNull(plan, "plan");
         this.target = target;
         this.startedNanos = startedNanos;
+        this.allocation = allocation;
     }
 
     /**
@@ -36,12 +39,12 @@ public final class PruneJob {
      *              {@link PruningPlan#needsStatistics()} is false
      */
     public static PruneJob of(LoadedModel model, ActivationStats stats, PruningPlan plan) {
-        return new PruneJob(model, stats, plan, null, null);
+        return new PruneJob(model, stats, plan, null, null, null);
     }
 
     /** The budget the plan was fitted to (null: none), recorded in the report. */
     public PruneJob target(Budget budget) {
-        return new PruneJob(model, stats, plan, budget, startedNanos);
+        return new PruneJob(model, stats, plan, budget, startedNanos, allocation);
     }
 
     /**
@@ -50,7 +53,12 @@ public final class PruneJob {
      * or {@link #export}.
      */
     public PruneJob since(long nanoTime) {
-        return new PruneJob(model, stats, plan, target, nanoTime);
+        return new PruneJob(model, stats, plan, target, nanoTime, allocation);
+    }
+
+    /** Where the plan's per-block ratios were allocated from (null: they were not), recorded in the report. */
+    public PruneJob allocation(Allocation.Source source) {
+        return new PruneJob(model, stats, plan, target, startedNanos, source);
     }
 
     /** Prunes and reports, writing nothing (the app's recovery fine-tunes the result first). */
@@ -79,6 +87,6 @@ public final class PruneJob {
     }
 
     private Pruner.Result run(long now) {
-        return Pruner.prune(model, stats, plan, target, startedNanos != null ? startedNanos : now);
+        return Pruner.prune(model, stats, plan, target, allocation, startedNanos != null ? startedNanos : now);
     }
 }

@@ -28,7 +28,7 @@ public final class Pruner {
      *                                  missing or of other widths
      */
     public static Result prune(LoadedModel model, ActivationStats stats, PruningPlan plan) {
-        return prune(model, stats, plan, null, System.nanoTime());
+        return prune(model, stats, plan, null, null, System.nanoTime());
     }
 
     /**
@@ -36,13 +36,14 @@ public final class Pruner {
      * budget the plan was fitted to, or null) and the seconds since {@code startedNanos}
      * ({@link System#nanoTime()} when the whole operation began, statistics included).
      */
-    static Result prune(LoadedModel model, ActivationStats stats, PruningPlan plan, Budget target, long startedNanos) {
+    static Result prune(LoadedModel model, ActivationStats stats, PruningPlan plan, Budget target,
+            Allocation.Source allocation, long startedNanos) {
         double[][] scores = scores(model, stats, plan);
         int[][] kept = Selection.kept(plan, scores);
         LoadedModel pruned = Surgery.apply(model, kept, stats, plan.compensation());
         long images = stats != null && plan.needsStatistics() ? stats.images() : 0;
         PruningReport report = PruningReport.of(model.config(), pruned.config(), plan, images,
-                (System.nanoTime() - startedNanos) / 1e9, model.fingerprint(), target);
+                (System.nanoTime() - startedNanos) / 1e9, model.fingerprint(), target, allocation);
         return new Result(pruned, kept, scores, report);
     }
 

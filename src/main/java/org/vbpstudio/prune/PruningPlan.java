@@ -8,13 +8,12 @@ import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Set;
 import org.vbpstudio.io.OneLine;
+import org.vbpstudio.io.SmallFiles;
 import org.vbpstudio.io.AtomicDirectory;
 import org.vbpstudio.io.OutputTarget;
 import org.vbpstudio.io.BadInputException;
@@ -282,7 +281,7 @@ public record PruningPlan(Mode mode, double[] ratios, double ratio, Criterion cr
     public static PruningPlan read(Path file) {
         String text;
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            text = SmallFiles.readString(file, SmallFiles.JSON_MAX_BYTES, "a plan");
         } catch (IOException e) {
             throw new BadInputException(file, "cannot read (" + e.getClass().getSimpleName()
                     + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")", e);

@@ -25,12 +25,13 @@ import org.vbpstudio.model.VitConfig;
  * }</pre>
  * With a budget ({@code --target-macs/--target-params}) it also holds
  * {@code "target": {"kind": "macs", "fraction": 0.65, "achieved": 0.6497}}, and {@code normalize} when
- * scores were standardised. {@code calibration_images} is 0 when no statistics were used; {@code seconds} is the wall time
+ * scores were standardised, and {@code allocation} ({@link Allocation.Source}) when the per-block ratios were
+ * allocated from sensitivity curves. {@code calibration_images} is 0 when no statistics were used; {@code seconds} is the wall time
  * of the whole operation (including collecting statistics, when it did).
  */
 public record PruningReport(List<Block> blocks, Total total, Criterion criterion, PruningPlan.Mode mode,
         boolean compensation, int roundTo, long calibrationImages, double seconds, String modelFingerprint,
-        String architecture, Budget target, PruningPlan.Normalize normalize) {
+        String architecture, Budget target, PruningPlan.Normalize normalize, Allocation.Source allocation) {
 
     /** One block before and after. */
     public record Block(int index, int hiddenBefore, int hiddenAfter, long macsBefore, long macsAfter,
@@ -57,6 +58,12 @@ public record PruningReport(List<Block> blocks, Total total, Criterion criterion
      */
     public static PruningReport of(VitConfig before, VitConfig after, PruningPlan plan, long calibrationImages,
             double seconds, String modelFingerprint, Budget target) {
+        return of(before, after, plan, calibrationImages, seconds, modelFingerprint, target, null);
+    }
+
+    /** As above, with where an allocation's sensitivity curves came from (null: not allocated). */
+    public static PruningReport of(VitConfig before, VitConfig after, PruningPlan plan, long calibrationImages,
+            double seconds, String modelFingerprint, Budget target, Allocation.Source allocation) {
         if (before.depth() != after.depth()) {
             throw new IllegalArgumentException("depth changed from " + before.depth() + " to " + after.depth());
         }
@@ -68,7 +75,7 @@ public record PruningReport(List<Block> blocks, Total total, Criterion criterion
         Total total = new Total(before.totalHidden(), after.totalHidden(), CostModel.totalMacs(before),
                 CostModel.totalMacs(after), CostModel.totalParams(before), CostModel.totalParams(after));
         return new PruningReport(blocks, total, plan.criterion(), plan.mode(), plan.compensation(), plan.roundTo(),
-                calibrationImages, seconds, modelFingerprint, before.architecture(), target, plan.normalize());
+                calibrationImages, seconds, modelFingerprint, before.architecture(), target, plan.normalize(), allocation);
     }
 
     /** The cost fraction kept, by the target's measure (MACs or parameters). */
@@ -164,6 +171,9 @@ public record PruningReport(List<Block> blocks, Total total, Criterion criterion
         if (target != null) {
             o.add("target", target.toJson(achieved(target.kind())));
         }
+        if (allocation != null) {
+            o.add("allocation", allocation.toJson());
+        }
         return o;
     }
 
@@ -197,7 +207,8 @@ public record PruningReport(List<Block> blocks, Total total, Criterion criterion
                     o.get("architecture").getAsString(),
                     o.has("target") ? new Budget(Budget.Kind.parse(o.getAsJsonObject("target").get("kind").getAsString()),
                             o.getAsJsonObject("target").get("fraction").getAsDouble()) : null,
-                    o.has("normalize") ? PruningPlan.Normalize.parse(o.get("normalize").getAsString()) : null);
+                    o.has("normalize") ? PruningPlan.Normalize.parse(o.get("normalize").getAsString()) : null,
+                    o.has("allocation") ? Allocation.Source.fromJson(o.getAsJsonObject("allocation")) : null);
         } catch (NullPointerException | ClassCastException | IllegalStateException | UnsupportedOperationException e) {
             throw new IllegalArgumentException("not a pruning report (" + e.getMessage() + ")", e);
         }

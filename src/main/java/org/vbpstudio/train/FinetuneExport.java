@@ -5,12 +5,12 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import org.vbpstudio.io.SmallFiles;
 import org.vbpstudio.io.AtomicDirectory;
 import org.vbpstudio.io.OutputTarget;
 import org.vbpstudio.model.ModelWriter;
@@ -45,7 +45,7 @@ public final class FinetuneExport {
         }
 
         private static String read(Path p) throws IOException {
-            return Files.isRegularFile(p) ? Files.readString(p, StandardCharsets.UTF_8) : null;
+            return Files.isRegularFile(p) ? SmallFiles.readString(p, SmallFiles.JSON_MAX_BYTES, "a pruning record") : null;
         }
     }
 

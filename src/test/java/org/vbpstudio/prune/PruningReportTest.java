@@ -70,6 +70,23 @@ class PruningReportTest {
                 PruningReport.fromJson(o));
     }
 
+    /** Where an allocation's curves came from is recorded and read back (file or measured). */
+    @Test
+    void allocationSourceRoundTrips() {
+        VitConfig tiny = VitConfig.deitTiny();
+        PruningPlan plan = PruningPlan.uniform(0.25, tiny.depth());
+        for (Allocation.Source source : new Allocation.Source[] {
+                new Allocation.Source("/data/sens.json", 2000, "top1", new double[] {0.3, 0.6, 0.9}),
+                new Allocation.Source(null, 64, "agreement", new double[] {0.5})}) {
+            PruningReport r = PruningReport.of(tiny, tiny, plan, 10, 1.5, "ab", Budget.macs(0.9), source);
+            JsonObject a = r.toJson().getAsJsonObject("allocation");
+            assertEquals(source.file() == null ? "measured" : "file", a.get("curves_from").getAsString());
+            assertEquals(source.file() != null, a.has("file"));
+            assertEquals(r, PruningReport.fromJson(r.toJson()));
+        }
+        assertEquals(null, PruningReport.fromJson(PruningReport.of(tiny, tiny, plan, 10, 1.5, "ab").toJson()).allocation());
+    }
+
     @Test
     void humanNumbers() {
         assertEquals("17.58 G", PruningReport.human(17_582_740_224L));

@@ -4,11 +4,11 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonParser;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.vbpstudio.io.SmallFiles;
 import org.vbpstudio.io.AtomicDirectory;
 import org.vbpstudio.io.OutputTarget;
 
@@ -44,7 +44,8 @@ public final class RecentSessions {
     /** The sessions, newest first (those that no longer exist included: the menu says so when chosen). */
     public List<Path> list() {
         try {
-            JsonElement root = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8));
+            JsonElement root = JsonParser.parseString(SmallFiles.readString(file, SmallFiles.JSON_MAX_BYTES,
+                    "the recent sessions"));
             List<Path> out = new ArrayList<>();
             if (root.isJsonArray()) {
                 for (JsonElement e : root.getAsJsonArray()) {

@@ -6,11 +6,10 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.vbpstudio.io.SmallFiles;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.prune.PruningPlan;
 
@@ -63,7 +62,7 @@ public record Session(Path model, Path calibration, Path validation, Path statis
     public static Session read(Path file) {
         String json;
         try {
-            json = Files.readString(file, StandardCharsets.UTF_8);
+            json = SmallFiles.readString(file, SmallFiles.JSON_MAX_BYTES, "a session");
         } catch (IOException e) {
             throw new BadInputException(file, "cannot read (" + e.getMessage() + ")", e);
         }

@@ -12,6 +12,7 @@ import org.vbpstudio.eval.Scores;
 import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.VitConfig;
+import org.vbpstudio.prune.Criterion;
 import org.vbpstudio.prune.Pruner;
 import org.vbpstudio.prune.PruningPlan;
 import org.vbpstudio.prune.Selection;
@@ -42,6 +43,62 @@ public final class Sensitivity {
     }
 
     /**
+     * What an allocation needs of a measurement ({@link org.vbpstudio.prune.Allocation}): the
+     * settings it was measured with, the ratios, and loss[b][i] = the original's headline minus
+     * block b's at ratios[i].
+     *
+     * @param metric {@code top1} or {@code agreement}
+     * @param images how many images it was measured on
+     */
+    public record Curves(String modelFingerprint, Criterion criterion, boolean compensation,
+            int roundTo, long seed, String metric, int images, double[] ratios, double[][] loss) {
+        public Curves {
+            ratios = ratios.clone();
+            loss = Arrays.stream(loss).map(double[]::clone).toArray(double[][]::new);
+        }
+
+        @Override
+        public double[] ratios() {
+            return ratios.clone();
+        }
+
+        @Override
+        public double[][] loss() {
+            return Arrays.stream(loss).map(double[]::clone).toArray(double[][]::new);
+        }
+
+        /**
+         * Why these curves cannot allocate {@code plan} on a model of {@code depth} blocks and
+         * fingerprint {@code fingerprint}, or null when they can: another model, another depth,
+         * another criterion, compensation, round_to or (random criterion) seed.
+         */
+        public String mismatch(String fingerprint, int depth, PruningPlan plan) {
+            if (!modelFingerprint.equals(fingerprint)) {
+                return "sensitivity was measured on another model (fingerprint " + modelFingerprint + ", this model has "
+                        + fingerprint + ")";
+            }
+            if (loss.length != depth) {
+                return "holds " + loss.length + " blocks, the model has " + depth;
+            }
+            if (criterion != plan.criterion()) {
+                return "measured with criterion " + criterion + ", this run prunes with " + plan.criterion()
+                        + " (--criterion)";
+            }
+            if (compensation != plan.compensation()) {
+                return "measured " + (compensation ? "with" : "without") + " compensation, this run prunes "
+                        + (plan.compensation() ? "with" : "without") + " it (--no-compensation)";
+            }
+            if (Math.max(1, roundTo) != Math.max(1, plan.roundTo())) {
+                return "measured with round_to " + roundTo + ", this run uses " + plan.roundTo() + " (--round-to)";
+            }
+            if (criterion == Criterion.RANDOM && seed != plan.seed()) {
+                return "measured with seed " + seed + ", this run uses " + plan.seed() + " (--seed)";
+            }
+            return null;
+        }
+    }
+
+    /**
      * Every block's curve.
      *
      * @param original the unpruned model's scores on the same images
@@ -61,14 +118,27 @@ public final class Sensitivity {
             return l;
         }
 
-        public JsonObject toJson(String model) {
+        /** The curves as an allocation reads them ({@link SensitivityFile} reads the same from {@link #toJson}). */
+        public Curves curves(String modelFingerprint) {
+            return new Curves(modelFingerprint, base.criterion(), base.compensation(), base.roundTo(), base.seed(),
+                    labelled() ? "top1" : "agreement", images, ratios, loss());
+        }
+
+        /**
+         * @param model            where the model was loaded from (for people)
+         * @param modelFingerprint its {@link LoadedModel#fingerprint()}, checked when the file is reused
+         */
+        public JsonObject toJson(String model, String modelFingerprint) {
             JsonObject o = new JsonObject();
             o.addProperty("model", model);
+            o.addProperty("model_fingerprint", modelFingerprint);
             o.addProperty("images", images);
             o.addProperty("metric", labelled() ? "top1" : "agreement");
             o.addProperty("original", original.headline());
             o.addProperty("criterion", base.criterion().jsonName());
             o.addProperty("compensation", base.compensation());
+            o.addProperty("round_to", base.roundTo());
+            o.addProperty("seed", base.seed());
             JsonArray rs = new JsonArray();
             Arrays.stream(ratios).forEach(rs::add);
             o.add("ratios", rs);

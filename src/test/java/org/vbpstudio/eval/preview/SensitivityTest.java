@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import org.junit.jupiter.api.Test;
@@ -19,6 +21,7 @@ import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.MlpHook;
 import org.vbpstudio.model.ModelLoader;
+import org.vbpstudio.model.ModelWriter;
 import org.vbpstudio.model.VisionTransformer;
 import org.vbpstudio.prune.Criterion;
 import org.vbpstudio.prune.Pruner;
@@ -80,7 +83,19 @@ class SensitivityTest {
                 double[][] loss = r.loss();
                 assertEquals(r.original().headline() - r.points().get(1).get(1).headline(), loss[1][1], 1e-12);
                 assertArrayEquals(new double[] {0.5, 0.9}, r.ratios());
-                assertEquals("top1", r.toJson("m").get("metric").getAsString());
+                JsonObject json = r.toJson("m", model.fingerprint());
+                assertEquals("top1", json.get("metric").getAsString());
+                // written as the command writes it and read back: the same curves, bit for bit
+                Sensitivity.Curves back = SensitivityFile.parse(JsonParser.parseString(
+                        ModelWriter.GSON.toJson(json)).getAsJsonObject());
+                Sensitivity.Curves direct = r.curves(model.fingerprint());
+                assertEquals(model.fingerprint(), back.modelFingerprint());
+                assertEquals(c, back.criterion());
+                assertArrayEquals(direct.ratios(), back.ratios());
+                for (int b = 0; b < 3; b++) {
+                    assertArrayEquals(loss[b], back.loss()[b], 0.0, c + " block " + b);
+                    assertArrayEquals(loss[b], direct.loss()[b], 0.0);
+                }
             }
         }
     }
