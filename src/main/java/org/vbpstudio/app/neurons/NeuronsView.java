@@ -119,7 +119,10 @@ public final class NeuronsView extends VBox {
     private void bindScatterKeys() {
         neuronsScatter.setAccessibleRole(javafx.scene.AccessibleRole.IMAGE_VIEW);
         neuronsScatter.setAccessibleHelp(NeuronsViewModel.SCATTER_KEYS);
-        neuronsScatter.setOnMousePressed(e -> neuronsScatter.requestFocus());
+        neuronsScatter.setOnMousePressed(e -> { // consumed, or the tab pane takes the focus back
+            neuronsScatter.requestFocus();
+            e.consume();
+        });
         neuronsScatter.addEventHandler(KeyEvent.KEY_PRESSED, e -> {
             boolean handled = switch (e.getCode()) {
                 case RIGHT, UP -> viewModel.stepByVariance(1) >= 0;
