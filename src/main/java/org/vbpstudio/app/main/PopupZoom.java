@@ -5,19 +5,21 @@ import javafx.beans.value.ObservableDoubleValue;
 import javafx.collections.ListChangeListener;
 import javafx.scene.Parent;
 import javafx.scene.Scene;
+import javafx.stage.Stage;
 import javafx.stage.Window;
 
 /**
- * View ▸ Zoom for what opens in its own window: dialogs, context menus, tooltips and choice lists
- * get the main window's root font size (12 px × zoom) on their scene's root, when they open and
- * whenever the zoom changes, so their em-based text scales with the rest.
+ * View ▸ Zoom for dialogs: a dialog is a stage with its own scene, so it gets the main window's root
+ * font size (12 px × zoom) on its scene's root when it opens and whenever the zoom changes, and its
+ * em-based text scales with the rest. Menus, choice lists and tooltips need nothing: they take their
+ * text size from the node they open from.
  */
 final class PopupZoom {
     private static final String PREFIX = "-fx-font-size: ";
 
     private PopupZoom() {}
 
-    /** Applies {@code zoom} to every window opened over the one whose root is {@code main}. */
+    /** Applies {@code zoom} to every stage opened over the one whose root is {@code main}. */
     static void follow(ObservableDoubleValue zoom, Parent main) {
         Window.getWindows().addListener((ListChangeListener<Window>) c -> {
             while (c.next()) {
@@ -43,10 +45,7 @@ final class PopupZoom {
     }
 
     private static Window owner(Window w) {
-        if (w instanceof javafx.stage.PopupWindow p) {
-            return p.getOwnerWindow();
-        }
-        return w instanceof javafx.stage.Stage s ? s.getOwner() : null;
+        return w instanceof Stage s ? s.getOwner() : null;
     }
 
     private static void apply(Window w, double zoom, Parent main) {
