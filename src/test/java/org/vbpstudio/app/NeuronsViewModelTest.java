@@ -114,4 +114,46 @@ class NeuronsViewModelTest {
             }
         }
     }
+
+    /** The scatter's keys: next/previous by variance from the selected neuron, the ends, stopping there. */
+    @Test
+    void keysStepThroughTheNeuronsByVariance() {
+        try (FixtureStudio studio = new FixtureStudio().open()) {
+            NeuronsViewModel neurons = studio.vm.neurons();
+            assertEquals(-1, neurons.stepByVariance(1), "no neurons before calibration");
+            studio.calibrate();
+            studio.vm.inspect(2, -1);
+            double[] var = FixtureStudio.Reference.stats().variance(2);
+            Integer[] order = new Integer[var.length];
+            for (int j = 0; j < order.length; j++) {
+                order[j] = j;
+            }
+            Arrays.sort(order, (a, b) -> var[a] != var[b] ? Double.compare(var[a], var[b]) : Integer.compare(a, b));
+            int last = order.length - 1;
+
+            assertEquals(order[0], neurons.stepByVariance(1), "nothing selected: → starts at the lowest");
+            assertEquals(java.util.List.of(order[0]), neurons.selected());
+            assertEquals(order[1], neurons.stepByVariance(1));
+            assertEquals(order[0], neurons.stepByVariance(-1));
+            assertEquals(order[0], neurons.stepByVariance(-1), "stops at the lowest");
+            assertEquals(order[last], neurons.selectVarianceEnd(true));
+            assertEquals(order[last], neurons.stepByVariance(1), "stops at the highest");
+            assertEquals(order[last - 1], neurons.stepByVariance(-1));
+            assertEquals(order[0], neurons.selectVarianceEnd(false));
+            assertTrue(neurons.selectedText().startsWith("Neuron " + order[0] + ": "), neurons.selectedText());
+
+            for (int bin = 0; neurons.selected().size() < 2 && bin < 200; bin++) {
+                studio.vm.inspect(2, bin); // a histogram bar: several selected; keys go on from the last of them
+            }
+            assertTrue(neurons.selected().size() > 1);
+            int anchor = neurons.selected().get(neurons.selected().size() - 1);
+            int rank = Arrays.asList(order).indexOf(anchor);
+            assertEquals(order[Math.min(last, rank + 1)], neurons.stepByVariance(1));
+            assertEquals(1, neurons.selected().size());
+
+            neurons.selected().clear();
+            assertEquals("", neurons.selectedText());
+            assertEquals(order[last], neurons.stepByVariance(-1), "nothing selected: ← starts at the highest");
+        }
+    }
 }

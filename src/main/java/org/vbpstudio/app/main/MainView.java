@@ -118,6 +118,7 @@ public final class MainView extends BorderPane {
         });
         viewModel.zoomProperty().addListener((o, a, z) -> applyZoom(z.doubleValue()));
         applyZoom(viewModel.zoomProperty().get());
+        PopupZoom.follow(viewModel.zoomProperty(), this);
     }
 
     /** The selected tab and the view model's {@link StudioView}, both ways. */
@@ -169,7 +170,7 @@ public final class MainView extends BorderPane {
 
     /** The root font size every other size is relative to (em in the stylesheet). */
     private void applyZoom(double z) {
-        setStyle(String.format(java.util.Locale.ROOT, "-fx-font-size: %.2fpx;", 12 * z));
+        setStyle(PopupZoom.rootFontSize(z));
     }
 
     @FXML

@@ -11,6 +11,7 @@ import javafx.scene.control.SelectionMode;
 import javafx.scene.control.TableColumn;
 import javafx.scene.control.TableView;
 import javafx.scene.control.Tooltip;
+import javafx.scene.input.KeyEvent;
 import javafx.scene.layout.VBox;
 import javafx.util.StringConverter;
 import org.vbpstudio.app.ui.Fxml;
@@ -18,7 +19,8 @@ import org.vbpstudio.app.ui.Fxml;
 /**
  * One block's neurons: a sortable table, a scatter of mean against variance, and the method's
  * formulas with the block's numbers. Node ids: {@code neuronsTable}, {@code neuronsScatter},
- * {@code neuronsBlockChoice}, {@code howVbpLabel}.
+ * {@code neuronsBlockChoice}, {@code howVbpLabel}. The scatter takes the keyboard
+ * ({@link NeuronsViewModel#SCATTER_KEYS}).
  */
 public final class NeuronsView extends VBox {
     private final NeuronsViewModel viewModel;
@@ -104,11 +106,47 @@ public final class NeuronsView extends VBox {
                 selectRows();
             }
             neuronsScatter.show(viewModel.neurons(), viewModel.selected());
+            neuronsScatter.setAccessibleText(viewModel.selectedText());
         });
         Tooltip.install(neuronsScatter, new Tooltip("Each neuron of the block: its activation mean (across) against its"
-                + " variance (up, log scale); blue kept, grey removed, ringed: selected"));
+                + " variance (up, log scale); blue kept, grey removed, ringed: selected.\n" + NeuronsViewModel.SCATTER_KEYS));
+        bindScatterKeys();
         Tooltip.install(howVbpLabel, new Tooltip("Variance-Based Pruning step by step, with this block's live numbers"));
         redraw();
+    }
+
+    /** Arrows, Home and End move the selected neuron by variance; Enter shows it in the table. */
+    private void bindScatterKeys() {
+        neuronsScatter.setAccessibleRole(javafx.scene.AccessibleRole.IMAGE_VIEW);
+        neuronsScatter.setAccessibleHelp(NeuronsViewModel.SCATTER_KEYS);
+        neuronsScatter.setOnMousePressed(e -> { // consumed, or the tab pane takes the focus back
+            neuronsScatter.requestFocus();
+            e.consume();
+        });
+        neuronsScatter.addEventHandler(KeyEvent.KEY_PRESSED, e -> {
+            boolean handled = switch (e.getCode()) {
+                case RIGHT, UP -> viewModel.stepByVariance(1) >= 0;
+                case LEFT, DOWN -> viewModel.stepByVariance(-1) >= 0;
+                case HOME -> viewModel.selectVarianceEnd(false) >= 0;
+                case END -> viewModel.selectVarianceEnd(true) >= 0;
+                case ENTER -> showSelectedInTable();
+                default -> false;
+            };
+            if (handled) {
+                e.consume();
+            }
+        });
+    }
+
+    private boolean showSelectedInTable() {
+        int row = neuronsTable.getSelectionModel().getSelectedIndex();
+        if (row < 0) {
+            return false;
+        }
+        neuronsTable.requestFocus();
+        neuronsTable.getFocusModel().focus(row);
+        neuronsTable.scrollTo(row);
+        return true;
     }
 
     private void redraw() {

@@ -128,6 +128,62 @@ public final class NeuronsViewModel {
         selected.setAll(in);
     }
 
+    /** What the scatter's keys do, for its tooltip and accessible help. */
+    public static final String SCATTER_KEYS = "Keys: → or ↑ next neuron by variance, ← or ↓ previous,"
+            + " Home lowest variance, End highest, Enter shows it in the table";
+
+    /**
+     * Selects the one neuron {@code steps} places on in variance order (ties by index) from the
+     * last selected one; with none selected, the lowest (steps &gt; 0) or the highest. Stops at
+     * either end. Returns the neuron's index, or -1 when the block has no neurons.
+     */
+    public int stepByVariance(int steps) {
+        List<Neuron> order = byVariance();
+        if (order.isEmpty()) {
+            return -1;
+        }
+        int at = -1;
+        if (!selected.isEmpty()) {
+            int anchor = selected.get(selected.size() - 1);
+            for (int i = 0; i < order.size() && at < 0; i++) {
+                at = order.get(i).index() == anchor ? i : -1;
+            }
+        }
+        int to = at < 0 ? (steps > 0 ? 0 : order.size() - 1) : Math.max(0, Math.min(order.size() - 1, at + steps));
+        int index = order.get(to).index();
+        selected.setAll(List.of(index));
+        return index;
+    }
+
+    /** Selects the lowest-variance neuron ({@code highest}: the highest); its index, or -1 without neurons. */
+    public int selectVarianceEnd(boolean highest) {
+        List<Neuron> order = byVariance();
+        if (order.isEmpty()) {
+            return -1;
+        }
+        int index = order.get(highest ? order.size() - 1 : 0).index();
+        selected.setAll(List.of(index));
+        return index;
+    }
+
+    /** "Neuron 17: μ 0.12, σ² 0.0034, removed" for the last selected neuron, or "" with none. */
+    public String selectedText() {
+        if (selected.isEmpty()) {
+            return "";
+        }
+        int j = selected.get(selected.size() - 1);
+        return neurons.stream().filter(n -> n.index() == j).findFirst()
+                .map(n -> String.format(Locale.ROOT, "Neuron %d: μ %.3g, σ² %.3g, %s", n.index(), n.mean(),
+                        n.variance(), n.kept() ? "kept" : "removed"))
+                .orElse("");
+    }
+
+    private List<Neuron> byVariance() {
+        List<Neuron> order = new ArrayList<>(neurons);
+        order.sort(java.util.Comparator.comparingDouble(Neuron::variance).thenComparingInt(Neuron::index));
+        return order;
+    }
+
     /** Block {@code b}'s histogram as the pruning screen draws it (one range over every block), or null. */
     private VarianceHistogram histogram(int b) {
         ActivationStats stats = workspace.stats();
