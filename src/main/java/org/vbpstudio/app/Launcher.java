@@ -3,6 +3,7 @@ package org.vbpstudio.app;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import javafx.application.Application;
+import org.vbpstudio.model.ComputeThreads;
 
 /**
  * Starts the JavaFX application from the class path (this class does not extend
@@ -19,7 +20,7 @@ public final class Launcher {
         StudioApplication.prepare(guiOptions);
         // JavaFX warns that it runs from the class path, which is how this app is meant to run.
         PLATFORM_LOG.setLevel(Level.SEVERE);
-        org.vbpstudio.model.ComputeThreads.configure();
+        ComputeThreads.configure();
         Application.launch(StudioApplication.class);
         return StudioApplication.exitCode();
     }

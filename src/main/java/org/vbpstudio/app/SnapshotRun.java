@@ -2,6 +2,7 @@ package org.vbpstudio.app;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 import java.util.function.Predicate;
 import javafx.animation.PauseTransition;
@@ -14,7 +15,9 @@ import javax.imageio.ImageIO;
 import org.vbpstudio.app.concurrent.FxTaskExecutor;
 import org.vbpstudio.app.dialogs.FxDialogService;
 import org.vbpstudio.app.main.MainViewModel;
+import org.vbpstudio.app.main.StudioView;
 import org.vbpstudio.io.AtomicDirectory;
+import org.vbpstudio.model.CostModel;
 import org.vbpstudio.prune.PruningPlan;
 
 /**
@@ -111,12 +114,12 @@ final class SnapshotRun {
                     e -> render()); // a quarter of the slice: an interval worth showing
             return;
         }
-        if (vm.viewProperty().get() != org.vbpstudio.app.main.StudioView.PRUNE) {
+        if (vm.viewProperty().get() != StudioView.PRUNE) {
             settle(); // the comparison is not on screen
             return;
         }
         var model = vm.workspace().session().model();
-        double sweepMacs = (double) org.vbpstudio.model.CostModel.totalMacs(model.config())
+        double sweepMacs = (double) CostModel.totalMacs(model.config())
                 * vm.workspace().sliceProperty().get().size() * SWEEP_POINTS;
         if (sweepMacs > COMPARE_MACS_LIMIT) {
             System.err.printf("snapshot: skipping the comparison (%.1e MACs at this scale; run it from the Compare panel)%n",
@@ -175,7 +178,7 @@ final class SnapshotRun {
     }
 
     /** Runs {@code then} once, as soon as {@code value} satisfies {@code condition}. */
-    private <T> void once(ObservableValue<T> value, Predicate<T> condition, java.util.function.Consumer<T> then) {
+    private <T> void once(ObservableValue<T> value, Predicate<T> condition, Consumer<T> then) {
         if (condition.test(value.getValue())) {
             then.accept(value.getValue());
             return;

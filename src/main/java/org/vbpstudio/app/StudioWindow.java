@@ -1,5 +1,6 @@
 package org.vbpstudio.app;
 
+import java.nio.file.Path;
 import java.util.function.Function;
 import javafx.scene.Scene;
 import javafx.stage.Stage;
@@ -8,7 +9,9 @@ import org.vbpstudio.app.concurrent.TaskExecutor;
 import org.vbpstudio.app.dialogs.DialogService;
 import org.vbpstudio.app.main.MainView;
 import org.vbpstudio.app.main.MainViewModel;
+import org.vbpstudio.app.main.StudioView;
 import org.vbpstudio.app.ui.Fxml;
+import org.vbpstudio.stats.ActivationStats;
 
 /** The main window, put together: used by the application and by the robot tests alike. */
 public final class StudioWindow {
@@ -65,7 +68,7 @@ public final class StudioWindow {
                 viewModel.undo().history().reset();
             }
             if (options.view() != null) {
-                viewModel.viewProperty().set(org.vbpstudio.app.main.StudioView.parse(options.view()));
+                viewModel.viewProperty().set(StudioView.parse(options.view()));
             }
             onReady.run();
         };
@@ -73,7 +76,7 @@ public final class StudioWindow {
             viewModel.openSession(options.session(), start);
             return;
         }
-        java.nio.file.Path model = options.modelOrDefault();
+        Path model = options.modelOrDefault();
         if (model == null) {
             viewModel.workspace().statusProperty().set("Open a model to start: File › Open Model… (Ctrl+O)");
             return;
@@ -99,8 +102,8 @@ public final class StudioWindow {
             viewModel.calibration().calibrate();
             ws.statsProperty().addListener(new javafx.beans.value.ChangeListener<>() {
                 @Override
-                public void changed(javafx.beans.value.ObservableValue<? extends org.vbpstudio.stats.ActivationStats> o,
-                        org.vbpstudio.stats.ActivationStats a, org.vbpstudio.stats.ActivationStats b) {
+                public void changed(javafx.beans.value.ObservableValue<? extends ActivationStats> o,
+                        ActivationStats a, ActivationStats b) {
                     if (b != null) {
                         ws.statsProperty().removeListener(this);
                         viewModel.saveSession(options.saveSession(), options.force());

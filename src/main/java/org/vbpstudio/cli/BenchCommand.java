@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.stream.IntStream;
+import org.vbpstudio.data.ClassMapping;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.Progress;
 import org.vbpstudio.eval.PeakMemory;
@@ -208,7 +210,7 @@ final class BenchCommand implements Callable<Integer> {
         LoadedModel original = model != null ? ModelLoader.load(model) : BenchFixtures.randomModel(shape);
         int depth = original.config().depth();
         List<Integer> blocks = previewBlocks != null ? previewBlocks
-                : java.util.stream.IntStream.range(0, depth).boxed().toList();
+                : IntStream.range(0, depth).boxed().toList();
         for (int b : blocks) {
             if (b < 0 || b >= depth) {
                 throw new BadInputException("--preview-blocks: block " + b + " of a " + depth + "-block model");
@@ -218,7 +220,7 @@ final class BenchCommand implements Callable<Integer> {
         r.addProperty("model", model != null ? model.toString() : shape + " (random weights)");
         r.addProperty("threads_per_op", ComputeThreads.opThreads());
         PreviewEngine.Options options = PreviewEngine.Options.defaults(ComputeThreads.evaluatorWorkers()).withBudget(budget);
-        ImageSource slice = org.vbpstudio.data.ClassMapping.relabel(ModelOptions.images(preview, previewSlice),
+        ImageSource slice = ClassMapping.relabel(ModelOptions.images(preview, previewSlice),
                 original.labels());
         r.add("preview", PreviewBenchmark.run(original, ModelOptions.images(calibration, limit), slice, blocks, options));
         r.addProperty("peak_rss_mb", Math.round(PeakMemory.peakResidentBytes() / 1e6));

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.stream.IntStream;
@@ -59,7 +60,7 @@ final class BenchFixtures {
         public Integer call() throws IOException {
             LoadedModel m = randomModel(shape);
             AtomicDirectory.write(output, false, dir -> ModelWriter.write(dir, m.config(), m.weights(),
-                    m.preprocessing(), m.labels(), java.util.Map.of("vbp_random_shape", shape)));
+                    m.preprocessing(), m.labels(), Map.of("vbp_random_shape", shape)));
             return 0;
         }
     }

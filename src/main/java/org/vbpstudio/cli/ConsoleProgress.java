@@ -1,6 +1,7 @@
 package org.vbpstudio.cli;
 
 import java.io.PrintWriter;
+import java.util.Locale;
 import org.vbpstudio.data.Progress;
 
 /** A progress line on stderr, at most once a second, so scripts' logs stay short. */
@@ -27,7 +28,7 @@ final class ConsoleProgress implements Progress {
             return;
         }
         lastPrint = now;
-        err.printf(java.util.Locale.ROOT, "%s: %d/%d %s, %.1f %s/s%n", what, done, total, unit, rate, unit);
+        err.printf(Locale.ROOT, "%s: %d/%d %s, %.1f %s/s%n", what, done, total, unit, rate, unit);
         err.flush();
     }
 }

@@ -4,7 +4,12 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.vbpstudio.app.GuiOptions;
 import org.vbpstudio.app.Launcher;
+import org.vbpstudio.app.main.StudioView;
+import org.vbpstudio.app.session.Session;
+import org.vbpstudio.eval.preview.MemoryBudget;
+import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.io.OneLine;
+import org.vbpstudio.prune.PruningPlan;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -71,25 +76,25 @@ final class GuiCommand implements Callable<Integer> {
         long budget = 0;
         if (memoryBudget != null) {
             try {
-                budget = org.vbpstudio.eval.preview.MemoryBudget.parse(memoryBudget);
+                budget = MemoryBudget.parse(memoryBudget);
             } catch (IllegalArgumentException e) {
-                throw new org.vbpstudio.io.BadInputException("--memory-budget: " + e.getMessage());
+                throw new BadInputException("--memory-budget: " + e.getMessage());
             }
         }
         GuiOptions options = new GuiOptions(model, calibration, validation, snapshot, force, budget, midRefresh)
                 .with(session, saveSession, plan, view);
         if (view != null) {
             try {
-                org.vbpstudio.app.main.StudioView.parse(view);
+                StudioView.parse(view);
             } catch (IllegalArgumentException e) {
-                throw new org.vbpstudio.io.BadInputException("--view: " + e.getMessage());
+                throw new BadInputException("--view: " + e.getMessage());
             }
         }
         if (plan != null) {
-            org.vbpstudio.prune.PruningPlan.read(plan); // exit 2 naming the file before the app starts
+            PruningPlan.read(plan); // exit 2 naming the file before the app starts
         }
         if (session != null) {
-            org.vbpstudio.app.session.Session.read(session);
+            Session.read(session);
         }
         if (snapshot != null) {
             options.snapshotTarget().checkFile(); // exit 2 before the app starts

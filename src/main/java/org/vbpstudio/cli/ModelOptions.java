@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.ImageSources;
 import org.vbpstudio.data.ImageStream;
+import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.ModelLoader;
 import picocli.CommandLine.Option;
@@ -20,7 +21,7 @@ final class ModelOptions {
 
     LoadedModel load() {
         if (batch < 1) {
-            throw new org.vbpstudio.io.BadInputException("--batch must be at least 1, got " + batch);
+            throw new BadInputException("--batch must be at least 1, got " + batch);
         }
         return ModelLoader.load(model);
     }

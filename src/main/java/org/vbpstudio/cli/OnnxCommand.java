@@ -3,11 +3,12 @@ package org.vbpstudio.cli;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.vbpstudio.io.AtomicDirectory;
 import org.vbpstudio.io.BadInputException;
+import org.vbpstudio.io.OutputTarget;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.ModelLoader;
 import org.vbpstudio.model.onnx.OnnxExporter;
-import org.vbpstudio.prune.Exporter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -33,11 +34,11 @@ final class OnnxCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        org.vbpstudio.io.OutputTarget target = org.vbpstudio.io.OutputTarget.of(output, force, model);
+        OutputTarget target = OutputTarget.of(output, force, model);
         target.checkFile(); // before loading and converting
         LoadedModel m = ModelLoader.load(model);
         try {
-            org.vbpstudio.io.AtomicDirectory.writeFile(target,
+            AtomicDirectory.writeFile(target,
                     tmp -> OnnxExporter.writeTo(OnnxExporter.build(m), tmp));
         } catch (IOException e) {
             throw BadInputException.cannotWrite(output, e);

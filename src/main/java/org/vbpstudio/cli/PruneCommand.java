@@ -3,14 +3,15 @@ package org.vbpstudio.cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.vbpstudio.data.ClassMapping;
 import org.vbpstudio.data.ImageSource;
+import org.vbpstudio.eval.preview.Sensitivity;
+import org.vbpstudio.eval.preview.SensitivityFile;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.io.OutputTarget;
 import org.vbpstudio.model.LoadedModel;
-import org.vbpstudio.eval.preview.Sensitivity;
-import org.vbpstudio.eval.preview.SensitivityFile;
 import org.vbpstudio.prune.Allocation;
 import org.vbpstudio.prune.Budget;
 import org.vbpstudio.prune.Criterion;
@@ -203,7 +204,7 @@ final class PruneCommand implements Callable<Integer> {
                 plan.compensation() ? "on" : "off", plan.roundTo() > 1 ? ", round_to " + plan.roundTo() : "", output);
         report.summaryLines().forEach(line -> out.println("  " + line));
         if (budget != null) {
-            out.printf(java.util.Locale.ROOT, "  target  %s ≤ %.4f of the original: %.4f%n", budget.kind().jsonName(),
+            out.printf(Locale.ROOT, "  target  %s ≤ %.4f of the original: %.4f%n", budget.kind().jsonName(),
                     budget.fraction(), report.achieved(budget.kind()));
         }
         if (source != null) {

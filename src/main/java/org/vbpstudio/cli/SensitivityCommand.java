@@ -5,15 +5,17 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import org.vbpstudio.data.ClassMapping;
 import org.vbpstudio.data.ImageSource;
-import org.vbpstudio.eval.preview.Sensitivity;
 import org.vbpstudio.eval.SweepPlot;
 import org.vbpstudio.eval.preview.MemoryBudget;
 import org.vbpstudio.eval.preview.PreviewEngine;
+import org.vbpstudio.eval.preview.Sensitivity;
 import org.vbpstudio.io.AtomicDirectory;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.io.OutputTarget;
@@ -123,7 +125,7 @@ final class SensitivityCommand implements Callable<Integer> {
     }
 
     /** The --json and --plot files (either may be null) are two files, and each may be written. */
-    static void checkOutputs(Path json, Path plot, java.util.function.Function<Path, OutputTarget> target) {
+    static void checkOutputs(Path json, Path plot, Function<Path, OutputTarget> target) {
         if (json != null && plot != null && json.toAbsolutePath().normalize().equals(plot.toAbsolutePath().normalize())) {
             throw new BadInputException(json, "given as both --json and --plot");
         }
@@ -136,11 +138,11 @@ final class SensitivityCommand implements Callable<Integer> {
 
     static double[] checkedRatios(double[] ratios, String option) {
         double[] rs = ratios.clone();
-        java.util.Arrays.sort(rs);
+        Arrays.sort(rs);
         for (int i = 0; i < rs.length; i++) {
             if (!(rs[i] > 0 && rs[i] < 1) || i > 0 && rs[i] == rs[i - 1]) {
                 throw new BadInputException(option + " must be distinct ratios in (0, 1), got "
-                        + java.util.Arrays.toString(ratios));
+                        + Arrays.toString(ratios));
             }
         }
         return rs;

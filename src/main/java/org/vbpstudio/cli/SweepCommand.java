@@ -7,32 +7,32 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.List;
+import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.vbpstudio.data.ClassMapping;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.Progress;
-import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.eval.CriterionSweep;
 import org.vbpstudio.eval.Scores;
+import org.vbpstudio.eval.SweepPlot;
 import org.vbpstudio.eval.preview.MemoryBudget;
 import org.vbpstudio.eval.preview.PreviewEngine;
 import org.vbpstudio.eval.preview.PreviewEstimate;
-import org.vbpstudio.model.ComputeThreads;
-import org.vbpstudio.eval.SweepPlot;
+import org.vbpstudio.eval.preview.Sensitivity;
 import org.vbpstudio.io.AtomicDirectory;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.io.OutputTarget;
+import org.vbpstudio.model.Accuracy;
+import org.vbpstudio.model.ComputeThreads;
 import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.LoadedModel;
-import org.vbpstudio.model.MlpHook;
 import org.vbpstudio.model.ModelWriter;
 import org.vbpstudio.model.VisionTransformer;
-import org.vbpstudio.eval.preview.Sensitivity;
 import org.vbpstudio.prune.Budget;
 import org.vbpstudio.prune.Criterion;
 import org.vbpstudio.prune.MaskHook;
@@ -210,7 +210,7 @@ final class SweepCommand implements Callable<Integer> {
 
     /** The series measured, in their declared order. */
     static List<CriterionSweep.Series> present(List<CriterionSweep.Point> points) {
-        return java.util.Arrays.stream(CriterionSweep.Series.values())
+        return Arrays.stream(CriterionSweep.Series.values())
                 .filter(s -> points.stream().anyMatch(p -> p.series() == s)).toList();
     }
 
@@ -226,9 +226,9 @@ final class SweepCommand implements Callable<Integer> {
         s.append(String.format(Locale.ROOT, ", %.2f M MACs, %s parameters%n%n",
                 CostModel.totalMacs(model.config()) / 1e6,
                 String.format(Locale.ROOT, "%,d", CostModel.totalParams(model.config()))));
-        for (var entry : List.of(java.util.Map.entry("Same ratio in every block", perBlock),
-                java.util.Map.entry("Global threshold", global),
-                java.util.Map.entry("Global threshold on standardised scores", standardized))) {
+        for (var entry : List.of(Map.entry("Same ratio in every block", perBlock),
+                Map.entry("Global threshold", global),
+                Map.entry("Global threshold on standardised scores", standardized))) {
             s.append("**").append(entry.getKey()).append("** (").append(unit).append(", MACs in millions)\n\n| removed | MMACs |");
             List<CriterionSweep.Series> present = present(entry.getValue());
             for (CriterionSweep.Series series : present) {

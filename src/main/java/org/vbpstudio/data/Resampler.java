@@ -1,5 +1,7 @@
 package org.vbpstudio.data;
 
+import java.util.Arrays;
+
 /**
  * PIL's {@code Image.resize} for 8-bit images (libImaging/Resample.c), reimplemented so that
  * preprocessing gives the same pixels timm and Hugging Face get from PIL: a separable convolution
@@ -154,7 +156,7 @@ final class Resampler {
             for (int y = 0; y < rows; y++) {
                 int rowBase = (r0 + y) * inW;
                 for (int o = 0; o < cols; o++) {
-                    java.util.Arrays.fill(acc, HALF);
+                    Arrays.fill(acc, HALF);
                     int kBase = o * hc.ksize;
                     int xmin = hc.min[o];
                     for (int x = 0; x < hc.len[o]; x++) {
@@ -186,7 +188,7 @@ final class Resampler {
                 int ymin = vc.min[o] - r0;
                 int outRow = (wy + o) * winW;
                 for (int x = 0; x < cols; x++) {
-                    java.util.Arrays.fill(acc, HALF);
+                    Arrays.fill(acc, HALF);
                     for (int y = 0; y < vc.len[o]; y++) {
                         int kv = vc.k[kBase + y];
                         int p = ((ymin + y) * cols + x) * c;

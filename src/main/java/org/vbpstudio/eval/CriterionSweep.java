@@ -1,12 +1,13 @@
 package org.vbpstudio.eval;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
-import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.data.Progress;
+import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.VitConfig;
@@ -131,7 +132,7 @@ public final class CriterionSweep {
 
     /** The series these statistics can measure: taylor's only when they hold gradients. */
     public static List<Series> available(ActivationStats stats) {
-        return java.util.Arrays.stream(Series.values())
+        return Arrays.stream(Series.values())
                 .filter(s -> !s.criterion().needsGradients() || stats != null && stats.hasTaylor()).toList();
     }
 

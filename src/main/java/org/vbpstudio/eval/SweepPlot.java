@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.DoubleUnaryOperator;
 import javax.imageio.ImageIO;
 import org.vbpstudio.io.AtomicDirectory;
 import org.vbpstudio.io.OutputTarget;
@@ -113,10 +114,10 @@ public final class SweepPlot {
 
         double fxMin = xMin;
         double fxMax = xMax;
-        java.util.function.DoubleUnaryOperator sx = v -> LEFT + (v - fxMin) / (fxMax - fxMin) * pw;
+        DoubleUnaryOperator sx = v -> LEFT + (v - fxMin) / (fxMax - fxMin) * pw;
         double fyMin = yMin;
         double fyMax = yMax;
-        java.util.function.DoubleUnaryOperator sy = v -> TOP + ph - (v - fyMin) / (fyMax - fyMin) * ph;
+        DoubleUnaryOperator sy = v -> TOP + ph - (v - fyMin) / (fyMax - fyMin) * ph;
         g.setColor(Color.BLACK);
         g.setStroke(new BasicStroke(1f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10, new float[] {4, 4}, 0));
         g.drawLine(LEFT, (int) sy.applyAsDouble(refY), LEFT + pw, (int) sy.applyAsDouble(refY));

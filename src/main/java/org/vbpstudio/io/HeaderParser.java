@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -245,7 +246,7 @@ final class HeaderParser {
             case STRING -> "a string";
             case NUMBER -> "a number";
             case BOOLEAN -> "a boolean";
-            default -> token.toString().toLowerCase(java.util.Locale.ROOT);
+            default -> token.toString().toLowerCase(Locale.ROOT);
         };
     }
 }

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.vbpstudio.data.Preprocessing;
 import org.vbpstudio.io.SafeTensors;
@@ -60,7 +61,7 @@ public final class ModelWriter {
 
         JsonObject pre = new JsonObject();
         pre.add("input_size", intArray(new int[] {cfg.inChans(), cfg.imgSize(), cfg.imgSize()}));
-        pre.addProperty("interpolation", prep.interpolation().name().toLowerCase(java.util.Locale.ROOT));
+        pre.addProperty("interpolation", prep.interpolation().name().toLowerCase(Locale.ROOT));
         pre.addProperty("crop_pct", prep.mode() == Preprocessing.Mode.TIMM ? prep.cropPct() : 1.0);
         pre.addProperty("crop_mode", "center");
         pre.add("mean", floatArray(prep.mean()));

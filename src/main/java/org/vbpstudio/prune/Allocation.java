@@ -3,6 +3,8 @@ package org.vbpstudio.prune;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import java.util.Arrays;
+import java.util.Locale;
+import java.util.Objects;
 import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.VitConfig;
 
@@ -72,13 +74,13 @@ public final class Allocation {
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Source s && java.util.Objects.equals(file, s.file) && images == s.images
+            return o instanceof Source s && Objects.equals(file, s.file) && images == s.images
                     && metric.equals(s.metric) && Arrays.equals(ratios, s.ratios);
         }
 
         @Override
         public int hashCode() {
-            return java.util.Objects.hash(file, images, metric) * 31 + Arrays.hashCode(ratios);
+            return Objects.hash(file, images, metric) * 31 + Arrays.hashCode(ratios);
         }
     }
 
@@ -139,7 +141,7 @@ public final class Allocation {
                 }
             }
             if (best < 0) {
-                throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
+                throw new IllegalArgumentException(String.format(Locale.ROOT,
                         "cannot meet --target-%s %s by allocation: pruning every block to the largest measured ratio"
                                 + " (%s) keeps %.4f of the original; measure higher ratios",
                         budget.kind().jsonName(), budget.fraction(), ratios[ratios.length - 1], (double) cost / budget.cost(cfg)));

@@ -2,6 +2,7 @@ package org.vbpstudio.stats;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import org.vbpstudio.io.AtomicDirectory;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.io.DType;
@@ -85,7 +86,7 @@ public final class StatsFile {
         }
         TensorEntry mean = st.entry(k + "mean");
         if (st.entry(k + "count").numel() != 1 || mean.rank() != 1
-                || !java.util.Arrays.equals(mean.shape(), st.entry(k + "m2").shape())) {
+                || !Arrays.equals(mean.shape(), st.entry(k + "m2").shape())) {
             throw new BadInputException(file, "block " + b + ": inconsistent count/mean/m2 tensors");
         }
     }

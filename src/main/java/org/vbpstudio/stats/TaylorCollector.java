@@ -6,10 +6,11 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 import org.vbpstudio.data.ImageSource;
+import org.vbpstudio.data.ImageStream;
 import org.vbpstudio.data.Preprocessing;
 import org.vbpstudio.data.Progress;
-import org.vbpstudio.data.ImageStream;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.model.VisionTransformer;
 import org.vbpstudio.model.VitConfig;
@@ -72,7 +73,7 @@ public final class TaylorCollector {
                     }
                     return hidden.mul(gates[block]);
                 });
-                int[] y = java.util.Arrays.copyOf(labels, n);
+                int[] y = Arrays.copyOf(labels, n);
                 NDArray onehot = tmp.create(y).oneHot(cfg.numClasses()).toType(logits.getDataType(), false);
                 NDArray loss = logits.logSoftmax(1).mul(onehot).sum().neg(); // Σ over images of the cross-entropy
                 collector.backward(loss);

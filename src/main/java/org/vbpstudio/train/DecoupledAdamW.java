@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.ParameterTracker;
 import ai.djl.training.tracker.Tracker;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -58,7 +59,7 @@ public final class DecoupledAdamW extends Optimizer {
 
     /** Frees the moment estimates (native memory) once training is over. */
     public void releaseState() {
-        for (Map<String, Map<Device, NDArray>> state : java.util.List.of(means, variances)) {
+        for (Map<String, Map<Device, NDArray>> state : List.of(means, variances)) {
             state.values().forEach(m -> m.values().forEach(NDArray::close));
             state.clear();
         }

@@ -1,6 +1,7 @@
 package org.vbpstudio.train;
 
 import com.google.gson.JsonObject;
+import java.util.Objects;
 
 /**
  * The recipe of recovery fine-tuning ({@link Finetuning}): the optimiser and schedule of a
@@ -19,7 +20,7 @@ public record FinetuneOptions(TrainOptions training, boolean distillation, float
     public static final float DEFAULT_TEMPERATURE = 4f;
 
     public FinetuneOptions {
-        java.util.Objects.requireNonNull(training, "training");
+        Objects.requireNonNull(training, "training");
         if (!(alpha >= 0 && alpha <= 1)) {
             throw new IllegalArgumentException("alpha must be in [0, 1], not " + alpha);
         }

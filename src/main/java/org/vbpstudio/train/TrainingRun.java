@@ -17,6 +17,7 @@ import ai.djl.training.loss.Loss;
 import ai.djl.training.tracker.Tracker;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
@@ -165,7 +166,7 @@ public final class TrainingRun {
                     checkCancelled();
                     int[] order = permutation(n, rng);
                     if (n >= batch) {
-                        order = java.util.Arrays.copyOf(order, steps * batch); // drop the last partial batch
+                        order = Arrays.copyOf(order, steps * batch); // drop the last partial batch
                     }
                     long epochStart = System.nanoTime();
                     double lossSum = 0;

@@ -11,6 +11,9 @@ import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -105,12 +108,12 @@ class ArchitectureTest {
 
     /** Each FXML file is named after its screen: {@code fxml/SCREEN/VIEW.fxml} for {@code app.SCREEN.VIEW}. */
     @Test
-    void everyFxmlFileLiesInTheFolderOfItsScreensPackage() throws java.io.IOException {
+    void everyFxmlFileLiesInTheFolderOfItsScreensPackage() throws IOException {
         List<String> misplaced = new ArrayList<>();
-        java.nio.file.Path root = java.nio.file.Path.of("fxml");
-        try (var files = java.nio.file.Files.walk(root)) {
-            for (java.nio.file.Path f : files.filter(p -> p.toString().endsWith(".fxml")).toList()) {
-                java.nio.file.Path rel = root.relativize(f);
+        Path root = Path.of("fxml");
+        try (var files = Files.walk(root)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".fxml")).toList()) {
+                Path rel = root.relativize(f);
                 String view = rel.getFileName().toString().replace(".fxml", "");
                 String screen = rel.getParent() == null ? "" : rel.getParent().toString();
                 if (screen.contains("/") || !classes.contain(APP + "." + screen + "." + view)) {

@@ -1,15 +1,22 @@
 package org.vbpstudio.app;
 
 import ai.djl.ndarray.NDManager;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.vbpstudio.app.concurrent.CurrentThreadTaskExecutor;
 import org.vbpstudio.app.main.MainViewModel;
+import org.vbpstudio.data.Batch;
+import org.vbpstudio.data.BatchLoader;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.ImageSources;
 import org.vbpstudio.data.Progress;
-import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.eval.Evaluator;
+import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.LoadedModel;
+import org.vbpstudio.model.MlpHook;
 import org.vbpstudio.model.ModelLoader;
 import org.vbpstudio.model.VisionTransformer;
 import org.vbpstudio.prune.MaskHook;
@@ -33,17 +40,17 @@ public final class FixtureStudio implements AutoCloseable {
         this(tempConfig());
     }
 
-    public FixtureStudio(java.nio.file.Path configDirectory) {
+    public FixtureStudio(Path configDirectory) {
         vm = new MainViewModel(new CurrentThreadTaskExecutor(), dialogs, configDirectory);
     }
 
-    private static java.nio.file.Path tempConfig() {
+    private static Path tempConfig() {
         try {
-            java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("vbp-config");
+            Path dir = Files.createTempDirectory("vbp-config");
             dir.toFile().deleteOnExit();
             return dir;
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -108,14 +115,14 @@ public final class FixtureStudio implements AutoCloseable {
         }
 
         /** Logits of every image in source order under {@code hook} (a full forward pass per batch). */
-        public static float[] logits(org.vbpstudio.model.MlpHook hook) {
+        public static float[] logits(MlpHook hook) {
             model();
             int k = model.config().numClasses();
             float[] all = new float[images.size() * k];
-            try (org.vbpstudio.data.BatchLoader loader = org.vbpstudio.data.BatchLoader.builder(images, model.preprocessing())
+            try (BatchLoader loader = BatchLoader.builder(images, model.preprocessing())
                     .batchSize(7).build()) {
                 while (loader.hasNext()) {
-                    org.vbpstudio.data.Batch b = loader.next();
+                    Batch b = loader.next();
                     float[] l = vit.logits(b.pixels(), b.count(), hook);
                     System.arraycopy(l, 0, all, b.start() * k, l.length);
                 }
@@ -138,7 +145,7 @@ public final class FixtureStudio implements AutoCloseable {
 
         public static Accuracy originalAccuracy() {
             model();
-            return Evaluator.evaluate(vit, images, model.preprocessing(), 32, org.vbpstudio.model.MlpHook.NONE,
+            return Evaluator.evaluate(vit, images, model.preprocessing(), 32, MlpHook.NONE,
                     Progress.NONE);
         }
     }

@@ -3,6 +3,7 @@ package org.vbpstudio.app;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.Test;
 import org.vbpstudio.app.dialogs.Errors;
@@ -38,8 +39,8 @@ class FormatsAndErrorsTest {
         double[] variance = {1e-14, 1e-3, 1e-2, 1e-1, 1, 10};
         double[] range = VarianceHistogram.range(new double[][] {variance});
         VarianceHistogram h = VarianceHistogram.of(variance, new int[] {3, 4, 5}, range[0], range[1], true);
-        assertEquals(6, java.util.Arrays.stream(h.total()).sum());
-        assertEquals(3, java.util.Arrays.stream(h.kept()).sum());
+        assertEquals(6, Arrays.stream(h.total()).sum());
+        assertEquals(3, Arrays.stream(h.kept()).sum());
         assertEquals((-2 + -1) / 2.0, h.cutLog10(), 1e-12);
         assertEquals(1, h.total()[0]); // the dead neuron lands in the first bin
     }

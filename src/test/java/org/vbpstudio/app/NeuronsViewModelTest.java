@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.vbpstudio.app.main.StudioView;
 import org.vbpstudio.app.neurons.NeuronsViewModel;
@@ -86,8 +89,8 @@ class NeuronsViewModelTest {
         assertEquals(Math.sqrt(norm), s.biasCorrectionNorm(), 1e-4 * Math.max(1, Math.sqrt(norm)));
         String text = neurons.explanationProperty().get();
         assertTrue(text.contains("|R| = " + s.removed() + " of " + h), text);
-        assertTrue(text.contains(String.format(java.util.Locale.ROOT, "%.2f%% of its variance", 100 * s.varianceShare())), text);
-        assertTrue(text.contains(String.format(java.util.Locale.ROOT, "‖W2[:, R] μ_R‖ = %.4g", s.biasCorrectionNorm())), text);
+        assertTrue(text.contains(String.format(Locale.ROOT, "%.2f%% of its variance", 100 * s.varianceShare())), text);
+        assertTrue(text.contains(String.format(Locale.ROOT, "‖W2[:, R] μ_R‖ = %.4g", s.biasCorrectionNorm())), text);
     }
 
     @Test
@@ -105,7 +108,7 @@ class NeuronsViewModelTest {
             NeuronsViewModel neurons = studio.vm.neurons();
             assertEquals(hist.total()[bin], neurons.selected().size());
             double[] var = FixtureStudio.Reference.stats().variance(0);
-            double[] range = VarianceHistogram.range(java.util.stream.IntStream.range(0, 3)
+            double[] range = VarianceHistogram.range(IntStream.range(0, 3)
                     .mapToObj(b -> FixtureStudio.Reference.stats().variance(b)).toArray(double[][]::new));
             double width = (range[1] - range[0]) / VarianceHistogram.BINS;
             for (int j : neurons.selected()) {
@@ -132,7 +135,7 @@ class NeuronsViewModelTest {
             int last = order.length - 1;
 
             assertEquals(order[0], neurons.stepByVariance(1), "nothing selected: → starts at the lowest");
-            assertEquals(java.util.List.of(order[0]), neurons.selected());
+            assertEquals(List.of(order[0]), neurons.selected());
             assertEquals(order[1], neurons.stepByVariance(1));
             assertEquals(order[0], neurons.stepByVariance(-1));
             assertEquals(order[0], neurons.stepByVariance(-1), "stops at the lowest");

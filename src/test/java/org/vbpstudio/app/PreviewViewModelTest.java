@@ -7,10 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.Test;
 import org.vbpstudio.app.preview.PreviewViewModel;
 import org.vbpstudio.app.ui.Formats;
+import org.vbpstudio.eval.Fidelity;
 import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.VitConfig;
 import org.vbpstudio.prune.PruningPlan;
+import org.vbpstudio.testutil.Fixture;
 
 /** Cost and accuracy in the preview equal what CostModel and Evaluator compute for the plan. */
 class PreviewViewModelTest {
@@ -76,14 +78,14 @@ class PreviewViewModelTest {
     @Test
     void anUnlabelledSliceIsScoredByAgreementWithTheOriginal() {
         try (FixtureStudio studio = new FixtureStudio().open().calibrate()) {
-            studio.vm.openValidation(org.vbpstudio.testutil.Fixture.IMAGES.resolve("class_00"));
+            studio.vm.openValidation(Fixture.IMAGES.resolve("class_00"));
             PreviewViewModel preview = studio.vm.preview();
             assertEquals(0, studio.dialogs.errors.size(), studio.dialogs.errors.toString());
             assertEquals("no labels", preview.originalTextProperty().get());
             studio.vm.pruning().blocks().get(0).ratioProperty().set(0.9);
             studio.vm.pruning().blocks().get(2).ratioProperty().set(0.9);
             assertEquals(null, preview.accuracyProperty().get());
-            org.vbpstudio.eval.Fidelity f = preview.fidelityProperty().get();
+            Fidelity f = preview.fidelityProperty().get();
             assertEquals(6, f.count()); // class_00 holds 6 images
             assertEquals(Formats.percent(f.agreement()), preview.fidelityTextProperty().get());
             assertFalse(preview.accuracyStaleProperty().get());

@@ -16,6 +16,7 @@ import javafx.collections.ListChangeListener;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vbpstudio.app.concurrent.CurrentThreadTaskExecutor;
+import org.vbpstudio.app.main.MainViewModel;
 import org.vbpstudio.app.recover.RecoverViewModel;
 import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.model.LoadedModel;
@@ -190,7 +191,7 @@ class RecoverViewModelTest {
     void aFashionMnistModelDefaultsToTheDebianPackageOrSaysWhatToInstall(@TempDir Path dir) {
         RecordingDialogs dialogs = new RecordingDialogs();
         var executor = new CurrentThreadTaskExecutor();
-        var main = new org.vbpstudio.app.main.MainViewModel(executor, dialogs);
+        var main = new MainViewModel(executor, dialogs);
         try {
             Path missing = dir.resolve("train-images-idx3-ubyte.gz");
             RecoverViewModel absent = new RecoverViewModel(main.workspace(), executor, dialogs, missing);

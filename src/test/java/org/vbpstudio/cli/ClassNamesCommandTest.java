@@ -9,6 +9,8 @@ import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -17,8 +19,8 @@ import org.vbpstudio.cli.PredictEvalCommandTest.Run;
 import org.vbpstudio.data.Preprocessing;
 import org.vbpstudio.model.ModelWriter;
 import org.vbpstudio.model.VitConfig;
-import org.vbpstudio.train.VitInit;
 import org.vbpstudio.testutil.Fixture;
+import org.vbpstudio.train.VitInit;
 
 /** Class folders named after the model's classes (issue 10, item 5), through predict and eval. */
 class ClassNamesCommandTest {
@@ -53,7 +55,7 @@ class ClassNamesCommandTest {
     /** path → label column of a predict CSV. */
     private static Map<String, String> labels(Path csv) throws IOException {
         List<String> lines = Files.readAllLines(csv);
-        Map<String, String> m = new java.util.LinkedHashMap<>();
+        Map<String, String> m = new LinkedHashMap<>();
         for (String line : lines.subList(1, lines.size())) {
             String[] f = line.split(",", -1);
             m.put(f[0], f[1]);
@@ -67,7 +69,7 @@ class ClassNamesCommandTest {
         Path csv = tmp.resolve("p.csv");
         Run r = run("predict", "--model", namedModel().toString(), "--images", images.toString(), "--output", csv.toString());
         assertEquals(0, r.code(), r.err());
-        Map<String, String> expected = new java.util.LinkedHashMap<>();
+        Map<String, String> expected = new LinkedHashMap<>();
         for (String[] e : new String[][] {{"banana split", "1"}, {"cherry", "2"}, {"elderberry", "4"}}) {
             expected.put(e[0] + "/img_0.png", e[1]);
             expected.put(e[0] + "/img_1.png", e[1]);
@@ -119,7 +121,7 @@ class ClassNamesCommandTest {
     @Test
     void wordNetIdFoldersFollowTheImagenetOrderForAThousandClassModelWithoutNames() throws IOException {
         VitConfig cfg = new VitConfig("vit_micro_patch4_16", 16, 4, 3, 16, 2, new int[] {16}, 1000, false, 1e-6, "token");
-        List<String> indices = new java.util.ArrayList<>();
+        List<String> indices = new ArrayList<>();
         for (int i = 0; i < 1000; i++) {
             indices.add(Integer.toString(i));
         }

@@ -8,6 +8,8 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
@@ -51,14 +53,14 @@ class OutputSafetyCommandTest {
     }
 
     private Run prune(String output, String... more) {
-        List<String> args = new java.util.ArrayList<>(List.of("prune", "--model", model.toString(), "--ratio", "0.25",
+        List<String> args = new ArrayList<>(List.of("prune", "--model", model.toString(), "--ratio", "0.25",
                 "--criterion", "magnitude", "--no-compensation", "--output", output));
         args.addAll(List.of(more));
         return run(args.toArray(String[]::new));
     }
 
     private void assertModelIntact() throws IOException {
-        assertTrue(java.util.Arrays.equals(weights, Files.readAllBytes(model.resolve("model.safetensors"))));
+        assertTrue(Arrays.equals(weights, Files.readAllBytes(model.resolve("model.safetensors"))));
         assertEquals("card", Files.readString(model.resolve("MODEL_CARD.md")));
     }
 

@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.BeforeAll;
@@ -59,7 +60,7 @@ class SensitivityReuseCommandTest {
         measuredPlan = json(measured.resolve("plan.json"));
         double[] r = ratios(measuredPlan);
         assertFalse(r[0] == r[1] && r[1] == r[2], "a uniform allocation would not show the curves: "
-                + java.util.Arrays.toString(r));
+                + Arrays.toString(r));
     }
 
     private static Run prune(Path sensitivity, Path out, String... more) {
@@ -125,7 +126,7 @@ class SensitivityReuseCommandTest {
         for (int b = 1; b < before.length; b++) {
             most = before[b] > before[most] ? b : most;
         }
-        assertTrue(before[most] > 0, java.util.Arrays.toString(before));
+        assertTrue(before[most] > 0, Arrays.toString(before));
         int fragile = most;
         Path edited = edit("fragile.json", o -> {
             for (JsonElement p : o.getAsJsonArray("blocks").get(fragile).getAsJsonObject().getAsJsonArray("points")) {
@@ -136,8 +137,8 @@ class SensitivityReuseCommandTest {
         Run r = prune(edited, out);
         assertEquals(0, r.code(), r.err());
         double[] after = ratios(json(out.resolve("plan.json")));
-        assertTrue(after[fragile] < before[fragile], java.util.Arrays.toString(before) + " → "
-                + java.util.Arrays.toString(after));
+        assertTrue(after[fragile] < before[fragile], Arrays.toString(before) + " → "
+                + Arrays.toString(after));
         // exactly the allocation of the edited curves
         JsonObject o = json(edited);
         double original = o.get("original").getAsDouble();

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.vbpstudio.model.ModelLoader;
 import org.vbpstudio.stats.ActivationStats;
 import org.vbpstudio.stats.StatsFile;
+import org.vbpstudio.stats.StatsFileValidationTestAccess;
 import org.vbpstudio.testutil.Fixture;
 
 class StatsCommandTest {
@@ -185,8 +186,8 @@ class StatsCommandTest {
     void mergingShardsWhoseCountsOverflowIsRefused() throws IOException {
         double half = (double) (StatsFile.MAX_COUNT / 2 + 1); // each readable, together beyond 2^53
         double[] m = {0.5, 0.5, 0.5};
-        Path a = org.vbpstudio.stats.StatsFileValidationTestAccess.stats(tmp.resolve("a.safetensors"), "f", half, half, m, m);
-        Path b = org.vbpstudio.stats.StatsFileValidationTestAccess.stats(tmp.resolve("b.safetensors"), "f", half, half, m, m);
+        Path a = StatsFileValidationTestAccess.stats(tmp.resolve("a.safetensors"), "f", half, half, m, m);
+        Path b = StatsFileValidationTestAccess.stats(tmp.resolve("b.safetensors"), "f", half, half, m, m);
         Run r = run("stats", "--merge", a.toString(), b.toString(), "--output", tmp.resolve("s.safetensors").toString());
         assertEquals(2, r.code(), r.err());
         assertEquals(1, r.err().lines().count(), r.err());

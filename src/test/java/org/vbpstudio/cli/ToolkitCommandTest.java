@@ -11,6 +11,8 @@ import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vbpstudio.cli.StatsCommandTest.Run;
@@ -62,9 +64,9 @@ class ToolkitCommandTest {
         int i = 0;
         for (String[] c : cases) {
             Path out = tmp.resolve("out" + i++);
-            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("prune", "--model", model.toString(),
+            List<String> args = new ArrayList<>(List.of("prune", "--model", model.toString(),
                     "--criterion", "magnitude", "--no-compensation", "--output", out.toString()));
-            args.addAll(java.util.List.of(c));
+            args.addAll(List.of(c));
             Run r = run(args.toArray(String[]::new));
             assertEquals(0, r.code(), r.err());
             JsonObject report = json(out.resolve("report.json"));

@@ -13,7 +13,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.NoSuchElementException;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -94,7 +96,7 @@ class BatchLoaderTest {
             int i = expectedIndices[k];
             assertEquals(s.name(i), b.names().get(k));
             assertEquals(s.label(i), b.labels()[k]);
-            assertArrayEquals(prep.apply(s.read(i)), java.util.Arrays.copyOfRange(b.pixels(), k * len, (k + 1) * len),
+            assertArrayEquals(prep.apply(s.read(i)), Arrays.copyOfRange(b.pixels(), k * len, (k + 1) * len),
                     "image " + s.name(i));
         }
     }
@@ -133,7 +135,7 @@ class BatchLoaderTest {
                 assertMatchesSequential(s, prep, b, idx);
                 seen += count;
             }
-            assertThrows(java.util.NoSuchElementException.class, loader::next);
+            assertThrows(NoSuchElementException.class, loader::next);
         }
         assertEquals(23, seen);
     }
@@ -152,7 +154,7 @@ class BatchLoaderTest {
                 while (loader.hasNext()) {
                     Batch b = loader.next();
                     assertEquals(pos, b.start());
-                    int[] idx = java.util.Arrays.copyOfRange(order, pos, pos + b.count());
+                    int[] idx = Arrays.copyOfRange(order, pos, pos + b.count());
                     assertMatchesSequential(s, prep, b, idx);
                     if (run == 0) {
                         first.add(b.pixels());

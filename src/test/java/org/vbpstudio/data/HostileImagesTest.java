@@ -10,12 +10,13 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.io.TempDir;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.testutil.HostileImages;
 
@@ -68,7 +69,7 @@ class HostileImagesTest {
     @Test
     void truncatedImagesAreOneLine() throws IOException {
         byte[] png = HostileImages.image("png", 64, 64, 3);
-        Path f = Files.write(tmp.resolve("cut.png"), java.util.Arrays.copyOf(png, png.length / 2));
+        Path f = Files.write(tmp.resolve("cut.png"), Arrays.copyOf(png, png.length / 2));
         bad(f, () -> ImageFiles.decode(f));
         Path g = Files.write(tmp.resolve("noise.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G'});
         bad(g, () -> ImageFiles.decode(g));

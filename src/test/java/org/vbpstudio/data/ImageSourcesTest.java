@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -175,13 +176,13 @@ class ImageSourcesTest {
 
         byte[] full = Files.readAllBytes(images);
         Path truncated = TestImages.store(tmp.resolve("t/b-images-idx3-ubyte"),
-                java.util.Arrays.copyOf(full, full.length - 1), false);
+                Arrays.copyOf(full, full.length - 1), false);
         BadInputException shortFile = assertThrows(BadInputException.class, () -> ImageSources.open(truncated));
         assertTrue(shortFile.getMessage().startsWith(truncated.toString()), shortFile.getMessage());
         assertTrue(shortFile.getMessage().contains("truncated"), shortFile.getMessage());
 
         Path longer = TestImages.store(tmp.resolve("l/c-images-idx3-ubyte"),
-                java.util.Arrays.copyOf(full, full.length + 3), true);
+                Arrays.copyOf(full, full.length + 3), true);
         assertTrue(assertThrows(BadInputException.class, () -> ImageSources.open(longer)).getMessage()
                 .contains("trailing"));
 
@@ -238,7 +239,7 @@ class ImageSourcesTest {
         assertOneLine(e);
 
         byte[] png = Files.readAllBytes(root.resolve("ok/a.png"));
-        Path cut = TestImages.store(root.resolve("ok/c.png"), java.util.Arrays.copyOf(png, png.length / 2), false);
+        Path cut = TestImages.store(root.resolve("ok/c.png"), Arrays.copyOf(png, png.length / 2), false);
         BadInputException truncated = assertThrows(BadInputException.class, () -> ImageSources.open(root).read(2));
         assertTrue(truncated.getMessage().startsWith(cut.toString()), truncated.getMessage());
         assertOneLine(truncated);

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.util.Arrays;
+import java.util.function.IntToDoubleFunction;
 import javax.imageio.ImageIO;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -121,7 +123,7 @@ class PreprocessingTest {
     }
 
     /** Antialiased downscale by 2 at output position o: kernel stretched by 2, normalised over the image. */
-    private static double halve(int o, int n, java.util.function.IntToDoubleFunction pixel) {
+    private static double halve(int o, int n, IntToDoubleFunction pixel) {
         double sum = 0;
         double wsum = 0;
         for (int x = 0; x < n; x++) {
@@ -260,8 +262,8 @@ class PreprocessingTest {
         batch[2 * len] = 42f;
         p.applyInto(a, batch, 0);
         p.applyInto(b, batch, len);
-        assertArrayEquals(p.apply(a), java.util.Arrays.copyOfRange(batch, 0, len));
-        assertArrayEquals(p.apply(b), java.util.Arrays.copyOfRange(batch, len, 2 * len));
+        assertArrayEquals(p.apply(a), Arrays.copyOfRange(batch, 0, len));
+        assertArrayEquals(p.apply(b), Arrays.copyOfRange(batch, len, 2 * len));
         assertEquals(42f, batch[2 * len]);
         assertThrows(IndexOutOfBoundsException.class, () -> p.applyInto(a, batch, len + 2));
     }

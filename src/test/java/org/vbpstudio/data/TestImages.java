@@ -8,6 +8,7 @@ import java.io.OutputStream;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.zip.GZIPOutputStream;
 import javax.imageio.ImageIO;
 
@@ -35,7 +36,7 @@ final class TestImages {
 
     static RawImage constant(int w, int h, int c, int value) {
         byte[] px = new byte[w * h * c];
-        java.util.Arrays.fill(px, (byte) value);
+        Arrays.fill(px, (byte) value);
         return new RawImage(w, h, c, px);
     }
 

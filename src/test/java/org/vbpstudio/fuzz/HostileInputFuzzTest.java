@@ -12,6 +12,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -28,10 +29,10 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.ShrinkingMode;
 import net.jqwik.api.Tuple;
-import net.jqwik.api.statistics.Statistics;
 import net.jqwik.api.constraints.Size;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
+import net.jqwik.api.statistics.Statistics;
 import org.vbpstudio.cli.VbpCommand;
 import org.vbpstudio.testutil.Fixture;
 import org.vbpstudio.testutil.HostileImages;
@@ -319,7 +320,7 @@ class HostileInputFuzzTest {
         String log = System.getProperty("vbp.fuzz.log"); // -Dvbp.fuzz.log=FILE: every message, to review them
         if (log != null) {
             Files.writeString(Path.of(log), r.code + " " + r.err, StandardCharsets.UTF_8,
-                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         }
         try {
             assertTrue(r.code == 0 || r.code == 2, "exit " + r.code + ": " + r.err);

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vbpstudio.cli.VbpCommand;
 import org.vbpstudio.io.SafeTensors;
+import org.vbpstudio.model.CheckpointLayout;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.ModelLoader;
 import org.vbpstudio.model.VitConfig;
@@ -140,7 +141,7 @@ class OnnxExportTest {
         Python.require("torch");
         for (UnseenModels.Case c : cases) {
             LoadedModel m = ModelLoader.load(c.dir());
-            if (m.layout() != org.vbpstudio.model.CheckpointLayout.TIMM) {
+            if (m.layout() != CheckpointLayout.TIMM) {
                 continue;
             }
             VitConfig cfg = m.config();

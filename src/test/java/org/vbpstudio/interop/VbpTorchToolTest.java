@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vbpstudio.io.SafeTensors;
+import org.vbpstudio.model.CheckpointLayout;
 import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.MlpHook;
@@ -60,7 +61,7 @@ class VbpTorchToolTest {
         int checked = 0;
         for (UnseenModels.Case c : cases) {
             LoadedModel m = ModelLoader.load(c.dir());
-            if (m.layout() != org.vbpstudio.model.CheckpointLayout.TIMM) {
+            if (m.layout() != CheckpointLayout.TIMM) {
                 continue; // the tool reads exports (timm names); HF originals are covered by their pruned exports
             }
             VitConfig cfg = m.config();

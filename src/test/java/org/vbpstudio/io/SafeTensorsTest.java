@@ -13,6 +13,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -346,7 +347,7 @@ class SafeTensorsTest {
         SafeTensors.writer().add("w", new long[] {4}, new float[] {1, 2, 3, 4}).write(f);
         SafeTensors st = SafeTensors.open(f);
         byte[] bytes = Files.readAllBytes(f);
-        Files.write(f, java.util.Arrays.copyOf(bytes, bytes.length - 4));
+        Files.write(f, Arrays.copyOf(bytes, bytes.length - 4));
         BadInputException e = assertThrows(BadInputException.class, () -> st.floats("w"));
         assertTrue(e.getMessage().contains("tensor 'w'") && e.getMessage().contains("truncated"), e.getMessage());
     }

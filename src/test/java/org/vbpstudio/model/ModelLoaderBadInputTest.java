@@ -11,6 +11,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vbpstudio.io.BadInputException;
@@ -40,7 +41,7 @@ class ModelLoaderBadInputTest {
         Path dir = copyFixture();
         Path f = dir.resolve("model.safetensors");
         byte[] all = Files.readAllBytes(f);
-        Files.write(f, java.util.Arrays.copyOf(all, all.length / 2));
+        Files.write(f, Arrays.copyOf(all, all.length / 2));
         String msg = fails(dir);
         assertTrue(msg.contains("model.safetensors"), msg);
     }

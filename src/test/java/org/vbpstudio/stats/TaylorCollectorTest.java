@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -139,7 +140,7 @@ class TaylorCollectorTest {
             }
             int w = (int) hidden.getShape().get(hidden.getShape().dimension() - 1);
             float[] gate = new float[w];
-            java.util.Arrays.fill(gate, 1f);
+            Arrays.fill(gate, 1f);
             gate[j] = (float) g;
             NDArray gateArray = hidden.getManager().create(gate);
             return hidden.mul(gateArray);

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Random;
 import java.util.zip.CRC32;
 import java.util.zip.GZIPOutputStream;
 import javax.imageio.ImageIO;
@@ -20,7 +21,7 @@ public final class HostileImages {
     /** A small valid image in {@code format} (png, jpg, gif, bmp), RGB noise from {@code seed}. */
     public static byte[] image(String format, int w, int h, long seed) {
         BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        java.util.Random r = new java.util.Random(seed);
+        Random r = new Random(seed);
         for (int y = 0; y < h; y++) {
             for (int x = 0; x < w; x++) {
                 img.setRGB(x, y, r.nextInt(1 << 24));

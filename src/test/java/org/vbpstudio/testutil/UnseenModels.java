@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,7 +14,6 @@ import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 import org.vbpstudio.data.Preprocessing;
 import org.vbpstudio.io.SafeTensors;
-import org.vbpstudio.model.CheckpointLayout;
 import org.vbpstudio.model.Checkpoints;
 import org.vbpstudio.model.HostTensor;
 import org.vbpstudio.model.LoadedModel;
@@ -68,7 +68,7 @@ public final class UnseenModels {
     static VitConfig config(String arch, int chans, int img, int patch, int dim, int heads, int depth, int classes,
             boolean distilled, double eps, String pool) {
         int[] widths = new int[depth];
-        java.util.Arrays.fill(widths, 4 * dim);
+        Arrays.fill(widths, 4 * dim);
         return new VitConfig(arch, img, patch, chans, dim, heads, widths, classes, distilled, eps, pool);
     }
 
@@ -78,7 +78,7 @@ public final class UnseenModels {
         VitWeights w = new VitWeights();
         for (Map.Entry<String, long[]> e : Checkpoints.expectedShapes(cfg).entrySet()) {
             long[] shape = e.getValue();
-            float[] data = new float[(int) java.util.Arrays.stream(shape).reduce(1, (a, b) -> a * b)];
+            float[] data = new float[(int) Arrays.stream(shape).reduce(1, (a, b) -> a * b)];
             boolean norm = e.getKey().matches(".*norm\\d?\\.weight");
             double scale = e.getKey().endsWith(".bias") ? 0.1 : norm ? 0.1 : 0.2;
             for (int i = 0; i < data.length; i++) {

@@ -11,6 +11,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
+import java.util.Random;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -33,7 +34,7 @@ class TrainableVitTest {
         TrainableVit block = new TrainableVit(cfg, w);
         assertEquals(Checkpoints.expectedShapes(cfg).keySet(), block.parametersByName().keySet());
         float[] px = new float[4 * 28 * 28];
-        java.util.Random r = new java.util.Random(0);
+        Random r = new Random(0);
         for (int i = 0; i < px.length; i++) {
             px[i] = (float) r.nextGaussian();
         }

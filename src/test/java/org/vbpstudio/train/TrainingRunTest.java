@@ -17,13 +17,14 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.data.Batch;
+import org.vbpstudio.io.BadInputException;
+import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.LoadedModel;
+import org.vbpstudio.model.MlpHook;
 import org.vbpstudio.model.ModelLoader;
 import org.vbpstudio.model.ModelWriter;
-import org.vbpstudio.model.MlpHook;
 import org.vbpstudio.model.VisionTransformer;
 import org.vbpstudio.model.VitConfig;
 import org.vbpstudio.model.VitWeights;
@@ -246,7 +247,7 @@ class TrainingRunTest {
     void rejectsDataThatDoesNotFitTheModel() {
         VitConfig cfg = new VitConfig("x", 28, 7, 1, 32, 2, new int[] {32}, 5, false, 1e-6, "token");
         TrainingData data = TrainTestData.calibrationData(64); // labels up to 9
-        assertThrows(org.vbpstudio.io.BadInputException.class,
+        assertThrows(BadInputException.class,
                 () -> new TrainingRun(cfg, VitInit.random(cfg, 0), TrainOptions.defaults()).run(data, null));
     }
 

@@ -2,6 +2,7 @@ package org.vbpstudio.app.compare;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import javafx.beans.binding.Bindings;
 import javafx.beans.binding.BooleanBinding;
 import javafx.beans.property.BooleanProperty;
@@ -115,7 +116,7 @@ public final class CompareViewModel {
             }, ctx.asProgress());
         }, points::setAll, list -> {
             points.setAll(list);
-            String range = String.format(java.util.Locale.ROOT, "%.0f–%.0f%%", 100 * sweep[0],
+            String range = String.format(Locale.ROOT, "%.0f–%.0f%%", 100 * sweep[0],
                     100 * sweep[sweep.length - 1]);
             status.set((mode == PruningPlan.Mode.GLOBAL ? normalize == PruningPlan.Normalize.STANDARDIZE
                     ? "Global ratios on standardised scores " : "Global ratios " : "Same ratio in every block, ")

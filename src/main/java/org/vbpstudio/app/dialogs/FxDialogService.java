@@ -10,6 +10,7 @@ import javafx.stage.DirectoryChooser;
 import javafx.stage.FileChooser;
 import javafx.stage.Modality;
 import javafx.stage.Window;
+import org.vbpstudio.app.ui.Fxml;
 
 /**
  * Dialogs and file choosers over the main window. Errors are non-blocking alerts whose dialog
@@ -86,12 +87,12 @@ public class FxDialogService implements DialogService {
         dialog.setTitle(title);
         dialog.setHeaderText(null);
         dialog.setContentText(prompt);
-        dialog.getDialogPane().getStylesheets().add(org.vbpstudio.app.ui.Fxml.stylesheet());
+        dialog.getDialogPane().getStylesheets().add(Fxml.stylesheet());
         return dialog.showAndWait().map(String::trim);
     }
 
     private static void style(Alert alert) {
-        alert.getDialogPane().getStylesheets().add(org.vbpstudio.app.ui.Fxml.stylesheet());
+        alert.getDialogPane().getStylesheets().add(Fxml.stylesheet());
     }
 
     private static FileChooser fileChooser(String title, FileType type, Path initialDirectory) {

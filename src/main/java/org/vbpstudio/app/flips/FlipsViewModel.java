@@ -2,6 +2,7 @@ package org.vbpstudio.app.flips;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import javafx.beans.property.ObjectProperty;
 import javafx.beans.property.ReadOnlyObjectProperty;
 import javafx.beans.property.ReadOnlyObjectWrapper;
@@ -32,7 +33,7 @@ public final class FlipsViewModel {
             String beforeName, double beforeConf, int after, String afterName, double afterConf) {
         /** "Sneaker 97.1% → Sandal 54.0%". */
         public String changeText() {
-            return String.format(java.util.Locale.ROOT, "%s %.1f%% → %s %.1f%%", beforeName, 100 * beforeConf,
+            return String.format(Locale.ROOT, "%s %.1f%% → %s %.1f%%", beforeName, 100 * beforeConf,
                     afterName, 100 * afterConf);
         }
 

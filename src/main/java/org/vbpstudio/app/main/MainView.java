@@ -1,5 +1,8 @@
 package org.vbpstudio.app.main;
 
+import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.Map;
 import javafx.beans.binding.Bindings;
 import javafx.fxml.FXML;
 import javafx.scene.control.CheckMenuItem;
@@ -18,6 +21,7 @@ import org.vbpstudio.app.model.ModelPanelView;
 import org.vbpstudio.app.neurons.NeuronsView;
 import org.vbpstudio.app.preview.PreviewView;
 import org.vbpstudio.app.prune.PruningView;
+import org.vbpstudio.app.prune.TargetView;
 import org.vbpstudio.app.recover.RecoverView;
 import org.vbpstudio.app.ui.Fxml;
 
@@ -78,7 +82,7 @@ public final class MainView extends BorderPane {
         pruning.setOnInspect(viewModel::inspect);
         VBox.setVgrow(pruning, Priority.ALWAYS);
         centerSlot.getChildren().addAll(new CalibrationView(viewModel.calibration()),
-                new org.vbpstudio.app.prune.TargetView(viewModel.target()), pruning);
+                new TargetView(viewModel.target()), pruning);
         CompareView compare = new CompareView(viewModel.compare());
         VBox.setVgrow(compare, Priority.ALWAYS);
         PreviewView preview = new PreviewView(viewModel.preview());
@@ -99,7 +103,7 @@ public final class MainView extends BorderPane {
         exportItem.disableProperty().bind(viewModel.export().canExportProperty().not());
         exportOnnxItem.selectedProperty().bindBidirectional(viewModel.export().includeOnnxProperty());
         saveSessionItem.disableProperty().bind(noModel);
-        viewModel.recentSessions().addListener((javafx.collections.ListChangeListener<java.nio.file.Path>) c -> fillRecent());
+        viewModel.recentSessions().addListener((javafx.collections.ListChangeListener<Path>) c -> fillRecent());
         fillRecent();
         undoItem.disableProperty().bind(viewModel.undo().canUndoProperty().not());
         redoItem.disableProperty().bind(viewModel.undo().canRedoProperty().not());
@@ -123,13 +127,13 @@ public final class MainView extends BorderPane {
 
     /** The selected tab and the view model's {@link StudioView}, both ways. */
     private void bindTabs() {
-        java.util.Map<StudioView, Tab> tabs = new java.util.EnumMap<>(StudioView.class);
+        Map<StudioView, Tab> tabs = new EnumMap<>(StudioView.class);
         tabs.put(StudioView.PRUNE, pruneTab);
         tabs.put(StudioView.FLIPS, flipsTab);
         tabs.put(StudioView.NEURONS, neuronsTab);
         tabs.put(StudioView.RECOVER, recoverTab);
         for (Tab t : centerTabs.getTabs()) {
-            t.setUserData(tabs.entrySet().stream().filter(e -> e.getValue() == t).map(java.util.Map.Entry::getKey)
+            t.setUserData(tabs.entrySet().stream().filter(e -> e.getValue() == t).map(Map.Entry::getKey)
                     .findFirst().orElse(null));
         }
         Runnable fromModel = () -> {
@@ -149,7 +153,7 @@ public final class MainView extends BorderPane {
 
     private void fillRecent() {
         recentMenu.getItems().clear();
-        for (java.nio.file.Path p : viewModel.recentSessions()) {
+        for (Path p : viewModel.recentSessions()) {
             MenuItem item = new MenuItem(p.getFileName() + " — " + p.getParent());
             item.setMnemonicParsing(false);
             item.setOnAction(e -> viewModel.openSession(p));

@@ -22,14 +22,18 @@ import org.vbpstudio.app.model.ModelPanelViewModel;
 import org.vbpstudio.app.neurons.NeuronsViewModel;
 import org.vbpstudio.app.preview.PreviewViewModel;
 import org.vbpstudio.app.prune.PruningViewModel;
+import org.vbpstudio.app.prune.TargetViewModel;
 import org.vbpstudio.app.recover.RecoverViewModel;
 import org.vbpstudio.app.session.RecentSessions;
 import org.vbpstudio.app.session.Session;
 import org.vbpstudio.app.undo.UndoViewModel;
 import org.vbpstudio.app.workspace.ModelSession;
 import org.vbpstudio.app.workspace.Workspace;
+import org.vbpstudio.data.ClassMapping;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.ImageSources;
+import org.vbpstudio.eval.preview.MemoryBudget;
+import org.vbpstudio.io.AtomicDirectory;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.io.OutputTarget;
 import org.vbpstudio.prune.PruningPlan;
@@ -48,7 +52,7 @@ public final class MainViewModel {
     private final ModelPanelViewModel modelPanel;
     private final CalibrationViewModel calibration;
     private final PruningViewModel pruning;
-    private final org.vbpstudio.app.prune.TargetViewModel target;
+    private final TargetViewModel target;
     private final PreviewViewModel preview;
     private final CompareViewModel compare;
     private final ExportViewModel export;
@@ -76,7 +80,7 @@ public final class MainViewModel {
         modelPanel = new ModelPanelViewModel(workspace);
         calibration = new CalibrationViewModel(workspace, executor, dialogs);
         pruning = new PruningViewModel(workspace);
-        target = new org.vbpstudio.app.prune.TargetViewModel(workspace, pruning, executor, dialogs);
+        target = new TargetViewModel(workspace, pruning, executor, dialogs);
         preview = new PreviewViewModel(workspace, executor, dialogs);
         compare = new CompareViewModel(workspace, executor, dialogs);
         workspace.sessionProperty().addListener((o, a, s) ->
@@ -151,7 +155,7 @@ public final class MainViewModel {
     }
 
     /** The Target box: budgets, sensitivity curves and allocation. */
-    public org.vbpstudio.app.prune.TargetViewModel target() {
+    public TargetViewModel target() {
         return target;
     }
 
@@ -274,13 +278,13 @@ public final class MainViewModel {
 
     /** The preview's memory budget as the user would type it, "6.0 GiB". */
     public String memoryBudgetText() {
-        return org.vbpstudio.eval.preview.MemoryBudget.format(workspace.memoryBudget());
+        return MemoryBudget.format(workspace.memoryBudget());
     }
 
     /** Sets the preview's memory budget from text ("3G", "512M"); a bad value is reported, not applied. */
     public void setMemoryBudget(String text) {
         try {
-            workspace.memoryBudgetProperty().set(org.vbpstudio.eval.preview.MemoryBudget.parse(text));
+            workspace.memoryBudgetProperty().set(MemoryBudget.parse(text));
         } catch (IllegalArgumentException e) {
             dialogs.showError("Cannot use this memory budget", e.getMessage());
         }
@@ -300,7 +304,7 @@ public final class MainViewModel {
         executor.execute(BackgroundTask.<ImageSource>of("Opening " + what + " images", ctx -> {
                     ImageSource s = ImageSources.open(path);
                     if (session != null && what.equals("validation")) { // unlabelled: scored by agreement
-                        org.vbpstudio.data.ClassMapping.relabel(s, session.model().labels()); // refuses unmappable folders
+                        ClassMapping.relabel(s, session.model().labels()); // refuses unmappable folders
                     }
                     return s;
                 })
@@ -400,7 +404,7 @@ public final class MainViewModel {
                 st.checkFile();
                 StatsFile.write(st, stats, s.model().fingerprint());
             }
-            org.vbpstudio.io.AtomicDirectory.writeString(json, session.toJson());
+            AtomicDirectory.writeString(json, session.toJson());
         } catch (IOException | RuntimeException e) {
             dialogs.showError("Cannot save the session", Errors.oneLine(e instanceof IOException io
                     ? BadInputException.cannotWrite(file, io) : e));

@@ -1,5 +1,6 @@
 package org.vbpstudio.app.model;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -92,7 +93,7 @@ public final class ModelPanelViewModel {
             return new InfoRow(id, label, "none", "");
         }
         Path root = s.root().toAbsolutePath();
-        boolean idx = java.nio.file.Files.isRegularFile(root);
+        boolean idx = Files.isRegularFile(root);
         Path folder = idx ? root.getParent() : root;
         String name = folder.getFileName() == null ? folder.toString() : folder.getFileName().toString();
         return new InfoRow(id, label, Formats.count(s.size()) + " images" + (s.labelled() ? "" : ", unlabelled")

@@ -2,6 +2,7 @@ package org.vbpstudio.app.neurons;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import javafx.beans.property.IntegerProperty;
@@ -180,7 +181,7 @@ public final class NeuronsViewModel {
 
     private List<Neuron> byVariance() {
         List<Neuron> order = new ArrayList<>(neurons);
-        order.sort(java.util.Comparator.comparingDouble(Neuron::variance).thenComparingInt(Neuron::index));
+        order.sort(Comparator.comparingDouble(Neuron::variance).thenComparingInt(Neuron::index));
         return order;
     }
 

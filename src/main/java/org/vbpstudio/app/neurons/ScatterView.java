@@ -2,6 +2,7 @@ package org.vbpstudio.app.neurons;
 
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import javafx.geometry.VPos;
 import javafx.scene.canvas.GraphicsContext;
@@ -63,11 +64,11 @@ public final class ScatterView extends CanvasPlot {
         double ph = h - 2 * PAD;
         g.setTextAlign(TextAlignment.CENTER);
         g.setTextBaseline(VPos.TOP);
-        g.fillText(String.format(java.util.Locale.ROOT, "mean μ  (%.3g … %.3g)", xMin, xMax), w / 2, h - PAD + 10);
+        g.fillText(String.format(Locale.ROOT, "mean μ  (%.3g … %.3g)", xMin, xMax), w / 2, h - PAD + 10);
         g.save();
         g.translate(10, h / 2);
         g.rotate(-90);
-        g.fillText(String.format(java.util.Locale.ROOT, "variance σ², log  (1e%.1f … 1e%.1f)", yMin, yMax), 0, -4);
+        g.fillText(String.format(Locale.ROOT, "variance σ², log  (1e%.1f … 1e%.1f)", yMin, yMax), 0, -4);
         g.restore();
         for (int pass = 0; pass < 3; pass++) {
             for (NeuronsViewModel.Neuron n : neurons) {

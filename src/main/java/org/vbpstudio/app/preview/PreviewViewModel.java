@@ -24,13 +24,14 @@ import org.vbpstudio.app.workspace.LivePreview;
 import org.vbpstudio.app.workspace.ModelSession;
 import org.vbpstudio.app.workspace.PlanSelection;
 import org.vbpstudio.app.workspace.Workspace;
+import org.vbpstudio.data.ClassMapping;
 import org.vbpstudio.data.ImageSource;
-import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.eval.Fidelity;
 import org.vbpstudio.eval.preview.CachePlan;
 import org.vbpstudio.eval.preview.PreviewEngine;
 import org.vbpstudio.eval.preview.PreviewEstimate;
 import org.vbpstudio.eval.preview.PreviewPredictions;
+import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.model.ComputeThreads;
 import org.vbpstudio.stats.ActivationStats;
 
@@ -415,7 +416,7 @@ public final class PreviewViewModel {
         message.set("Preparing " + Formats.count(plan.images()) + " validation images…");
         previewTask = executor.execute(BackgroundTask.<LivePreview>of("Preparing validation slice", ctx -> {
                     LivePreview p = LivePreview.open(session,
-                            org.vbpstudio.data.ClassMapping.relabel(slice, session.model().labels()), // folders by name
+                            ClassMapping.relabel(slice, session.model().labels()), // folders by name
                             options, ctx.asProgress());
                     if (ctx.isCancelled()) {
                         p.close();

@@ -1,5 +1,6 @@
 package org.vbpstudio.app.prune;
 
+import java.util.function.BiConsumer;
 import javafx.fxml.FXML;
 import javafx.scene.control.Label;
 import javafx.scene.control.Slider;
@@ -33,7 +34,7 @@ public final class BlockView extends VBox {
      * @param onInspect called with the block and the histogram bar clicked (-1 from the keyboard:
      *                  Enter or Space on the focused histogram) to open the block's neurons
      */
-    public BlockView(BlockViewModel viewModel, java.util.function.BiConsumer<Integer, Integer> onInspect) {
+    public BlockView(BlockViewModel viewModel, BiConsumer<Integer, Integer> onInspect) {
         Fxml.load(this);
         int b = viewModel.index();
         setId("block" + b);

@@ -1,6 +1,8 @@
 package org.vbpstudio.app.prune;
 
 import java.util.Locale;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
 import javafx.collections.ListChangeListener;
 import javafx.fxml.FXML;
 import javafx.scene.control.CheckBox;
@@ -23,7 +25,7 @@ public final class PruningView extends VBox {
     private static final double MIN_TILE_HEIGHT = 150;
     private static final double MAX_TILE_HEIGHT = 300;
     private final PruningViewModel viewModel;
-    private java.util.function.BiConsumer<Integer, Integer> onInspect = (block, bin) -> {};
+    private BiConsumer<Integer, Integer> onInspect = (block, bin) -> {};
     @FXML
     private Label messageLabel;
     @FXML
@@ -91,7 +93,7 @@ public final class PruningView extends VBox {
     }
 
     /** What a click on a block's histogram does: called with the block and the bar (-1: none). */
-    public void setOnInspect(java.util.function.BiConsumer<Integer, Integer> action) {
+    public void setOnInspect(BiConsumer<Integer, Integer> action) {
         onInspect = action;
     }
 
@@ -135,7 +137,7 @@ public final class PruningView extends VBox {
         }
     }
 
-    private static <T> StringConverter<T> converter(java.util.function.Function<T, String> f) {
+    private static <T> StringConverter<T> converter(Function<T, String> f) {
         return new StringConverter<>() {
             @Override
             public String toString(T t) {

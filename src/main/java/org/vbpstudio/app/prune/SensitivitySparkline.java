@@ -1,5 +1,6 @@
 package org.vbpstudio.app.prune;
 
+import java.util.Locale;
 import javafx.scene.canvas.Canvas;
 import javafx.scene.canvas.GraphicsContext;
 import javafx.scene.paint.Color;
@@ -37,7 +38,7 @@ final class SensitivitySparkline extends Canvas {
                     y(c.scores()[i], lo, hi, h));
         }
         g.setFill(Color.GRAY);
-        g.fillText(String.format(java.util.Locale.ROOT, "%.1f%% at %.0f%%", 100 * c.scores()[c.scores().length - 1],
+        g.fillText(String.format(Locale.ROOT, "%.1f%% at %.0f%%", 100 * c.scores()[c.scores().length - 1],
                 100 * c.ratios()[c.ratios().length - 1]), 4, 10);
     }
 

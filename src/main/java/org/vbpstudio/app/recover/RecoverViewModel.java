@@ -41,6 +41,7 @@ import org.vbpstudio.app.ui.Formats;
 import org.vbpstudio.app.workspace.ModelSession;
 import org.vbpstudio.app.workspace.PlanSelection;
 import org.vbpstudio.app.workspace.Workspace;
+import org.vbpstudio.data.ClassMapping;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.ImageSources;
 import org.vbpstudio.io.BadInputException;
@@ -299,7 +300,7 @@ public final class RecoverViewModel {
                         throw new BadInputException(path, "has no labels; fine-tuning needs labelled images");
                     }
                     if (session != null) {
-                        org.vbpstudio.data.ClassMapping.relabel(s, session.model().labels()); // refuses unmappable folders
+                        ClassMapping.relabel(s, session.model().labels()); // refuses unmappable folders
                     }
                     return s;
                 })

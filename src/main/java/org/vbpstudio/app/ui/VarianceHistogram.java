@@ -1,5 +1,7 @@
 package org.vbpstudio.app.ui;
 
+import java.util.Arrays;
+
 /**
  * One block's neurons binned by log10 of their activation variance, each bin split into kept and
  * removed neurons, with the variance threshold drawn when the criterion is variance. All blocks
@@ -49,7 +51,7 @@ public record VarianceHistogram(double minLog10, double maxLog10, int[] total, i
         int[] kept = new int[BINS];
         boolean[] isKept = new boolean[variance.length];
         if (keptIndices == null) {
-            java.util.Arrays.fill(isKept, true);
+            Arrays.fill(isKept, true);
         } else {
             for (int j : keptIndices) {
                 isKept[j] = true;

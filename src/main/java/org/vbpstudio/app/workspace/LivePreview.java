@@ -3,6 +3,7 @@ package org.vbpstudio.app.workspace;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.Progress;
 import org.vbpstudio.eval.CriterionSweep;
+import org.vbpstudio.eval.Scores;
 import org.vbpstudio.eval.preview.PreviewEngine;
 import org.vbpstudio.prune.MaskHook;
 import org.vbpstudio.stats.ActivationStats;
@@ -54,7 +55,7 @@ public final class LivePreview implements AutoCloseable {
         return (kept, compensation) -> {
             try (MaskHook hook = MaskHook.of(session.vit().manager(), engine.config(), kept, stats, compensation)) {
                 var e = engine.evaluate(hook, Progress.NONE);
-                return new org.vbpstudio.eval.Scores(e.accuracy(), e.fidelity());
+                return new Scores(e.accuracy(), e.fidelity());
             }
         };
     }

@@ -1,5 +1,6 @@
 package org.vbpstudio.app.workspace;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,8 +11,9 @@ import javafx.beans.property.SimpleObjectProperty;
 import javafx.beans.property.SimpleStringProperty;
 import javafx.beans.property.StringProperty;
 import org.vbpstudio.data.ImageSource;
-import org.vbpstudio.model.Accuracy;
+import org.vbpstudio.eval.preview.MemoryBudget;
 import org.vbpstudio.eval.preview.PreviewPredictions;
+import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.prune.PruningPlan;
 import org.vbpstudio.stats.ActivationStats;
 
@@ -38,7 +40,7 @@ public final class Workspace {
     private final ObjectProperty<Path> lastDirectory = new SimpleObjectProperty<>(this, "lastDirectory");
     private final StringProperty status = new SimpleStringProperty(this, "status", "");
     private final LongProperty memoryBudget = new SimpleLongProperty(this, "memoryBudget",
-            org.vbpstudio.eval.preview.MemoryBudget.defaultBytes());
+            MemoryBudget.defaultBytes());
 
     /** The open model, or null. */
     public ObjectProperty<ModelSession> sessionProperty() {
@@ -171,6 +173,6 @@ public final class Workspace {
     /** Remembers the folder of {@code chosen} for the next chooser. */
     public void rememberDirectory(Path chosen) {
         Path abs = chosen.toAbsolutePath();
-        lastDirectory.set(java.nio.file.Files.isDirectory(abs) ? abs : abs.getParent());
+        lastDirectory.set(Files.isDirectory(abs) ? abs : abs.getParent());
     }
 }

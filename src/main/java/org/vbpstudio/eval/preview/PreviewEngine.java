@@ -7,9 +7,10 @@ import ai.djl.ndarray.types.Shape;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
-import java.util.Random;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -17,18 +18,20 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.vbpstudio.data.Batch;
 import org.vbpstudio.data.BatchLoader;
 import org.vbpstudio.data.ImageSource;
+import org.vbpstudio.data.ImageStream;
 import org.vbpstudio.data.Preprocessing;
 import org.vbpstudio.data.Progress;
-import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.eval.Fidelity;
-import org.vbpstudio.data.ImageStream;
 import org.vbpstudio.io.BadInputException;
+import org.vbpstudio.model.Accuracy;
+import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.HostTensor;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.MlpHook;
@@ -197,7 +200,7 @@ public final class PreviewEngine implements AutoCloseable {
         int[] order = shuffled(slice.size(), options.seed(), plan.images());
         int small = Math.max(1, options.chunkSize() / 4);
         int smallChunks = 2 * options.workers();
-        List<Chunk> chunks = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Chunk> chunks = Collections.synchronizedList(new ArrayList<>());
         NDManager manager = vit.manager().newSubManager();
         ExecutorService pool = newPool(options.workers());
         VitForward forward = vit.stages();
@@ -224,7 +227,7 @@ public final class PreviewEngine implements AutoCloseable {
                     pending.add(pool.submit(() -> {
                         try {
                             chunks.set(index, embed(forward, cfg, plan, manager, batch));
-                            org.vbpstudio.model.Engines.releaseFreeMemory(); // see Engines: holes between cached inputs
+                            Engines.releaseFreeMemory(); // see Engines: holes between cached inputs
                             int d = done.addAndGet(batch.count());
                             progress.update(d, order.length, d / Math.max(1e-9, (System.nanoTime() - t0) / 1e9));
                         } finally {
@@ -488,7 +491,7 @@ public final class PreviewEngine implements AutoCloseable {
             chunk.accuracy = s.accuracy;
             chunk.fidelity = s.fidelity;
             chunk.staleFrom = depth;
-            org.vbpstudio.model.Engines.releaseFreeMemory(); // see Engines: holes between cached inputs
+            Engines.releaseFreeMemory(); // see Engines: holes between cached inputs
             tally.add(chunk.size(), s.accuracy, s.fidelity, true);
         }, tally.stop, progress);
         return tally.estimate();
@@ -749,7 +752,7 @@ public final class PreviewEngine implements AutoCloseable {
 
     private static void awaitQuietly(ExecutorService pool) {
         try {
-            pool.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES);
+            pool.awaitTermination(1, TimeUnit.MINUTES);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

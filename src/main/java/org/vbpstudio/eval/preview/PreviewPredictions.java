@@ -1,8 +1,11 @@
 package org.vbpstudio.eval.preview;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.stream.IntStream;
+import org.vbpstudio.model.Accuracy;
 
 /**
  * Per image of a preview slice, in slice (source) order: the original model's and the pruned
@@ -50,11 +53,11 @@ public record PreviewPredictions(int classes, int[] indices, int[] labels, float
 
     /** Top-1 class of the original at {@code position}, as {@link org.vbpstudio.model.Accuracy} counts it. */
     public int originalTop1(int position) {
-        return org.vbpstudio.model.Accuracy.argmax(original, position * classes, classes);
+        return Accuracy.argmax(original, position * classes, classes);
     }
 
     public int prunedTop1(int position) {
-        return org.vbpstudio.model.Accuracy.argmax(pruned, position * classes, classes);
+        return Accuracy.argmax(pruned, position * classes, classes);
     }
 
     /** Softmax probabilities of the original at {@code position}. */
@@ -68,7 +71,7 @@ public record PreviewPredictions(int classes, int[] indices, int[] labels, float
 
     /** The position of slice image {@code index}, or -1. */
     public int positionOf(int index) {
-        int p = java.util.Arrays.binarySearch(indices, index);
+        int p = Arrays.binarySearch(indices, index);
         return p >= 0 ? p : -1;
     }
 
@@ -107,7 +110,7 @@ public record PreviewPredictions(int classes, int[] indices, int[] labels, float
      * @return class indices
      */
     public static int[] topK(double[] probabilities, int k) {
-        return java.util.stream.IntStream.range(0, probabilities.length).boxed()
+        return IntStream.range(0, probabilities.length).boxed()
                 .sorted((x, y) -> probabilities[x] != probabilities[y] ? Double.compare(probabilities[y], probabilities[x])
                         : Integer.compare(x, y))
                 .limit(k).mapToInt(Integer::intValue).toArray();

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import onnx.Onnx.ModelProto;
 import onnx.Onnx.OperatorSetIdProto;
 import onnx.Onnx.StringStringEntryProto;
@@ -73,7 +74,7 @@ public final class OnnxExporter {
     public static ModelProto build(LoadedModel model) {
         long bytes = 4 * model.weights().numParams();
         if (bytes > MAX_INLINE_BYTES) {
-            throw new BadInputException(model.directory(), String.format(java.util.Locale.ROOT,
+            throw new BadInputException(model.directory(), String.format(Locale.ROOT,
                     "%.2f GB of weights do not fit one ONNX file (protobuf's 2 GB limit; external data is not supported)",
                     bytes / 1e9));
         }

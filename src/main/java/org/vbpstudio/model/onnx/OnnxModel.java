@@ -9,12 +9,13 @@ import ai.onnxruntime.TensorInfo;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.vbpstudio.io.OneLine;
 import org.vbpstudio.data.Preprocessing;
 import org.vbpstudio.io.BadInputException;
+import org.vbpstudio.io.OneLine;
 
 /**
  * An exported {@code .onnx} classifier running in ONNX Runtime (CPU): its graph, plus the
@@ -79,12 +80,12 @@ public final class OnnxModel implements AutoCloseable {
             String input = session.getInputNames().iterator().next();
             long[] in = shape(file, session.getInputInfo().get(input));
             if (in.length != 4 || in[1] != prep.channels() || in[2] != prep.size() || in[3] != prep.size()) {
-                throw new BadInputException(file, "input " + input + " has shape " + java.util.Arrays.toString(in)
+                throw new BadInputException(file, "input " + input + " has shape " + Arrays.toString(in)
                         + " but the metadata's preprocessing makes " + prep.channels() + "x" + prep.size() + "x" + prep.size());
             }
             long[] out = shape(file, session.getOutputInfo().values().iterator().next());
             if (out.length != 2 || out[1] != labels.size()) {
-                throw new BadInputException(file, "output shape " + java.util.Arrays.toString(out) + " does not match "
+                throw new BadInputException(file, "output shape " + Arrays.toString(out) + " does not match "
                         + labels.size() + " class names");
             }
             return new OnnxModel(file, env, session, input, prep, labels, (int) out[1]);

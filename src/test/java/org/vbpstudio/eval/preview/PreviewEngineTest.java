@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CancellationException;
@@ -18,9 +19,9 @@ import org.vbpstudio.data.BatchLoader;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.ImageSources;
 import org.vbpstudio.data.Progress;
-import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.eval.Evaluator;
 import org.vbpstudio.eval.Fidelity;
+import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.MlpHook;
@@ -141,7 +142,7 @@ class PreviewEngineTest {
                 }
             }
             assertFalse(expected.isEmpty(), "90% of every block removed without compensation changes some predictions");
-            expected.sort(java.util.Comparator.comparing(PreviewPredictions.Change::kind)
+            expected.sort(Comparator.comparing(PreviewPredictions.Change::kind)
                     .thenComparingInt(PreviewPredictions.Change::index));
             List<PreviewPredictions.Change> got = p.changes();
             assertEquals(expected.size(), got.size());
