@@ -5,8 +5,11 @@ import javafx.geometry.Pos;
 import javafx.scene.control.Button;
 import javafx.scene.control.ComboBox;
 import javafx.scene.control.Label;
+import javafx.scene.control.MenuButton;
+import javafx.scene.control.MenuItem;
 import javafx.scene.control.ProgressBar;
 import javafx.scene.control.TextField;
+import javafx.scene.control.Tooltip;
 import javafx.scene.layout.FlowPane;
 
 /**
@@ -66,9 +69,20 @@ public final class TargetView extends FlowPane {
             commit.run();
             viewModel.allocate();
         });
+        MenuItem open = new MenuItem("Open sensitivity…");
+        open.setId("sensitivityOpen");
+        open.setOnAction(e -> viewModel.openSensitivity());
+        MenuItem save = new MenuItem("Save sensitivity…");
+        save.setId("sensitivitySave");
+        save.setOnAction(e -> viewModel.saveSensitivity());
+        save.disableProperty().bind(viewModel.hasMeasurementProperty().not());
+        MenuButton file = new MenuButton("Curves", null, open, save);
+        file.setId("sensitivityFile");
+        file.setTooltip(new Tooltip("Reuse curves measured earlier (here or by the sensitivity command), or save these"));
+        file.disableProperty().bind(viewModel.runningProperty());
         Label message = new Label();
         message.setId("targetMessage");
         message.textProperty().bind(viewModel.messageProperty());
-        getChildren().addAll(new Label("Target"), kind, value, apply, compute, bar, cancel, allocate, message);
+        getChildren().addAll(new Label("Target"), kind, value, apply, compute, bar, cancel, file, allocate, message);
     }
 }

@@ -1,5 +1,7 @@
 package org.vbpstudio.app.prune;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -14,13 +16,20 @@ import javafx.beans.property.StringProperty;
 import org.vbpstudio.app.concurrent.LatestJob;
 import org.vbpstudio.app.concurrent.TaskExecutor;
 import org.vbpstudio.app.dialogs.DialogService;
+import org.vbpstudio.app.dialogs.Errors;
+import org.vbpstudio.app.dialogs.FileType;
 import org.vbpstudio.app.workspace.ModelSession;
 import org.vbpstudio.app.workspace.Workspace;
 import org.vbpstudio.data.ClassMapping;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.eval.preview.PreviewEngine;
 import org.vbpstudio.eval.preview.Sensitivity;
+import org.vbpstudio.eval.preview.SensitivityFile;
+import org.vbpstudio.io.AtomicDirectory;
+import org.vbpstudio.io.BadInputException;
+import org.vbpstudio.io.OutputTarget;
 import org.vbpstudio.model.ComputeThreads;
+import org.vbpstudio.model.ModelWriter;
 import org.vbpstudio.prune.Allocation;
 import org.vbpstudio.prune.Budget;
 import org.vbpstudio.prune.PruningPlan;
@@ -62,12 +71,16 @@ public final class TargetViewModel {
     private final DoubleProperty value = new SimpleDoubleProperty(this, "value", 65);
     private final StringProperty message = new SimpleStringProperty(this, "message", "");
     private final BooleanProperty hasSensitivity = new SimpleBooleanProperty(this, "hasSensitivity");
-    private Sensitivity.Result sensitivity;
+    private final BooleanProperty hasMeasurement = new SimpleBooleanProperty(this, "hasMeasurement");
+    private final DialogService dialogs;
+    private Sensitivity.Curves curves;
+    private Sensitivity.Result measured; // what "Save sensitivity…" writes: the last measurement in the app
 
     public TargetViewModel(Workspace workspace, PruningViewModel pruning, TaskExecutor executor, DialogService dialogs) {
         this.workspace = workspace;
         this.pruning = pruning;
         this.job = new LatestJob(executor, dialogs, message);
+        this.dialogs = dialogs;
         // curves belong to one model, statistics, criterion and compensation
         workspace.sessionProperty().addListener((o, a, b) -> forget());
         workspace.statsProperty().addListener((o, a, b) -> forget());
@@ -131,13 +144,13 @@ public final class TargetViewModel {
     /** Per-block ratios from the sensitivity curves for the target (switches to per-block mode). */
     public void allocate() {
         ModelSession s = workspace.session();
-        if (s == null || sensitivity == null) {
+        if (s == null || curves == null) {
             message.set("Compute sensitivity first");
             return;
         }
         try {
             Budget b = budget();
-            double[] ratios = Allocation.allocate(s.model().config(), sensitivity.ratios(), sensitivity.loss(), b,
+            double[] ratios = Allocation.allocate(s.model().config(), curves.ratios(), curves.loss(), b,
                     Math.max(1, pruning.roundToProperty().get()));
             pruning.setRatios(ratios);
             message.set("Allocated: " + describe(b, b.achieved(s.model().config(),
@@ -171,22 +184,98 @@ public final class TargetViewModel {
                 return Sensitivity.measure(s.model(), stats, plan, RATIOS, engine, sofar::add, ctx.asProgress());
             }
         }, r -> {}, r -> {
-            sensitivity = r;
-            hasSensitivity.set(true);
-            for (BlockViewModel b : blocks) {
-                List<Sensitivity.Point> curve = r.points().get(b.index());
-                double[] xs = new double[curve.size() + 1];
-                double[] ys = new double[curve.size() + 1];
-                ys[0] = r.original().headline();
-                for (int i = 0; i < curve.size(); i++) {
-                    xs[i + 1] = curve.get(i).ratio();
-                    ys[i + 1] = curve.get(i).headline();
-                }
-                b.sensitivityProperty().set(new BlockViewModel.SensitivityCurve(xs, ys));
-            }
+            show(r.curves(s.model().fingerprint()), blocks);
+            measured(r);
             message.set(String.format(Locale.ROOT, "Sensitivity of every block on %d calibration images (%s)",
                     r.images(), r.labelled() ? "top-1" : "agreement with the original"));
         });
+    }
+
+    /** Asks for a sensitivity JSON (as {@code sensitivity --json} or "Save sensitivity…" writes) and shows it. */
+    public void openSensitivity() {
+        dialogs.chooseFile("Open Sensitivity", FileType.SENSITIVITY, workspace.lastDirectoryProperty().get())
+                .ifPresent(this::openSensitivity);
+    }
+
+    /**
+     * Shows the curves of {@code file} and allocates from them, as measuring would, if they were
+     * measured on this model with the current criterion, compensation and round-to (else says why
+     * not and keeps what was shown). A small file (at most {@link SensitivityFile#MAX_BYTES}): read here.
+     */
+    public void openSensitivity(Path file) {
+        ModelSession s = workspace.session();
+        if (s == null || job.runningProperty().get()) {
+            return;
+        }
+        workspace.rememberDirectory(file);
+        try {
+            Sensitivity.Curves c = SensitivityFile.read(file);
+            String why = c.mismatch(s.model().fingerprint(), pruning.blocks().size(), pruning.plan());
+            if (why != null) {
+                message.set(file.getFileName() + ": " + why);
+                return;
+            }
+            show(c, List.copyOf(pruning.blocks()));
+            measured(null);
+            message.set(String.format(Locale.ROOT, "Sensitivity from %s (%d images, %s)", file.getFileName(),
+                    c.images(), c.metric().equals("top1") ? "top-1" : "agreement with the original"));
+        } catch (BadInputException e) {
+            message.set(Errors.oneLine(e));
+        }
+    }
+
+    /** Whether "Save sensitivity…" has something to save (a measurement made in the app). */
+    public BooleanProperty hasMeasurementProperty() {
+        return hasMeasurement;
+    }
+
+    /** Asks where to save the last measurement and writes it there, as {@code sensitivity --json} would. */
+    public void saveSensitivity() {
+        if (measured == null) {
+            return;
+        }
+        dialogs.chooseSaveFile("Save Sensitivity", FileType.SENSITIVITY, workspace.lastDirectoryProperty().get(),
+                "sensitivity.json").ifPresent(this::saveSensitivity);
+    }
+
+    public void saveSensitivity(Path file) {
+        ModelSession s = workspace.session();
+        Sensitivity.Result r = measured;
+        if (s == null || r == null) {
+            return;
+        }
+        List<Path> inputs = workspace.inputs();
+        workspace.rememberDirectory(file);
+        String json = ModelWriter.GSON.toJson(r.toJson(s.model().directory().toString(), s.model().fingerprint()));
+        try {
+            // the save dialog asked before replacing; inputs (the model's own files) stay refused
+            AtomicDirectory.writeString(OutputTarget.of(file, true, inputs), json);
+            message.set("Sensitivity saved to " + file.getFileName());
+        } catch (IOException | BadInputException e) {
+            message.set("Cannot save " + file.getFileName() + ": " + Errors.oneLine(e));
+        }
+    }
+
+    private void measured(Sensitivity.Result r) {
+        measured = r;
+        hasMeasurement.set(r != null);
+    }
+
+    private void show(Sensitivity.Curves c, List<BlockViewModel> blocks) {
+        curves = c;
+        hasSensitivity.set(true);
+        double[] ratios = c.ratios();
+        double[][] loss = c.loss();
+        for (BlockViewModel b : blocks) {
+            double[] xs = new double[ratios.length + 1];
+            double[] ys = new double[ratios.length + 1];
+            ys[0] = c.original();
+            for (int i = 0; i < ratios.length; i++) {
+                xs[i + 1] = ratios[i];
+                ys[i + 1] = c.original() - loss[b.index()][i];
+            }
+            b.sensitivityProperty().set(new BlockViewModel.SensitivityCurve(xs, ys));
+        }
     }
 
     public void cancel() {
@@ -195,7 +284,8 @@ public final class TargetViewModel {
 
     private void forget() {
         job.forget();
-        sensitivity = null;
+        curves = null;
+        measured(null);
         hasSensitivity.set(false);
         pruning.blocks().forEach(b -> b.sensitivityProperty().set(null));
     }

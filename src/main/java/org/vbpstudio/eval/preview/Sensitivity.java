@@ -47,11 +47,13 @@ public final class Sensitivity {
      * settings it was measured with, the ratios, and loss[b][i] = the original's headline minus
      * block b's at ratios[i].
      *
-     * @param metric {@code top1} or {@code agreement}
-     * @param images how many images it was measured on
+     * @param metric   {@code top1} or {@code agreement}
+     * @param images   how many images it was measured on
+     * @param original the unpruned model's score in that metric (block b's score at ratios[i] is
+     *                 original − loss[b][i])
      */
     public record Curves(String modelFingerprint, Criterion criterion, boolean compensation,
-            int roundTo, long seed, String metric, int images, double[] ratios, double[][] loss) {
+            int roundTo, long seed, String metric, int images, double original, double[] ratios, double[][] loss) {
         public Curves {
             ratios = ratios.clone();
             loss = Arrays.stream(loss).map(double[]::clone).toArray(double[][]::new);
@@ -121,7 +123,7 @@ public final class Sensitivity {
         /** The curves as an allocation reads them ({@link SensitivityFile} reads the same from {@link #toJson}). */
         public Curves curves(String modelFingerprint) {
             return new Curves(modelFingerprint, base.criterion(), base.compensation(), base.roundTo(), base.seed(),
-                    labelled() ? "top1" : "agreement", images, ratios, loss());
+                    labelled() ? "top1" : "agreement", images, original.headline(), ratios, loss());
         }
 
         /**

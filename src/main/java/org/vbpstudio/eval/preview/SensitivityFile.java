@@ -114,7 +114,7 @@ public final class SensitivityFile {
             }
         }
         return new Sensitivity.Curves(fingerprint, criterion, compensation, (int) roundTo, seed, metric, (int) images,
-                ratios, loss);
+                original, ratios, loss);
     }
 
     private static String string(JsonObject o, String key) {
