@@ -4,6 +4,7 @@ import java.util.List;
 import javafx.collections.ListChangeListener;
 import javafx.fxml.FXML;
 import javafx.scene.control.Label;
+import javafx.scene.control.OverrunStyle;
 import javafx.scene.control.Tooltip;
 import javafx.scene.layout.GridPane;
 import javafx.scene.layout.VBox;
@@ -38,9 +39,15 @@ public final class ModelPanelView extends VBox {
             Label value = new Label(row.value());
             value.setId("info-" + row.id());
             value.getStyleClass().add("info-value");
-            value.setWrapText(true);
-            if (!row.tooltip().isEmpty()) {
-                value.setTooltip(new Tooltip(row.tooltip()));
+            // a name without spaces (deit_small_patch16_224) would wrap mid-word: shorten it in the
+            // middle instead and show it whole in the tooltip
+            boolean oneWord = !row.value().isBlank() && row.value().chars().noneMatch(Character::isWhitespace);
+            value.setWrapText(!oneWord);
+            value.setTextOverrun(OverrunStyle.CENTER_ELLIPSIS);
+            String tip = oneWord && !row.tooltip().contains(row.value())
+                    ? row.value() + (row.tooltip().isEmpty() ? "" : "\n" + row.tooltip()) : row.tooltip();
+            if (!tip.isEmpty()) {
+                value.setTooltip(new Tooltip(tip));
             }
             grid.addRow(r++, key, value);
         }
