@@ -2,7 +2,7 @@ package org.vbpstudio.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.vbpstudio.cli.PredictEvalCommandTest.run;
+import static org.vbpstudio.testutil.Cli.run;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -15,10 +15,10 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.vbpstudio.cli.PredictEvalCommandTest.Run;
 import org.vbpstudio.data.Preprocessing;
 import org.vbpstudio.model.ModelWriter;
 import org.vbpstudio.model.VitConfig;
+import org.vbpstudio.testutil.Cli.Run;
 import org.vbpstudio.testutil.Fixture;
 import org.vbpstudio.train.VitInit;
 

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.vbpstudio.cli.PredictEvalCommandTest.run;
+import static org.vbpstudio.testutil.Cli.run;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -14,8 +14,8 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.vbpstudio.cli.PredictEvalCommandTest.Run;
 import org.vbpstudio.model.ModelLoader;
+import org.vbpstudio.testutil.Cli.Run;
 import org.vbpstudio.testutil.Fixture;
 
 /** {@code eval --reference}: label-free fidelity of a model to its original (issue 10, item 4). */

@@ -8,7 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.vbpstudio.cli.StatsCommandTest.Run;
+import org.vbpstudio.testutil.Cli.Run;
+import org.vbpstudio.testutil.Cli;
 import org.vbpstudio.testutil.Fixture;
 
 /** {@code gui}'s new options are checked before any window opens: exit 2, one line naming the problem. */
@@ -27,15 +28,15 @@ class GuiOptionsCommandTest {
     @Test
     void aBadViewPlanSessionOrSaveTargetIsRefusedBeforeTheAppStarts() throws IOException {
         String model = Fixture.TIMM.toString();
-        assertBad(StatsCommandTest.run("gui", "--model", model, "--view", "charts"), "--view", "prune, flips, neurons or recover");
+        assertBad(Cli.run("gui", "--model", model, "--view", "charts"), "--view", "prune, flips, neurons or recover");
         Path plan = Files.writeString(tmp.resolve("p.json"), "{\"mode\": \"sideways\"}");
-        assertBad(StatsCommandTest.run("gui", "--model", model, "--plan", plan.toString()), plan.toString());
+        assertBad(Cli.run("gui", "--model", model, "--plan", plan.toString()), plan.toString());
         Path session = Files.writeString(tmp.resolve("s.vbps"), "{}");
-        assertBad(StatsCommandTest.run("gui", "--session", session.toString()), session.toString(), "not a VBP Studio session");
+        assertBad(Cli.run("gui", "--session", session.toString()), session.toString(), "not a VBP Studio session");
         Path existing = Files.writeString(tmp.resolve("old.vbps"), "mine");
-        assertBad(StatsCommandTest.run("gui", "--model", model, "--save-session", existing.toString()), existing.toString(),
+        assertBad(Cli.run("gui", "--model", model, "--save-session", existing.toString()), existing.toString(),
                 "already exists");
-        assertBad(StatsCommandTest.run("gui", "--model", model, "--save-session",
+        assertBad(Cli.run("gui", "--model", model, "--save-session",
                 Fixture.TIMM.resolve("config.json").toString(), "--force"), "config.json", "inside the input");
         assertEquals("mine", Files.readString(existing));
     }

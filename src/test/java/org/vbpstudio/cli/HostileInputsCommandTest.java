@@ -8,8 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.vbpstudio.cli.StatsCommandTest.Run;
 import org.vbpstudio.data.ImageLimits;
+import org.vbpstudio.testutil.Cli.Run;
+import org.vbpstudio.testutil.Cli;
 import org.vbpstudio.testutil.Fixture;
 import org.vbpstudio.testutil.HostileImages;
 
@@ -31,15 +32,15 @@ class HostileInputsCommandTest {
         Path flat = Files.createDirectories(tmp.resolve("flat"));
         Files.copy(Fixture.IMAGES.resolve("class_00/img_000.png"), flat.resolve("a.png")); // 16 x 16
         String model = Fixture.TIMM.toString();
-        oneLine(StatsCommandTest.run("predict", "--model", model, "--images", flat.toString(),
+        oneLine(Cli.run("predict", "--model", model, "--images", flat.toString(),
                 "--max-image-pixels", "255", "--output", tmp.resolve("1.csv").toString()),
                 2, "a.png", "16 x 16 = 256 pixels", "255");
-        oneLine(StatsCommandTest.run("--max-image-pixels", "255", "predict", "--model", model, "--images",
+        oneLine(Cli.run("--max-image-pixels", "255", "predict", "--model", model, "--images",
                 flat.toString(), "--output", tmp.resolve("2.csv").toString()), 2, "a.png", "255");
-        Run ok = StatsCommandTest.run("predict", "--model", model, "--images", flat.toString(),
+        Run ok = Cli.run("predict", "--model", model, "--images", flat.toString(),
                 "--max-image-pixels", "256", "--output", tmp.resolve("p.csv").toString());
         assertEquals(0, ok.code(), ok.err());
-        oneLine(StatsCommandTest.run("predict", "--model", model, "--images", flat.toString(),
+        oneLine(Cli.run("predict", "--model", model, "--images", flat.toString(),
                 "--max-image-pixels", "0", "--output", tmp.resolve("3.csv").toString()), 2, "--max-image-pixels");
         // the limit does not outlive the command
         assertEquals(ImageLimits.DEFAULT_MAX_PIXELS, ImageLimits.maxPixels());
@@ -50,7 +51,7 @@ class HostileInputsCommandTest {
         Path flat = Files.createDirectories(tmp.resolve("flat"));
         byte[] jpg = HostileImages.declare("jpg", HostileImages.image("jpg", 16, 16, 4), 26000, 26000);
         Files.write(flat.resolve("bomb.jpg"), jpg);
-        oneLine(StatsCommandTest.run("predict", "--model", Fixture.TIMM.toString(), "--images", flat.toString(),
+        oneLine(Cli.run("predict", "--model", Fixture.TIMM.toString(), "--images", flat.toString(),
                 "--output", tmp.resolve("p.csv").toString()), 2, "bomb.jpg", "26000 x 26000");
     }
 
@@ -61,13 +62,13 @@ class HostileInputsCommandTest {
             Path plan = Files.writeString(tmp.resolve("plan-" + v + ".json"),
                     "{\"mode\": \"global\", \"ratio\": 0.5, \"criterion\": \"magnitude\", \"compensation\": false,"
                             + " \"round_to\": " + v + "}");
-            oneLine(StatsCommandTest.run("prune", "--model", Fixture.TIMM.toString(), "--plan", plan.toString(),
+            oneLine(Cli.run("prune", "--model", Fixture.TIMM.toString(), "--plan", plan.toString(),
                     "--output", tmp.resolve("out").toString()), 2, plan.getFileName().toString(), "round_to");
         }
         Path seed = Files.writeString(tmp.resolve("seed.json"),
                 "{\"mode\": \"global\", \"ratio\": 0.5, \"criterion\": \"random\", \"compensation\": false,"
                         + " \"seed\": 18446744073709551617}");
-        oneLine(StatsCommandTest.run("prune", "--model", Fixture.TIMM.toString(), "--plan", seed.toString(),
+        oneLine(Cli.run("prune", "--model", Fixture.TIMM.toString(), "--plan", seed.toString(),
                 "--output", tmp.resolve("out").toString()), 2, "seed.json", "seed");
         assertTrue(Files.notExists(tmp.resolve("out")));
     }

@@ -9,10 +9,11 @@ import java.io.StringWriter;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import org.junit.jupiter.api.Test;
-import org.vbpstudio.cli.StatsCommandTest.Run;
-import picocli.CommandLine;
+import org.vbpstudio.testutil.Cli.Run;
+import org.vbpstudio.testutil.Cli;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /** Issue 13: an {@link Error} (OutOfMemoryError above all) is one line and exit 1, its trace only with --verbose. */
 class LastResortTest {
@@ -78,7 +79,7 @@ class LastResortTest {
 
     @Test
     void badArgumentsAreOneLine() {
-        Run r = StatsCommandTest.run("prune", "--no-such-option");
+        Run r = Cli.run("prune", "--no-such-option");
         assertEquals(VbpCommand.BAD_INPUT, r.code());
         assertEquals(1, r.err().lines().count(), r.err());
         assertTrue(r.err().contains("see: vbp-studio prune --help"), r.err());

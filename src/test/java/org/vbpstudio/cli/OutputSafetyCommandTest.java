@@ -16,7 +16,8 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.vbpstudio.cli.StatsCommandTest.Run;
+import org.vbpstudio.testutil.Cli.Run;
+import org.vbpstudio.testutil.Cli;
 import org.vbpstudio.testutil.Fixture;
 
 /**
@@ -42,7 +43,7 @@ class OutputSafetyCommandTest {
     }
 
     private static Run run(String... args) {
-        return StatsCommandTest.run(args);
+        return Cli.run(args);
     }
 
     private static void assertRefused(Run r, String start, String problem) {

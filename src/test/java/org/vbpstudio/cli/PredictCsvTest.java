@@ -11,7 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.vbpstudio.cli.StatsCommandTest.Run;
+import org.vbpstudio.testutil.Cli.Run;
+import org.vbpstudio.testutil.Cli;
 import org.vbpstudio.testutil.Fixture;
 
 /** Issue 13: predict's CSV follows RFC 4180, whatever the image names hold; errors stay one line. */
@@ -34,7 +35,7 @@ class PredictCsvTest {
             Files.copy(Fixture.IMAGES.resolve("class_00/img_00" + i + ".png"), flat.resolve(names.get(i)));
         }
         Path csv = tmp.resolve("p.csv");
-        Run r = StatsCommandTest.run("predict", "--model", Fixture.TIMM.toString(), "--images", flat.toString(),
+        Run r = Cli.run("predict", "--model", Fixture.TIMM.toString(), "--images", flat.toString(),
                 "--output", csv.toString());
         assertEquals(0, r.code(), r.err());
         List<List<String>> records = parse(Files.readString(csv));
@@ -51,7 +52,7 @@ class PredictCsvTest {
     void aHostilePlanKeyIsEscapedInTheErrorLine(@TempDir Path tmp) throws IOException {
         Path plan = Files.writeString(tmp.resolve("plan.json"),
                 "{\"mode\": \"global\", \"ratio\": 0.5, \"evil\\n\\u001b[2J\\r\": 1}");
-        Run r = StatsCommandTest.run("prune", "--model", Fixture.TIMM.toString(), "--plan", plan.toString(),
+        Run r = Cli.run("prune", "--model", Fixture.TIMM.toString(), "--plan", plan.toString(),
                 "--output", tmp.resolve("out").toString());
         assertEquals(2, r.code(), r.err());
         assertEquals(1, r.err().lines().count(), r.err());

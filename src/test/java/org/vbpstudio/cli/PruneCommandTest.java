@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.vbpstudio.cli.StatsCommandTest.assertOneLine;
 import static org.vbpstudio.cli.StatsCommandTest.names;
-import static org.vbpstudio.cli.StatsCommandTest.run;
+import static org.vbpstudio.testutil.Cli.run;
 
 import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
@@ -22,7 +22,6 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.vbpstudio.cli.StatsCommandTest.Run;
 import org.vbpstudio.data.ImageSources;
 import org.vbpstudio.data.Preprocessing;
 import org.vbpstudio.data.Progress;
@@ -42,6 +41,7 @@ import org.vbpstudio.prune.PruningPlan;
 import org.vbpstudio.stats.ActivationStats;
 import org.vbpstudio.stats.Calibration;
 import org.vbpstudio.stats.StatsFile;
+import org.vbpstudio.testutil.Cli.Run;
 import org.vbpstudio.testutil.Fixture;
 
 class PruneCommandTest {

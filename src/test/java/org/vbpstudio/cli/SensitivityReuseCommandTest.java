@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.vbpstudio.cli.StatsCommandTest.assertOneLine;
-import static org.vbpstudio.cli.StatsCommandTest.run;
 import static org.vbpstudio.cli.ToolkitCommandTest.json;
+import static org.vbpstudio.testutil.Cli.run;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -21,10 +21,10 @@ import java.util.function.Consumer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.vbpstudio.cli.StatsCommandTest.Run;
 import org.vbpstudio.model.ModelLoader;
 import org.vbpstudio.prune.Allocation;
 import org.vbpstudio.prune.Budget;
+import org.vbpstudio.testutil.Cli.Run;
 import org.vbpstudio.testutil.Fixture;
 
 /**

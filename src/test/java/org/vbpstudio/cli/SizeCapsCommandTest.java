@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.vbpstudio.cli.StatsCommandTest.assertOneLine;
-import static org.vbpstudio.cli.StatsCommandTest.run;
+import static org.vbpstudio.testutil.Cli.run;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -13,8 +13,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.vbpstudio.cli.StatsCommandTest.Run;
 import org.vbpstudio.io.SmallFiles;
+import org.vbpstudio.testutil.Cli.Run;
 import org.vbpstudio.testutil.Fixture;
 
 /**

@@ -3,10 +3,9 @@ package org.vbpstudio.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.vbpstudio.testutil.Cli.run;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -20,6 +19,7 @@ import org.vbpstudio.model.ModelLoader;
 import org.vbpstudio.stats.ActivationStats;
 import org.vbpstudio.stats.StatsFile;
 import org.vbpstudio.stats.StatsFileValidationTestAccess;
+import org.vbpstudio.testutil.Cli.Run;
 import org.vbpstudio.testutil.Fixture;
 
 class StatsCommandTest {
@@ -27,16 +27,6 @@ class StatsCommandTest {
 
     @TempDir
     Path tmp;
-
-    /** Exit status, stdout, stderr. */
-    record Run(int code, String out, String err) {}
-
-    static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = VbpCommand.run(new PrintWriter(out), new PrintWriter(err), args);
-        return new Run(code, out.toString(), err.toString());
-    }
 
     @BeforeAll
     static void model() {

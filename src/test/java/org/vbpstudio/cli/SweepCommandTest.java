@@ -14,6 +14,7 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vbpstudio.eval.CriterionSweep;
+import org.vbpstudio.testutil.Cli;
 import org.vbpstudio.testutil.Fixture;
 
 /** The sweep's VBP points against the accuracy of the reference pruned logits (independent of our pruning). */
@@ -25,7 +26,7 @@ class SweepCommandTest {
     void vbpPointsMatchTheReferencePrunedModels() throws IOException {
         Path json = tmp.resolve("sweep.json");
         Path png = tmp.resolve("sweep.png");
-        PredictEvalCommandTest.Run r = PredictEvalCommandTest.run("sweep", "--model", Fixture.TIMM.toString(),
+        Cli.Run r = Cli.run("sweep", "--model", Fixture.TIMM.toString(),
                 "--calibration", Fixture.IMAGES.toString(), "--validation", Fixture.IMAGES.toString(),
                 "--ratios", "0.25,0.5", "--json", json.toString(), "--plot", png.toString());
         assertEquals(0, r.code(), r.err());
@@ -52,7 +53,7 @@ class SweepCommandTest {
     @Test
     void targetsCompareEverySpreadOfEveryCriterionAtTheBudget() throws IOException {
         Path json = tmp.resolve("targets.json");
-        PredictEvalCommandTest.Run r = PredictEvalCommandTest.run("sweep", "--model", Fixture.TIMM.toString(),
+        Cli.Run r = Cli.run("sweep", "--model", Fixture.TIMM.toString(),
                 "--calibration", Fixture.IMAGES.toString(), "--validation", Fixture.IMAGES.toString(),
                 "--target-macs", "0.8", "--targets-only", "--sensitivity-ratios", "0.3,0.6,0.9", "--json", json.toString());
         assertEquals(0, r.code(), r.err());
@@ -73,7 +74,7 @@ class SweepCommandTest {
 
     @Test
     void ratioOutsideTheRangeIsBadInput() {
-        PredictEvalCommandTest.Run r = PredictEvalCommandTest.run("sweep", "--model", Fixture.TIMM.toString(),
+        Cli.Run r = Cli.run("sweep", "--model", Fixture.TIMM.toString(),
                 "--calibration", Fixture.IMAGES.toString(), "--validation", Fixture.IMAGES.toString(), "--ratios", "0.5,1.2");
         assertEquals(2, r.code());
     }

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.vbpstudio.cli.StatsCommandTest.assertOneLine;
-import static org.vbpstudio.cli.StatsCommandTest.run;
+import static org.vbpstudio.testutil.Cli.run;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -15,7 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.vbpstudio.cli.StatsCommandTest.Run;
+import org.vbpstudio.testutil.Cli.Run;
 import org.vbpstudio.testutil.Fixture;
 
 /** The research toolkit's command line (issue 11): new criteria, standardised scores, budgets. */

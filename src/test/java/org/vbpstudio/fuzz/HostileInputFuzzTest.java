@@ -2,10 +2,9 @@ package org.vbpstudio.fuzz;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.vbpstudio.testutil.Cli.run;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -33,7 +32,7 @@ import net.jqwik.api.constraints.Size;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 import net.jqwik.api.statistics.Statistics;
-import org.vbpstudio.cli.VbpCommand;
+import org.vbpstudio.testutil.Cli.Run;
 import org.vbpstudio.testutil.Fixture;
 import org.vbpstudio.testutil.HostileImages;
 
@@ -78,7 +77,7 @@ class HostileInputFuzzTest {
         stats = work.resolve("stats.safetensors");
         Run r = run("stats", "--model", Fixture.TIMM.toString(), "--calibration", Fixture.IMAGES.toString(),
                 "--limit", "4", "--output", stats.toString());
-        assertEquals(0, r.code, r.err);
+        assertEquals(0, r.code(), r.err());
         statsBytes = Files.readAllBytes(stats);
     }
 
@@ -305,28 +304,19 @@ class HostileInputFuzzTest {
 
     // ------------------------------------------------------------------------------ running
 
-    record Run(int code, String out, String err) {}
-
-    static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = VbpCommand.run(new PrintWriter(out), new PrintWriter(err), args);
-        return new Run(code, out.toString(), err.toString());
-    }
-
     /** Exit 0, or exit 2 with one line naming a file of this try; the try's files are then deleted. */
     private static void expectCleanExit(Path dir, Run r) throws IOException {
-        Statistics.label("exit status").collect(r.code); // the report shows how many stayed valid
+        Statistics.label("exit status").collect(r.code()); // the report shows how many stayed valid
         String log = System.getProperty("vbp.fuzz.log"); // -Dvbp.fuzz.log=FILE: every message, to review them
         if (log != null) {
-            Files.writeString(Path.of(log), r.code + " " + r.err, StandardCharsets.UTF_8,
+            Files.writeString(Path.of(log), r.code() + " " + r.err(), StandardCharsets.UTF_8,
                     StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         }
         try {
-            assertTrue(r.code == 0 || r.code == 2, "exit " + r.code + ": " + r.err);
-            if (r.code == 2) {
-                assertEquals(1, r.err.lines().count(), "one line: " + r.err);
-                assertTrue(r.err.contains(dir.getFileName().toString()), "names the file: " + r.err);
+            assertTrue(r.code() == 0 || r.code() == 2, "exit " + r.code() + ": " + r.err());
+            if (r.code() == 2) {
+                assertEquals(1, r.err().lines().count(), "one line: " + r.err());
+                assertTrue(r.err().contains(dir.getFileName().toString()), "names the file: " + r.err());
             }
         } finally {
             delete(dir);

@@ -3,11 +3,10 @@ package org.vbpstudio.interop;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.vbpstudio.testutil.Cli.run;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,7 +20,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.vbpstudio.cli.VbpCommand;
 import org.vbpstudio.io.SafeTensors;
 import org.vbpstudio.model.CheckpointLayout;
 import org.vbpstudio.model.LoadedModel;
@@ -29,6 +27,7 @@ import org.vbpstudio.model.ModelLoader;
 import org.vbpstudio.model.VitConfig;
 import org.vbpstudio.model.onnx.OnnxExporter;
 import org.vbpstudio.model.onnx.OnnxModel;
+import org.vbpstudio.testutil.Cli.Run;
 import org.vbpstudio.testutil.Fixture;
 import org.vbpstudio.testutil.Python;
 import org.vbpstudio.testutil.UnseenModels;
@@ -44,15 +43,6 @@ class OnnxExportTest {
     static Path tmp;
     private static List<UnseenModels.Case> cases;
     private static Path images;
-
-    record Run(int code, String out, String err) {}
-
-    static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = VbpCommand.run(new PrintWriter(out), new PrintWriter(err), args);
-        return new Run(code, out.toString(), err.toString());
-    }
 
     @BeforeAll
     static void models() throws IOException {

@@ -3,34 +3,24 @@ package org.vbpstudio.train;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.vbpstudio.testutil.Cli.run;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.vbpstudio.cli.VbpCommand;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.ModelLoader;
 import org.vbpstudio.prune.Exporter;
+import org.vbpstudio.testutil.Cli.Run;
 import org.vbpstudio.testutil.Fixture;
 
 /** {@code finetune}: prune the sample model, fine-tune it on a slice, check what it wrote. */
 class FinetuneCommandTest {
     private static final String SAMPLE = TrainTestData.SAMPLE.toString();
     private static final String CAL = TrainTestData.CALIBRATION.toString();
-
-    private record Run(int code, String out, String err) {}
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = VbpCommand.run(new PrintWriter(out), new PrintWriter(err), args);
-        return new Run(code, out.toString(), err.toString());
-    }
 
     private static Path prune(Path tmp) {
         Path pruned = tmp.resolve("half");

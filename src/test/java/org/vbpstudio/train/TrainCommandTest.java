@@ -2,11 +2,10 @@ package org.vbpstudio.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.vbpstudio.testutil.Cli.run;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -14,18 +13,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.vbpstudio.cli.VbpCommand;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.ModelLoader;
+import org.vbpstudio.testutil.Cli.Run;
 
 class TrainCommandTest {
     private static final String CAL = TrainTestData.CALIBRATION.toString();
-
-    private record Run(int code, String out, String err) {}
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = VbpCommand.run(new PrintWriter(out), new PrintWriter(err), args);
-        return new Run(code, out.toString(), err.toString());
-    }
 
     @Test
     void trainsAndWritesALoadableModel(@TempDir Path tmp) throws Exception {
