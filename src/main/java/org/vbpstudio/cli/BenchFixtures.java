@@ -1,6 +1,5 @@
 package org.vbpstudio.cli;
 
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +11,7 @@ import java.util.concurrent.Callable;
 import java.util.stream.IntStream;
 import javax.imageio.ImageIO;
 import org.vbpstudio.data.Preprocessing;
+import org.vbpstudio.eval.SyntheticImages;
 import org.vbpstudio.io.AtomicDirectory;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.model.CheckpointLayout;
@@ -93,29 +93,10 @@ final class BenchFixtures {
                 for (int i = 0; i < count; i++) {
                     Path folder = dir.resolve(String.format("class_%04d", i % classes));
                     Files.createDirectories(folder);
-                    ImageIO.write(image(rnd, size), "png", folder.resolve(String.format("img_%05d.png", i)).toFile());
+                    ImageIO.write(SyntheticImages.image(rnd, size, size), "png", folder.resolve(String.format("img_%05d.png", i)).toFile());
                 }
             });
             return 0;
-        }
-
-        private static BufferedImage image(Random rnd, int size) {
-            BufferedImage img = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
-            double fx = rnd.nextDouble() * 0.1;
-            double fy = rnd.nextDouble() * 0.1;
-            for (int y = 0; y < size; y++) {
-                for (int x = 0; x < size; x++) {
-                    int r = clamp(128 + 100 * Math.sin(fx * x) + rnd.nextInt(40) - 20);
-                    int g = clamp(128 + 100 * Math.cos(fy * y) + rnd.nextInt(40) - 20);
-                    int b = clamp(128 + 60 * Math.sin(fx * x + fy * y) + rnd.nextInt(40) - 20);
-                    img.setRGB(x, y, (r << 16) | (g << 8) | b);
-                }
-            }
-            return img;
-        }
-
-        private static int clamp(double v) {
-            return (int) Math.max(0, Math.min(255, v));
         }
     }
 }

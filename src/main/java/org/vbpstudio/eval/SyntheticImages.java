@@ -20,22 +20,27 @@ public final class SyntheticImages {
         dir.toFile().deleteOnExit();
         Random rnd = new Random(seed);
         for (int i = 0; i < n; i++) {
-            BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-            double fx = rnd.nextDouble() * 0.1;
-            double fy = rnd.nextDouble() * 0.1;
-            for (int y = 0; y < height; y++) {
-                for (int x = 0; x < width; x++) {
-                    int r = clamp(128 + 100 * Math.sin(fx * x) + rnd.nextInt(40) - 20);
-                    int g = clamp(128 + 100 * Math.cos(fy * y) + rnd.nextInt(40) - 20);
-                    int b = clamp(128 + 60 * Math.sin(fx * x + fy * y) + rnd.nextInt(40) - 20);
-                    img.setRGB(x, y, (r << 16) | (g << 8) | b);
-                }
-            }
             Path f = dir.resolve(String.format("img_%05d.png", i));
-            ImageIO.write(img, "png", f.toFile());
+            ImageIO.write(image(rnd, width, height), "png", f.toFile());
             f.toFile().deleteOnExit();
         }
         return dir;
+    }
+
+    /** One image: gradients of random frequency plus noise, drawn from {@code rnd}. */
+    public static BufferedImage image(Random rnd, int width, int height) {
+        BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        double fx = rnd.nextDouble() * 0.1;
+        double fy = rnd.nextDouble() * 0.1;
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                int r = clamp(128 + 100 * Math.sin(fx * x) + rnd.nextInt(40) - 20);
+                int g = clamp(128 + 100 * Math.cos(fy * y) + rnd.nextInt(40) - 20);
+                int b = clamp(128 + 60 * Math.sin(fx * x + fy * y) + rnd.nextInt(40) - 20);
+                img.setRGB(x, y, (r << 16) | (g << 8) | b);
+            }
+        }
+        return img;
     }
 
     private static int clamp(double v) {
