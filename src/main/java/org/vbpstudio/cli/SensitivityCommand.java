@@ -13,7 +13,6 @@ import java.util.function.Function;
 import org.vbpstudio.data.ClassMapping;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.eval.SweepPlot;
-import org.vbpstudio.eval.preview.MemoryBudget;
 import org.vbpstudio.eval.preview.PreviewEngine;
 import org.vbpstudio.eval.preview.Sensitivity;
 import org.vbpstudio.io.AtomicDirectory;
@@ -151,8 +150,7 @@ final class SensitivityCommand implements Callable<Integer> {
     /** Every block's curve on {@code source}, on a preview engine with a full cache (see {@link Sensitivity}). */
     static Sensitivity.Result measure(LoadedModel model, ActivationStats stats, PruningPlan base, double[] ratios,
             ImageSource source, PrintWriter err) {
-        PreviewEngine.Options opts = new PreviewEngine.Options(64, ComputeThreads.evaluatorWorkers(),
-                MemoryBudget.defaultBytes(), 0, false);
+        PreviewEngine.Options opts = PreviewEngine.Options.defaults(ComputeThreads.evaluatorWorkers()).withChunkSize(64);
         try (NDManager manager = Engines.newManager(); VisionTransformer vit = model.instantiate(manager);
                 PreviewEngine engine = PreviewEngine.open(model, vit, source, opts,
                         new ConsoleProgress(err, "embed"))) {

@@ -19,7 +19,6 @@ import org.vbpstudio.data.Progress;
 import org.vbpstudio.eval.CriterionSweep;
 import org.vbpstudio.eval.Scores;
 import org.vbpstudio.eval.SweepPlot;
-import org.vbpstudio.eval.preview.MemoryBudget;
 import org.vbpstudio.eval.preview.PreviewEngine;
 import org.vbpstudio.eval.preview.PreviewEstimate;
 import org.vbpstudio.eval.preview.Sensitivity;
@@ -141,8 +140,8 @@ final class SweepCommand implements Callable<Integer> {
         } else if (!budgets.isEmpty()) {
             err.println("note: no allocation: its sensitivity is measured on --calibration images, and --stats has none");
         }
-        PreviewEngine.Options opts = new PreviewEngine.Options(64, ComputeThreads.evaluatorWorkers(),
-                MemoryBudget.defaultBytes(), 0, true);
+        PreviewEngine.Options opts = PreviewEngine.Options.defaults(ComputeThreads.evaluatorWorkers()).withChunkSize(64)
+                .withEmbeddingsOnly();
         try (NDManager manager = Engines.newManager(); VisionTransformer vit = model.instantiate(manager);
                 PreviewEngine engine = PreviewEngine.open(model, vit, slice, opts,
                         new ConsoleProgress(err, "embed"))) {

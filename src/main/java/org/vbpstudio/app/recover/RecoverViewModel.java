@@ -102,7 +102,6 @@ public final class RecoverViewModel {
     private AtomicBoolean cancelFlag = new AtomicBoolean();
     private long generation;
     private long trainingGeneration;
-    private int lossEvery = LOSS_EVERY;
 
     public RecoverViewModel(Workspace workspace, TaskExecutor executor,
             DialogService dialogs) {
@@ -252,11 +251,6 @@ public final class RecoverViewModel {
         return canExport;
     }
 
-    /** A loss point every {@code n} steps (default {@link #LOSS_EVERY}). */
-    public void setLossEvery(int n) {
-        lossEvery = Math.max(1, n);
-    }
-
     /** The options the fields describe. @throws IllegalArgumentException naming the bad field */
     public FinetuneOptions options() {
         float lr = parse(learningRate.get(), "learning rate");
@@ -337,7 +331,7 @@ public final class RecoverViewModel {
         ModelSession session = workspace.session();
         PlanSelection sel = workspace.selection();
         RecoveryJob job = new RecoveryJob(session, workspace.stats(), sel.plan(), opts, trainingPath.get(),
-                trainLimit.get(), workspace.validationProperty().get(), lossEvery, cache);
+                trainLimit.get(), workspace.validationProperty().get(), LOSS_EVERY, cache);
         AtomicBoolean flag = new AtomicBoolean();
         cancelFlag = flag;
         long gen = ++generation;
