@@ -11,6 +11,7 @@ import javafx.beans.value.ObservableValue;
 import javafx.embed.swing.SwingFXUtils;
 import javafx.scene.image.WritableImage;
 import javafx.stage.Stage;
+import javafx.util.Duration;
 import javax.imageio.ImageIO;
 import org.vbpstudio.app.concurrent.FxTaskExecutor;
 import org.vbpstudio.app.dialogs.FxDialogService;
@@ -58,7 +59,7 @@ final class SnapshotRun {
     }
 
     void start() {
-        PauseTransition timeout = new PauseTransition(javafx.util.Duration.minutes(TIMEOUT_MINUTES));
+        PauseTransition timeout = new PauseTransition(Duration.minutes(TIMEOUT_MINUTES));
         timeout.setOnFinished(e -> fail("timed out after " + TIMEOUT_MINUTES + " minutes"));
         timeout.play();
         if (options.modelOrDefault() == null) {

@@ -2,6 +2,8 @@ package org.vbpstudio.app;
 
 import java.nio.file.Path;
 import java.util.function.Function;
+import javafx.beans.value.ChangeListener;
+import javafx.beans.value.ObservableValue;
 import javafx.scene.Scene;
 import javafx.stage.Stage;
 import javafx.stage.Window;
@@ -100,9 +102,9 @@ public final class StudioWindow {
                 return;
             }
             viewModel.calibration().calibrate();
-            ws.statsProperty().addListener(new javafx.beans.value.ChangeListener<>() {
+            ws.statsProperty().addListener(new ChangeListener<>() {
                 @Override
-                public void changed(javafx.beans.value.ObservableValue<? extends ActivationStats> o,
+                public void changed(ObservableValue<? extends ActivationStats> o,
                         ActivationStats a, ActivationStats b) {
                     if (b != null) {
                         ws.statsProperty().removeListener(this);

@@ -2,6 +2,7 @@ package org.vbpstudio.data;
 
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
+import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
 import java.util.Objects;
 
@@ -84,7 +85,7 @@ public record RawImage(int width, int height, int channels, byte[] pixels) {
             return true;
         }
         var cm = image.getColorModel();
-        return !(cm instanceof java.awt.image.IndexColorModel)
+        return !(cm instanceof IndexColorModel)
                 && cm.getColorSpace().getType() == ColorSpace.TYPE_GRAY
                 && cm.getComponentSize(0) <= 16;
     }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.nio.FloatBuffer;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -72,7 +73,7 @@ public final class VisionTransformer implements AutoCloseable {
             throw new IllegalArgumentException("pixels do not hold " + count + " images");
         }
         try (NDManager batch = manager.newSubManager()) {
-            NDArray x = batch.create(java.nio.FloatBuffer.wrap(pixels, 0, count * config.inChans() * config.imgSize() * config.imgSize()),
+            NDArray x = batch.create(FloatBuffer.wrap(pixels, 0, count * config.inChans() * config.imgSize() * config.imgSize()),
                     new Shape(count, config.inChans(), config.imgSize(), config.imgSize()));
             return forward.forward(x, hook).toType(DataType.FLOAT32, false).toFloatArray();
         }

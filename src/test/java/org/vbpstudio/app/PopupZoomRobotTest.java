@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
+import javafx.scene.Node;
 import javafx.scene.control.Labeled;
 import javafx.scene.input.KeyCode;
 import javafx.stage.Stage;
@@ -74,9 +76,11 @@ class PopupZoomRobotTest extends RobotWindowFixture {
 
     /** Rests the mouse on block 0's histogram until its tooltip shows, reads its font size, moves away. */
     private double tooltipTextSize(FxRobot robot) throws TimeoutException {
+        // the mouse may cross other nodes on its way, whose tooltips (in other text sizes) may show too
+        Predicate<Node> histogramTip = n -> n instanceof Labeled l && l.getText().startsWith("Neurons of block 0");
         robot.moveTo("#blockHistogram0");
-        waitFor(() -> robot.lookup(".tooltip").match(n -> n instanceof Labeled).tryQuery().isPresent());
-        double size = robot.lookup(".tooltip").match(n -> n instanceof Labeled).queryAs(Labeled.class).getFont().getSize();
+        waitFor(() -> robot.lookup(".tooltip").match(histogramTip).tryQuery().isPresent());
+        double size = robot.lookup(".tooltip").match(histogramTip).queryAs(Labeled.class).getFont().getSize();
         robot.moveTo("#macsLabel");
         waitFor(() -> onFxThread(() -> Window.getWindows().size() == 1));
         return size;

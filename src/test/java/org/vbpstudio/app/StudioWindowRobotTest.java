@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.TimeoutException;
 import javafx.scene.Node;
+import javafx.scene.control.ButtonType;
 import javafx.scene.control.DialogPane;
 import javafx.scene.control.Slider;
 import javafx.scene.control.TextField;
@@ -23,8 +24,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.testfx.api.FxRobot;
 import org.testfx.framework.junit5.Start;
-import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.io.BadInputException;
+import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.ModelLoader;
@@ -108,7 +109,7 @@ class StudioWindowRobotTest extends RobotWindowFixture {
         assertEquals(expected, pane.getContentText());
         assertFalse(pane.getContentText().contains("\n"));
 
-        robot.clickOn(pane.lookupButton(javafx.scene.control.ButtonType.OK));
+        robot.clickOn(pane.lookupButton(ButtonType.OK));
         waitFor(() -> robot.lookup("#errorDialog").tryQuery().isEmpty());
         assertEquals("VBP Studio — timm", window.stage().getTitle());
         calibrate(robot); // still usable

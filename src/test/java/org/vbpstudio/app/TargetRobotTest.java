@@ -9,6 +9,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javafx.scene.canvas.Canvas;
 import javafx.scene.control.Button;
+import javafx.scene.control.TextField;
 import javafx.scene.control.ToggleButton;
 import javafx.scene.image.WritableImage;
 import javafx.scene.input.KeyCode;
@@ -97,7 +98,7 @@ class TargetRobotTest extends RobotWindowFixture {
     }
 
     private static String field(FxRobot robot, int block) {
-        return robot.lookup("#blockField" + block).queryAs(javafx.scene.control.TextField.class).getText();
+        return robot.lookup("#blockField" + block).queryAs(TextField.class).getText();
     }
 
     private VitConfig config() {

@@ -41,7 +41,7 @@ public final class CompareView extends VBox {
     public CompareView(CompareViewModel viewModel) {
         this.viewModel = viewModel;
         Fxml.load(this);
-        javafx.scene.control.Tooltip.install(chart, new javafx.scene.control.Tooltip("Top-1 accuracy on the validation"
+        Tooltip.install(chart, new Tooltip("Top-1 accuracy on the validation"
                 + " slice against MACs, for a sweep of ratios under each criterion; the current plan is marked"));
         for (CriterionSweep.Series s : CriterionSweep.Series.values()) {
             XYChart.Series<Number, Number> xy = new XYChart.Series<>();

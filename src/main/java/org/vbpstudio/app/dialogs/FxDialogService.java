@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.Optional;
 import javafx.scene.control.Alert;
 import javafx.scene.control.ButtonType;
+import javafx.scene.control.TextInputDialog;
 import javafx.stage.DirectoryChooser;
 import javafx.stage.FileChooser;
 import javafx.stage.Modality;
@@ -82,7 +83,7 @@ public class FxDialogService implements DialogService {
 
     @Override
     public Optional<String> askText(String title, String prompt, String initial) {
-        javafx.scene.control.TextInputDialog dialog = new javafx.scene.control.TextInputDialog(initial);
+        TextInputDialog dialog = new TextInputDialog(initial);
         dialog.initOwner(owner);
         dialog.setTitle(title);
         dialog.setHeaderText(null);

@@ -4,10 +4,16 @@ import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.Map;
 import javafx.beans.binding.Bindings;
+import javafx.collections.ListChangeListener;
 import javafx.fxml.FXML;
 import javafx.scene.control.CheckMenuItem;
+import javafx.scene.control.Menu;
 import javafx.scene.control.MenuItem;
 import javafx.scene.control.Tab;
+import javafx.scene.control.TabPane;
+import javafx.scene.input.KeyCode;
+import javafx.scene.input.KeyCodeCombination;
+import javafx.scene.input.KeyCombination;
 import javafx.scene.layout.BorderPane;
 import javafx.scene.layout.Priority;
 import javafx.scene.layout.StackPane;
@@ -48,7 +54,7 @@ public final class MainView extends BorderPane {
     @FXML
     private Tab neuronsTab;
     @FXML
-    private javafx.scene.control.TabPane centerTabs;
+    private TabPane centerTabs;
     @FXML
     private StatusBar statusBar;
     @FXML
@@ -66,7 +72,7 @@ public final class MainView extends BorderPane {
     @FXML
     private MenuItem saveSessionItem;
     @FXML
-    private javafx.scene.control.Menu recentMenu;
+    private Menu recentMenu;
     @FXML
     private MenuItem undoItem;
     @FXML
@@ -103,20 +109,20 @@ public final class MainView extends BorderPane {
         exportItem.disableProperty().bind(viewModel.export().canExportProperty().not());
         exportOnnxItem.selectedProperty().bindBidirectional(viewModel.export().includeOnnxProperty());
         saveSessionItem.disableProperty().bind(noModel);
-        viewModel.recentSessions().addListener((javafx.collections.ListChangeListener<Path>) c -> fillRecent());
+        viewModel.recentSessions().addListener((ListChangeListener<Path>) c -> fillRecent());
         fillRecent();
         undoItem.disableProperty().bind(viewModel.undo().canUndoProperty().not());
         redoItem.disableProperty().bind(viewModel.undo().canRedoProperty().not());
         sceneProperty().addListener((o, a, scene) -> {
             if (scene != null) { // Ctrl+Y redoes too, Ctrl+= and numpad +/− zoom (a menu item has one accelerator)
-                var k = javafx.scene.input.KeyCombination.SHORTCUT_DOWN;
-                scene.getAccelerators().put(new javafx.scene.input.KeyCodeCombination(javafx.scene.input.KeyCode.Y, k),
+                var k = KeyCombination.SHORTCUT_DOWN;
+                scene.getAccelerators().put(new KeyCodeCombination(KeyCode.Y, k),
                         viewModel.undo()::redo);
-                scene.getAccelerators().put(new javafx.scene.input.KeyCodeCombination(javafx.scene.input.KeyCode.EQUALS, k),
+                scene.getAccelerators().put(new KeyCodeCombination(KeyCode.EQUALS, k),
                         viewModel::zoomIn);
-                scene.getAccelerators().put(new javafx.scene.input.KeyCodeCombination(javafx.scene.input.KeyCode.ADD, k),
+                scene.getAccelerators().put(new KeyCodeCombination(KeyCode.ADD, k),
                         viewModel::zoomIn);
-                scene.getAccelerators().put(new javafx.scene.input.KeyCodeCombination(javafx.scene.input.KeyCode.SUBTRACT, k),
+                scene.getAccelerators().put(new KeyCodeCombination(KeyCode.SUBTRACT, k),
                         viewModel::zoomOut);
             }
         });

@@ -6,9 +6,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import javafx.beans.property.BooleanProperty;
+import javafx.beans.property.DoubleProperty;
+import javafx.beans.property.ObjectProperty;
 import javafx.beans.property.ReadOnlyStringProperty;
 import javafx.beans.property.ReadOnlyStringWrapper;
 import javafx.beans.property.SimpleBooleanProperty;
+import javafx.beans.property.SimpleDoubleProperty;
+import javafx.beans.property.SimpleObjectProperty;
+import javafx.collections.FXCollections;
+import javafx.collections.ObservableList;
 import org.vbpstudio.app.calibrate.CalibrationViewModel;
 import org.vbpstudio.app.compare.CompareViewModel;
 import org.vbpstudio.app.concurrent.BackgroundTask;
@@ -61,10 +67,10 @@ public final class MainViewModel {
     private final NeuronsViewModel neurons;
     private final UndoViewModel undo;
     private final RecentSessions recent;
-    private final javafx.beans.property.DoubleProperty zoom = new javafx.beans.property.SimpleDoubleProperty(this, "zoom", 1);
-    private final javafx.collections.ObservableList<Path> recentSessions = javafx.collections.FXCollections.observableArrayList();
-    private final javafx.beans.property.ObjectProperty<StudioView> view =
-            new javafx.beans.property.SimpleObjectProperty<>(this, "view", StudioView.PRUNE);
+    private final DoubleProperty zoom = new SimpleDoubleProperty(this, "zoom", 1);
+    private final ObservableList<Path> recentSessions = FXCollections.observableArrayList();
+    private final ObjectProperty<StudioView> view =
+            new SimpleObjectProperty<>(this, "view", StudioView.PRUNE);
     private final BooleanProperty loading = new SimpleBooleanProperty(this, "loading");
     private final ReadOnlyStringWrapper title = new ReadOnlyStringWrapper(this, "title", "VBP Studio");
 
@@ -94,7 +100,7 @@ public final class MainViewModel {
     }
 
     /** View ▸ Zoom: the whole interface's scale (1: 12 px text), {@link #MIN_ZOOM}–{@link #MAX_ZOOM}. */
-    public javafx.beans.property.DoubleProperty zoomProperty() {
+    public DoubleProperty zoomProperty() {
         return zoom;
     }
 
@@ -134,7 +140,7 @@ public final class MainViewModel {
     }
 
     /** What the centre shows (a tab): prune, flips (changed predictions), neurons, recover. */
-    public javafx.beans.property.ObjectProperty<StudioView> viewProperty() {
+    public ObjectProperty<StudioView> viewProperty() {
         return view;
     }
 
@@ -362,7 +368,7 @@ public final class MainViewModel {
     // -------------------------------------------------------------------------------- sessions
 
     /** File ▸ Open Recent: the last sessions saved or opened, newest first. */
-    public javafx.collections.ObservableList<Path> recentSessions() {
+    public ObservableList<Path> recentSessions() {
         return recentSessions;
     }
 

@@ -4,10 +4,13 @@ import java.util.Locale;
 import java.util.function.Function;
 import javafx.beans.property.ReadOnlyObjectWrapper;
 import javafx.collections.ListChangeListener;
+import javafx.collections.transformation.SortedList;
 import javafx.fxml.FXML;
+import javafx.scene.AccessibleRole;
 import javafx.scene.control.ComboBox;
 import javafx.scene.control.Label;
 import javafx.scene.control.SelectionMode;
+import javafx.scene.control.TableCell;
 import javafx.scene.control.TableColumn;
 import javafx.scene.control.TableView;
 import javafx.scene.control.Tooltip;
@@ -85,7 +88,7 @@ public final class NeuronsView extends VBox {
         neuronsTable.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
         neuronsTable.getSortOrder().clear();
         neuronsTable.getSelectionModel().setSelectionMode(SelectionMode.MULTIPLE);
-        var sorted = new javafx.collections.transformation.SortedList<>(viewModel.neurons());
+        var sorted = new SortedList<>(viewModel.neurons());
         sorted.comparatorProperty().bind(neuronsTable.comparatorProperty());
         neuronsTable.setItems(sorted);
         neuronsTable.setPlaceholder(new Label("Calibrate to see the neurons"));
@@ -117,7 +120,7 @@ public final class NeuronsView extends VBox {
 
     /** Arrows, Home and End move the selected neuron by variance; Enter shows it in the table. */
     private void bindScatterKeys() {
-        neuronsScatter.setAccessibleRole(javafx.scene.AccessibleRole.IMAGE_VIEW);
+        neuronsScatter.setAccessibleRole(AccessibleRole.IMAGE_VIEW);
         neuronsScatter.setAccessibleHelp(NeuronsViewModel.SCATTER_KEYS);
         neuronsScatter.setOnMousePressed(e -> { // consumed, or the tab pane takes the focus back
             neuronsScatter.requestFocus();
@@ -182,7 +185,7 @@ public final class NeuronsView extends VBox {
     private static <T> void column(TableColumn<NeuronsViewModel.Neuron, T> column,
             Function<NeuronsViewModel.Neuron, T> value, Function<T, String> text) {
         column.setCellValueFactory(c -> new ReadOnlyObjectWrapper<>(value.apply(c.getValue())));
-        column.setCellFactory(c -> new javafx.scene.control.TableCell<>() {
+        column.setCellFactory(c -> new TableCell<>() {
             @Override
             protected void updateItem(T item, boolean empty) {
                 super.updateItem(item, empty);

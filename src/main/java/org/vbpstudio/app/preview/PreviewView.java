@@ -2,9 +2,11 @@ package org.vbpstudio.app.preview;
 
 import javafx.css.PseudoClass;
 import javafx.fxml.FXML;
+import javafx.scene.control.Button;
 import javafx.scene.control.ComboBox;
 import javafx.scene.control.Label;
 import javafx.scene.control.ProgressIndicator;
+import javafx.scene.control.Tooltip;
 import javafx.scene.layout.VBox;
 import javafx.util.StringConverter;
 import org.vbpstudio.app.ui.Formats;
@@ -46,7 +48,7 @@ public final class PreviewView extends VBox {
     @FXML
     private Label changesLabel;
     @FXML
-    private javafx.scene.control.Button showChangesButton;
+    private Button showChangesButton;
     private Runnable onShowChanges = () -> {};
 
     public PreviewView(PreviewViewModel viewModel) {
@@ -67,12 +69,12 @@ public final class PreviewView extends VBox {
         previewMessage.textProperty().bind(viewModel.messageProperty());
         changesLabel.textProperty().bind(viewModel.changesTextProperty());
         showChangesButton.disableProperty().bind(viewModel.predictionsProperty().isNull());
-        javafx.scene.control.Tooltip refreshed = new javafx.scene.control.Tooltip();
+        Tooltip refreshed = new Tooltip();
         refreshed.textProperty().bind(viewModel.refreshMillisProperty().asString(
                 "Top-1 of the pruned model on the validation slice; last whole-slice refresh took %d ms. "
                         + "While a refresh runs: an estimate from the images done so far, with its 95%% Wilson interval."));
         accuracyLabel.setTooltip(refreshed);
-        fidelityLabel.setTooltip(new javafx.scene.control.Tooltip("How often the pruned model's top-1 class is the "
+        fidelityLabel.setTooltip(new Tooltip("How often the pruned model's top-1 class is the "
                 + "original's, and the mean KL divergence of their predictions; needs no labels."));
         viewModel.accuracyStaleProperty().addListener((o, a, stale) -> markStale(stale));
         markStale(viewModel.accuracyStaleProperty().get());

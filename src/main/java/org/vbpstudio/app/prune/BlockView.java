@@ -6,6 +6,7 @@ import javafx.scene.control.Label;
 import javafx.scene.control.Slider;
 import javafx.scene.control.TextField;
 import javafx.scene.control.Tooltip;
+import javafx.scene.input.KeyCode;
 import javafx.scene.layout.VBox;
 import org.vbpstudio.app.ui.Fxml;
 
@@ -56,7 +57,7 @@ public final class BlockView extends VBox {
         histogram.setFocusTraversable(true);
         histogram.setOnMouseClicked(e -> onInspect.accept(b, histogram.binAt(e.getX())));
         histogram.setOnKeyPressed(e -> {
-            if (e.getCode() == javafx.scene.input.KeyCode.ENTER || e.getCode() == javafx.scene.input.KeyCode.SPACE) {
+            if (e.getCode() == KeyCode.ENTER || e.getCode() == KeyCode.SPACE) {
                 onInspect.accept(b, -1);
                 e.consume();
             }

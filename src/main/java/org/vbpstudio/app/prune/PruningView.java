@@ -8,6 +8,7 @@ import javafx.fxml.FXML;
 import javafx.scene.control.CheckBox;
 import javafx.scene.control.ComboBox;
 import javafx.scene.control.Label;
+import javafx.scene.control.ScrollPane;
 import javafx.scene.control.Slider;
 import javafx.scene.control.TextField;
 import javafx.scene.control.ToggleButton;
@@ -33,6 +34,8 @@ public final class PruningView extends VBox {
     @FXML
     private CheckBox compensationCheck;
     @FXML
+    private CheckBox standardizeCheck;
+    @FXML
     private ComboBox<Integer> roundToChoice;
     @FXML
     private SegmentedButton modeButtons;
@@ -49,7 +52,7 @@ public final class PruningView extends VBox {
     @FXML
     private TilePane blocksPane;
     @FXML
-    private javafx.scene.control.ScrollPane blocksScroll;
+    private ScrollPane blocksScroll;
 
     public PruningView(PruningViewModel viewModel) {
         this.viewModel = viewModel;
@@ -63,15 +66,8 @@ public final class PruningView extends VBox {
         }));
         criterionChoice.valueProperty().bindBidirectional(viewModel.criterionProperty());
         compensationCheck.selectedProperty().bindBidirectional(viewModel.compensationProperty());
-        CheckBox standardizeCheck = new CheckBox("Standardise");
-        standardizeCheck.setId("standardizeCheck");
-        standardizeCheck.setTooltip(new javafx.scene.control.Tooltip(
-                "Global mode: rank per-block z-scores of the criterion, so blocks on other scales compete fairly (FLAP)"));
         standardizeCheck.selectedProperty().bindBidirectional(viewModel.standardizeProperty());
         standardizeCheck.disableProperty().bind(viewModel.modeProperty().isNotEqualTo(PruningPlan.Mode.GLOBAL));
-        if (compensationCheck.getParent() instanceof javafx.scene.layout.Pane row) {
-            row.getChildren().add(row.getChildren().indexOf(compensationCheck) + 1, standardizeCheck);
-        }
         roundToChoice.getItems().setAll(PruningViewModel.ROUND_TO_CHOICES);
         roundToChoice.setConverter(converter(k -> k == 0 ? "None" : Integer.toString(k)));
         roundToChoice.setValue(viewModel.roundToProperty().get());

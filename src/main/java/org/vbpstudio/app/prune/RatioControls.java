@@ -2,6 +2,7 @@ package org.vbpstudio.app.prune;
 
 import java.util.Locale;
 import java.util.function.UnaryOperator;
+import javafx.beans.property.BooleanProperty;
 import javafx.beans.property.DoubleProperty;
 import javafx.scene.control.Slider;
 import javafx.scene.control.TextField;
@@ -25,7 +26,7 @@ public final class RatioControls {
      * drag (true from press to release), so that a drag can count as one change (undo).
      */
     public static void bind(Slider slider, TextField field, DoubleProperty ratio,
-            javafx.beans.property.BooleanProperty adjusting) {
+            BooleanProperty adjusting) {
         if (adjusting != null) {
             slider.valueChangingProperty().addListener((o, a, b) -> adjusting.set(b));
         }

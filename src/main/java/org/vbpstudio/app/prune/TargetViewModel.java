@@ -13,6 +13,7 @@ import javafx.beans.property.SimpleDoubleProperty;
 import javafx.beans.property.SimpleObjectProperty;
 import javafx.beans.property.SimpleStringProperty;
 import javafx.beans.property.StringProperty;
+import javafx.collections.ListChangeListener;
 import org.vbpstudio.app.concurrent.LatestJob;
 import org.vbpstudio.app.concurrent.TaskExecutor;
 import org.vbpstudio.app.dialogs.DialogService;
@@ -87,7 +88,7 @@ public final class TargetViewModel {
         workspace.calibrationProperty().addListener((o, a, b) -> forget());
         pruning.criterionProperty().addListener((o, a, b) -> forget());
         pruning.compensationProperty().addListener((o, a, b) -> forget());
-        pruning.blocks().addListener((javafx.collections.ListChangeListener<BlockViewModel>) c -> forget());
+        pruning.blocks().addListener((ListChangeListener<BlockViewModel>) c -> forget());
     }
 
     public ObjectProperty<Kind> kindProperty() {

@@ -90,9 +90,9 @@ public final class RecoverView extends VBox {
     public RecoverView(RecoverViewModel viewModel) {
         this.viewModel = viewModel;
         Fxml.load(this);
-        javafx.scene.control.Tooltip.install(lossChart, new javafx.scene.control.Tooltip(
+        Tooltip.install(lossChart, new Tooltip(
                 "Training loss (distillation from the original) per step of the fine-tuning"));
-        javafx.scene.control.Tooltip.install(accuracyChart, new javafx.scene.control.Tooltip(
+        Tooltip.install(accuracyChart, new Tooltip(
                 "Validation top-1 after each epoch of fine-tuning, against the original and the pruned model before it"));
         var running = viewModel.runningProperty();
         subjectLabel.textProperty().bind(viewModel.subjectProperty());

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import javafx.beans.Observable;
 import javafx.beans.binding.Bindings;
 import javafx.beans.binding.BooleanBinding;
 import javafx.beans.property.BooleanProperty;
@@ -124,7 +125,7 @@ public final class RecoverViewModel {
         distillation.set(d.distillation());
         alpha.set(text(d.alpha()));
         temperature.set(text(d.temperature()));
-        for (javafx.beans.Observable p : List.of(epochs, learningRate, distillation, alpha, temperature)) {
+        for (Observable p : List.of(epochs, learningRate, distillation, alpha, temperature)) {
             p.addListener(o -> validateOptions());
         }
         validateOptions();
