@@ -8,16 +8,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.TimeoutException;
+import javafx.scene.Parent;
 import javafx.scene.Scene;
 import javafx.scene.control.Label;
+import javafx.scene.layout.HBox;
 import javafx.scene.text.Text;
 import javafx.stage.Stage;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.testfx.api.FxRobot;
+import org.testfx.api.FxToolkit;
 import org.testfx.framework.junit5.ApplicationExtension;
 import org.testfx.framework.junit5.Start;
 import org.testfx.util.WaitForAsyncUtils;
@@ -51,8 +56,15 @@ class ModelPanelRobotTest {
         session = ModelSession.open(model);
         Workspace workspace = new Workspace();
         workspace.open(session, null, null);
-        stage.setScene(new Scene(new ModelPanelView(new ModelPanelViewModel(workspace)), 272, 700));
+        // in a row, so the panel keeps its own width whatever size earlier tests left the stage at
+        stage.setScene(new Scene(new HBox(new ModelPanelView(new ModelPanelViewModel(workspace))), 900, 700));
+        stage.sizeToScene();
         stage.show();
+    }
+
+    @AfterEach
+    void closeStage() throws TimeoutException {
+        FxToolkit.cleanupStages();
     }
 
     @AfterAll
@@ -67,9 +79,13 @@ class ModelPanelRobotTest {
         Label architecture = robot.lookup("#info-architecture").queryAs(Label.class);
         Label depth = robot.lookup("#info-depth").queryAs(Label.class);
         Label embedding = robot.lookup("#info-embed").queryAs(Label.class);
-        WaitForAsyncUtils.waitForFxEvents();
-        // what the skin draws: the label's text after overrun
-        String shown = WaitForAsyncUtils.asyncFx(() -> ((Text) architecture.lookup(".text")).getText()).get();
+        // what the skin draws (the label's text after overrun), read after a layout pass of our own
+        String shown = WaitForAsyncUtils.asyncFx(() -> {
+            Parent root = architecture.getScene().getRoot();
+            root.applyCss();
+            root.layout();
+            return ((Text) architecture.lookup(".text")).getText();
+        }).get();
         assertNotNull(shown);
         assertAll(
                 () -> assertEquals(LONG_NAME, architecture.getText()),

@@ -59,6 +59,7 @@ abstract class RobotWindowFixture {
                 return Optional.ofNullable(answers.poll());
             }
         });
+        stage.sizeToScene(); // the stage is shared: another test class may have left it at its own size
         stage.show();
         window.open(new GuiOptions(Fixture.TIMM, Fixture.IMAGES, Fixture.IMAGES, null));
     }
