@@ -6,9 +6,8 @@ import javafx.scene.control.ComboBox;
 import javafx.scene.control.Label;
 import javafx.scene.control.ProgressBar;
 import javafx.scene.layout.VBox;
-import javafx.util.StringConverter;
-import org.vbpstudio.app.ui.Formats;
 import org.vbpstudio.app.ui.Fxml;
+import org.vbpstudio.app.ui.ImageLimitChoice;
 
 /** The calibration bar: run or cancel calibration, its progress, and statistics files. */
 public final class CalibrationView extends VBox {
@@ -36,21 +35,7 @@ public final class CalibrationView extends VBox {
         this.viewModel = viewModel;
         Fxml.load(this);
         summaryLabel.textProperty().bind(viewModel.summaryProperty());
-        limitChoice.getItems().setAll(CalibrationViewModel.LIMITS);
-        limitChoice.setConverter(new StringConverter<>() {
-            @Override
-            public String toString(Integer n) {
-                return n == null ? "" : n == 0 ? "All images" : Formats.count(n) + " images";
-            }
-
-            @Override
-            public Integer fromString(String s) {
-                return s.startsWith("All") ? 0 : Integer.valueOf(s.replaceAll("[^0-9]", ""));
-            }
-        });
-        limitChoice.setValue(viewModel.limitProperty().get());
-        limitChoice.valueProperty().addListener((o, a, b) -> viewModel.limitProperty().set(b == null ? 0 : b));
-        viewModel.limitProperty().addListener((o, a, b) -> limitChoice.setValue(b.intValue()));
+        ImageLimitChoice.bind(limitChoice, CalibrationViewModel.LIMITS, viewModel.limitProperty());
         limitChoice.disableProperty().bind(viewModel.runningProperty());
         calibrateButton.disableProperty().bind(viewModel.canCalibrateProperty().not());
         cancelButton.disableProperty().bind(viewModel.runningProperty().not());

@@ -18,11 +18,11 @@ import javafx.scene.control.SpinnerValueFactory;
 import javafx.scene.control.TextField;
 import javafx.scene.control.Tooltip;
 import javafx.scene.layout.VBox;
-import javafx.util.StringConverter;
 import org.vbpstudio.app.recover.RecoveryJob.AccuracyPoint;
 import org.vbpstudio.app.recover.RecoveryJob.LossPoint;
 import org.vbpstudio.app.ui.Formats;
 import org.vbpstudio.app.ui.Fxml;
+import org.vbpstudio.app.ui.ImageLimitChoice;
 
 /**
  * The Recover tab: what will be fine-tuned, the training images and options, Start / Cancel /
@@ -105,21 +105,7 @@ public final class RecoverView extends VBox {
         styleMissing(viewModel.trainingMissingProperty().get());
         trainingFolderButton.disableProperty().bind(running);
         trainingFileButton.disableProperty().bind(running);
-        trainLimitChoice.getItems().setAll(RecoverViewModel.LIMITS);
-        trainLimitChoice.setConverter(new StringConverter<>() {
-            @Override
-            public String toString(Integer n) {
-                return n == null ? "" : n == 0 ? "All images" : Formats.count(n) + " images";
-            }
-
-            @Override
-            public Integer fromString(String s) {
-                return s.startsWith("All") ? 0 : Integer.valueOf(s.replaceAll("[^0-9]", ""));
-            }
-        });
-        trainLimitChoice.setValue(viewModel.trainLimitProperty().get());
-        trainLimitChoice.valueProperty().addListener((o, a, b) -> viewModel.trainLimitProperty().set(b == null ? 0 : b));
-        viewModel.trainLimitProperty().addListener((o, a, b) -> trainLimitChoice.setValue(b.intValue()));
+        ImageLimitChoice.bind(trainLimitChoice, RecoverViewModel.LIMITS, viewModel.trainLimitProperty());
         trainLimitChoice.disableProperty().bind(running);
 
         epochsSpinner.setValueFactory(new SpinnerValueFactory.IntegerSpinnerValueFactory(1, 50,
