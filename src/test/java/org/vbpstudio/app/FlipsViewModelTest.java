@@ -80,19 +80,15 @@ class FlipsViewModelTest {
         }
     }
 
+    /** Softmax computed another way than the app's (p_i = 1 / Σ_j e^(v_j − v_i)), as an independent reference. */
     private static double[] softmax(float[] v, int off, int n) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) {
-            max = Math.max(max, v[off + i]);
-        }
         double[] p = new double[n];
-        double sum = 0;
         for (int i = 0; i < n; i++) {
-            p[i] = Math.exp(v[off + i] - max);
-            sum += p[i];
-        }
-        for (int i = 0; i < n; i++) {
-            p[i] /= sum;
+            double sum = 0;
+            for (int j = 0; j < n; j++) {
+                sum += Math.exp((double) v[off + j] - v[off + i]);
+            }
+            p[i] = 1 / sum;
         }
         return p;
     }
