@@ -179,11 +179,9 @@ final class PruneCommand implements Callable<Integer> {
                 double[] rs = SensitivityCommand.checkedRatios(sensitivityRatios, "--sensitivity-ratios");
                 curves = SensitivityCommand.measure(model, stats, plan, rs, images, err).curves(model.fingerprint());
             }
-            source = new Allocation.Source(saved == null ? null : sensitivityFile.toAbsolutePath().normalize().toString(),
-                    curves.images(), curves.metric(), curves.ratios());
+            source = curves.source(saved == null ? null : sensitivityFile);
             try {
-                double[] ratios = Allocation.allocate(model.config(), curves.ratios(), curves.loss(), budget,
-                        Math.max(1, plan.roundTo()));
+                double[] ratios = curves.lossCurves().allocate(model.config(), budget, Math.max(1, plan.roundTo()));
                 plan = new PruningPlan(PruningPlan.Mode.PER_BLOCK, ratios, Double.NaN, plan.criterion(),
                         plan.compensation(), plan.roundTo(), plan.seed());
             } catch (IllegalArgumentException e) {

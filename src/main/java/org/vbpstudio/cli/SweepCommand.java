@@ -22,6 +22,7 @@ import org.vbpstudio.eval.SweepPlot;
 import org.vbpstudio.eval.preview.PreviewEngine;
 import org.vbpstudio.eval.preview.PreviewEstimate;
 import org.vbpstudio.eval.preview.Sensitivity;
+import org.vbpstudio.eval.preview.SensitivityFile;
 import org.vbpstudio.io.AtomicDirectory;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.io.OutputTarget;
@@ -32,6 +33,7 @@ import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.ModelWriter;
 import org.vbpstudio.model.VisionTransformer;
+import org.vbpstudio.prune.Allocation;
 import org.vbpstudio.prune.Budget;
 import org.vbpstudio.prune.Criterion;
 import org.vbpstudio.prune.MaskHook;
@@ -72,8 +74,14 @@ final class SweepCommand implements Callable<Integer> {
     @Option(names = "--target-macs", split = ",", paramLabel = "F",
             description = "Also compare, at each of these MAC fractions, every criterion (with compensation) spread"
                     + " uniformly, globally, globally on standardised scores and allocated from per-block sensitivity"
-                    + " measured on the --calibration images.")
+                    + " measured on the --calibration images (or read with --sensitivity).")
     double[] targetMacs;
+
+    @Option(names = "--sensitivity", split = ",", paramLabel = "F.json",
+            description = "With --target-macs: allocate from curves that `sensitivity --json F` saved for this model"
+                    + " (one file per criterion, with compensation, no --round-to) instead of measuring them;"
+                    + " criteria without a file are measured on the --calibration images.")
+    List<Path> sensitivityFiles;
 
     @Option(names = "--sensitivity-ratios", split = ",", paramLabel = "R",
             defaultValue = "0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,0.95",
@@ -111,10 +119,15 @@ final class SweepCommand implements Callable<Integer> {
         if (targetsOnly && budgets.isEmpty()) {
             throw new BadInputException("--targets-only needs --target-macs");
         }
+        if (sensitivityFiles != null && budgets.isEmpty()) {
+            throw new BadInputException("--sensitivity curves are for --target-macs: give --target-macs F,…");
+        }
         double[] sensRatios = SensitivityCommand.checkedRatios(sensitivityRatios, "--sensitivity-ratios");
         LoadedModel model = options.load();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        Map<Criterion, Path> files = new EnumMap<>(Criterion.class);
+        Map<Criterion, Sensitivity.Curves> saved = savedCurves(model, files); // before collecting any statistics
         // the taylor series where the calibration images have labels (it needs them)
         ActivationStats stats = statistics.load(model, StatsOptions.Taylor.WHEN_LABELLED, 0, options.batch, err);
         if (!stats.hasTaylor()) {
@@ -128,18 +141,32 @@ final class SweepCommand implements Callable<Integer> {
         Scores original;
         List<Criterion> criteria = CriterionSweep.available(stats).stream().map(CriterionSweep.Series::criterion)
                 .filter(c -> c != Criterion.RANDOM).distinct().toList();
-        Map<Criterion, double[][]> sensitivity = new EnumMap<>(Criterion.class);
-        if (!budgets.isEmpty() && statistics.calibration() != null) {
+        for (Criterion c : saved.keySet()) {
+            if (!criteria.contains(c)) {
+                throw new BadInputException(files.get(c), "holds " + c + " curves, and this sweep has no " + c
+                        + " series (" + Criterion.MISSING_GRADIENTS + ")");
+            }
+        }
+        Map<Criterion, Sensitivity.Curves> curves = new EnumMap<>(saved);
+        List<Criterion> toMeasure = budgets.isEmpty() ? List.of()
+                : criteria.stream().filter(c -> !saved.containsKey(c)).toList();
+        if (!toMeasure.isEmpty() && statistics.calibration() != null) {
             // on the calibration images, never the validation images whose accuracy is reported
             ImageSource cal = ClassMapping.relabel(ModelOptions.images(statistics.calibration(), 0), model.labels());
-            for (Criterion c : criteria) {
-                Sensitivity.Result r = SensitivityCommand.measure(model, stats, PruningPlan.uniform(0, 1).withCriterion(c),
-                        sensRatios, cal, err);
-                sensitivity.put(c, r.loss());
+            for (Criterion c : toMeasure) {
+                curves.put(c, SensitivityCommand.measure(model, stats, PruningPlan.uniform(0, 1).withCriterion(c),
+                        sensRatios, cal, err).curves(model.fingerprint()));
             }
-        } else if (!budgets.isEmpty()) {
-            err.println("note: no allocation: its sensitivity is measured on --calibration images, and --stats has none");
+        } else if (!toMeasure.isEmpty()) {
+            err.println("note: no allocation for " + toMeasure.stream().map(Criterion::jsonName).toList()
+                    + ": sensitivity is measured on --calibration images (--stats has none), or read with --sensitivity");
         }
+        Map<Criterion, Allocation.LossCurves> sensitivity = new EnumMap<>(Criterion.class);
+        Map<Criterion, Allocation.Source> sources = new EnumMap<>(Criterion.class);
+        curves.forEach((c, cv) -> {
+            sensitivity.put(c, cv.lossCurves());
+            sources.put(c, cv.source(files.get(c)));
+        });
         PreviewEngine.Options opts = PreviewEngine.Options.defaults(ComputeThreads.evaluatorWorkers()).withChunkSize(64)
                 .withEmbeddingsOnly();
         try (NDManager manager = Engines.newManager(); VisionTransformer vit = model.instantiate(manager);
@@ -167,7 +194,7 @@ final class SweepCommand implements Callable<Integer> {
             }
             if (!budgets.isEmpty()) {
                 targets = CriterionSweep.runTargets(model, stats, scored, budgets, criteria, true, sensitivity,
-                        sensRatios, p -> {}, new ConsoleProgress(err, "targets", "points"));
+                        p -> {}, new ConsoleProgress(err, "targets", "points"));
             }
         }
         if (!targetsOnly) {
@@ -179,6 +206,11 @@ final class SweepCommand implements Callable<Integer> {
         if (json != null) {
             JsonObject o = toJson(model, original, perBlock, global, standardized);
             o.add("targets", targetJson(targets));
+            if (!sources.isEmpty()) {
+                JsonObject allocation = new JsonObject(); // per criterion: where its sensitivity curves came from
+                sources.forEach((c, src) -> allocation.add(c.jsonName(), src.toJson()));
+                o.add("allocation", allocation);
+            }
             AtomicDirectory.writeString(target(json), ModelWriter.GSON.toJson(o));
         }
         if (plot != null) {
@@ -192,6 +224,30 @@ final class SweepCommand implements Callable<Integer> {
                     original.headline());
         }
         return 0;
+    }
+
+    /**
+     * The curves of {@code --sensitivity}, by criterion (their files into {@code files}): each of this
+     * model and measured as the sweep allocates (with compensation, no rounding), one file per criterion.
+     */
+    private Map<Criterion, Sensitivity.Curves> savedCurves(LoadedModel model, Map<Criterion, Path> files) {
+        Map<Criterion, Sensitivity.Curves> saved = new EnumMap<>(Criterion.class);
+        for (Path f : sensitivityFiles == null ? List.<Path>of() : sensitivityFiles) {
+            Sensitivity.Curves curves = SensitivityFile.read(f);
+            Criterion c = curves.criterion();
+            String mismatch = c == Criterion.RANDOM ? "holds random curves, and the sweep allocates no random series"
+                    : curves.mismatch(model.fingerprint(), model.config().depth(),
+                            PruningPlan.uniform(0, model.config().depth()).withCriterion(c).withCompensation(true));
+            if (mismatch != null) {
+                throw new BadInputException(f, mismatch);
+            }
+            if (files.containsKey(c)) {
+                throw new BadInputException(f, "holds " + c + " curves, as " + files.get(c) + " does: give one file per criterion");
+            }
+            files.put(c, f);
+            saved.put(c, curves);
+        }
+        return saved;
     }
 
     /** An output file, with every input it must never replace. */

@@ -165,12 +165,12 @@ public final class CriterionSweep {
     /**
      * Every criterion under every spread at every budget: uniform (one ratio), global, global
      * standardised (each fitted by {@link Budget#fit}) and allocated from {@code sensitivity}
-     * (criterion → loss per block and ratio, measured elsewhere on the calibration images; spreads
-     * without curves are skipped). Budgets no spread can meet are skipped for that spread.
+     * (criterion → its curves, measured elsewhere on the calibration images or read from a file;
+     * criteria without curves are not allocated). Budgets no spread can meet are skipped for that spread.
      */
     public static List<TargetPoint> runTargets(LoadedModel model, ActivationStats stats, MaskedAccuracy accuracy,
             List<Budget> budgets, List<Criterion> criteria, boolean compensation,
-            Map<Criterion, double[][]> sensitivity, double[] sensitivityRatios, Consumer<TargetPoint> onPoint,
+            Map<Criterion, Allocation.LossCurves> sensitivity, Consumer<TargetPoint> onPoint,
             Progress progress) {
         VitConfig cfg = model.config();
         List<TargetPoint> points = new ArrayList<>();
@@ -192,8 +192,8 @@ public final class CriterionSweep {
                             case GLOBAL_STANDARDIZED -> budget.fit(PruningPlan.global(0).withCriterion(c)
                                     .withCompensation(compensation).withNormalize(PruningPlan.Normalize.STANDARDIZE), sc, cfg);
                             case ALLOCATED -> sensitivity == null || !sensitivity.containsKey(c) ? null
-                                    : new PruningPlan(PruningPlan.Mode.PER_BLOCK, Allocation.allocate(cfg, sensitivityRatios,
-                                            sensitivity.get(c), budget, 1), Double.NaN, c, compensation, 0, 0);
+                                    : new PruningPlan(PruningPlan.Mode.PER_BLOCK, sensitivity.get(c).allocate(cfg,
+                                            budget, 1), Double.NaN, c, compensation, 0, 0);
                         };
                     } catch (IllegalArgumentException unreachable) {
                         plan = null;

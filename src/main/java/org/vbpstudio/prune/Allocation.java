@@ -85,6 +85,24 @@ public final class Allocation {
     }
 
     /**
+     * Sensitivity curves as the allocation reads them.
+     *
+     * @param ratios the measured ratios, ascending, in (0, 1)
+     * @param loss   loss[b][i] at ratios[i]
+     */
+    public record LossCurves(double[] ratios, double[][] loss) {
+        public LossCurves {
+            ratios = ratios.clone();
+            loss = Arrays.stream(loss).map(double[]::clone).toArray(double[][]::new);
+        }
+
+        /** {@link Allocation#allocate} on these curves. */
+        public double[] allocate(VitConfig cfg, Budget budget, int step) {
+            return Allocation.allocate(cfg, ratios, loss, budget, step);
+        }
+    }
+
+    /**
      * The per-block ratios (k_b / H_b, so the plan's counts are exactly k_b).
      *
      * @param ratios the measured ratios, ascending, in (0, 1)

@@ -1,6 +1,7 @@
 package org.vbpstudio.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,6 +11,8 @@ import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -70,6 +73,103 @@ class SweepCommandTest {
                 assertEquals("per-block", p.getAsJsonObject("plan").get("mode").getAsString());
             }
         }
+    }
+
+    /**
+     * {@code --sensitivity}: curves saved by {@code sensitivity --json} allocate as the sweep's own
+     * measurement does, only the criteria without a file are measured, the files' curves decide, and
+     * a file that does not fit is refused with one line.
+     */
+    @Test
+    void savedCurvesStandInForMeasuringThem() throws IOException {
+        String model = Fixture.TIMM.toString();
+        String images = Fixture.IMAGES.toString();
+        String ratios = "0.3,0.6,0.9";
+        Path variance = sensitivity("variance", ratios);
+        Path wanda = sensitivity("wanda", ratios);
+        String[] sweep = {"sweep", "--model", model, "--calibration", images, "--validation", images,
+                "--target-macs", "0.6", "--targets-only", "--sensitivity-ratios", ratios};
+
+        JsonObject measured = sweepJson(sweep);
+        Path fromFilesJson = tmp.resolve("from-files.json");
+        Cli.Run r = Cli.run(concat(sweep, "--sensitivity", variance + "," + wanda, "--json", fromFilesJson.toString()));
+        assertEquals(0, r.code(), r.err());
+        JsonObject fromFiles = JsonParser.parseString(Files.readString(fromFilesJson)).getAsJsonObject();
+        assertEquals(measured.getAsJsonArray("targets"), fromFiles.getAsJsonArray("targets"));
+        // 5 criteria (labelled images: taylor too), 2 of them from files
+        assertEquals(3, r.err().lines().filter(l -> l.contains("block runs")).count(), r.err());
+        JsonObject allocation = fromFiles.getAsJsonObject("allocation");
+        assertEquals(variance.toAbsolutePath().normalize().toString(),
+                allocation.getAsJsonObject("variance").get("file").getAsString());
+        assertEquals("file", allocation.getAsJsonObject("wanda").get("curves_from").getAsString());
+        assertEquals("measured", allocation.getAsJsonObject("magnitude").get("curves_from").getAsString());
+        assertEquals(30, allocation.getAsJsonObject("variance").get("images").getAsInt());
+
+        // the file decides: block 0 made to look fragile is allocated as prune allocates from the same file
+        JsonObject edited = JsonParser.parseString(Files.readString(variance)).getAsJsonObject();
+        for (JsonElement p : edited.getAsJsonArray("blocks").get(0).getAsJsonObject().getAsJsonArray("points")) {
+            p.getAsJsonObject().addProperty("top1", 0.0);
+        }
+        Path fragile = Files.writeString(tmp.resolve("fragile.json"), edited.toString());
+        JsonObject fromFragile = sweepJson(concat(sweep, "--sensitivity", fragile.toString()));
+        Path pruned = tmp.resolve("pruned");
+        Cli.Run p = Cli.run("prune", "--model", model, "--calibration", images, "--allocate", "sensitivity",
+                "--target-macs", "0.6", "--sensitivity", fragile.toString(), "--output", pruned.toString());
+        assertEquals(0, p.code(), p.err());
+        JsonObject prunePlan = JsonParser.parseString(Files.readString(pruned.resolve("plan.json"))).getAsJsonObject();
+        JsonObject sweepPlan = allocated(fromFragile, "variance");
+        assertEquals(prunePlan.get("ratios"), sweepPlan.get("ratios"));
+        assertTrue(!sweepPlan.get("ratios").equals(allocated(measured, "variance").get("ratios")),
+                "the edited curves changed nothing: " + sweepPlan);
+
+        // refused, one line naming the file
+        Path uncompensated = sensitivity("variance", ratios, "--no-compensation");
+        Path random = sensitivity("random", ratios);
+        for (String[] bad : List.of(new String[] {variance + "," + fragile, "as " + variance + " does"},
+                new String[] {uncompensated.toString(), "measured without compensation"},
+                new String[] {random.toString(), "allocates no random series"})) {
+            Cli.Run refused = Cli.run(concat(sweep, "--sensitivity", bad[0]));
+            assertEquals(2, refused.code(), refused.err());
+            StatsCommandTest.assertOneLine(refused.err(), bad[1]);
+            assertFalse(refused.err().contains("block runs"), "measured before refusing: " + refused.err());
+        }
+        Cli.Run noTarget = Cli.run("sweep", "--model", model, "--calibration", images, "--validation", images,
+                "--sensitivity", variance.toString());
+        assertEquals(2, noTarget.code(), noTarget.err());
+        StatsCommandTest.assertOneLine(noTarget.err(), "--target-macs");
+    }
+
+    private Path sensitivity(String criterion, String ratios, String... more) {
+        Path json = tmp.resolve(criterion + more.length + ".json");
+        Cli.Run r = Cli.run(concat(new String[] {"sensitivity", "--model", Fixture.TIMM.toString(), "--calibration",
+                Fixture.IMAGES.toString(), "--images", Fixture.IMAGES.toString(), "--ratios", ratios, "--criterion",
+                criterion, "--json", json.toString()}, more));
+        assertEquals(0, r.code(), r.err());
+        return json;
+    }
+
+    private JsonObject sweepJson(String[] args) throws IOException {
+        Path json = Files.createTempFile(tmp, "sweep", ".json");
+        Files.delete(json);
+        Cli.Run r = Cli.run(concat(args, "--json", json.toString()));
+        assertEquals(0, r.code(), r.err());
+        return JsonParser.parseString(Files.readString(json)).getAsJsonObject();
+    }
+
+    private static JsonObject allocated(JsonObject sweep, String criterion) {
+        for (JsonElement e : sweep.getAsJsonArray("targets")) {
+            JsonObject t = e.getAsJsonObject();
+            if (t.get("spread").getAsString().equals("allocated") && t.get("criterion").getAsString().equals(criterion)) {
+                return t.getAsJsonObject("plan");
+            }
+        }
+        throw new AssertionError("no allocated " + criterion + " point: " + sweep.getAsJsonArray("targets"));
+    }
+
+    private static String[] concat(String[] first, String... more) {
+        String[] all = Arrays.copyOf(first, first.length + more.length);
+        System.arraycopy(more, 0, all, first.length, more.length);
+        return all;
     }
 
     @Test

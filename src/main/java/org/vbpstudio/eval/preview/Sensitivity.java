@@ -2,6 +2,7 @@ package org.vbpstudio.eval.preview;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -12,6 +13,7 @@ import org.vbpstudio.eval.Scores;
 import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.VitConfig;
+import org.vbpstudio.prune.Allocation;
 import org.vbpstudio.prune.Criterion;
 import org.vbpstudio.prune.Pruner;
 import org.vbpstudio.prune.PruningPlan;
@@ -67,6 +69,17 @@ public final class Sensitivity {
         @Override
         public double[][] loss() {
             return Arrays.stream(loss).map(double[]::clone).toArray(double[][]::new);
+        }
+
+        /** The curves as {@link Allocation} reads them. */
+        public Allocation.LossCurves lossCurves() {
+            return new Allocation.LossCurves(ratios, loss);
+        }
+
+        /** Where they came from, for a report: {@code file} read, or null when measured in the run. */
+        public Allocation.Source source(Path file) {
+            return new Allocation.Source(file == null ? null : file.toAbsolutePath().normalize().toString(), images,
+                    metric, ratios);
         }
 
         /**
