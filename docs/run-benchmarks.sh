@@ -112,3 +112,4 @@ for s in small base; do
 done
 /usr/bin/time -f "sensitivity wall_s %e maxrss_kb %M" $J sensitivity --model $W/deit-tiny --stats $W/tiny-stats.safetensors --images $W/val1000 --limit 256 --json $W/tiny-sens.json --force
 /usr/bin/time -f "prune --allocate wall_s %e maxrss_kb %M" $J prune --model $W/deit-tiny --calibration $W/val1000 --limit 128 --target-macs 0.65 --allocate sensitivity --output $W/tiny-alloc --force
+/usr/bin/time -f "sweep --sensitivity wall_s %e maxrss_kb %M" $J sweep --model $W/deit-tiny --stats $W/tiny-stats.safetensors --validation $W/val1000 --limit 256 --target-macs 0.65 --targets-only --sensitivity $W/tiny-sens.json --json $W/tiny-sweep.json --force
