@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
 import org.vbpstudio.app.preview.PreviewViewModel;
 import org.vbpstudio.app.ui.Formats;
@@ -22,15 +23,18 @@ class PreviewViewModelTest {
         try (FixtureStudio studio = new FixtureStudio().open()) {
             PreviewViewModel preview = studio.vm.preview();
             VitConfig cfg = FixtureStudio.Reference.model().config();
-            assertEquals(Formats.count(CostModel.totalMacs(cfg)) + " of " + Formats.count(CostModel.totalMacs(cfg))
-                    + " (+0.0%)", preview.macsDetailProperty().get());
+            assertEquals(String.format(Locale.ROOT, "%,d\n+0.0%% of %.2f M", CostModel.totalMacs(cfg),
+                    CostModel.totalMacs(cfg) / 1e6), preview.macsDetailProperty().get());
             studio.vm.pruning().blocks().get(2).ratioProperty().set(0.5);
             VitConfig pruned = cfg.withMlpHiddenDims(new int[] {192, 192, 96});
             long macs = CostModel.totalMacs(pruned);
             long params = CostModel.totalParams(pruned);
             assertEquals(macs, preview.macsProperty().get());
-            assertTrue(preview.macsDetailProperty().get().startsWith(Formats.count(macs) + " of "));
-            assertTrue(preview.paramsDetailProperty().get().startsWith(Formats.count(params) + " of "));
+            assertEquals(String.format(Locale.ROOT, "%,d\n−%.1f%% of", macs,
+                    100.0 * (CostModel.totalMacs(cfg) - macs) / CostModel.totalMacs(cfg)),
+                    preview.macsDetailProperty().get().substring(0, preview.macsDetailProperty().get().lastIndexOf(" of") + 3));
+            assertTrue(preview.paramsDetailProperty().get().startsWith(String.format(Locale.ROOT, "%,d\n−", params)),
+                    preview.paramsDetailProperty().get());
             assertEquals(Formats.speedup((double) CostModel.totalMacs(cfg) / macs), preview.speedupTextProperty().get());
         }
     }

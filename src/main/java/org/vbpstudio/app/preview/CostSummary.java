@@ -27,18 +27,25 @@ public record CostSummary(long macsBefore, long macsAfter, long paramsBefore, lo
         return Formats.human(macsAfter);
     }
 
-    /** "8,035,488 of 11,795,616 (−31.9%)". */
+    /**
+     * "8,035,488" over "−31.9% of 11.80 M": the exact count, then the change against the original
+     * in two short lines, so that DeiT-Base's billions fit a half-width card too.
+     */
     public String macsDetail() {
-        return Formats.count(macsAfter) + " of " + Formats.count(macsBefore) + " (" + Formats.change(macsBefore, macsAfter) + ")";
+        return detail(macsBefore, macsAfter);
     }
 
     public String paramsText() {
         return Formats.human(paramsAfter);
     }
 
+    /** As {@link #macsDetail()}: "456,394" over "−32.8% of 678.73 K". */
     public String paramsDetail() {
-        return Formats.count(paramsAfter) + " of " + Formats.count(paramsBefore) + " ("
-                + Formats.change(paramsBefore, paramsAfter) + ")";
+        return detail(paramsBefore, paramsAfter);
+    }
+
+    private static String detail(long before, long after) {
+        return Formats.count(after) + "\n" + Formats.change(before, after) + " of " + Formats.human(before);
     }
 
     /** "1.47×". */
