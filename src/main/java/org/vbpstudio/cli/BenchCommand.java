@@ -88,8 +88,8 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--preview", paramLabel = "V",
             description = "Instead of the forward timings: time the app's accuracy preview (first estimate and whole-slice "
-                    + "refresh after one block's ratio changes, beside a plain forward pass) on the first --preview-slice "
-                    + "images of V, with the app's threading (needs --calibration).")
+                    + "refresh after one block's ratio changes, beside a plain forward pass) on --preview-slice images "
+                    + "spread evenly over V, with the app's threading (needs --calibration).")
     Path preview;
 
     @Option(names = "--preview-slice", paramLabel = "N", defaultValue = "1000", description = "Images in the preview slice (default: ${DEFAULT-VALUE}).")
@@ -107,7 +107,7 @@ final class BenchCommand implements Callable<Integer> {
     Path calibration;
 
     @Option(names = "--limit", paramLabel = "N", defaultValue = "0",
-            description = "Only the first N calibration images (default: all).")
+            description = "Only N calibration images, spread evenly over them (default: all).")
     int limit;
 
     @Option(names = "--baseline", description = "Also time the plain-DJL yardstick forward pass.")

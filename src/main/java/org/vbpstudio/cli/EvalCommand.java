@@ -44,7 +44,7 @@ final class EvalCommand implements Callable<Integer> {
             description = "The original model: report top-1 agreement with it and mean KL(original || model).")
     Path reference;
 
-    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Only the first N images.")
+    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Only N images, spread evenly over the source.")
     int limit;
 
     @Option(names = "--json", description = "One JSON object on stdout (fractions, not percentages).")

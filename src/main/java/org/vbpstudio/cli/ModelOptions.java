@@ -26,9 +26,9 @@ final class ModelOptions {
         return ModelLoader.load(model);
     }
 
-    /** Opens an image source and, when {@code limit} > 0, keeps its first {@code limit} images. */
+    /** Opens an image source and, when {@code limit} > 0, keeps {@code limit} images spread evenly over it ({@link ImageSource#spread}). */
     static ImageSource images(Path path, int limit) {
         ImageSource source = ImageSources.open(path);
-        return limit > 0 ? source.limit(limit) : source;
+        return limit > 0 ? source.spread(limit) : source;
     }
 }

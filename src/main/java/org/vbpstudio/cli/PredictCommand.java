@@ -35,7 +35,7 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--output", required = true, paramLabel = "F.csv", description = "CSV file to write (atomically).")
     Path output;
 
-    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Only the first N images.")
+    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Only N images, spread evenly over the source (rows stay in source order).")
     int limit;
 
     @Option(names = "--force", description = "Replace the --output file if it exists (never an input).")

@@ -107,7 +107,7 @@ final class PruneCommand implements Callable<Integer> {
     @Option(names = "--round-to", paramLabel = "K", description = "Keep every block's width a multiple of K.")
     Integer roundTo;
 
-    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "With --calibration: only the first N images.")
+    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "With --calibration: only N images, spread evenly over them.")
     int limit;
 
     @Option(names = "--output", required = true, paramLabel = "DIR", description = "Directory to write the pruned model to.")

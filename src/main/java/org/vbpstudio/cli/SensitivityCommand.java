@@ -55,7 +55,7 @@ final class SensitivityCommand implements Callable<Integer> {
             description = "Images to score on (for an allocation: the calibration images, never the validation set).")
     Path images;
 
-    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Only the first N of --images.")
+    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Only N of --images, spread evenly over them.")
     int limit;
 
     @Option(names = "--ratios", split = ",", paramLabel = "R", defaultValue = "0.25,0.5,0.75,0.9",

@@ -43,7 +43,7 @@ final class StatsCommand implements Callable<Integer> {
     @Option(names = "--calibration", paramLabel = "I", description = "Calibration images: ImageFolder, flat folder or IDX pair.")
     Path calibration;
 
-    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Only the first N images (0: all).")
+    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Only N images, spread evenly over the source (0: all).")
     int limit;
 
     @Option(names = "--batch", defaultValue = "" + ImageStream.DEFAULT_BATCH, paramLabel = "B",

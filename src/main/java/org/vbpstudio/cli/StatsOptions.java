@@ -69,7 +69,7 @@ final class StatsOptions {
 
     /**
      * The statistics of {@code model}: read from the file (checked against the model) or collected on
-     * the first {@code limit} calibration images (0: all), with the taylor sums as {@code taylor} says.
+     * {@code limit} calibration images spread evenly (0: all), with the taylor sums as {@code taylor} says.
      */
     ActivationStats load(LoadedModel model, Taylor taylor, int limit, int batch, PrintWriter err) {
         requireOne();

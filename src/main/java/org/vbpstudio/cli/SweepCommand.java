@@ -64,7 +64,7 @@ final class SweepCommand implements Callable<Integer> {
     @Option(names = "--validation", required = true, paramLabel = "V", description = "Validation images; unlabelled ones are scored by agreement with the unpruned model.")
     Path validation;
 
-    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Only the first N validation images.")
+    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Only N validation images, spread evenly over them.")
     int limit;
 
     @Option(names = "--ratios", split = ",", paramLabel = "R", defaultValue = "0.1,0.2,0.3,0.4,0.5,0.6,0.7",

@@ -69,11 +69,11 @@ final class TrainingOptions {
             description = "Seed of shuffling and augmentation, and of train's initial weights (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Train on the first N images only.")
+    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Train on N images only, spread evenly over the source.")
     int limit;
 
     @Option(names = "--validation-limit", defaultValue = "0", paramLabel = "N",
-            description = "Validate on the first N images only.")
+            description = "Validate on N images only, spread evenly over the source.")
     int validationLimit;
 
     @Option(names = "--threads", paramLabel = "N",
@@ -100,18 +100,18 @@ final class TrainingOptions {
         }
     }
 
-    /** The training images: the first --limit of them (0: all). */
+    /** The training images: --limit of them spread evenly (0: all). */
     ImageSource trainImages(Path path) {
         return limited(ImageSources.open(path), limit);
     }
 
-    /** The validation images, the first --validation-limit of them (0: all); null without a path. */
+    /** The validation images, --validation-limit of them spread evenly (0: all); null without a path. */
     ImageSource validationImages(Path path) {
         return path == null ? null : limited(ImageSources.open(path), validationLimit);
     }
 
     private static ImageSource limited(ImageSource s, int n) {
-        return n > 0 ? s.limit(n) : s;
+        return n > 0 ? s.spread(n) : s;
     }
 
     /**

@@ -68,11 +68,31 @@ class PredictEvalCommandTest {
         assertEquals(1.0, o.get("top5").getAsDouble(), 1e-12, "5 classes: the label is always in the top 5");
     }
 
+    /** {@code --limit 10} of the 30 class-sorted images: every third, two of each class, in source order. */
     @Test
-    void evalLimitTakesTheFirstImages() {
-        Run r = run("eval", "--model", Fixture.TIMM.toString(), "--images", Fixture.IMAGES.toString(), "--json", "--limit", "12");
-        assertEquals(0, r.code(), r.err());
-        assertEquals(12, JsonParser.parseString(r.out().strip()).getAsJsonObject().get("count").getAsInt());
+    void limitSpreadsOverEveryClass() throws IOException {
+        Path csv = tmp.resolve("ten.csv");
+        Run p = run("predict", "--model", Fixture.TIMM.toString(), "--images", Fixture.IMAGES.toString(), "--limit", "10",
+                "--output", csv.toString());
+        assertEquals(0, p.code(), p.err());
+        List<String> rows = Files.readAllLines(csv).subList(1, 11);
+        float[][] logits = Fixture.matrix("logits");
+        int correct = 0;
+        for (int i = 0; i < 10; i++) {
+            String[] f = rows.get(i).split(",");
+            assertEquals(String.format("class_%02d/img_%03d.png", i / 2, 3 * i % 6), f[0], "row " + i);
+            assertEquals(Integer.toString(i / 2), f[1]);
+            int best = 0;
+            for (int k = 1; k < logits[3 * i].length; k++) {
+                best = logits[3 * i][k] > logits[3 * i][best] ? k : best;
+            }
+            correct += best == i / 2 ? 1 : 0;
+        }
+        Run e = run("eval", "--model", Fixture.TIMM.toString(), "--images", Fixture.IMAGES.toString(), "--json", "--limit", "10");
+        assertEquals(0, e.code(), e.err());
+        JsonObject o = JsonParser.parseString(e.out().strip()).getAsJsonObject();
+        assertEquals(10, o.get("count").getAsInt());
+        assertEquals(correct, o.get("correct_top1").getAsInt(), "top-1 over the same ten images (the reference logits)");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package org.vbpstudio.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -49,8 +50,12 @@ class StatsCommandTest {
         assertClose(reference("mlp_var"), t.stats(), true);
     }
 
+    /**
+     * {@code --limit 10} of the 30 class-sorted images takes every third (two of each class): the same
+     * statistics as a folder holding just those ten files.
+     */
     @Test
-    void limitTakesTheFirstImages() {
+    void limitSpreadsOverEveryClass() throws IOException {
         Path s = tmp.resolve("s.safetensors");
         Run r = run("stats", "--model", Fixture.HF.toString(), "--calibration", Fixture.IMAGES.toString(),
                 "--limit", "10", "--output", s.toString());
@@ -59,6 +64,25 @@ class StatsCommandTest {
         assertEquals(10, t.stats().images());
         assertEquals(170, t.stats().count(2));
         assertEquals(fingerprint, t.modelFingerprint()); // HF layout, same weights
+
+        List<Path> files;
+        try (Stream<Path> w = Files.walk(Fixture.IMAGES)) {
+            files = w.filter(p -> p.toString().endsWith(".png")).sorted().toList();
+        }
+        Path every3rd = tmp.resolve("every-third");
+        for (int i = 0; i < files.size(); i += 3) {
+            Path to = every3rd.resolve(Fixture.IMAGES.relativize(files.get(i)).toString());
+            Files.createDirectories(to.getParent());
+            Files.copy(files.get(i), to);
+        }
+        Path ref = tmp.resolve("ref.safetensors");
+        assertEquals(0, run("stats", "--model", Fixture.HF.toString(), "--calibration", every3rd.toString(),
+                "--output", ref.toString()).code());
+        ActivationStats expected = StatsFile.read(ref).stats();
+        for (int b = 0; b < 3; b++) {
+            assertArrayEquals(expected.mean(b), t.stats().mean(b), 1e-12, "block " + b);
+            assertArrayEquals(expected.variance(b), t.stats().variance(b), 1e-12, "block " + b);
+        }
     }
 
     @Test

@@ -303,7 +303,7 @@ class BatchLoaderTest {
     void emptyAndDefaultConfigurations() {
         TestSource s = new TestSource(5);
         Preprocessing prep = Preprocessing.timm(3, 4, 1.0, MEAN, STD);
-        try (BatchLoader empty = new BatchLoader(s.limit(0), prep, 4, 0, 0)) {
+        try (BatchLoader empty = new BatchLoader(s.spread(0), prep, 4, 0, 0)) {
             assertFalse(empty.hasNext());
             assertEquals(0, empty.numBatches());
         }
@@ -319,6 +319,6 @@ class BatchLoaderTest {
         Preprocessing big = Preprocessing.timm(3, 224, 0.875, MEAN, STD);
         assertEquals(2, BatchLoader.defaultQueueDepth(16, 2048, big));
         assertEquals(5, BatchLoader.defaultQueueDepth(2, 64, big));
-        assertSame(s, s.limit(5));
+        assertSame(s, s.spread(5));
     }
 }

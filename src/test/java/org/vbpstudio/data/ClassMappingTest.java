@@ -156,7 +156,7 @@ class ClassMappingTest {
         assertEquals(List.of(8, 8, 7), List.of(s.label(0), s.label(1), s.label(2)));
         assertEquals(FASHION, s.classNames());
         assertEquals(10, s.numClasses());
-        assertEquals(List.of(8, 8), List.of(s.limit(2).label(0), s.limit(2).label(1)));
+        assertEquals(List.of(8, 8), List.of(s.spread(2).label(0), s.spread(2).label(1)));
         assertEquals(s, ClassMapping.relabel(opened, FASHION), "equal, so caches keyed on it hit");
 
         ImageSource unmapped = ClassMapping.relabelIfPossible(ImageSources.open(root), indices(5));

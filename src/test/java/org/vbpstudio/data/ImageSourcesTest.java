@@ -245,22 +245,36 @@ class ImageSourcesTest {
         assertOneLine(truncated);
     }
 
+    /** Every (size / n)-th image, so a class-sorted ImageFolder keeps every class in proportion. */
     @Test
-    void limitIsAPrefixViewWithTheSameClasses() {
-        ImageSource s = ImageSources.open(TestImages.fixtureImages());
-        ImageSource first = s.limit(8);
-        assertEquals(8, first.size());
-        assertEquals("class_01/img_001.png", first.name(7));
-        assertEquals(1, first.label(7));
-        assertEquals(5, first.numClasses());
-        assertEquals(s.classNames(), first.classNames());
-        assertArrayEquals(s.read(7).pixels(), first.read(7).pixels());
-        assertThrows(IndexOutOfBoundsException.class, () -> first.read(8));
-        assertSame(s, s.limit(30));
-        assertSame(s, s.limit(1000));
-        assertEquals(3, first.limit(3).size());
-        assertEquals(0, s.limit(0).size());
-        assertThrows(IllegalArgumentException.class, () -> s.limit(-1));
+    void spreadTakesImagesEvenlyFromEveryClass() {
+        ImageSource s = ImageSources.open(TestImages.fixtureImages()); // 5 classes × 6, class by class
+        ImageSource ten = s.spread(10);
+        assertEquals(10, ten.size());
+        for (int i = 0; i < 10; i++) {
+            assertEquals(s.name(3 * i), ten.name(i));
+            assertEquals(i / 2, ten.label(i), "two images of every class");
+            assertArrayEquals(s.read(3 * i).pixels(), ten.read(i).pixels());
+        }
+        assertEquals(List.of(0, 7, 15, 22), List.of(0, 1, 2, 3).stream().map(i -> s.spread(4).name(i))
+                .map(n -> indexOf(s, n)).toList(), "⌊i · 30 / 4⌋");
+        assertEquals(5, ten.numClasses());
+        assertEquals(s.classNames(), ten.classNames());
+        assertThrows(IndexOutOfBoundsException.class, () -> ten.read(10));
+        assertSame(s, s.spread(30));
+        assertSame(s, s.spread(1000));
+        assertEquals(s.name(9), ten.spread(3).name(1), "a spread of a spread: ⌊1 · 10 / 3⌋ = 3 of ten, 9 of s");
+        assertEquals(0, s.spread(0).size());
+        assertThrows(IllegalArgumentException.class, () -> s.spread(-1));
+    }
+
+    private static int indexOf(ImageSource s, String name) {
+        for (int i = 0; i < s.size(); i++) {
+            if (s.name(i).equals(name)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     @Test

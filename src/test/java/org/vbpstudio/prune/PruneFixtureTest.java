@@ -29,7 +29,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.ImageSources;
 import org.vbpstudio.data.Progress;
-import org.vbpstudio.data.RawImage;
 import org.vbpstudio.model.CheckpointLayout;
 import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.HostTensor;
@@ -42,6 +41,7 @@ import org.vbpstudio.model.VitWeights;
 import org.vbpstudio.stats.ActivationStats;
 import org.vbpstudio.stats.Calibration;
 import org.vbpstudio.testutil.Fixture;
+import org.vbpstudio.testutil.ImageRange;
 
 /**
  * Variance-Based Pruning end to end against the PyTorch reference of vit-micro: statistics,
@@ -179,8 +179,8 @@ class PruneFixtureTest {
     @Test
     void statisticsOfTwoHalvesMergeIntoThoseOfTheWhole() {
         ImageSource all = ImageSources.open(Fixture.IMAGES);
-        ActivationStats first = Calibration.calibrate(timm, all.limit(13), 5, Progress.NONE);
-        ActivationStats second = Calibration.calibrate(timm, new Tail(all, 13), 4, Progress.NONE);
+        ActivationStats first = Calibration.calibrate(timm, new ImageRange(all, 0, 13), 5, Progress.NONE);
+        ActivationStats second = Calibration.calibrate(timm, new ImageRange(all, 13, all.size()), 4, Progress.NONE);
         first.merge(second);
         assertEquals(30, first.images());
         for (int b = 0; b < 3; b++) {
@@ -386,17 +386,5 @@ class PruneFixtureTest {
         int[][] a = Pruner.prune(timm, timmStats, PruningPlan.uniform(0.25, 3).withCriterion(Criterion.RANDOM)).kept();
         int[][] v = Pruner.prune(timm, timmStats, PruningPlan.uniform(0.25, 3)).kept();
         assertNotEquals(Arrays.deepToString(a), Arrays.deepToString(v));
-    }
-
-    /** Images {@code from} … end of another source. */
-    record Tail(ImageSource base, int from) implements ImageSource {
-        @Override public Path root() { return base.root(); }
-        @Override public int size() { return base.size() - from; }
-        @Override public String name(int i) { return base.name(from + i); }
-        @Override public boolean labelled() { return base.labelled(); }
-        @Override public int label(int i) { return base.label(from + i); }
-        @Override public List<String> classNames() { return base.classNames(); }
-        @Override public int numClasses() { return base.numClasses(); }
-        @Override public RawImage read(int i) { return base.read(from + i); }
     }
 }

@@ -20,6 +20,7 @@ import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.ModelLoader;
 import org.vbpstudio.model.VisionTransformer;
 import org.vbpstudio.testutil.Fixture;
+import org.vbpstudio.testutil.ImageRange;
 
 /**
  * StatsHook and StatsCollector against two-pass double-precision statistics ({@link TwoPass}) of
@@ -99,7 +100,7 @@ class StatsCollectorTest {
     void collectIntoAddsToStatisticsItIsGiven() {
         ImageSource images = ImageSources.open(Fixture.IMAGES);
         ActivationStats s = new ActivationStats(model.config().mlpHiddenDims());
-        StatsCollector.collectInto(s, vit, images.limit(10), model.preprocessing(), 4, Progress.NONE);
+        StatsCollector.collectInto(s, vit, new ImageRange(images, 0, 10), model.preprocessing(), 4, Progress.NONE);
         StatsCollector.collectInto(s, vit, images, model.preprocessing(), 8, Progress.NONE);
         assertEquals(40, s.images());
         // the first 10 images twice, then the other 20 once

@@ -18,7 +18,7 @@ final class TrainTestData {
     private TrainTestData() {}
 
     static ImageSource calibration(int n) {
-        return ImageSources.open(CALIBRATION).limit(n);
+        return ImageSources.open(CALIBRATION).spread(n);
     }
 
     static TrainingData calibrationData(int n) {

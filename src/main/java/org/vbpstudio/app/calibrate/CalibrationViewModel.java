@@ -110,14 +110,14 @@ public final class CalibrationViewModel {
         return canSaveStatistics;
     }
 
-    /** Starts collecting statistics on the calibration images (the first {@link #limitProperty()}). */
+    /** Starts collecting statistics on the calibration images ({@link #limitProperty()} of them, spread evenly). */
     public void calibrate() {
         ModelSession session = workspace.session();
         ImageSource all = workspace.calibrationProperty().get();
         if (session == null || all == null || running.get()) {
             return;
         }
-        ImageSource source = limit.get() > 0 ? all.limit(limit.get()) : all;
+        ImageSource source = limit.get() > 0 ? all.spread(limit.get()) : all;
         running.set(true);
         progress.set(-1);
         rate.set("");

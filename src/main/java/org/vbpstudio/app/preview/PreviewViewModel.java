@@ -400,7 +400,7 @@ public final class PreviewViewModel {
             message.set(session == null ? "" : "Open validation images to preview accuracy");
             return;
         }
-        ImageSource slice = validation.limit(sliceSize.get());
+        ImageSource slice = validation.spread(sliceSize.get());
         PreviewEngine.Options options = PreviewEngine.Options.defaults(ComputeThreads.evaluatorWorkers())
                 .withBudget(workspace.memoryBudget());
         CachePlan plan;

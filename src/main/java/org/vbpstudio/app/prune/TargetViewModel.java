@@ -176,7 +176,7 @@ public final class TargetViewModel {
         }
         message.set("Measuring sensitivity…");
         List<BlockViewModel> blocks = List.copyOf(pruning.blocks());
-        ImageSource images = ClassMapping.relabelIfPossible(calibration.limit(IMAGES), s.model().labels());
+        ImageSource images = ClassMapping.relabelIfPossible(calibration.spread(IMAGES), s.model().labels());
         PreviewEngine.Options options = PreviewEngine.Options.defaults(ComputeThreads.evaluatorWorkers())
                 .withBudget(workspace.memoryBudget());
         job.<Sensitivity.Result>start("Measuring sensitivity", "Sensitivity", ctx -> {

@@ -156,7 +156,7 @@ public final class RecoverViewModel {
         return trainingMissing;
     }
 
-    /** Training images per epoch: the first N, 0 for all. */
+    /** Training images per epoch: N spread evenly over the source, 0 for all. */
     public IntegerProperty trainLimitProperty() {
         return trainLimit;
     }

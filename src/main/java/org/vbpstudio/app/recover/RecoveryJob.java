@@ -88,7 +88,7 @@ public final class RecoveryJob {
     /**
      * @param stats      the open model's statistics (null when the plan needs none)
      * @param trainPath  labelled training images (IDX file or folder)
-     * @param trainLimit only the first N training images, 0 for all
+     * @param trainLimit only N training images, spread evenly over them; 0 for all
      * @param validation labelled validation images, or null (no accuracy then)
      * @param lossEvery  a loss point every this many steps (and at the end of every epoch)
      */
@@ -139,7 +139,7 @@ public final class RecoveryJob {
         }
         source = ClassMapping.relabel(source, session.model().labels());
         if (trainLimit > 0) {
-            source = source.limit(trainLimit);
+            source = source.spread(trainLimit);
         }
         TrainingData data = TrainingData.of(source, prep, loading("training", sink));
         synchronized (cache) {

@@ -28,7 +28,7 @@ class ReducedPrecisionCacheTest {
     @Tag("slow") // about 7 s (issue 14: tagged, still run by mvn -B test; -DexcludedGroups=slow skips it)
     void float16CacheKeepsTop1WithinTwoTenthsOfAPointOnTheSample() {
         LoadedModel model = ModelLoader.load(SAMPLE);
-        ImageSource slice = ImageSources.open(SAMPLE.resolve("data/validation")).limit(1000);
+        ImageSource slice = ImageSources.open(SAMPLE.resolve("data/validation")).spread(1000);
         ActivationStats stats = Calibration.calibrate(model, ImageSources.open(SAMPLE.resolve("data/calibration")), 256,
                 Progress.NONE);
         int depth = model.config().depth();
