@@ -85,6 +85,17 @@ public interface ImageSource {
         @Override public int numClasses() { return base.numClasses(); }
         @Override public RawImage read(int i) { return base.read(at(i)); }
 
+        /** Equal views of equal sources are equal, so caches keyed on a source hit again. */
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Spread s && base.equals(s.base) && n == s.n;
+        }
+
+        @Override
+        public int hashCode() {
+            return base.hashCode() * 31 + n;
+        }
+
         @Override
         public String toString() {
             return base + " (" + n + " spread evenly)";

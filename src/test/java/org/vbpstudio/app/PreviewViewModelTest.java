@@ -67,15 +67,7 @@ class PreviewViewModelTest {
         try (FixtureStudio studio = new FixtureStudio().open()) {
             PreviewViewModel preview = studio.vm.preview();
             preview.sliceSizeProperty().set(10);
-            float[][] logits = Fixture.matrix("logits");
-            int correct = 0;
-            for (int i = 0; i < 30; i += 3) {
-                int best = 0;
-                for (int k = 1; k < logits[i].length; k++) {
-                    best = logits[i][k] > logits[i][best] ? k : best;
-                }
-                correct += best == Fixture.expected().getAsJsonArray("labels").get(i).getAsInt() ? 1 : 0;
-            }
+            int correct = Fixture.referenceCorrect(3);
             Accuracy original = preview.originalProperty().get();
             assertEquals(10, original.count());
             assertEquals(correct, original.correct1(), "top-1 of the reference logits over images 0, 3, …, 27");

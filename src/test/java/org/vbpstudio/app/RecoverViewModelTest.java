@@ -94,10 +94,16 @@ class RecoverViewModelTest {
             assertEquals(Fixture.IMAGES.toString(), record.get("train_source").getAsString());
             assertEquals(prunedModel.fingerprint(), record.get("student_fingerprint").getAsString());
 
-            // A second run without distillation reuses the decoded images; a new model clears it all.
+            // A second run without distillation reuses the decoded training images; validating on 10
+            // images takes every third of the 30 (two of each class): the original's top-1 over them
+            // is the reference logits'. A new model clears it all.
+            assertEquals(RecoverViewModel.DEFAULT_VALIDATION_LIMIT, recover.validationLimitProperty().get());
             recover.distillationProperty().set(false);
+            recover.validationLimitProperty().set(10);
             recover.start();
             assertFalse(recover.resultProperty().get().result().options().distillation());
+            int correct = Fixture.referenceCorrect(3);
+            assertEquals(correct / 10.0, recover.teacherTop1Property().get(), 1e-12);
             studio.vm.openModel(Fixture.TIMM, Fixture.IMAGES, Fixture.IMAGES);
             assertNull(recover.resultProperty().get());
             assertTrue(recover.accuracy().isEmpty() && recover.losses().isEmpty());

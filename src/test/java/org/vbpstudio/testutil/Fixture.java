@@ -50,6 +50,24 @@ public final class Fixture {
     }
 
     /**
+     * How many of the images {@code 0, step, 2·step, …} the reference PyTorch logits classify right
+     * (the first of equal maxima, as argmax): an accuracy computed without this project's code.
+     */
+    public static int referenceCorrect(int step) {
+        float[][] logits = matrix("logits");
+        JsonArray labels = expected().getAsJsonArray("labels");
+        int correct = 0;
+        for (int i = 0; i < logits.length; i += step) {
+            int best = 0;
+            for (int k = 1; k < logits[i].length; k++) {
+                best = logits[i][k] > logits[i][best] ? k : best;
+            }
+            correct += best == labels.get(i).getAsInt() ? 1 : 0;
+        }
+        return correct;
+    }
+
+    /**
      * The 30 images normalised independently of the data package: PNG → RGB bytes → /255 →
      * (x - mean) / std with the given per-channel constants, CHW, in expected.json's file order.
      */

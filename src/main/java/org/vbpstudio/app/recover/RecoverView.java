@@ -49,6 +49,8 @@ public final class RecoverView extends VBox {
     @FXML
     private ComboBox<Integer> trainLimitChoice;
     @FXML
+    private ComboBox<Integer> validationLimitChoice;
+    @FXML
     private Button trainingFolderButton;
     @FXML
     private Button trainingFileButton;
@@ -107,6 +109,9 @@ public final class RecoverView extends VBox {
         trainingFileButton.disableProperty().bind(running);
         ImageLimitChoice.bind(trainLimitChoice, RecoverViewModel.LIMITS, viewModel.trainLimitProperty());
         trainLimitChoice.disableProperty().bind(running);
+        ImageLimitChoice.bind(validationLimitChoice, RecoverViewModel.VALIDATION_LIMITS,
+                viewModel.validationLimitProperty());
+        validationLimitChoice.disableProperty().bind(running);
 
         epochsSpinner.setValueFactory(new SpinnerValueFactory.IntegerSpinnerValueFactory(1, 50,
                 viewModel.epochsProperty().get()));

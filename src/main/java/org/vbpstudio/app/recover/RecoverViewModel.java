@@ -64,6 +64,12 @@ import org.vbpstudio.train.TrainOptions;
 public final class RecoverViewModel {
     /** Choices for how many training images an epoch uses; 0 (the default) means all. */
     public static final List<Integer> LIMITS = List.of(1000, 5000, 10000, 30000, 0);
+    /**
+     * Choices for how many validation images measure top-1 after each epoch, spread evenly over the
+     * validation set; 10,000 by default (all of the sample's, 200 per class of ImageNet's 50,000).
+     */
+    public static final List<Integer> VALIDATION_LIMITS = List.of(1000, 5000, 10000, 0);
+    public static final int DEFAULT_VALIDATION_LIMIT = 10000;
     /** A point on the loss chart every this many steps (and at the end of every epoch). */
     public static final int LOSS_EVERY = 20;
 
@@ -77,6 +83,8 @@ public final class RecoverViewModel {
     private final StringProperty trainingText = new SimpleStringProperty(this, "trainingText", "");
     private final BooleanProperty trainingMissing = new SimpleBooleanProperty(this, "trainingMissing");
     private final IntegerProperty trainLimit = new SimpleIntegerProperty(this, "trainLimit", 0);
+    private final IntegerProperty validationLimit = new SimpleIntegerProperty(this, "validationLimit",
+            DEFAULT_VALIDATION_LIMIT);
     private final IntegerProperty epochs = new SimpleIntegerProperty(this, "epochs");
     private final StringProperty learningRate = new SimpleStringProperty(this, "learningRate");
     private final BooleanProperty distillation = new SimpleBooleanProperty(this, "distillation");
@@ -159,6 +167,11 @@ public final class RecoverViewModel {
     /** Training images per epoch: N spread evenly over the source, 0 for all. */
     public IntegerProperty trainLimitProperty() {
         return trainLimit;
+    }
+
+    /** Validation images that measure top-1 after each epoch: N spread evenly over the set, 0 for all. */
+    public IntegerProperty validationLimitProperty() {
+        return validationLimit;
     }
 
     public IntegerProperty epochsProperty() {
@@ -323,6 +336,12 @@ public final class RecoverViewModel {
 
     // ----------------------------------------------------------------------------------- running
 
+    /** The workspace's validation images, {@link #validationLimitProperty()} of them; null without any. */
+    private ImageSource validationImages() {
+        ImageSource all = workspace.validationProperty().get();
+        return all == null || validationLimit.get() <= 0 ? all : all.spread(validationLimit.get());
+    }
+
     /** Prunes by the current plan and fine-tunes the result with the open model as teacher. */
     public void start() {
         if (!startable()) {
@@ -332,7 +351,7 @@ public final class RecoverViewModel {
         ModelSession session = workspace.session();
         PlanSelection sel = workspace.selection();
         RecoveryJob job = new RecoveryJob(session, workspace.stats(), sel.plan(), opts, trainingPath.get(),
-                trainLimit.get(), workspace.validationProperty().get(), LOSS_EVERY, cache);
+                trainLimit.get(), validationImages(), LOSS_EVERY, cache);
         AtomicBoolean flag = new AtomicBoolean();
         cancelFlag = flag;
         long gen = ++generation;
