@@ -1,5 +1,6 @@
 package org.vbpstudio.app;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -77,6 +78,18 @@ class FlipsViewModelTest {
             assertTrue(flips.flips().stream().allMatch(f -> f.label() == cls || f.before() == cls || f.after() == cls));
             flips.classFilterProperty().set(null);
             assertEquals(expected.size(), flips.flips().size());
+
+            // a slice of 15 is every second image: each change names, shows and scores that image
+            studio.vm.preview().sliceSizeProperty().set(15);
+            assertFalse(flips.flips().isEmpty());
+            for (FlipsViewModel.Flip f : flips.flips()) {
+                int i = 2 * f.index();
+                assertEquals(images.name(i), f.name());
+                assertEquals(images.label(i), f.label());
+                assertEquals(Accuracy.argmax(before, i * k, k), f.before());
+                assertEquals(Accuracy.argmax(after, i * k, k), f.after());
+                assertArrayEquals(images.read(i).pixels(), flips.image(f.index()).pixels());
+            }
         }
     }
 

@@ -12,6 +12,7 @@ import javafx.beans.property.StringProperty;
 import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
 import org.vbpstudio.app.ui.Formats;
+import org.vbpstudio.app.workspace.LivePreview;
 import org.vbpstudio.app.workspace.Workspace;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.RawImage;
@@ -114,7 +115,7 @@ public final class FlipsViewModel {
 
     /** The image at slice index {@code index}, decoded as stored (a 28-px Fashion-MNIST image), or null. */
     public RawImage image(int index) {
-        ImageSource v = workspace.validationProperty().get();
+        ImageSource v = sliceImages();
         if (v == null || index >= v.size()) {
             return null;
         }
@@ -123,6 +124,12 @@ public final class FlipsViewModel {
         } catch (RuntimeException e) {
             return null;
         }
+    }
+
+    /** The preview slice's images (the predictions' indices are into it), or null while none is ready. */
+    private ImageSource sliceImages() {
+        LivePreview slice = workspace.sliceProperty().get();
+        return slice == null ? null : slice.images();
     }
 
     private List<String> names() {
@@ -148,7 +155,7 @@ public final class FlipsViewModel {
             filter();
             return;
         }
-        ImageSource v = workspace.validationProperty().get();
+        ImageSource v = sliceImages();
         for (PreviewPredictions.Change c : p.changes()) {
             String file = v != null && c.index() < v.size() ? v.name(c.index()) : "#" + c.index();
             all.add(new Flip(c.index(), file, c.kind(), c.label(), name(c.label()), c.before(), name(c.before()),

@@ -16,11 +16,13 @@ public final class LivePreview implements AutoCloseable {
     private final ModelSession session;
     private final ModelSession.Lease lease;
     private final PreviewEngine engine;
+    private final ImageSource images;
 
-    private LivePreview(ModelSession session, ModelSession.Lease lease, PreviewEngine engine) {
+    private LivePreview(ModelSession session, ModelSession.Lease lease, PreviewEngine engine, ImageSource images) {
         this.session = session;
         this.lease = lease;
         this.engine = engine;
+        this.images = images;
     }
 
     /** Prepares {@code slice} on the session's model (see {@link PreviewEngine#open}). */
@@ -30,7 +32,7 @@ public final class LivePreview implements AutoCloseable {
         try {
             PreviewEngine engine = PreviewEngine.open(session.model(), session.vit(), slice,
                     options, progress);
-            return new LivePreview(session, lease, engine);
+            return new LivePreview(session, lease, engine, slice);
         } catch (RuntimeException | Error e) {
             lease.close();
             throw e;
@@ -48,6 +50,14 @@ public final class LivePreview implements AutoCloseable {
     /** Images in the slice. */
     public int size() {
         return engine.size();
+    }
+
+    /**
+     * The slice's images: image {@code i} of the preview's predictions is {@code images().read(i)}
+     * (a spread of the validation set, so not the validation set's image {@code i}).
+     */
+    public ImageSource images() {
+        return images;
     }
 
     /** Sweep points scored on this slice, each through a mask of its own (the live plan stays). */
