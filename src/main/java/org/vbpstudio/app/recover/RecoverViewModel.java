@@ -66,7 +66,7 @@ public final class RecoverViewModel {
     public static final List<Integer> LIMITS = List.of(1000, 5000, 10000, 30000, 0);
     /**
      * Choices for how many validation images measure top-1 after each epoch, spread evenly over the
-     * validation set; 10,000 by default (all of the sample's, 200 per class of ImageNet's 50,000).
+     * validation set; 10,000 by default (all of the sample's; 10 per class of ImageNet's 50,000).
      */
     public static final List<Integer> VALIDATION_LIMITS = List.of(1000, 5000, 10000, 0);
     public static final int DEFAULT_VALIDATION_LIMIT = 10000;
