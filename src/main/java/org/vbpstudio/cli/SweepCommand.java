@@ -126,8 +126,7 @@ final class SweepCommand implements Callable<Integer> {
         LoadedModel model = options.load();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        Map<Criterion, Path> files = new EnumMap<>(Criterion.class);
-        Map<Criterion, Sensitivity.Curves> saved = savedCurves(model, files); // before collecting any statistics
+        Map<Criterion, Saved> saved = savedCurves(model); // before collecting any statistics
         // the taylor series where the calibration images have labels (it needs them)
         ActivationStats stats = statistics.load(model, StatsOptions.Taylor.WHEN_LABELLED, 0, options.batch, err);
         if (!stats.hasTaylor()) {
@@ -141,13 +140,14 @@ final class SweepCommand implements Callable<Integer> {
         Scores original;
         List<Criterion> criteria = CriterionSweep.available(stats).stream().map(CriterionSweep.Series::criterion)
                 .filter(c -> c != Criterion.RANDOM).distinct().toList();
-        for (Criterion c : saved.keySet()) {
+        Map<Criterion, Sensitivity.Curves> curves = new EnumMap<>(Criterion.class);
+        saved.forEach((c, s) -> {
             if (!criteria.contains(c)) {
-                throw new BadInputException(files.get(c), "holds " + c + " curves, and this sweep has no " + c
+                throw new BadInputException(s.file(), "holds " + c + " curves, and this sweep has no " + c
                         + " series (" + Criterion.MISSING_GRADIENTS + ")");
             }
-        }
-        Map<Criterion, Sensitivity.Curves> curves = new EnumMap<>(saved);
+            curves.put(c, s.curves());
+        });
         List<Criterion> toMeasure = budgets.isEmpty() ? List.of()
                 : criteria.stream().filter(c -> !saved.containsKey(c)).toList();
         if (!toMeasure.isEmpty() && statistics.calibration() != null) {
@@ -165,7 +165,7 @@ final class SweepCommand implements Callable<Integer> {
         Map<Criterion, Allocation.Source> sources = new EnumMap<>(Criterion.class);
         curves.forEach((c, cv) -> {
             sensitivity.put(c, cv.lossCurves());
-            sources.put(c, cv.source(files.get(c)));
+            sources.put(c, cv.source(saved.containsKey(c) ? saved.get(c).file() : null));
         });
         PreviewEngine.Options opts = PreviewEngine.Options.defaults(ComputeThreads.evaluatorWorkers()).withChunkSize(64)
                 .withEmbeddingsOnly();
@@ -226,12 +226,15 @@ final class SweepCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** Curves read from a {@code --sensitivity} file. */
+    private record Saved(Path file, Sensitivity.Curves curves) {}
+
     /**
-     * The curves of {@code --sensitivity}, by criterion (their files into {@code files}): each of this
-     * model and measured as the sweep allocates (with compensation, no rounding), one file per criterion.
+     * The curves of {@code --sensitivity}, by criterion: each of this model and measured as the sweep
+     * allocates (with compensation, no rounding), one file per criterion.
      */
-    private Map<Criterion, Sensitivity.Curves> savedCurves(LoadedModel model, Map<Criterion, Path> files) {
-        Map<Criterion, Sensitivity.Curves> saved = new EnumMap<>(Criterion.class);
+    private Map<Criterion, Saved> savedCurves(LoadedModel model) {
+        Map<Criterion, Saved> saved = new EnumMap<>(Criterion.class);
         for (Path f : sensitivityFiles == null ? List.<Path>of() : sensitivityFiles) {
             Sensitivity.Curves curves = SensitivityFile.read(f);
             Criterion c = curves.criterion();
@@ -241,11 +244,11 @@ final class SweepCommand implements Callable<Integer> {
             if (mismatch != null) {
                 throw new BadInputException(f, mismatch);
             }
-            if (files.containsKey(c)) {
-                throw new BadInputException(f, "holds " + c + " curves, as " + files.get(c) + " does: give one file per criterion");
+            if (saved.containsKey(c)) {
+                throw new BadInputException(f, "holds " + c + " curves, as " + saved.get(c).file()
+                        + " does: give one file per criterion");
             }
-            files.put(c, f);
-            saved.put(c, curves);
+            saved.put(c, new Saved(f, curves));
         }
         return saved;
     }
