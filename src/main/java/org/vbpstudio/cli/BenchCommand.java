@@ -216,6 +216,9 @@ final class BenchCommand implements Callable<Integer> {
                 throw new BadInputException("--preview-blocks: block " + b + " of a " + depth + "-block model");
             }
         }
+        if (previewSlice < 1) {
+            throw new BadInputException("--preview-slice must be at least 1, got " + previewSlice);
+        }
         JsonObject r = new JsonObject();
         r.addProperty("model", model != null ? model.toString() : shape + " (random weights)");
         r.addProperty("threads_per_op", ComputeThreads.opThreads());

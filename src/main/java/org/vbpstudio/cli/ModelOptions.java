@@ -26,8 +26,16 @@ final class ModelOptions {
         return ModelLoader.load(model);
     }
 
+    /** A negative --limit is bad input (commands call this before any long work; {@link #images} again). */
+    static void checkLimit(int limit) {
+        if (limit < 0) {
+            throw new BadInputException("--limit must not be negative, got " + limit);
+        }
+    }
+
     /** Opens an image source and, when {@code limit} > 0, keeps {@code limit} images spread evenly over it ({@link ImageSource#spread}). */
     static ImageSource images(Path path, int limit) {
+        checkLimit(limit);
         ImageSource source = ImageSources.open(path);
         return limit > 0 ? source.spread(limit) : source;
     }

@@ -123,9 +123,7 @@ final class PruneCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         long t0 = System.nanoTime();
         Exporter.checkTarget(target(null)); // before any long computation
-        if (limit < 0) {
-            throw new BadInputException("--limit must not be negative, got " + limit);
-        }
+        ModelOptions.checkLimit(limit);
         if (limit > 0 && statistics.calibration() == null) {
             throw new BadInputException("--limit applies to --calibration images only");
         }

@@ -94,6 +94,7 @@ final class SensitivityCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new BadInputException(e.getMessage());
         }
+        ModelOptions.checkLimit(limit); // before collecting statistics
         LoadedModel model = options.load();
         PrintWriter err = spec.commandLine().getErr();
         ActivationStats stats = statistics.load(model, StatsOptions.Taylor.neededBy(base.criterion()), 0, options.batch,

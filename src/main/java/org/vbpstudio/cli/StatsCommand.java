@@ -92,9 +92,6 @@ final class StatsCommand implements Callable<Integer> {
         if (batch < 1) {
             throw new BadInputException("--batch must be at least 1, got " + batch);
         }
-        if (limit < 0) {
-            throw new BadInputException("--limit must not be negative, got " + limit);
-        }
         LoadedModel m = ModelLoader.load(model);
         ImageSource source = ModelOptions.images(calibration, limit);
         if (gradients) {

@@ -103,6 +103,7 @@ final class SweepCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         statistics.requireOne();
+        ModelOptions.checkLimit(limit); // before collecting statistics
         for (double r : ratios) {
             if (!(r >= 0 && r < 1)) {
                 throw new BadInputException("--ratios must lie in [0, 1), got " + r);

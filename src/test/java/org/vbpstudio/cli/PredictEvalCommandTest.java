@@ -11,6 +11,7 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
@@ -87,6 +88,31 @@ class PredictEvalCommandTest {
         JsonObject o = JsonParser.parseString(e.out().strip()).getAsJsonObject();
         assertEquals(10, o.get("count").getAsInt());
         assertEquals(correct, o.get("correct_top1").getAsInt(), "top-1 over the same ten images (the reference logits)");
+    }
+
+    /** A negative --limit is one line and exit 2 in every command that takes it, before any statistics. */
+    @Test
+    void negativeLimitIsRefused() {
+        String m = Fixture.TIMM.toString();
+        String i = Fixture.IMAGES.toString();
+        for (String[] args : List.of(
+                new String[] {"eval", "--model", m, "--images", i},
+                new String[] {"predict", "--model", m, "--images", i, "--output", tmp.resolve("p.csv").toString()},
+                new String[] {"stats", "--model", m, "--calibration", i, "--output", tmp.resolve("s.safetensors").toString()},
+                new String[] {"prune", "--model", m, "--calibration", i, "--ratio", "0.5", "--output", tmp.resolve("o").toString()},
+                new String[] {"sensitivity", "--model", m, "--calibration", i, "--images", i, "--json",
+                        tmp.resolve("j.json").toString()},
+                new String[] {"sweep", "--model", m, "--calibration", i, "--validation", i},
+                new String[] {"bench", "--model", m, "--preview", i, "--calibration", i})) {
+            String[] withLimit = Arrays.copyOf(args, args.length + 2);
+            withLimit[args.length] = "--limit";
+            withLimit[args.length + 1] = "-3";
+            Run r = run(withLimit);
+            assertEquals(2, r.code(), args[0] + ": " + r.err());
+            StatsCommandTest.assertOneLine(r.err(), "--limit must not be negative, got -3");
+            assertFalse(r.err().contains("calibration:"), args[0] + " collected statistics first: " + r.err());
+        }
+        assertFalse(Files.exists(tmp.resolve("p.csv")) || Files.exists(tmp.resolve("o")));
     }
 
     @Test
