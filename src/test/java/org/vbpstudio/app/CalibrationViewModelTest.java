@@ -8,11 +8,17 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vbpstudio.app.calibrate.CalibrationViewModel;
+import org.vbpstudio.data.ImageSource;
+import org.vbpstudio.data.Progress;
+import org.vbpstudio.data.RawImage;
 import org.vbpstudio.stats.ActivationStats;
+import org.vbpstudio.stats.Calibration;
 import org.vbpstudio.stats.StatsFile;
+import org.vbpstudio.testutil.ImageRange;
 
 /** Calibration in the background, and statistics files. */
 class CalibrationViewModelTest {
@@ -37,12 +43,43 @@ class CalibrationViewModelTest {
         }
     }
 
+    /** 10 of the 30 class-sorted images are every third (two of each class), not the first ten. */
     @Test
-    void theLimitTakesTheFirstImages() {
+    void theLimitSpreadsOverTheImages() {
         try (FixtureStudio studio = new FixtureStudio().open()) {
+            assertEquals(0, studio.vm.calibration().limitProperty().get(), "30 images: all by default");
             studio.vm.calibration().limitProperty().set(10);
             studio.vm.calibration().calibrate();
-            assertEquals(10, studio.vm.workspace().stats().images());
+            ActivationStats got = studio.vm.workspace().stats();
+            assertEquals(10, got.images());
+            ActivationStats expected = Calibration.calibrate(FixtureStudio.Reference.model(),
+                    new ImageRange(FixtureStudio.Reference.images(), 0, 30, 3), CalibrationViewModel.BATCH, Progress.NONE);
+            for (int b = 0; b < 3; b++) {
+                assertArrayEquals(expected.mean(b), got.mean(b), 1e-9, "block " + b);
+                assertArrayEquals(expected.variance(b), got.variance(b), 1e-9, "block " + b);
+            }
+        }
+    }
+
+    /** A source larger than {@link CalibrationViewModel#DEFAULT_MAX} defaults to that many images; a smaller one to all. */
+    @Test
+    void aHugeSourceDefaultsToTenThousandImages() {
+        try (FixtureStudio studio = new FixtureStudio().open()) {
+            ImageSource fixture = studio.vm.workspace().calibrationProperty().get();
+            ImageSource huge = new ImageSource() {
+                @Override public Path root() { return fixture.root(); }
+                @Override public int size() { return 1_281_167; }
+                @Override public String name(int i) { return fixture.name(i % 30); }
+                @Override public boolean labelled() { return true; }
+                @Override public int label(int i) { return fixture.label(i % 30); }
+                @Override public List<String> classNames() { return fixture.classNames(); }
+                @Override public int numClasses() { return fixture.numClasses(); }
+                @Override public RawImage read(int i) { return fixture.read(i % 30); }
+            };
+            studio.vm.workspace().calibrationProperty().set(huge);
+            assertEquals(10_000, studio.vm.calibration().limitProperty().get());
+            studio.vm.workspace().calibrationProperty().set(fixture);
+            assertEquals(0, studio.vm.calibration().limitProperty().get());
         }
     }
 

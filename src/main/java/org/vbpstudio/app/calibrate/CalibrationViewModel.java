@@ -36,8 +36,14 @@ import org.vbpstudio.stats.StatsFile;
  * and re-opened instead.
  */
 public final class CalibrationViewModel {
-    /** Choices for how many calibration images to use; 0 (the default) means all. */
+    /** Choices for how many calibration images to use; 0 means all. */
     public static final List<Integer> LIMITS = List.of(250, 500, 1000, 2000, 5000, 10000, 0);
+    /**
+     * The default for a source larger than this is this many images, spread evenly (10 of each
+     * ImageNet class in a 1.28-million-image training folder, which would take hours in full); a
+     * smaller source is used whole.
+     */
+    public static final int DEFAULT_MAX = 10000;
     public static final int BATCH = 32;
     /** How often live statistics are published while calibrating. */
     static final long PUBLISH_NANOS = 250_000_000L;
@@ -67,6 +73,11 @@ public final class CalibrationViewModel {
                 running, workspace.sessionProperty());
         canSaveStatistics = Bindings.createBooleanBinding(() -> workspace.stats() != null, workspace.statsProperty());
         workspace.sessionProperty().addListener((o, a, b) -> cancel());
+        workspace.calibrationProperty().addListener((o, a, b) -> {
+            if (b != null) {
+                limit.set(b.size() > DEFAULT_MAX ? DEFAULT_MAX : 0);
+            }
+        });
         workspace.statsProperty().addListener((o, a, b) -> updateSummary());
         running.addListener((o, a, b) -> updateSummary());
         updateSummary();
