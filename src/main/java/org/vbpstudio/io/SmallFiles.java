@@ -31,7 +31,7 @@ public final class SmallFiles {
      * @throws IOException       if it cannot be read or is not UTF-8
      */
     public static String readString(Path file, long maxBytes, String what) throws IOException {
-        long size = Files.size(file);
+        long size = InputFiles.requireRegular(file, what);
         if (size > maxBytes) {
             throw tooLarge(file, String.format(Locale.ROOT, "%,d bytes, ", size), maxBytes, what);
         }
