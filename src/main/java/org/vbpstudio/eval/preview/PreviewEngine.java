@@ -10,20 +10,13 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.stream.IntStream;
 import org.vbpstudio.data.Batch;
-import org.vbpstudio.data.BatchLoader;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.ImageStream;
 import org.vbpstudio.data.Preprocessing;
@@ -48,20 +41,21 @@ import org.vbpstudio.stats.ActivationStats;
  * progressively. A changed block runs the pruned MLP itself ({@link Surgery#block}: the exported
  * weights, fewer neurons), so a refresh costs less than a forward pass of the original.
  *
- * <p>The slice is split into chunks of a fixed random order, so the chunks evaluated so far are a
- * random sample of the slice and their running score is an unbiased estimate
- * ({@link PreviewEstimate}, with a Wilson interval) that narrows to the exact value. Per chunk the
- * engine keeps block inputs as its {@link CachePlan} says (within a memory budget), the original
- * model's logits (for label-free fidelity) and the labels. After {@link #setPlan} marks which blocks
- * changed, {@link #refresh} runs each chunk from the nearest cached input at or before its first
- * changed block to the head, replacing the cached inputs it passes.
+ * <p>The slice is cut into chunks in a fixed random order ({@link SliceChunks}), so the chunks
+ * evaluated so far are a random sample of the slice and their running score is an unbiased estimate
+ * ({@link PreviewEstimate}, with a Wilson interval) that narrows to the exact value. Block inputs are
+ * kept within a memory budget by the {@link BlockInputCache}; per {@link Chunk} the engine keeps the
+ * original model's logits (for label-free fidelity) and the labels. After {@link #setPlan} marks
+ * which blocks changed, {@link #refresh} runs each chunk from the nearest cached input at or before
+ * its first changed block to the head, replacing the cached inputs it passes.
  *
- * <p>Threads: chunks are evaluated on {@code workers} threads of the engine's own (each PyTorch op
- * on one thread, as the app configures it, so no op waits at a barrier for a busy core). Native
- * memory is owned by one sub-manager: the cache and the pruned blocks' weights, nothing else, survive a refresh.
- * Cancellation is checked between blocks, so a superseded refresh stops within one block of one
- * chunk, and the cache stays consistent: a chunk stopped midway records how far it got.
- * Public methods are synchronized: one refresh (or plan change) at a time.
+ * <p>Threads: chunks are evaluated on the engine's own {@link ChunkPool} (each PyTorch op on one
+ * thread, as the app configures it, so no op waits at a barrier for a busy core); {@link #close}
+ * cancels and joins them before freeing anything. Native memory is owned by one sub-manager: the
+ * cache and the pruned blocks' weights, nothing else, survive a refresh. Cancellation is checked
+ * between blocks, so a superseded refresh stops within one block of one chunk, and the cache stays
+ * consistent: a chunk stopped midway records how far it got. Public methods are synchronized: one
+ * refresh (or plan change) at a time.
  */
 public final class PreviewEngine implements AutoCloseable {
     /**
@@ -103,36 +97,6 @@ public final class PreviewEngine implements AutoCloseable {
         }
     }
 
-    private static final class Chunk {
-        final int[] labels;
-        /** Index in the slice (source order) of each image: the engine evaluates them shuffled. */
-        final int[] indices;
-        final float[] originalLogits;
-        /** The live plan's logits, as of the last refresh that completed this chunk (K per image, host). */
-        float[] prunedLogits;
-        /** inputs[b]: input of block b, for cached blocks only. */
-        final NDArray[] inputs;
-        /** scales[b]: what inputs[b] was divided by to fit float16 (1 in float32). */
-        final float[] scales;
-        /** First block to re-run for the live plan; depth when the result is current. */
-        int staleFrom;
-        Accuracy accuracy;
-        Fidelity fidelity;
-
-        Chunk(int[] labels, int[] indices, float[] originalLogits, int depth) {
-            this.labels = labels;
-            this.indices = indices;
-            this.originalLogits = originalLogits;
-            this.prunedLogits = originalLogits; // unpruned until a plan is set
-            this.inputs = new NDArray[depth];
-            this.scales = new float[depth];
-        }
-
-        int size() {
-            return labels.length;
-        }
-    }
-
     private final VitForward forward;
     /** The model with the live plan's pruned MLPs in place of the original's. */
     private final VitForward pruned;
@@ -144,12 +108,11 @@ public final class PreviewEngine implements AutoCloseable {
     private final int depth;
     private final int numClasses;
     private final NDManager manager;
-    private final CachePlan cache;
+    private final BlockInputCache cache;
     private final Chunk[] chunks;
     private final int images;
     private final boolean labelled;
-    private final ExecutorService pool;
-    private final int workers;
+    private final ChunkPool pool;
     private final int[][] applied;
     private ActivationStats maskStats;
     private boolean compensation;
@@ -157,8 +120,8 @@ public final class PreviewEngine implements AutoCloseable {
     /** Blocks run (summed over chunks) by the last refresh or evaluation. */
     private final AtomicInteger blocksRun = new AtomicInteger();
 
-    private PreviewEngine(LoadedModel model, VisionTransformer vit, NDManager manager, CachePlan cache, Chunk[] chunks,
-            boolean labelled, ExecutorService pool, int workers) {
+    private PreviewEngine(LoadedModel model, VisionTransformer vit, NDManager manager, BlockInputCache cache,
+            Chunk[] chunks, boolean labelled, ChunkPool pool) {
         this.model = model;
         this.vit = vit;
         this.forward = vit.stages();
@@ -175,7 +138,6 @@ public final class PreviewEngine implements AutoCloseable {
         this.images = Arrays.stream(chunks).mapToInt(Chunk::size).sum();
         this.labelled = labelled;
         this.pool = pool;
-        this.workers = workers;
         this.applied = new int[depth][];
     }
 
@@ -197,124 +159,61 @@ public final class PreviewEngine implements AutoCloseable {
         VitConfig cfg = vit.config();
         CachePlan plan = options.embeddingsOnly() ? CachePlan.embeddings(cfg, slice.size(), options.budget())
                 : CachePlan.choose(cfg, slice.size(), options.budget());
-        int[] order = shuffled(slice.size(), options.seed(), plan.images());
-        int small = Math.max(1, options.chunkSize() / 4);
-        int smallChunks = 2 * options.workers();
+        int[] order = SliceChunks.order(slice.size(), options.seed(), plan.images());
         List<Chunk> chunks = Collections.synchronizedList(new ArrayList<>());
         NDManager manager = vit.manager().newSubManager();
-        ExecutorService pool = newPool(options.workers());
+        BlockInputCache cache = new BlockInputCache(plan, manager);
+        ChunkPool pool = new ChunkPool(options.workers());
         VitForward forward = vit.stages();
         try {
-            Semaphore slots = new Semaphore(options.workers());
-            List<Future<?>> pending = new ArrayList<>();
+            ChunkPool.Pipeline pending = pool.pipeline();
             AtomicInteger done = new AtomicInteger();
             long t0 = System.nanoTime();
-            try (BatchLoader loader = BatchLoader.builder(slice, prep).batchSize(small).order(order).build()) {
-                int c = 0;
-                List<Batch> group = new ArrayList<>();
-                while (loader.hasNext()) {
-                    progress.checkCancelled();
-                    group.add(loader.next());
-                    int size = group.stream().mapToInt(Batch::count).sum();
-                    if (size < (c < smallChunks ? small : options.chunkSize()) && loader.hasNext()) {
-                        continue;
-                    }
-                    Batch batch = merge(group);
-                    group = new ArrayList<>();
-                    int index = c++;
+            try (SliceChunks cut = new SliceChunks(slice, prep, order, options.chunkSize(), options.workers())) {
+                for (int c = 0; cut.hasNext(); c++) {
+                    Batch batch = cut.next(progress);
+                    int index = c;
                     chunks.add(null);
-                    acquire(slots);
-                    pending.add(pool.submit(() -> {
-                        try {
-                            chunks.set(index, embed(forward, cfg, plan, manager, batch));
-                            Engines.releaseFreeMemory(); // see Engines: holes between cached inputs
-                            int d = done.addAndGet(batch.count());
-                            progress.update(d, order.length, d / Math.max(1e-9, (System.nanoTime() - t0) / 1e9));
-                        } finally {
-                            slots.release();
-                        }
-                    }));
+                    pending.submit(() -> {
+                        chunks.set(index, embed(forward, cfg, cache, manager, batch, index));
+                        Engines.releaseFreeMemory(); // see Engines: holes between cached inputs
+                        int d = done.addAndGet(batch.count());
+                        progress.update(d, order.length, d / Math.max(1e-9, (System.nanoTime() - t0) / 1e9));
+                    });
                 }
             }
-            await(pending);
+            pending.await();
         } catch (RuntimeException | Error e) {
-            pool.shutdownNow();
-            awaitQuietly(pool);
+            pool.close();
             manager.close();
             throw e;
         }
-        return new PreviewEngine(model, vit, manager, plan, chunks.toArray(new Chunk[0]), slice.labelled(), pool,
-                options.workers());
-    }
-
-    /** Consecutive loader batches as one. */
-    private static Batch merge(List<Batch> group) {
-        if (group.size() == 1) {
-            return group.get(0);
-        }
-        int count = group.stream().mapToInt(Batch::count).sum();
-        int per = group.get(0).imageLength();
-        float[] pixels = new float[count * per];
-        int[] labels = new int[count];
-        int[] indices = new int[count];
-        List<String> names = new ArrayList<>();
-        int at = 0;
-        for (Batch b : group) {
-            System.arraycopy(b.pixels(), 0, pixels, at * per, b.count() * per);
-            System.arraycopy(b.labels(), 0, labels, at, b.count());
-            System.arraycopy(b.indices(), 0, indices, at, b.count());
-            names.addAll(b.names());
-            at += b.count();
-        }
-        return new Batch(group.get(0).start(), count, pixels, labels, names, indices);
-    }
-
-    /** First {@code keep} of a seeded permutation of 0..n−1: a random subset in random order. */
-    private static int[] shuffled(int n, long seed, int keep) {
-        int[] p = new int[n];
-        for (int i = 0; i < n; i++) {
-            p[i] = i;
-        }
-        Random rnd = new Random(seed);
-        for (int i = n - 1; i > 0; i--) {
-            int j = rnd.nextInt(i + 1);
-            int t = p[i];
-            p[i] = p[j];
-            p[j] = t;
-        }
-        return Arrays.copyOf(p, keep);
+        return new PreviewEngine(model, vit, manager, cache, chunks.toArray(new Chunk[0]), slice.labelled(), pool);
     }
 
     /** The original model over one batch, keeping the cached block inputs and the logits. */
-    private static Chunk embed(VitForward forward, VitConfig cfg, CachePlan plan, NDManager manager, Batch batch) {
+    private static Chunk embed(VitForward forward, VitConfig cfg, BlockInputCache cache, NDManager manager, Batch batch,
+            int id) {
         Chunk chunk;
         try (NDManager tmp = manager.newSubManager()) {
             int len = batch.count() * cfg.inChans() * cfg.imgSize() * cfg.imgSize();
             NDArray pixels = tmp.create(FloatBuffer.wrap(batch.pixels(), 0, len),
                     new Shape(batch.count(), cfg.inChans(), cfg.imgSize(), cfg.imgSize()));
             NDArray x = forward.embed(pixels);
-            NDArray[] kept = new NDArray[cfg.depth()];
-            float[] scales = new float[cfg.depth()];
+            BlockInputCache.Entry[] kept = new BlockInputCache.Entry[cfg.depth()];
             for (int b = 0; b < cfg.depth(); b++) {
-                if (plan.cached(b)) {
-                    scales[b] = scaleFor(x, plan);
-                    kept[b] = stored(x, scales[b], plan);
+                if (cache.cached(b)) {
+                    kept[b] = cache.encode(x);
                 }
                 NDArray next = forward.block(b, x, MlpHook.NONE);
-                if (kept[b] != x) {
+                if (kept[b] == null || kept[b].array() != x) {
                     x.close();
                 }
                 x = next;
             }
             float[] logits = forward.head(x).toType(DataType.FLOAT32, false).toFloatArray();
-            chunk = new Chunk(batch.labels().clone(), batch.indices().clone(), logits, cfg.depth());
-            for (int b = 0; b < kept.length; b++) {
-                if (kept[b] != null) {
-                    kept[b].attach(manager);
-                    chunk.inputs[b] = kept[b];
-                    chunk.scales[b] = scales[b];
-                }
-            }
+            chunk = new Chunk(id, batch.labels().clone(), batch.indices().clone(), logits);
+            cache.commit(id, kept);
         }
         chunk.staleFrom = cfg.depth();
         chunk.accuracy = Accuracy.of(chunk.originalLogits, chunk.labels, cfg.numClasses());
@@ -341,7 +240,7 @@ public final class PreviewEngine implements AutoCloseable {
 
     /** How the slice is cached. */
     public CachePlan cache() {
-        return cache;
+        return cache.plan();
     }
 
     public VitConfig config() {
@@ -365,37 +264,7 @@ public final class PreviewEngine implements AutoCloseable {
      */
     public synchronized PreviewPredictions predictions() {
         checkOpen();
-        // the slice's images are spread over the chunks in a shuffled order: sort them by index
-        // first, then copy each image's logits once, straight to its place
-        long[] keyed = new long[images]; // index << 32 | position in chunk order
-        int n = 0;
-        boolean current = true;
-        for (Chunk c : chunks) {
-            current &= c.staleFrom >= depth;
-            for (int i = 0; i < c.size(); i++, n++) {
-                keyed[n] = (long) c.indices[i] << 32 | n;
-            }
-        }
-        Arrays.sort(keyed);
-        int[] to = new int[images];
-        for (int p = 0; p < images; p++) {
-            to[(int) keyed[p]] = p;
-        }
-        int[] index = new int[images];
-        int[] label = new int[images];
-        float[] before = new float[images * numClasses];
-        float[] after = new float[images * numClasses];
-        n = 0;
-        for (Chunk c : chunks) {
-            for (int i = 0; i < c.size(); i++, n++) {
-                int p = to[n];
-                index[p] = c.indices[i];
-                label[p] = c.labels[i];
-                System.arraycopy(c.originalLogits, i * numClasses, before, p * numClasses, numClasses);
-                System.arraycopy(c.prunedLogits, i * numClasses, after, p * numClasses, numClasses);
-            }
-        }
-        return new PreviewPredictions(numClasses, index, label, before, after, labelled, current);
+        return Chunk.predictions(chunks, numClasses, labelled, depth);
     }
 
     // ---------------------------------------------------------------------------- live plan
@@ -474,7 +343,7 @@ public final class PreviewEngine implements AutoCloseable {
     public synchronized PreviewEstimate refresh(Consumer<PreviewEstimate> onEstimate, Progress progress) {
         checkOpen();
         blocksRun.set(0);
-        Tally tally = new Tally(onEstimate, progress);
+        Tally tally = new Tally(onEstimate, progress, images);
         List<Integer> stale = new ArrayList<>();
         for (int c = 0; c < chunks.length; c++) {
             if (chunks[c].staleFrom >= depth) {
@@ -484,7 +353,7 @@ public final class PreviewEngine implements AutoCloseable {
             }
         }
         tally.report();
-        runAll(stale, c -> {
+        pool.forEach(stale, c -> {
             Chunk chunk = chunks[c];
             Scores s = run(chunk, pruned, MlpHook.NONE, chunk.staleFrom, true, tally.stop, progress);
             chunk.prunedLogits = s.logits;
@@ -504,52 +373,12 @@ public final class PreviewEngine implements AutoCloseable {
     public synchronized PreviewEstimate evaluate(MlpHook hook, Progress progress) {
         checkOpen();
         blocksRun.set(0);
-        Tally tally = new Tally(e -> {}, progress);
-        List<Integer> all = new ArrayList<>();
-        for (int c = 0; c < chunks.length; c++) {
-            all.add(c);
-        }
-        runAll(all, c -> {
+        Tally tally = new Tally(e -> {}, progress, images);
+        pool.forEach(IntStream.range(0, chunks.length).boxed().toList(), c -> {
             Scores s = run(chunks[c], forward, hook, 0, false, tally.stop, progress);
             tally.add(chunks[c].size(), s.accuracy, s.fidelity, true);
         }, tally.stop, progress);
         return tally.estimate();
-    }
-
-    /** Running totals shared by the workers of one refresh. */
-    private final class Tally {
-        final AtomicBoolean stop = new AtomicBoolean();
-        private final Consumer<PreviewEstimate> listener;
-        private final Progress progress;
-        private final long t0 = System.nanoTime();
-        private int done;
-        private int computed;
-        private Accuracy accuracy = new Accuracy(0, 0, 0);
-        private Fidelity fidelity = Fidelity.EMPTY;
-
-        Tally(Consumer<PreviewEstimate> listener, Progress progress) {
-            this.listener = listener;
-            this.progress = progress;
-        }
-
-        synchronized void add(int n, Accuracy a, Fidelity f, boolean report) {
-            done += n;
-            accuracy = accuracy.plus(a);
-            fidelity = fidelity.plus(f);
-            if (report) {
-                computed += n;
-                report();
-            }
-        }
-
-        synchronized void report() {
-            listener.accept(estimate());
-            progress.update(done, images, computed / Math.max(1e-9, (System.nanoTime() - t0) / 1e9));
-        }
-
-        synchronized PreviewEstimate estimate() {
-            return new PreviewEstimate(done, images, accuracy, fidelity);
-        }
     }
 
     private record Scores(Accuracy accuracy, Fidelity fidelity, float[] logits) {}
@@ -563,13 +392,10 @@ public final class PreviewEngine implements AutoCloseable {
     private Scores run(Chunk chunk, VitForward net, MlpHook hook, int from, boolean write, AtomicBoolean stop,
             Progress progress) {
         int start = cache.cachedAtOrBefore(Math.min(from, depth - 1));
-        NDArray[] fresh = new NDArray[depth];
-        float[] freshScales = new float[depth];
+        BlockInputCache.Entry[] fresh = new BlockInputCache.Entry[depth];
         int resumeAt = -1;
         try (NDManager tmp = manager.newSubManager()) {
-            NDArray cached = chunk.inputs[start];
-            cached.tempAttach(tmp); // so every activation computed from it belongs to tmp
-            NDArray x = loaded(cached, chunk.scales[start]);
+            NDArray x = cache.decode(chunk.id, start, tmp); // every activation computed from it belongs to tmp
             try {
                 for (int b = start; b < depth; b++) {
                     if (stop.get() || progress.isCancelled()) {
@@ -578,183 +404,27 @@ public final class PreviewEngine implements AutoCloseable {
                     }
                     NDArray next = net.block(b, x, hook);
                     blocksRun.incrementAndGet();
-                    if (x != cached && !isFresh(fresh, x)) {
+                    if (!cache.isStored(chunk.id, start, x) && !BlockInputCache.Entry.holds(fresh, x)) {
                         x.close();
                     }
                     x = next;
                     int input = b + 1;
                     if (write && input < depth && input > from && cache.cached(input)) {
-                        freshScales[input] = scaleFor(x, cache);
-                        fresh[input] = stored(x, freshScales[input], cache);
+                        fresh[input] = cache.encode(x);
                         resumeAt = input;
                     }
                 }
                 float[] logits = net.head(x).toType(DataType.FLOAT32, false).toFloatArray();
-                commit(chunk, fresh, freshScales);
+                cache.commit(chunk.id, fresh);
                 return new Scores(Accuracy.of(logits, chunk.labels, numClasses),
                         Fidelity.of(chunk.originalLogits, logits, numClasses), logits);
             } catch (CancellationException e) {
                 if (resumeAt >= 0) {
-                    commit(chunk, fresh, freshScales);
+                    cache.commit(chunk.id, fresh);
                     chunk.staleFrom = resumeAt; // blocks before it ran under the live plan
                 }
                 throw e;
             }
-        }
-    }
-
-    /**
-     * What a float16 entry is divided by: a power of two bringing |x| under 2^15 (float16 overflows
-     * at 65,504; powers of two scale exactly), else 1.
-     */
-    private static float scaleFor(NDArray x, CachePlan plan) {
-        if (!plan.float16()) {
-            return 1f;
-        }
-        float max;
-        try (NDArray abs = x.abs(); NDArray m = abs.max()) {
-            max = m.getFloat();
-        }
-        if (!Float.isFinite(max) || max <= 32768f) {
-            return 1f;
-        }
-        return (float) Math.pow(2, Math.ceil(Math.log(max / 32768.0) / Math.log(2)));
-    }
-
-    /** {@code x} as the cache keeps it (float32: itself). */
-    private static NDArray stored(NDArray x, float scale, CachePlan plan) {
-        if (!plan.float16()) {
-            return x;
-        }
-        if (scale == 1f) {
-            return x.toType(DataType.FLOAT16, false);
-        }
-        try (NDArray scaled = x.div(scale)) {
-            return scaled.toType(DataType.FLOAT16, false);
-        }
-    }
-
-    /** A cached entry back in float32 (itself when it is float32); allocated in its manager. */
-    private static NDArray loaded(NDArray cached, float scale) {
-        if (cached.getDataType() == DataType.FLOAT32) {
-            return cached;
-        }
-        NDArray x = cached.toType(DataType.FLOAT32, false);
-        if (scale == 1f) {
-            return x;
-        }
-        NDArray y = x.mul(scale);
-        x.close();
-        return y;
-    }
-
-    private static boolean isFresh(NDArray[] fresh, NDArray x) {
-        for (NDArray f : fresh) {
-            if (f == x) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** Moves new block inputs into the engine's manager, closing those they replace. */
-    private void commit(Chunk chunk, NDArray[] fresh, float[] scales) {
-        for (int b = 0; b < depth; b++) {
-            if (fresh[b] != null) {
-                fresh[b].attach(manager);
-                NDArray old = chunk.inputs[b];
-                chunk.inputs[b] = fresh[b];
-                chunk.scales[b] = scales[b];
-                if (old != null) {
-                    old.close();
-                }
-            }
-        }
-    }
-
-    private interface ChunkWork {
-        void run(int chunk);
-    }
-
-    /** Runs {@code work} over the chunks on the pool; the first failure stops the others. */
-    private void runAll(List<Integer> todo, ChunkWork work, AtomicBoolean stop, Progress progress) {
-        AtomicInteger next = new AtomicInteger();
-        List<Future<?>> futures = new ArrayList<>();
-        int threads = Math.max(1, Math.min(workers, todo.size()));
-        for (int w = 0; w < threads; w++) {
-            futures.add(pool.submit(() -> {
-                try {
-                    for (int i = next.getAndIncrement(); i < todo.size(); i = next.getAndIncrement()) {
-                        if (stop.get() || progress.isCancelled()) {
-                            stop.set(true);
-                            throw new CancellationException("cancelled");
-                        }
-                        work.run(todo.get(i));
-                    }
-                } catch (RuntimeException | Error e) {
-                    stop.set(true);
-                    throw e;
-                }
-            }));
-        }
-        await(futures);
-    }
-
-    /** Waits for every task (none may touch the cache after we return); rethrows the first failure. */
-    private static void await(List<Future<?>> futures) {
-        Throwable failure = null;
-        boolean interrupted = false;
-        for (Future<?> f : futures) {
-            while (true) {
-                try {
-                    f.get();
-                    break;
-                } catch (ExecutionException e) {
-                    Throwable cause = e.getCause();
-                    if (failure == null || failure instanceof CancellationException) {
-                        failure = cause;
-                    }
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-            throw new CancellationException("interrupted");
-        }
-        if (failure instanceof Error error) {
-            throw error;
-        }
-        if (failure != null) {
-            throw failure instanceof RuntimeException r ? r : new IllegalStateException(failure);
-        }
-    }
-
-    private static void acquire(Semaphore slots) {
-        try {
-            slots.acquire();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CancellationException("interrupted");
-        }
-    }
-
-    private static ExecutorService newPool(int workers) {
-        AtomicInteger number = new AtomicInteger();
-        return Executors.newFixedThreadPool(workers, r -> {
-            Thread t = new Thread(r, "vbp-preview-" + number.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-    }
-
-    private static void awaitQuietly(ExecutorService pool) {
-        try {
-            pool.awaitTermination(1, TimeUnit.MINUTES);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 
@@ -768,8 +438,7 @@ public final class PreviewEngine implements AutoCloseable {
     public synchronized void close() {
         if (!closed) {
             closed = true;
-            pool.shutdownNow();
-            awaitQuietly(pool);
+            pool.close(); // joins the workers: none may touch the cache once it is freed
             overrides.clear();
             manager.close();
         }

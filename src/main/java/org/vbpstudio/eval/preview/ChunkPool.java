@@ -1,0 +1,168 @@
+package org.vbpstudio.eval.preview;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
+import org.vbpstudio.data.Progress;
+
+/**
+ * The preview's worker threads (daemons named {@code vbp-preview-N}), evaluating chunks side by
+ * side. Every call returns only once its tasks have ended, so no task touches the preview's state
+ * afterwards; the first failure stops the others and is rethrown. {@link #close} cancels what runs
+ * and waits (bounded) for the workers to end, so a closing engine frees no memory a worker still uses.
+ */
+final class ChunkPool implements AutoCloseable {
+    /** How long {@link #close} waits for the workers: a chunk stops within one block, far less than this. */
+    static final long JOIN_SECONDS = 60;
+
+    private final ExecutorService executor;
+    private final int workers;
+
+    ChunkPool(int workers) {
+        if (workers < 1) {
+            throw new IllegalArgumentException("workers must be positive");
+        }
+        AtomicInteger number = new AtomicInteger();
+        this.executor = Executors.newFixedThreadPool(workers, r -> {
+            Thread t = new Thread(r, "vbp-preview-" + number.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.workers = workers;
+    }
+
+    int workers() {
+        return workers;
+    }
+
+    /**
+     * Runs {@code work} for every element of {@code todo} on up to {@code workers} threads, checking
+     * {@code stop} and {@code progress} before each; a failure or cancellation sets {@code stop}.
+     *
+     * @throws CancellationException if stopped or cancelled (after every task has ended)
+     */
+    void forEach(List<Integer> todo, IntConsumer work, AtomicBoolean stop, Progress progress) {
+        AtomicInteger next = new AtomicInteger();
+        List<Future<?>> futures = new ArrayList<>();
+        int threads = Math.max(1, Math.min(workers, todo.size()));
+        for (int w = 0; w < threads; w++) {
+            futures.add(executor.submit(() -> {
+                try {
+                    for (int i = next.getAndIncrement(); i < todo.size(); i = next.getAndIncrement()) {
+                        if (stop.get() || progress.isCancelled()) {
+                            stop.set(true);
+                            throw new CancellationException("cancelled");
+                        }
+                        work.accept(todo.get(i));
+                    }
+                } catch (RuntimeException | Error e) {
+                    stop.set(true);
+                    throw e;
+                }
+            }));
+        }
+        await(futures);
+    }
+
+    /** Tasks handed over one at a time by a producer that must not run ahead of the workers. */
+    Pipeline pipeline() {
+        return new Pipeline();
+    }
+
+    /** See {@link #pipeline()}. */
+    final class Pipeline {
+        private final Semaphore slots = new Semaphore(workers);
+        private final List<Future<?>> pending = new ArrayList<>();
+
+        private Pipeline() {}
+
+        /** Runs {@code task} on a worker, first waiting while every worker is busy. */
+        void submit(Runnable task) {
+            try {
+                slots.acquire();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CancellationException("interrupted");
+            }
+            try {
+                pending.add(executor.submit(() -> {
+                    try {
+                        task.run();
+                    } finally {
+                        slots.release();
+                    }
+                }));
+            } catch (RuntimeException e) {
+                slots.release();
+                throw e;
+            }
+        }
+
+        /** Waits for every task submitted; rethrows the first failure. */
+        void await() {
+            ChunkPool.await(pending);
+        }
+    }
+
+    /** Waits for every task (none may touch the cache after we return); rethrows the first failure. */
+    private static void await(List<Future<?>> futures) {
+        Throwable failure = null;
+        boolean interrupted = false;
+        for (Future<?> f : futures) {
+            while (true) {
+                try {
+                    f.get();
+                    break;
+                } catch (ExecutionException e) {
+                    Throwable cause = e.getCause();
+                    if (failure == null || failure instanceof CancellationException) {
+                        failure = cause;
+                    }
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+            throw new CancellationException("interrupted");
+        }
+        if (failure instanceof Error error) {
+            throw error;
+        }
+        if (failure != null) {
+            throw failure instanceof RuntimeException r ? r : new IllegalStateException(failure);
+        }
+    }
+
+    /**
+     * Interrupts the workers and waits up to {@link #JOIN_SECONDS} for them to end.
+     *
+     * @return whether every worker ended in time
+     */
+    boolean shutdownAndJoin() {
+        executor.shutdownNow();
+        try {
+            return executor.awaitTermination(JOIN_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** Cancels running tasks and joins the workers (bounded, see {@link #shutdownAndJoin}). */
+    @Override
+    public void close() {
+        shutdownAndJoin();
+    }
+}

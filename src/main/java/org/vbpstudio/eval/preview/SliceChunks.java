@@ -1,0 +1,97 @@
+package org.vbpstudio.eval.preview;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.vbpstudio.data.Batch;
+import org.vbpstudio.data.BatchLoader;
+import org.vbpstudio.data.ImageSource;
+import org.vbpstudio.data.Preprocessing;
+import org.vbpstudio.data.Progress;
+
+/**
+ * How the preview cuts its slice into chunks: images in a seeded random order (so the chunks done so
+ * far are a random sample), the first {@code 2 × workers} chunks a quarter of the chunk size (an
+ * early first estimate), the rest full size (efficient matrix products).
+ */
+final class SliceChunks implements AutoCloseable {
+    private final BatchLoader loader;
+    private final int small;
+    private final int smallChunks;
+    private final int chunkSize;
+    private int cut;
+
+    /** @param order the slice's images to load, in evaluation order ({@link #order}) */
+    SliceChunks(ImageSource slice, Preprocessing prep, int[] order, int chunkSize, int workers) {
+        this.small = Math.max(1, chunkSize / 4);
+        this.smallChunks = 2 * workers;
+        this.chunkSize = chunkSize;
+        this.loader = BatchLoader.builder(slice, prep).batchSize(small).order(order).build();
+    }
+
+    /** First {@code keep} of a seeded permutation of 0..n−1: a random subset in random order. */
+    static int[] order(int n, long seed, int keep) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = i;
+        }
+        Random rnd = new Random(seed);
+        for (int i = n - 1; i > 0; i--) {
+            int j = rnd.nextInt(i + 1);
+            int t = p[i];
+            p[i] = p[j];
+            p[j] = t;
+        }
+        return Arrays.copyOf(p, keep);
+    }
+
+    boolean hasNext() {
+        return loader.hasNext();
+    }
+
+    /**
+     * The next chunk's images.
+     *
+     * @throws java.util.concurrent.CancellationException if {@code progress} is cancelled meanwhile
+     */
+    Batch next(Progress progress) {
+        List<Batch> group = new ArrayList<>();
+        int size = 0;
+        int want = cut++ < smallChunks ? small : chunkSize;
+        do {
+            progress.checkCancelled();
+            Batch b = loader.next();
+            group.add(b);
+            size += b.count();
+        } while (size < want && loader.hasNext());
+        return merge(group);
+    }
+
+    /** Consecutive loader batches as one. */
+    static Batch merge(List<Batch> group) {
+        if (group.size() == 1) {
+            return group.get(0);
+        }
+        int count = group.stream().mapToInt(Batch::count).sum();
+        int per = group.get(0).imageLength();
+        float[] pixels = new float[count * per];
+        int[] labels = new int[count];
+        int[] indices = new int[count];
+        List<String> names = new ArrayList<>();
+        int at = 0;
+        for (Batch b : group) {
+            System.arraycopy(b.pixels(), 0, pixels, at * per, b.count() * per);
+            System.arraycopy(b.labels(), 0, labels, at, b.count());
+            System.arraycopy(b.indices(), 0, indices, at, b.count());
+            names.addAll(b.names());
+            at += b.count();
+        }
+        return new Batch(group.get(0).start(), count, pixels, labels, names, indices);
+    }
+
+    @Override
+    public void close() {
+        loader.close();
+    }
+}
