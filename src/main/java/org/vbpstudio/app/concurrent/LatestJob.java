@@ -11,10 +11,12 @@ import org.vbpstudio.app.dialogs.DialogService;
 import org.vbpstudio.app.dialogs.Errors;
 
 /**
- * A screen's one background job at a time (a criteria sweep, a sensitivity measurement): whether it
+ * A screen's one background job at a time, where a newer request supersedes an older one (a
+ * criteria sweep, a sensitivity measurement, the preview's refresh, a fine-tuning run): whether it
  * runs, how far it is, and its outcome, heard only while it is the latest. {@link #forget()} (the
- * inputs changed) or a new {@link #start} makes a running job's results void. A failure says
- * "NAME failed" in the status line and shows the error; a cancellation says "NAME cancelled".
+ * inputs changed) or a new {@link #submit}/{@link #start} makes a running job's results void.
+ * {@link #start} also reports the end in the screen's status line: a failure says "NAME failed" and
+ * shows the error; a cancellation says "NAME cancelled".
  */
 public final class LatestJob {
     private final TaskExecutor executor;
@@ -25,7 +27,12 @@ public final class LatestJob {
     private TaskHandle handle = TaskHandle.DONE;
     private long generation;
 
-    /** @param status the screen's status line, which the job's end writes to */
+    /** A job whose task reports its own end ({@link #submit} only). */
+    public LatestJob(TaskExecutor executor) {
+        this(executor, null, null);
+    }
+
+    /** @param status the screen's status line, which the end of a {@link #start}ed job writes to */
     public LatestJob(TaskExecutor executor, DialogService dialogs, StringProperty status) {
         this.executor = executor;
         this.dialogs = dialogs;
@@ -50,30 +57,65 @@ public final class LatestJob {
      */
     public <V> void start(String title, String name, BackgroundTask.Work<V> work, Consumer<V> onPartial,
             Consumer<V> onSuccess) {
-        long gen = ++generation;
-        running.set(true);
-        progress.set(0);
-        handle = executor.execute(BackgroundTask.of(title, work)
-                .onProgress(p -> progress.set(p.fraction()))
-                .onPartial(v -> {
-                    if (gen == generation) {
-                        onPartial.accept(v);
-                    }
-                })
-                .onSuccess(v -> {
-                    if (gen == generation) {
-                        onSuccess.accept(v);
-                    }
-                })
+        if (status == null) {
+            throw new IllegalStateException("start() reports to a status line: construct the job with one");
+        }
+        submit(BackgroundTask.of(title, work)
+                .onPartial(onPartial)
+                .onSuccess(onSuccess)
                 .onFailure(e -> {
-                    if (gen == generation && !(e instanceof CancellationException)) {
+                    if (!(e instanceof CancellationException)) {
                         status.set(name + " failed");
                         dialogs.showError(name + " failed", Errors.oneLine(e));
                     }
                 })
+                .onCancelled(() -> status.set(name + " cancelled")));
+    }
+
+    /** As {@link #submit(BackgroundTask, Consumer)}, a superseded result simply dropped. */
+    public <V> void submit(BackgroundTask<V> task) {
+        submit(task, v -> {});
+    }
+
+    /**
+     * Runs {@code task}, superseding (and cancelling) the job before it: every callback of
+     * {@code task} runs on the UI thread only while it is the latest job, none once a newer one was
+     * submitted or {@link #forget()} was called.
+     *
+     * @param discard receives a result that arrives after its job was superseded (to free it)
+     */
+    public <V> void submit(BackgroundTask<V> task, Consumer<? super V> discard) {
+        long gen = ++generation; // first: whatever the job before reports from now on is stale
+        handle.cancel();
+        running.set(true);
+        progress.set(0);
+        handle = executor.execute(BackgroundTask.<V>of(task.title(), task::run)
+                .onProgress(p -> {
+                    if (gen == generation) {
+                        progress.set(p.fraction());
+                        task.progressed(p);
+                    }
+                })
+                .onPartial(v -> {
+                    if (gen == generation) {
+                        task.partial(v);
+                    }
+                })
+                .onSuccess(v -> {
+                    if (gen == generation) {
+                        task.succeeded(v);
+                    } else {
+                        discard.accept(v);
+                    }
+                })
+                .onFailure(e -> {
+                    if (gen == generation) {
+                        task.failed(e);
+                    }
+                })
                 .onCancelled(() -> {
                     if (gen == generation) {
-                        status.set(name + " cancelled");
+                        task.cancelled();
                     }
                 })
                 .onFinished(() -> {

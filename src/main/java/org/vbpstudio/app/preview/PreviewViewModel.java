@@ -15,6 +15,7 @@ import javafx.beans.property.SimpleObjectProperty;
 import javafx.beans.property.SimpleStringProperty;
 import javafx.beans.property.StringProperty;
 import org.vbpstudio.app.concurrent.BackgroundTask;
+import org.vbpstudio.app.concurrent.LatestJob;
 import org.vbpstudio.app.concurrent.TaskExecutor;
 import org.vbpstudio.app.concurrent.TaskHandle;
 import org.vbpstudio.app.dialogs.DialogService;
@@ -77,16 +78,18 @@ public final class PreviewViewModel {
     private final LongProperty refreshMillis = new SimpleLongProperty(this, "refreshMillis", -1);
     private final StringProperty changesText = new SimpleStringProperty(this, "changesText", "—");
     private TaskHandle settle = TaskHandle.DONE;
-    private TaskHandle accuracyTask = TaskHandle.DONE;
-    private TaskHandle previewTask = TaskHandle.DONE;
-    private long accuracyGeneration;
-    private long previewGeneration;
+    /** The refresh of the accuracy: a plan change supersedes it. */
+    private final LatestJob accuracyJob;
+    /** The preparation of the validation slice: a new session or slice supersedes it. */
+    private final LatestJob sliceJob;
     private volatile long refreshNanos;
     private volatile PreviewPredictions refreshed;
 
     public PreviewViewModel(Workspace workspace, TaskExecutor executor, DialogService dialogs) {
         this.workspace = workspace;
         this.executor = executor;
+        this.accuracyJob = new LatestJob(executor);
+        this.sliceJob = new LatestJob(executor);
         this.dialogs = dialogs;
         workspace.selectionProperty().addListener((o, a, b) -> {
             updateCost();
@@ -253,8 +256,7 @@ public final class PreviewViewModel {
      */
     private void requestAccuracy() {
         accuracyStale.set(true);
-        accuracyGeneration++;
-        accuracyTask.cancel();
+        accuracyJob.forget();
         settle.cancel();
         settle = executor.schedule(SETTLE, this::computeAccuracy);
     }
@@ -270,14 +272,12 @@ public final class PreviewViewModel {
             message.set(workspace.planMessageProperty().get());
             return;
         }
-        accuracyTask.cancel();
-        long generation = ++accuracyGeneration;
         busy.set(true);
         message.set("");
         int[][] kept = sel.kept();
         boolean compensation = sel.plan().compensation();
         PreviewEngine engine = p.engine();
-        accuracyTask = executor.execute(BackgroundTask.<PreviewEstimate>of("Preview accuracy", ctx -> {
+        accuracyJob.submit(BackgroundTask.<PreviewEstimate>of("Preview accuracy", ctx -> {
                     long t0 = System.nanoTime();
                     engine.setPlan(kept, compensation, stats);
                     PreviewEstimate e = engine.refresh(ctx::publish, ctx.asProgress());
@@ -285,28 +285,18 @@ public final class PreviewViewModel {
                     refreshed = engine.predictions();
                     return e;
                 })
-                .onPartial(e -> {
-                    if (generation == accuracyGeneration) {
-                        showEstimate(e);
-                    }
-                })
+                .onPartial(this::showEstimate)
                 .onSuccess(e -> {
-                    if (generation == accuracyGeneration) {
-                        showEstimate(e);
-                        refreshMillis.set(refreshNanos / 1_000_000);
-                        showPredictions(refreshed);
-                    }
+                    showEstimate(e);
+                    refreshMillis.set(refreshNanos / 1_000_000);
+                    showPredictions(refreshed);
                 })
                 .onFailure(e -> {
-                    if (!(e instanceof CancellationException) && generation == accuracyGeneration) {
+                    if (!(e instanceof CancellationException)) {
                         message.set(Errors.oneLine(e));
                     }
                 })
-                .onFinished(() -> {
-                    if (generation == accuracyGeneration) {
-                        busy.set(false);
-                    }
-                }));
+                .onFinished(() -> busy.set(false)));
     }
 
     private void showEstimate(PreviewEstimate e) {
@@ -369,10 +359,8 @@ public final class PreviewViewModel {
     // ---------------------------------------------------------------------------------- slice
 
     private void rebuildPreview() {
-        previewTask.cancel();
-        accuracyTask.cancel();
-        long generation = ++previewGeneration;
-        accuracyGeneration++;
+        sliceJob.forget();
+        accuracyJob.forget();
         LivePreview old = workspace.sliceProperty().get();
         workspace.sliceProperty().set(null);
         if (old != null) {
@@ -414,7 +402,7 @@ public final class PreviewViewModel {
         busy.set(true);
         cacheText.set(plan.describe());
         message.set("Preparing " + Formats.count(plan.images()) + " validation images…");
-        previewTask = executor.execute(BackgroundTask.<LivePreview>of("Preparing validation slice", ctx -> {
+        sliceJob.submit(BackgroundTask.<LivePreview>of("Preparing validation slice", ctx -> {
                     LivePreview p = LivePreview.open(session,
                             ClassMapping.relabel(slice, session.model().labels()), // folders by name
                             options, ctx.asProgress());
@@ -425,10 +413,6 @@ public final class PreviewViewModel {
                     return p;
                 })
                 .onSuccess(p -> {
-                    if (generation != previewGeneration) {
-                        p.close();
-                        return;
-                    }
                     workspace.sliceProperty().set(p);
                     PreviewEstimate o = p.engine().original();
                     if (p.engine().labelled()) {
@@ -443,19 +427,19 @@ public final class PreviewViewModel {
                     computeAccuracy();
                 })
                 .onFailure(e -> {
-                    if (generation == previewGeneration && !(e instanceof CancellationException)) {
+                    if (!(e instanceof CancellationException)) {
                         busy.set(false);
                         message.set("Accuracy unavailable: " + Errors.oneLine(e));
                         dialogs.showError("Cannot use the validation images", Errors.oneLine(e));
                     }
-                }));
+                }), LivePreview::close); // a slice prepared for a superseded request is freed
     }
 
     /** Releases the slice (on exit). */
     public void dispose() {
         settle.cancel();
-        accuracyTask.cancel();
-        previewTask.cancel();
+        accuracyJob.cancel();
+        sliceJob.cancel();
         LivePreview p = workspace.sliceProperty().get();
         workspace.sliceProperty().set(null);
         if (p != null) {
