@@ -1,6 +1,5 @@
 package org.vbpstudio.cli;
 
-import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -19,6 +18,7 @@ import org.vbpstudio.model.VitConfig;
 import org.vbpstudio.prune.Exporter;
 import org.vbpstudio.train.FinetuneExport;
 import org.vbpstudio.train.FinetuneOptions;
+import org.vbpstudio.train.FinetuneRecord;
 import org.vbpstudio.train.FinetuneResult;
 import org.vbpstudio.train.Finetuning;
 import org.vbpstudio.train.TrainOptions;
@@ -146,9 +146,12 @@ final class FinetuneCommand implements Callable<Integer> {
         });
 
         if (output != null) {
-            JsonObject record = record(result, trainData, validationData);
+            // originalArgs() is the whole command line, "finetune" included
+            String command = "vbp-studio " + String.join(" ", cl.getParseResult().originalArgs());
+            FinetuneRecord record = FinetuneRecord.ofCommand(command, model, train,
+                    validationData == null ? null : validation, training.threads);
             try {
-                FinetuneExport.write(target(), result, record, provenance);
+                FinetuneExport.write(target(), result, record.toJson(result), provenance);
             } catch (IOException e) {
                 throw BadInputException.cannotWrite(output, e);
             }
@@ -171,20 +174,6 @@ final class FinetuneCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-    }
-
-    private JsonObject record(FinetuneResult r, TrainingData t, TrainingData v) {
-        JsonObject j = new JsonObject();
-        // originalArgs() is the whole command line, "finetune" included
-        j.addProperty("command", "vbp-studio " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
-        j.addProperty("model", model.toString());
-        j.addProperty("train_source", train.toString());
-        if (v != null) {
-            j.addProperty("validation_source", validation.toString());
-        }
-        j.addProperty("threads", training.threads);
-        r.toJson().entrySet().forEach(e -> j.add(e.getKey(), e.getValue()));
-        return j;
     }
 
     /** "fine-tuned half: 3 epochs in 5.1 min, top-1 0.8908 → 0.8931 (teacher 0.8909, 100.2 % of it)". */
@@ -213,12 +202,12 @@ final class FinetuneCommand implements Callable<Integer> {
 
     /** The train command's console lines, plus the starting point. */
     static final class Console implements Finetuning.Listener {
-        private final TrainCommand.ConsoleListener lines;
+        private final TrainingConsole lines;
         private final PrintWriter out;
 
         Console(PrintWriter out, PrintWriter err, int every) {
             this.out = out;
-            this.lines = new TrainCommand.ConsoleListener(out, err, every);
+            this.lines = new TrainingConsole(out, err, every);
         }
 
         @Override

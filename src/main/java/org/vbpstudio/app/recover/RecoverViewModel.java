@@ -1,6 +1,5 @@
 package org.vbpstudio.app.recover;
 
-import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,8 +28,8 @@ import javafx.beans.property.StringProperty;
 import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
 import org.vbpstudio.app.concurrent.BackgroundTask;
+import org.vbpstudio.app.concurrent.LatestJob;
 import org.vbpstudio.app.concurrent.TaskExecutor;
-import org.vbpstudio.app.concurrent.TaskHandle;
 import org.vbpstudio.app.dialogs.DialogService;
 import org.vbpstudio.app.dialogs.Errors;
 import org.vbpstudio.app.dialogs.FileType;
@@ -51,6 +50,7 @@ import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.VitConfig;
 import org.vbpstudio.prune.Exporter;
 import org.vbpstudio.train.FinetuneExport;
+import org.vbpstudio.train.FinetuneRecord;
 import org.vbpstudio.train.FinetuneOptions;
 import org.vbpstudio.train.FinetuneResult;
 import org.vbpstudio.train.TrainOptions;
@@ -107,10 +107,11 @@ public final class RecoverViewModel {
     private final BooleanBinding canStart;
     private final BooleanBinding canExport;
 
-    private TaskHandle handle = TaskHandle.DONE;
+    /** The fine-tuning run; a new session voids the running one. */
+    private final LatestJob run;
+    /** Checking the training images: the latest choice wins. */
+    private final LatestJob trainingCheck;
     private AtomicBoolean cancelFlag = new AtomicBoolean();
-    private long generation;
-    private long trainingGeneration;
 
     public RecoverViewModel(Workspace workspace, TaskExecutor executor,
             DialogService dialogs) {
@@ -125,6 +126,8 @@ public final class RecoverViewModel {
             DialogService dialogs, Path fashionMnist) {
         this.workspace = workspace;
         this.executor = executor;
+        this.run = new LatestJob(executor);
+        this.trainingCheck = new LatestJob(executor);
         this.dialogs = dialogs;
         this.fashionMnist = fashionMnist;
         FinetuneOptions d = FinetuneOptions.defaults();
@@ -301,8 +304,7 @@ public final class RecoverViewModel {
 
     private void check(Path path, boolean chosen) {
         ModelSession session = workspace.session();
-        long gen = ++trainingGeneration;
-        executor.execute(BackgroundTask.<ImageSource>of("Opening training images", ctx -> {
+        trainingCheck.submit(BackgroundTask.<ImageSource>of("Opening training images", ctx -> {
                     ImageSource s = ImageSources.open(path);
                     if (!s.labelled()) {
                         throw new BadInputException(path, "has no labels; fine-tuning needs labelled images");
@@ -313,16 +315,11 @@ public final class RecoverViewModel {
                     return s;
                 })
                 .onSuccess(s -> {
-                    if (gen == trainingGeneration) {
-                        trainingPath.set(path);
-                        trainingMissing.set(false);
-                        trainingText.set(Formats.count(s.size()) + " labelled images · " + path);
-                    }
+                    trainingPath.set(path);
+                    trainingMissing.set(false);
+                    trainingText.set(Formats.count(s.size()) + " labelled images · " + path);
                 })
                 .onFailure(e -> {
-                    if (gen != trainingGeneration) {
-                        return;
-                    }
                     if (chosen) {
                         dialogs.showError("Cannot use these training images", Errors.oneLine(e));
                     } else {
@@ -354,7 +351,6 @@ public final class RecoverViewModel {
                 trainLimit.get(), validationImages(), LOSS_EVERY, cache);
         AtomicBoolean flag = new AtomicBoolean();
         cancelFlag = flag;
-        long gen = ++generation;
         running.set(true);
         progress.set(-1);
         losses.clear();
@@ -364,7 +360,7 @@ public final class RecoverViewModel {
         resultText.set("");
         status.set("Starting…");
         workspace.statusProperty().set("Fine-tuning the pruned model (" + opts.describeLoss() + ")…");
-        handle = executor.execute(BackgroundTask.<Snapshot>of("Fine-tuning", ctx -> job.run(new RecoveryJob.Sink() {
+        run.submit(BackgroundTask.<Snapshot>of("Fine-tuning", ctx -> job.run(new RecoveryJob.Sink() {
                     @Override
                     public void progress(long done, long total, double itemsPerSecond) {
                         ctx.progress(done, total, itemsPerSecond);
@@ -381,29 +377,18 @@ public final class RecoverViewModel {
                     }
                 }))
                 .onProgress(p -> {
-                    if (gen == generation) {
-                        progress.set(p.fraction());
-                        rate.set(Formats.rate(p.itemsPerSecond()));
-                        timeLeft.set(Formats.timeLeft(p.secondsLeft()));
-                    }
+                    progress.set(p.fraction());
+                    rate.set(Formats.rate(p.itemsPerSecond()));
+                    timeLeft.set(Formats.timeLeft(p.secondsLeft()));
                 })
-                .onPartial(s -> {
-                    if (gen == generation) {
-                        show(s);
-                    }
-                })
+                .onPartial(this::show)
                 .onSuccess(s -> {
-                    if (gen == generation) {
-                        show(s);
-                        result.set(s.outcome());
-                        resultText.set(describe(s.outcome().result()));
-                        workspace.statusProperty().set(s.status());
-                    }
+                    show(s);
+                    result.set(s.outcome());
+                    resultText.set(describe(s.outcome().result()));
+                    workspace.statusProperty().set(s.status());
                 })
                 .onFailure(e -> {
-                    if (gen != generation) {
-                        return;
-                    }
                     if (e instanceof CancellationException || flag.get()) {
                         cancelled();
                     } else {
@@ -412,26 +397,19 @@ public final class RecoverViewModel {
                         dialogs.showError("Fine-tuning failed", Errors.oneLine(e));
                     }
                 })
-                .onCancelled(() -> {
-                    if (gen == generation) {
-                        cancelled();
-                    }
-                })
+                .onCancelled(this::cancelled)
                 .onFinished(() -> {
-                    if (gen == generation) {
-                        running.set(false);
-                        progress.set(0);
-                        rate.set("");
-                        timeLeft.set("");
-                    }
+                    running.set(false);
+                    progress.set(0);
+                    rate.set("");
+                    timeLeft.set("");
                 }));
     }
 
     /** Stops the run after its current step; nothing is kept. */
     public void cancel() {
         cancelFlag.set(true);
-        handle.cancel();
-        handle = TaskHandle.DONE;
+        run.cancel();
     }
 
     private void cancelled() {
@@ -500,17 +478,10 @@ public final class RecoverViewModel {
         workspace.statusProperty().set("Exporting to " + dir + "…");
         executor.execute(BackgroundTask.<Path>of("Exporting", ctx -> {
                     Exporter.checkTarget(target);
-                    JsonObject record = new JsonObject();
-                    record.addProperty("source", "VBP Studio, Recover panel");
-                    record.addProperty("model", session.model().directory().toString());
-                    record.add("plan", o.plan().toJson());
-                    record.addProperty("train_source", o.trainSource().toString());
-                    if (o.validationSource() != null) {
-                        record.addProperty("validation_source", o.validationSource().toString());
-                    }
-                    o.result().toJson().entrySet().forEach(e -> record.add(e.getKey(), e.getValue()));
+                    FinetuneRecord record = FinetuneRecord.ofApp("VBP Studio, Recover panel",
+                            session.model().directory(), o.plan().toJson(), o.trainSource(), o.validationSource());
                     try {
-                        FinetuneExport.write(target, o.result(), record, new FinetuneExport.Provenance(
+                        FinetuneExport.write(target, o.result(), record.toJson(o.result()), new FinetuneExport.Provenance(
                                 o.plan().toJsonString() + "\n", o.report().toJsonString() + "\n"));
                     } catch (IOException e) {
                         throw BadInputException.cannotWrite(dir, e);
@@ -539,8 +510,8 @@ public final class RecoverViewModel {
     }
 
     private void onSession() {
-        cancel();
-        generation++;
+        cancelFlag.set(true);
+        run.forget();
         running.set(false);
         cache.clear();
         losses.clear();
@@ -549,7 +520,7 @@ public final class RecoverViewModel {
         result.set(null);
         resultText.set("");
         status.set("");
-        trainingGeneration++;
+        trainingCheck.forget();
         trainingPath.set(null);
         ModelSession s = workspace.session();
         if (s == null) {
