@@ -1,24 +1,22 @@
 package org.vbpstudio.cli;
 
 import ai.djl.ndarray.NDManager;
-import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.vbpstudio.data.ClassMapping;
 import org.vbpstudio.data.ImageSource;
-import org.vbpstudio.data.Progress;
 import org.vbpstudio.eval.CriterionSweep;
 import org.vbpstudio.eval.Scores;
 import org.vbpstudio.eval.SweepPlot;
+import org.vbpstudio.eval.SweepReport;
+import org.vbpstudio.eval.preview.MaskedScores;
 import org.vbpstudio.eval.preview.PreviewEngine;
 import org.vbpstudio.eval.preview.PreviewEstimate;
 import org.vbpstudio.eval.preview.Sensitivity;
@@ -36,7 +34,6 @@ import org.vbpstudio.model.VisionTransformer;
 import org.vbpstudio.prune.Allocation;
 import org.vbpstudio.prune.Budget;
 import org.vbpstudio.prune.Criterion;
-import org.vbpstudio.prune.MaskHook;
 import org.vbpstudio.prune.PruningPlan;
 import org.vbpstudio.stats.ActivationStats;
 import picocli.CommandLine.Command;
@@ -178,12 +175,7 @@ final class SweepCommand implements Callable<Integer> {
             }
             PreviewEstimate o = engine.original();
             original = new Scores(o.accuracy(), o.fidelity());
-            CriterionSweep.MaskedAccuracy scored = (kept, compensation) -> {
-                try (MaskHook hook = MaskHook.of(manager, model.config(), kept, stats, compensation)) {
-                    PreviewEstimate e = engine.evaluate(hook, Progress.NONE);
-                    return new Scores(e.accuracy(), e.fidelity());
-                }
-            };
+            CriterionSweep.MaskedAccuracy scored = MaskedScores.on(engine, manager, stats);
             if (!targetsOnly) {
                 perBlock = CriterionSweep.run(model, stats, scored, PruningPlan.Mode.PER_BLOCK, ratios, p -> {},
                         new ConsoleProgress(err, "per-block sweep", "points"));
@@ -199,14 +191,14 @@ final class SweepCommand implements Callable<Integer> {
             }
         }
         if (!targetsOnly) {
-            out.print(markdown(model, original, perBlock, global, standardized));
+            out.print(SweepReport.markdown(model, original, perBlock, global, standardized));
         }
         if (!targets.isEmpty()) {
-            out.print(targetMarkdown(original, targets));
+            out.print(SweepReport.targetMarkdown(original, targets));
         }
         if (json != null) {
-            JsonObject o = toJson(model, original, perBlock, global, standardized);
-            o.add("targets", targetJson(targets));
+            JsonObject o = SweepReport.toJson(model, original, perBlock, global, standardized);
+            o.add("targets", SweepReport.targetJson(targets));
             if (!sources.isEmpty()) {
                 JsonObject allocation = new JsonObject(); // per criterion: where its sensitivity curves came from
                 sources.forEach((c, src) -> allocation.add(c.jsonName(), src.toJson()));
@@ -215,10 +207,7 @@ final class SweepCommand implements Callable<Integer> {
             AtomicDirectory.writeString(target(json), ModelWriter.GSON.toJson(o));
         }
         if (plot != null) {
-            List<SweepPlot.Series> lines = new ArrayList<>();
-            addLines(lines, perBlock, " (per block)", false);
-            addLines(lines, global, " (global)", true);
-            addLines(lines, standardized, " (global, standardised)", true);
+            List<SweepPlot.Series> lines = SweepReport.plotLines(perBlock, global, standardized);
             String what = original.labelled() ? "top-1" : "agreement with the original";
             SweepPlot.write(target(plot), model.name() + ": " + what + " on " + original.fidelity().count()
                     + " validation images, no retraining", lines, CostModel.totalMacs(model.config()) / 1e6,
@@ -257,126 +246,5 @@ final class SweepCommand implements Callable<Integer> {
     /** An output file, with every input it must never replace. */
     private OutputTarget target(Path file) {
         return OutputTarget.of(file, force, options.model, statistics.calibration(), statistics.file(), validation);
-    }
-
-    private static void addLines(List<SweepPlot.Series> lines, List<CriterionSweep.Point> points, String suffix, boolean dashed) {
-        for (CriterionSweep.Series s : present(points)) {
-            List<CriterionSweep.Point> ps = points.stream().filter(p -> p.series() == s).toList();
-            lines.add(new SweepPlot.Series(s.label() + suffix, ps.stream().mapToDouble(p -> p.macs() / 1e6).toArray(),
-                    ps.stream().mapToDouble(CriterionSweep.Point::headline).toArray(), dashed));
-        }
-    }
-
-    /** The series measured, in their declared order. */
-    static List<CriterionSweep.Series> present(List<CriterionSweep.Point> points) {
-        return Arrays.stream(CriterionSweep.Series.values())
-                .filter(s -> points.stream().anyMatch(p -> p.series() == s)).toList();
-    }
-
-    static String markdown(LoadedModel model, Scores original, List<CriterionSweep.Point> perBlock,
-            List<CriterionSweep.Point> global, List<CriterionSweep.Point> standardized) {
-        StringBuilder s = new StringBuilder();
-        String unit = original.labelled() ? "top-1 %" : "agreement with the original's top-1, %";
-        s.append(original.labelled()
-                ? String.format(Locale.ROOT, "Unpruned: top-1 %.2f%% on %d images", 100 * original.accuracy().top1(),
-                        original.accuracy().count())
-                : String.format(Locale.ROOT, "Unlabelled: %d images, scored by agreement with the unpruned model",
-                        original.fidelity().count()));
-        s.append(String.format(Locale.ROOT, ", %.2f M MACs, %s parameters%n%n",
-                CostModel.totalMacs(model.config()) / 1e6,
-                String.format(Locale.ROOT, "%,d", CostModel.totalParams(model.config()))));
-        for (var entry : List.of(Map.entry("Same ratio in every block", perBlock),
-                Map.entry("Global threshold", global),
-                Map.entry("Global threshold on standardised scores", standardized))) {
-            s.append("**").append(entry.getKey()).append("** (").append(unit).append(", MACs in millions)\n\n| removed | MMACs |");
-            List<CriterionSweep.Series> present = present(entry.getValue());
-            for (CriterionSweep.Series series : present) {
-                s.append(' ').append(series.label()).append(" |");
-            }
-            s.append("\n|---|---|");
-            s.append("---|".repeat(present.size())).append('\n');
-            List<Double> rs = entry.getValue().stream().map(CriterionSweep.Point::ratio).distinct().toList();
-            for (double r : rs) {
-                List<CriterionSweep.Point> row = entry.getValue().stream().filter(p -> p.ratio() == r).toList();
-                s.append(String.format(Locale.ROOT, "| %.0f%% | %.2f |", 100 * r, row.get(0).macs() / 1e6));
-                for (CriterionSweep.Series series : present) {
-                    row.stream().filter(p -> p.series() == series).findFirst()
-                            .ifPresent(p -> s.append(String.format(Locale.ROOT, " %.2f |", 100 * p.headline())));
-                }
-                s.append('\n');
-            }
-            s.append('\n');
-        }
-        return s.toString();
-    }
-
-    /** Per target: one row per criterion, one column per spread. */
-    static String targetMarkdown(Scores original, List<CriterionSweep.TargetPoint> points) {
-        StringBuilder s = new StringBuilder();
-        String unit = original.labelled() ? "top-1 %" : "agreement %";
-        for (Budget b : points.stream().map(CriterionSweep.TargetPoint::budget).distinct().toList()) {
-            s.append(String.format(Locale.ROOT, "**MACs ≤ %.2f of the original** (%s, with compensation)%n%n| criterion |",
-                    b.fraction(), unit));
-            for (CriterionSweep.Spread sp : CriterionSweep.Spread.values()) {
-                s.append(' ').append(sp.label()).append(" |");
-            }
-            s.append("\n|---|").append("---|".repeat(CriterionSweep.Spread.values().length)).append('\n');
-            for (Criterion c : points.stream().map(CriterionSweep.TargetPoint::criterion).distinct().toList()) {
-                s.append("| ").append(c.jsonName()).append(" |");
-                for (CriterionSweep.Spread sp : CriterionSweep.Spread.values()) {
-                    s.append(points.stream().filter(p -> p.budget().equals(b) && p.criterion() == c && p.spread() == sp)
-                            .findFirst().map(p -> String.format(Locale.ROOT, " %.2f |", 100 * p.headline())).orElse(" – |"));
-                }
-                s.append('\n');
-            }
-            s.append('\n');
-        }
-        return s.toString();
-    }
-
-    static JsonArray targetJson(List<CriterionSweep.TargetPoint> points) {
-        JsonArray a = new JsonArray();
-        for (CriterionSweep.TargetPoint p : points) {
-            JsonObject j = new JsonObject();
-            j.addProperty("target", p.budget().fraction());
-            j.addProperty("kind", p.budget().kind().jsonName());
-            j.addProperty("spread", p.spread().label());
-            j.addProperty("criterion", p.criterion().jsonName());
-            j.addProperty("compensation", p.compensation());
-            j.addProperty("macs", p.macs());
-            j.addProperty("params", p.params());
-            p.scores().addTo(j);
-            j.add("plan", p.plan().toJson());
-            a.add(j);
-        }
-        return a;
-    }
-
-    private static JsonObject toJson(LoadedModel model, Scores original, List<CriterionSweep.Point> perBlock,
-            List<CriterionSweep.Point> global, List<CriterionSweep.Point> standardized) {
-        JsonObject o = new JsonObject();
-        o.addProperty("model", model.directory().toString());
-        o.addProperty("images", original.fidelity().count());
-        if (original.labelled()) {
-            o.addProperty("original_top1", original.accuracy().top1());
-        }
-        o.addProperty("original_macs", CostModel.totalMacs(model.config()));
-        JsonArray points = new JsonArray();
-        for (var list : List.of(perBlock, global, standardized)) {
-            for (CriterionSweep.Point p : list) {
-                JsonObject j = new JsonObject();
-                j.addProperty("mode", list == perBlock ? "per-block" : list == global ? "global" : "global-standardized");
-                j.addProperty("series", p.series().name().toLowerCase(Locale.ROOT));
-                j.addProperty("criterion", p.series().criterion().jsonName());
-                j.addProperty("compensation", p.series().compensation());
-                j.addProperty("ratio", p.ratio());
-                j.addProperty("macs", p.macs());
-                j.addProperty("params", p.params());
-                p.scores().addTo(j);
-                points.add(j);
-            }
-        }
-        o.add("points", points);
-        return o;
     }
 }

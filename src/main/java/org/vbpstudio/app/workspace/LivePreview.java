@@ -3,9 +3,8 @@ package org.vbpstudio.app.workspace;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.Progress;
 import org.vbpstudio.eval.CriterionSweep;
-import org.vbpstudio.eval.Scores;
+import org.vbpstudio.eval.preview.MaskedScores;
 import org.vbpstudio.eval.preview.PreviewEngine;
-import org.vbpstudio.prune.MaskHook;
 import org.vbpstudio.stats.ActivationStats;
 
 /**
@@ -62,12 +61,7 @@ public final class LivePreview implements AutoCloseable {
 
     /** Sweep points scored on this slice, each through a mask of its own (the live plan stays). */
     public CriterionSweep.MaskedAccuracy maskedAccuracy(ActivationStats stats) {
-        return (kept, compensation) -> {
-            try (MaskHook hook = MaskHook.of(session.vit().manager(), engine.config(), kept, stats, compensation)) {
-                var e = engine.evaluate(hook, Progress.NONE);
-                return new Scores(e.accuracy(), e.fidelity());
-            }
-        };
+        return MaskedScores.on(engine, session.vit().manager(), stats);
     }
 
     @Override

@@ -21,6 +21,7 @@ import org.vbpstudio.data.ImageSources;
 import org.vbpstudio.data.Progress;
 import org.vbpstudio.eval.Evaluator;
 import org.vbpstudio.eval.Fidelity;
+import org.vbpstudio.eval.Scores;
 import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.LoadedModel;
@@ -295,6 +296,22 @@ class PreviewEngineTest {
             try (MaskHook hook = MaskHook.of(manager, model.config(), other, stats, false)) {
                 assertMatchesFullPass(other, false, engine.evaluate(hook, Progress.NONE));
             }
+            assertMatchesFullPass(kept, true, engine.refresh(x -> {}, Progress.NONE));
+            assertEquals(0, engine.blocksRun());
+        }
+    }
+
+    /** The sweep's and the app's scoring of a point: the masked model's scores, the live plan untouched. */
+    @Test
+    void maskedScoresAreTheMaskedModelsAndLeaveTheLivePlanAlone() {
+        try (PreviewEngine engine = open(8, 2, LARGE)) {
+            int[][] kept = kept(PruningPlan.uniform(0.5, 3));
+            engine.setPlan(kept, true, stats);
+            engine.refresh(x -> {}, Progress.NONE);
+            int[][] other = kept(PruningPlan.global(0.8).withCompensation(false));
+            Scores s = MaskedScores.on(engine, manager, stats).of(other, false);
+            assertMatchesFullPass(other, false, new PreviewEstimate(images.size(), images.size(), s.accuracy(),
+                    s.fidelity()));
             assertMatchesFullPass(kept, true, engine.refresh(x -> {}, Progress.NONE));
             assertEquals(0, engine.blocksRun());
         }
