@@ -1,27 +1,24 @@
 package org.vbpstudio.cli;
 
-import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.vbpstudio.io.SmallFiles;
+import org.vbpstudio.data.ChannelStatistics;
+import org.vbpstudio.data.ClassNames;
 import org.vbpstudio.data.ClassMapping;
 import org.vbpstudio.data.ImageSource;
-import org.vbpstudio.data.ImageSources;
 import org.vbpstudio.data.Preprocessing;
 import org.vbpstudio.data.RawImage;
 import org.vbpstudio.io.AtomicDirectory;
-import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.io.OutputTarget;
 import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.LoadedModel;
@@ -29,11 +26,11 @@ import org.vbpstudio.model.ModelLoader;
 import org.vbpstudio.model.ModelWriter;
 import org.vbpstudio.model.VitConfig;
 import org.vbpstudio.model.VitWeights;
-import org.vbpstudio.train.IdxWriter;
-import org.vbpstudio.train.TrainListener;
+import org.vbpstudio.train.Architecture;
 import org.vbpstudio.train.TrainOptions;
 import org.vbpstudio.train.TrainResult;
 import org.vbpstudio.train.TrainingData;
+import org.vbpstudio.train.TrainingRecord;
 import org.vbpstudio.train.TrainingRun;
 import org.vbpstudio.train.VitInit;
 import picocli.CommandLine;
@@ -60,7 +57,7 @@ import picocli.CommandLine.Spec;
             "    --validation sample-models/vit-fashion-mnist/data/validation \\",
             "    --labels sample-models/vit-fashion-mnist/labels.txt \\",
             "    --arch vit_fmnist_patch7_28 --mean 0.2860 --std 0.3530 --output /tmp/vit"},
-        subcommands = {TrainCommand.Subset.class})
+        subcommands = {TrainSubsetCommand.class})
 public final class TrainCommand implements Callable<Integer> {
     private static final String[] ARCH_OPTIONS = {"--patch", "--embed-dim", "--depth", "--heads", "--mlp-ratio",
         "--img-size", "--in-chans", "--arch", "--mean", "--std", "--labels"};
@@ -155,7 +152,7 @@ public final class TrainCommand implements Callable<Integer> {
             RawImage first = trainSource.read(0);
             int size = imgSize != null ? imgSize : Math.max(first.width(), first.height());
             int chans = inChans != null ? inChans : first.channels();
-            labels = labels(trainSource);
+            labels = ClassNames.of(trainSource, labelsFile);
             cfg = architecture(size, chans, labels.size());
             if (mean == null || std == null) {
                 err.printf("measuring the training images' mean and std …%n");
@@ -180,7 +177,7 @@ public final class TrainCommand implements Callable<Integer> {
 
         TrainResult result = training.runUntilCtrlC("train", cancelled -> {
             TrainingRun run = new TrainingRun(cfg, initial, options).cancelWhen(cancelled)
-                    .listener(new ConsoleListener(out, err, training.logEvery));
+                    .listener(new TrainingConsole(out, err, training.logEvery));
             err.printf(Locale.ROOT, "training on %,d images (%d steps of %d per epoch), validating on %s%n",
                     trainData.size(), run.stepsPerEpoch(trainData.size()), Math.min(options.batchSize(), trainData.size()),
                     validationData == null ? "nothing" : String.format(Locale.ROOT, "%,d images", validationData.size()));
@@ -188,7 +185,10 @@ public final class TrainCommand implements Callable<Integer> {
             return run.run(trainData, validationData);
         });
 
-        JsonObject log = trainingLog(cfg, options, result, trainData, validationData);
+        // originalArgs() is the whole command line, "train" included
+        String command = "vbp-studio " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+        JsonObject log = new TrainingRecord(command, train, trainData.size(), validationData == null ? null : validation,
+                validationData == null ? 0 : validationData.size(), init, training.threads).toJson(cfg, options, result);
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put("vbp_studio", "train");
         metadata.put("epochs", Integer.toString(options.epochs()));
@@ -210,228 +210,29 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     private VitConfig architecture(int size, int chans, int numClasses) {
-        CommandLine cl = spec.commandLine();
-        if (patch < 1 || size < 1 || size % patch != 0) {
-            throw new CommandLine.ParameterException(cl, "--patch " + patch + " must divide the image size " + size);
+        try {
+            return new Architecture(arch, size, patch, chans, embedDim, depth, heads, mlpRatio).config(numClasses);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        if (chans != 1 && chans != 3) {
-            throw new CommandLine.ParameterException(cl, "--in-chans must be 1 or 3, not " + chans);
-        }
-        if (embedDim < 1 || depth < 1 || heads < 1 || embedDim % heads != 0) {
-            throw new CommandLine.ParameterException(cl, "--heads " + heads + " must divide --embed-dim " + embedDim
-                    + " (and --depth must be positive)");
-        }
-        int hidden = (int) Math.round(mlpRatio * embedDim);
-        if (hidden < 1) {
-            throw new CommandLine.ParameterException(cl, "--mlp-ratio " + mlpRatio + " gives no hidden neurons");
-        }
-        int[] widths = new int[depth];
-        Arrays.fill(widths, hidden);
-        String name = arch != null ? arch : "vit_custom_patch" + patch + "_" + size;
-        return new VitConfig(name, size, patch, chans, embedDim, heads, widths, numClasses, false, 1e-6, "token");
-    }
-
-    private List<String> labels(ImageSource source) throws IOException {
-        int k = source.numClasses();
-        if (labelsFile != null) {
-            if (!Files.isRegularFile(labelsFile)) {
-                throw new BadInputException(labelsFile, "does not exist");
-            }
-            List<String> names = SmallFiles.readString(labelsFile, SmallFiles.MODEL_METADATA_MAX_BYTES,
-                    "a list of class names").lines()
-                    .map(String::strip).filter(s -> !s.isEmpty()).toList();
-            if (names.size() < k) {
-                throw new BadInputException(labelsFile, names.size() + " class names but the training labels go up to "
-                        + (k - 1));
-            }
-            return names;
-        }
-        if (!source.classNames().isEmpty()) {
-            return source.classNames();
-        }
-        List<String> names = new ArrayList<>();
-        for (int i = 0; i < k; i++) {
-            names.add(Integer.toString(i));
-        }
-        return names;
     }
 
     /** The given mean/std, or those of the training images as the model will see them (4 decimals). */
     private Preprocessing preprocessing(ImageSource source, VitConfig cfg) {
         int c = cfg.inChans();
         if (mean == null || std == null) {
-            float[] zero = new float[c];
-            float[] one = new float[c];
-            Arrays.fill(one, 1f);
-            Preprocessing raw = Preprocessing.timm(c, cfg.imgSize(), 1.0, zero, one);
-            double[] sum = new double[c];
-            double[] sq = new double[c];
-            int plane = cfg.imgSize() * cfg.imgSize();
-            float[] px = new float[raw.outputLength()];
-            for (int i = 0; i < source.size(); i++) {
-                raw.applyInto(source.read(i), px, 0);
-                for (int ch = 0; ch < c; ch++) {
-                    for (int j = ch * plane; j < (ch + 1) * plane; j++) {
-                        sum[ch] += px[j];
-                        sq[ch] += (double) px[j] * px[j];
-                    }
-                }
-            }
-            double count = (double) source.size() * plane;
-            float[] m = new float[c];
-            float[] s = new float[c];
-            for (int ch = 0; ch < c; ch++) {
-                double mu = sum[ch] / count;
-                m[ch] = round4(mu);
-                s[ch] = round4(Math.sqrt(Math.max(sq[ch] / count - mu * mu, 1e-12)));
-            }
+            ChannelStatistics measured = ChannelStatistics.measure(source, c, cfg.imgSize());
             if (mean == null) {
-                mean = m;
+                mean = measured.mean();
             }
             if (std == null) {
-                std = s;
+                std = measured.std();
             }
         }
         try {
             return Preprocessing.timm(c, cfg.imgSize(), 1.0, mean, std);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--mean/--std: " + e.getMessage());
-        }
-    }
-
-    private static float round4(double v) {
-        return (float) (Math.round(v * 10000) / 10000.0);
-    }
-
-    private JsonObject trainingLog(VitConfig cfg, TrainOptions o, TrainResult r, TrainingData t, TrainingData v) {
-        JsonObject j = new JsonObject();
-        // originalArgs() is the whole command line, "train" included
-        j.addProperty("command", "vbp-studio " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
-        j.addProperty("train_images", t.size());
-        j.addProperty("train_source", train.toString());
-        if (v != null) {
-            j.addProperty("validation_images", v.size());
-            j.addProperty("validation_source", validation.toString());
-        }
-        if (init != null) {
-            j.addProperty("init", init.toString());
-        }
-        // not FinetuneOptions.toJson: training.json has its own keys and order (no optimizer, schedule or
-        // distillation; the threads), as the sample model's training.json has them
-        JsonObject opts = new JsonObject();
-        opts.addProperty("epochs", o.epochs());
-        opts.addProperty("batch_size", o.batchSize());
-        opts.addProperty("lr", o.learningRate());
-        opts.addProperty("min_lr", o.minLearningRate());
-        opts.addProperty("weight_decay", o.weightDecay());
-        opts.addProperty("warmup_epochs", o.warmupEpochs());
-        opts.addProperty("label_smoothing", o.labelSmoothing());
-        opts.addProperty("crop_padding", o.cropPadding());
-        opts.addProperty("horizontal_flip", o.horizontalFlip());
-        opts.addProperty("seed", o.seed());
-        opts.addProperty("threads", training.threads);
-        j.add("options", opts);
-        CostModel.Cost cost = CostModel.total(cfg);
-        j.addProperty("params", cost.params());
-        j.addProperty("macs", cost.macs());
-        j.addProperty("seconds", Math.round(r.seconds() * 10) / 10.0);
-        j.addProperty("skipped_steps", r.skippedSteps());
-        if (!Double.isNaN(r.finalTop1())) {
-            j.addProperty("validation_top1", r.finalTop1());
-        }
-        JsonArray epochsLog = new JsonArray();
-        for (TrainListener.Epoch e : r.history()) {
-            epochsLog.add(e.toJson());
-        }
-        j.add("history", epochsLog);
-        return j;
-    }
-
-    /** Step lines on stderr every {@code every} steps, an epoch summary on stdout. */
-    static final class ConsoleListener implements TrainListener {
-        private final PrintWriter out;
-        private final PrintWriter err;
-        private final int every;
-
-        ConsoleListener(PrintWriter out, PrintWriter err, int every) {
-            this.out = out;
-            this.err = err;
-            this.every = every;
-        }
-
-        @Override
-        public void onStep(Step s) {
-            if (Float.isNaN(s.loss())) {
-                err.printf(Locale.ROOT, "epoch %d/%d step %d/%d skipped: non-finite loss or gradients%n", s.epoch(),
-                        s.epochs(), s.step(), s.stepsPerEpoch());
-            } else if (s.step() % every == 0 || s.step() == s.stepsPerEpoch()) {
-                err.printf(Locale.ROOT, "epoch %d/%d step %d/%d loss %.4f lr %.2e %.0f images/s%n", s.epoch(), s.epochs(),
-                        s.step(), s.stepsPerEpoch(), s.loss(), s.learningRate(), s.imagesPerSecond());
-                err.flush();
-            }
-        }
-
-        @Override
-        public void onEpoch(Epoch e) {
-            out.printf(Locale.ROOT, "epoch %d/%d: train loss %.4f, %s, %.0f s (%.0f images/s)%s%n", e.epoch(), e.epochs(),
-                    e.meanLoss(), Double.isNaN(e.validationTop1()) ? "no validation"
-                            : String.format(Locale.ROOT, "validation top-1 %.4f (%d images, %.1f s)", e.validationTop1(),
-                                    e.validationCount(), e.validationSeconds()),
-                    e.trainSeconds(), e.imagesPerSecond(),
-                    e.skippedSteps() == 0 ? "" : ", " + e.skippedSteps() + " steps skipped");
-            out.flush();
-        }
-    }
-
-    /** At most one line every 2 s while images are decoded. */
-
-    /** {@code train subset}: an IDX pair of consecutive images of a source (the sample model's data). */
-    @Command(name = "subset", mixinStandardHelpOptions = true,
-            description = "Write images START … START+COUNT-1 of a labelled one-channel image source as a gzipped IDX"
-                    + " pair DIR/PREFIX-images-idx3-ubyte.gz and DIR/PREFIX-labels-idx1-ubyte.gz (how the sample model's"
-                    + " calibration data was made).")
-    static final class Subset implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Option(names = "--images", required = true, paramLabel = "I", description = "Labelled one-channel image source.")
-        Path images;
-
-        @Option(names = "--start", defaultValue = "0", paramLabel = "N", description = "First image (default: ${DEFAULT-VALUE}).")
-        int start;
-
-        @Option(names = "--count", required = true, paramLabel = "N", description = "Number of images.")
-        int count;
-
-        @Option(names = "--output", required = true, paramLabel = "DIR", description = "Directory to write (atomically).")
-        Path output;
-
-        @Option(names = "--prefix", defaultValue = "subset", paramLabel = "NAME",
-                description = "File name prefix, a plain name without separators (default: ${DEFAULT-VALUE}).")
-        String prefix;
-
-        @Option(names = "--force", description = "Replace --output if it holds a previous export (and nothing else).")
-        boolean force;
-
-        @Override
-        public Integer call() throws IOException {
-            checkPrefix(prefix);
-            OutputTarget target = OutputTarget.of(output, force, images);
-            AtomicDirectory.check(target);
-            ImageSource source = ImageSources.open(images);
-            AtomicDirectory.write(target, dir ->
-                    IdxWriter.write(source, start, count, IdxWriter.imagesFile(dir, prefix), IdxWriter.labelsFile(dir, prefix)));
-            spec.commandLine().getOut().printf("wrote %d images to %s%n", count, IdxWriter.imagesFile(output, prefix));
-            return VbpCommand.OK;
-        }
-
-        /** A prefix is part of a file name: it must not lead out of the output directory or be blank. */
-        static void checkPrefix(String prefix) {
-            if (prefix.strip().isEmpty() || prefix.contains("/") || prefix.contains("\\") || prefix.contains("..")
-                    || prefix.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
-                throw new BadInputException("--prefix " + prefix
-                        + ": must be a plain file name prefix (no '/', '\\', '..', control characters; not blank)");
-            }
         }
     }
 }
