@@ -13,7 +13,6 @@ import javafx.beans.property.ReadOnlyStringWrapper;
 import javafx.beans.property.SimpleBooleanProperty;
 import javafx.beans.property.SimpleDoubleProperty;
 import javafx.beans.property.SimpleObjectProperty;
-import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
 import org.vbpstudio.app.calibrate.CalibrationViewModel;
 import org.vbpstudio.app.compare.CompareViewModel;
@@ -31,7 +30,7 @@ import org.vbpstudio.app.prune.PruningViewModel;
 import org.vbpstudio.app.prune.TargetViewModel;
 import org.vbpstudio.app.recover.RecoverViewModel;
 import org.vbpstudio.app.session.RecentSessions;
-import org.vbpstudio.app.session.Session;
+import org.vbpstudio.app.session.Sessions;
 import org.vbpstudio.app.undo.UndoViewModel;
 import org.vbpstudio.app.workspace.ModelSession;
 import org.vbpstudio.app.workspace.Workspace;
@@ -39,13 +38,10 @@ import org.vbpstudio.data.ClassMapping;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.ImageSources;
 import org.vbpstudio.eval.preview.MemoryBudget;
-import org.vbpstudio.io.AtomicDirectory;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.io.OutputTarget;
 import org.vbpstudio.prune.PruningPlan;
-import org.vbpstudio.stats.ActivationStats;
 import org.vbpstudio.stats.Calibration;
-import org.vbpstudio.stats.StatsFile;
 
 /**
  * The main window: owns the shared {@link Workspace} and the view model of each part of the
@@ -66,9 +62,8 @@ public final class MainViewModel {
     private final FlipsViewModel flips;
     private final NeuronsViewModel neurons;
     private final UndoViewModel undo;
-    private final RecentSessions recent;
+    private final Sessions sessions;
     private final DoubleProperty zoom = new SimpleDoubleProperty(this, "zoom", 1);
-    private final ObservableList<Path> recentSessions = FXCollections.observableArrayList();
     private final ObjectProperty<StudioView> view =
             new SimpleObjectProperty<>(this, "view", StudioView.PRUNE);
     private final BooleanProperty loading = new SimpleBooleanProperty(this, "loading");
@@ -80,7 +75,6 @@ public final class MainViewModel {
 
     /** @param configDirectory where the recent sessions are listed ({@link RecentSessions}) */
     public MainViewModel(TaskExecutor executor, DialogService dialogs, Path configDirectory) {
-        this.recent = new RecentSessions(configDirectory);
         this.executor = executor;
         this.dialogs = dialogs;
         modelPanel = new ModelPanelViewModel(workspace);
@@ -96,7 +90,23 @@ public final class MainViewModel {
         flips = new FlipsViewModel(workspace);
         neurons = new NeuronsViewModel(workspace);
         undo = new UndoViewModel(workspace, pruning);
-        recentSessions.setAll(recent.list());
+        sessions = new Sessions(workspace, executor, dialogs, new RecentSessions(configDirectory), pruning, preview,
+                neurons, undo, new Sessions.Studio() {
+                    @Override
+                    public void openModel(Path model, Path calibration, Path validation, Runnable onOpened) {
+                        MainViewModel.this.openModel(model, calibration, validation, onOpened);
+                    }
+
+                    @Override
+                    public String view() {
+                        return view.get().jsonName();
+                    }
+
+                    @Override
+                    public void showView(String name) {
+                        view.set(StudioView.parse(name));
+                    }
+                });
     }
 
     /** View ▸ Zoom: the whole interface's scale (1: 12 px text), {@link #MIN_ZOOM}–{@link #MAX_ZOOM}. */
@@ -369,132 +379,29 @@ public final class MainViewModel {
 
     /** File ▸ Open Recent: the last sessions saved or opened, newest first. */
     public ObservableList<Path> recentSessions() {
-        return recentSessions;
+        return sessions.recent();
     }
 
     public void saveSession() {
-        if (workspace.session() == null) {
-            return;
-        }
-        dialogs.chooseSaveFile("Save Session", FileType.SESSION, workspace.lastDirectoryProperty().get(), "session.vbps")
-                .ifPresent(f -> saveSession(f, true)); // the dialog asked before replacing
+        sessions.saveSession();
     }
 
-    /**
-     * Writes the session to {@code file} and its statistics beside it ({@link Session#statisticsBeside}),
-     * never over the open model or images; an existing file only with {@code force}.
-     *
-     * @return whether it was written (otherwise an error was shown)
-     */
+    /** See {@link Sessions#saveSession(Path, boolean)}. */
     public boolean saveSession(Path file, boolean force) {
-        ModelSession s = workspace.session();
-        if (s == null) {
-            dialogs.showError("Cannot save the session", "no model is open");
-            return false;
-        }
-        workspace.rememberDirectory(file);
-        ActivationStats stats = workspace.stats();
-        Path statsFile = Session.statisticsBeside(file);
-        List<Path> inputs = workspace.inputs();
-        ImageSource cal = workspace.calibrationProperty().get();
-        ImageSource val = workspace.validationProperty().get();
-        Session session = new Session(s.model().directory(), cal == null ? null : cal.root(),
-                val == null ? null : val.root(), stats == null ? null : statsFile, pruning.plan(),
-                pruning.globalRatioProperty().get(), preview.sliceSizeProperty().get(), view.get().jsonName(),
-                neurons.blockProperty().get());
-        try {
-            OutputTarget json = OutputTarget.of(file, force, inputs);
-            json.checkFile();
-            if (stats != null) {
-                OutputTarget st = OutputTarget.of(statsFile, force, inputs);
-                st.checkFile();
-                StatsFile.write(st, stats, s.model().fingerprint());
-            }
-            AtomicDirectory.writeString(json, session.toJson());
-        } catch (IOException | RuntimeException e) {
-            dialogs.showError("Cannot save the session", Errors.oneLine(e instanceof IOException io
-                    ? BadInputException.cannotWrite(file, io) : e));
-            return false;
-        }
-        remember(file);
-        workspace.statusProperty().set("Session saved to " + file + (stats == null ? " (not calibrated: no statistics)" : ""));
-        return true;
+        return sessions.saveSession(file, force);
     }
 
     public void openSession() {
-        dialogs.chooseFile("Open Session", FileType.SESSION, workspace.lastDirectoryProperty().get())
-                .ifPresent(this::openSession);
+        sessions.openSession();
     }
 
     public void openSession(Path file) {
-        openSession(file, () -> {});
+        sessions.openSession(file);
     }
 
-    /**
-     * Opens the session's model and images, its statistics (no calibration), plan, slice and view;
-     * {@code onReady} runs once all of it is in place (not when the session cannot be opened).
-     */
+    /** See {@link Sessions#openSession(Path, Runnable)}. */
     public void openSession(Path file, Runnable onReady) {
-        Session session;
-        try {
-            session = Session.read(file);
-        } catch (RuntimeException e) {
-            dialogs.showError("Cannot open the session", Errors.oneLine(e));
-            return;
-        }
-        workspace.rememberDirectory(file);
-        openModel(session.model(), session.calibration(), session.validation(), () -> {
-            if (workspace.session() == null) {
-                return;
-            }
-            remember(file);
-            if (session.slice() > 0) {
-                preview.sliceSizeProperty().set(session.slice());
-            }
-            try {
-                if (session.plan() != null) {
-                    if (session.plan().mode() == PruningPlan.Mode.PER_BLOCK) {
-                        pruning.globalRatioProperty().set(session.globalRatio());
-                    }
-                    pruning.apply(session.plan());
-                }
-            } catch (IllegalArgumentException e) {
-                dialogs.showError("Cannot use the session's plan", file + ": " + e.getMessage());
-            }
-            if (session.neuronsBlock() >= 0 && session.neuronsBlock() < pruning.blocks().size()) {
-                neurons.blockProperty().set(session.neuronsBlock());
-            }
-            if (session.view() != null) {
-                try {
-                    view.set(StudioView.parse(session.view()));
-                } catch (IllegalArgumentException e) {
-                    dialogs.showError("Cannot show the session's view", file + ": " + e.getMessage());
-                }
-            }
-            undo.history().reset();
-            Path statsFile = session.statistics();
-            if (statsFile == null) {
-                workspace.statusProperty().set("Session opened from " + file + " (no statistics: calibrate)");
-                onReady.run();
-                return;
-            }
-            ModelSession model = workspace.session();
-            executor.execute(BackgroundTask.<ActivationStats>of("Opening the session's statistics",
-                            ctx -> Calibration.statisticsFor(model.model(), StatsFile.read(statsFile), statsFile))
-                    .onSuccess(stats -> {
-                        if (workspace.session() == model) {
-                            workspace.statsProperty().set(stats);
-                            workspace.statusProperty().set("Session opened from " + file);
-                            onReady.run();
-                        }
-                    })
-                    .onFailure(e -> dialogs.showError("Cannot open the session's statistics", Errors.oneLine(e))));
-        });
-    }
-
-    private void remember(Path file) {
-        recent.add(file);
-        recentSessions.setAll(recent.list());
+        sessions.openSession(file, onReady);
     }
 
     /** Stops background work and frees native memory (on exit). */
