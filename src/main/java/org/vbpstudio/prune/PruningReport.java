@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import org.vbpstudio.io.FormatVersion;
 import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.ModelWriter;
 import org.vbpstudio.model.VitConfig;
@@ -20,9 +21,15 @@ import org.vbpstudio.model.VitConfig;
  *              "params_before": …, "params_after": …}, …],
  *  "total": {"hidden_before": …, "hidden_after": …, "macs_before": …, "macs_after": …,
  *            "params_before": …, "params_after": …},
- *  "criterion": "variance", "mode": "per-block", "compensation": true, "round_to": 0,
- *  "calibration_images": 1000, "seconds": 12.5, "model_fingerprint": "…", "architecture": "…"}
+ *  "criterion": "variance", "mode": "per-block", "compensation": "mean", "round_to": 0,
+ *  "calibration_images": 1000, "seconds": 12.5, "model_fingerprint": "…", "architecture": "…",
+ *  "format_version": 1, "plan": {…}}
  * }</pre>
+ * Each block also records its {@code "kept"} neurons and, with mean compensation, the removed
+ * neurons' means ({@code "removed_means"}, float64, in index order): with {@code "plan"} what
+ * {@link Replay} needs to redo the surgery without statistics ({@link SurgeryRecord}). Reports
+ * written before these were recorded lack them, and the boolean {@code "compensation"} they hold
+ * reads as mean or none.
  * With a budget ({@code --target-macs/--target-params}) it also holds
  * {@code "target": {"kind": "macs", "fraction": 0.65, "achieved": 0.6497}}, and {@code normalize} when
  * scores were standardised, and {@code allocation} ({@link Allocation.Source}) when the per-block ratios were
@@ -30,8 +37,9 @@ import org.vbpstudio.model.VitConfig;
  * of the whole operation (including collecting statistics, when it did).
  */
 public record PruningReport(List<Block> blocks, Total total, Criterion criterion, PruningPlan.Mode mode,
-        boolean compensation, int roundTo, long calibrationImages, double seconds, String modelFingerprint,
-        String architecture, Budget target, PruningPlan.Normalize normalize, Allocation.Source allocation) {
+        Compensation compensation, int roundTo, long calibrationImages, double seconds, String modelFingerprint,
+        String architecture, Budget target, PruningPlan.Normalize normalize, Allocation.Source allocation,
+        PruningPlan plan, SurgeryRecord surgery) {
 
     /** One block before and after. */
     public record Block(int index, int hiddenBefore, int hiddenAfter, long macsBefore, long macsAfter,
@@ -64,6 +72,13 @@ public record PruningReport(List<Block> blocks, Total total, Criterion criterion
     /** As above, with where an allocation's sensitivity curves came from (null: not allocated). */
     public static PruningReport of(VitConfig before, VitConfig after, PruningPlan plan, long calibrationImages,
             double seconds, String modelFingerprint, Budget target, Allocation.Source allocation) {
+        return of(before, after, plan, calibrationImages, seconds, modelFingerprint, target, allocation, null);
+    }
+
+    /** As above, with what the surgery did ({@code surgery}, null: not recorded), for a replay. */
+    public static PruningReport of(VitConfig before, VitConfig after, PruningPlan plan, long calibrationImages,
+            double seconds, String modelFingerprint, Budget target, Allocation.Source allocation,
+            SurgeryRecord surgery) {
         if (before.depth() != after.depth()) {
             throw new IllegalArgumentException("depth changed from " + before.depth() + " to " + after.depth());
         }
@@ -75,7 +90,8 @@ public record PruningReport(List<Block> blocks, Total total, Criterion criterion
         Total total = new Total(before.totalHidden(), after.totalHidden(), CostModel.totalMacs(before),
                 CostModel.totalMacs(after), CostModel.totalParams(before), CostModel.totalParams(after));
         return new PruningReport(blocks, total, plan.criterion(), plan.mode(), plan.compensation(), plan.roundTo(),
-                calibrationImages, seconds, modelFingerprint, before.architecture(), target, plan.normalize(), allocation);
+                calibrationImages, seconds, modelFingerprint, before.architecture(), target, plan.normalize(), allocation,
+                plan, surgery);
     }
 
     /** The cost fraction kept, by the target's measure (MACs or parameters). */
@@ -106,6 +122,27 @@ public record PruningReport(List<Block> blocks, Total total, Criterion criterion
                         + " (" + total.hiddenBefore() + " → " + total.hiddenAfter() + " neurons)",
                 "MACs    " + beforeAfter(total.macsBefore(), total.macsAfter()),
                 "params  " + beforeAfter(total.paramsBefore(), total.paramsAfter()));
+    }
+
+    /**
+     * What {@code prune} prints: the headline ({@code modelName}, how, → {@code output}), the
+     * {@link #summaryLines()} and, when there was one, the budget met and where an allocation came from.
+     */
+    public List<String> describe(String modelName, Object output) {
+        List<String> lines = new ArrayList<>();
+        lines.add(String.format("pruned %s (%s, %s, compensation %s%s) → %s", modelName, criterion, mode, compensation,
+                roundTo > 1 ? ", round_to " + roundTo : "", output));
+        summaryLines().forEach(line -> lines.add("  " + line));
+        if (target != null) {
+            lines.add(String.format(Locale.ROOT, "  target  %s ≤ %.4f of the original: %.4f", target.kind().jsonName(),
+                    target.fraction(), achieved(target.kind())));
+        }
+        if (allocation != null) {
+            lines.add(String.format("  allocated from sensitivity curves %s (%d images, %s)", allocation.file() == null
+                    ? "measured on the calibration images" : "read from " + allocation.file(), allocation.images(),
+                    allocation.metric()));
+        }
+        return lines;
     }
 
     /** "1.26 G → 0.91 G (-27.7%)": both in the unit of the larger number. */
@@ -145,6 +182,9 @@ public record PruningReport(List<Block> blocks, Total total, Criterion criterion
             o.addProperty("macs_after", b.macsAfter());
             o.addProperty("params_before", b.paramsBefore());
             o.addProperty("params_after", b.paramsAfter());
+            if (surgery != null) {
+                surgery.addTo(o, b.index());
+            }
             bs.add(o);
         }
         JsonObject t = new JsonObject();
@@ -154,12 +194,15 @@ public record PruningReport(List<Block> blocks, Total total, Criterion criterion
         t.addProperty("macs_after", total.macsAfter());
         t.addProperty("params_before", total.paramsBefore());
         t.addProperty("params_after", total.paramsAfter());
-        JsonObject o = new JsonObject();
+        JsonObject o = FormatVersion.stamp(new JsonObject());
+        if (plan != null) {
+            o.add("plan", plan.toJson());
+        }
         o.add("blocks", bs);
         o.add("total", t);
         o.addProperty("criterion", criterion.jsonName());
         o.addProperty("mode", mode.jsonName());
-        o.addProperty("compensation", compensation);
+        o.addProperty("compensation", compensation.jsonName());
         o.addProperty("round_to", roundTo);
         o.addProperty("calibration_images", calibrationImages);
         o.addProperty("seconds", Math.round(seconds * 1000) / 1000.0);
@@ -187,7 +230,10 @@ public record PruningReport(List<Block> blocks, Total total, Criterion criterion
      * @throws IllegalArgumentException if a field is missing or of the wrong type
      */
     public static PruningReport fromJson(JsonObject o) {
+        FormatVersion.check(o);
         try {
+            PruningPlan plan = o.has("plan") ? PruningPlan.fromJson(o.getAsJsonObject("plan")) : null;
+            Compensation compensation = PruningPlan.compensation(o.get("compensation"));
             List<Block> blocks = new ArrayList<>();
             for (JsonElement e : o.getAsJsonArray("blocks")) {
                 JsonObject b = e.getAsJsonObject();
@@ -201,15 +247,17 @@ public record PruningReport(List<Block> blocks, Total total, Criterion criterion
                     t.get("macs_before").getAsLong(), t.get("macs_after").getAsLong(),
                     t.get("params_before").getAsLong(), t.get("params_after").getAsLong());
             return new PruningReport(blocks, total, Criterion.parse(o.get("criterion").getAsString()),
-                    PruningPlan.Mode.parse(o.get("mode").getAsString()), o.get("compensation").getAsBoolean(),
+                    PruningPlan.Mode.parse(o.get("mode").getAsString()), compensation,
                     o.get("round_to").getAsInt(), o.get("calibration_images").getAsLong(),
                     o.get("seconds").getAsDouble(), o.get("model_fingerprint").getAsString(),
                     o.get("architecture").getAsString(),
                     o.has("target") ? new Budget(Budget.Kind.parse(o.getAsJsonObject("target").get("kind").getAsString()),
                             o.getAsJsonObject("target").get("fraction").getAsDouble()) : null,
                     o.has("normalize") ? PruningPlan.Normalize.parse(o.get("normalize").getAsString()) : null,
-                    o.has("allocation") ? Allocation.Source.fromJson(o.getAsJsonObject("allocation")) : null);
-        } catch (NullPointerException | ClassCastException | IllegalStateException | UnsupportedOperationException e) {
+                    o.has("allocation") ? Allocation.Source.fromJson(o.getAsJsonObject("allocation")) : null,
+                    plan, SurgeryRecord.fromJson(o.getAsJsonArray("blocks"), compensation == Compensation.MEAN));
+        } catch (NullPointerException | ClassCastException | IllegalStateException | UnsupportedOperationException
+                | NumberFormatException e) {
             throw new IllegalArgumentException("not a pruning report (" + e.getMessage() + ")", e);
         }
     }

@@ -49,15 +49,17 @@ class PruningReportTest {
     }
 
     @Test
-    void jsonHasTheIssuesKeysAndRoundTrips() {
+    void jsonHasTheDocumentedKeysAndRoundTrips() {
         VitConfig tiny = VitConfig.deitTiny();
         int[] w = tiny.mlpHiddenDims();
         w[3] = 100;
         PruningPlan plan = PruningPlan.global(0.1).withRoundTo(4);
         PruningReport r = PruningReport.of(tiny, tiny.withMlpHiddenDims(w), plan, 1000, 12.3456, "0123456789abcdef");
         JsonObject o = r.toJson();
-        assertEquals(Set.of("blocks", "total", "criterion", "mode", "compensation", "round_to", "calibration_images",
-                "seconds", "model_fingerprint", "architecture"), o.keySet());
+        assertEquals(Set.of("format_version", "plan", "blocks", "total", "criterion", "mode", "compensation", "round_to",
+                "calibration_images", "seconds", "model_fingerprint", "architecture"), o.keySet());
+        assertEquals(plan, PruningPlan.fromJson(o.getAsJsonObject("plan")));
+        assertEquals("mean", o.get("compensation").getAsString());
         assertEquals(Set.of("index", "hidden_before", "hidden_after", "macs_before", "macs_after", "params_before",
                 "params_after"), o.getAsJsonArray("blocks").get(3).getAsJsonObject().keySet());
         assertEquals(Set.of("hidden_before", "hidden_after", "macs_before", "macs_after", "params_before",
