@@ -6,6 +6,7 @@ import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.VitConfig;
 import org.vbpstudio.model.VitWeights;
 import org.vbpstudio.stats.ActivationStats;
+import org.vbpstudio.stats.SecondMoments;
 
 /**
  * Applies a selection to a model: each block keeps rows {@code kept} of {@code mlp.fc1.weight} and
@@ -70,6 +71,19 @@ public final class Surgery {
                 weights.get(VitWeights.block(b, "mlp.fc1.bias")).selectRows(keep),
                 w2.selectColumns(keep),
                 mean == null ? b2 : compensatedBias(b2, w2, Selection.complement(keep, hidden), mean));
+    }
+
+    /**
+     * Block {@code b} keeping {@code keep} (checked) of its {@code hidden} neurons, {@code fc2}'s
+     * kept columns and bias refitted in least squares from the block's second moments ({@link Refit}).
+     */
+    public static Mlp refittedBlock(VitWeights weights, int b, int[] keep, int hidden, SecondMoments moments,
+            double ridge) {
+        checkBlock(b, keep, hidden);
+        Refit.Fc2 fc2 = Refit.fc2(weights.get(VitWeights.block(b, "mlp.fc2.weight")),
+                weights.get(VitWeights.block(b, "mlp.fc2.bias")), keep, moments, b, ridge);
+        return new Mlp(weights.get(VitWeights.block(b, "mlp.fc1.weight")).selectRows(keep),
+                weights.get(VitWeights.block(b, "mlp.fc1.bias")).selectRows(keep), fc2.weight(), fc2.bias());
     }
 
     /** bias + W[:, removed] @ mean[removed], accumulated in double, rounded once to float. */
