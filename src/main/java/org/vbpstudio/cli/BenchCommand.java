@@ -29,6 +29,7 @@ import org.vbpstudio.model.ModelLoader;
 import org.vbpstudio.model.VisionTransformer;
 import org.vbpstudio.model.VitConfig;
 import org.vbpstudio.model.onnx.OnnxModel;
+import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.Criterion;
 import org.vbpstudio.prune.Pruner;
 import org.vbpstudio.prune.PruningPlan;
@@ -159,7 +160,7 @@ final class BenchCommand implements Callable<Integer> {
             if (pruned != null || ratio > 0) {
                 LoadedModel p = pruned != null ? ModelLoader.load(pruned) : Pruner.prune(original, null,
                         PruningPlan.uniform(ratio, cfg.depth()).withCriterion(Criterion.MAGNITUDE)
-                                .withCompensation(false).withRoundTo(roundTo)).model();
+                                .withCompensation(Compensation.NONE).withRoundTo(roundTo)).model();
                 prunedForOnnx = p;
                 r.add("pruned_widths", new com.google.gson.Gson().toJsonTree(p.config().mlpHiddenDims()));
                 Timing pf = timeForward(p, manager, MlpHook.NONE);

@@ -30,13 +30,13 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code prune --model M (--calibration I | --stats S) (--ratio R | --plan P.json | --target-macs F | --target-params F)
- * [--global [--normalize standardize] | --allocate sensitivity [--sensitivity-ratios … | --sensitivity F.json]] [--criterion variance|magnitude|random|wifv|wanda|taylor] [--seed N] [--no-compensation] [--round-to K] [--limit N]
- * --output DIR [--force]} (GUIDE §5): writes DIR/model.safetensors, config.json, labels.txt,
+ * [--global [--normalize standardize] | --allocate sensitivity [--sensitivity-ratios … | --sensitivity F.json]] [--criterion variance|magnitude|random|wifv|wanda|taylor] [--seed N] [--compensation none|mean|refit [--ridge λ]] [--round-to K] [--limit N]
+ * --output DIR [--force]}: writes DIR/model.safetensors, config.json, labels.txt,
  * plan.json and report.json, and prints widths, MACs and parameters before → after.
  *
  * <p>Options given with {@code --plan} override the plan file's criterion, seed, compensation and
  * round_to. Statistics are needed by the variance criterion and by compensation; magnitude or
- * random pruning with {@code --no-compensation} runs without them.
+ * random pruning with {@code --compensation none} runs without them.
  */
 @Command(name = "prune", mixinStandardHelpOptions = true,
         description = {"Prune the MLP hidden neurons of a ViT (Variance-Based Pruning) and export the smaller model.",
@@ -101,8 +101,8 @@ final class PruneCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "N", description = "Seed of the random criterion (default 0).")
     Long seed;
 
-    @Option(names = "--no-compensation", description = "Do not fold the removed neurons' means into fc2.bias.")
-    boolean noCompensation;
+    @Mixin
+    CompensationOptions compensation;
 
     @Option(names = "--round-to", paramLabel = "K", description = "Keep every block's width a multiple of K.")
     Integer roundTo;
@@ -165,7 +165,7 @@ final class PruneCommand implements Callable<Integer> {
                     + " --calibration ignored");
         } else if (plan.needsStatistics()) {
             throw new BadInputException(Pruner.missingStatistics(plan) + ": give --calibration I or --stats S"
-                    + (plan.criterion().needsStatistics() ? "" : ", or --no-compensation"));
+                    + (plan.criterion().needsStatistics() ? "" : ", or --compensation none"));
         }
 
         Budget budget = budget();
@@ -180,8 +180,7 @@ final class PruneCommand implements Callable<Integer> {
             source = curves.source(saved == null ? null : sensitivityFile);
             try {
                 double[] ratios = curves.lossCurves().allocate(model.config(), budget, Math.max(1, plan.roundTo()));
-                plan = new PruningPlan(PruningPlan.Mode.PER_BLOCK, ratios, Double.NaN, plan.criterion(),
-                        plan.compensation(), plan.roundTo(), plan.seed());
+                plan = plan.withRatios(ratios);
             } catch (IllegalArgumentException e) {
                 throw new BadInputException(e.getMessage());
             }
@@ -197,7 +196,7 @@ final class PruneCommand implements Callable<Integer> {
 
         PrintWriter out = spec.commandLine().getOut();
         out.printf("pruned %s (%s, %s, compensation %s%s) → %s%n", model.name(), plan.criterion(), plan.mode(),
-                plan.compensation() ? "on" : "off", plan.roundTo() > 1 ? ", round_to " + plan.roundTo() : "", output);
+                plan.compensation(), plan.roundTo() > 1 ? ", round_to " + plan.roundTo() : "", output);
         report.summaryLines().forEach(line -> out.println("  " + line));
         if (budget != null) {
             out.printf(Locale.ROOT, "  target  %s ≤ %.4f of the original: %.4f%n", budget.kind().jsonName(),
@@ -256,9 +255,6 @@ final class PruneCommand implements Callable<Integer> {
             if (seed != null) {
                 plan = plan.withSeed(seed);
             }
-            if (noCompensation) {
-                plan = plan.withCompensation(false);
-            }
             if (roundTo != null) {
                 plan = plan.withRoundTo(roundTo);
             }
@@ -273,6 +269,7 @@ final class PruneCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new BadInputException(e.getMessage());
         }
+        plan = compensation.applyTo(plan);
         try {
             plan.validate(depth);
         } catch (IllegalArgumentException e) {

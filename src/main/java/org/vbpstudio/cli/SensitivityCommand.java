@@ -24,6 +24,7 @@ import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.ModelWriter;
 import org.vbpstudio.model.VisionTransformer;
+import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.Criterion;
 import org.vbpstudio.prune.PruningPlan;
 import org.vbpstudio.stats.ActivationStats;
@@ -35,7 +36,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code sensitivity --model M (--calibration C | --stats S) --images I [--ratios …] [--criterion …]
- * [--no-compensation] [--round-to K] --json F [--plot F.png]}: top-1 (agreement with the original when
+ * [--compensation none|mean] [--round-to K] --json F [--plot F.png]}: top-1 (agreement with the original when
  * unlabelled) with only block b pruned at each ratio, for every block. The JSON carries the model's
  * fingerprint and the settings, so {@code prune --allocate sensitivity --sensitivity F} can reuse it.
  */
@@ -66,8 +67,8 @@ final class SensitivityCommand implements Callable<Integer> {
             description = "Importance criterion (default: ${DEFAULT-VALUE}).")
     String criterion;
 
-    @Option(names = "--no-compensation", description = "Do not fold the removed neurons' means into fc2.bias.")
-    boolean noCompensation;
+    @Mixin
+    CompensationOptions compensation;
 
     @Option(names = "--round-to", paramLabel = "K", defaultValue = "0",
             description = "Keep the pruned block's width a multiple of K, as prune --round-to K will (default: none).")
@@ -89,10 +90,14 @@ final class SensitivityCommand implements Callable<Integer> {
         checkOutputs(json, plot, this::target); // before any long computation
         PruningPlan base;
         try {
-            base = PruningPlan.uniform(0, 1).withCriterion(Criterion.parse(criterion)).withCompensation(!noCompensation)
-                    .withRoundTo(roundTo);
+            base = compensation.applyTo(PruningPlan.uniform(0, 1).withCriterion(Criterion.parse(criterion))
+                    .withRoundTo(roundTo));
         } catch (IllegalArgumentException e) {
             throw new BadInputException(e.getMessage());
+        }
+        if (base.compensation() == Compensation.REFIT) {
+            throw new BadInputException("--compensation refit: sensitivity is measured on the live preview, which"
+                    + " compensates with none or mean only");
         }
         ModelOptions.checkLimit(limit); // before collecting statistics
         LoadedModel model = options.load();
@@ -173,7 +178,7 @@ final class SensitivityCommand implements Callable<Integer> {
         StringBuilder s = new StringBuilder();
         String unit = r.labelled() ? "top-1 %" : "agreement with the original, %";
         s.append(String.format(Locale.ROOT, "Only one block pruned (%s%s), %s on %d images; unpruned %.2f%n%n",
-                r.base().criterion(), r.base().compensation() ? " + compensation" : "", unit, r.images(),
+                r.base().criterion(), r.base().compensation() == Compensation.NONE ? "" : " + " + r.base().compensation() + " compensation", unit, r.images(),
                 100 * r.original().headline()));
         s.append("| block |");
         for (double x : r.ratios()) {

@@ -35,6 +35,7 @@ import org.vbpstudio.model.ModelWriter;
 import org.vbpstudio.model.VisionTransformer;
 import org.vbpstudio.prune.Allocation;
 import org.vbpstudio.prune.Budget;
+import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.Criterion;
 import org.vbpstudio.prune.MaskHook;
 import org.vbpstudio.prune.PruningPlan;
@@ -241,7 +242,8 @@ final class SweepCommand implements Callable<Integer> {
             Criterion c = curves.criterion();
             String mismatch = c == Criterion.RANDOM ? "holds random curves, and the sweep allocates no random series"
                     : curves.mismatch(model.fingerprint(), model.config().depth(),
-                            PruningPlan.uniform(0, model.config().depth()).withCriterion(c).withCompensation(true));
+                            PruningPlan.uniform(0, model.config().depth()).withCriterion(c)
+                                    .withCompensation(Compensation.MEAN));
             if (mismatch != null) {
                 throw new BadInputException(f, mismatch);
             }

@@ -13,6 +13,7 @@ import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.VitConfig;
 import org.vbpstudio.prune.Allocation;
 import org.vbpstudio.prune.Budget;
+import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.Criterion;
 import org.vbpstudio.prune.Pruner;
 import org.vbpstudio.prune.PruningPlan;
@@ -115,7 +116,7 @@ public final class CriterionSweep {
             for (double r : ratios) {
                 progress.checkCancelled();
                 PruningPlan plan = plan(mode, r, cfg.depth()).withCriterion(s.criterion())
-                        .withCompensation(s.compensation()).withNormalize(normalize);
+                        .withCompensation(Compensation.meanIf(s.compensation())).withNormalize(normalize);
                 double[][] sc = scores.computeIfAbsent(s.criterion(), c -> Pruner.scores(model, stats, plan));
                 int[][] kept = Selection.kept(plan, sc);
                 VitConfig pruned = cfg.withMlpHiddenDims(widths(kept));
@@ -179,7 +180,8 @@ public final class CriterionSweep {
         long t0 = System.nanoTime();
         for (Budget budget : budgets) {
             for (Criterion c : criteria) {
-                PruningPlan uniform = PruningPlan.uniform(0, cfg.depth()).withCriterion(c).withCompensation(compensation);
+                PruningPlan uniform = PruningPlan.uniform(0, cfg.depth()).withCriterion(c)
+                        .withCompensation(Compensation.meanIf(compensation));
                 double[][] sc = Pruner.scores(model, stats, uniform);
                 for (Spread spread : Spread.values()) {
                     progress.checkCancelled();
@@ -188,12 +190,11 @@ public final class CriterionSweep {
                     try {
                         plan = switch (spread) {
                             case UNIFORM -> budget.fit(uniform, sc, cfg);
-                            case GLOBAL -> budget.fit(PruningPlan.global(0).withCriterion(c).withCompensation(compensation), sc, cfg);
-                            case GLOBAL_STANDARDIZED -> budget.fit(PruningPlan.global(0).withCriterion(c)
-                                    .withCompensation(compensation).withNormalize(PruningPlan.Normalize.STANDARDIZE), sc, cfg);
+                            case GLOBAL -> budget.fit(uniform.withGlobalRatio(0), sc, cfg);
+                            case GLOBAL_STANDARDIZED -> budget.fit(uniform.withGlobalRatio(0)
+                                    .withNormalize(PruningPlan.Normalize.STANDARDIZE), sc, cfg);
                             case ALLOCATED -> sensitivity == null || !sensitivity.containsKey(c) ? null
-                                    : new PruningPlan(PruningPlan.Mode.PER_BLOCK, sensitivity.get(c).allocate(cfg,
-                                            budget, 1), Double.NaN, c, compensation, 0, 0);
+                                    : uniform.withRatios(sensitivity.get(c).allocate(cfg, budget, 1));
                         };
                     } catch (IllegalArgumentException unreachable) {
                         plan = null;

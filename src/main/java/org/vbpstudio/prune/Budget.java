@@ -97,13 +97,11 @@ public record Budget(Kind kind, double fraction) {
     public PruningPlan fit(PruningPlan base, double[][] scores, VitConfig cfg) {
         int depth = cfg.depth();
         DoubleFunction<PruningPlan> plan = base.mode() == PruningPlan.Mode.GLOBAL
-                ? r -> new PruningPlan(PruningPlan.Mode.GLOBAL, null, r, base.criterion(), base.compensation(),
-                        base.roundTo(), base.seed(), base.normalize())
+                ? base::withGlobalRatio
                 : r -> {
                     double[] rs = new double[depth];
                     Arrays.fill(rs, r);
-                    return new PruningPlan(PruningPlan.Mode.PER_BLOCK, rs, Double.NaN, base.criterion(),
-                            base.compensation(), base.roundTo(), base.seed(), base.normalize());
+                    return base.withRatios(rs);
                 };
         double[] candidates = candidates(base.mode(), cfg);
         long limit = limit(cfg);

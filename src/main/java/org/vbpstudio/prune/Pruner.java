@@ -40,7 +40,7 @@ public final class Pruner {
             Allocation.Source allocation, long startedNanos) {
         double[][] scores = scores(model, stats, plan);
         int[][] kept = Selection.kept(plan, scores);
-        LoadedModel pruned = Surgery.apply(model, kept, stats, plan.compensation());
+        LoadedModel pruned = Surgery.apply(model, kept, stats, plan.compensation(), plan.ridge());
         long images = stats != null && plan.needsStatistics() ? stats.images() : 0;
         PruningReport report = PruningReport.of(model.config(), pruned.config(), plan, images,
                 (System.nanoTime() - startedNanos) / 1e9, model.fingerprint(), target, allocation);

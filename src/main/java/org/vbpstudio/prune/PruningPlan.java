@@ -11,46 +11,116 @@ import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Set;
 import org.vbpstudio.io.OneLine;
 import org.vbpstudio.io.SmallFiles;
 import org.vbpstudio.io.AtomicDirectory;
 import org.vbpstudio.io.OutputTarget;
 import org.vbpstudio.io.BadInputException;
+import org.vbpstudio.io.FormatVersion;
 import org.vbpstudio.model.ModelWriter;
 
 /**
- * What to prune, recorded so it can be replayed (GUIDE §3): the mode and ratio(s), the criterion,
- * whether to compensate, an optional width granularity and the seed of the random criterion.
+ * What to prune, recorded so it can be replayed: the cut (one ratio per block, or one ratio over
+ * all blocks), the criterion, the compensation, an optional width granularity and the seed of the
+ * random criterion.
  *
  * <p>JSON, as {@code plan.json} beside every export:
  * <pre>{@code
- * {"criterion": "variance", "compensation": true, "mode": "per-block", "ratios": [0.5, 0.25, 0.5]}
- * {"criterion": "variance", "compensation": true, "mode": "global", "ratio": 0.5, "round_to": 8}
- * {"criterion": "wifv", "compensation": true, "mode": "global", "ratio": 0.4, "normalize": "standardize"}
+ * {"format_version": 1, "criterion": "variance", "compensation": "mean", "mode": "per-block", "ratios": [0.5, 0.25, 0.5]}
+ * {"criterion": "variance", "compensation": "none", "mode": "global", "ratio": 0.5, "round_to": 8}
+ * {"criterion": "wifv", "compensation": "refit", "ridge": 0.001, "mode": "global", "ratio": 0.4, "normalize": "standardize"}
  * }</pre>
- * {@code criterion} (default {@code variance}), {@code compensation} (default true) and {@code mode}
- * (default {@code per-block}) may be omitted; {@code round_to} (default 0: none), {@code seed}
- * (default 0) and {@code normalize} (default {@code none}; {@code standardize} only in global mode,
- * see {@link Selection}) are optional. Unknown keys are refused, so that a misspelt key never goes unnoticed.
+ * {@code criterion} (default {@code variance}), {@code compensation} (default {@code mean}; the
+ * booleans of earlier files read as true → mean, false → none) and {@code mode} (default
+ * {@code per-block}) may be omitted; {@code round_to} (default 0: none), {@code seed} (default 0),
+ * {@code ridge} (default 1e-3, refit only) and {@code normalize} (default {@code none};
+ * {@code standardize} only in global mode, see {@link Selection}) are optional. Unknown keys are
+ * refused, so that a misspelt key never goes unnoticed.
  *
- * <p>A plan is valid on its own once constructed (every ratio in [0, 1), {@code roundTo ≥ 0});
+ * <p>Plans are made by {@link #perBlock}, {@link #uniform} and {@link #global} and changed by the
+ * withers; a plan is valid on its own once made (every ratio in [0, 1), {@code roundTo ≥ 0}),
  * {@link #validate(int)} checks that it fits a model of a given depth.
  *
- * @param mode         per block, or one ratio over all blocks at once
- * @param ratios       {@link Mode#PER_BLOCK}: the fraction of each block's neurons to remove;
- *                     empty for {@link Mode#GLOBAL}
- * @param ratio        {@link Mode#GLOBAL}: the fraction of all hidden neurons to remove; NaN for
- *                     {@link Mode#PER_BLOCK}
+ * @param cut          which fraction of neurons to remove, per block or over all blocks
  * @param criterion    how neurons are scored
- * @param compensation fold the removed neurons' means into {@code fc2.bias}
+ * @param compensation what replaces the removed neurons' contribution
+ * @param ridge        the ridge λ of {@link Compensation#REFIT} (≥ 0); ignored by the other modes
  * @param roundTo      keep every block's width a multiple of this (0 or 1: no constraint); see
  *                     {@link Selection}
  * @param seed         seed of {@link Criterion#RANDOM}
  * @param normalize    how scores are made comparable across blocks before the global ranking
  */
-public record PruningPlan(Mode mode, double[] ratios, double ratio, Criterion criterion, boolean compensation,
-        int roundTo, long seed, Normalize normalize) {
+public record PruningPlan(Cut cut, Criterion criterion, Compensation compensation, double ridge, int roundTo,
+        long seed, Normalize normalize) {
+
+    /** The ridge λ of a refit unless a plan says otherwise. */
+    public static final double DEFAULT_RIDGE = 1e-3;
+
+    /** How much to remove: one fraction per block, or one fraction of all hidden neurons ranked together. */
+    public sealed interface Cut {
+        Mode mode();
+
+        /** Each block loses {@code ratios[b]} of its neurons (its lowest scores). */
+        record PerBlock(double[] ratios) implements Cut {
+            public PerBlock {
+                if (ratios == null || ratios.length == 0) {
+                    throw new IllegalArgumentException("a per-block plan needs one ratio per block");
+                }
+                ratios = ratios.clone();
+                for (int b = 0; b < ratios.length; b++) {
+                    checkRatio("ratios[" + b + "]", ratios[b]);
+                }
+            }
+
+            @Override
+            public double[] ratios() {
+                return ratios.clone();
+            }
+
+            public int depth() {
+                return ratios.length;
+            }
+
+            @Override
+            public Mode mode() {
+                return Mode.PER_BLOCK;
+            }
+
+            @Override
+            public boolean equals(Object o) {
+                return o instanceof PerBlock p && Arrays.equals(ratios, p.ratios);
+            }
+
+            @Override
+            public int hashCode() {
+                return Arrays.hashCode(ratios);
+            }
+
+            @Override
+            public String toString() {
+                return "per-block " + Arrays.toString(ratios);
+            }
+        }
+
+        /** The lowest {@code ratio} of all hidden neurons, ranked across blocks, are removed. */
+        record Global(double ratio) implements Cut {
+            public Global {
+                checkRatio("ratio", ratio);
+            }
+
+            @Override
+            public Mode mode() {
+                return Mode.GLOBAL;
+            }
+
+            @Override
+            public String toString() {
+                return "global " + ratio;
+            }
+        }
+    }
 
     /** Scores as they are, or z-scores per block ((s − mean_b) / std_b) before one global threshold (FLAP). */
     public enum Normalize {
@@ -81,12 +151,6 @@ public record PruningPlan(Mode mode, double[] ratios, double ratio, Criterion cr
         public String toString() {
             return jsonName;
         }
-    }
-
-    /** A plan without score normalisation. */
-    public PruningPlan(Mode mode, double[] ratios, double ratio, Criterion criterion, boolean compensation,
-            int roundTo, long seed) {
-        this(mode, ratios, ratio, criterion, compensation, roundTo, seed, Normalize.NONE);
     }
 
     /** Per block (each block its own ratio) or global (one ratio, lowest scores across all blocks). */
@@ -123,40 +187,29 @@ public record PruningPlan(Mode mode, double[] ratios, double ratio, Criterion cr
 
     public static final String CRITERION = "criterion";
     public static final String COMPENSATION = "compensation";
+    public static final String RIDGE = "ridge";
     public static final String MODE = "mode";
     public static final String RATIOS = "ratios";
     public static final String RATIO = "ratio";
     public static final String ROUND_TO = "round_to";
     public static final String SEED = "seed";
     public static final String NORMALIZE = "normalize";
-    private static final Set<String> KEYS = Set.of(CRITERION, COMPENSATION, MODE, RATIOS, RATIO, ROUND_TO, SEED,
-            NORMALIZE);
+    private static final Set<String> KEYS = Set.of(FormatVersion.KEY, CRITERION, COMPENSATION, RIDGE, MODE, RATIOS,
+            RATIO, ROUND_TO, SEED, NORMALIZE);
 
-    /** @throws IllegalArgumentException if a ratio is outside [0, 1) or the fields do not fit the mode */
+    /** @throws IllegalArgumentException if a field is missing or the fields do not fit together */
     public PruningPlan {
-        if (mode == null || criterion == null) {
-            throw new IllegalArgumentException("a plan needs a mode and a criterion");
+        if (cut == null || criterion == null || compensation == null) {
+            throw new IllegalArgumentException("a plan needs a cut, a criterion and a compensation");
         }
-        ratios = ratios == null ? new double[0] : ratios.clone();
-        if (mode == Mode.PER_BLOCK) {
-            if (ratios.length == 0) {
-                throw new IllegalArgumentException("a per-block plan needs one ratio per block");
-            }
-            for (int b = 0; b < ratios.length; b++) {
-                checkRatio("ratios[" + b + "]", ratios[b]);
-            }
-            ratio = Double.NaN;
-        } else {
-            if (ratios.length != 0) {
-                throw new IllegalArgumentException("a global plan has one ratio, not one per block");
-            }
-            checkRatio("ratio", ratio);
+        if (!(ridge >= 0 && Double.isFinite(ridge))) {
+            throw new IllegalArgumentException("ridge must be a finite number ≥ 0, not " + ridge);
         }
         if (roundTo < 0) {
             throw new IllegalArgumentException("round_to must be 0 (none) or positive, not " + roundTo);
         }
         normalize = normalize == null ? Normalize.NONE : normalize;
-        if (normalize != Normalize.NONE && mode != Mode.GLOBAL) {
+        if (normalize != Normalize.NONE && cut.mode() != Mode.GLOBAL) {
             throw new IllegalArgumentException("normalize " + normalize + " ranks scores across blocks, so it needs"
                     + " global mode (in per-block mode each block is ranked on its own)");
         }
@@ -168,9 +221,9 @@ public record PruningPlan(Mode mode, double[] ratios, double ratio, Criterion cr
         }
     }
 
-    /** Per block, variance criterion, with compensation. */
+    /** Per block, variance criterion, mean compensation. */
     public static PruningPlan perBlock(double... ratios) {
-        return new PruningPlan(Mode.PER_BLOCK, ratios, Double.NaN, Criterion.VARIANCE, true, 0, 0);
+        return of(new Cut.PerBlock(ratios));
     }
 
     /** The same ratio in each of {@code depth} blocks (the command line's {@code --ratio R}). */
@@ -183,39 +236,62 @@ public record PruningPlan(Mode mode, double[] ratios, double ratio, Criterion cr
         return perBlock(r);
     }
 
-    /** Global, variance criterion, with compensation. */
+    /** Global, variance criterion, mean compensation. */
     public static PruningPlan global(double ratio) {
-        return new PruningPlan(Mode.GLOBAL, null, ratio, Criterion.VARIANCE, true, 0, 0);
+        return of(new Cut.Global(ratio));
+    }
+
+    /** {@code cut} with the defaults: variance criterion, mean compensation, no rounding, seed 0. */
+    public static PruningPlan of(Cut cut) {
+        return new PruningPlan(cut, Criterion.VARIANCE, Compensation.MEAN, DEFAULT_RIDGE, 0, 0, Normalize.NONE);
+    }
+
+    /** This plan with another cut; a per-block cut needs {@link Normalize#NONE}. */
+    public PruningPlan withCut(Cut c) {
+        return new PruningPlan(c, criterion, compensation, ridge, roundTo, seed, normalize);
+    }
+
+    /** This plan with one ratio per block (its normalisation must be none). */
+    public PruningPlan withRatios(double... ratios) {
+        return withCut(new Cut.PerBlock(ratios));
+    }
+
+    /** This plan with one ratio over all blocks. */
+    public PruningPlan withGlobalRatio(double ratio) {
+        return withCut(new Cut.Global(ratio));
     }
 
     public PruningPlan withCriterion(Criterion c) {
-        return new PruningPlan(mode, ratios, ratio, c, compensation, roundTo, seed, normalize);
+        return new PruningPlan(cut, c, compensation, ridge, roundTo, seed, normalize);
     }
 
-    public PruningPlan withCompensation(boolean on) {
-        return new PruningPlan(mode, ratios, ratio, criterion, on, roundTo, seed, normalize);
+    public PruningPlan withCompensation(Compensation c) {
+        return new PruningPlan(cut, criterion, c, ridge, roundTo, seed, normalize);
+    }
+
+    public PruningPlan withRidge(double lambda) {
+        return new PruningPlan(cut, criterion, compensation, lambda, roundTo, seed, normalize);
     }
 
     public PruningPlan withRoundTo(int k) {
-        return new PruningPlan(mode, ratios, ratio, criterion, compensation, k, seed, normalize);
+        return new PruningPlan(cut, criterion, compensation, ridge, k, seed, normalize);
     }
 
     public PruningPlan withSeed(long s) {
-        return new PruningPlan(mode, ratios, ratio, criterion, compensation, roundTo, s, normalize);
+        return new PruningPlan(cut, criterion, compensation, ridge, roundTo, s, normalize);
     }
 
     public PruningPlan withNormalize(Normalize n) {
-        return new PruningPlan(mode, ratios, ratio, criterion, compensation, roundTo, seed, n);
+        return new PruningPlan(cut, criterion, compensation, ridge, roundTo, seed, n);
     }
 
-    @Override
-    public double[] ratios() {
-        return ratios.clone();
+    public Mode mode() {
+        return cut.mode();
     }
 
     /** Whether this plan needs activation statistics: for its criterion, or for compensation. */
     public boolean needsStatistics() {
-        return criterion.needsStatistics() || compensation;
+        return criterion.needsStatistics() || compensation.needsStatistics();
     }
 
     /**
@@ -224,27 +300,30 @@ public record PruningPlan(Mode mode, double[] ratios, double ratio, Criterion cr
      * @throws IllegalArgumentException naming the mismatch (callers add the plan's file)
      */
     public void validate(int depth) {
-        if (mode == Mode.PER_BLOCK && ratios.length != depth) {
-            throw new IllegalArgumentException("the plan has " + ratios.length + " ratio"
-                    + (ratios.length == 1 ? "" : "s") + " but the model has " + depth + " blocks");
+        if (cut instanceof Cut.PerBlock p && p.depth() != depth) {
+            throw new IllegalArgumentException("the plan has " + p.depth() + " ratio"
+                    + (p.depth() == 1 ? "" : "s") + " but the model has " + depth + " blocks");
         }
     }
 
     // ---------------------------------------------------------------------------------- JSON
 
     public JsonObject toJson() {
-        JsonObject o = new JsonObject();
+        JsonObject o = FormatVersion.stamp(new JsonObject());
         o.addProperty(CRITERION, criterion.jsonName());
-        o.addProperty(COMPENSATION, compensation);
-        o.addProperty(MODE, mode.jsonName());
-        if (mode == Mode.PER_BLOCK) {
+        o.addProperty(COMPENSATION, compensation.jsonName());
+        if (compensation == Compensation.REFIT) {
+            o.addProperty(RIDGE, ridge);
+        }
+        o.addProperty(MODE, mode().jsonName());
+        if (cut instanceof Cut.PerBlock p) {
             JsonArray a = new JsonArray();
-            for (double r : ratios) {
+            for (double r : p.ratios) {
                 a.add(r);
             }
             o.add(RATIOS, a);
-        } else {
-            o.addProperty(RATIO, ratio);
+        } else if (cut instanceof Cut.Global g) {
+            o.addProperty(RATIO, g.ratio());
         }
         if (roundTo > 0) {
             o.addProperty(ROUND_TO, roundTo);
@@ -309,6 +388,7 @@ public record PruningPlan(Mode mode, double[] ratios, double ratio, Criterion cr
 
     /** @throws IllegalArgumentException describing the first problem */
     public static PruningPlan fromJson(JsonObject o) {
+        FormatVersion.check(o);
         for (String key : o.keySet()) {
             if (!KEYS.contains(key)) {
                 throw new IllegalArgumentException("unknown key \"" + key + "\" (a plan has "
@@ -316,11 +396,20 @@ public record PruningPlan(Mode mode, double[] ratios, double ratio, Criterion cr
             }
         }
         Criterion criterion = o.has(CRITERION) ? Criterion.parse(string(o, CRITERION)) : Criterion.VARIANCE;
-        boolean compensation = !o.has(COMPENSATION) || bool(o, COMPENSATION);
+        Compensation compensation = o.has(COMPENSATION) ? compensation(o.get(COMPENSATION)) : Compensation.MEAN;
+        double ridge = DEFAULT_RIDGE;
+        if (o.has(RIDGE)) {
+            if (compensation != Compensation.REFIT) {
+                throw new IllegalArgumentException("\"ridge\" applies to \"compensation\": \"refit\" only, not "
+                        + compensation);
+            }
+            ridge = number(o.get(RIDGE), RIDGE);
+        }
         Mode mode = o.has(MODE) ? Mode.parse(string(o, MODE)) : Mode.PER_BLOCK;
         int roundTo = o.has(ROUND_TO) && !o.get(ROUND_TO).isJsonNull() ? int32(o, ROUND_TO) : 0;
         long seed = o.has(SEED) && !o.get(SEED).isJsonNull() ? integer(o, SEED) : 0;
         Normalize normalize = o.has(NORMALIZE) ? Normalize.parse(string(o, NORMALIZE)) : Normalize.NONE;
+        Cut cut;
         if (mode == Mode.PER_BLOCK) {
             if (o.has(RATIO)) {
                 throw new IllegalArgumentException("a per-block plan takes \"ratios\" (one per block), not \"ratio\""
@@ -334,16 +423,28 @@ public record PruningPlan(Mode mode, double[] ratios, double ratio, Criterion cr
             for (int i = 0; i < ratios.length; i++) {
                 ratios[i] = number(a.get(i), RATIOS + "[" + i + "]");
             }
-            return new PruningPlan(mode, ratios, Double.NaN, criterion, compensation, roundTo, seed, normalize);
+            cut = new Cut.PerBlock(ratios);
+        } else {
+            if (o.has(RATIOS)) {
+                throw new IllegalArgumentException("a global plan takes one \"ratio\", not \"ratios\"");
+            }
+            if (!o.has(RATIO)) {
+                throw new IllegalArgumentException("a global plan needs \"ratio\": the fraction of all hidden neurons to remove");
+            }
+            cut = new Cut.Global(number(o.get(RATIO), RATIO));
         }
-        if (o.has(RATIOS)) {
-            throw new IllegalArgumentException("a global plan takes one \"ratio\", not \"ratios\"");
+        return new PruningPlan(cut, criterion, compensation, ridge, roundTo, seed, normalize);
+    }
+
+    /** "none", "mean" or "refit"; the booleans of earlier plans (true → mean, false → none). */
+    public static Compensation compensation(JsonElement e) {
+        if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isBoolean()) {
+            return Compensation.meanIf(e.getAsBoolean());
         }
-        if (!o.has(RATIO)) {
-            throw new IllegalArgumentException("a global plan needs \"ratio\": the fraction of all hidden neurons to remove");
+        if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isString()) {
+            return Compensation.parse(e.getAsString());
         }
-        return new PruningPlan(mode, null, number(o.get(RATIO), RATIO), criterion, compensation, roundTo, seed,
-                normalize);
+        throw new IllegalArgumentException("\"" + COMPENSATION + "\" must be \"none\", \"mean\" or \"refit\", not " + e);
     }
 
     private static String string(JsonObject o, String key) {
@@ -352,14 +453,6 @@ public record PruningPlan(Mode mode, double[] ratios, double ratio, Criterion cr
             throw new IllegalArgumentException("\"" + key + "\" must be a string, not " + e);
         }
         return e.getAsString();
-    }
-
-    private static boolean bool(JsonObject o, String key) {
-        JsonElement e = o.get(key);
-        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isBoolean()) {
-            throw new IllegalArgumentException("\"" + key + "\" must be true or false, not " + e);
-        }
-        return e.getAsBoolean();
     }
 
     private static double number(JsonElement e, String what) {
@@ -392,19 +485,20 @@ public record PruningPlan(Mode mode, double[] ratios, double ratio, Criterion cr
         return (int) v;
     }
 
-    // ------------------------------------------------------------------ value semantics (arrays)
+    // ------------------------------------------------------------------ value semantics
 
+    /** Equal plans prune alike: the ridge counts only for a refit. */
     @Override
     public boolean equals(Object o) {
-        return o instanceof PruningPlan p && mode == p.mode && Arrays.equals(ratios, p.ratios)
-                && Double.compare(ratio, p.ratio) == 0 && criterion == p.criterion
-                && compensation == p.compensation && roundTo == p.roundTo && seed == p.seed && normalize == p.normalize;
+        return o instanceof PruningPlan p && cut.equals(p.cut) && criterion == p.criterion
+                && compensation == p.compensation && roundTo == p.roundTo && seed == p.seed && normalize == p.normalize
+                && (compensation != Compensation.REFIT || Double.compare(ridge, p.ridge) == 0);
     }
 
     @Override
     public int hashCode() {
-        return Arrays.hashCode(ratios) * 31 + Double.hashCode(ratio) + mode.hashCode() * 7
-                + criterion.hashCode() * 3 + roundTo + Long.hashCode(seed) + (compensation ? 1 : 0) + normalize.hashCode() * 11;
+        return Objects.hash(cut, criterion, compensation, roundTo, seed, normalize,
+                compensation == Compensation.REFIT ? ridge : 0.0);
     }
 
     @Override

@@ -30,7 +30,7 @@ import org.vbpstudio.model.VitConfig;
  * of the whole operation (including collecting statistics, when it did).
  */
 public record PruningReport(List<Block> blocks, Total total, Criterion criterion, PruningPlan.Mode mode,
-        boolean compensation, int roundTo, long calibrationImages, double seconds, String modelFingerprint,
+        Compensation compensation, int roundTo, long calibrationImages, double seconds, String modelFingerprint,
         String architecture, Budget target, PruningPlan.Normalize normalize, Allocation.Source allocation) {
 
     /** One block before and after. */
@@ -159,7 +159,7 @@ public record PruningReport(List<Block> blocks, Total total, Criterion criterion
         o.add("total", t);
         o.addProperty("criterion", criterion.jsonName());
         o.addProperty("mode", mode.jsonName());
-        o.addProperty("compensation", compensation);
+        o.addProperty("compensation", compensation.jsonName());
         o.addProperty("round_to", roundTo);
         o.addProperty("calibration_images", calibrationImages);
         o.addProperty("seconds", Math.round(seconds * 1000) / 1000.0);
@@ -201,7 +201,7 @@ public record PruningReport(List<Block> blocks, Total total, Criterion criterion
                     t.get("macs_before").getAsLong(), t.get("macs_after").getAsLong(),
                     t.get("params_before").getAsLong(), t.get("params_after").getAsLong());
             return new PruningReport(blocks, total, Criterion.parse(o.get("criterion").getAsString()),
-                    PruningPlan.Mode.parse(o.get("mode").getAsString()), o.get("compensation").getAsBoolean(),
+                    PruningPlan.Mode.parse(o.get("mode").getAsString()), PruningPlan.compensation(o.get("compensation")),
                     o.get("round_to").getAsInt(), o.get("calibration_images").getAsLong(),
                     o.get("seconds").getAsDouble(), o.get("model_fingerprint").getAsString(),
                     o.get("architecture").getAsString(),

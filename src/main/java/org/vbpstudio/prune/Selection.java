@@ -62,9 +62,9 @@ public final class Selection {
                 }
             }
         }
-        int[] widths = plan.mode() == PruningPlan.Mode.PER_BLOCK
-                ? perBlockWidths(plan.ratios(), scores)
-                : globalWidths(plan.ratio(), ranked(plan, scores));
+        int[] widths = plan.cut() instanceof PruningPlan.Cut.PerBlock p
+                ? perBlockWidths(p.ratios(), scores)
+                : globalWidths(((PruningPlan.Cut.Global) plan.cut()).ratio(), ranked(plan, scores));
         int k = plan.roundTo();
         if (k > 1) {
             for (int b = 0; b < widths.length; b++) {

@@ -1,6 +1,7 @@
 package org.vbpstudio.prune;
 
 import java.util.Arrays;
+import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.model.HostTensor;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.VitConfig;
@@ -28,21 +29,62 @@ public final class Surgery {
      * @param kept  per block, the neurons to keep: sorted ascending, unique, in range, non-empty
      * @param stats statistics of {@code model} (its widths); needed only with compensation
      * @throws IllegalArgumentException if {@code kept} or {@code stats} do not fit the model
+     * @throws BadInputException        for a refit without refit statistics
      */
-    public static LoadedModel apply(LoadedModel model, int[][] kept, ActivationStats stats, boolean compensation) {
-        Result r = apply(model.config(), model.weights(), kept, stats, compensation);
+    public static LoadedModel apply(LoadedModel model, int[][] kept, ActivationStats stats, Compensation compensation) {
+        return apply(model, kept, stats, compensation, PruningPlan.DEFAULT_RIDGE);
+    }
+
+    /** As above, {@code ridge} being the λ of a {@link Compensation#REFIT}. */
+    public static LoadedModel apply(LoadedModel model, int[][] kept, ActivationStats stats, Compensation compensation,
+            double ridge) {
+        Result r = apply(model.config(), model.weights(), kept, stats, compensation, ridge);
         return model.with(r.config(), r.weights(), model.directory());
     }
 
     /** The same on bare config and weights. */
     public static Result apply(VitConfig cfg, VitWeights weights, int[][] kept, ActivationStats stats,
-            boolean compensation) {
+            Compensation compensation, double ridge) {
         check(cfg, kept, stats, compensation);
+        double[][] means = new double[cfg.depth()][];
+        switch (compensation) {
+            case NONE -> { }
+            case MEAN -> {
+                for (int b = 0; b < cfg.depth(); b++) {
+                    means[b] = stats.mean(b);
+                }
+            }
+            case REFIT -> {
+                // the one place a refit is computed
+                if (!canRefit(stats)) {
+                    throw new BadInputException(Compensation.REFIT_NEEDS_STATISTICS);
+                }
+            }
+        }
+        return apply(cfg, weights, kept, means);
+    }
+
+    /** Whether {@code stats} hold what a {@link Compensation#REFIT} needs: none do yet. */
+    public static boolean canRefit(ActivationStats stats) {
+        return false;
+    }
+
+    /**
+     * Surgery with given means: block {@code b}'s removed neurons {@code j} add
+     * {@code fc2.weight[:, j] * means[b][j]} to its bias ({@code means[b]} null: no compensation).
+     * Replaying an export's report (the means it recorded) gives the same bytes as the surgery that wrote it.
+     */
+    public static Result apply(VitConfig cfg, VitWeights weights, int[][] kept, double[][] means) {
+        check(cfg, kept, null, Compensation.NONE);
         VitWeights w = weights.copy();
         int[] widths = new int[cfg.depth()];
         for (int b = 0; b < cfg.depth(); b++) {
             widths[b] = kept[b].length;
-            block(w, b, kept[b], cfg.mlpHiddenDim(b), compensation ? stats.mean(b) : null).putInto(w, b);
+            if (means[b] != null && means[b].length != cfg.mlpHiddenDim(b)) {
+                throw new IllegalArgumentException("block " + b + ": " + means[b].length + " means for "
+                        + cfg.mlpHiddenDim(b) + " neurons");
+            }
+            block(w, b, kept[b], cfg.mlpHiddenDim(b), means[b]).putInto(w, b);
         }
         return new Result(cfg.withMlpHiddenDims(widths), w);
     }
@@ -103,7 +145,7 @@ public final class Surgery {
     }
 
     /** All checks, before any tensor is touched. */
-    static void check(VitConfig cfg, int[][] kept, ActivationStats stats, boolean compensation) {
+    static void check(VitConfig cfg, int[][] kept, ActivationStats stats, Compensation compensation) {
         if (kept == null || kept.length != cfg.depth()) {
             throw new IllegalArgumentException("kept indices for " + (kept == null ? 0 : kept.length)
                     + " blocks, but the model has " + cfg.depth());
@@ -111,7 +153,7 @@ public final class Surgery {
         for (int b = 0; b < kept.length; b++) {
             checkBlock(b, kept[b], cfg.mlpHiddenDim(b));
         }
-        if (compensation) {
+        if (compensation.needsStatistics()) {
             if (stats == null) {
                 throw new IllegalArgumentException("compensation needs activation statistics (the neurons' means)");
             }

@@ -18,6 +18,7 @@ import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.VisionTransformer;
 import org.vbpstudio.model.VitConfig;
 import org.vbpstudio.model.VitWeights;
+import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.Pruner;
 import org.vbpstudio.prune.PruningPlan;
 
@@ -59,7 +60,7 @@ class CompareViewModelTest {
             long d = cfg.embedDim();
             for (CriterionSweep.Point p : compare.points()) {
                 PruningPlan plan = PruningPlan.uniform(p.ratio(), 3).withCriterion(p.series().criterion())
-                        .withCompensation(p.series().compensation());
+                        .withCompensation(Compensation.meanIf(p.series().compensation()));
                 LoadedModel pruned = Pruner.prune(original, FixtureStudio.Reference.stats(), plan).model();
                 long removed = 0;
                 for (int b = 0; b < cfg.depth(); b++) {

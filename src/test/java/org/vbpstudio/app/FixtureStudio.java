@@ -19,6 +19,7 @@ import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.MlpHook;
 import org.vbpstudio.model.ModelLoader;
 import org.vbpstudio.model.VisionTransformer;
+import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.MaskHook;
 import org.vbpstudio.prune.Pruner;
 import org.vbpstudio.prune.PruningPlan;
@@ -109,7 +110,7 @@ public final class FixtureStudio implements AutoCloseable {
         /** Accuracy of the masked model (what the pruned model computes) on the 30 images. */
         public static Accuracy accuracy(PruningPlan plan) {
             model();
-            try (MaskHook hook = MaskHook.of(manager, model.config(), kept(plan), stats, plan.compensation())) {
+            try (MaskHook hook = MaskHook.of(manager, model.config(), kept(plan), stats, plan.compensation() == Compensation.MEAN)) {
                 return Evaluator.evaluate(vit, images, model.preprocessing(), 32, hook, Progress.NONE);
             }
         }
@@ -133,7 +134,7 @@ public final class FixtureStudio implements AutoCloseable {
         /** Logits of the masked model (what the pruned model computes) on the 30 images. */
         public static float[] logits(PruningPlan plan) {
             model();
-            try (MaskHook hook = MaskHook.of(manager, model.config(), kept(plan), stats, plan.compensation())) {
+            try (MaskHook hook = MaskHook.of(manager, model.config(), kept(plan), stats, plan.compensation() == Compensation.MEAN)) {
                 return logits(hook);
             }
         }

@@ -14,6 +14,7 @@ import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.eval.preview.PreviewPredictions;
 import org.vbpstudio.model.MlpHook;
+import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.PruningPlan;
 
 /** The changed predictions equal those of full forward passes of the original and the masked model. */
@@ -26,9 +27,9 @@ class FlipsViewModelTest {
             assertTrue(flips.allFlips().isEmpty(), "nothing pruned, nothing changed");
             assertEquals("0 newly wrong · 0 newly right", studio.vm.preview().changesTextProperty().get());
 
-            studio.vm.pruning().compensationProperty().set(false);
+            studio.vm.pruning().compensationProperty().set(Compensation.NONE);
             studio.vm.pruning().globalRatioProperty().set(0.9); // per-block mode: every block at 90 %
-            PruningPlan plan = PruningPlan.perBlock(0.9, 0.9, 0.9).withCompensation(false);
+            PruningPlan plan = PruningPlan.perBlock(0.9, 0.9, 0.9).withCompensation(Compensation.NONE);
             assertEquals(plan, studio.vm.pruning().plan());
 
             ImageSource images = FixtureStudio.Reference.images();

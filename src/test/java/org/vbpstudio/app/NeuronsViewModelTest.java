@@ -16,6 +16,7 @@ import org.vbpstudio.app.ui.VarianceHistogram;
 import org.vbpstudio.model.HostTensor;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.VitWeights;
+import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.Criterion;
 import org.vbpstudio.prune.Pruner;
 import org.vbpstudio.prune.PruningPlan;
@@ -39,9 +40,9 @@ class NeuronsViewModelTest {
 
             studio.vm.pruning().criterionProperty().set(Criterion.MAGNITUDE);
             check(neurons, plan.withCriterion(Criterion.MAGNITUDE), 1);
-            studio.vm.pruning().compensationProperty().set(false);
+            studio.vm.pruning().compensationProperty().set(Compensation.NONE);
             neurons.blockProperty().set(2);
-            check(neurons, plan.withCriterion(Criterion.MAGNITUDE).withCompensation(false), 2);
+            check(neurons, plan.withCriterion(Criterion.MAGNITUDE).withCompensation(Compensation.NONE), 2);
         }
     }
 
@@ -79,7 +80,7 @@ class NeuronsViewModelTest {
         assertEquals(h - kept.length, s.removed());
         assertEquals(removedVar / totalVar, s.varianceShare(), 1e-9);
         // the bias correction is what surgery adds to fc2's bias (computed with compensation on)
-        LoadedModel pruned = Pruner.prune(model, stats, plan.withCompensation(true)).model();
+        LoadedModel pruned = Pruner.prune(model, stats, plan.withCompensation(Compensation.MEAN)).model();
         float[] before = model.weights().get(VitWeights.block(b, "mlp.fc2.bias")).data();
         float[] after = pruned.weights().get(VitWeights.block(b, "mlp.fc2.bias")).data();
         double norm = 0;

@@ -12,6 +12,7 @@ import org.vbpstudio.eval.Fidelity;
 import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.VitConfig;
+import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.PruningPlan;
 import org.vbpstudio.testutil.Fixture;
 
@@ -56,8 +57,8 @@ class PreviewViewModelTest {
             assertTrue(preview.accuracyDetailProperty().get().startsWith(expected.correct1() + " / 30 · "));
             assertFalse(preview.accuracyStaleProperty().get());
 
-            studio.vm.pruning().compensationProperty().set(false);
-            assertEquals(FixtureStudio.Reference.accuracy(plan.withCompensation(false)), preview.accuracyProperty().get());
+            studio.vm.pruning().compensationProperty().set(Compensation.NONE);
+            assertEquals(FixtureStudio.Reference.accuracy(plan.withCompensation(Compensation.NONE)), preview.accuracyProperty().get());
         }
     }
 

@@ -13,6 +13,7 @@ import org.vbpstudio.app.prune.BlockViewModel;
 import org.vbpstudio.app.prune.PruningViewModel;
 import org.vbpstudio.app.ui.VarianceHistogram;
 import org.vbpstudio.app.workspace.PlanSelection;
+import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.Criterion;
 import org.vbpstudio.prune.PruningPlan;
 
@@ -79,7 +80,7 @@ class PruningViewModelTest {
             assertNull(p.blocks().get(0).histogramProperty().get());
 
             p.criterionProperty().set(Criterion.MAGNITUDE);
-            p.compensationProperty().set(false);
+            p.compensationProperty().set(Compensation.NONE);
             assertTrue(p.selection().hasNeurons());
             assertEquals("", p.messageProperty().get());
         }
@@ -106,8 +107,8 @@ class PruningViewModelTest {
     void applyingAPlanSetsEveryControl() {
         try (FixtureStudio studio = new FixtureStudio().open().calibrate()) {
             PruningViewModel p = studio.vm.pruning();
-            PruningPlan plan = new PruningPlan(PruningPlan.Mode.PER_BLOCK, new double[] {0.1, 0.2, 0.3}, Double.NaN,
-                    Criterion.MAGNITUDE, false, 8, 0);
+            PruningPlan plan = PruningPlan.perBlock(0.1, 0.2, 0.3).withCriterion(Criterion.MAGNITUDE)
+                    .withCompensation(Compensation.NONE).withRoundTo(8);
             p.apply(plan);
             assertEquals(plan, p.plan());
             assertEquals(8, p.roundToProperty().get());

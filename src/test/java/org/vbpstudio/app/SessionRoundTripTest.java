@@ -13,6 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.vbpstudio.app.main.StudioView;
 import org.vbpstudio.app.session.RecentSessions;
 import org.vbpstudio.app.session.Session;
+import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.Criterion;
 import org.vbpstudio.prune.PruningPlan;
 import org.vbpstudio.stats.ActivationStats;
@@ -68,13 +69,13 @@ class SessionRoundTripTest {
     void aGlobalPlanAndAnUncalibratedSessionRoundTripToo(@TempDir Path dir) {
         Path file = dir.resolve("G.vbps");
         try (FixtureStudio a = new FixtureStudio(dir).open()) {
-            a.vm.pruning().apply(PruningPlan.global(0.3).withCriterion(Criterion.MAGNITUDE).withCompensation(false));
+            a.vm.pruning().apply(PruningPlan.global(0.3).withCriterion(Criterion.MAGNITUDE).withCompensation(Compensation.NONE));
             assertTrue(a.vm.saveSession(file, false));
             assertFalse(Files.exists(Session.statisticsBeside(file)));
         }
         try (FixtureStudio b = new FixtureStudio(dir)) {
             b.vm.openSession(file);
-            assertEquals(PruningPlan.global(0.3).withCriterion(Criterion.MAGNITUDE).withCompensation(false),
+            assertEquals(PruningPlan.global(0.3).withCriterion(Criterion.MAGNITUDE).withCompensation(Compensation.NONE),
                     b.vm.pruning().plan());
             assertEquals(null, b.vm.workspace().stats());
         }

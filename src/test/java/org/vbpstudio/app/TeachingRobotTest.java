@@ -26,6 +26,7 @@ import org.vbpstudio.app.main.StudioView;
 import org.vbpstudio.app.session.Session;
 import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.model.MlpHook;
+import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.PruningPlan;
 import org.vbpstudio.testutil.Fixture;
 
@@ -43,9 +44,9 @@ class TeachingRobotTest extends RobotWindowFixture {
     @Test
     void thePreviewCountsTheChangedPredictionsAndOpensThem(FxRobot robot) throws TimeoutException {
         calibrate(robot);
-        robot.clickOn("#compensationCheck");
+        robot.clickOn("#compensationChoice").clickOn("None");
         robot.doubleClickOn("#globalField").write("90").type(KeyCode.ENTER);
-        PruningPlan plan = PruningPlan.perBlock(0.9, 0.9, 0.9).withCompensation(false);
+        PruningPlan plan = PruningPlan.perBlock(0.9, 0.9, 0.9).withCompensation(Compensation.NONE);
         waitFor(() -> window.viewModel().pruning().plan().equals(plan));
         int k = FixtureStudio.Reference.model().config().numClasses();
         float[] before = FixtureStudio.Reference.logits(MlpHook.NONE);

@@ -11,6 +11,7 @@ import org.vbpstudio.app.prune.PruningViewModel;
 import org.vbpstudio.app.prune.TargetViewModel;
 import org.vbpstudio.app.undo.UndoHistory;
 import org.vbpstudio.app.undo.UndoViewModel;
+import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.Criterion;
 import org.vbpstudio.prune.PruningPlan;
 
@@ -28,7 +29,7 @@ class UndoViewModelTest {
             PruningPlan p1 = p.plan();
             p.criterionProperty().set(Criterion.MAGNITUDE);
             PruningPlan p2 = p.plan();
-            p.compensationProperty().set(false);
+            p.compensationProperty().set(Compensation.NONE);
             PruningPlan p3 = p.plan();
             p.roundToProperty().set(8);
             PruningPlan p4 = p.plan();

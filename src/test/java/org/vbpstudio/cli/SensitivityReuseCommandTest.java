@@ -21,9 +21,11 @@ import java.util.function.Consumer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.vbpstudio.eval.preview.SensitivityFile;
 import org.vbpstudio.model.ModelLoader;
 import org.vbpstudio.prune.Allocation;
 import org.vbpstudio.prune.Budget;
+import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.testutil.Cli.Run;
 import org.vbpstudio.testutil.Fixture;
 
@@ -84,7 +86,8 @@ class SensitivityReuseCommandTest {
         JsonObject o = json(saved);
         assertEquals(ModelLoader.load(Fixture.TIMM).fingerprint(), o.get("model_fingerprint").getAsString());
         assertEquals("variance", o.get("criterion").getAsString());
-        assertTrue(o.get("compensation").getAsBoolean());
+        assertEquals("mean", o.get("compensation").getAsString());
+        assertEquals(1, o.get("format_version").getAsInt());
         assertEquals(0, o.get("round_to").getAsInt());
     }
 
@@ -196,6 +199,18 @@ class SensitivityReuseCommandTest {
     }
 
     @Test
+    void aNewerFormatVersionIsRefusedAnEarlierBooleanIsRead() throws IOException {
+        refused(edit("v2.json", o -> o.addProperty("format_version", 2)),
+                "v2.json: format_version 2 is newer than this VBP Studio reads (1); update VBP Studio");
+        Path legacy = edit("legacy.json", o -> {
+            o.remove("format_version");
+            o.addProperty("compensation", true);
+        });
+        assertEquals(Compensation.MEAN, SensitivityFile.read(legacy).compensation());
+        refused(legacy, "measured with compensation mean, this run prunes with none", "--compensation", "none");
+    }
+
+    @Test
     void anotherModelOrDepthIsRefused() throws IOException {
         refused(edit("other.json", o -> o.addProperty("model_fingerprint", "0123456789abcdef")),
                 "sensitivity was measured on another model (fingerprint 0123456789abcdef");
@@ -206,7 +221,7 @@ class SensitivityReuseCommandTest {
     void anotherCriterionCompensationOrRoundingIsRefused() {
         refused(saved, "measured with criterion variance, this run prunes with magnitude (--criterion)",
                 "--criterion", "magnitude");
-        refused(saved, "measured with compensation, this run prunes without it (--no-compensation)",
+        refused(saved, "measured with compensation mean, this run prunes with none (--compensation)",
                 "--no-compensation");
         refused(saved, "measured with round_to 0, this run uses 4 (--round-to)", "--round-to", "4");
     }

@@ -24,6 +24,7 @@ import org.vbpstudio.model.MlpHook;
 import org.vbpstudio.model.ModelLoader;
 import org.vbpstudio.model.VisionTransformer;
 import org.vbpstudio.model.VitConfig;
+import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.Criterion;
 import org.vbpstudio.prune.Pruner;
 import org.vbpstudio.prune.PruningPlan;
@@ -58,9 +59,9 @@ class CriteriaTorchTest {
             plans.add(PruningPlan.global(0.45).withCriterion(c));
             plans.add(PruningPlan.global(0.45).withCriterion(c).withNormalize(PruningPlan.Normalize.STANDARDIZE));
         }
-        plans.add(PruningPlan.global(0.6).withCriterion(Criterion.WANDA).withCompensation(false)
+        plans.add(PruningPlan.global(0.6).withCriterion(Criterion.WANDA).withCompensation(Compensation.NONE)
                 .withNormalize(PruningPlan.Normalize.STANDARDIZE));
-        plans.add(PruningPlan.perBlock(ratios).withCriterion(Criterion.TAYLOR).withCompensation(false));
+        plans.add(PruningPlan.perBlock(ratios).withCriterion(Criterion.TAYLOR).withCompensation(Compensation.NONE));
         return plans;
     }
 

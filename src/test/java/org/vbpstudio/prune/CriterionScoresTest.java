@@ -222,7 +222,7 @@ class CriterionScoresTest {
     void newCriteriaPruneWithAndWithoutCompensation() {
         for (Criterion c : new Criterion[] {Criterion.WIFV, Criterion.WANDA, Criterion.TAYLOR}) {
             for (boolean comp : new boolean[] {true, false}) {
-                Pruner.Result r = Pruner.prune(timm, stats, PruningPlan.global(0.4).withCriterion(c).withCompensation(comp));
+                Pruner.Result r = Pruner.prune(timm, stats, PruningPlan.global(0.4).withCriterion(c).withCompensation(Compensation.meanIf(comp)));
                 assertEquals(Math.round(0.4 * 576), 576 - r.model().config().totalHidden(), c + " " + comp);
                 double[][] sc = r.scores();
                 for (int b = 0; b < 3; b++) { // removed neurons are never above a kept one globally

@@ -26,7 +26,7 @@ import org.vbpstudio.testutil.Fixture;
 /** Export without the engine: magnitude pruning without compensation needs no statistics. */
 class ExporterTest {
     private static final PruningPlan PLAN = PruningPlan.global(0.3).withCriterion(Criterion.MAGNITUDE)
-            .withCompensation(false).withRoundTo(8);
+            .withCompensation(Compensation.NONE).withRoundTo(8);
     private static LoadedModel model;
     private static Pruner.Result result;
 

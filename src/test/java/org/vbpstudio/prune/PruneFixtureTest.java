@@ -232,7 +232,7 @@ class PruneFixtureTest {
     @MethodSource("timmKeysAndOneHf")
     void maskedModelComputesWhatThePrunedModelComputes(String layout, String key) {
         for (boolean compensation : new boolean[] {true, false}) {
-            PruningPlan plan = plan(key).withCompensation(compensation);
+            PruningPlan plan = plan(key).withCompensation(Compensation.meanIf(compensation));
             Pruner.Result r = Pruner.prune(model(layout), stats(layout), plan);
             float[] pruned = logits(r.model(), MlpHook.NONE);
             float[] masked;
@@ -253,12 +253,12 @@ class PruneFixtureTest {
             hook.setAll(a);
             hook.setBlock(1, b[1]);
             int[][] mixed = {a[0], b[1], a[2]};
-            float[] expected = logits(Surgery.apply(timm, mixed, timmStats, true), MlpHook.NONE);
+            float[] expected = logits(Surgery.apply(timm, mixed, timmStats, Compensation.MEAN), MlpHook.NONE);
             assertTrue(maxDiff(expected, logits(timm, hook)) < 1e-4);
             assertArrayEquals(b[1], hook.kept(1));
 
             hook.setCompensation(false);
-            expected = logits(Surgery.apply(timm, mixed, timmStats, false), MlpHook.NONE);
+            expected = logits(Surgery.apply(timm, mixed, timmStats, Compensation.NONE), MlpHook.NONE);
             assertTrue(maxDiff(expected, logits(timm, hook)) < 1e-4);
 
             hook.setBlock(0, null);
@@ -275,7 +275,7 @@ class PruneFixtureTest {
     @Test
     void compensationOffGivesOtherLogits() {
         float[] on = logits(Pruner.prune(timm, timmStats, PruningPlan.uniform(0.5, 3)).model(), MlpHook.NONE);
-        float[] off = logits(Pruner.prune(timm, timmStats, PruningPlan.uniform(0.5, 3).withCompensation(false)).model(),
+        float[] off = logits(Pruner.prune(timm, timmStats, PruningPlan.uniform(0.5, 3).withCompensation(Compensation.NONE)).model(),
                 MlpHook.NONE);
         assertTrue(maxDiff(on, off) > 1e-2, "compensation changed the logits by only " + maxDiff(on, off));
         Fixture.assertClose(Fixture.matrix(Fixture.expected().getAsJsonObject("pruned_block_0.5")
@@ -302,7 +302,7 @@ class PruneFixtureTest {
         for (int j = 0; j < var.length; j++) {
             assertTrue(j == 7 || var[j] > var[7]);
         }
-        PruningPlan plan = PruningPlan.perBlock(0, 1.0 / 192, 0).withCompensation(compensation);
+        PruningPlan plan = PruningPlan.perBlock(0, 1.0 / 192, 0).withCompensation(Compensation.meanIf(compensation));
         Pruner.Result r = Pruner.prune(m, s, plan);
         assertArrayEquals(new int[] {192, 191, 192}, r.model().config().mlpHiddenDims());
         assertFalse(Arrays.stream(r.kept()[1]).anyMatch(j -> j == 7));
@@ -315,7 +315,7 @@ class PruneFixtureTest {
     @Test
     void surgeryKeepsRowsAndColumnsAndFoldsTheMeans() {
         int[][] kept = {{0, 5, 191}, IntStream.range(0, 192).toArray(), {3}};
-        LoadedModel p = Surgery.apply(timm, kept, timmStats, true);
+        LoadedModel p = Surgery.apply(timm, kept, timmStats, Compensation.MEAN);
         VitWeights in = timm.weights();
         VitWeights out = p.weights();
         assertArrayEquals(new int[] {3, 192, 1}, p.config().mlpHiddenDims());
@@ -352,9 +352,9 @@ class PruneFixtureTest {
         for (int[][] bad : new int[][][] {
             {{2, 1}, all, all}, {{1, 1}, all, all}, {{-1}, all, all}, {{192}, all, all}, {{}, all, all},
             {all, all}, {all, all, all, all}}) {
-            assertThrows(IllegalArgumentException.class, () -> Surgery.apply(timm, bad, timmStats, true));
+            assertThrows(IllegalArgumentException.class, () -> Surgery.apply(timm, bad, timmStats, Compensation.MEAN));
         }
-        assertThrows(IllegalArgumentException.class, () -> Surgery.apply(timm, new int[][] {{0}, all, all}, null, true));
+        assertThrows(IllegalArgumentException.class, () -> Surgery.apply(timm, new int[][] {{0}, all, all}, null, Compensation.MEAN));
         assertEquals(before, freshFingerprint(timm));
         assertEquals(before, ModelLoader.load(Fixture.TIMM).fingerprint());
     }
@@ -365,7 +365,7 @@ class PruneFixtureTest {
         assertThrows(IllegalArgumentException.class,
                 () -> Pruner.prune(timm, null, PruningPlan.global(0.5).withCriterion(Criterion.MAGNITUDE)));
         Pruner.Result r = Pruner.prune(timm, null,
-                PruningPlan.global(0.5).withCriterion(Criterion.RANDOM).withCompensation(false).withSeed(5));
+                PruningPlan.global(0.5).withCriterion(Criterion.RANDOM).withCompensation(Compensation.NONE).withSeed(5));
         assertEquals(288, r.model().config().totalHidden());
         assertEquals(0, r.report().calibrationImages());
         assertThrows(IllegalArgumentException.class, () -> Pruner.prune(timm, timmStats, PruningPlan.perBlock(0.5)));

@@ -28,7 +28,7 @@ import org.vbpstudio.testutil.Fixture;
 /** The one way out against its parts: {@link Pruner#prune} and {@link Exporter#export}, called on their own. */
 class PruneJobTest {
     private static final PruningPlan PLAN = PruningPlan.global(0.3).withCriterion(Criterion.MAGNITUDE)
-            .withCompensation(false).withRoundTo(8);
+            .withCompensation(Compensation.NONE).withRoundTo(8);
     private static LoadedModel model;
 
     @TempDir

@@ -21,25 +21,24 @@ class PruningPlanTest {
     Path tmp;
 
     @Test
-    void readsTheGuidesPerBlockForm() throws IOException {
+    void readsTheLegacyPerBlockFormWithABooleanCompensation() throws IOException {
         PruningPlan p = read("{\"criterion\": \"variance\", \"compensation\": true, \"mode\": \"per-block\","
                 + " \"ratios\": [0.5, 0.25, 0]}");
         assertEquals(PruningPlan.Mode.PER_BLOCK, p.mode());
-        assertArrayEquals(new double[] {0.5, 0.25, 0}, p.ratios());
+        assertArrayEquals(new double[] {0.5, 0.25, 0}, ((PruningPlan.Cut.PerBlock) p.cut()).ratios());
         assertEquals(Criterion.VARIANCE, p.criterion());
-        assertTrue(p.compensation());
+        assertEquals(Compensation.MEAN, p.compensation());
         assertEquals(0, p.roundTo());
         assertEquals(PruningPlan.perBlock(0.5, 0.25, 0), p);
         p.validate(3);
     }
 
     @Test
-    void readsTheGuidesGlobalFormWithOptions() throws IOException {
+    void readsTheLegacyGlobalFormWithOptions() throws IOException {
         PruningPlan p = read("{\"mode\": \"global\", \"ratio\": 0.4, \"criterion\": \"random\","
                 + " \"compensation\": false, \"round_to\": 8, \"seed\": 42}");
-        assertEquals(PruningPlan.global(0.4).withCriterion(Criterion.RANDOM).withCompensation(false)
+        assertEquals(PruningPlan.global(0.4).withCriterion(Criterion.RANDOM).withCompensation(Compensation.NONE)
                 .withRoundTo(8).withSeed(42), p);
-        assertTrue(Double.isNaN(PruningPlan.perBlock(0.5).ratio()));
         p.validate(12); // any depth
     }
 
@@ -52,7 +51,7 @@ class PruningPlanTest {
     void roundTripsThroughJson() throws IOException {
         for (PruningPlan p : new PruningPlan[] {PruningPlan.perBlock(0.5, 0.25, 0.125),
                 PruningPlan.global(0.3).withRoundTo(16), PruningPlan.uniform(0.5, 4).withCriterion(Criterion.MAGNITUDE)
-                        .withCompensation(false), PruningPlan.global(0).withCriterion(Criterion.RANDOM).withSeed(-7)}) {
+                        .withCompensation(Compensation.NONE), PruningPlan.global(0).withCriterion(Criterion.RANDOM).withSeed(-7)}) {
             Path f = tmp.resolve("plan.json");
             p.write(f);
             assertEquals(p, PruningPlan.read(f));
@@ -62,12 +61,12 @@ class PruningPlanTest {
     }
 
     @Test
-    void writesTheGuidesKeys() {
-        assertEquals(JsonParser.parseString("{\"criterion\": \"variance\", \"compensation\": true, \"mode\": \"per-block\","
-                + " \"ratios\": [0.5, 0.25]}"), PruningPlan.perBlock(0.5, 0.25).toJson());
-        assertEquals(JsonParser.parseString("{\"criterion\": \"random\", \"compensation\": false, \"mode\": \"global\","
-                + " \"ratio\": 0.5, \"round_to\": 8, \"seed\": 3}"),
-                PruningPlan.global(0.5).withCriterion(Criterion.RANDOM).withCompensation(false).withRoundTo(8)
+    void writesTheDocumentedKeys() {
+        assertEquals(JsonParser.parseString("{\"format_version\": 1, \"criterion\": \"variance\", \"compensation\": \"mean\","
+                + " \"mode\": \"per-block\", \"ratios\": [0.5, 0.25]}"), PruningPlan.perBlock(0.5, 0.25).toJson());
+        assertEquals(JsonParser.parseString("{\"format_version\": 1, \"criterion\": \"random\", \"compensation\": \"none\","
+                + " \"mode\": \"global\", \"ratio\": 0.5, \"round_to\": 8, \"seed\": 3}"),
+                PruningPlan.global(0.5).withCriterion(Criterion.RANDOM).withCompensation(Compensation.NONE).withRoundTo(8)
                         .withSeed(3).toJson());
     }
 
@@ -90,6 +89,13 @@ class PruningPlanTest {
         "{\"ratios\": []}",
         "{\"ratios\": 0.5}",
         "{\"ratios\": [0.5], \"compensation\": \"yes\"}",
+        "{\"ratios\": [0.5], \"compensation\": 1}",
+        "{\"ratios\": [0.5], \"compensation\": \"mean\", \"ridge\": 0.1}",
+        "{\"ratios\": [0.5], \"compensation\": \"refit\", \"ridge\": -1}",
+        "{\"ratios\": [0.5], \"compensation\": \"refit\", \"ridge\": \"small\"}",
+        "{\"ratios\": [0.5], \"format_version\": 0}",
+        "{\"ratios\": [0.5], \"format_version\": 1.5}",
+        "{\"ratios\": [0.5], \"format_version\": \"1\"}",
         "{\"ratios\": [0.5], \"round_to\": 2.5}",
         "{\"ratios\": [0.5], \"round_to\": -8}",
         "{\"ratios\": [0.5], \"ratoi\": 3}",
@@ -130,16 +136,77 @@ class PruningPlanTest {
         double[] r = {0.5, 0.5};
         PruningPlan p = PruningPlan.perBlock(r);
         r[0] = 0.9;
-        p.ratios()[1] = 0.9;
-        assertArrayEquals(new double[] {0.5, 0.5}, p.ratios());
+        PruningPlan.Cut.PerBlock cut = (PruningPlan.Cut.PerBlock) p.cut();
+        cut.ratios()[1] = 0.9;
+        assertArrayEquals(new double[] {0.5, 0.5}, cut.ratios());
     }
 
     @Test
     void needsStatisticsForVarianceOrCompensation() {
         assertTrue(PruningPlan.global(0.5).needsStatistics());
         assertTrue(PruningPlan.global(0.5).withCriterion(Criterion.MAGNITUDE).needsStatistics());
-        assertFalse(PruningPlan.global(0.5).withCriterion(Criterion.MAGNITUDE).withCompensation(false).needsStatistics());
-        assertTrue(PruningPlan.global(0.5).withCompensation(false).needsStatistics());
+        assertFalse(PruningPlan.global(0.5).withCriterion(Criterion.MAGNITUDE).withCompensation(Compensation.NONE).needsStatistics());
+        assertTrue(PruningPlan.global(0.5).withCompensation(Compensation.NONE).needsStatistics());
+    }
+
+    @Test
+    void roundTripsEveryCutAndCompensation() throws IOException {
+        for (PruningPlan cut : new PruningPlan[] {PruningPlan.perBlock(0.5, 0.25, 0.125), PruningPlan.global(0.3)}) {
+            for (Compensation c : Compensation.values()) {
+                PruningPlan p = cut.withCompensation(c).withRidge(0.25);
+                Path f = tmp.resolve("plan-" + cut.mode() + "-" + c + ".json");
+                p.write(f);
+                PruningPlan back = PruningPlan.read(f);
+                assertEquals(p, back);
+                assertEquals(c, back.compensation());
+                assertEquals(c.jsonName(), p.toJson().get("compensation").getAsString());
+                // the ridge is written, and kept, for a refit only
+                assertEquals(c == Compensation.REFIT, p.toJson().has("ridge"));
+                assertEquals(c == Compensation.REFIT ? 0.25 : PruningPlan.DEFAULT_RIDGE, back.ridge(), 0);
+            }
+        }
+    }
+
+    @Test
+    void refitPlansDifferByTheirRidgeOthersDoNot() {
+        PruningPlan refit = PruningPlan.global(0.5).withCompensation(Compensation.REFIT);
+        assertEquals(PruningPlan.DEFAULT_RIDGE, refit.ridge(), 0);
+        assertFalse(refit.equals(refit.withRidge(0.5)));
+        assertEquals(PruningPlan.global(0.5), PruningPlan.global(0.5).withRidge(0.5));
+        assertThrows(IllegalArgumentException.class, () -> refit.withRidge(-1e-3));
+        assertThrows(IllegalArgumentException.class, () -> refit.withRidge(Double.NaN));
+    }
+
+    @Test
+    void readsTheBooleansOfEarlierPlansAsMeanOrNone() throws IOException {
+        assertEquals(Compensation.MEAN, read("{\"ratios\": [0.5], \"compensation\": true}").compensation());
+        assertEquals(Compensation.NONE, read("{\"ratios\": [0.5], \"compensation\": false}").compensation());
+        assertEquals(Compensation.REFIT, read("{\"ratios\": [0.5], \"compensation\": \"Refit\"}").compensation());
+        assertEquals(0.01, read("{\"ratios\": [0.5], \"compensation\": \"refit\", \"ridge\": 0.01}").ridge(), 0);
+    }
+
+    @Test
+    void aPlanWithoutAVersionIsVersionOneANewerOneIsRefused() throws IOException {
+        assertEquals(PruningPlan.perBlock(0.5), read("{\"format_version\": 1, \"ratios\": [0.5]}"));
+        assertEquals(PruningPlan.perBlock(0.5), read("{\"ratios\": [0.5]}"));
+        Path f = tmp.resolve("p.json");
+        Files.writeString(f, "{\"format_version\": 2, \"ratios\": [0.5]}");
+        BadInputException e = assertThrows(BadInputException.class, () -> PruningPlan.read(f));
+        assertEquals(f + ": format_version 2 is newer than this VBP Studio reads (1); update VBP Studio", e.getMessage());
+    }
+
+    @Test
+    void theCutIsPerBlockOrGlobalNeverBoth() {
+        PruningPlan p = PruningPlan.perBlock(0.5, 0.25);
+        assertEquals(PruningPlan.Mode.PER_BLOCK, p.mode());
+        PruningPlan g = p.withGlobalRatio(0.4);
+        assertEquals(new PruningPlan.Cut.Global(0.4), g.cut());
+        assertEquals(PruningPlan.Mode.GLOBAL, g.mode());
+        assertFalse(g.toJson().has("ratios"));
+        assertFalse(p.toJson().has("ratio"));
+        // standardised scores only rank across blocks
+        assertThrows(IllegalArgumentException.class,
+                () -> g.withNormalize(PruningPlan.Normalize.STANDARDIZE).withRatios(0.5, 0.5));
     }
 
     private PruningPlan read(String json) throws IOException {

@@ -114,14 +114,15 @@ class SelectionPropertiesTest {
         PruningPlan plan = c.plan().withRoundTo(0);
         int[] widths = Selection.keptWidths(plan, c.scores());
         int[] h = c.widths();
-        if (plan.mode() == PruningPlan.Mode.PER_BLOCK) {
+        if (plan.cut() instanceof PruningPlan.Cut.PerBlock p) {
             for (int b = 0; b < h.length; b++) {
-                long k = Math.min(Selection.roundHalfUp(plan.ratios()[b] * h[b]), h[b] - 1);
+                long k = Math.min(Selection.roundHalfUp(p.ratios()[b] * h[b]), h[b] - 1);
                 assertEquals(h[b] - k, widths[b], "block " + b);
             }
         } else {
             int total = Arrays.stream(h).sum();
-            long k = Math.min(Selection.roundHalfUp(plan.ratio() * total), total - h.length);
+            long k = Math.min(Selection.roundHalfUp(((PruningPlan.Cut.Global) plan.cut()).ratio() * total),
+                    total - h.length);
             assertEquals(total - k, Arrays.stream(widths).sum());
         }
     }

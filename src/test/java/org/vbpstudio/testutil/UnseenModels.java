@@ -21,6 +21,7 @@ import org.vbpstudio.model.ModelLoader;
 import org.vbpstudio.model.ModelWriter;
 import org.vbpstudio.model.VitConfig;
 import org.vbpstudio.model.VitWeights;
+import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.Criterion;
 import org.vbpstudio.prune.Exporter;
 import org.vbpstudio.prune.Pruner;
@@ -168,7 +169,7 @@ public final class UnseenModels {
     /** Magnitude criterion without compensation: pruning without calibration images. */
     private static Path pruned(Path root, Path original, String name, PruningPlan plan) throws IOException {
         LoadedModel m = ModelLoader.load(original);
-        PruningPlan p = plan.withCriterion(Criterion.MAGNITUDE).withCompensation(false);
+        PruningPlan p = plan.withCriterion(Criterion.MAGNITUDE).withCompensation(Compensation.NONE);
         Pruner.Result r = Pruner.prune(m, null, p);
         Path dir = root.resolve(name);
         Exporter.export(dir, false, r.model(), p, r.report());

@@ -17,6 +17,7 @@ import org.vbpstudio.app.workspace.PlanSelection;
 import org.vbpstudio.app.workspace.Workspace;
 import org.vbpstudio.model.HostTensor;
 import org.vbpstudio.model.VitWeights;
+import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.Pruner;
 import org.vbpstudio.stats.ActivationStats;
 
@@ -259,7 +260,7 @@ public final class NeuronsViewModel {
             cn += c * c;
         }
         summary = new Summary(b, h, removed, total, removedVar, Math.sqrt(cn), sel.plan().criterion().jsonName(),
-                sel.plan().compensation());
+                sel.plan().compensation() == Compensation.MEAN);
         neurons.setAll(rows);
         title.set("Block " + b + " · " + h + " neurons · " + removed + " removed by " + summary.criterion());
         explanation.set(explain(summary));

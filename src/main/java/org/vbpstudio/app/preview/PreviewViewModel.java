@@ -33,6 +33,7 @@ import org.vbpstudio.eval.preview.PreviewEstimate;
 import org.vbpstudio.eval.preview.PreviewPredictions;
 import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.model.ComputeThreads;
+import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.stats.ActivationStats;
 
 /**
@@ -266,7 +267,7 @@ public final class PreviewViewModel {
         if (p == null || p.session() != workspace.session()) {
             return; // computed when the slice is ready
         }
-        if (sel == null || !sel.hasNeurons() || (sel.plan().compensation() && stats == null)) {
+        if (sel == null || !sel.hasNeurons() || (sel.plan().compensation().needsStatistics() && stats == null)) {
             message.set(workspace.planMessageProperty().get());
             return;
         }
@@ -275,7 +276,7 @@ public final class PreviewViewModel {
         busy.set(true);
         message.set("");
         int[][] kept = sel.kept();
-        boolean compensation = sel.plan().compensation();
+        boolean compensation = sel.plan().compensation() == Compensation.MEAN; // the preview folds means only
         PreviewEngine engine = p.engine();
         accuracyTask = executor.execute(BackgroundTask.<PreviewEstimate>of("Preview accuracy", ctx -> {
                     long t0 = System.nanoTime();

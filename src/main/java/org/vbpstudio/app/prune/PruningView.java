@@ -7,6 +7,7 @@ import javafx.collections.ListChangeListener;
 import javafx.fxml.FXML;
 import javafx.scene.control.CheckBox;
 import javafx.scene.control.ComboBox;
+import javafx.scene.control.ListCell;
 import javafx.scene.control.Label;
 import javafx.scene.control.ScrollPane;
 import javafx.scene.control.Slider;
@@ -17,6 +18,7 @@ import javafx.scene.layout.VBox;
 import javafx.util.StringConverter;
 import org.controlsfx.control.SegmentedButton;
 import org.vbpstudio.app.ui.Fxml;
+import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.Criterion;
 import org.vbpstudio.prune.PruningPlan;
 
@@ -32,7 +34,7 @@ public final class PruningView extends VBox {
     @FXML
     private ComboBox<Criterion> criterionChoice;
     @FXML
-    private CheckBox compensationCheck;
+    private ComboBox<Compensation> compensationChoice;
     @FXML
     private CheckBox standardizeCheck;
     @FXML
@@ -60,12 +62,20 @@ public final class PruningView extends VBox {
         messageLabel.textProperty().bind(viewModel.messageProperty());
 
         criterionChoice.getItems().setAll(Criterion.values());
-        criterionChoice.setConverter(converter(c -> {
-            String n = c.jsonName();
-            return n.substring(0, 1).toUpperCase(Locale.ROOT) + n.substring(1);
-        }));
+        criterionChoice.setConverter(converter(c -> capitalized(c.jsonName())));
         criterionChoice.valueProperty().bindBidirectional(viewModel.criterionProperty());
-        compensationCheck.selectedProperty().bindBidirectional(viewModel.compensationProperty());
+        compensationChoice.getItems().setAll(Compensation.values());
+        compensationChoice.setConverter(converter(c -> c == Compensation.REFIT && !viewModel.canRefit()
+                ? "Refit (needs stats --refit)" : capitalized(c.jsonName())));
+        compensationChoice.setCellFactory(list -> new ListCell<>() {
+            @Override
+            protected void updateItem(Compensation c, boolean empty) {
+                super.updateItem(c, empty);
+                setText(empty || c == null ? null : compensationChoice.getConverter().toString(c));
+                setDisable(c == Compensation.REFIT && !viewModel.canRefit()); // offered, explained, not selectable
+            }
+        });
+        compensationChoice.valueProperty().bindBidirectional(viewModel.compensationProperty());
         standardizeCheck.selectedProperty().bindBidirectional(viewModel.standardizeProperty());
         standardizeCheck.disableProperty().bind(viewModel.modeProperty().isNotEqualTo(PruningPlan.Mode.GLOBAL));
         roundToChoice.getItems().setAll(PruningViewModel.ROUND_TO_CHOICES);
@@ -86,6 +96,10 @@ public final class PruningView extends VBox {
 
         viewModel.blocks().addListener((ListChangeListener<BlockViewModel>) c -> rebuildBlocks());
         rebuildBlocks();
+    }
+
+    private static String capitalized(String name) {
+        return name.substring(0, 1).toUpperCase(Locale.ROOT) + name.substring(1);
     }
 
     /** What a click on a block's histogram does: called with the block and the bar (-1: none). */

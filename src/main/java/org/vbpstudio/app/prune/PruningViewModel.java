@@ -20,10 +20,12 @@ import org.vbpstudio.app.workspace.Workspace;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.VitConfig;
 import org.vbpstudio.prune.Budget;
+import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.Criterion;
 import org.vbpstudio.prune.Pruner;
 import org.vbpstudio.prune.PruningPlan;
 import org.vbpstudio.prune.Selection;
+import org.vbpstudio.prune.Surgery;
 import org.vbpstudio.stats.ActivationStats;
 
 /**
@@ -41,7 +43,8 @@ public final class PruningViewModel {
     private final Workspace workspace;
     private final ObjectProperty<PruningPlan.Mode> mode = new SimpleObjectProperty<>(this, "mode", PruningPlan.Mode.PER_BLOCK);
     private final ObjectProperty<Criterion> criterion = new SimpleObjectProperty<>(this, "criterion", Criterion.VARIANCE);
-    private final BooleanProperty compensation = new SimpleBooleanProperty(this, "compensation", true);
+    private final ObjectProperty<Compensation> compensation = new SimpleObjectProperty<>(this, "compensation",
+            Compensation.MEAN);
     private final BooleanProperty standardize = new SimpleBooleanProperty(this, "standardize", false);
     private final IntegerProperty roundTo = new SimpleIntegerProperty(this, "roundTo", 0);
     private final DoubleProperty globalRatio = new SimpleDoubleProperty(this, "globalRatio", 0);
@@ -76,8 +79,13 @@ public final class PruningViewModel {
         return criterion;
     }
 
-    public BooleanProperty compensationProperty() {
+    public ObjectProperty<Compensation> compensationProperty() {
         return compensation;
+    }
+
+    /** Whether the open statistics can refit ({@link Surgery#canRefit}); the app offers refit only then. */
+    public boolean canRefit() {
+        return Surgery.canRefit(workspace.statsProperty().get());
     }
 
     /** Global mode ranks per-block z-scores (FLAP's standardisation); ignored per block. */
@@ -119,17 +127,15 @@ public final class PruningViewModel {
 
     /** The plan the controls describe. */
     public PruningPlan plan() {
-        if (mode.get() == PruningPlan.Mode.GLOBAL) {
-            return new PruningPlan(PruningPlan.Mode.GLOBAL, null, clamp(globalRatio.get()), criterion.get(),
-                    compensation.get(), roundTo.get(), seed,
-                    standardize.get() ? PruningPlan.Normalize.STANDARDIZE : PruningPlan.Normalize.NONE);
+        PruningPlan.Cut cut;
+        if (mode.get() == PruningPlan.Mode.GLOBAL || blocks.isEmpty()) { // no model: no blocks to hold ratios
+            cut = new PruningPlan.Cut.Global(clamp(globalRatio.get()));
+        } else {
+            cut = new PruningPlan.Cut.PerBlock(blocks.stream().mapToDouble(b -> clamp(b.ratio())).toArray());
         }
-        double[] ratios = blocks.stream().mapToDouble(b -> clamp(b.ratio())).toArray();
-        if (ratios.length == 0) {
-            ratios = new double[] {0};
-        }
-        return new PruningPlan(PruningPlan.Mode.PER_BLOCK, ratios, Double.NaN, criterion.get(), compensation.get(),
-                roundTo.get(), seed);
+        return PruningPlan.of(cut).withCriterion(criterion.get()).withCompensation(compensation.get())
+                .withRoundTo(roundTo.get()).withSeed(seed).withNormalize(cut instanceof PruningPlan.Cut.Global
+                        && standardize.get() ? PruningPlan.Normalize.STANDARDIZE : PruningPlan.Normalize.NONE);
     }
 
     /**
@@ -147,10 +153,10 @@ public final class PruningViewModel {
             roundTo.set(plan.roundTo());
             standardize.set(plan.normalize() == PruningPlan.Normalize.STANDARDIZE);
             mode.set(plan.mode());
-            if (plan.mode() == PruningPlan.Mode.GLOBAL) {
-                globalRatio.set(plan.ratio());
-            } else {
-                double[] r = plan.ratios();
+            if (plan.cut() instanceof PruningPlan.Cut.Global g) {
+                globalRatio.set(g.ratio());
+            } else if (plan.cut() instanceof PruningPlan.Cut.PerBlock p) {
+                double[] r = p.ratios();
                 for (int b = 0; b < r.length; b++) {
                     blocks.get(b).ratioProperty().set(r[b]);
                 }
@@ -176,10 +182,10 @@ public final class PruningViewModel {
             throw new IllegalArgumentException(s == null ? "open a model first" : messageProperty().get());
         }
         PruningPlan fitted = budget.fit(current, sc, s.model().config());
-        if (fitted.mode() == PruningPlan.Mode.GLOBAL) {
-            globalRatio.set(fitted.ratio());
-        } else {
-            setRatios(fitted.ratios());
+        if (fitted.cut() instanceof PruningPlan.Cut.Global g) {
+            globalRatio.set(g.ratio());
+        } else if (fitted.cut() instanceof PruningPlan.Cut.PerBlock p) {
+            setRatios(p.ratios());
         }
         return budget.achieved(s.model().config(), s.model().config().withMlpHiddenDims(selection().widths()));
     }

@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.vbpstudio.app.prune.BlockViewModel;
 import org.vbpstudio.app.prune.PruningViewModel;
+import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.Criterion;
 import org.vbpstudio.prune.PruningPlan;
 
@@ -14,7 +15,7 @@ import org.vbpstudio.prune.PruningPlan;
  * @param blockRatios every block's slider, in per-block mode the plan itself (in global mode the
  *                    effective ratios the threshold gives)
  */
-public record PlanState(PruningPlan.Mode mode, Criterion criterion, boolean compensation, int roundTo,
+public record PlanState(PruningPlan.Mode mode, Criterion criterion, Compensation compensation, int roundTo,
         double globalRatio, List<Double> blockRatios, long seed) {
 
     public static PlanState capture(PruningViewModel p) {
@@ -25,17 +26,18 @@ public record PlanState(PruningPlan.Mode mode, Criterion criterion, boolean comp
 
     /** Sets every control of {@code p} to this state (the plan is recomputed once per control). */
     public void restore(PruningViewModel p) {
-        if (blockRatios.size() != p.blocks().size()) {
-            return; // another model: nothing to restore
+        if (blockRatios.isEmpty() || blockRatios.size() != p.blocks().size()) {
+            return; // no model, or another one: nothing to restore
         }
+        PruningPlan.Cut cut;
         if (mode == PruningPlan.Mode.GLOBAL) {
-            p.apply(new PruningPlan(mode, null, globalRatio, criterion, compensation, roundTo, seed));
-            return;
+            cut = new PruningPlan.Cut.Global(globalRatio);
+        } else {
+            p.globalRatioProperty().set(globalRatio); // in per-block mode this moves every block: the plan below resets them
+            cut = new PruningPlan.Cut.PerBlock(blockRatios.stream().mapToDouble(Double::doubleValue).toArray());
         }
-        p.globalRatioProperty().set(globalRatio); // in per-block mode this moves every block: the plan below resets them
-        double[] ratios = blockRatios.stream().mapToDouble(Double::doubleValue).toArray();
-        p.apply(new PruningPlan(mode, ratios.length == 0 ? new double[] {0} : ratios, Double.NaN, criterion,
-                compensation, roundTo, seed));
+        p.apply(PruningPlan.of(cut).withCriterion(criterion).withCompensation(compensation).withRoundTo(roundTo)
+                .withSeed(seed));
     }
 
     @Override

@@ -13,7 +13,9 @@ import org.vbpstudio.eval.Scores;
 import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.VitConfig;
+import org.vbpstudio.io.FormatVersion;
 import org.vbpstudio.prune.Allocation;
+import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.Criterion;
 import org.vbpstudio.prune.Pruner;
 import org.vbpstudio.prune.PruningPlan;
@@ -54,7 +56,7 @@ public final class Sensitivity {
      * @param original the unpruned model's score in that metric (block b's score at ratios[i] is
      *                 original − loss[b][i])
      */
-    public record Curves(String modelFingerprint, Criterion criterion, boolean compensation,
+    public record Curves(String modelFingerprint, Criterion criterion, Compensation compensation,
             int roundTo, long seed, String metric, int images, double original, double[] ratios, double[][] loss) {
         public Curves {
             ratios = ratios.clone();
@@ -100,8 +102,8 @@ public final class Sensitivity {
                         + " (--criterion)";
             }
             if (compensation != plan.compensation()) {
-                return "measured " + (compensation ? "with" : "without") + " compensation, this run prunes "
-                        + (plan.compensation() ? "with" : "without") + " it (--no-compensation)";
+                return "measured with compensation " + compensation + ", this run prunes with " + plan.compensation()
+                        + " (--compensation)";
             }
             if (Math.max(1, roundTo) != Math.max(1, plan.roundTo())) {
                 return "measured with round_to " + roundTo + ", this run uses " + plan.roundTo() + " (--round-to)";
@@ -144,14 +146,14 @@ public final class Sensitivity {
          * @param modelFingerprint its {@link LoadedModel#fingerprint()}, checked when the file is reused
          */
         public JsonObject toJson(String model, String modelFingerprint) {
-            JsonObject o = new JsonObject();
+            JsonObject o = FormatVersion.stamp(new JsonObject());
             o.addProperty("model", model);
             o.addProperty("model_fingerprint", modelFingerprint);
             o.addProperty("images", images);
             o.addProperty("metric", labelled() ? "top1" : "agreement");
             o.addProperty("original", original.headline());
             o.addProperty("criterion", base.criterion().jsonName());
-            o.addProperty("compensation", base.compensation());
+            o.addProperty("compensation", base.compensation().jsonName());
             o.addProperty("round_to", base.roundTo());
             o.addProperty("seed", base.seed());
             JsonArray rs = new JsonArray();
@@ -194,9 +196,13 @@ public final class Sensitivity {
                 throw new IllegalArgumentException("sensitivity ratios must lie in [0, 1), got " + r);
             }
         }
+        if (base.compensation() == Compensation.REFIT) {
+            throw new IllegalArgumentException("sensitivity is measured on the live preview, which compensates"
+                    + " with none or mean, not refit");
+        }
+        boolean meanCompensation = base.compensation() == Compensation.MEAN;
         double[] zeros = new double[depth];
-        PruningPlan perBlock = new PruningPlan(PruningPlan.Mode.PER_BLOCK, zeros, Double.NaN, base.criterion(),
-                base.compensation(), base.roundTo(), base.seed());
+        PruningPlan perBlock = base.withNormalize(PruningPlan.Normalize.NONE).withRatios(zeros);
         double[][] scores = Pruner.scores(model, stats, perBlock);
         PreviewEstimate o = engine.original();
         Scores original = new Scores(o.accuracy(), o.fidelity());
@@ -212,12 +218,11 @@ public final class Sensitivity {
                     progress.checkCancelled();
                     double[] rs = zeros.clone();
                     rs[b] = r;
-                    PruningPlan plan = new PruningPlan(PruningPlan.Mode.PER_BLOCK, rs, Double.NaN, base.criterion(),
-                            base.compensation(), base.roundTo(), base.seed());
+                    PruningPlan plan = perBlock.withRatios(rs);
                     int[][] kept = Selection.kept(plan, scores);
                     Arrays.fill(all, null);
                     all[b] = kept[b];
-                    engine.setPlan(all, base.compensation(), stats);
+                    engine.setPlan(all, meanCompensation, stats);
                     PreviewEstimate e = engine.refresh(x -> {}, Progress.NONE);
                     VitConfig pruned = cfg.withMlpHiddenDims(CriterionSweep.widths(kept));
                     Point p = new Point(b, r, kept[b].length, CostModel.totalMacs(pruned), CostModel.totalParams(pruned),
@@ -231,7 +236,7 @@ public final class Sensitivity {
             }
         } finally {
             Arrays.fill(all, null);
-            engine.setPlan(all, base.compensation(), stats);
+            engine.setPlan(all, meanCompensation, stats);
         }
         return new Result(base, ratios.clone(), original, engine.size(), points);
     }

@@ -9,9 +9,12 @@ import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import org.vbpstudio.io.BadInputException;
+import org.vbpstudio.io.FormatVersion;
 import org.vbpstudio.io.OneLine;
 import org.vbpstudio.io.SmallFiles;
+import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.Criterion;
+import org.vbpstudio.prune.PruningPlan;
 
 /**
  * Reads the curves back from a file the {@code sensitivity} command wrote
@@ -54,7 +57,11 @@ public final class SensitivityFile {
     static Sensitivity.Curves parse(JsonObject o) {
         String fingerprint = string(o, "model_fingerprint");
         Criterion criterion = Criterion.parse(string(o, "criterion"));
-        boolean compensation = bool(o, "compensation");
+        FormatVersion.check(o);
+        if (!o.has("compensation")) {
+            throw new IllegalArgumentException("has no \"compensation\"");
+        }
+        Compensation compensation = PruningPlan.compensation(o.get("compensation"));
         String metric = string(o, "metric");
         if (!metric.equals("top1") && !metric.equals("agreement")) {
             throw new IllegalArgumentException("\"metric\" is '" + metric + "', expected top1 or agreement");
@@ -123,14 +130,6 @@ public final class SensitivityFile {
             throw new IllegalArgumentException(e == null ? "has no \"" + key + "\"" : "\"" + key + "\" must be a string, not " + e);
         }
         return e.getAsString();
-    }
-
-    private static boolean bool(JsonObject o, String key) {
-        JsonElement e = o.get(key);
-        if (e == null || !e.isJsonPrimitive() || !e.getAsJsonPrimitive().isBoolean()) {
-            throw new IllegalArgumentException(e == null ? "has no \"" + key + "\"" : "\"" + key + "\" must be true or false, not " + e);
-        }
-        return e.getAsBoolean();
     }
 
     private static JsonArray array(JsonObject o, String key) {

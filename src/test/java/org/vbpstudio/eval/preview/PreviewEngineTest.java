@@ -27,6 +27,7 @@ import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.MlpHook;
 import org.vbpstudio.model.ModelLoader;
 import org.vbpstudio.model.VisionTransformer;
+import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.MaskHook;
 import org.vbpstudio.prune.Pruner;
 import org.vbpstudio.prune.PruningPlan;
@@ -95,7 +96,7 @@ class PreviewEngineTest {
 
     /** The preview must score what the exported pruned model (surgery) scores, image by image. */
     private static void assertMatchesFullPass(int[][] kept, boolean compensation, PreviewEstimate e) {
-        LoadedModel pruned = Surgery.apply(model, kept, stats, compensation);
+        LoadedModel pruned = Surgery.apply(model, kept, stats, Compensation.meanIf(compensation));
         try (VisionTransformer p = pruned.instantiate(manager)) {
             Accuracy expected = Evaluator.evaluate(p, images, model.preprocessing(), 7, MlpHook.NONE, Progress.NONE);
             assertEquals(expected, e.accuracy());
@@ -237,7 +238,7 @@ class PreviewEngineTest {
                     engine.setPlan(full, true, stats);
                     PreviewEstimate e = engine.refresh(x -> {}, Progress.NONE);
                     if (engine.cache().float16()) { // reduced precision: the same decisions here
-                        try (VisionTransformer p = Surgery.apply(model, full, stats, true).instantiate(manager)) {
+                        try (VisionTransformer p = Surgery.apply(model, full, stats, Compensation.MEAN).instantiate(manager)) {
                             Accuracy exact = Evaluator.evaluate(p, images, model.preprocessing(), 7, MlpHook.NONE,
                                     Progress.NONE);
                             assertTrue(Math.abs(exact.correct1() - e.accuracy().correct1()) <= 1,
@@ -291,7 +292,7 @@ class PreviewEngineTest {
             int[][] kept = kept(PruningPlan.uniform(0.5, 3));
             engine.setPlan(kept, true, stats);
             engine.refresh(x -> {}, Progress.NONE);
-            int[][] other = kept(PruningPlan.global(0.8).withCompensation(false));
+            int[][] other = kept(PruningPlan.global(0.8).withCompensation(Compensation.NONE));
             try (MaskHook hook = MaskHook.of(manager, model.config(), other, stats, false)) {
                 assertMatchesFullPass(other, false, engine.evaluate(hook, Progress.NONE));
             }

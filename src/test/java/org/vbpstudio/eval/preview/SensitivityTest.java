@@ -23,6 +23,7 @@ import org.vbpstudio.model.MlpHook;
 import org.vbpstudio.model.ModelLoader;
 import org.vbpstudio.model.ModelWriter;
 import org.vbpstudio.model.VisionTransformer;
+import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.Criterion;
 import org.vbpstudio.prune.Pruner;
 import org.vbpstudio.prune.PruningPlan;
@@ -71,8 +72,8 @@ class SensitivityTest {
                     for (int i = 0; i < ratios.length; i++) {
                         double[] rs = new double[3];
                         rs[b] = ratios[i];
-                        Pruner.Result pruned = Pruner.prune(model, stats, new PruningPlan(PruningPlan.Mode.PER_BLOCK, rs,
-                                Double.NaN, c, true, 0, 0));
+                        Pruner.Result pruned = Pruner.prune(model, stats, PruningPlan.perBlock(rs)
+                                .withCriterion(c));
                         Sensitivity.Point p = r.points().get(b).get(i);
                         assertEquals(b, p.block());
                         assertEquals(pruned.model().config().mlpHiddenDim(b), p.kept());
@@ -117,7 +118,7 @@ class SensitivityTest {
                 }
             };
             assertThrows(CancellationException.class, () -> Sensitivity.measure(model, null,
-                    PruningPlan.uniform(0, 3).withCriterion(Criterion.MAGNITUDE).withCompensation(false),
+                    PruningPlan.uniform(0, 3).withCriterion(Criterion.MAGNITUDE).withCompensation(Compensation.NONE),
                     new double[] {0.5}, engine, p -> {}, cancelled));
         }
     }
