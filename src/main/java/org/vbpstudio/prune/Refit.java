@@ -22,9 +22,6 @@ import org.vbpstudio.stats.SecondMoments;
  * matrix but no Cholesky factor), a few hundred milliseconds for a DeiT-Base block.
  */
 public final class Refit {
-    /** The default λ: relative to the tokens, so it means the same for any calibration size. */
-    public static final double DEFAULT_RIDGE = 1e-3;
-
     private Refit() {}
 
     /** The refitted fc2: weight [D, |K|] over the kept neurons, and bias [D]. */

@@ -59,14 +59,21 @@ public final class Surgery {
                 if (!canRefit(stats)) {
                     throw new BadInputException(Compensation.REFIT_NEEDS_STATISTICS);
                 }
+                VitWeights w = weights.copy();
+                int[] widths = new int[cfg.depth()];
+                for (int b = 0; b < cfg.depth(); b++) {
+                    widths[b] = kept[b].length;
+                    refittedBlock(weights, b, kept[b], cfg.mlpHiddenDim(b), stats.secondMoments(), ridge).putInto(w, b);
+                }
+                return new Result(cfg.withMlpHiddenDims(widths), w);
             }
         }
         return apply(cfg, weights, kept, means);
     }
 
-    /** Whether {@code stats} hold what a {@link Compensation#REFIT} needs: none do yet. */
+    /** Whether {@code stats} hold what a {@link Compensation#REFIT} needs: second moments ({@code stats --refit}). */
     public static boolean canRefit(ActivationStats stats) {
-        return false;
+        return stats != null && stats.hasSecondMoments();
     }
 
     /**
