@@ -26,6 +26,7 @@ import org.vbpstudio.stats.Calibration;
 import org.vbpstudio.stats.SecondMoments;
 import org.vbpstudio.testutil.Fixture;
 import org.vbpstudio.testutil.ImageRange;
+import org.vbpstudio.testutil.RefitReference;
 
 /**
  * The least-squares refit of fc2 against a plain-Java solution of its normal equations, built from
@@ -54,99 +55,6 @@ class RefitTest {
         return Calibration.calibrate(m, images, batch, Progress.NONE, false, true);
     }
 
-    /** Every block's hidden activations, [tokens][H] in double, captured from a forward pass. */
-    static double[][][] hidden(LoadedModel m) {
-        int depth = m.config().depth();
-        double[][][] out = new double[depth][][];
-        float[] pixels = Fixture.pixels(m.preprocessing().mean(), m.preprocessing().std());
-        try (VisionTransformer vit = m.instantiate(manager)) {
-            vit.logits(pixels, IMAGES, (b, h) -> {
-                long width = h.getShape().get(2);
-                float[] flat = h.toFloatArray();
-                int tokens = (int) (flat.length / width);
-                out[b] = new double[tokens][(int) width];
-                for (int t = 0; t < tokens; t++) {
-                    for (int j = 0; j < width; j++) {
-                        out[b][t][j] = flat[t * (int) width + j];
-                    }
-                }
-                return h;
-            });
-        }
-        return out;
-    }
-
-    /** S = Σ z zᵀ, z = [h; 1], in plain double loops. */
-    static double[][] gram(double[][] h) {
-        int w = h[0].length;
-        double[][] s = new double[w + 1][w + 1];
-        for (double[] row : h) {
-            double[] z = Arrays.copyOf(row, w + 1);
-            z[w] = 1;
-            for (int i = 0; i <= w; i++) {
-                for (int j = 0; j <= w; j++) {
-                    s[i][j] += z[i] * z[j];
-                }
-            }
-        }
-        return s;
-    }
-
-    /**
-     * The normal equations (S_KK + λ n I') X = S_K,· [W2ᵀ; b2ᵀ] solved by a textbook Cholesky
-     * factorisation; returns X [|K|+1][D], the bias last.
-     */
-    static double[][] referenceSolve(double[][] s, int[] keep, float[] w2, float[] b2, int d, double ridge) {
-        int h = s.length - 1;
-        int m = keep.length + 1;
-        int[] idx = Arrays.copyOf(keep, m);
-        idx[m - 1] = h;
-        double n = s[h][h];
-        double[][] a = new double[m][m];
-        double[][] rhs = new double[m][d];
-        for (int i = 0; i < m; i++) {
-            for (int j = 0; j < m; j++) {
-                a[i][j] = s[idx[i]][idx[j]] + (i == j && i < m - 1 ? ridge * n : 0);
-            }
-            for (int r = 0; r < d; r++) {
-                double sum = s[idx[i]][h] * b2[r];
-                for (int j = 0; j < h; j++) {
-                    sum += s[idx[i]][j] * w2[r * h + j];
-                }
-                rhs[i][r] = sum;
-            }
-        }
-        double[][] l = new double[m][m];
-        for (int i = 0; i < m; i++) {
-            for (int j = 0; j <= i; j++) {
-                double sum = a[i][j];
-                for (int k = 0; k < j; k++) {
-                    sum -= l[i][k] * l[j][k];
-                }
-                l[i][j] = i == j ? Math.sqrt(sum) : sum / l[j][j];
-            }
-        }
-        double[][] x = new double[m][d];
-        for (int r = 0; r < d; r++) {
-            double[] y = new double[m];
-            for (int i = 0; i < m; i++) {
-                double sum = rhs[i][r];
-                for (int k = 0; k < i; k++) {
-                    sum -= l[i][k] * y[k];
-                }
-                y[i] = sum / l[i][i];
-            }
-            for (int i = m - 1; i >= 0; i--) {
-                double sum = y[i];
-                for (int k = i + 1; k < m; k++) {
-                    sum -= l[k][i] * x[k][r];
-                }
-                x[i][r] = sum / l[i][i];
-            }
-        }
-        return x;
-    }
-
     static int[] everyThird(int h) {
         return IntStream.range(0, h).filter(j -> j % 3 != 1).toArray();
     }
@@ -160,9 +68,9 @@ class RefitTest {
     void secondMomentsAreTheSumsOfTheCapturedActivations(String layout) {
         LoadedModel m = model(layout);
         SecondMoments s = calibrate(m, ImageSources.open(Fixture.IMAGES), 7).secondMoments();
-        double[][][] h = hidden(m);
+        double[][][] h = RefitReference.hidden(m, manager);
         for (int b = 0; b < m.config().depth(); b++) {
-            double[][] ref = gram(h[b]);
+            double[][] ref = RefitReference.gram(h[b]);
             assertEquals(IMAGES * 17, s.count(b));
             double worst = 0;
             double scale = 0;
@@ -181,14 +89,14 @@ class RefitTest {
     void refitSolvesTheNormalEquations(String layout) {
         LoadedModel m = model(layout);
         SecondMoments s = calibrate(m, ImageSources.open(Fixture.IMAGES), 32).secondMoments();
-        double[][][] h = hidden(m);
+        double[][][] h = RefitReference.hidden(m, manager);
         for (int b = 0; b < m.config().depth(); b++) {
             HostTensor w2 = m.weights().get(VitWeights.block(b, "mlp.fc2.weight"));
             HostTensor b2 = m.weights().get(VitWeights.block(b, "mlp.fc2.bias"));
             int d = (int) w2.dim(0);
             int[] keep = b == 1 ? new int[] {5} : everyThird((int) w2.dim(1));
             for (double ridge : new double[] {1e-3, 0.5}) {
-                double[][] ref = referenceSolve(gram(h[b]), keep, w2.data(), b2.data(), d, ridge);
+                double[][] ref = RefitReference.solve(RefitReference.gram(h[b]), keep, w2.data(), b2.data(), d, ridge);
                 Refit.Fc2 fc2 = Refit.fc2(w2, b2, keep, s, b, ridge);
                 double scale = Arrays.stream(ref).mapToDouble(RefitTest::maxAbs).max().orElseThrow();
                 for (int i = 0; i <= keep.length; i++) {
@@ -235,7 +143,7 @@ class RefitTest {
     void residualsEqualThoseOfTheOutputsTokenByToken() {
         LoadedModel m = model("timm");
         SecondMoments s = calibrate(m, ImageSources.open(Fixture.IMAGES), 32).secondMoments();
-        double[][][] h = hidden(m);
+        double[][][] h = RefitReference.hidden(m, manager);
         int b = 2;
         HostTensor w2 = m.weights().get(VitWeights.block(b, "mlp.fc2.weight"));
         HostTensor b2 = m.weights().get(VitWeights.block(b, "mlp.fc2.bias"));
