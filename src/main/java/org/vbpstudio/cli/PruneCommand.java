@@ -12,6 +12,7 @@ import org.vbpstudio.io.OutputTarget;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.prune.Allocation;
 import org.vbpstudio.prune.Budget;
+import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.Exporter;
 import org.vbpstudio.prune.PruneJob;
 import org.vbpstudio.prune.Pruner;
@@ -123,7 +124,8 @@ final class PruneCommand implements Callable<Integer> {
 
         ActivationStats stats = null;
         if (statistics.file() != null || statistics.given() && plan.needsStatistics()) {
-            stats = statistics.load(model, StatsOptions.Taylor.neededBy(plan.criterion()), limit, options.batch, err);
+            stats = statistics.load(model, StatsOptions.Taylor.neededBy(plan.criterion()),
+                    plan.compensation() == Compensation.REFIT, limit, options.batch, err);
         } else if (statistics.given() && (!allocation.on() || saved != null)) {
             err.println("note: " + plan.criterion() + " pruning without compensation needs no statistics;"
                     + " --calibration ignored");

@@ -95,14 +95,11 @@ final class SensitivityCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new BadInputException(e.getMessage());
         }
-        if (base.compensation() == Compensation.REFIT) {
-            throw new BadInputException("--compensation refit: sensitivity is measured on the live preview, which"
-                    + " compensates with none or mean only");
-        }
         ModelOptions.checkLimit(limit); // before collecting statistics
         LoadedModel model = options.load();
         PrintWriter err = spec.commandLine().getErr();
-        ActivationStats stats = statistics.load(model, StatsOptions.Taylor.neededBy(base.criterion()), 0, options.batch,
+        ActivationStats stats = statistics.load(model, StatsOptions.Taylor.neededBy(base.criterion()),
+                base.compensation() == Compensation.REFIT, 0, options.batch,
                 err);
         ImageSource source = ClassMapping.relabel(ModelOptions.images(images, limit), model.labels());
         Sensitivity.Result result = measure(model, stats, base, rs, source, err);

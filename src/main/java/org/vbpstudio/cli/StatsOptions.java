@@ -6,6 +6,7 @@ import org.vbpstudio.data.ClassMapping;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.model.LoadedModel;
+import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.Criterion;
 import org.vbpstudio.stats.ActivationStats;
 import org.vbpstudio.stats.Calibration;
@@ -72,6 +73,15 @@ final class StatsOptions {
      * {@code limit} calibration images spread evenly (0: all), with the taylor sums as {@code taylor} says.
      */
     ActivationStats load(LoadedModel model, Taylor taylor, int limit, int batch, PrintWriter err) {
+        return load(model, taylor, false, limit, batch, err);
+    }
+
+    /**
+     * As above; with {@code secondMoments} (compensation refit) also the second moments: collected on
+     * the calibration images, or required of the file.
+     */
+    ActivationStats load(LoadedModel model, Taylor taylor, boolean secondMoments, int limit, int batch,
+            PrintWriter err) {
         requireOne();
         if (source.file != null) {
             ActivationStats s = Calibration.statisticsFor(model, StatsFile.read(source.file), source.file);
@@ -79,11 +89,15 @@ final class StatsOptions {
                 throw new BadInputException(source.file, "holds no Taylor sums; " + Criterion.MISSING_GRADIENTS
                         + " (or write them with stats --gradients)");
             }
+            if (secondMoments && !s.hasSecondMoments()) {
+                throw new BadInputException(source.file, "holds no second moments; "
+                        + Compensation.REFIT_NEEDS_STATISTICS);
+            }
             return s;
         }
         ImageSource images = ModelOptions.images(source.calibration, limit);
         boolean gradients = taylor == Taylor.NEEDED || taylor == Taylor.WHEN_LABELLED && images.labelled();
         return Calibration.calibrate(model, gradients ? ClassMapping.relabel(images, model.labels()) : images, batch,
-                new ConsoleProgress(err, "calibration"), gradients);
+                new ConsoleProgress(err, "calibration"), gradients, secondMoments);
     }
 }

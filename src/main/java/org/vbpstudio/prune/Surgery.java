@@ -7,6 +7,7 @@ import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.VitConfig;
 import org.vbpstudio.model.VitWeights;
 import org.vbpstudio.stats.ActivationStats;
+import org.vbpstudio.stats.SecondMoments;
 
 /**
  * Applies a selection to a model: each block keeps rows {@code kept} of {@code mlp.fc1.weight} and
@@ -58,14 +59,21 @@ public final class Surgery {
                 if (!canRefit(stats)) {
                     throw new BadInputException(Compensation.REFIT_NEEDS_STATISTICS);
                 }
+                VitWeights w = weights.copy();
+                int[] widths = new int[cfg.depth()];
+                for (int b = 0; b < cfg.depth(); b++) {
+                    widths[b] = kept[b].length;
+                    refittedBlock(weights, b, kept[b], cfg.mlpHiddenDim(b), stats.secondMoments(), ridge).putInto(w, b);
+                }
+                return new Result(cfg.withMlpHiddenDims(widths), w);
             }
         }
         return apply(cfg, weights, kept, means);
     }
 
-    /** Whether {@code stats} hold what a {@link Compensation#REFIT} needs: none do yet. */
+    /** Whether {@code stats} hold what a {@link Compensation#REFIT} needs: second moments ({@code stats --refit}). */
     public static boolean canRefit(ActivationStats stats) {
-        return false;
+        return stats != null && stats.hasSecondMoments();
     }
 
     /**
@@ -112,6 +120,19 @@ public final class Surgery {
                 weights.get(VitWeights.block(b, "mlp.fc1.bias")).selectRows(keep),
                 w2.selectColumns(keep),
                 mean == null ? b2 : compensatedBias(b2, w2, Selection.complement(keep, hidden), mean));
+    }
+
+    /**
+     * Block {@code b} keeping {@code keep} (checked) of its {@code hidden} neurons, {@code fc2}'s
+     * kept columns and bias refitted in least squares from the block's second moments ({@link Refit}).
+     */
+    public static Mlp refittedBlock(VitWeights weights, int b, int[] keep, int hidden, SecondMoments moments,
+            double ridge) {
+        checkBlock(b, keep, hidden);
+        Refit.Fc2 fc2 = Refit.fc2(weights.get(VitWeights.block(b, "mlp.fc2.weight")),
+                weights.get(VitWeights.block(b, "mlp.fc2.bias")), keep, moments, b, ridge);
+        return new Mlp(weights.get(VitWeights.block(b, "mlp.fc1.weight")).selectRows(keep),
+                weights.get(VitWeights.block(b, "mlp.fc1.bias")).selectRows(keep), fc2.weight(), fc2.bias());
     }
 
     /** bias + W[:, removed] @ mean[removed], accumulated in double, rounded once to float. */

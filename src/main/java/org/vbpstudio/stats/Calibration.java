@@ -25,9 +25,16 @@ public final class Calibration {
      */
     public static ActivationStats calibrate(LoadedModel model, ImageSource source, int batchSize, Progress progress,
             boolean gradients) {
+        return calibrate(model, source, batchSize, progress, gradients, false);
+    }
+
+    /** As above; with {@code secondMoments}, also the refit's {@link SecondMoments} per block. */
+    public static ActivationStats calibrate(LoadedModel model, ImageSource source, int batchSize, Progress progress,
+            boolean gradients, boolean secondMoments) {
         try (NDManager manager = Engines.newManager(); VisionTransformer vit = model.instantiate(manager)) {
-            return gradients ? TaylorCollector.collect(vit, source, model.preprocessing(), batchSize, progress)
-                    : StatsCollector.collect(vit, source, model.preprocessing(), batchSize, progress);
+            return gradients
+                    ? TaylorCollector.collect(vit, source, model.preprocessing(), batchSize, progress, secondMoments)
+                    : StatsCollector.collect(vit, source, model.preprocessing(), batchSize, progress, secondMoments);
         }
     }
 

@@ -8,7 +8,7 @@ import org.vbpstudio.model.VisionTransformer;
 
 /**
  * Streams calibration images through the model once and accumulates every block's MLP
- * statistics along the way (GUIDE §3). The app passes its own {@link ActivationStats} and reads
+ * statistics along the way. The app passes its own {@link ActivationStats} and reads
  * {@link ActivationStats#copy() copies} of it while this runs, to draw live histograms.
  */
 public final class StatsCollector {
@@ -16,7 +16,15 @@ public final class StatsCollector {
 
     public static ActivationStats collect(VisionTransformer model, ImageSource source, Preprocessing prep,
             int batchSize, Progress progress) {
-        ActivationStats stats = new ActivationStats(model.config().mlpHiddenDims());
+        return collect(model, source, prep, batchSize, progress, false);
+    }
+
+    /** As above; with {@code secondMoments}, also the refit's {@link SecondMoments} (see {@link StatsHook}). */
+    public static ActivationStats collect(VisionTransformer model, ImageSource source, Preprocessing prep,
+            int batchSize, Progress progress, boolean secondMoments) {
+        int[] widths = model.config().mlpHiddenDims();
+        ActivationStats stats = secondMoments ? ActivationStats.collectingSecondMoments(widths)
+                : new ActivationStats(widths);
         collectInto(stats, model, source, prep, batchSize, progress);
         return stats;
     }

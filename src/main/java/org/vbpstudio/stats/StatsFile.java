@@ -11,10 +11,12 @@ import org.vbpstudio.io.SafeTensors;
 import org.vbpstudio.io.TensorEntry;
 
 /**
- * Statistics on disk (GUIDE §5): per block F64 {@code blocks.N.mlp.count}, {@code .mean}, {@code .m2},
+ * Statistics on disk: per block F64 {@code blocks.N.mlp.count}, {@code .mean}, {@code .m2},
  * an F32 {@code .var} for convenience, and metadata naming the model's fingerprint and the number
  * of images. Count, mean and M2 are what an exact merge of shards needs. Statistics collected with
  * gradients also hold F64 {@code blocks.N.mlp.taylor}: Σ x · ∂L/∂x per neuron (the taylor criterion).
+ * Statistics collected for the refit also hold F64 {@code blocks.N.mlp.gram} [H+1, H+1]: Σ z zᵀ with
+ * z = [h; 1] ({@link SecondMoments}), written from and read into one array per block.
  */
 public final class StatsFile {
     public static final String MODEL_KEY = "model_fingerprint";
@@ -23,6 +25,8 @@ public final class StatsFile {
     public static final String FORMAT = "vbp-studio/activation-stats/1";
     /** Counts are stored as F64, exact up to 2^53 tokens per block. */
     public static final long MAX_COUNT = 1L << 53;
+    /** The tensor suffix of a block's second moments. */
+    public static final String GRAM = "gram";
 
     private StatsFile() {}
 
@@ -55,6 +59,10 @@ public final class StatsFile {
                     .add(k + "var", shape, var32);
             if (stats.hasTaylor()) {
                 w.add(k + "taylor", shape, stats.taylorSum(b));
+            }
+            if (stats.hasSecondMoments()) {
+                long side = stats.width(b) + 1L;
+                w.add(k + GRAM, new long[] {side, side}, stats.secondMoments().raw(b));
             }
         }
         try {
@@ -89,6 +97,45 @@ public final class StatsFile {
                 || !Arrays.equals(mean.shape(), st.entry(k + "m2").shape())) {
             throw new BadInputException(file, "block " + b + ": inconsistent count/mean/m2 tensors");
         }
+    }
+
+    /**
+     * Each block's F64 [H+1, H+1] sums, checked from the header before reading and read straight into
+     * one array each: finite, a non-negative diagonal, and the constant's own sum S[H][H] equal to
+     * the block's token count.
+     */
+    private static SecondMoments readSecondMoments(Path file, SafeTensors st, ActivationStats stats) {
+        double[][] sums = new double[stats.depth()][];
+        for (int b = 0; b < stats.depth(); b++) {
+            String k = "blocks." + b + ".mlp." + GRAM;
+            long side = stats.width(b) + 1L;
+            if (!st.has(k)) {
+                throw new BadInputException(file, k + " is missing (blocks.0.mlp." + GRAM + " is present)");
+            }
+            if (st.entry(k).dtype() != DType.F64) {
+                throw new BadInputException(file, "tensor '" + k + "' has dtype " + st.entry(k).dtype()
+                        + "; second moments are F64");
+            }
+            st.requireShape(k, side, side);
+            double[] s = st.doubles(k);
+            int h = (int) side - 1;
+            for (int i = 0; i < s.length; i++) {
+                if (!Double.isFinite(s[i])) {
+                    throw new BadInputException(file, k + " holds " + s[i] + " at index " + i + " (must be finite)");
+                }
+            }
+            for (int j = 0; j <= h; j++) {
+                if (s[j * (h + 1) + j] < 0) {
+                    throw new BadInputException(file, k + " has a negative diagonal entry at " + j);
+                }
+            }
+            if (s[h * (h + 1) + h] != stats.count(b)) {
+                throw new BadInputException(file, k + " sums " + s[h * (h + 1) + h] + " tokens but blocks." + b
+                        + ".mlp.count is " + stats.count(b));
+            }
+            sums[b] = s;
+        }
+        return SecondMoments.wrap(sums);
     }
 
     public static Tagged read(Path file) {
@@ -144,6 +191,9 @@ public final class StatsFile {
                 checkFinite(file, k, sums[b], false);
             }
             stats = stats.withTaylor(sums);
+        }
+        if (st.has("blocks.0.mlp." + GRAM)) {
+            stats = stats.withSecondMoments(readSecondMoments(file, st, stats));
         }
         return new Tagged(stats, model);
     }

@@ -35,13 +35,20 @@ public final class TaylorCollector {
      */
     public static ActivationStats collect(VisionTransformer model, ImageSource source, Preprocessing prep,
             int batchSize, Progress progress) {
+        return collect(model, source, prep, batchSize, progress, false);
+    }
+
+    /** As above; with {@code secondMoments}, also the refit's {@link SecondMoments}. */
+    public static ActivationStats collect(VisionTransformer model, ImageSource source, Preprocessing prep,
+            int batchSize, Progress progress, boolean secondMoments) {
         if (!source.labelled()) {
             throw new BadInputException(source.root(), "has no labels, and the taylor criterion needs the true"
                     + " class of every calibration image (use an ImageFolder or a labelled IDX pair)");
         }
         ImageStream.checkLabels(source, model.config().numClasses());
         VitConfig cfg = model.config();
-        ActivationStats stats = new ActivationStats(cfg.mlpHiddenDims());
+        ActivationStats stats = secondMoments ? ActivationStats.collectingSecondMoments(cfg.mlpHiddenDims())
+                : new ActivationStats(cfg.mlpHiddenDims());
         ImageStream.forEachBatch(source, prep, Math.min(Math.max(1, batchSize), MAX_BATCH), progress, batch -> {
             accumulate(model, batch.pixels(), batch.count(), batch.labels(), stats);
             stats.addImages(batch.count());

@@ -35,6 +35,7 @@ import org.vbpstudio.eval.preview.PreviewPredictions;
 import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.model.ComputeThreads;
 import org.vbpstudio.prune.Compensation;
+import org.vbpstudio.prune.Surgery;
 import org.vbpstudio.stats.ActivationStats;
 
 /**
@@ -269,18 +270,20 @@ public final class PreviewViewModel {
         if (p == null || p.session() != workspace.session()) {
             return; // computed when the slice is ready
         }
-        if (sel == null || !sel.hasNeurons() || (sel.plan().compensation().needsStatistics() && stats == null)) {
+        if (sel == null || !sel.hasNeurons() || (sel.plan().compensation().needsStatistics() && stats == null)
+                || (sel.plan().compensation() == Compensation.REFIT && !Surgery.canRefit(stats))) {
             message.set(workspace.planMessageProperty().get());
             return;
         }
         busy.set(true);
         message.set("");
         int[][] kept = sel.kept();
-        boolean compensation = sel.plan().compensation() == Compensation.MEAN; // the preview folds means only
+        Compensation compensation = sel.plan().compensation();
+        double ridge = sel.plan().ridge();
         PreviewEngine engine = p.engine();
         accuracyJob.submit(BackgroundTask.<PreviewEstimate>of("Preview accuracy", ctx -> {
                     long t0 = System.nanoTime();
-                    engine.setPlan(kept, compensation, stats);
+                    engine.setPlan(kept, compensation, ridge, stats);
                     PreviewEstimate e = engine.refresh(ctx::publish, ctx.asProgress());
                     refreshNanos = System.nanoTime() - t0;
                     refreshed = engine.predictions();

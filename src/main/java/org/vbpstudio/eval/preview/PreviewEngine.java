@@ -32,6 +32,8 @@ import org.vbpstudio.model.VisionTransformer;
 import org.vbpstudio.model.VitConfig;
 import org.vbpstudio.model.VitForward;
 import org.vbpstudio.model.VitWeights;
+import org.vbpstudio.prune.Compensation;
+import org.vbpstudio.prune.PruningPlan;
 import org.vbpstudio.prune.Surgery;
 import org.vbpstudio.stats.ActivationStats;
 
@@ -115,7 +117,8 @@ public final class PreviewEngine implements AutoCloseable {
     private final ChunkPool pool;
     private final int[][] applied;
     private ActivationStats maskStats;
-    private boolean compensation;
+    private Compensation compensation = Compensation.NONE;
+    private double ridge = PruningPlan.DEFAULT_RIDGE;
     private boolean closed;
     /** Blocks run (summed over chunks) by the last refresh or evaluation. */
     private final AtomicInteger blocksRun = new AtomicInteger();
@@ -276,23 +279,40 @@ public final class PreviewEngine implements AutoCloseable {
      * @param stats the statistics the means come from; may be null without compensation
      */
     public synchronized void setPlan(int[][] kept, boolean withCompensation, ActivationStats stats) {
+        setPlan(kept, Compensation.meanIf(withCompensation), PruningPlan.DEFAULT_RIDGE, stats);
+    }
+
+    /**
+     * Sets the pruned model: block b keeps {@code kept[b]} (all of them: unmasked), compensated as
+     * {@code compensation} says ({@code ridge}: the λ of a refit), exactly as the export prunes it
+     * ({@link Surgery}). Only blocks whose choice changed become stale.
+     *
+     * @param stats the statistics compensation needs (a refit: with second moments); may be null without
+     * @throws IllegalArgumentException if the statistics do not fit or lack what the compensation needs
+     */
+    public synchronized void setPlan(int[][] kept, Compensation compensation, double ridge, ActivationStats stats) {
         checkOpen();
         if (kept.length != depth) {
             throw new IllegalArgumentException("kept indices for " + kept.length + " blocks, the model has " + depth);
         }
-        if (withCompensation && stats == null) {
+        if (compensation.needsStatistics() && stats == null) {
             throw new IllegalArgumentException("compensation needs activation statistics (the neurons' means)");
+        }
+        if (compensation == Compensation.REFIT && !Surgery.canRefit(stats)) {
+            throw new IllegalArgumentException(Compensation.REFIT_NEEDS_STATISTICS);
         }
         if (stats != null && !Arrays.equals(stats.widths(), config.mlpHiddenDims())) {
             throw new IllegalArgumentException("statistics of widths " + Arrays.toString(stats.widths())
                     + " do not fit a model of widths " + Arrays.toString(config.mlpHiddenDims()));
         }
-        boolean meansChanged = stats != maskStats || withCompensation != compensation;
+        boolean compensationChanged = stats != maskStats || compensation != this.compensation
+                || compensation == Compensation.REFIT && Double.compare(ridge, this.ridge) != 0;
         maskStats = stats;
-        compensation = withCompensation;
+        this.compensation = compensation;
+        this.ridge = ridge;
         for (int b = 0; b < depth; b++) {
             int[] k = kept[b] == null || kept[b].length == config.mlpHiddenDim(b) ? null : kept[b];
-            if (!Arrays.equals(k, applied[b]) || (meansChanged && k != null)) {
+            if (!Arrays.equals(k, applied[b]) || (compensationChanged && k != null)) {
                 setBlock(b, k);
                 applied[b] = k == null ? null : k.clone();
                 markChanged(b);
@@ -302,8 +322,12 @@ public final class PreviewEngine implements AutoCloseable {
 
     /** Uploads block b's pruned MLP (null: the original's), replacing the previous one. */
     private void setBlock(int b, int[] keep) {
-        Surgery.Mlp mlp = keep == null ? null : Surgery.block(model.weights(), b, keep, config.mlpHiddenDim(b),
-                compensation ? maskStats.mean(b) : null);
+        int hidden = config.mlpHiddenDim(b);
+        Surgery.Mlp mlp = keep == null ? null : switch (compensation) {
+            case NONE -> Surgery.block(model.weights(), b, keep, hidden, null);
+            case MEAN -> Surgery.block(model.weights(), b, keep, hidden, maskStats.mean(b));
+            case REFIT -> Surgery.refittedBlock(model.weights(), b, keep, hidden, maskStats.secondMoments(), ridge);
+        };
         String[] names = {"fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"};
         HostTensor[] tensors = mlp == null ? null
                 : new HostTensor[] {mlp.fc1Weight(), mlp.fc1Bias(), mlp.fc2Weight(), mlp.fc2Bias()};

@@ -196,11 +196,6 @@ public final class Sensitivity {
                 throw new IllegalArgumentException("sensitivity ratios must lie in [0, 1), got " + r);
             }
         }
-        if (base.compensation() == Compensation.REFIT) {
-            throw new IllegalArgumentException("sensitivity is measured on the live preview, which compensates"
-                    + " with none or mean, not refit");
-        }
-        boolean meanCompensation = base.compensation() == Compensation.MEAN;
         double[] zeros = new double[depth];
         PruningPlan perBlock = base.withNormalize(PruningPlan.Normalize.NONE).withRatios(zeros);
         double[][] scores = Pruner.scores(model, stats, perBlock);
@@ -222,7 +217,7 @@ public final class Sensitivity {
                     int[][] kept = Selection.kept(plan, scores);
                     Arrays.fill(all, null);
                     all[b] = kept[b];
-                    engine.setPlan(all, meanCompensation, stats);
+                    engine.setPlan(all, base.compensation(), base.ridge(), stats);
                     PreviewEstimate e = engine.refresh(x -> {}, Progress.NONE);
                     VitConfig pruned = cfg.withMlpHiddenDims(CriterionSweep.widths(kept));
                     Point p = new Point(b, r, kept[b].length, CostModel.totalMacs(pruned), CostModel.totalParams(pruned),
@@ -236,7 +231,7 @@ public final class Sensitivity {
             }
         } finally {
             Arrays.fill(all, null);
-            engine.setPlan(all, meanCompensation, stats);
+            engine.setPlan(all, base.compensation(), base.ridge(), stats);
         }
         return new Result(base, ratios.clone(), original, engine.size(), points);
     }

@@ -309,7 +309,7 @@ class PreviewEngineTest {
             int[][] kept = kept(PruningPlan.uniform(0.5, 3));
             engine.setPlan(kept, true, stats);
             engine.refresh(x -> {}, Progress.NONE);
-            int[][] other = kept(PruningPlan.global(0.8).withCompensation(false));
+            int[][] other = kept(PruningPlan.global(0.8).withCompensation(Compensation.NONE));
             Scores s = MaskedScores.on(engine, manager, stats).of(other, false);
             assertMatchesFullPass(other, false, new PreviewEstimate(images.size(), images.size(), s.accuracy(),
                     s.fidelity()));
