@@ -209,6 +209,14 @@ class OnnxTrustTest {
         }
         Path shape = write("shape-bomb", m.build());
         refused(predict(shape), shape, "const/1_D", "1,099,511,627,776 elements");
+        // trusted, ConstantOfShape from a one-element shape constant of 2^29 is refused all the same
+        m = export.toBuilder();
+        m.getGraphBuilder().addInitializer(TensorProto.newBuilder().setName("big_shape").addDims(1)
+                .setDataType(TensorProto.DataType.INT64_VALUE).setRawData(int64s(1L << 29)));
+        m.getGraphBuilder().addNode(NodeProto.newBuilder().setOpType("ConstantOfShape").setName("zeros").addInput("big_shape")
+                .addOutput("zeros"));
+        Path zeros = write("constant-of-shape", m.build());
+        refused(predict(zeros, "--trust-onnx"), zeros, "node zeros's shape big_shape", "536870912");
         // and the budget over all tensors (here below the fixture's own weights)
         Path fine = write("budget", export);
         String old = System.setProperty(OnnxCheck.MAX_TENSOR_BYTES_PROPERTY, "1000");

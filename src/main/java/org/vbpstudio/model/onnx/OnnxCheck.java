@@ -39,8 +39,8 @@ import org.vbpstudio.io.OneLine;
  * all tensors together stay within {@link #maxTensorBytes()}; the graph has one float32 input of
  * rank 4 and one float32 output of rank 2. Unless the file is trusted: only the operators
  * {@link OnnxExporter} writes ({@link OnnxExporter#OPS}), in the default domain, no subgraphs (so
- * no Loop, Scan or If), no model-local functions, only float32 and int64 tensors, and shape
- * constants whose product stays within the budget.
+ * no Loop, Scan or If), no model-local functions, only float32 and int64 tensors. Trusted or
+ * not, int64 constants that become shapes must stay within the budget.
  */
 public final class OnnxCheck {
     /** Protobuf's own limit for one message: larger files cannot be parsed at all. */
@@ -129,9 +129,6 @@ public final class OnnxCheck {
         GraphProto g = m.getGraph();
         graph(g);
         interfaceTypes(g);
-        if (!trusted) {
-            shapeConstants(g);
-        }
     }
 
     private BadInputException untrusted(String what) {
@@ -142,6 +139,7 @@ public final class OnnxCheck {
         if (g.getNodeCount() > MAX_NODES) {
             throw bad(String.format(Locale.ROOT, "has %,d nodes, more than %,d", g.getNodeCount(), MAX_NODES));
         }
+        nodes(g.getNodeList()); // first: an operator that needs trust is the clearest message
         for (TensorProto t : g.getInitializerList()) {
             tensor(t, "initializer " + t.getName());
         }
@@ -151,7 +149,7 @@ public final class OnnxCheck {
         for (SparseTensorProto s : g.getSparseInitializerList()) {
             sparse(s, "sparse initializer " + s.getValues().getName());
         }
-        nodes(g.getNodeList());
+        shapeConstants(g);
     }
 
     private void nodes(List<NodeProto> nodes) {
@@ -351,8 +349,9 @@ public final class OnnxCheck {
     }
 
     /**
-     * int64 constants that become shapes (Reshape's and Expand's second input, Concat's parts)
-     * decide what the run allocates: each dimension and their product stay within the budget.
+     * int64 constants that become shapes (Reshape's, Expand's and Tile's second input,
+     * ConstantOfShape's input, Concat's parts) decide what the run allocates, trusted or not: each
+     * dimension and their product stay within the budget.
      */
     private void shapeConstants(GraphProto g) {
         Map<String, TensorProto> int64 = new HashMap<>();
@@ -363,7 +362,8 @@ public final class OnnxCheck {
         }
         for (NodeProto n : g.getNodeList()) {
             List<String> shapes = switch (n.getOpType()) {
-                case "Reshape", "Expand" -> n.getInputCount() > 1 ? List.of(n.getInput(1)) : List.of();
+                case "Reshape", "Expand", "Tile" -> n.getInputCount() > 1 ? List.of(n.getInput(1)) : List.of();
+                case "ConstantOfShape" -> n.getInputCount() > 0 ? List.of(n.getInput(0)) : List.of();
                 case "Concat" -> n.getInputList();
                 default -> List.of();
             };
@@ -387,9 +387,8 @@ public final class OnnxCheck {
                 product = multiply(product, v, where);
             }
         }
-        if (product > budget / 4) {
-            throw bad(String.format(Locale.ROOT, "%s makes tensors of %,d elements, more than the budget allows", where, product));
-        }
+        // what a tensor of that shape takes in float32 counts against the same budget as the weights
+        charge(multiply(product, 4, where), String.format(Locale.ROOT, "%s (a shape of %,d elements)", where, product));
     }
 
     private static long[] int64Values(TensorProto t) {
