@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-"""Builds issue 13's hostile inputs in OUT (default /tmp/vbp-hostile) for measuring exit status,
-message and peak memory of each case: see tools/measure_hostile.sh. Standard library only."""
+"""Builds hostile inputs in OUT (default /tmp/vbp-hostile) for measuring exit status, message and
+peak memory of each case: see tools/measure_hostile.sh. Standard library only, except the ONNX
+cases: given an export of the vit-micro fixture as second argument, they are built from it with the
+onnx package (Debian: python3-onnx; run with /usr/bin/python3)."""
 import gzip, json, os, shutil, struct, sys, zlib
 
 FIX = os.path.join(os.path.dirname(__file__), "..", "src/test/resources/fixtures/vit-micro")
@@ -113,5 +115,82 @@ def main():
                "round_to": 2 ** 32 + 8}, open(os.path.join(OUT, "plan-round-to.json"), "w"))
 
 
+def onnx_cases(base_path):
+    """Crafted variants of an exported model, each in its own folder OUT/onnx-NAME/model.onnx."""
+    import copy, json as js
+    import onnx
+    from onnx import helper, TensorProto, numpy_helper
+    base = onnx.load(base_path)
+
+    def save(name, m, files=()):
+        d = os.path.join(OUT, "onnx-" + name)
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(d)
+        with open(os.path.join(d, "model.onnx"), "wb") as f:
+            f.write(m.SerializeToString())  # no checker: these are meant to be wrong
+        for fname, make in files:
+            make(os.path.join(d, fname))
+
+    def external(location, dims=None):
+        m = copy.deepcopy(base)
+        for t in m.graph.initializer:
+            if t.name == "head.bias":
+                t.ClearField("raw_data")
+                if dims:
+                    del t.dims[:]
+                    t.dims.extend(dims)
+                t.data_location = TensorProto.EXTERNAL
+                e = t.external_data.add()
+                e.key, e.value = "location", location
+        return m
+
+    save("ext-dotdot", external("../" * 12 + "etc/passwd"))
+    save("ext-absolute", external("/etc/passwd"))
+    save("ext-symlink", external("w.bin"), [("w.bin", lambda p: os.symlink("/etc/passwd", p))])
+    save("ext-fifo", external("w.bin"), [("w.bin", os.mkfifo)])
+    save("ext-missing", external("w.bin"))
+    # dims of 4 GiB over a 20-byte external file
+    save("ext-declared-4gb", external("w.bin", [1 << 30]), [("w.bin", lambda p: open(p, "wb").write(bytes(20)))])
+
+    def with_nodes(nodes, inits=(), rename_output=False):
+        m = copy.deepcopy(base)
+        if rename_output:
+            for n in m.graph.node:
+                n.output[:] = ["logits_pre" if o == "logits" else o for o in n.output]
+        m.graph.initializer.extend(inits)
+        m.graph.node.extend(nodes)
+        return m
+
+    # a 2 GiB float constant in 4 bytes, and one made by ConstantOfShape from a 1-element shape
+    huge = TensorProto(name="huge", data_type=TensorProto.FLOAT, dims=[1 << 29], raw_data=b"\0" * 4)
+    save("constant-2gb", with_nodes([helper.make_node("Constant", [], ["c"], name="c", value=huge)]))
+    shape = numpy_helper.from_array(__import__("numpy").array([1 << 29], dtype="int64"), "big_shape")
+    save("constant-of-shape-2gb", with_nodes([helper.make_node("ConstantOfShape", ["big_shape"], ["c"], name="c")], [shape]))
+    # an endless Loop around the logits: no trip count, the condition always true
+    body = helper.make_graph(
+        [helper.make_node("Identity", ["cond_in"], ["cond_out"]), helper.make_node("Identity", ["v_in"], ["v_out"])],
+        "body",
+        [helper.make_tensor_value_info("i", TensorProto.INT64, []), helper.make_tensor_value_info("cond_in", TensorProto.BOOL, []),
+         helper.make_tensor_value_info("v_in", TensorProto.FLOAT, ["n", "k"])],
+        [helper.make_tensor_value_info("cond_out", TensorProto.BOOL, []),
+         helper.make_tensor_value_info("v_out", TensorProto.FLOAT, ["n", "k"])])
+    always = helper.make_tensor("always", TensorProto.BOOL, [], [True])
+    save("loop", with_nodes([helper.make_node("Loop", ["", "always", "logits_pre"], ["logits"], name="forever", body=body)],
+                            [always], rename_output=True))
+    m = copy.deepcopy(base)
+    m.graph.output[0].type.tensor_type.elem_type = TensorProto.DOUBLE
+    save("double-output", m)
+    for size in (16000, 46341, 65536):
+        m = copy.deepcopy(base)
+        for p in m.metadata_props:
+            if p.key == "preprocessing":
+                pre = js.loads(p.value)
+                pre["input_size"] = [pre["input_size"][0], size, size]
+                p.value = js.dumps(pre)
+        save("input-size-%d" % size, m)
+
+
 if __name__ == "__main__":
     main()
+    if len(sys.argv) > 2:
+        onnx_cases(sys.argv[2])

@@ -1,7 +1,9 @@
 #!/bin/sh
 # Runs each hostile input of tools/hostile_inputs.py through the packaged CLI and prints
 # case | exit | stderr lines | peak RSS (MB) | first stderr line. Usage: tools/measure_hostile.sh [DIR]
-# (build first: mvn -B package -DskipTests; python3 tools/hostile_inputs.py DIR)
+# (build first: mvn -B package -DskipTests; java -jar target/vbp-studio.jar onnx --model
+#  src/test/resources/fixtures/vit-micro/timm --output DIR/base.onnx;
+#  /usr/bin/python3 tools/hostile_inputs.py DIR DIR/base.onnx)
 D=${1:-/tmp/vbp-hostile}
 M=src/test/resources/fixtures/vit-micro/timm
 # VBP: how to start the CLI (default: the packaged jar)
@@ -15,6 +17,7 @@ run() {
     "$(head -c 220 "$D/err" | head -1 | sed "s#$D/##g")"
 }
 I=src/test/resources/fixtures/vit-micro/images
+ORT_TMP_BEFORE=$(ls -d "${TMPDIR:-/tmp}"/onnxruntime-java* 2>/dev/null | wc -l)
 for m in shared-120 shared-60 empty-90mb rank0-fc1 rank0-head width0; do
   run "model $m" predict --model "$D/$m" --images $I --output "$D/out.csv"
 done
@@ -28,3 +31,20 @@ run "idx gzip 46000^2 --max-image-pixels 3000000000" predict --model $M \
   --images "$D/idx-gzip-46000/x-images-idx3-ubyte.gz" --max-image-pixels 3000000000 --output "$D/out.csv"
 run "idx overflow" predict --model $M --images "$D/idx-overflow/x-images-idx3-ubyte" --output "$D/out.csv"
 run "plan round_to 2^32+8" prune --model $M --plan "$D/plan-round-to.json" --output "$D/out"
+for o in ext-dotdot ext-absolute ext-symlink ext-fifo ext-missing ext-declared-4gb constant-2gb constant-of-shape-2gb \
+    loop double-output input-size-16000 input-size-46341 input-size-65536; do
+  [ -f "$D/onnx-$o/model.onnx" ] && run "onnx $o" predict --model "$D/onnx-$o/model.onnx" --images $I --output "$D/out.csv"
+done
+for o in constant-2gb constant-of-shape-2gb; do
+  [ -f "$D/onnx-$o/model.onnx" ] && run "onnx $o --trust-onnx" predict --trust-onnx --model "$D/onnx-$o/model.onnx" \
+    --images $I --output "$D/out.csv"
+done
+# trusted, the endless Loop runs until Ctrl-C (SIGINT after 15 s): exit 130, no crash, no temporary output left
+if [ -f "$D/onnx-loop/model.onnx" ]; then
+  mkdir -p "$D/loop-out"; rm -f "$D"/loop-out/* "$D"/loop-out/.p.csv.tmp-*
+  VBP="timeout -s INT 15 $VBP" run "onnx loop --trust-onnx, Ctrl-C after 15 s" predict --trust-onnx \
+    --model "$D/onnx-loop/model.onnx" --images $I --output "$D/loop-out/p.csv"
+  echo "  left in loop-out: $(ls -A "$D/loop-out" | wc -l)"
+fi
+# ONNX Runtime's temporary library folders left by all of the above (none expected)
+echo "onnxruntime-java* in ${TMPDIR:-/tmp}: $ORT_TMP_BEFORE before, $(ls -d "${TMPDIR:-/tmp}"/onnxruntime-java* 2>/dev/null | wc -l) after"

@@ -120,6 +120,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--onnx", description = "Also time the model (and the pruned one) exported to ONNX, in ONNX Runtime.")
     boolean onnx;
 
+    @Option(names = "--trust-onnx", description = "With .onnx files for --model/--pruned: run any standard ONNX operator, "
+            + "control flow included (see predict --help).")
+    boolean trustOnnx;
+
     private LoadedModel prunedForOnnx;
 
     @Override
@@ -132,7 +136,7 @@ final class BenchCommand implements Callable<Integer> {
             return benchPreview(out);
         }
         if (OnnxModel.isOnnxFile(model)) {
-            JsonObject o = new OnnxBench(batch, warmup, iterations).files(model, pruned);
+            JsonObject o = new OnnxBench(batch, warmup, iterations).files(model, pruned, trustOnnx);
             out.println(json ? o.toString() : human(o));
             return 0;
         }

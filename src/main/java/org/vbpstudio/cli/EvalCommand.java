@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.vbpstudio.data.ClassMapping;
@@ -53,6 +54,9 @@ final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (OnnxModel.isOnnxFile(options.model)) {
+            if (reference != null) {
+                throw new BadInputException("--reference needs a model directory for --model, not an .onnx file");
+            }
             return OnnxRun.eval(spec, options, images, limit, json);
         }
         LoadedModel model = options.load();
@@ -62,18 +66,8 @@ final class EvalCommand implements Callable<Integer> {
             throw new BadInputException(reference, "classifies " + original.config().numClasses()
                     + " classes but " + options.model + " classifies " + k);
         }
-        ImageSource opened = ModelOptions.images(images, limit);
-        ImageSource source;
-        try {
-            source = ClassMapping.relabel(opened, model.labels());
-        } catch (BadInputException e) {
-            if (original == null) {
-                throw e;
-            }
-            // fidelity needs no labels: measure it, and say why accuracy is missing
-            spec.commandLine().getErr().println("warning: " + e.getMessage() + "; reporting fidelity only");
-            source = ClassMapping.relabelIfPossible(opened, model.labels());
-        }
+        ImageSource source = labelled(ModelOptions.images(images, limit), model.labels(), original != null,
+                spec.commandLine().getErr());
         PrintWriter out = spec.commandLine().getOut();
         long t0 = System.nanoTime();
         Accuracy acc;
@@ -127,5 +121,22 @@ final class EvalCommand implements Callable<Integer> {
             out.println(line.append(String.format(Locale.ROOT, "images %d  %.1f s", count, seconds)));
         }
         return 0;
+    }
+
+    /**
+     * The images labelled with the model's class indices ({@link ClassMapping#relabel}), the one
+     * rule for a model directory and an ONNX file alike. When labels are optional (fidelity needs
+     * none) folders that do not map give an unlabelled view, with a warning saying why.
+     */
+    static ImageSource labelled(ImageSource opened, List<String> classes, boolean labelsOptional, PrintWriter err) {
+        try {
+            return ClassMapping.relabel(opened, classes);
+        } catch (BadInputException e) {
+            if (!labelsOptional) {
+                throw e;
+            }
+            err.println("warning: " + e.getMessage() + "; reporting fidelity only");
+            return ClassMapping.relabelIfPossible(opened, classes);
+        }
     }
 }

@@ -19,6 +19,11 @@ final class ModelOptions {
             description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
     int batch;
 
+    @Option(names = "--trust-onnx", description = "With an .onnx --model: run any standard ONNX operator, control flow "
+            + "(Loop, Scan, If) included. Without it only the operators this tool's exports use are accepted. "
+            + "External data must lie beside the model, and tensors within the memory budget, either way.")
+    boolean trustOnnx;
+
     LoadedModel load() {
         if (batch < 1) {
             throw new BadInputException("--batch must be at least 1, got " + batch);

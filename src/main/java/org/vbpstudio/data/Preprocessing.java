@@ -5,7 +5,7 @@ import java.util.Locale;
 import java.util.Objects;
 
 /**
- * The evaluation transform from a decoded image to the model's input (GUIDE §2), reproducing what
+ * The evaluation transform from a decoded image to the model's input, reproducing what
  * the model saw in timm or Hugging Face so that accuracy and activation statistics match theirs.
  *
  * <ul>
@@ -32,7 +32,7 @@ import java.util.Objects;
  * @param hfResizeSize  HF resize target (square), used when {@code hfResize}
  * @param mean          per-channel mean (length {@code channels}; a single value is repeated)
  * @param std           per-channel std (same rule)
- * @param interpolation the resize filter; GUIDE §2 says bicubic, HF configs may ask for bilinear
+ * @param interpolation the resize filter: bicubic for timm, HF configs may ask for bilinear
  */
 public record Preprocessing(int channels, int size, double cropPct, Mode mode, boolean hfResize,
                             boolean hfCenterCrop, int hfResizeSize, float[] mean, float[] std,
@@ -40,6 +40,13 @@ public record Preprocessing(int channels, int size, double cropPct, Mode mode, b
 
     /** Whose evaluation transform to reproduce. */
     public enum Mode { TIMM, HF }
+
+    /**
+     * The largest input size and resize target accepted, in pixels: above every published ViT
+     * (518 px) with room, and small enough that one image's floats ({@code 3 x size x size}) and a
+     * resize buffer stay far below Java's array limit, whatever a config or ONNX metadata declares.
+     */
+    public static final int MAX_SIZE = 4096;
 
     /**
      * Where an image of a given size goes: it is resized to {@code resizedWidth x resizedHeight},
@@ -53,16 +60,20 @@ public record Preprocessing(int channels, int size, double cropPct, Mode mode, b
         if (channels != 1 && channels != 3) {
             throw new IllegalArgumentException("channels must be 1 or 3, not " + channels);
         }
-        if (size < 1) {
-            throw new IllegalArgumentException("input size must be positive, not " + size);
+        if (size < 1 || size > MAX_SIZE) {
+            throw new IllegalArgumentException("input size must be between 1 and " + MAX_SIZE + " pixels, not " + size);
         }
         Objects.requireNonNull(mode, "mode");
         Objects.requireNonNull(interpolation, "interpolation");
         if (mode == Mode.TIMM && !(cropPct > 0 && Double.isFinite(cropPct))) {
             throw new IllegalArgumentException("crop_pct must be positive, not " + cropPct);
         }
-        if (mode == Mode.HF && hfResize && hfResizeSize < 1) {
-            throw new IllegalArgumentException("resize size must be positive, not " + hfResizeSize);
+        if (mode == Mode.TIMM && size / cropPct > MAX_SIZE) {
+            throw new IllegalArgumentException("crop_pct " + cropPct + " would resize to " + (long) (size / cropPct)
+                    + " pixels, more than " + MAX_SIZE);
+        }
+        if (mode == Mode.HF && hfResize && (hfResizeSize < 1 || hfResizeSize > MAX_SIZE)) {
+            throw new IllegalArgumentException("resize size must be between 1 and " + MAX_SIZE + " pixels, not " + hfResizeSize);
         }
         if (mode == Mode.HF && !hfCenterCrop && hfResize && hfResizeSize != size) {
             throw new IllegalArgumentException("resizing to " + hfResizeSize + " without a centre crop cannot give the "
@@ -77,7 +88,7 @@ public record Preprocessing(int channels, int size, double cropPct, Mode mode, b
         }
     }
 
-    /** The fields GUIDE §2 needs, with the bicubic filter timm's eval transform uses. */
+    /** The transform with the bicubic filter timm's eval transform uses. */
     public Preprocessing(int channels, int size, double cropPct, Mode mode, boolean hfResize,
                          boolean hfCenterCrop, int hfResizeSize, float[] mean, float[] std) {
         this(channels, size, cropPct, mode, hfResize, hfCenterCrop, hfResizeSize, mean, std, Interpolation.BICUBIC);
@@ -97,7 +108,7 @@ public record Preprocessing(int channels, int size, double cropPct, Mode mode, b
                 + channels + " input channel" + (channels == 1 ? "" : "s"));
     }
 
-    /** timm's eval transform with bicubic resizing (GUIDE §2). */
+    /** timm's eval transform with bicubic resizing. */
     public static Preprocessing timm(int channels, int size, double cropPct, float[] mean, float[] std) {
         return timm(channels, size, cropPct, Interpolation.BICUBIC, mean, std);
     }
@@ -132,9 +143,9 @@ public record Preprocessing(int channels, int size, double cropPct, Mode mode, b
                 interpolation);
     }
 
-    /** Length of one preprocessed image: {@code channels * size * size}. */
+    /** Length of one preprocessed image: {@code channels * size * size} (at most 3 x 4096², no overflow). */
     public int outputLength() {
-        return channels * size * size;
+        return Math.multiplyExact(channels, Math.multiplyExact(size, size));
     }
 
     @Override

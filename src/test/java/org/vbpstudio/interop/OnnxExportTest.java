@@ -98,6 +98,17 @@ class OnnxExportTest {
             "    assert len(names) == g.output[0].type.tensor_type.shape.dim[1].dim_value",
             "    print('OK', path)");
 
+    /** OnnxExporter.OPS, what an untrusted file may use, is exactly what the exports of every layout use. */
+    @Test
+    void theAllowedOperatorsAreThoseTheExportsUse() throws IOException {
+        Set<String> used = new java.util.TreeSet<>();
+        for (UnseenModels.Case c : cases) {
+            onnx.Onnx.ModelProto m = onnx.Onnx.ModelProto.parseFrom(Files.readAllBytes(onnx(c)));
+            m.getGraph().getNodeList().forEach(n -> used.add(n.getOpType()));
+        }
+        assertEquals(new java.util.TreeSet<>(OnnxExporter.OPS), used);
+    }
+
     @Test
     void predictOnTheOnnxFileReproducesTheEngineLogits() throws IOException {
         for (UnseenModels.Case c : cases) {

@@ -64,6 +64,9 @@ final class GraphBuilder {
 
     /** Adds node {@code name} whose output is called {@code output} (the graph's own outputs). */
     String node(String opType, String name, String output, List<String> inputs, AttributeProto... attributes) {
+        if (!OnnxExporter.OPS.contains(opType)) { // OnnxCheck would refuse the export
+            throw new IllegalStateException(opType + " is not in OnnxExporter.OPS");
+        }
         claim(name);
         if (!output.equals(name)) {
             claim(output);

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import onnx.Onnx.ModelProto;
 import onnx.Onnx.OperatorSetIdProto;
 import onnx.Onnx.StringStringEntryProto;
@@ -42,6 +43,12 @@ public final class OnnxExporter {
     public static final String INPUT = "pixel_values";
     public static final String OUTPUT = "logits";
     public static final String FILE = "model.onnx";
+    /**
+     * Every operator the exporter writes ({@link GraphBuilder} refuses others): the set an ONNX file
+     * may use unless the user trusts it ({@link OnnxCheck}).
+     */
+    public static final Set<String> OPS = Set.of("Conv", "Reshape", "Transpose", "Shape", "Concat", "Expand", "Add",
+            "Gather", "Mul", "MatMul", "Softmax", "Div", "Erf", "LayerNormalization", "Slice", "ReduceMean");
     /** Protobuf refuses messages over 2 GiB; leave room for the graph and the transposed copies' headers. */
     private static final long MAX_INLINE_BYTES = (1L << 31) - (64L << 20);
 

@@ -29,6 +29,14 @@ public final class OnnxMetadata {
     public static final String MLP_HIDDEN_DIMS = "mlp_hidden_dims";
     public static final String GLOBAL_POOL = "global_pool";
     public static final String DISTILLED = "distilled";
+    /**
+     * The largest input size an ONNX file may declare: above every published ViT (518 px), and one
+     * batch of 32 such images is 400 MB of floats. (A model directory's size is bounded by its
+     * position embeddings instead.)
+     */
+    public static final int MAX_INPUT_SIZE = 1024;
+    /** The most class names accepted (ImageNet-21k has 21,843): the logits of a batch stay small. */
+    public static final int MAX_CLASSES = 100_000;
 
     private OnnxMetadata() {}
 
@@ -72,20 +80,33 @@ public final class OnnxMetadata {
         return o;
     }
 
-    /** Reads back what {@link #of} wrote; {@code file} names the model in errors. */
+    /**
+     * Reads back what {@link #of} wrote; {@code file} names the model in errors. Sizes are read
+     * exactly (no silent truncation of 2^32 + 224 to 224) and bounded by {@link Preprocessing#MAX_SIZE}.
+     */
     public static Preprocessing preprocessing(Path file, Map<String, String> props) {
         String json = require(file, props, PREPROCESSING);
         try {
             JsonObject o = JsonParser.parseString(json).getAsJsonObject();
             JsonArray input = o.getAsJsonArray("input_size");
-            int channels = input.get(0).getAsInt();
-            int size = input.get(1).getAsInt();
+            if (input == null || input.size() != 3) {
+                throw new IllegalArgumentException("input_size must be [channels, height, width]");
+            }
+            int channels = exactInt(input.get(0), "input_size channels");
+            int size = exactInt(input.get(1), "input_size height");
+            if (size > MAX_INPUT_SIZE) {
+                throw new IllegalArgumentException("input_size " + size + " is larger than the " + MAX_INPUT_SIZE
+                        + " pixels accepted");
+            }
+            if (exactInt(input.get(2), "input_size width") != size) {
+                throw new IllegalArgumentException("input_size must be square, not " + input);
+            }
             Interpolation interp = Interpolation.parse(o.get("interpolation").getAsString());
-            float[] mean = floats(o.getAsJsonArray("mean"));
-            float[] std = floats(o.getAsJsonArray("std"));
+            float[] mean = floats(o.getAsJsonArray("mean"), channels);
+            float[] std = floats(o.getAsJsonArray("std"), channels);
             if ("hf".equals(o.get("mode").getAsString())) {
-                return Preprocessing.hf(channels, size, o.get("do_resize").getAsBoolean(), o.get("resize_size").getAsInt(),
-                        o.get("do_center_crop").getAsBoolean(), interp, mean, std);
+                return Preprocessing.hf(channels, size, o.get("do_resize").getAsBoolean(),
+                        exactInt(o.get("resize_size"), "resize_size"), o.get("do_center_crop").getAsBoolean(), interp, mean, std);
             }
             return Preprocessing.timm(channels, size, o.get("crop_pct").getAsDouble(), interp, mean, std);
         } catch (RuntimeException e) { // Gson's and Preprocessing's: malformed or out-of-range values
@@ -93,11 +114,32 @@ public final class OnnxMetadata {
         }
     }
 
+    /** A JSON number that is an int exactly (224, not 224.5 nor 4294967520). */
+    private static int exactInt(JsonElement e, String what) {
+        try {
+            return e.getAsBigDecimal().intValueExact();
+        } catch (ArithmeticException | NumberFormatException | UnsupportedOperationException | IllegalStateException
+                | NullPointerException ex) {
+            throw new IllegalArgumentException(what + " is not an integer of at most " + Integer.MAX_VALUE + ": " + e);
+        }
+    }
+
+    /** The class names; at most {@link #MAX_CLASSES} of them. */
     public static List<String> classNames(Path file, Map<String, String> props) {
         String json = require(file, props, CLASS_NAMES);
+        JsonArray array;
+        try {
+            array = JsonParser.parseString(json).getAsJsonArray();
+        } catch (RuntimeException e) {
+            throw new BadInputException(file, "metadata '" + CLASS_NAMES + "' is not a JSON list of names");
+        }
+        if (array.size() > MAX_CLASSES) {
+            throw new BadInputException(file, String.format(Locale.ROOT, "metadata '%s' lists %,d classes, more than %,d",
+                    CLASS_NAMES, array.size(), MAX_CLASSES));
+        }
         try {
             List<String> names = new ArrayList<>();
-            for (JsonElement e : JsonParser.parseString(json).getAsJsonArray()) {
+            for (JsonElement e : array) {
                 names.add(e.getAsString());
             }
             return names;
@@ -122,7 +164,10 @@ public final class OnnxMetadata {
         return a;
     }
 
-    private static float[] floats(JsonArray a) {
+    private static float[] floats(JsonArray a, int channels) {
+        if (a == null || (a.size() != 1 && a.size() != channels)) {
+            throw new IllegalArgumentException("mean and std need 1 or " + channels + " values");
+        }
         float[] f = new float[a.size()];
         for (int i = 0; i < f.length; i++) {
             f[i] = a.get(i).getAsFloat();
