@@ -8,7 +8,6 @@ import javafx.beans.property.SimpleBooleanProperty;
 import javafx.beans.property.SimpleDoubleProperty;
 import javafx.beans.property.StringProperty;
 import org.vbpstudio.app.dialogs.DialogService;
-import org.vbpstudio.app.dialogs.Errors;
 
 /**
  * A screen's one background job at a time (a criteria sweep, a sensitivity measurement): whether it
@@ -68,7 +67,7 @@ public final class LatestJob {
                 .onFailure(e -> {
                     if (gen == generation && !(e instanceof CancellationException)) {
                         status.set(name + " failed");
-                        dialogs.showError(name + " failed", Errors.oneLine(e));
+                        dialogs.showError(name + " failed", e);
                     }
                 })
                 .onCancelled(() -> {

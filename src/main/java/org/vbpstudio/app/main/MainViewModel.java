@@ -237,7 +237,7 @@ public final class MainViewModel {
                 })
                 .onFailure(e -> {
                     workspace.statusProperty().set("Could not open " + model);
-                    dialogs.showError("Cannot open model", Errors.oneLine(e));
+                    dialogs.showError("Cannot open model", e);
                 })
                 .onFinished(() -> loading.set(false)));
     }
@@ -292,7 +292,7 @@ public final class MainViewModel {
         try {
             workspace.memoryBudgetProperty().set(MemoryBudget.parse(text));
         } catch (IllegalArgumentException e) {
-            dialogs.showError("Cannot use this memory budget", e.getMessage());
+            dialogs.showError("Cannot use this memory budget", new BadInputException(e.getMessage()));
         }
     }
 
@@ -318,7 +318,7 @@ public final class MainViewModel {
                     use.accept(s);
                     workspace.statusProperty().set("Using " + s.size() + " " + what + " images from " + path);
                 })
-                .onFailure(e -> dialogs.showError("Cannot use these " + what + " images", Errors.oneLine(e))));
+                .onFailure(e -> dialogs.showError("Cannot use these " + what + " images", e)));
     }
 
     // ----------------------------------------------------------------------------------- plans
@@ -337,8 +337,8 @@ public final class MainViewModel {
             pruning.plan().write(OutputTarget.of(file, true, workspace.inputs())); // the dialog asked before replacing
             workspace.statusProperty().set("Plan saved to " + file);
         } catch (IOException | RuntimeException e) {
-            dialogs.showError("Cannot save the plan", Errors.oneLine(e instanceof IOException io
-                    ? BadInputException.cannotWrite(file, io) : e));
+            dialogs.showError("Cannot save the plan", e instanceof IOException io
+                    ? BadInputException.cannotWrite(file, io) : e);
         }
     }
 
@@ -361,7 +361,7 @@ public final class MainViewModel {
             }
             workspace.statusProperty().set("Plan loaded from " + file);
         } catch (RuntimeException e) {
-            dialogs.showError("Cannot load the plan", Errors.oneLine(e));
+            dialogs.showError("Cannot load the plan", e);
         }
     }
 
@@ -412,8 +412,8 @@ public final class MainViewModel {
             }
             AtomicDirectory.writeString(json, session.toJson());
         } catch (IOException | RuntimeException e) {
-            dialogs.showError("Cannot save the session", Errors.oneLine(e instanceof IOException io
-                    ? BadInputException.cannotWrite(file, io) : e));
+            dialogs.showError("Cannot save the session", e instanceof IOException io
+                    ? BadInputException.cannotWrite(file, io) : e);
             return false;
         }
         remember(file);
@@ -439,7 +439,7 @@ public final class MainViewModel {
         try {
             session = Session.read(file);
         } catch (RuntimeException e) {
-            dialogs.showError("Cannot open the session", Errors.oneLine(e));
+            dialogs.showError("Cannot open the session", e);
             return;
         }
         workspace.rememberDirectory(file);
@@ -459,7 +459,7 @@ public final class MainViewModel {
                     pruning.apply(session.plan());
                 }
             } catch (IllegalArgumentException e) {
-                dialogs.showError("Cannot use the session's plan", file + ": " + e.getMessage());
+                dialogs.showError("Cannot use the session's plan", new BadInputException(file, e.getMessage(), e));
             }
             if (session.neuronsBlock() >= 0 && session.neuronsBlock() < pruning.blocks().size()) {
                 neurons.blockProperty().set(session.neuronsBlock());
@@ -468,7 +468,7 @@ public final class MainViewModel {
                 try {
                     view.set(StudioView.parse(session.view()));
                 } catch (IllegalArgumentException e) {
-                    dialogs.showError("Cannot show the session's view", file + ": " + e.getMessage());
+                    dialogs.showError("Cannot show the session's view", new BadInputException(file, e.getMessage(), e));
                 }
             }
             undo.history().reset();
@@ -488,7 +488,7 @@ public final class MainViewModel {
                             onReady.run();
                         }
                     })
-                    .onFailure(e -> dialogs.showError("Cannot open the session's statistics", Errors.oneLine(e))));
+                    .onFailure(e -> dialogs.showError("Cannot open the session's statistics", e)));
         });
     }
 
@@ -497,17 +497,21 @@ public final class MainViewModel {
         recentSessions.setAll(recent.list());
     }
 
-    /** Stops background work and frees native memory (on exit). */
+    /**
+     * Stops background work, waits for it to end, then frees native memory (on exit; again is
+     * harmless). In that order: a task still in PyTorch when the memory is freed or the process
+     * exits crashes the JVM.
+     */
     public void dispose() {
         calibration.cancel();
         target.cancel();
         compare.cancel();
         recover.cancel();
+        executor.close();
         preview.dispose();
         ModelSession s = workspace.session();
         if (s != null) {
             s.close();
         }
-        executor.shutdown();
     }
 }

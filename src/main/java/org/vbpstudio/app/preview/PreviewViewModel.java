@@ -446,7 +446,7 @@ public final class PreviewViewModel {
                     if (generation == previewGeneration && !(e instanceof CancellationException)) {
                         busy.set(false);
                         message.set("Accuracy unavailable: " + Errors.oneLine(e));
-                        dialogs.showError("Cannot use the validation images", Errors.oneLine(e));
+                        dialogs.showError("Cannot use the validation images", e);
                     }
                 }));
     }

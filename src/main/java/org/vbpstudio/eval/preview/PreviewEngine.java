@@ -236,7 +236,7 @@ public final class PreviewEngine implements AutoCloseable {
                     }));
                 }
             }
-            await(pending);
+            await(pending, new AtomicBoolean());
         } catch (RuntimeException | Error e) {
             pool.shutdownNow();
             awaitQuietly(pool);
@@ -697,11 +697,14 @@ public final class PreviewEngine implements AutoCloseable {
                 }
             }));
         }
-        await(futures);
+        await(futures, stop);
     }
 
-    /** Waits for every task (none may touch the cache after we return); rethrows the first failure. */
-    private static void await(List<Future<?>> futures) {
+    /**
+     * Waits for every task (none may touch the cache after we return), even when interrupted (then
+     * {@code stop} is set so they end within a block); rethrows the first failure.
+     */
+    private static void await(List<Future<?>> futures, AtomicBoolean stop) {
         Throwable failure = null;
         boolean interrupted = false;
         for (Future<?> f : futures) {
@@ -717,6 +720,7 @@ public final class PreviewEngine implements AutoCloseable {
                     break;
                 } catch (InterruptedException e) {
                     interrupted = true;
+                    stop.set(true);
                 }
             }
         }
@@ -750,10 +754,21 @@ public final class PreviewEngine implements AutoCloseable {
         });
     }
 
+    /**
+     * Waits (at most a minute) for the pool's threads to leave PyTorch, even when interrupted:
+     * freeing the memory they use, or exiting the JVM, under a running op crashes the process.
+     */
     private static void awaitQuietly(ExecutorService pool) {
-        try {
-            pool.awaitTermination(1, TimeUnit.MINUTES);
-        } catch (InterruptedException e) {
+        boolean interrupted = false;
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+        while (!pool.isTerminated() && System.nanoTime() < deadline) {
+            try {
+                pool.awaitTermination(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
             Thread.currentThread().interrupt();
         }
     }
