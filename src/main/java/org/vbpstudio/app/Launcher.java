@@ -15,7 +15,7 @@ public final class Launcher {
     private static final Logger PLATFORM_LOG = Logger.getLogger("javafx");
     private Launcher() {}
 
-    /** @return the exit status: 0, or 1 if a snapshot could not be made */
+    /** @return the exit status: 0, or that of the error that ended a snapshot (2: bad input, 1: other) */
     public static int launch(GuiOptions guiOptions) {
         StudioApplication.prepare(guiOptions);
         // JavaFX warns that it runs from the class path, which is how this app is meant to run.
@@ -23,5 +23,10 @@ public final class Launcher {
         ComputeThreads.configure();
         Application.launch(StudioApplication.class);
         return StudioApplication.exitCode();
+    }
+
+    /** Closes the app from any thread (Ctrl-C), its background work joined; {@link #launch} then returns. */
+    public static void requestExit() {
+        StudioApplication.requestExit();
     }
 }

@@ -17,7 +17,9 @@ import org.vbpstudio.app.concurrent.FxTaskExecutor;
 import org.vbpstudio.app.dialogs.FxDialogService;
 import org.vbpstudio.app.main.MainViewModel;
 import org.vbpstudio.app.main.StudioView;
+import org.vbpstudio.app.dialogs.Errors;
 import org.vbpstudio.io.AtomicDirectory;
+import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.model.CostModel;
 import org.vbpstudio.prune.PruningPlan;
 
@@ -25,10 +27,14 @@ import org.vbpstudio.prune.PruningPlan;
  * {@code gui --snapshot F.png}: opens the model, calibrates on its default data, sets an example
  * plan (a global 50 % threshold), runs the criteria comparison, waits for the accuracy preview, and
  * renders the main window ({@link StudioWindow#WIDTH} × {@link StudioWindow#HEIGHT}) to a PNG.
- * Any error ends the run with status 1 and the error's one line on stderr.
+ * Any error ends the run with the error's one line on stderr and status 2 for bad input (a
+ * {@link BadInputException}: a file, its content or an option the user can fix), else 1; the window's
+ * background work is cancelled and joined first ({@link MainViewModel#dispose}).
  */
 final class SnapshotRun {
     static final double EXAMPLE_RATIO = 0.5;
+    static final int FAILED = 1;
+    static final int BAD_INPUT = 2;
     private static final double TIMEOUT_MINUTES = 20;
 
     private final GuiOptions options;
@@ -43,7 +49,12 @@ final class SnapshotRun {
         this.window = StudioWindow.create(stage, new FxTaskExecutor(), owner -> new FxDialogService(owner) {
             @Override
             public void showError(String title, String message) {
-                fail(title + ": " + message);
+                fail(title + ": " + message, FAILED);
+            }
+
+            @Override
+            public void showError(String title, Throwable error) {
+                fail(title + ": " + Errors.oneLine(error), isBadInput(error) ? BAD_INPUT : FAILED);
             }
 
             @Override
@@ -60,14 +71,17 @@ final class SnapshotRun {
 
     void start() {
         PauseTransition timeout = new PauseTransition(Duration.minutes(TIMEOUT_MINUTES));
-        timeout.setOnFinished(e -> fail("timed out after " + TIMEOUT_MINUTES + " minutes"));
+        timeout.setOnFinished(e -> fail("timed out after " + TIMEOUT_MINUTES + " minutes", FAILED));
         timeout.play();
-        if (options.modelOrDefault() == null) {
-            fail("no model: give --model M (the sample model was not found)");
+        if (options.session() == null && options.modelOrDefault() == null) {
+            fail("no model: give --model M (the sample model was not found)", BAD_INPUT);
             return;
         }
         System.err.println("snapshot: opening " + (options.session() != null ? options.session() : options.modelOrDefault()));
         window.open(options, () -> {
+            if (finished) {
+                return;
+            }
             if (vm.workspace().stats() != null) {
                 configure();
             } else {
@@ -76,14 +90,14 @@ final class SnapshotRun {
         });
         once(vm.loadingProperty(), loading -> !loading, l -> {
             if (vm.workspace().session() == null) {
-                fail("the model could not be opened");
+                fail("the model could not be opened", FAILED);
             }
         });
     }
 
     private void calibrate() {
         if (vm.workspace().calibrationProperty().get() == null) {
-            fail("no calibration images: give --calibration I");
+            fail("no calibration images: give --calibration I", BAD_INPUT);
             return;
         }
         System.err.println("snapshot: calibrating");
@@ -158,15 +172,26 @@ final class SnapshotRun {
             });
             System.err.printf("snapshot: wrote %s (%.0f × %.0f)%n", file, image.getWidth(), image.getHeight());
             finish(0);
-        } catch (IOException | RuntimeException e) {
-            fail("cannot write " + file + " (" + e.getMessage() + ")");
+        } catch (IOException e) {
+            fail(BadInputException.cannotWrite(file, e).getMessage(), BAD_INPUT);
+        } catch (RuntimeException e) {
+            fail("cannot write " + file + " (" + Errors.oneLine(e) + ")", isBadInput(e) ? BAD_INPUT : FAILED);
         }
     }
 
-    private void fail(String message) {
+    private static boolean isBadInput(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof BadInputException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void fail(String message, int status) {
         if (!finished) {
             System.err.println("error: " + message);
-            finish(1);
+            finish(status);
         }
     }
 
@@ -178,8 +203,11 @@ final class SnapshotRun {
         }
     }
 
-    /** Runs {@code then} once, as soon as {@code value} satisfies {@code condition}. */
+    /** Runs {@code then} once, as soon as {@code value} satisfies {@code condition}, unless the run has ended. */
     private <T> void once(ObservableValue<T> value, Predicate<T> condition, Consumer<T> then) {
+        if (finished) {
+            return;
+        }
         if (condition.test(value.getValue())) {
             then.accept(value.getValue());
             return;
@@ -187,7 +215,9 @@ final class SnapshotRun {
         value.addListener(new ChangeListener<T>() {
             @Override
             public void changed(ObservableValue<? extends T> o, T a, T b) {
-                if (condition.test(b)) {
+                if (finished) {
+                    value.removeListener(this);
+                } else if (condition.test(b)) {
                     value.removeListener(this);
                     then.accept(b);
                 }

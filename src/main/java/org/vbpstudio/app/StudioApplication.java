@@ -4,7 +4,6 @@ import javafx.application.Application;
 import javafx.application.Platform;
 import javafx.stage.Stage;
 import org.vbpstudio.app.concurrent.FxTaskExecutor;
-import org.vbpstudio.app.dialogs.Errors;
 import org.vbpstudio.app.dialogs.FxDialogService;
 
 /**
@@ -23,9 +22,26 @@ public final class StudioApplication extends Application {
         exitCode = 0;
     }
 
-    /** 0, or 1 if a snapshot could not be made. */
+    /** 0, or the status of the error that ended a snapshot (2 for bad input, else 1). */
     static int exitCode() {
         return exitCode;
+    }
+
+    /**
+     * Closes the app from any thread (Ctrl-C): {@link #stop()} cancels and joins the background
+     * work, then the launch returns. Nothing to do if the toolkit is not running.
+     */
+    static void requestExit() {
+        try {
+            Platform.runLater(() -> {
+                if (options.snapshot() != null && exitCode == 0) {
+                    exitCode = 1; // no picture was written
+                }
+                Platform.exit();
+            });
+        } catch (IllegalStateException e) {
+            // the toolkit has not started or has already stopped
+        }
     }
 
     @Override
@@ -42,7 +58,7 @@ public final class StudioApplication extends Application {
         }
         window = StudioWindow.create(stage, new FxTaskExecutor(), FxDialogService::new);
         Thread.setDefaultUncaughtExceptionHandler((t, e) -> Platform.runLater(
-                () -> window.dialogs().showError("Unexpected error", Errors.oneLine(e))));
+                () -> window.dialogs().showError("Unexpected error", e)));
         stage.show();
         if (options.saveSession() != null) {
             window.saveSessionWhenReady(options);

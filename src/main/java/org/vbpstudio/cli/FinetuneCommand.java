@@ -135,7 +135,7 @@ final class FinetuneCommand implements Callable<Integer> {
                 : TrainingData.of(validationSource, student.preprocessing(),
                         new ConsoleProgress(err, "loading validation images"));
 
-        FinetuneResult result = training.runUntilCtrlC("finetune", cancelled -> {
+        FinetuneResult result = training.runUntilCtrlC(cancelled -> {
             err.printf(Locale.ROOT, "fine-tuning on %,d images (%d steps of %d per epoch, %d epochs), validating on %s%n",
                     trainData.size(), finetuning.stepsPerEpoch(trainData.size()),
                     Math.min(options.training().batchSize(), trainData.size()), options.training().epochs(),

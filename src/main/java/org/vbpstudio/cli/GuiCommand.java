@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.vbpstudio.app.GuiOptions;
 import org.vbpstudio.app.Launcher;
+import org.vbpstudio.app.SnapshotInputs;
 import org.vbpstudio.app.main.StudioView;
 import org.vbpstudio.app.session.Session;
 import org.vbpstudio.eval.preview.MemoryBudget;
@@ -16,9 +17,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code gui [--model M] [--calibration I] [--validation V] [--snapshot F.png]}: the desktop app
- * (GUIDE §5). Without options it opens the sample model with its data. This class stays free of
- * JavaFX types; {@link Launcher} starts the application.
+ * {@code gui [--model M] [--calibration I] [--validation V] [--snapshot F.png]}: the desktop app.
+ * Without options it opens the sample model with its data. Options and files are checked before the
+ * toolkit starts (with {@code --snapshot}, everything it will open: {@link SnapshotInputs}), so bad
+ * input exits 2 with one line and no window. This class stays free of JavaFX types;
+ * {@link Launcher} starts the application.
  */
 @Command(name = "gui", mixinStandardHelpOptions = true,
         description = {"Open the desktop app: calibrate with live variance histograms, prune with per-block sliders,"
@@ -94,14 +97,23 @@ final class GuiCommand implements Callable<Integer> {
             PruningPlan.read(plan); // exit 2 naming the file before the app starts
         }
         if (session != null) {
-            Session.read(session);
+            String sessionView = Session.read(session).view();
+            if (sessionView != null) {
+                try {
+                    StudioView.parse(sessionView);
+                } catch (IllegalArgumentException e) {
+                    throw new BadInputException(session, e.getMessage());
+                }
+            }
         }
         if (snapshot != null) {
             options.snapshotTarget().checkFile(); // exit 2 before the app starts
+            SnapshotInputs.check(options);
         }
         if (saveSession != null) {
             options.saveSessionTarget().checkFile();
         }
+        GracefulShutdown.stopWith(Launcher::requestExit); // Ctrl-C closes the window, joining its work
         try {
             return Launcher.launch(options);
         } catch (RuntimeException | LinkageError e) {
@@ -116,6 +128,8 @@ final class GuiCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("error: cannot start the app (" + OneLine.escape(OneLine.firstLine(why)) + ")"
                     + (System.getenv("DISPLAY") == null ? "; no DISPLAY: run it on a desktop, or under xvfb-run" : ""));
             return VbpCommand.FAILED;
+        } finally {
+            GracefulShutdown.stopWith(null);
         }
     }
 }

@@ -175,7 +175,7 @@ public final class TrainCommand implements Callable<Integer> {
         TrainingData validationData = validationSource == null ? null
                 : TrainingData.of(validationSource, prep, new ConsoleProgress(err, "loading validation images"));
 
-        TrainResult result = training.runUntilCtrlC("train", cancelled -> {
+        TrainResult result = training.runUntilCtrlC(cancelled -> {
             TrainingRun run = new TrainingRun(cfg, initial, options).cancelWhen(cancelled)
                     .listener(new TrainingConsole(out, err, training.logEvery));
             err.printf(Locale.ROOT, "training on %,d images (%d steps of %d per epoch), validating on %s%n",

@@ -5,8 +5,6 @@ import java.math.BigInteger;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
@@ -117,29 +115,15 @@ final class TrainingOptions {
     /**
      * Runs a training loop on --threads PyTorch threads. Ctrl-C sets the flag the loop is given to
      * poll, so that it stops after the current step and releases native memory (the command then
-     * writes nothing); the shutdown waits up to 10 s for that.
+     * writes nothing); {@link GracefulShutdown} holds the exit until it has.
      */
-    <T> T runUntilCtrlC(String name, Function<BooleanSupplier, T> loop) {
+    <T> T runUntilCtrlC(Function<BooleanSupplier, T> loop) {
         AtomicBoolean cancel = new AtomicBoolean();
-        CountDownLatch finished = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            cancel.set(true);
-            try {
-                finished.await(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "vbp-" + name + "-cancel");
-        Runtime.getRuntime().addShutdownHook(hook);
+        GracefulShutdown.stopWith(() -> cancel.set(true));
         try {
             return ComputeThreads.whileTraining(threads, () -> loop.apply(cancel::get));
         } finally {
-            finished.countDown();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException e) {
-                // shutting down already
-            }
+            GracefulShutdown.stopWith(null);
         }
     }
 

@@ -12,7 +12,7 @@ import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.ScopeType;
 
 /**
- * The root command. Exit status (GUIDE §5): 0 success, 2 bad arguments or bad input (one line on
+ * The root command. Exit status: 0 success, 2 bad arguments or bad input (one line on
  * stderr, no stack trace), 1 anything else, {@link Error}s such as {@link OutOfMemoryError}
  * included (one line too; the trace only with {@code --verbose} or VBP_DEBUG=1).
  */
@@ -40,10 +40,12 @@ public final class VbpCommand implements Runnable {
         throw new CommandLine.ParameterException(new CommandLine(this), "a command is required (see --help)");
     }
 
-    /** The process entry: the heap policy, then the command. */
+    /** The process entry: the heap policy, then the command, which Ctrl-C stops before the JVM exits. */
     public static int run(String... args) {
         HeapPolicy.apply();
-        return run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+        try (GracefulShutdown guard = GracefulShutdown.install()) {
+            return run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+        }
     }
 
     /** Runs a command with the given streams (tests capture them). */

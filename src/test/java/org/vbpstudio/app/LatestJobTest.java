@@ -48,7 +48,7 @@ class LatestJobTest {
         }
 
         @Override
-        public void shutdown() {
+        public void close() {
         }
     }
 

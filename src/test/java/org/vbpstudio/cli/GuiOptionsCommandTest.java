@@ -8,11 +8,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.vbpstudio.model.ModelLoader;
+import org.vbpstudio.stats.ActivationStats;
+import org.vbpstudio.stats.StatsFile;
 import org.vbpstudio.testutil.Cli.Run;
 import org.vbpstudio.testutil.Cli;
 import org.vbpstudio.testutil.Fixture;
 
-/** {@code gui}'s new options are checked before any window opens: exit 2, one line naming the problem. */
+/**
+ * {@code gui}'s options, and with {@code --snapshot} everything it will open, are checked before any
+ * window opens: exit 2, one line naming the problem. (Were a check missing, the run would open the
+ * app in this JVM and fail later, or succeed: either way not this status and line.)
+ */
 class GuiOptionsCommandTest {
     @TempDir
     Path tmp;
@@ -39,5 +46,61 @@ class GuiOptionsCommandTest {
         assertBad(Cli.run("gui", "--model", model, "--save-session",
                 Fixture.TIMM.resolve("config.json").toString(), "--force"), "config.json", "inside the input");
         assertEquals("mine", Files.readString(existing));
+    }
+
+    /** A session on the fixture model, with {@code extra} JSON members. */
+    private Path session(String name, String extra) throws IOException {
+        String model = Fixture.TIMM.toAbsolutePath().toString();
+        String images = Fixture.IMAGES.toAbsolutePath().toString();
+        return Files.writeString(tmp.resolve(name), "{\"format\": \"vbp-studio/session/1\", \"model\": \"" + model
+                + "\", \"calibration\": \"" + images + "\", \"validation\": \"" + images + "\"" + extra + "}");
+    }
+
+    @Test
+    void aSessionWhoseViewIsUnknownIsRefusedBeforeTheAppStarts() throws IOException {
+        Path s = session("v.vbps", ", \"view\": \"bogus\"");
+        assertBad(Cli.run("gui", "--session", s.toString()), s.toString(), "unknown view 'bogus'");
+        assertBad(Cli.run("gui", "--session", s.toString(), "--snapshot", tmp.resolve("a.png").toString()),
+                s.toString(), "unknown view 'bogus'");
+        assertTrue(Files.notExists(tmp.resolve("a.png")));
+    }
+
+    @Test
+    void aSnapshotChecksTheModelStatisticsPlanImagesAndBudgetBeforeTheAppStarts() throws IOException {
+        String png = tmp.resolve("shot.png").toString();
+        String model = Fixture.TIMM.toString();
+        String images = Fixture.IMAGES.toString();
+
+        assertBad(Cli.run("gui", "--model", tmp.resolve("absent").toString(), "--calibration", images, "--snapshot", png),
+                "absent");
+
+        int[] widths = ModelLoader.load(Fixture.TIMM).config().mlpHiddenDims();
+        Path foreign = tmp.resolve("foreign.stats.safetensors");
+        long[] count = new long[widths.length];
+        double[][] mean = new double[widths.length][];
+        double[][] m2 = new double[widths.length][];
+        for (int b = 0; b < widths.length; b++) {
+            count[b] = 10;
+            mean[b] = new double[widths[b]];
+            m2[b] = new double[widths[b]];
+        }
+        StatsFile.write(foreign, ActivationStats.of(count, mean, m2, 1), "0".repeat(64)); // another model's fingerprint
+        Path s = session("foreign.vbps", ", \"statistics\": \"" + foreign.toAbsolutePath() + "\"");
+        assertBad(Cli.run("gui", "--session", s.toString(), "--snapshot", png), foreign.toString(), "another model");
+
+        Path plan = Files.writeString(tmp.resolve("deep.json"),
+                "{\"mode\": \"per_block\", \"ratios\": [0.5, 0.5, 0.5, 0.5, 0.5, 0.5]}");
+        assertBad(Cli.run("gui", "--model", model, "--calibration", images, "--plan", plan.toString(), "--snapshot", png),
+                plan.toString(), "6 ratios", "3 blocks");
+
+        assertBad(Cli.run("gui", "--model", model, "--calibration", images, "--validation", images,
+                "--memory-budget", "1K", "--snapshot", png), "--memory-budget", "cannot hold one image");
+
+        // the fixture model ships no data/: without --calibration there is nothing to calibrate on
+        assertBad(Cli.run("gui", "--model", model, "--snapshot", png), "no calibration images");
+
+        assertBad(Cli.run("gui", "--model", model, "--calibration", tmp.resolve("none").toString(), "--snapshot", png),
+                "none");
+        assertTrue(Files.notExists(Path.of(png)));
     }
 }

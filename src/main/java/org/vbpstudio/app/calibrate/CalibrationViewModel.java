@@ -17,7 +17,6 @@ import org.vbpstudio.app.concurrent.TaskContext;
 import org.vbpstudio.app.concurrent.TaskExecutor;
 import org.vbpstudio.app.concurrent.TaskHandle;
 import org.vbpstudio.app.dialogs.DialogService;
-import org.vbpstudio.app.dialogs.Errors;
 import org.vbpstudio.app.dialogs.FileType;
 import org.vbpstudio.app.ui.Formats;
 import org.vbpstudio.app.workspace.ModelSession;
@@ -153,7 +152,7 @@ public final class CalibrationViewModel {
                 })
                 .onFailure(e -> {
                     workspace.statusProperty().set("Calibration failed");
-                    dialogs.showError("Calibration failed", Errors.oneLine(e));
+                    dialogs.showError("Calibration failed", e);
                 })
                 .onCancelled(() -> workspace.statusProperty().set("Calibration cancelled"))
                 .onFinished(() -> {
@@ -222,7 +221,7 @@ public final class CalibrationViewModel {
                                 + " images opened from " + file);
                     }
                 })
-                .onFailure(e -> dialogs.showError("Cannot open statistics", Errors.oneLine(e))));
+                .onFailure(e -> dialogs.showError("Cannot open statistics", e)));
     }
 
     /** Saves the current statistics where the user chooses. */
@@ -248,7 +247,7 @@ public final class CalibrationViewModel {
                     return file;
                 })
                 .onSuccess(f -> workspace.statusProperty().set("Statistics saved to " + f))
-                .onFailure(e -> dialogs.showError("Cannot save statistics", Errors.oneLine(e))));
+                .onFailure(e -> dialogs.showError("Cannot save statistics", e)));
     }
 
     private void updateSummary() {

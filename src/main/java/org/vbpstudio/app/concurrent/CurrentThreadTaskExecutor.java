@@ -54,6 +54,6 @@ public final class CurrentThreadTaskExecutor implements TaskExecutor {
     }
 
     @Override
-    public void shutdown() {
+    public void close() {
     }
 }

@@ -1,8 +1,12 @@
 package org.vbpstudio.app.concurrent;
 
 import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import javafx.animation.PauseTransition;
@@ -15,7 +19,11 @@ import javafx.concurrent.Task;
  * most one pending update of each, always the latest.
  */
 public final class FxTaskExecutor implements TaskExecutor {
+    /** How long {@link #close()} waits for cancelled work to reach its next check. */
+    static final long CLOSE_TIMEOUT_SECONDS = 30;
+
     private final ExecutorService pool;
+    private final Set<FxTask<?>> running = ConcurrentHashMap.newKeySet();
 
     public FxTaskExecutor() {
         AtomicInteger n = new AtomicInteger();
@@ -32,7 +40,19 @@ public final class FxTaskExecutor implements TaskExecutor {
             return TaskHandle.DONE; // the app is closing
         }
         FxTask<V> fx = new FxTask<>(task);
-        pool.execute(fx);
+        running.add(fx);
+        try {
+            pool.execute(() -> {
+                try {
+                    fx.run();
+                } finally {
+                    running.remove(fx);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            running.remove(fx);
+            return TaskHandle.DONE; // closed meanwhile
+        }
         return () -> onFxThread(() -> fx.cancel(false));
     }
 
@@ -51,9 +71,31 @@ public final class FxTaskExecutor implements TaskExecutor {
         });
     }
 
+    /**
+     * Cancels every task and waits (at most {@value #CLOSE_TIMEOUT_SECONDS} s) until none runs: work
+     * in PyTorch's native code must have returned before its memory is freed or the JVM exits
+     * (exiting under a running op crashes the process in libtorch). Callable from any thread, more
+     * than once.
+     */
     @Override
-    public void shutdown() {
-        pool.shutdownNow();
+    public void close() {
+        pool.shutdown();
+        for (FxTask<?> fx : running) {
+            fx.cancel(false); // the work sees it at its next check
+        }
+        pool.shutdownNow(); // and a wait it is in ends
+        boolean interrupted = false;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(CLOSE_TIMEOUT_SECONDS);
+        while (!pool.isTerminated() && System.nanoTime() < deadline) {
+            try {
+                pool.awaitTermination(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                interrupted = true; // keep waiting: returning now would free memory the work still uses
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static void onFxThread(Runnable r) {

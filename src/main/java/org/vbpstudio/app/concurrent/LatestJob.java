@@ -8,7 +8,6 @@ import javafx.beans.property.SimpleBooleanProperty;
 import javafx.beans.property.SimpleDoubleProperty;
 import javafx.beans.property.StringProperty;
 import org.vbpstudio.app.dialogs.DialogService;
-import org.vbpstudio.app.dialogs.Errors;
 
 /**
  * A screen's one background job at a time, where a newer request supersedes an older one (a
@@ -66,7 +65,7 @@ public final class LatestJob {
                 .onFailure(e -> {
                     if (!(e instanceof CancellationException)) {
                         status.set(name + " failed");
-                        dialogs.showError(name + " failed", Errors.oneLine(e));
+                        dialogs.showError(name + " failed", e);
                     }
                 })
                 .onCancelled(() -> status.set(name + " cancelled")));

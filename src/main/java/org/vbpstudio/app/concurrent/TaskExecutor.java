@@ -7,7 +7,7 @@ import java.time.Duration;
  * {@link CurrentThreadTaskExecutor} in tests, where everything then happens deterministically on
  * the caller's thread).
  */
-public interface TaskExecutor {
+public interface TaskExecutor extends AutoCloseable {
 
     /** Starts {@code task}; its callbacks run on the UI thread. */
     <V> TaskHandle execute(BackgroundTask<V> task);
@@ -15,6 +15,7 @@ public interface TaskExecutor {
     /** Runs {@code action} on the UI thread after {@code delay}, unless cancelled first (debouncing). */
     TaskHandle schedule(Duration delay, Runnable action);
 
-    /** Stops accepting work and cancels what runs. */
-    void shutdown();
+    /** Stops accepting work, cancels what runs and waits for it to end (bounded). */
+    @Override
+    void close();
 }

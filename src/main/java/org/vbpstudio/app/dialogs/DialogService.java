@@ -16,6 +16,14 @@ public interface DialogService {
     /** An error the user can act on: a title ("Cannot open model") and the one-line message. */
     void showError(String title, String message);
 
+    /**
+     * A failure the user can act on, shown as {@link Errors#oneLine}; the snapshot also reads its
+     * kind (bad input or not) for the exit status.
+     */
+    default void showError(String title, Throwable error) {
+        showError(title, Errors.oneLine(error));
+    }
+
     /** A notice that needs no answer ("Exported to …"). */
     void showInfo(String title, String message);
 

@@ -8,7 +8,6 @@ import javafx.beans.property.SimpleBooleanProperty;
 import org.vbpstudio.app.concurrent.BackgroundTask;
 import org.vbpstudio.app.concurrent.TaskExecutor;
 import org.vbpstudio.app.dialogs.DialogService;
-import org.vbpstudio.app.dialogs.Errors;
 import org.vbpstudio.app.workspace.ModelSession;
 import org.vbpstudio.app.workspace.PlanSelection;
 import org.vbpstudio.app.workspace.Workspace;
@@ -93,7 +92,7 @@ public final class ExportViewModel {
                 })
                 .onFailure(e -> {
                     workspace.statusProperty().set("Export failed");
-                    dialogs.showError("Cannot export", Errors.oneLine(e));
+                    dialogs.showError("Cannot export", e);
                 })
                 .onFinished(() -> exporting.set(false)));
     }

@@ -247,7 +247,7 @@ public final class MainViewModel {
                 })
                 .onFailure(e -> {
                     workspace.statusProperty().set("Could not open " + model);
-                    dialogs.showError("Cannot open model", Errors.oneLine(e));
+                    dialogs.showError("Cannot open model", e);
                 })
                 .onFinished(() -> loading.set(false)));
     }
@@ -302,7 +302,7 @@ public final class MainViewModel {
         try {
             workspace.memoryBudgetProperty().set(MemoryBudget.parse(text));
         } catch (IllegalArgumentException e) {
-            dialogs.showError("Cannot use this memory budget", e.getMessage());
+            dialogs.showError("Cannot use this memory budget", new BadInputException(e.getMessage()));
         }
     }
 
@@ -328,7 +328,7 @@ public final class MainViewModel {
                     use.accept(s);
                     workspace.statusProperty().set("Using " + s.size() + " " + what + " images from " + path);
                 })
-                .onFailure(e -> dialogs.showError("Cannot use these " + what + " images", Errors.oneLine(e))));
+                .onFailure(e -> dialogs.showError("Cannot use these " + what + " images", e)));
     }
 
     // ----------------------------------------------------------------------------------- plans
@@ -347,8 +347,8 @@ public final class MainViewModel {
             pruning.plan().write(OutputTarget.of(file, true, workspace.inputs())); // the dialog asked before replacing
             workspace.statusProperty().set("Plan saved to " + file);
         } catch (IOException | RuntimeException e) {
-            dialogs.showError("Cannot save the plan", Errors.oneLine(e instanceof IOException io
-                    ? BadInputException.cannotWrite(file, io) : e));
+            dialogs.showError("Cannot save the plan", e instanceof IOException io
+                    ? BadInputException.cannotWrite(file, io) : e);
         }
     }
 
@@ -371,7 +371,7 @@ public final class MainViewModel {
             }
             workspace.statusProperty().set("Plan loaded from " + file);
         } catch (RuntimeException e) {
-            dialogs.showError("Cannot load the plan", Errors.oneLine(e));
+            dialogs.showError("Cannot load the plan", e);
         }
     }
 
@@ -404,17 +404,21 @@ public final class MainViewModel {
         sessions.openSession(file, onReady);
     }
 
-    /** Stops background work and frees native memory (on exit). */
+    /**
+     * Stops background work, waits for it to end, then frees native memory (on exit; again is
+     * harmless). In that order: a task still in PyTorch when the memory is freed or the process
+     * exits crashes the JVM.
+     */
     public void dispose() {
         calibration.cancel();
         target.cancel();
         compare.cancel();
         recover.cancel();
+        executor.close();
         preview.dispose();
         ModelSession s = workspace.session();
         if (s != null) {
             s.close();
         }
-        executor.shutdown();
     }
 }

@@ -434,7 +434,7 @@ public final class PreviewViewModel {
                     if (!(e instanceof CancellationException)) {
                         busy.set(false);
                         message.set("Accuracy unavailable: " + Errors.oneLine(e));
-                        dialogs.showError("Cannot use the validation images", Errors.oneLine(e));
+                        dialogs.showError("Cannot use the validation images", e);
                     }
                 }), LivePreview::close); // a slice prepared for a superseded request is freed
     }

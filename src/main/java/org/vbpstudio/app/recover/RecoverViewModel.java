@@ -321,7 +321,7 @@ public final class RecoverViewModel {
                 })
                 .onFailure(e -> {
                     if (chosen) {
-                        dialogs.showError("Cannot use these training images", Errors.oneLine(e));
+                        dialogs.showError("Cannot use these training images", e);
                     } else {
                         trainingPath.set(null);
                         trainingMissing.set(true);
@@ -394,7 +394,7 @@ public final class RecoverViewModel {
                     } else {
                         status.set("Fine-tuning failed");
                         workspace.statusProperty().set("Fine-tuning failed");
-                        dialogs.showError("Fine-tuning failed", Errors.oneLine(e));
+                        dialogs.showError("Fine-tuning failed", e);
                     }
                 })
                 .onCancelled(this::cancelled)
@@ -495,7 +495,7 @@ public final class RecoverViewModel {
                 })
                 .onFailure(e -> {
                     workspace.statusProperty().set("Export failed");
-                    dialogs.showError("Cannot export", Errors.oneLine(e));
+                    dialogs.showError("Cannot export", e);
                 })
                 .onFinished(() -> exporting.set(false)));
     }

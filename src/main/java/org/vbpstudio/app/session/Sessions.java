@@ -8,7 +8,6 @@ import javafx.collections.ObservableList;
 import org.vbpstudio.app.concurrent.BackgroundTask;
 import org.vbpstudio.app.concurrent.TaskExecutor;
 import org.vbpstudio.app.dialogs.DialogService;
-import org.vbpstudio.app.dialogs.Errors;
 import org.vbpstudio.app.dialogs.FileType;
 import org.vbpstudio.app.neurons.NeuronsViewModel;
 import org.vbpstudio.app.preview.PreviewViewModel;
@@ -118,8 +117,8 @@ public final class Sessions {
             }
             AtomicDirectory.writeString(json, session.toJson());
         } catch (IOException | RuntimeException e) {
-            dialogs.showError("Cannot save the session", Errors.oneLine(e instanceof IOException io
-                    ? BadInputException.cannotWrite(file, io) : e));
+            dialogs.showError("Cannot save the session", e instanceof IOException io
+                    ? BadInputException.cannotWrite(file, io) : e);
             return false;
         }
         remember(file);
@@ -145,7 +144,7 @@ public final class Sessions {
         try {
             session = Session.read(file);
         } catch (RuntimeException e) {
-            dialogs.showError("Cannot open the session", Errors.oneLine(e));
+            dialogs.showError("Cannot open the session", e);
             return;
         }
         workspace.rememberDirectory(file);
@@ -165,7 +164,7 @@ public final class Sessions {
                     pruning.apply(session.plan());
                 }
             } catch (IllegalArgumentException e) {
-                dialogs.showError("Cannot use the session's plan", file + ": " + e.getMessage());
+                dialogs.showError("Cannot use the session's plan", new BadInputException(file, e.getMessage(), e));
             }
             if (session.neuronsBlock() >= 0 && session.neuronsBlock() < pruning.blocks().size()) {
                 neurons.blockProperty().set(session.neuronsBlock());
@@ -174,7 +173,7 @@ public final class Sessions {
                 try {
                     studio.showView(session.view());
                 } catch (IllegalArgumentException e) {
-                    dialogs.showError("Cannot show the session's view", file + ": " + e.getMessage());
+                    dialogs.showError("Cannot show the session's view", new BadInputException(file, e.getMessage(), e));
                 }
             }
             undo.history().reset();
@@ -194,7 +193,7 @@ public final class Sessions {
                             onReady.run();
                         }
                     })
-                    .onFailure(e -> dialogs.showError("Cannot open the session's statistics", Errors.oneLine(e))));
+                    .onFailure(e -> dialogs.showError("Cannot open the session's statistics", e)));
         });
     }
 

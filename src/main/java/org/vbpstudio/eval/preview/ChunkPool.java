@@ -70,7 +70,7 @@ final class ChunkPool implements AutoCloseable {
                 }
             }));
         }
-        await(futures);
+        await(futures, stop);
     }
 
     /** Tasks handed over one at a time by a producer that must not run ahead of the workers. */
@@ -109,12 +109,15 @@ final class ChunkPool implements AutoCloseable {
 
         /** Waits for every task submitted; rethrows the first failure. */
         void await() {
-            ChunkPool.await(pending);
+            ChunkPool.await(pending, new AtomicBoolean());
         }
     }
 
-    /** Waits for every task (none may touch the cache after we return); rethrows the first failure. */
-    private static void await(List<Future<?>> futures) {
+    /**
+     * Waits for every task (none may touch the cache after we return), even when interrupted (then
+     * {@code stop} is set so they end within a block); rethrows the first failure.
+     */
+    private static void await(List<Future<?>> futures, AtomicBoolean stop) {
         Throwable failure = null;
         boolean interrupted = false;
         for (Future<?> f : futures) {
@@ -130,6 +133,7 @@ final class ChunkPool implements AutoCloseable {
                     break;
                 } catch (InterruptedException e) {
                     interrupted = true;
+                    stop.set(true);
                 }
             }
         }
@@ -146,18 +150,27 @@ final class ChunkPool implements AutoCloseable {
     }
 
     /**
-     * Interrupts the workers and waits up to {@link #JOIN_SECONDS} for them to end.
+     * Interrupts the workers and waits up to {@link #JOIN_SECONDS} for them to leave PyTorch, even
+     * when interrupted: freeing the memory they use, or exiting the JVM, under a running op crashes
+     * the process.
      *
      * @return whether every worker ended in time
      */
     boolean shutdownAndJoin() {
         executor.shutdownNow();
-        try {
-            return executor.awaitTermination(JOIN_SECONDS, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
+        boolean interrupted = false;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(JOIN_SECONDS);
+        while (!executor.isTerminated() && System.nanoTime() < deadline) {
+            try {
+                executor.awaitTermination(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
         }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        return executor.isTerminated();
     }
 
     /** Cancels running tasks and joins the workers (bounded, see {@link #shutdownAndJoin}). */
