@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Builds issue 13's hostile inputs in OUT (default /tmp/vbp-hostile) for measuring exit status,
-message and peak memory of each case: see tools/measure_hostile.sh. Standard library only."""
+"""Builds the hostile inputs (oversized images, lying headers, NaN weights...) in OUT (default
+/tmp/vbp-hostile) for measuring exit status, message and peak memory of each case: see tools/measure_hostile.sh. Standard library only."""
 import gzip, json, os, shutil, struct, sys, zlib
 
 FIX = os.path.join(os.path.dirname(__file__), "..", "src/test/resources/fixtures/vit-micro")

@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code gui [--model M] [--calibration I] [--validation V] [--snapshot F.png]}: the desktop app
- * (GUIDE §5). Without options it opens the sample model with its data. This class stays free of
+ * Without options it opens the sample model with its data. This class stays free of
  * JavaFX types; {@link Launcher} starts the application.
  */
 @Command(name = "gui", mixinStandardHelpOptions = true,

@@ -31,7 +31,7 @@ import picocli.CommandLine.Spec;
 /**
  * {@code prune --model M (--calibration I | --stats S) (--ratio R | --plan P.json | --target-macs F | --target-params F)
  * [--global [--normalize standardize] | --allocate sensitivity [--sensitivity-ratios … | --sensitivity F.json]] [--criterion variance|magnitude|random|wifv|wanda|taylor] [--seed N] [--no-compensation] [--round-to K] [--limit N]
- * --output DIR [--force]} (GUIDE §5): writes DIR/model.safetensors, config.json, labels.txt,
+ * --output DIR [--force]}: writes DIR/model.safetensors, config.json, labels.txt,
  * plan.json and report.json, and prints widths, MACs and parameters before → after.
  *
  * <p>Options given with {@code --plan} override the plan file's criterion, seed, compensation and

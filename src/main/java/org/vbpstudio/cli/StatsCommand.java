@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code stats --model M --calibration I [--limit N] [--batch B] --output S.safetensors}: the MLP
- * activation statistics of a model over calibration images (GUIDE §5); and
+ * activation statistics of a model over calibration images; and
  * {@code stats --merge S1 S2 … --output S}: shards merged exactly (Chan), refusing shards of other
  * models or widths. The output file is replaced atomically.
  */

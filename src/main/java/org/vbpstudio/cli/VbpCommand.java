@@ -12,7 +12,7 @@ import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.ScopeType;
 
 /**
- * The root command. Exit status (GUIDE §5): 0 success, 2 bad arguments or bad input (one line on
+ * The root command. Exit status: 0 success, 2 bad arguments or bad input (one line on
  * stderr, no stack trace), 1 anything else, {@link Error}s such as {@link OutOfMemoryError}
  * included (one line too; the trace only with {@code --verbose} or VBP_DEBUG=1).
  */

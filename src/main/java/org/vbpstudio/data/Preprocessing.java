@@ -5,7 +5,7 @@ import java.util.Locale;
 import java.util.Objects;
 
 /**
- * The evaluation transform from a decoded image to the model's input (GUIDE §2), reproducing what
+ * The evaluation transform from a decoded image to the model's input, reproducing what
  * the model saw in timm or Hugging Face so that accuracy and activation statistics match theirs.
  *
  * <ul>
@@ -32,7 +32,7 @@ import java.util.Objects;
  * @param hfResizeSize  HF resize target (square), used when {@code hfResize}
  * @param mean          per-channel mean (length {@code channels}; a single value is repeated)
  * @param std           per-channel std (same rule)
- * @param interpolation the resize filter; GUIDE §2 says bicubic, HF configs may ask for bilinear
+ * @param interpolation the resize filter; timm's is bicubic, HF configs may ask for bilinear
  */
 public record Preprocessing(int channels, int size, double cropPct, Mode mode, boolean hfResize,
                             boolean hfCenterCrop, int hfResizeSize, float[] mean, float[] std,
@@ -77,7 +77,7 @@ public record Preprocessing(int channels, int size, double cropPct, Mode mode, b
         }
     }
 
-    /** The fields GUIDE §2 needs, with the bicubic filter timm's eval transform uses. */
+    /** The fields the eval transform needs, with the bicubic filter timm's eval transform uses. */
     public Preprocessing(int channels, int size, double cropPct, Mode mode, boolean hfResize,
                          boolean hfCenterCrop, int hfResizeSize, float[] mean, float[] std) {
         this(channels, size, cropPct, mode, hfResize, hfCenterCrop, hfResizeSize, mean, std, Interpolation.BICUBIC);
@@ -97,7 +97,7 @@ public record Preprocessing(int channels, int size, double cropPct, Mode mode, b
                 + channels + " input channel" + (channels == 1 ? "" : "s"));
     }
 
-    /** timm's eval transform with bicubic resizing (GUIDE §2). */
+    /** timm's eval transform with bicubic resizing. */
     public static Preprocessing timm(int channels, int size, double cropPct, float[] mean, float[] std) {
         return timm(channels, size, cropPct, Interpolation.BICUBIC, mean, std);
     }

@@ -25,7 +25,7 @@ import org.vbpstudio.io.SafeTensors;
 
 /**
  * Reads a model directory ({@code model.safetensors} + {@code config.json}) in timm or Hugging Face
- * layout (GUIDE §1). Structure comes from the tensor shapes; the config must agree with them and
+ * layout. Structure comes from the tensor shapes; the config must agree with them and
  * supplies what shapes cannot tell: heads, LayerNorm eps, pooling, preprocessing, class names.
  */
 public final class ModelLoader {

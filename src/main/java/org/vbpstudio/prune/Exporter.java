@@ -14,7 +14,7 @@ import org.vbpstudio.model.ModelWriter;
 import org.vbpstudio.model.onnx.OnnxExporter;
 
 /**
- * Writes a pruned model as a directory (GUIDE §1, §5): timm-named F32 {@code model.safetensors},
+ * Writes a pruned model as a directory (docs/FORMATS.md): timm-named F32 {@code model.safetensors},
  * {@code config.json} with {@code model_args.mlp_hidden_dims}, {@code labels.txt}, and the
  * {@code plan.json} and {@code report.json} that produced it, and optionally {@code model.onnx}. The
  * directory appears complete or not at all ({@link AtomicDirectory}); an existing one is replaced

@@ -20,7 +20,7 @@ import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.model.ModelWriter;
 
 /**
- * What to prune, recorded so it can be replayed (GUIDE §3): the mode and ratio(s), the criterion,
+ * What to prune, recorded so it can be replayed: the mode and ratio(s), the criterion,
  * whether to compensate, an optional width granularity and the seed of the random criterion.
  *
  * <p>JSON, as {@code plan.json} beside every export:

@@ -8,7 +8,7 @@ import org.vbpstudio.model.VisionTransformer;
 
 /**
  * Streams calibration images through the model once and accumulates every block's MLP
- * statistics along the way (GUIDE §3). The app passes its own {@link ActivationStats} and reads
+ * statistics along the way. The app passes its own {@link ActivationStats} and reads
  * {@link ActivationStats#copy() copies} of it while this runs, to draw live histograms.
  */
 public final class StatsCollector {

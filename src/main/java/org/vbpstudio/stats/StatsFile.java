@@ -11,7 +11,7 @@ import org.vbpstudio.io.SafeTensors;
 import org.vbpstudio.io.TensorEntry;
 
 /**
- * Statistics on disk (GUIDE §5): per block F64 {@code blocks.N.mlp.count}, {@code .mean}, {@code .m2},
+ * Statistics on disk (docs/FORMATS.md): per block F64 {@code blocks.N.mlp.count}, {@code .mean}, {@code .m2},
  * an F32 {@code .var} for convenience, and metadata naming the model's fingerprint and the number
  * of images. Count, mean and M2 are what an exact merge of shards needs. Statistics collected with
  * gradients also hold F64 {@code blocks.N.mlp.taylor}: Σ x · ∂L/∂x per neuron (the taylor criterion).

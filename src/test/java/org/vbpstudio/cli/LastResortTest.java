@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine;
 
-/** Issue 13: an {@link Error} (OutOfMemoryError above all) is one line and exit 1, its trace only with --verbose. */
+/** An {@link Error} (OutOfMemoryError above all) is one line and exit 1, its trace only with --verbose. */
 class LastResortTest {
 
     @Command(name = "fail")
