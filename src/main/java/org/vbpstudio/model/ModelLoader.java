@@ -16,6 +16,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.vbpstudio.io.SmallFiles;
 import org.vbpstudio.io.OneLine;
 import org.vbpstudio.data.Interpolation;
@@ -29,6 +31,7 @@ import org.vbpstudio.io.SafeTensors;
  * supplies what shapes cannot tell: heads, LayerNorm eps, pooling, preprocessing, class names.
  */
 public final class ModelLoader {
+    private static final Logger LOG = LoggerFactory.getLogger(ModelLoader.class);
     public static final String WEIGHTS = "model.safetensors";
     public static final String CONFIG = "config.json";
     public static final String LABELS = "labels.txt";
@@ -87,6 +90,8 @@ public final class ModelLoader {
             throw new BadInputException(weightsFile, e.getMessage());
         }
         VitWeights weights = header.read();
+        LOG.info("opened model {} ({} layout, {} blocks, MLP widths {}, {} classes)", dir.toAbsolutePath(), layout,
+                config.depth(), Arrays.toString(config.mlpHiddenDims()), labels.size());
         return new LoadedModel(dir, layout, config, weights, prep, labels);
     }
 

@@ -4,8 +4,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.vbpstudio.io.AtomicDirectory;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.io.OutputTarget;
@@ -21,6 +24,7 @@ import org.vbpstudio.model.onnx.OnnxExporter;
  * only with {@code force} and only when it is a previous export ({@link OutputTarget}).
  */
 public final class Exporter {
+    private static final Logger LOG = LoggerFactory.getLogger(Exporter.class);
     public static final String PLAN = "plan.json";
     public static final String REPORT = "report.json";
 
@@ -59,6 +63,7 @@ public final class Exporter {
         sidecars.put(PLAN, plan.toJsonString() + "\n");
         sidecars.put(REPORT, report.toJsonString() + "\n");
         write(target, pruned, metadata, sidecars, onnx);
+        LOG.info("pruned with plan {}", plan.toJson());
     }
 
     /**
@@ -78,6 +83,8 @@ public final class Exporter {
                 OnnxExporter.writeTo(OnnxExporter.build(model), tmp.resolve(OnnxExporter.FILE));
             }
         });
+        LOG.info("exported {} (MLP widths {}{})", target.path().toAbsolutePath(),
+                Arrays.toString(model.config().mlpHiddenDims()), onnx ? ", with model.onnx" : "");
     }
 
     /** {@link #checkTarget(OutputTarget)} with no inputs to protect. */
