@@ -62,8 +62,8 @@ public final class Exporter {
         Map<String, String> sidecars = new LinkedHashMap<>();
         sidecars.put(PLAN, plan.toJsonString() + "\n");
         sidecars.put(REPORT, report.toJsonString() + "\n");
-        write(target, pruned, metadata, sidecars, onnx);
         LOG.info("pruned with plan {}", plan.toJson());
+        write(target, pruned, metadata, sidecars, onnx);
     }
 
     /**
