@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Reruns the commands behind the figures of docs/BENCHMARKS.md (run from the repository root after
-# `mvn -B package -DskipTests`). Each table there states the conditions it was measured under
+# Reruns the README's example and the commands behind the figures of docs/BENCHMARKS.md (run from
+# the repository root after `mvn -B package -DskipTests`). Each table there states the conditions it was measured under
 # ("others stopped": wrap this script, or one command, in `docs/quiet.sh 900 ...`). `bench` prints
 # one JSON object per line; the other commands print their usual lines, and /usr/bin/time its
 # figures on stderr. Section 11 (recovery fine-tuning, about 40 minutes of CPU) needs the Debian
@@ -9,6 +9,11 @@ set -euo pipefail
 J="java -jar target/vbp-studio.jar"
 M=sample-models/vit-fashion-mnist
 echo "# $(date -u +%FT%TZ) $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+# 0. The README's example exactly as written (DocumentedCommandsTest only parses it): prune half of
+#    every MLP of the sample model, then evaluate the export on the 10,000 validation images.
+rm -rf /tmp/vit-half
+$J prune --model $M --calibration $M/data/calibration --ratio 0.5 --output /tmp/vit-half
+$J eval --model /tmp/vit-half --images $M/data/validation --json
 # 1. Forward throughput against a plain DJL sequence, statistics cost, pruned speed-up (DeiT-Tiny shape).
 $J bench --shape deit-tiny --batch 32 --iterations 10 --warmup 3 --baseline --ratio 0.5 --json
 # 2. round_to: 768 x 0.45 = 345.6 → 346 removed, 422 kept; with --round-to 16, 416 kept.

@@ -1,4 +1,4 @@
-"""Independent PyTorch reference for issue 11's criteria, selection and surgery.
+"""Independent PyTorch reference for the research criteria (variance, wifv, wanda, taylor), selection and surgery.
 
 Reads a model directory (timm or Hugging Face names, F32 safetensors), calibration pixels and
 labels, evaluation pixels and a list of plans; writes, per plan, the kept width of every block and

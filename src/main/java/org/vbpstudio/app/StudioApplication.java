@@ -56,7 +56,7 @@ public final class StudioApplication extends Application {
             run.start();
             return;
         }
-        window = StudioWindow.create(stage, new FxTaskExecutor(), FxDialogService::new);
+        window = StudioWindow.create(stage, new FxTaskExecutor(), owner -> new FxDialogService(owner, getHostServices()));
         Thread.setDefaultUncaughtExceptionHandler((t, e) -> Platform.runLater(
                 () -> window.dialogs().showError("Unexpected error", e)));
         stage.show();

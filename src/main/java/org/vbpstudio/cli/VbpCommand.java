@@ -1,9 +1,15 @@
 package org.vbpstudio.cli;
 
+import java.io.Closeable;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.util.Arrays;
 import java.util.concurrent.CancellationException;
 import org.vbpstudio.data.ImageLimits;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.vbpstudio.io.BadInputException;
+import org.vbpstudio.io.LogFiles;
 import org.vbpstudio.io.OneLine;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -14,7 +20,9 @@ import picocli.CommandLine.ScopeType;
 /**
  * The root command. Exit status: 0 success, 2 bad arguments or bad input (one line on
  * stderr, no stack trace), 1 anything else, {@link Error}s such as {@link OutOfMemoryError}
- * included (one line too; the trace only with {@code --verbose} or VBP_DEBUG=1).
+ * included (one line too; the trace only with {@code --verbose} or VBP_DEBUG=1). Every command line,
+ * its exit status and every failure with its stack trace go to the log file ({@link LogFiles});
+ * {@code --verbose} mirrors that log to stderr.
  */
 @Command(name = "vbp-studio", mixinStandardHelpOptions = true, version = "VBP Studio 0.1.0",
         description = "Variance-Based Pruning of trained Vision Transformers.",
@@ -25,9 +33,12 @@ public final class VbpCommand implements Runnable {
     public static final int FAILED = 1;
     public static final int BAD_INPUT = 2;
     static final String VERBOSE = "--verbose";
+    /** Static, so the log is set up (and java.util.logging bridged) before any command runs. */
+    private static final Logger LOG = LoggerFactory.getLogger(VbpCommand.class);
 
     @Option(names = VERBOSE, scope = ScopeType.INHERIT,
-            description = "On an unexpected failure, print the stack trace after the error line.")
+            description = "Mirror the log to stderr: what was opened, calibrated, pruned, exported, and every"
+                    + " failure with its stack trace (the log file always has them).")
     boolean verbose;
 
     @Option(names = ImageLimits.OPTION, scope = ScopeType.INHERIT, paramLabel = "N",
@@ -58,20 +69,37 @@ public final class VbpCommand implements Runnable {
         cli.setOut(out);
         cli.setErr(err);
         cli.setExecutionStrategy(VbpCommand::withImageLimit);
-        cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> failed(ex, err, verbose(parseResult)));
+        cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> failed(ex, err));
         cli.setParameterExceptionHandler((ex, a) -> {
-            error(err, ex.getMessage() + " (see: vbp-studio " + ex.getCommandLine().getCommandName() + " --help)");
+            String line = ex.getMessage() + " (see: vbp-studio " + ex.getCommandLine().getCommandName() + " --help)";
+            error(err, line);
+            LOG.warn("bad arguments: {}", OneLine.escape(line));
             return BAD_INPUT;
         });
+        // known before parsing, so a command line that does not parse is mirrored too
+        boolean mirror = Arrays.asList(args).contains(VERBOSE) || debugEnvironment();
+        Closeable mirroring = mirror ? LogFiles.mirrorTo(err) : () -> {};
+        long start = System.nanoTime();
+        LOG.info("command: {}", OneLine.escape(String.join(" ", args)));
         int code;
         try {
             code = cli.execute(args);
         } catch (Throwable t) { // picocli hands on Errors (OutOfMemoryError, StackOverflowError…) unmapped
-            code = failed(t, err, verbose(cli.getParseResult()));
+            code = failed(t, err);
+        }
+        LOG.info("exit status {} after {} s", code, String.format("%.1f", (System.nanoTime() - start) / 1e9));
+        try {
+            mirroring.close();
+        } catch (IOException e) {
+            throw new IllegalStateException(e); // detaching an appender does no I/O
         }
         out.flush();
         err.flush();
         return code;
+    }
+
+    private static boolean debugEnvironment() {
+        return "1".equals(System.getenv("VBP_DEBUG"));
     }
 
     /**
@@ -98,18 +126,20 @@ public final class VbpCommand implements Runnable {
         }
     }
 
-    /** The one line for a failure, its status, and the trace when asked for. */
-    private static int failed(Throwable ex, PrintWriter err, boolean verbose) {
+    /** The one line for a failure on stderr, the failure with its trace in the log, and its status. */
+    private static int failed(Throwable ex, PrintWriter err) {
         Throwable root = ex;
         while (!(root instanceof BadInputException) && root.getCause() != null && root != root.getCause()) {
             root = root.getCause();
         }
         if (root instanceof BadInputException bad) {
             error(err, bad.getMessage());
+            LOG.warn("bad input: {}", OneLine.escape(bad.getMessage()), ex);
             return BAD_INPUT;
         }
         if (ex instanceof CancellationException) {
             err.println("cancelled");
+            LOG.info("cancelled");
             return FAILED;
         }
         Throwable error = ex; // an Error a worker thread hit arrives wrapped in an ExecutionException
@@ -125,24 +155,13 @@ public final class VbpCommand implements Runnable {
         } else {
             error(err, ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage());
         }
-        if (verbose || "1".equals(System.getenv("VBP_DEBUG"))) {
-            ex.printStackTrace(err);
-        }
+        // with --verbose the log, mirrored to stderr, prints the trace after the line
+        LOG.error("failed", ex);
         return FAILED;
     }
 
     /** The one place the CLI prints an error: one line, whatever characters the message holds. */
     static void error(PrintWriter err, String message) {
         err.println("error: " + OneLine.escape(message));
-    }
-
-    /** Whether {@code --verbose} was given, before the command's name or after it. */
-    private static boolean verbose(ParseResult parsed) {
-        for (ParseResult p = parsed; p != null; p = p.subcommand()) {
-            if (p.hasMatchedOption(VERBOSE)) {
-                return true;
-            }
-        }
-        return false;
     }
 }

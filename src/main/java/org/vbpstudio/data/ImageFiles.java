@@ -18,7 +18,7 @@ import org.vbpstudio.io.BadInputException;
 
 /** File-name rules and decoding shared by the folder layouts. */
 final class ImageFiles {
-    /** The formats GUIDE §2 names; other files (README.txt, labels.csv) are not images. */
+    /** PNG, JPEG, BMP and GIF; other files (README.txt, labels.csv) are not images. */
     static final Set<String> EXTENSIONS = Set.of("png", "jpg", "jpeg", "bmp", "gif");
 
     private ImageFiles() {

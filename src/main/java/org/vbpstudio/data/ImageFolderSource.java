@@ -20,7 +20,7 @@ import org.vbpstudio.io.BadInputException;
 /**
  * torchvision's ImageFolder layout: one sub-directory per class, label = index of the folder name
  * in sorted order. Class folders are searched recursively. Images are listed in sorted
- * relative-path order over the whole tree (GUIDE §2), e.g. {@code class_00/img_000.png}. Empty
+ * relative-path order over the whole tree, e.g. {@code class_00/img_000.png}. Empty
  * class folders still count as classes so labels keep matching the model's.
  */
 public final class ImageFolderSource implements ImageSource {

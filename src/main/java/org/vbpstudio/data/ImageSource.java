@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * An indexed, read-only collection of images with optional labels (GUIDE §2). Index order is the
+ * An indexed, read-only collection of images with optional labels. Index order is the
  * "source order" every output (CSV rows, statistics, accuracy) follows, so it is deterministic:
  * sorted relative paths for folders, file order for IDX. Implementations are safe to
  * {@link #read} from several threads at once, which is what {@link BatchLoader} does.

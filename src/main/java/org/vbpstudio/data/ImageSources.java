@@ -14,7 +14,7 @@ import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.io.OneLine;
 
 /**
- * Opens whatever the user pointed at, detecting the layout (GUIDE §2) so no command needs a
+ * Opens whatever the user pointed at, detecting the layout so no command needs a
  * "--format" option: an IDX images file or a folder with one IDX pair, an ImageFolder (class
  * sub-folders), or a flat folder of images.
  */

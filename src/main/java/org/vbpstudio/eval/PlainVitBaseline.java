@@ -17,7 +17,7 @@ import org.vbpstudio.model.VitWeights;
 /**
  * The benchmark's yardstick: the same ViT written as one straight sequence of DJL NDArray calls,
  * weights pre-transposed for {@code matMul}, no hooks, no parameter lookup. The runtime
- * ({@link org.vbpstudio.model.VitForward}) must stay within 10% of it (issue 2).
+ * ({@link org.vbpstudio.model.VitForward}) must stay within 10% of it: the hooks and lookups pruning needs may not cost more.
  */
 public final class PlainVitBaseline implements AutoCloseable {
     private final VitConfig c;

@@ -21,7 +21,7 @@ import org.vbpstudio.io.TensorEntry;
  * model uses.
  */
 final class CheckpointHeader {
-    /** GUIDE §1 names F32, F16 and BF16; F64 costs no more. Integer weights are not a ViT's. */
+    /** Checkpoints come in F32, F16 or BF16; F64 costs no more. Integer weights are not a ViT's. */
     private static final Set<DType> FLOATS = EnumSet.of(DType.F64, DType.F32, DType.F16, DType.BF16);
 
     private final SafeTensors st;

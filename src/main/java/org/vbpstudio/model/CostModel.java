@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * MACs and parameter counts of a ViT, as pure functions of its {@link VitConfig} (the MLP widths
- * come from {@link VitConfig#mlpHiddenDims()}, so pruned configs work), following GUIDE §4.
+ * come from {@link VitConfig#mlpHiddenDims()}, so pruned configs work).
  *
  * <p>MACs of one image's forward pass by fvcore's convention: patch embedding N·C·P²·D; per block
  * {@code qkv} T·D·3D, attention scores and weighted sum 2·T²·D, {@code proj} T·D², {@code fc1}

@@ -16,6 +16,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.vbpstudio.io.SmallFiles;
 import org.vbpstudio.io.OneLine;
 import org.vbpstudio.data.Interpolation;
@@ -25,10 +27,11 @@ import org.vbpstudio.io.SafeTensors;
 
 /**
  * Reads a model directory ({@code model.safetensors} + {@code config.json}) in timm or Hugging Face
- * layout (GUIDE §1). Structure comes from the tensor shapes; the config must agree with them and
+ * layout. Structure comes from the tensor shapes; the config must agree with them and
  * supplies what shapes cannot tell: heads, LayerNorm eps, pooling, preprocessing, class names.
  */
 public final class ModelLoader {
+    private static final Logger LOG = LoggerFactory.getLogger(ModelLoader.class);
     public static final String WEIGHTS = "model.safetensors";
     public static final String CONFIG = "config.json";
     public static final String LABELS = "labels.txt";
@@ -87,6 +90,8 @@ public final class ModelLoader {
             throw new BadInputException(weightsFile, e.getMessage());
         }
         VitWeights weights = header.read();
+        LOG.info("opened model {} ({} layout, {} blocks, MLP widths {}, {} classes)", dir.toAbsolutePath(), layout,
+                config.depth(), Arrays.toString(config.mlpHiddenDims()), labels.size());
         return new LoadedModel(dir, layout, config, weights, prep, labels);
     }
 

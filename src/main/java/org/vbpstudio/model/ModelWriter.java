@@ -16,7 +16,7 @@ import org.vbpstudio.data.Preprocessing;
 import org.vbpstudio.io.SafeTensors;
 
 /**
- * Writes a model the way every export does (GUIDE §1): timm-named F32 {@code model.safetensors},
+ * Writes a model the way every export does: timm-named F32 {@code model.safetensors},
  * a timm-style {@code config.json} whose {@code model_args.mlp_hidden_dims} records each block's
  * width, and {@code labels.txt}. Writes into a directory the caller makes atomic
  * ({@link org.vbpstudio.io.AtomicDirectory}).

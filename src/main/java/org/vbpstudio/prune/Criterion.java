@@ -10,7 +10,7 @@ import org.vbpstudio.model.VitWeights;
 import org.vbpstudio.stats.ActivationStats;
 
 /**
- * The importance criteria a plan can name (GUIDE §3 and issue 11). Their JSON and command-line
+ * The importance criteria a plan can name: VBP's variance and the baselines it is compared with. Their JSON and command-line
  * names are the lower-case constant names: {@code variance}, {@code magnitude}, {@code random},
  * {@code wifv}, {@code wanda}, {@code taylor}. With x_j neuron j's GELU output over every
  * calibration token and W2 the block's {@code fc2.weight} [D, H]:

@@ -4,8 +4,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.vbpstudio.io.AtomicDirectory;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.io.OutputTarget;
@@ -14,13 +17,14 @@ import org.vbpstudio.model.ModelWriter;
 import org.vbpstudio.model.onnx.OnnxExporter;
 
 /**
- * Writes a pruned model as a directory (GUIDE §1, §5): timm-named F32 {@code model.safetensors},
+ * Writes a pruned model as a directory (docs/FORMATS.md): timm-named F32 {@code model.safetensors},
  * {@code config.json} with {@code model_args.mlp_hidden_dims}, {@code labels.txt}, and the
  * {@code plan.json} and {@code report.json} that produced it, and optionally {@code model.onnx}. The
  * directory appears complete or not at all ({@link AtomicDirectory}); an existing one is replaced
  * only with {@code force} and only when it is a previous export ({@link OutputTarget}).
  */
 public final class Exporter {
+    private static final Logger LOG = LoggerFactory.getLogger(Exporter.class);
     public static final String PLAN = "plan.json";
     public static final String REPORT = "report.json";
 
@@ -58,6 +62,7 @@ public final class Exporter {
         Map<String, String> sidecars = new LinkedHashMap<>();
         sidecars.put(PLAN, plan.toJsonString() + "\n");
         sidecars.put(REPORT, report.toJsonString() + "\n");
+        LOG.info("pruned with plan {}", plan.toJson());
         write(target, pruned, metadata, sidecars, onnx);
     }
 
@@ -78,6 +83,8 @@ public final class Exporter {
                 OnnxExporter.writeTo(OnnxExporter.build(model), tmp.resolve(OnnxExporter.FILE));
             }
         });
+        LOG.info("exported {} (MLP widths {}{})", target.path().toAbsolutePath(),
+                Arrays.toString(model.config().mlpHiddenDims()), onnx ? ", with model.onnx" : "");
     }
 
     /** {@link #checkTarget(OutputTarget)} with no inputs to protect. */

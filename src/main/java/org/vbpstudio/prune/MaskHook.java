@@ -8,7 +8,7 @@ import org.vbpstudio.model.VitConfig;
 import org.vbpstudio.stats.ActivationStats;
 
 /**
- * A masked model for fast previews (GUIDE §3): in each masked block, the removed neurons' GELU
+ * A masked model for fast previews: in each masked block, the removed neurons' GELU
  * outputs are replaced by their means μ (compensation on) or by 0 (off) before {@code fc2}. This is
  * exactly what {@link Surgery} computes: fc2 over a constant μ_j contributes {@code W[:, j] μ_j} to
  * every token, which surgery folds into the bias. Only float rounding differs.

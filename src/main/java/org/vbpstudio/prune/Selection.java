@@ -5,7 +5,7 @@ import java.util.Comparator;
 import java.util.stream.IntStream;
 
 /**
- * The policy that turns importance scores into the neurons to keep (GUIDE §3), separate from how
+ * The policy that turns importance scores into the neurons to keep, separate from how
  * scores are computed ({@link Importance}) and how the choice is applied ({@link Surgery}).
  *
  * <p>Rules, in order:

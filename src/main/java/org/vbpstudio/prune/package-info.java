@@ -1,5 +1,5 @@
 /**
- * Variance-Based Pruning of a ViT's MLP hidden neurons (GUIDE §3), in Torch-Pruning's four
+ * Variance-Based Pruning of a ViT's MLP hidden neurons, in Torch-Pruning's four
  * separate concerns:
  * <ul>
  *   <li><b>importance</b> — {@link org.vbpstudio.prune.Importance}, {@link org.vbpstudio.prune.Criterion}:

@@ -1,5 +1,7 @@
 package org.vbpstudio.stats;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.Preprocessing;
 import org.vbpstudio.data.Progress;
@@ -12,6 +14,7 @@ import org.vbpstudio.model.VisionTransformer;
  * {@link ActivationStats#copy() copies} of it while this runs, to draw live histograms.
  */
 public final class StatsCollector {
+    private static final Logger LOG = LoggerFactory.getLogger(StatsCollector.class);
     private StatsCollector() {}
 
     public static ActivationStats collect(VisionTransformer model, ImageSource source, Preprocessing prep,
@@ -32,9 +35,13 @@ public final class StatsCollector {
     public static void collectInto(ActivationStats stats, VisionTransformer model, ImageSource source,
             Preprocessing prep, int batchSize, Progress progress) {
         StatsHook hook = new StatsHook(stats);
+        long start = System.nanoTime();
+        long before = stats.images();
         ImageStream.forEachBatch(source, prep, batchSize, progress, batch -> {
             model.logits(batch.pixels(), batch.count(), hook);
             stats.addImages(batch.count());
         });
+        LOG.info("calibrated on {} images in {} s (statistics over {} images)", stats.images() - before,
+                String.format("%.1f", (System.nanoTime() - start) / 1e9), stats.images());
     }
 }

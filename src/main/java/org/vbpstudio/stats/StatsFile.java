@@ -3,6 +3,8 @@ package org.vbpstudio.stats;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.vbpstudio.io.AtomicDirectory;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.io.DType;
@@ -19,6 +21,7 @@ import org.vbpstudio.io.TensorEntry;
  * z = [h; 1] ({@link SecondMoments}), written from and read into one array per block.
  */
 public final class StatsFile {
+    private static final Logger LOG = LoggerFactory.getLogger(StatsFile.class);
     public static final String MODEL_KEY = "model_fingerprint";
     public static final String IMAGES_KEY = "images";
     public static final String FORMAT_KEY = "format";
@@ -70,6 +73,7 @@ public final class StatsFile {
         } catch (IOException e) {
             throw BadInputException.cannotWrite(target.path(), e);
         }
+        LOG.info("wrote statistics {} ({} images)", target.path().toAbsolutePath(), stats.images());
     }
 
     private static void checkFinite(Path file, String tensor, double[] values, boolean nonNegative) {

@@ -14,7 +14,7 @@ import org.vbpstudio.app.concurrent.CurrentThreadTaskExecutor;
 import org.vbpstudio.app.main.MainViewModel;
 import org.vbpstudio.testutil.Fixture;
 
-/** Issue 13: the app's saves never replace the open model's own files, even after the OS asked "replace?". */
+/** The app's saves never replace the open model's own files, even after the OS asked "replace?". */
 class OutputSafetyAppTest {
 
     @Test

@@ -14,6 +14,9 @@ import java.util.concurrent.TimeoutException;
 import javafx.scene.Node;
 import javafx.scene.control.ButtonType;
 import javafx.scene.control.DialogPane;
+import javafx.scene.control.Label;
+import javafx.scene.control.MenuBar;
+import javafx.scene.control.MenuItem;
 import javafx.scene.control.Slider;
 import javafx.scene.control.TextField;
 import javafx.scene.input.KeyCode;
@@ -25,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.testfx.api.FxRobot;
 import org.testfx.framework.junit5.Start;
 import org.vbpstudio.io.BadInputException;
+import org.vbpstudio.io.LogFiles;
 import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.LoadedModel;
@@ -107,11 +111,28 @@ class StudioWindowRobotTest extends RobotWindowFixture {
         assertEquals("Cannot open model", pane.getHeaderText());
         assertEquals(expected, pane.getContentText());
         assertFalse(pane.getContentText().contains("\n"));
+        Label hint = (Label) pane.getExpandableContent();
+        assertTrue(pane.isExpanded() && hint.getText().endsWith("in the log: " + LogFiles.file()), hint.getText());
 
         robot.clickOn(pane.lookupButton(ButtonType.OK));
         waitFor(() -> robot.lookup("#errorDialog").tryQuery().isEmpty());
         assertEquals("VBP Studio — timm", window.stage().getTitle());
         calibrate(robot); // still usable
+    }
+
+    @Test
+    void helpOpenLogFolderSaysWhereTheLogIs(FxRobot robot) throws TimeoutException {
+        MenuBar bar = robot.lookup("#menuBar").queryAs(MenuBar.class);
+        MenuItem item = bar.getMenus().stream().flatMap(m -> m.getItems().stream())
+                .filter(i -> "openLogFolderItem".equals(i.getId())).findFirst().orElseThrow();
+        assertEquals("Open Log Folder", item.getText());
+        robot.interact(item::fire); // no file manager under the robot's dialogs: the folder is named instead
+        waitFor(() -> robot.lookup("#infoDialog").tryQuery().isPresent());
+        DialogPane pane = robot.lookup("#infoDialog").query();
+        assertEquals("The log files are in " + LogFiles.file().getParent(), pane.getContentText());
+        assertTrue(Files.isDirectory(LogFiles.file().getParent()));
+        robot.clickOn(pane.lookupButton(ButtonType.OK));
+        waitFor(() -> robot.lookup("#infoDialog").tryQuery().isEmpty());
     }
 
     // ------------------------------------------------------------------------------ helpers

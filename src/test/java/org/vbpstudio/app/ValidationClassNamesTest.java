@@ -24,7 +24,7 @@ import org.vbpstudio.model.ModelLoader;
 import org.vbpstudio.model.VisionTransformer;
 import org.vbpstudio.testutil.Fixture;
 
-/** The app's validation slice maps class folders by the model's class names (issue 10, item 5). */
+/** The app's validation slice maps class folders by the model's class names. */
 class ValidationClassNamesTest {
     @TempDir
     Path tmp;

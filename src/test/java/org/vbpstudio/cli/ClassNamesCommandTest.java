@@ -22,7 +22,7 @@ import org.vbpstudio.testutil.Cli.Run;
 import org.vbpstudio.testutil.Fixture;
 import org.vbpstudio.train.VitInit;
 
-/** Class folders named after the model's classes (issue 10, item 5), through predict and eval. */
+/** Class folders named after the model's classes, through predict and eval. */
 class ClassNamesCommandTest {
     private static final Path SAMPLE = Path.of("sample-models/vit-fashion-mnist");
 

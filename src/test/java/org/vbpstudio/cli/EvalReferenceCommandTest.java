@@ -18,7 +18,7 @@ import org.vbpstudio.model.ModelLoader;
 import org.vbpstudio.testutil.Cli.Run;
 import org.vbpstudio.testutil.Fixture;
 
-/** {@code eval --reference}: label-free fidelity of a model to its original (issue 10, item 4). */
+/** {@code eval --reference}: label-free fidelity of a model to its original. */
 class EvalReferenceCommandTest {
     private static final String TIMM = Fixture.TIMM.toString();
     private static final String IMAGES = Fixture.IMAGES.toString();

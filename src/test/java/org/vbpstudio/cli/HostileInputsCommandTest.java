@@ -14,7 +14,7 @@ import org.vbpstudio.testutil.Cli;
 import org.vbpstudio.testutil.Fixture;
 import org.vbpstudio.testutil.HostileImages;
 
-/** Issue 13 through the command line: the pixel limit and its option, hostile images, exit 2 and one line. */
+/** Hostile inputs through the command line: the pixel limit and its option, hostile images, exit 2 and one line. */
 class HostileInputsCommandTest {
     @TempDir
     Path tmp;

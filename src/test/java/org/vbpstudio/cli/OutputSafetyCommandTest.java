@@ -21,7 +21,7 @@ import org.vbpstudio.testutil.Cli;
 import org.vbpstudio.testutil.Fixture;
 
 /**
- * Dangerous outputs through the commands (issue 13): exit 2 with one line naming the output, and
+ * Dangerous outputs through the commands: exit 2 with one line naming the output, and
  * nothing of the user's deleted or overwritten. The model is a copy, so a failure cannot harm the
  * fixture.
  */

@@ -15,7 +15,7 @@ import org.vbpstudio.testutil.Cli.Run;
 import org.vbpstudio.testutil.Cli;
 import org.vbpstudio.testutil.Fixture;
 
-/** Issue 13: predict's CSV follows RFC 4180, whatever the image names hold; errors stay one line. */
+/** predict's CSV follows RFC 4180, whatever the image names hold; errors stay one line. */
 class PredictCsvTest {
 
     @Test

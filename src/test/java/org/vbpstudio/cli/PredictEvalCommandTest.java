@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.vbpstudio.testutil.Cli.Run;
 import org.vbpstudio.testutil.Fixture;
 
-/** predict and eval as GUIDE §5 specifies them, on the vit-micro fixture. */
+/** predict (CSV in source order) and eval (top-1, top-5, JSON), on the vit-micro fixture. */
 class PredictEvalCommandTest {
     @TempDir
     Path tmp;

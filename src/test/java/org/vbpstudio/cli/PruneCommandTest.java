@@ -228,7 +228,7 @@ class PruneCommandTest {
         assertEquals(0, run("prune", "--help").code());
     }
 
-    /** GUIDE §4: DeiT-Tiny/16-224 (random weights) at --ratio 0.5: 1.26 → 0.91 GMACs, 5.72 → 3.94 M parameters. */
+    /** DeiT-Tiny/16-224 (random weights) at --ratio 0.5: 1.26 → 0.91 GMACs, 5.72 → 3.94 M parameters. */
     @Test
     void deitTinyAtHalfReportsThePapersNumbers() throws IOException {
         VitConfig cfg = VitConfig.deitTiny();

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.vbpstudio.testutil.Cli.Run;
 import org.vbpstudio.testutil.Fixture;
 
-/** The research toolkit's command line (issue 11): new criteria, standardised scores, budgets. */
+/** The research toolkit's command line: new criteria, standardised scores, budgets. */
 class ToolkitCommandTest {
     private static final String MODEL = Fixture.TIMM.toString();
     private static final String IMAGES = Fixture.IMAGES.toString();

@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.testutil.HostileImages;
 
-/** Issue 13: images larger than the pixel limit are refused from their header, IDX files included. */
+/** Images larger than the pixel limit are refused from their header, IDX files included. */
 class HostileImagesTest {
     @TempDir
     Path tmp;

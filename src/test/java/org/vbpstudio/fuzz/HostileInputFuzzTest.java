@@ -37,7 +37,7 @@ import org.vbpstudio.testutil.Fixture;
 import org.vbpstudio.testutil.HostileImages;
 
 /**
- * Issue 13's fuzz suite: mutated safetensors headers and data, IDX headers, PNG/JPEG/GIF/BMP
+ * The fuzz suite of hostile inputs: mutated safetensors headers and data, IDX headers, PNG/JPEG/GIF/BMP
  * headers and chunks, plans and statistics files, each run through the real command line in
  * process. Every run ends in exit 0 (the mutation left a valid input) or exit 2 with exactly one
  * line naming the mutated file; never exit 1 (an {@link Error} such as OutOfMemoryError, or any

@@ -34,7 +34,7 @@ import org.vbpstudio.testutil.Python;
 import org.vbpstudio.testutil.UnseenModels;
 
 /**
- * Issue 11's done-when: on models no test has seen (timm and Hugging Face layout, distilled, avg
+ * The research criteria against PyTorch: on models no test has seen (timm and Hugging Face layout, distilled, avg
  * pooling), for variance, wifv, wanda and taylor under per-block, global and global-standardised
  * selection, the kept widths and the pruned logits equal an independent PyTorch implementation of
  * the formulas (src/test/resources/python/criteria_reference.py: its own reader, forward pass,
@@ -66,7 +66,7 @@ class CriteriaTorchTest {
     }
 
     @Test
-    @Tag("slow") // about 7 s (issue 14: tagged, still run by mvn -B test; -DexcludedGroups=slow skips it)
+    @Tag("slow") // about 7 s (tagged: mvn -B test still runs it, -DexcludedGroups=slow skips it)
     void scoresSelectionAndSurgeryEqualPyTorch() throws IOException {
         Python.require("torch");
         List<UnseenModels.Case> cases = UnseenModels.write(tmp.resolve("models"));

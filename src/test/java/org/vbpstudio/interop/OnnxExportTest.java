@@ -137,7 +137,7 @@ class OnnxExportTest {
 
     /** The same random inputs through ONNX Runtime and through tools/vbp_torch.py agree. */
     @Test
-    @Tag("slow") // about 12 s (issue 14: tagged, still run by mvn -B test; -DexcludedGroups=slow skips it)
+    @Tag("slow") // about 12 s (tagged: mvn -B test still runs it, -DexcludedGroups=slow skips it)
     void theTorchLoaderGivesTheSameLogitsAsTheOnnxFile() throws IOException {
         Python.require("torch");
         for (UnseenModels.Case c : cases) {

@@ -55,7 +55,7 @@ class VbpTorchToolTest {
 
     /** Inputs in, logits out as safetensors (Java reads and writes them without torch). */
     @Test
-    @Tag("slow") // about 12 s (issue 14: tagged, still run by mvn -B test; -DexcludedGroups=slow skips it)
+    @Tag("slow") // about 12 s (tagged: mvn -B test still runs it, -DexcludedGroups=slow skips it)
     void reproducesJavaLogitsOfEveryExport() throws IOException {
         Python.require("torch");
         int checked = 0;

@@ -15,7 +15,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Issue 13, "Messages": names and keys from hostile files never break a message or drive the terminal. */
+/** Names and keys from hostile files never break a message or drive the terminal. */
 class OneLineTest {
 
     static boolean hasControlCharacters(String s) {

@@ -25,7 +25,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * What an output may replace and what survives races and crashes (issue 13, "Data loss"): nothing
+ * What an output may replace and what survives races and crashes: nothing
  * a run did not write is ever deleted, and the final path always holds a complete export.
  */
 class OutputSafetyTest {

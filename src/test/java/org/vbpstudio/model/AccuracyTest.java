@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;
 
-/** Issue 13: NaN is never "100 % accurate". */
+/** NaN is never "100 % accurate". */
 class AccuracyTest {
     private static final float NAN = Float.NaN;
     private static final float INF = Float.POSITIVE_INFINITY;

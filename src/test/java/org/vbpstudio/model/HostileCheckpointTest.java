@@ -18,7 +18,7 @@ import org.vbpstudio.testutil.Fixture;
 import org.vbpstudio.testutil.Safetensors;
 
 /**
- * Issue 13's hostile checkpoints: the header's ranges and the model's structure are checked before
+ * Hostile checkpoints: the header's ranges and the model's structure are checked before
  * any tensor is converted, and every tensor the model uses has the rank and sizes its role needs.
  */
 class HostileCheckpointTest {

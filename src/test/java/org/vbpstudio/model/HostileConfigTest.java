@@ -19,7 +19,7 @@ import org.vbpstudio.io.SafeTensors;
 import org.vbpstudio.testutil.Fixture;
 
 /**
- * Issue 13: non-finite weights and preprocessing, and config values of the wrong JSON type, are
+ * Hostile configs: non-finite weights and preprocessing, and config values of the wrong JSON type, are
  * refused with one line naming the file and the tensor or key (exit 2), never exit 1 or a silent
  * truncation.
  */

@@ -18,7 +18,7 @@ import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.io.SafeTensors;
 import org.vbpstudio.testutil.Fixture;
 
-/** Every malformed model gets one line naming the file and the problem (issue 2's list). */
+/** Every malformed model gets one line naming the file and the problem: missing files, bad JSON, missing or misshapen tensors. */
 class ModelLoaderBadInputTest {
     @TempDir
     Path tmp;

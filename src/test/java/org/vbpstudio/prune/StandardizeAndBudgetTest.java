@@ -119,7 +119,7 @@ class StandardizeAndBudgetTest {
                 assertTrue(budget.cost(pruned) + perStep > budget.limit(tiny), base + " " + budget + " is not the largest");
             }
         }
-        assertEquals(1_258_411_200L, macs); // GUIDE §4, so the fractions above are of the real DeiT-Tiny
+        assertEquals(1_258_411_200L, macs); // fvcore's count for DeiT-Tiny, so the fractions above are of the real DeiT-Tiny
         assertEquals(5_717_416L, params);
     }
 

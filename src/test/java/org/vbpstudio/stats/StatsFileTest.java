@@ -64,7 +64,7 @@ class StatsFileTest {
             assertEquals("fp-" + taylor, t.modelFingerprint());
             assertSameStats(s, t.stats());
 
-            // the file's layout: what GUIDE §5 promises to other tools
+            // the file's layout: F64 count, mean and M2 per block, as other tools read it
             SafeTensors st = SafeTensors.open(f);
             assertEquals(StatsFile.FORMAT, st.metadata().get(StatsFile.FORMAT_KEY));
             assertEquals("123456", st.metadata().get(StatsFile.IMAGES_KEY));

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.io.SafeTensors;
 
-/** Issue 13: statistics files with NaN/Inf values or impossible counts are refused, naming file and tensor. */
+/** Statistics files with NaN/Inf values or impossible counts are refused, naming file and tensor. */
 class StatsFileValidationTest {
     @TempDir
     Path tmp;

@@ -27,6 +27,11 @@ public interface DialogService {
     /** A notice that needs no answer ("Exported to …"). */
     void showInfo(String title, String message);
 
+    /** Opens {@code folder} in the desktop's file manager; false where that cannot be done. */
+    default boolean showFolder(Path folder) {
+        return false;
+    }
+
     /** Asks yes or no; true for yes. */
     boolean confirm(String title, String message);
 

@@ -6,22 +6,33 @@ import java.nio.file.Path;
 import java.util.Optional;
 import javafx.scene.control.Alert;
 import javafx.scene.control.ButtonType;
+import javafx.scene.control.Label;
 import javafx.scene.control.TextInputDialog;
 import javafx.stage.DirectoryChooser;
 import javafx.stage.FileChooser;
 import javafx.stage.Modality;
 import javafx.stage.Window;
+import javafx.application.HostServices;
 import org.vbpstudio.app.ui.Fxml;
+import org.vbpstudio.io.LogFiles;
 
 /**
  * Dialogs and file choosers over the main window. Errors are non-blocking alerts whose dialog
- * pane has the id {@code errorDialog}, so robot tests can find them.
+ * pane has the id {@code errorDialog}, so robot tests can find them; below the one-line message
+ * they name the log file that holds the details.
  */
 public class FxDialogService implements DialogService {
     private final Window owner;
+    private final HostServices host;
 
     public FxDialogService(Window owner) {
+        this(owner, null);
+    }
+
+    /** @param host opens folders in the desktop's file manager; null where there is none (snapshots) */
+    public FxDialogService(Window owner, HostServices host) {
         this.owner = owner;
+        this.host = host;
     }
 
     @Override
@@ -32,6 +43,11 @@ public class FxDialogService implements DialogService {
         alert.setTitle("VBP Studio");
         alert.setHeaderText(title);
         alert.getDialogPane().setId("errorDialog");
+        Label details = new Label("Details, with the stack trace, are in the log: " + LogFiles.file());
+        details.setId("errorLogHint");
+        details.setWrapText(true);
+        alert.getDialogPane().setExpandableContent(details);
+        alert.getDialogPane().setExpanded(true);
         style(alert);
         alert.getDialogPane().setMinWidth(480);
         alert.show();
@@ -47,6 +63,15 @@ public class FxDialogService implements DialogService {
         style(alert);
         alert.getDialogPane().setMinWidth(480);
         alert.show();
+    }
+
+    @Override
+    public boolean showFolder(Path folder) {
+        if (host == null) {
+            return false;
+        }
+        host.showDocument(folder.toUri().toString());
+        return true;
     }
 
     @Override

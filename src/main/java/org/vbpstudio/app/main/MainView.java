@@ -290,6 +290,11 @@ public final class MainView extends BorderPane {
     }
 
     @FXML
+    private void openLogFolder() {
+        viewModel.openLogFolder();
+    }
+
+    @FXML
     private void about() {
         dialogs.showInfo("VBP Studio 0.1.0", "Variance-Based Pruning of trained Vision Transformers: calibrate, "
                 + "prune MLP neurons with live previews, compare criteria, export for timm.");

@@ -1,6 +1,7 @@
 package org.vbpstudio.app.main;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,6 +40,8 @@ import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.ImageSources;
 import org.vbpstudio.eval.preview.MemoryBudget;
 import org.vbpstudio.io.BadInputException;
+import org.vbpstudio.io.LogFiles;
+import org.vbpstudio.io.OneLine;
 import org.vbpstudio.io.OutputTarget;
 import org.vbpstudio.prune.PruningPlan;
 import org.vbpstudio.stats.Calibration;
@@ -128,6 +131,26 @@ public final class MainViewModel {
 
     public void zoomReset() {
         zoom.set(1);
+    }
+
+    /**
+     * Help ▸ Open Log Folder: shows the folder of the log files in the file manager (made first, so
+     * there is something to show), or says where it is when no file manager can be opened.
+     *
+     * @return the folder
+     */
+    public Path openLogFolder() {
+        Path folder = LogFiles.directory();
+        try {
+            Files.createDirectories(folder);
+        } catch (IOException e) {
+            dialogs.showError("Cannot open the log folder", folder + ": " + OneLine.squeeze(e));
+            return folder;
+        }
+        if (!dialogs.showFolder(folder)) {
+            dialogs.showInfo("Log folder", "The log files are in " + folder);
+        }
+        return folder;
     }
 
     /** Edit ▸ Undo / Redo of the plan. */

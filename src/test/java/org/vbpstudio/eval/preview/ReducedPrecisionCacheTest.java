@@ -25,7 +25,7 @@ class ReducedPrecisionCacheTest {
     private static final Path SAMPLE = Path.of("sample-models/vit-fashion-mnist");
 
     @Test
-    @Tag("slow") // about 7 s (issue 14: tagged, still run by mvn -B test; -DexcludedGroups=slow skips it)
+    @Tag("slow") // about 7 s (tagged: mvn -B test still runs it, -DexcludedGroups=slow skips it)
     void float16CacheKeepsTop1WithinTwoTenthsOfAPointOnTheSample() {
         LoadedModel model = ModelLoader.load(SAMPLE);
         ImageSource slice = ImageSources.open(SAMPLE.resolve("data/validation")).spread(1000);
