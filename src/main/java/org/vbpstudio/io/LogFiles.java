@@ -28,14 +28,18 @@ public final class LogFiles {
 
     /** The folder of the log files (it may not exist yet). */
     public static Path directory() {
-        String override = System.getProperty(STATE_DIR_PROPERTY);
+        return directory(System.getProperty(STATE_DIR_PROPERTY), System.getenv("XDG_STATE_HOME"),
+                System.getProperty("user.home"));
+    }
+
+    /** The folder for a {@code vbp.state.dir} property, an {@code XDG_STATE_HOME} and a home directory (each may be null). */
+    static Path directory(String override, String xdgStateHome, String home) {
         if (override != null && !override.isBlank()) {
             return Path.of(override).toAbsolutePath();
         }
-        // XDG: a relative or empty value is to be ignored
-        String xdg = System.getenv("XDG_STATE_HOME");
-        Path base = xdg != null && !xdg.isBlank() && Path.of(xdg).isAbsolute()
-                ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".local", "state");
+        // the XDG base directory rules: an empty or relative value is ignored
+        Path base = xdgStateHome != null && !xdgStateHome.isBlank() && Path.of(xdgStateHome).isAbsolute()
+                ? Path.of(xdgStateHome) : Path.of(home, ".local", "state");
         return base.resolve("vbp-studio");
     }
 
