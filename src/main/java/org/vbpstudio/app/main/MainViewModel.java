@@ -93,23 +93,8 @@ public final class MainViewModel {
         flips = new FlipsViewModel(workspace);
         neurons = new NeuronsViewModel(workspace);
         undo = new UndoViewModel(workspace, pruning);
-        sessions = new Sessions(workspace, executor, dialogs, new RecentSessions(configDirectory), pruning, preview,
-                neurons, undo, new Sessions.Studio() {
-                    @Override
-                    public void openModel(Path model, Path calibration, Path validation, Runnable onOpened) {
-                        MainViewModel.this.openModel(model, calibration, validation, onOpened);
-                    }
-
-                    @Override
-                    public String view() {
-                        return view.get().jsonName();
-                    }
-
-                    @Override
-                    public void showView(String name) {
-                        view.set(StudioView.parse(name));
-                    }
-                });
+        sessions = new Sessions(workspace, executor, dialogs, new RecentSessions(configDirectory),
+                new SessionScreens(this::openModel, pruning, preview, neurons, undo, view));
     }
 
     /** View ▸ Zoom: the whole interface's scale (1: 12 px text), {@link #MIN_ZOOM}–{@link #MAX_ZOOM}. */

@@ -9,10 +9,6 @@ import org.vbpstudio.app.concurrent.BackgroundTask;
 import org.vbpstudio.app.concurrent.TaskExecutor;
 import org.vbpstudio.app.dialogs.DialogService;
 import org.vbpstudio.app.dialogs.FileType;
-import org.vbpstudio.app.neurons.NeuronsViewModel;
-import org.vbpstudio.app.preview.PreviewViewModel;
-import org.vbpstudio.app.prune.PruningViewModel;
-import org.vbpstudio.app.undo.UndoViewModel;
 import org.vbpstudio.app.workspace.ModelSession;
 import org.vbpstudio.app.workspace.Workspace;
 import org.vbpstudio.data.ImageSource;
@@ -30,10 +26,36 @@ import org.vbpstudio.stats.StatsFile;
  * (no calibration), plan, slice, view and inspected block.
  */
 public final class Sessions {
-    /** What a session restores that the window owns: opening a model with its images, and the view shown. */
+    /**
+     * What a session saves and restores that the window's screens own (the main window implements
+     * it, so no screen reads another's view model): opening a model, the plan and sliders, the
+     * slice, the view and the inspected block.
+     */
     public interface Studio {
         /** Opens {@code model} with the given images, then runs {@code onOpened} once it is in the workspace. */
         void openModel(Path model, Path calibration, Path validation, Runnable onOpened);
+
+        PruningPlan plan();
+
+        /** The global slider (in per-block mode the plan does not hold it). */
+        double globalRatio();
+
+        void setGlobalRatio(double ratio);
+
+        /**
+         * Applies {@code plan} to the controls.
+         *
+         * @throws IllegalArgumentException if it does not fit the open model
+         */
+        void applyPlan(PruningPlan plan);
+
+        /** Blocks the pruning controls show. */
+        int blocks();
+
+        /** Validation images the preview scores. */
+        int sliceSize();
+
+        void setSliceSize(int images);
 
         /** The view shown, as a session names it. */
         String view();
@@ -44,6 +66,14 @@ public final class Sessions {
          * @throws IllegalArgumentException for a name no view has
          */
         void showView(String name);
+
+        /** The neuron inspector's block. */
+        int neuronsBlock();
+
+        void setNeuronsBlock(int block);
+
+        /** Forgets the plan's undo history (a restored plan is where undo starts). */
+        void resetUndo();
     }
 
     private final Workspace workspace;
@@ -51,23 +81,14 @@ public final class Sessions {
     private final DialogService dialogs;
     private final RecentSessions recent;
     private final ObservableList<Path> recentSessions = FXCollections.observableArrayList();
-    private final PruningViewModel pruning;
-    private final PreviewViewModel preview;
-    private final NeuronsViewModel neurons;
-    private final UndoViewModel undo;
     private final Studio studio;
 
     public Sessions(Workspace workspace, TaskExecutor executor, DialogService dialogs, RecentSessions recent,
-            PruningViewModel pruning, PreviewViewModel preview, NeuronsViewModel neurons, UndoViewModel undo,
             Studio studio) {
         this.workspace = workspace;
         this.executor = executor;
         this.dialogs = dialogs;
         this.recent = recent;
-        this.pruning = pruning;
-        this.preview = preview;
-        this.neurons = neurons;
-        this.undo = undo;
         this.studio = studio;
         recentSessions.setAll(recent.list());
     }
@@ -104,9 +125,8 @@ public final class Sessions {
         ImageSource cal = workspace.calibrationProperty().get();
         ImageSource val = workspace.validationProperty().get();
         Session session = new Session(s.model().directory(), cal == null ? null : cal.root(),
-                val == null ? null : val.root(), stats == null ? null : statsFile, pruning.plan(),
-                pruning.globalRatioProperty().get(), preview.sliceSizeProperty().get(), studio.view(),
-                neurons.blockProperty().get());
+                val == null ? null : val.root(), stats == null ? null : statsFile, studio.plan(),
+                studio.globalRatio(), studio.sliceSize(), studio.view(), studio.neuronsBlock());
         try {
             OutputTarget json = OutputTarget.of(file, force, inputs);
             json.checkFile();
@@ -154,20 +174,20 @@ public final class Sessions {
             }
             remember(file);
             if (session.slice() > 0) {
-                preview.sliceSizeProperty().set(session.slice());
+                studio.setSliceSize(session.slice());
             }
             try {
                 if (session.plan() != null) {
                     if (session.plan().mode() == PruningPlan.Mode.PER_BLOCK) {
-                        pruning.globalRatioProperty().set(session.globalRatio());
+                        studio.setGlobalRatio(session.globalRatio());
                     }
-                    pruning.apply(session.plan());
+                    studio.applyPlan(session.plan());
                 }
             } catch (IllegalArgumentException e) {
                 dialogs.showError("Cannot use the session's plan", new BadInputException(file, e.getMessage(), e));
             }
-            if (session.neuronsBlock() >= 0 && session.neuronsBlock() < pruning.blocks().size()) {
-                neurons.blockProperty().set(session.neuronsBlock());
+            if (session.neuronsBlock() >= 0 && session.neuronsBlock() < studio.blocks()) {
+                studio.setNeuronsBlock(session.neuronsBlock());
             }
             if (session.view() != null) {
                 try {
@@ -176,7 +196,7 @@ public final class Sessions {
                     dialogs.showError("Cannot show the session's view", new BadInputException(file, e.getMessage(), e));
                 }
             }
-            undo.history().reset();
+            studio.resetUndo();
             Path statsFile = session.statistics();
             if (statsFile == null) {
                 workspace.statusProperty().set("Session opened from " + file + " (no statistics: calibrate)");
