@@ -4,8 +4,8 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.ImageStream;
@@ -17,6 +17,7 @@ import org.vbpstudio.model.ModelLoader;
 import org.vbpstudio.stats.ActivationStats;
 import org.vbpstudio.stats.Calibration;
 import org.vbpstudio.stats.StatsFile;
+import org.vbpstudio.stats.StatsMerge;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -25,9 +26,9 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code stats --model M --calibration I [--limit N] [--batch B] --output S.safetensors}: the MLP
- * activation statistics of a model over calibration images (GUIDE §5); and
- * {@code stats --merge S1 S2 … --output S}: shards merged exactly (Chan), refusing shards of other
- * models or widths. The output file is replaced atomically.
+ * activation statistics of a model over calibration images; and
+ * {@code stats --merge S1 S2 … --output S}: shards merged exactly (Chan), one in memory at a time,
+ * refusing shards of other models or widths and a shard given twice ({@link StatsMerge}). The output file is replaced atomically.
  */
 @Command(name = "stats", mixinStandardHelpOptions = true,
         description = "Collect per-neuron MLP activation statistics (mean, variance) over calibration images,"
@@ -109,33 +110,11 @@ final class StatsCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--merge takes statistics files only (no --model, --calibration or --limit)");
         }
-        List<StatsFile.Tagged> shards = new ArrayList<>();
-        for (Path p : merge) {
-            shards.add(StatsFile.read(p));
-        }
-        StatsFile.Tagged first = shards.get(0);
-        ActivationStats merged = first.stats().copy();
-        for (int i = 1; i < shards.size(); i++) {
-            StatsFile.Tagged s = shards.get(i);
-            if (!s.modelFingerprint().equals(first.modelFingerprint())) {
-                throw new BadInputException(merge.get(i), "statistics were computed on another model (fingerprint "
-                        + s.modelFingerprint() + ", but " + merge.get(0) + " has " + first.modelFingerprint() + ")");
-            }
-            if (!Arrays.equals(s.stats().widths(), merged.widths())) {
-                throw new BadInputException(merge.get(i), "statistics have widths " + Arrays.toString(s.stats().widths())
-                        + ", but " + merge.get(0) + " has " + Arrays.toString(merged.widths()));
-            }
-            if (merged.depth() > 0 && merged.count(0) > StatsFile.MAX_COUNT - s.stats().count(0)) {
-                throw new BadInputException(merge.get(i), "merged, the shards would count more than 2^53 tokens"
-                        + " per block, beyond what the file stores exactly");
-            }
-            if (merged.images() > Long.MAX_VALUE - s.stats().images()) {
-                throw new BadInputException(merge.get(i), "merged, the shards' image counts overflow");
-            }
-            merged.merge(s.stats());
-        }
-        StatsFile.write(target(), merged, first.modelFingerprint());
-        report(merged, first.modelFingerprint());
+        StatsMerge.Merged m = StatsMerge.merge(merge);
+        ActivationStats merged = m.tagged().stats();
+        StatsFile.write(target(), merged, m.tagged().modelFingerprint(),
+                Map.of(StatsMerge.SHARDS_KEY, String.join(",", m.shards())));
+        report(merged, m.tagged().modelFingerprint());
         return VbpCommand.OK;
     }
 

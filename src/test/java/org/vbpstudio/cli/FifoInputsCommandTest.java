@@ -60,11 +60,11 @@ class FifoInputsCommandTest {
         return p;
     }
 
-    /** What {@code body} returns, or a failure if it is still blocked after 60 s (the FIFO is then released). */
+    /** What {@code body} returns, or a failure if it is still blocked after 30 s (the FIFO is then released). */
     static <T> T withoutHang(Path fifo, Supplier<T> body) throws Exception {
         Future<T> f = pool.submit(body::get);
         try {
-            return f.get(60, TimeUnit.SECONDS);
+            return f.get(30, TimeUnit.SECONDS);
         } catch (TimeoutException e) {
             try (OutputStream release = Files.newOutputStream(fifo)) {
                 release.write('x');

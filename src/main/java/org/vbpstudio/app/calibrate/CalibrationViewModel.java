@@ -213,7 +213,7 @@ public final class CalibrationViewModel {
         }
         workspace.rememberDirectory(file);
         executor.execute(BackgroundTask.<ActivationStats>of("Opening statistics",
-                        ctx -> Calibration.statisticsFor(session.model(), StatsFile.read(file), file))
+                        ctx -> Calibration.statisticsFor(session.model(), file))
                 .onSuccess(stats -> {
                     if (workspace.session() == session) {
                         cancel();

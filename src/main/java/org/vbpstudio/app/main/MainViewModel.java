@@ -480,7 +480,7 @@ public final class MainViewModel {
             }
             ModelSession model = workspace.session();
             executor.execute(BackgroundTask.<ActivationStats>of("Opening the session's statistics",
-                            ctx -> Calibration.statisticsFor(model.model(), StatsFile.read(statsFile), statsFile))
+                            ctx -> Calibration.statisticsFor(model.model(), statsFile))
                     .onSuccess(stats -> {
                         if (workspace.session() == model) {
                             workspace.statsProperty().set(stats);
