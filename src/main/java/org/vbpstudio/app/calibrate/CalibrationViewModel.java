@@ -217,7 +217,7 @@ public final class CalibrationViewModel {
                 .onSuccess(stats -> {
                     if (workspace.session() == session) {
                         cancel();
-                        workspace.statsProperty().set(stats);
+                        workspace.setStatsFromFile(stats, file);
                         workspace.statusProperty().set("Statistics of " + Formats.count(stats.images())
                                 + " images opened from " + file);
                     }

@@ -1,6 +1,7 @@
 package org.vbpstudio.app.main;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -405,7 +406,9 @@ public final class MainViewModel {
         try {
             OutputTarget json = OutputTarget.of(file, force, inputs);
             json.checkFile();
-            if (stats != null) {
+            // re-saving a session beside the statistics it was opened with: they are already there
+            boolean written = stats != null && workspace.statsFile() != null && sameFile(workspace.statsFile(), statsFile);
+            if (stats != null && !written) {
                 OutputTarget st = OutputTarget.of(statsFile, force, inputs);
                 st.checkFile();
                 StatsFile.write(st, stats, s.model().fingerprint());
@@ -483,13 +486,21 @@ public final class MainViewModel {
                             ctx -> Calibration.statisticsFor(model.model(), statsFile))
                     .onSuccess(stats -> {
                         if (workspace.session() == model) {
-                            workspace.statsProperty().set(stats);
+                            workspace.setStatsFromFile(stats, statsFile);
                             workspace.statusProperty().set("Session opened from " + file);
                             onReady.run();
                         }
                     })
                     .onFailure(e -> dialogs.showError("Cannot open the session's statistics", Errors.oneLine(e))));
         });
+    }
+
+    private static boolean sameFile(Path a, Path b) {
+        try {
+            return Files.isSameFile(a, b);
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private void remember(Path file) {
