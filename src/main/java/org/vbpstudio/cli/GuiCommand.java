@@ -16,8 +16,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code gui [--model M] [--calibration I] [--validation V] [--snapshot F.png]}: the desktop app
- * (GUIDE §5). Without options it opens the sample model with its data. This class stays free of
+ * {@code gui [--model M] [--calibration I] [--validation V] [--snapshot F.png]}: the desktop app.
+ * Without options it opens the sample model with its data. This class stays free of
  * JavaFX types; {@link Launcher} starts the application.
  */
 @Command(name = "gui", mixinStandardHelpOptions = true,
@@ -76,7 +76,7 @@ final class GuiCommand implements Callable<Integer> {
         long budget = 0;
         if (memoryBudget != null) {
             try {
-                budget = MemoryBudget.parse(memoryBudget);
+                budget = MemoryBudget.parseOption(memoryBudget);
             } catch (IllegalArgumentException e) {
                 throw new BadInputException("--memory-budget: " + e.getMessage());
             }

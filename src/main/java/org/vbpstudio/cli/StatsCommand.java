@@ -10,6 +10,7 @@ import java.util.concurrent.Callable;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.ImageStream;
 import org.vbpstudio.data.ClassMapping;
+import org.vbpstudio.eval.BatchLimit;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.io.OutputTarget;
 import org.vbpstudio.model.LoadedModel;
@@ -94,6 +95,7 @@ final class StatsCommand implements Callable<Integer> {
             throw new BadInputException("--batch must be at least 1, got " + batch);
         }
         LoadedModel m = ModelLoader.load(model);
+        BatchLimit.check("--batch", batch, m.config());
         ImageSource source = ModelOptions.images(calibration, limit);
         if (gradients) {
             source = ClassMapping.relabel(source, m.labels());
