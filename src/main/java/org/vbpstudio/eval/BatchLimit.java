@@ -1,7 +1,7 @@
 package org.vbpstudio.eval;
 
 import java.util.Locale;
-import org.vbpstudio.eval.preview.MemoryBudget;
+import java.lang.management.ManagementFactory;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.model.VitConfig;
 
@@ -16,6 +16,19 @@ public final class BatchLimit {
     public static final int MAX_BATCH = 4096;
 
     private BatchLimit() {}
+
+    /** A quarter of physical memory (1 GiB where it cannot be read), as the preview's default budget. */
+    static long budgetBytes() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                && os.getTotalMemorySize() > 0) {
+            return os.getTotalMemorySize() / 4;
+        }
+        return 1L << 30;
+    }
+
+    private static String mib(long bytes) {
+        return String.format(Locale.ROOT, "%,d MiB", Math.max(1, Math.round(bytes / (double) (1L << 20))));
+    }
 
     /** Bytes one image costs during inference, in float32, by the shapes alone (an upper estimate). */
     public static long bytesPerImage(VitConfig c) {
@@ -43,12 +56,12 @@ public final class BatchLimit {
         if (batch < 1) {
             throw new BadInputException(option + " must be at least 1, got " + batch);
         }
-        long budget = MemoryBudget.defaultBytes();
+        long budget = budgetBytes();
         int largest = largest(c, budget);
         if (batch > largest) {
             throw new BadInputException(String.format(Locale.ROOT, "%s %d is too large for this model: at most %d"
                     + " (about %s per image, within a quarter of physical memory, %s, and at most %d)", option, batch,
-                    largest, MemoryBudget.format(bytesPerImage(c)), MemoryBudget.format(budget), MAX_BATCH));
+                    largest, mib(bytesPerImage(c)), mib(budget), MAX_BATCH));
         }
     }
 }
