@@ -3,6 +3,8 @@
 peak memory of each case: see tools/measure_hostile.sh. Standard library only, except the ONNX
 cases: given an export of the vit-micro fixture as second argument, they are built from it with the
 onnx package (Debian: python3-onnx; run with /usr/bin/python3)."""
+"""Builds hostile inputs in OUT (default /tmp/vbp-hostile) for measuring exit status,
+message and peak memory of each case: see tools/measure_hostile.sh. Standard library only."""
 import gzip, json, os, shutil, struct, sys, zlib
 
 FIX = os.path.join(os.path.dirname(__file__), "..", "src/test/resources/fixtures/vit-micro")
@@ -113,6 +115,33 @@ def main():
     # a plan whose round_to is 2^32 + 8
     json.dump({"mode": "global", "ratio": 0.5, "criterion": "magnitude", "compensation": False,
                "round_to": 2 ** 32 + 8}, open(os.path.join(OUT, "plan-round-to.json"), "w"))
+
+    # FIFOs where a user names a file (opening one for reading blocks until a writer comes)
+    fifos = os.path.join(OUT, "fifo")
+    os.makedirs(os.path.join(fifos, "model"), exist_ok=True)
+    shutil.copy(os.path.join(FIX, "timm/config.json"), os.path.join(fifos, "model"))
+    for name in ("stats.safetensors", "plan.json", "session.vbps", "sensitivity.json", "model/model.safetensors"):
+        p = os.path.join(fifos, name)
+        if not os.path.exists(p):
+            os.mkfifo(p)
+
+    # statistics of the fixture's model (its fingerprint, from real.stats.safetensors when
+    # tools/measure_hostile.sh has written it) declaring one block of 40 million neurons: 640 MB of
+    # sparse data of the wrong widths, to be refused from the header
+    real = os.path.join(OUT, "real.stats.safetensors")
+    if os.path.exists(real):
+        fingerprint = read_st(real)[0]["__metadata__"]["model_fingerprint"]
+        width = 40_000_000
+        header = {"__metadata__": {"format": "vbp-studio/activation-stats/1", "model_fingerprint": fingerprint,
+                                   "images": "200"},
+                  "blocks.0.mlp.count": {"dtype": "F64", "shape": [1], "data_offsets": [0, 8]},
+                  "blocks.0.mlp.mean": {"dtype": "F64", "shape": [width], "data_offsets": [8, 8 + 8 * width]},
+                  "blocks.0.mlp.m2": {"dtype": "F64", "shape": [width],
+                                      "data_offsets": [8 + 8 * width, 8 + 16 * width]}}
+        h = json.dumps(header, separators=(",", ":")).encode()
+        with open(os.path.join(OUT, "wide-stats.safetensors"), "wb") as f:
+            f.write(struct.pack("<Q", len(h)) + h + struct.pack("<d", 1000.0))
+            f.truncate(8 + len(h) + 8 + 16 * width)
 
 
 def onnx_cases(base_path):

@@ -1,7 +1,12 @@
 package org.vbpstudio.app;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
 import org.vbpstudio.app.main.DefaultPaths;
+import org.vbpstudio.app.session.Session;
 import org.vbpstudio.io.OutputTarget;
 
 /**
@@ -34,12 +39,22 @@ public record GuiOptions(Path model, Path calibration, Path validation, Path sna
 
     /** The snapshot file as an output that never replaces the model or images it shows. */
     public OutputTarget snapshotTarget() {
-        return OutputTarget.of(snapshot, force, modelOrDefault(), calibration, validation, session, plan);
+        return OutputTarget.of(snapshot, force, inputs());
     }
 
     /** The session to save as an output that never replaces the model, images, plan or opened session. */
     public OutputTarget saveSessionTarget() {
-        return OutputTarget.of(saveSession, force, modelOrDefault(), calibration, validation, session, plan);
+        return OutputTarget.of(saveSession, force, inputs());
+    }
+
+    /** Everything the app reads: the options' files and, for a session, the files it names (its statistics too). */
+    public List<Path> inputs() {
+        List<Path> in = new ArrayList<>(Arrays.asList(modelOrDefault(), calibration, validation, session, plan));
+        if (session != null) {
+            in.addAll(Session.read(session).inputs());
+        }
+        in.removeIf(Objects::isNull);
+        return in;
     }
 
     /** The model to open: the one named, else the sample model if it can be found, else null. */

@@ -13,7 +13,6 @@ import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.ModelLoader;
 import org.vbpstudio.prune.PruningPlan;
-import org.vbpstudio.stats.Calibration;
 import org.vbpstudio.stats.StatsFile;
 
 /**
@@ -52,7 +51,9 @@ public final class SnapshotInputs {
         }
         boolean hasStatistics = session != null && session.statistics() != null;
         if (hasStatistics) {
-            Calibration.statisticsFor(model, StatsFile.read(session.statistics()), session.statistics());
+            // the header is enough to know they belong to this model; the app reads the values
+            StatsFile.header(session.statistics()).requireModel(model.fingerprint(), model.config().mlpHiddenDims(),
+                    "the model " + model.name());
         }
         Path calibration = orShipped(session != null ? session.calibration() : options.calibration(),
                 DefaultPaths.calibrationFor(modelPath).orElse(null));

@@ -1,8 +1,5 @@
 package org.vbpstudio.cli;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonObject;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -12,30 +9,20 @@ import java.util.concurrent.Callable;
 import java.util.stream.IntStream;
 import org.vbpstudio.data.ClassMapping;
 import org.vbpstudio.data.ImageSource;
-import org.vbpstudio.data.Progress;
+import org.vbpstudio.eval.BatchLimit;
+import org.vbpstudio.eval.ForwardBenchmark;
 import org.vbpstudio.eval.PeakMemory;
-import org.vbpstudio.eval.PlainVitBaseline;
-import org.vbpstudio.eval.SyntheticImages;
-import org.vbpstudio.eval.Timing;
 import org.vbpstudio.eval.preview.MemoryBudget;
 import org.vbpstudio.eval.preview.PreviewEngine;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.model.ComputeThreads;
-import org.vbpstudio.model.CostModel;
-import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.LoadedModel;
-import org.vbpstudio.model.MlpHook;
 import org.vbpstudio.model.ModelLoader;
-import org.vbpstudio.model.VisionTransformer;
-import org.vbpstudio.model.VitConfig;
 import org.vbpstudio.model.onnx.OnnxModel;
 import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.Criterion;
 import org.vbpstudio.prune.Pruner;
 import org.vbpstudio.prune.PruningPlan;
-import org.vbpstudio.stats.ActivationStats;
-import org.vbpstudio.stats.StatsCollector;
-import org.vbpstudio.stats.StatsHook;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -75,13 +62,15 @@ final class BenchCommand implements Callable<Integer> {
     Path images;
 
     @Option(names = "--synthetic-images", paramLabel = "N", defaultValue = "0",
-            description = "Write N random PNGs (320x240) to a temporary folder and use them as --images.")
+            description = "Write N random PNGs (320x240) to a temporary folder and use them as --images (at most 10,000;"
+                    + " the folder is removed afterwards).")
     int synthetic;
 
-    @Option(names = "--batch", paramLabel = "N", defaultValue = "32", description = "Batch size (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "32",
+            description = "Batch size (default: ${DEFAULT-VALUE}; at most what fits in a quarter of physical memory).")
     int batch;
 
-    @Option(names = "--iterations", paramLabel = "K", defaultValue = "10", description = "Timed batches (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--iterations", paramLabel = "K", defaultValue = "10", description = "Timed batches (default: ${DEFAULT-VALUE}; at most 10,000).")
     int iterations;
 
     @Option(names = "--warmup", paramLabel = "W", defaultValue = "3", description = "Untimed batches first (default: ${DEFAULT-VALUE}).")
@@ -124,75 +113,38 @@ final class BenchCommand implements Callable<Integer> {
             + "control flow included (see predict --help).")
     boolean trustOnnx;
 
-    private LoadedModel prunedForOnnx;
-
     @Override
     public Integer call() throws Exception {
-        if (batch < 1 || iterations < 1 || warmup < 0) {
-            throw new BadInputException("--batch and --iterations must be at least 1");
-        }
         PrintWriter out = spec.commandLine().getOut();
         if (preview != null) {
             return benchPreview(out);
         }
+        ForwardBenchmark bench = new ForwardBenchmark(batch, warmup, iterations);
         if (OnnxModel.isOnnxFile(model)) {
+            if (batch < 1 || batch > BatchLimit.MAX_BATCH || iterations < 1 || iterations > ForwardBenchmark.MAX_ITERATIONS
+                    || warmup < 0) {
+                throw new BadInputException("--batch must be from 1 to " + BatchLimit.MAX_BATCH + ", --iterations from 1 to "
+                        + ForwardBenchmark.MAX_ITERATIONS + " and --warmup at least 0");
+            }
             JsonObject o = new OnnxBench(batch, warmup, iterations).files(model, pruned, trustOnnx);
             out.println(json ? o.toString() : human(o));
             return 0;
         }
-        JsonObject r = new JsonObject();
         LoadedModel original = model != null ? ModelLoader.load(model) : BenchFixtures.randomModel(shape);
+        bench.check(original.config(), synthetic); // before any long work
+        JsonObject r = new JsonObject();
         r.addProperty("model", model != null ? model.toString() : shape + " (random weights)");
-        r.addProperty("batch", batch);
-        r.addProperty("iterations", iterations);
-        r.addProperty("threads", ComputeThreads.opThreads()); // PyTorch's per-op threads, all cores unless set
-        VitConfig cfg = original.config();
-        long macs = CostModel.totalMacs(cfg);
-        r.addProperty("macs", macs);
-        r.addProperty("params", CostModel.totalParams(cfg));
-        try (NDManager manager = Engines.newManager()) {
-            Timing fwd = timeForward(original, manager, MlpHook.NONE);
-            put(r, "forward", fwd, macs);
-            if (baseline) {
-                put(r, "plain_djl", timeBaseline(original, manager), macs);
-                r.addProperty("runtime_vs_plain", r.getAsJsonObject("plain_djl").get("median_s").getAsDouble() / fwd.median());
-            }
-            ActivationStats stats = new ActivationStats(cfg.mlpHiddenDims());
-            Timing withStats = timeForward(original, manager, new StatsHook(stats));
-            put(r, "forward_with_stats", withStats, macs);
-            r.addProperty("stats_overhead", withStats.median() / fwd.median() - 1);
-            if (pruned != null || ratio > 0) {
-                LoadedModel p = pruned != null ? ModelLoader.load(pruned) : Pruner.prune(original, null,
-                        PruningPlan.uniform(ratio, cfg.depth()).withCriterion(Criterion.MAGNITUDE)
-                                .withCompensation(Compensation.NONE).withRoundTo(roundTo)).model();
-                prunedForOnnx = p;
-                r.add("pruned_widths", new com.google.gson.Gson().toJsonTree(p.config().mlpHiddenDims()));
-                Timing pf = timeForward(p, manager, MlpHook.NONE);
-                put(r, "pruned_forward", pf, CostModel.totalMacs(p.config()));
-                double macRatio = (double) macs / CostModel.totalMacs(p.config());
-                r.addProperty("pruned_macs", CostModel.totalMacs(p.config()));
-                r.addProperty("mac_ratio", macRatio);
-                r.addProperty("speedup", fwd.median() / pf.median());
-                r.addProperty("speedup_over_mac_ratio", fwd.median() / pf.median() / macRatio);
-            }
-            if (onnx) {
-                new OnnxBench(batch, warmup, iterations).addExported(r, original, prunedForOnnx);
-            }
-            Path source = images;
-            if (synthetic > 0) {
-                source = SyntheticImages.write(synthetic, 320, 240, 42);
-            }
-            if (source != null) {
-                ImageSource src = ModelOptions.images(source, 0);
-                try (VisionTransformer vit = original.instantiate(manager)) {
-                    long t0 = System.nanoTime();
-                    StatsCollector.collect(vit, src, original.preprocessing(), batch, Progress.NONE);
-                    double s = (System.nanoTime() - t0) / 1e9;
-                    r.addProperty("calibration_images", src.size());
-                    r.addProperty("calibration_images_per_s", src.size() / s);
-                }
-            }
+        LoadedModel p = null;
+        if (pruned != null || ratio > 0) {
+            p = pruned != null ? ModelLoader.load(pruned) : Pruner.prune(original, null,
+                    PruningPlan.uniform(ratio, original.config().depth()).withCriterion(Criterion.MAGNITUDE)
+                            .withCompensation(Compensation.NONE).withRoundTo(roundTo)).model();
         }
+        bench.forward(r, original, p, baseline);
+        if (onnx) {
+            new OnnxBench(batch, warmup, iterations).addExported(r, original, p);
+        }
+        bench.calibration(r, original, images, synthetic);
         r.addProperty("peak_rss_mb", PeakMemory.peakResidentBytes() / 1e6);
         out.println(json ? r.toString() : human(r));
         return 0;
@@ -207,7 +159,7 @@ final class BenchCommand implements Callable<Integer> {
         long budget = MemoryBudget.defaultBytes();
         if (memoryBudget != null) {
             try {
-                budget = MemoryBudget.parse(memoryBudget);
+                budget = MemoryBudget.parseOption(memoryBudget);
             } catch (IllegalArgumentException e) {
                 throw new BadInputException("--memory-budget: " + e.getMessage());
             }
@@ -234,44 +186,6 @@ final class BenchCommand implements Callable<Integer> {
         r.addProperty("peak_rss_mb", Math.round(PeakMemory.peakResidentBytes() / 1e6));
         out.println(json ? r.toString() : human(r));
         return 0;
-    }
-
-    private Timing timeForward(LoadedModel m, NDManager manager, MlpHook hook) {
-        VitConfig c = m.config();
-        try (VisionTransformer vit = m.instantiate(manager); NDManager sub = manager.newSubManager()) {
-            NDArray x = sub.randomNormal(new Shape(batch, c.inChans(), c.imgSize(), c.imgSize()));
-            return Timing.measure(warmup, iterations, () -> {
-                try (NDManager step = sub.newSubManager()) {
-                    NDArray in = x.duplicate();
-                    in.attach(step);
-                    vit.forward(in, hook).toFloatArray();
-                }
-            });
-        }
-    }
-
-    private Timing timeBaseline(LoadedModel m, NDManager manager) {
-        VitConfig c = m.config();
-        try (PlainVitBaseline plain = new PlainVitBaseline(c, m.weights(), manager); NDManager sub = manager.newSubManager()) {
-            NDArray x = sub.randomNormal(new Shape(batch, c.inChans(), c.imgSize(), c.imgSize()));
-            return Timing.measure(warmup, iterations, () -> {
-                try (NDManager step = sub.newSubManager()) {
-                    NDArray in = x.duplicate();
-                    in.attach(step);
-                    plain.forward(in).toFloatArray();
-                }
-            });
-        }
-    }
-
-    private void put(JsonObject r, String key, Timing t, long macsPerImage) {
-        JsonObject o = new JsonObject();
-        o.addProperty("median_s", t.median());
-        o.addProperty("p10_s", t.quantile(0.1));
-        o.addProperty("p90_s", t.quantile(0.9));
-        o.addProperty("images_per_s", batch / t.median());
-        o.addProperty("gmacs_per_s", batch * (double) macsPerImage / t.median() / 1e9);
-        r.add(key, o);
     }
 
     private static String human(JsonObject r) {

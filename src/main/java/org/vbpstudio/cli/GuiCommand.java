@@ -79,7 +79,7 @@ final class GuiCommand implements Callable<Integer> {
         long budget = 0;
         if (memoryBudget != null) {
             try {
-                budget = MemoryBudget.parse(memoryBudget);
+                budget = MemoryBudget.parseOption(memoryBudget);
             } catch (IllegalArgumentException e) {
                 throw new BadInputException("--memory-budget: " + e.getMessage());
             }

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.ImageSources;
 import org.vbpstudio.data.ImageStream;
+import org.vbpstudio.eval.BatchLimit;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.ModelLoader;
@@ -24,11 +25,14 @@ final class ModelOptions {
             + "External data must lie beside the model, and tensors within the memory budget, either way.")
     boolean trustOnnx;
 
+    /** Loads the model, refusing a --batch below 1 or beyond what fits in memory for it ({@link BatchLimit}). */
     LoadedModel load() {
         if (batch < 1) {
             throw new BadInputException("--batch must be at least 1, got " + batch);
         }
-        return ModelLoader.load(model);
+        LoadedModel m = ModelLoader.load(model);
+        BatchLimit.check("--batch", batch, m.config());
+        return m;
     }
 
     /** A negative --limit is bad input (commands call this before any long work; {@link #images} again). */

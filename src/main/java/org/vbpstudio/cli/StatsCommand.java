@@ -4,12 +4,13 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.ImageStream;
 import org.vbpstudio.data.ClassMapping;
+import org.vbpstudio.eval.BatchLimit;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.io.OutputTarget;
 import org.vbpstudio.model.LoadedModel;
@@ -17,6 +18,7 @@ import org.vbpstudio.model.ModelLoader;
 import org.vbpstudio.stats.ActivationStats;
 import org.vbpstudio.stats.Calibration;
 import org.vbpstudio.stats.StatsFile;
+import org.vbpstudio.stats.StatsMerge;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -27,8 +29,8 @@ import picocli.CommandLine.Spec;
  * {@code stats --model M --calibration I [--limit N] [--batch B] --output S.safetensors}: the MLP
  * activation statistics of a model over calibration images (with {@code --refit}, also the
  * second moments the refit needs); and
- * {@code stats --merge S1 S2 … --output S}: shards merged exactly (Chan), refusing shards of other
- * models or widths. The output file is replaced atomically.
+ * {@code stats --merge S1 S2 … --output S}: shards merged exactly (Chan), one in memory at a time,
+ * refusing shards of other models or widths and a shard given twice ({@link StatsMerge}). The output file is replaced atomically.
  */
 @Command(name = "stats", mixinStandardHelpOptions = true,
         description = "Collect per-neuron MLP activation statistics (mean, variance) over calibration images,"
@@ -98,6 +100,7 @@ final class StatsCommand implements Callable<Integer> {
             throw new BadInputException("--batch must be at least 1, got " + batch);
         }
         LoadedModel m = ModelLoader.load(model);
+        BatchLimit.check("--batch", batch, m.config());
         ImageSource source = ModelOptions.images(calibration, limit);
         if (gradients) {
             source = ClassMapping.relabel(source, m.labels());
@@ -115,36 +118,15 @@ final class StatsCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--merge takes statistics files only"
                     + " (no --model, --calibration, --limit or --refit: the shards' own sums are merged)");
         }
-        // one shard in memory besides the sum: with second moments each is up to 0.9 GB
-        StatsFile.Tagged first = StatsFile.read(merge.get(0));
-        ActivationStats merged = first.stats();
-        boolean someMoments = merged.hasSecondMoments();
-        for (int i = 1; i < merge.size(); i++) {
-            StatsFile.Tagged s = StatsFile.read(merge.get(i));
-            someMoments |= s.stats().hasSecondMoments();
-            if (!s.modelFingerprint().equals(first.modelFingerprint())) {
-                throw new BadInputException(merge.get(i), "statistics were computed on another model (fingerprint "
-                        + s.modelFingerprint() + ", but " + merge.get(0) + " has " + first.modelFingerprint() + ")");
-            }
-            if (!Arrays.equals(s.stats().widths(), merged.widths())) {
-                throw new BadInputException(merge.get(i), "statistics have widths " + Arrays.toString(s.stats().widths())
-                        + ", but " + merge.get(0) + " has " + Arrays.toString(merged.widths()));
-            }
-            if (merged.depth() > 0 && merged.count(0) > StatsFile.MAX_COUNT - s.stats().count(0)) {
-                throw new BadInputException(merge.get(i), "merged, the shards would count more than 2^53 tokens"
-                        + " per block, beyond what the file stores exactly");
-            }
-            if (merged.images() > Long.MAX_VALUE - s.stats().images()) {
-                throw new BadInputException(merge.get(i), "merged, the shards' image counts overflow");
-            }
-            merged.merge(s.stats());
-        }
-        if (someMoments && !merged.hasSecondMoments()) {
+        StatsMerge.Merged m = StatsMerge.merge(merge);
+        ActivationStats merged = m.tagged().stats();
+        if (m.droppedSecondMoments()) {
             spec.commandLine().getErr().println("note: not every shard holds second moments (stats --refit), so the"
                     + " merged file holds none");
         }
-        StatsFile.write(target(), merged, first.modelFingerprint());
-        report(merged, first.modelFingerprint());
+        StatsFile.write(target(), merged, m.tagged().modelFingerprint(),
+                Map.of(StatsMerge.SHARDS_KEY, String.join(",", m.shards())));
+        report(merged, m.tagged().modelFingerprint());
         return VbpCommand.OK;
     }
 

@@ -10,7 +10,6 @@ import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.Criterion;
 import org.vbpstudio.stats.ActivationStats;
 import org.vbpstudio.stats.Calibration;
-import org.vbpstudio.stats.StatsFile;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Option;
 
@@ -84,7 +83,7 @@ final class StatsOptions {
             PrintWriter err) {
         requireOne();
         if (source.file != null) {
-            ActivationStats s = Calibration.statisticsFor(model, StatsFile.read(source.file), source.file);
+            ActivationStats s = Calibration.statisticsFor(model, source.file);
             if (taylor == Taylor.NEEDED && !s.hasTaylor()) {
                 throw new BadInputException(source.file, "holds no Taylor sums; " + Criterion.MISSING_GRADIENTS
                         + " (or write them with stats --gradients)");

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.vbpstudio.io.BadInputException;
 
 /**
@@ -129,10 +130,18 @@ public final class ClassMapping {
         boolean named = !isIndices(classes);
         int[] byName = new int[folders.size()];
         List<String> unmatched = new ArrayList<>();
+        String ambiguous = null;
+        Names names = new Names(classes);
         if (named) {
-            Names names = new Names(classes);
             for (int f = 0; f < folders.size(); f++) {
                 byName[f] = names.find(folders.get(f));
+                if (byName[f] == Names.AMBIGUOUS && ambiguous == null) {
+                    ambiguous = "class folder '" + folders.get(f) + "' names " + names.classesNamed(folders.get(f)).size()
+                            + " of the model's classes (indices " + names.classesNamed(folders.get(f)).stream()
+                            .map(String::valueOf).collect(Collectors.joining(" and ")) + "), so it cannot be mapped"
+                            + " by name; give all " + k + " folders in class order"
+                            + (k == IMAGENET_CLASSES ? ", or name the folders by ImageNet WordNet ID" : "");
+                }
                 if (byName[f] < 0) {
                     unmatched.add(folders.get(f));
                 }
@@ -164,7 +173,8 @@ public final class ClassMapping {
         if (folders.size() == k) {
             boolean contradicted = false;
             for (int f = 0; f < k; f++) {
-                contradicted |= byName[f] >= 0 && byName[f] != f;
+                contradicted |= byName[f] >= 0 && byName[f] != f
+                        || byName[f] == Names.AMBIGUOUS && !names.classesNamed(folders.get(f)).contains(f);
             }
             if (!contradicted) {
                 int[] identity = new int[k];
@@ -174,7 +184,7 @@ public final class ClassMapping {
                 return new Resolution(new ClassMapping(Rule.BY_POSITION, identity), null);
             }
         }
-        return new Resolution(null, problem(folders.size(), unmatched, k, named));
+        return new Resolution(null, ambiguous != null ? ambiguous : problem(folders.size(), unmatched, k, named));
     }
 
     private static String problem(int folders, List<String> unmatched, int k, boolean named) {
@@ -208,24 +218,36 @@ public final class ClassMapping {
         return true;
     }
 
-    /** Exact names first, then the normalised key; a key shared by two classes matches neither. */
+    /**
+     * Exact names first, then the normalised key; a key shared by two classes matches neither. An
+     * exact name shared by two classes (ImageNet has two "crane" and two "maillot") is
+     * {@link #AMBIGUOUS}: mapping it to either would score the other's images as wrong.
+     */
     private static final class Names {
-        private final Map<String, Integer> exact = new HashMap<>();
+        static final int AMBIGUOUS = -2;
+        private final Map<String, List<Integer>> exact = new HashMap<>();
         private final Map<String, Integer> loose = new HashMap<>();
 
         Names(List<String> classes) {
             for (int i = 0; i < classes.size(); i++) {
-                exact.putIfAbsent(classes.get(i), i);
+                exact.computeIfAbsent(classes.get(i), n -> new ArrayList<>()).add(i);
                 loose.merge(key(classes.get(i)), i, (a, b) -> -1);
             }
         }
 
+        /** The class, -1 for none, {@link #AMBIGUOUS} for a name two classes share. */
         int find(String folder) {
-            Integer i = exact.get(folder);
-            if (i == null) {
-                i = loose.get(key(folder));
+            List<Integer> same = exact.get(folder);
+            if (same != null) {
+                return same.size() == 1 ? same.get(0) : AMBIGUOUS;
             }
+            Integer i = loose.get(key(folder));
             return i == null ? -1 : i;
+        }
+
+        /** The classes named exactly {@code folder}. */
+        List<Integer> classesNamed(String folder) {
+            return exact.getOrDefault(folder, List.of());
         }
 
         static String key(String name) {

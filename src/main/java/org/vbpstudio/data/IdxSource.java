@@ -5,11 +5,12 @@ import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
+import java.nio.channels.Channels;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 import java.util.zip.GZIPInputStream;
+import org.vbpstudio.io.InputFiles;
 import org.vbpstudio.io.OneLine;
 import org.vbpstudio.io.BadInputException;
 
@@ -115,10 +116,8 @@ public final class IdxSource implements ImageSource {
 
     /** Opens plain or gzipped content, whatever the name says. */
     private static DataInputStream open(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) {
-            throw new BadInputException(file, Files.exists(file) ? "is not a regular file" : "does not exist");
-        }
-        BufferedInputStream buffered = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
+        BufferedInputStream buffered = new BufferedInputStream(
+                Channels.newInputStream(InputFiles.openRead(file, "an IDX file")), 1 << 16);
         buffered.mark(2);
         int b0 = buffered.read();
         int b1 = buffered.read();

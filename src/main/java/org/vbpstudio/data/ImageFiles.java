@@ -13,6 +13,7 @@ import javax.imageio.ImageReader;
 import javax.imageio.stream.FileImageInputStream;
 import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
+import org.vbpstudio.io.InputFiles;
 import org.vbpstudio.io.OneLine;
 import org.vbpstudio.io.BadInputException;
 
@@ -76,6 +77,8 @@ final class ImageFiles {
 
     private static ImageInputStream open(Path file) throws IOException {
         if (file.getFileSystem() == FileSystems.getDefault()) {
+            // listings skip what is not a regular file; this catches one swapped in since (a FIFO would block)
+            InputFiles.requireRegular(file, "an image");
             return new FileImageInputStream(file.toFile());
         }
         return new MemoryCacheImageInputStream(Files.newInputStream(file)); // zip and other file systems

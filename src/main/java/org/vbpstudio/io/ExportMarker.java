@@ -84,7 +84,7 @@ public final class ExportMarker {
             if (!Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS) || Files.size(f) > MAX_MARKER_BYTES) {
                 return Optional.empty();
             }
-            JsonObject o = JsonParser.parseString(Files.readString(f, StandardCharsets.UTF_8)).getAsJsonObject();
+            JsonObject o = JsonParser.parseString(SmallFiles.readString(f, MAX_MARKER_BYTES, "an export marker")).getAsJsonObject();
             if (!FORMAT.equals(o.get("format").getAsString())) {
                 return Optional.empty();
             }

@@ -48,7 +48,7 @@ public final class SafeTensors {
     /** Like the reference implementation's limit: no sane header comes near 100 MB. */
     static final long MAX_HEADER_BYTES = 100_000_000L;
 
-        private static final int CHUNK_BYTES = 1 << 20;
+    private static final int CHUNK_BYTES = 1 << 20;
 
     private final Path file;
     private final long fileSize;
@@ -74,7 +74,7 @@ public final class SafeTensors {
      * @throws BadInputException if the file is missing, unreadable, truncated or malformed
      */
     public static SafeTensors open(Path file) {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+        try (FileChannel ch = InputFiles.openRead(file, "a safetensors file")) {
             long size = ch.size();
             if (size < 8) {
                 throw new BadInputException(file, "truncated safetensors file (" + size + " bytes)");
@@ -211,7 +211,7 @@ public final class SafeTensors {
     private void read(TensorEntry e, ChunkSink sink) {
         int elem = e.dtype().size();
         long total = e.byteSize();
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+        try (FileChannel ch = InputFiles.openRead(file, "a safetensors file")) {
             if (ch.size() < e.end()) {
                 throw new BadInputException(file, "tensor '" + e.name() + "': file truncated to " + ch.size()
                         + " bytes (was " + fileSize + " when opened)");

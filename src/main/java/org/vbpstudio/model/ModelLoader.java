@@ -23,6 +23,7 @@ import org.vbpstudio.io.OneLine;
 import org.vbpstudio.data.Interpolation;
 import org.vbpstudio.data.Preprocessing;
 import org.vbpstudio.io.BadInputException;
+import org.vbpstudio.io.InputFiles;
 import org.vbpstudio.io.SafeTensors;
 
 /**
@@ -49,6 +50,9 @@ public final class ModelLoader {
         Path weightsFile = Files.isRegularFile(path) ? path : dir.resolve(WEIGHTS);
         if (!Files.exists(path)) {
             throw new BadInputException(path, "does not exist");
+        }
+        if (Files.exists(weightsFile)) {
+            InputFiles.requireRegular(weightsFile, "the model's weights"); // a FIFO: named, not "missing"
         }
         if (!Files.isRegularFile(weightsFile)) {
             throw new BadInputException(dir, "no " + WEIGHTS + " in this directory");

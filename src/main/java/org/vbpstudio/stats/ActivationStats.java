@@ -50,6 +50,20 @@ public final class ActivationStats {
         return s;
     }
 
+    /** Statistics read from a file, taking the arrays as they are (no copy: a file's values can be large). */
+    static ActivationStats adopt(long[] count, double[][] mean, double[][] m2, long images, double[][] taylor) {
+        ActivationStats a = new ActivationStats(count, mean, m2);
+        a.images = images;
+        a.taylor = taylor;
+        return a;
+    }
+
+    private ActivationStats(long[] count, double[][] mean, double[][] m2) {
+        this.count = count;
+        this.mean = mean;
+        this.m2 = m2;
+    }
+
     public int depth() {
         return count.length;
     }

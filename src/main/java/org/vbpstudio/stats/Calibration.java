@@ -2,7 +2,6 @@ package org.vbpstudio.stats;
 
 import ai.djl.ndarray.NDManager;
 import java.nio.file.Path;
-import java.util.Arrays;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.Progress;
 import org.vbpstudio.io.BadInputException;
@@ -39,19 +38,14 @@ public final class Calibration {
     }
 
     /**
-     * The statistics of a file, checked to belong to {@code model}.
+     * The statistics of a file, checked to belong to {@code model} from the file's header before any
+     * value is read (statistics of other widths could be gigabytes).
      *
-     * @throws BadInputException naming {@code file} if they were computed on another model
+     * @throws BadInputException naming {@code file} if they were computed on another model or are malformed
      */
-    public static ActivationStats statisticsFor(LoadedModel model, StatsFile.Tagged tagged, Path file) {
-        if (!tagged.modelFingerprint().equals(model.fingerprint())) {
-            throw new BadInputException(file, "statistics were computed on another model (fingerprint "
-                    + tagged.modelFingerprint() + ", but " + model.name() + " has " + model.fingerprint() + ")");
-        }
-        if (!Arrays.equals(tagged.stats().widths(), model.config().mlpHiddenDims())) {
-            throw new BadInputException(file, "statistics have widths " + Arrays.toString(tagged.stats().widths())
-                    + " but the model has " + Arrays.toString(model.config().mlpHiddenDims()));
-        }
-        return tagged.stats();
+    public static ActivationStats statisticsFor(LoadedModel model, Path file) {
+        StatsFile.Header h = StatsFile.header(file);
+        h.requireModel(model.fingerprint(), model.config().mlpHiddenDims(), "the model " + model.name());
+        return h.read().stats();
     }
 }

@@ -2,7 +2,10 @@ package org.vbpstudio.stats;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vbpstudio.io.AtomicDirectory;
@@ -43,7 +46,14 @@ public final class StatsFile {
 
     /** Writes the target file atomically; refused as {@link OutputTarget#checkFile()} says. */
     public static void write(OutputTarget target, ActivationStats stats, String modelFingerprint) {
+        write(target, stats, modelFingerprint, Map.of());
+    }
+
+    /** As above, with more metadata (a merge's {@link StatsMerge#SHARDS_KEY}). */
+    public static void write(OutputTarget target, ActivationStats stats, String modelFingerprint,
+            Map<String, String> metadata) {
         SafeTensors.Writer w = SafeTensors.writer()
+                .metadata(metadata)
                 .metadata(FORMAT_KEY, FORMAT)
                 .metadata(MODEL_KEY, modelFingerprint)
                 .metadata(IMAGES_KEY, Long.toString(stats.images()))
@@ -86,20 +96,63 @@ public final class StatsFile {
     }
 
     /**
-     * From the header, before reading: floating-point tensors (a U8 tensor read as doubles would
-     * take 8 times the file), one count, and mean and M2 of one equal width.
+     * A statistics file known from its header alone: nothing in proportion to its tensors has been
+     * read, so it can be checked against a model (or other shards) before its values cost memory.
+     *
+     * @param widths every block's width, from the shapes of its mean tensors
+     * @param images the image count of the metadata
+     * @param taylor whether it holds the taylor criterion's sums
      */
-    private static void checkHeader(Path file, SafeTensors st, String k, int b) {
-        for (String t : new String[] {"count", "mean", "m2"}) {
-            DType d = st.entry(k + t).dtype();
-            if (d != DType.F64 && d != DType.F32) {
-                throw new BadInputException(file, "tensor '" + k + t + "' has dtype " + d + "; statistics are F64");
+    public record Header(Path file, String modelFingerprint, int[] widths, long images, boolean taylor,
+            SafeTensors tensors) {
+        /**
+         * Refuses statistics of another model or other widths, naming the file.
+         *
+         * @param modelName how the model is named in the message
+         */
+        public void requireModel(String fingerprint, int[] modelWidths, String modelName) {
+            if (!modelFingerprint.equals(fingerprint)) {
+                throw new BadInputException(file, "statistics were computed on another model (fingerprint "
+                        + modelFingerprint + ", but " + modelName + " has " + fingerprint + ")");
+            }
+            if (!Arrays.equals(widths, modelWidths)) {
+                throw new BadInputException(file, "statistics have widths " + Arrays.toString(widths)
+                        + " but " + modelName + " has " + Arrays.toString(modelWidths));
             }
         }
-        TensorEntry mean = st.entry(k + "mean");
-        if (st.entry(k + "count").numel() != 1 || mean.rank() != 1
-                || !Arrays.equals(mean.shape(), st.entry(k + "m2").shape())) {
-            throw new BadInputException(file, "block " + b + ": inconsistent count/mean/m2 tensors");
+
+        /** The token count every block holds (one 8-byte tensor read), checked as {@link #read()} does. */
+        public long count() {
+            return checkedCount(file, tensors, "blocks.0.mlp.");
+        }
+
+        /** The values, checked: whole counts from 1 to 2^53 equal in every block, finite means and sums, M2 ≥ 0. */
+        public Tagged read() {
+            int depth = widths.length;
+            long[] count = new long[depth];
+            double[][] mean = new double[depth][];
+            double[][] m2 = new double[depth][];
+            double[][] sums = taylor ? new double[depth][] : null;
+            for (int b = 0; b < depth; b++) {
+                String k = "blocks." + b + ".mlp.";
+                count[b] = checkedCount(file, tensors, k);
+                if (count[b] != count[0]) { // every token passes through every block
+                    throw new BadInputException(file, k + "count is " + count[b] + " but blocks.0.mlp.count is " + count[0]);
+                }
+                mean[b] = tensors.doubles(k + "mean");
+                checkFinite(file, k + "mean", mean[b], false);
+                m2[b] = tensors.doubles(k + "m2");
+                checkFinite(file, k + "m2", m2[b], true);
+                if (taylor) {
+                    sums[b] = tensors.doubles(k + "taylor");
+                    checkFinite(file, k + "taylor", sums[b], false);
+                }
+            }
+            ActivationStats stats = ActivationStats.adopt(count, mean, m2, images, sums);
+            if (tensors.has("blocks.0.mlp." + GRAM)) {
+                stats = stats.withSecondMoments(readSecondMoments(file, tensors, stats));
+            }
+            return new Tagged(stats, modelFingerprint);
         }
     }
 
@@ -142,38 +195,54 @@ public final class StatsFile {
         return SecondMoments.wrap(sums);
     }
 
-    public static Tagged read(Path file) {
+    private static long checkedCount(Path file, SafeTensors st, String k) {
+        double c = st.doubles(k + "count")[0];
+        // a token count: a whole number from 1 to 2^53 (NaN, 0.25, 0 and 1e300 are not)
+        if (!(c >= 1 && c <= MAX_COUNT && c == Math.rint(c))) {
+            throw new BadInputException(file, k + "count is " + c + ", not a whole number of tokens from 1 to 2^53");
+        }
+        return (long) c;
+    }
+
+    /**
+     * Opens a statistics file and checks its header: the format's tensors in every block, floating
+     * point (a U8 tensor read as doubles would take 8 times the file), one count, mean and M2 (and
+     * Taylor sums, when block 0 has them) of one width, an image count. No tensor is read.
+     *
+     * @throws BadInputException naming the file and the first problem
+     */
+    public static Header header(Path file) {
         SafeTensors st = SafeTensors.open(file);
         String model = st.metadata().get(MODEL_KEY);
         if (model == null || !st.has("blocks.0.mlp.mean")) {
             throw new BadInputException(file, "not a statistics file (no " + MODEL_KEY + " or blocks.0.mlp.mean)");
         }
-        int depth = 0;
-        while (st.has("blocks." + depth + ".mlp.mean")) {
-            depth++;
-        }
-        long[] count = new long[depth];
-        double[][] mean = new double[depth][];
-        double[][] m2 = new double[depth][];
-        for (int b = 0; b < depth; b++) {
+        boolean taylor = st.has("blocks.0.mlp.taylor");
+        List<Integer> widths = new ArrayList<>();
+        for (int b = 0; st.has("blocks." + b + ".mlp.mean"); b++) {
             String k = "blocks." + b + ".mlp.";
-            checkHeader(file, st, k, b);
-            double[] c = st.doubles(k + "count");
-            mean[b] = st.doubles(k + "mean");
-            m2[b] = st.doubles(k + "m2");
-            if (c.length != 1 || m2[b].length != mean[b].length) {
-                throw new BadInputException(file, "block " + b + ": inconsistent count/mean/m2 tensors");
+            for (String t : taylor ? new String[] {"count", "mean", "m2", "taylor"} : new String[] {"count", "mean", "m2"}) {
+                if (!st.has(k + t)) {
+                    throw new BadInputException(file, "tensor '" + k + t + "' is missing"
+                            + (t.equals("taylor") ? " (blocks.0.mlp.taylor is present)" : ""));
+                }
+                DType d = st.entry(k + t).dtype();
+                if (d != DType.F64 && d != DType.F32) {
+                    throw new BadInputException(file, "tensor '" + k + t + "' has dtype " + d + "; statistics are F64");
+                }
             }
-            // a token count: a whole number from 1 to 2^53 (NaN, 0.25, 0 and 1e300 are not)
-            if (!(c[0] >= 1 && c[0] <= MAX_COUNT && c[0] == Math.rint(c[0]))) {
-                throw new BadInputException(file, k + "count is " + c[0] + ", not a whole number of tokens from 1 to 2^53");
+            TensorEntry mean = st.entry(k + "mean");
+            if (st.entry(k + "count").numel() != 1 || mean.rank() != 1
+                    || !Arrays.equals(mean.shape(), st.entry(k + "m2").shape())
+                    || taylor && !Arrays.equals(mean.shape(), st.entry(k + "taylor").shape())) {
+                throw new BadInputException(file, "block " + b + ": inconsistent count/mean/m2"
+                        + (taylor ? "/taylor" : "") + " tensors");
             }
-            count[b] = (long) c[0];
-            if (count[b] != count[0]) { // every token passes through every block
-                throw new BadInputException(file, k + "count is " + count[b] + " but blocks.0.mlp.count is " + count[0]);
+            if (mean.shape()[0] > Integer.MAX_VALUE - 8) {
+                throw new BadInputException(file, "tensor '" + k + "mean' has " + mean.shape()[0]
+                        + " elements, too many for one array");
             }
-            checkFinite(file, k + "mean", mean[b], false);
-            checkFinite(file, k + "m2", m2[b], true);
+            widths.add((int) mean.shape()[0]);
         }
         long images;
         try {
@@ -184,21 +253,11 @@ public final class StatsFile {
         if (images < 0) {
             throw new BadInputException(file, "metadata 'images' is negative (" + images + ")");
         }
-        ActivationStats stats = ActivationStats.of(count, mean, m2, images);
-        if (st.has("blocks.0.mlp.taylor")) {
-            double[][] sums = new double[depth][];
-            for (int b = 0; b < depth; b++) {
-                String k = "blocks." + b + ".mlp.taylor";
-                if (!st.has(k) || (sums[b] = st.doubles(k)).length != mean[b].length) {
-                    throw new BadInputException(file, k + " is missing or of the wrong length");
-                }
-                checkFinite(file, k, sums[b], false);
-            }
-            stats = stats.withTaylor(sums);
-        }
-        if (st.has("blocks.0.mlp." + GRAM)) {
-            stats = stats.withSecondMoments(readSecondMoments(file, st, stats));
-        }
-        return new Tagged(stats, model);
+        return new Header(file, model, widths.stream().mapToInt(Integer::intValue).toArray(), images, taylor, st);
+    }
+
+    /** Reads and checks a statistics file ({@link #header}, then {@link Header#read}). */
+    public static Tagged read(Path file) {
+        return header(file).read();
     }
 }

@@ -103,4 +103,24 @@ class GuiOptionsCommandTest {
                 "none");
         assertTrue(Files.notExists(Path.of(png)));
     }
+
+    /**
+     * A session's statistics are one of its inputs: neither the saved session nor the snapshot may
+     * replace them, with or without --force (the file keeps its bytes).
+     */
+    @Test
+    void theOpenedSessionsStatisticsAreNeverAnOutput() throws IOException {
+        Path stats = tmp.resolve("s.stats.safetensors");
+        Run made = Cli.run("stats", "--model", Fixture.TIMM.toString(), "--calibration", Fixture.IMAGES.toString(),
+                "--limit", "2", "--output", stats.toString());
+        assertEquals(0, made.code(), made.err());
+        byte[] before = Files.readAllBytes(stats);
+        Path session = Files.writeString(tmp.resolve("s.vbps"), "{\"format\": \"vbp-studio/session/1\", \"model\": \""
+                + Fixture.TIMM.toAbsolutePath() + "\", \"statistics\": \"s.stats.safetensors\"}");
+        assertBad(Cli.run("gui", "--session", session.toString(), "--save-session", stats.toString(), "--force"),
+                stats.toString(), "is an input");
+        assertBad(Cli.run("gui", "--session", session.toString(), "--snapshot", stats.toString(), "--force"),
+                stats.toString(), "is an input");
+        assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(stats)));
+    }
 }

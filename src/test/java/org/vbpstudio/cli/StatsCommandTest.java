@@ -208,4 +208,49 @@ class StatsCommandTest {
         assertTrue(r.err().startsWith("error: " + b + ": merged, the shards would count more than 2^53 tokens"), r.err());
         assertFalse(Files.exists(tmp.resolve("s.safetensors")));
     }
+
+    /**
+     * A shard merged twice would count its images twice: the same file named twice, a copy of it, and a
+     * shard beside a merge that already holds it are refused naming both files; disjoint shards and a
+     * merge with a new shard are not (the image counts add up).
+     */
+    @Test
+    void aShardIsMergedOnlyOnce() throws IOException {
+        Path a = tmp.resolve("a.safetensors");
+        Path b = tmp.resolve("b.safetensors");
+        Path c = tmp.resolve("c.safetensors");
+        for (Object[] shard : new Object[][] {{a, "0"}, {b, "1"}, {c, "2"}}) { // 10 images each, disjoint
+            Path dir = Files.createDirectories(tmp.resolve("images-" + shard[1]));
+            try (Stream<Path> w = Files.walk(Fixture.IMAGES)) {
+                List<Path> files = w.filter(p -> p.toString().endsWith(".png")).sorted().toList();
+                for (int i = Integer.parseInt((String) shard[1]); i < files.size(); i += 3) {
+                    Files.copy(files.get(i), dir.resolve(i + ".png"));
+                }
+            }
+            assertEquals(0, run("stats", "--model", Fixture.TIMM.toString(), "--calibration", dir.toString(),
+                    "--output", shard[0].toString()).code());
+        }
+        Path out = tmp.resolve("m.safetensors");
+        Run r = run("stats", "--merge", a.toString(), a.toString(), "--output", out.toString());
+        assertEquals(2, r.code(), r.err());
+        assertOneLine(r.err(), a + ": is the same file as " + a);
+        Path copy = Files.copy(a, tmp.resolve("copy-of-a.safetensors"));
+        r = run("stats", "--merge", a.toString(), b.toString(), copy.toString(), "--output", out.toString());
+        assertEquals(2, r.code(), r.err());
+        assertOneLine(r.err(), copy + ": holds a shard that " + a + " holds too");
+        assertFalse(Files.exists(out));
+
+        Path ab = tmp.resolve("ab.safetensors");
+        assertEquals(0, run("stats", "--merge", a.toString(), b.toString(), "--output", ab.toString()).code());
+        assertEquals(20, StatsFile.read(ab).stats().images());
+        r = run("stats", "--merge", ab.toString(), copy.toString(), "--output", out.toString());
+        assertEquals(2, r.code(), r.err());
+        assertOneLine(r.err(), copy + ": holds a shard that " + ab + " holds too");
+        r = run("stats", "--merge", ab.toString(), c.toString(), "--output", out.toString());
+        assertEquals(0, r.code(), r.err());
+        StatsFile.Tagged all = StatsFile.read(out);
+        assertEquals(30, all.stats().images());
+        assertClose(reference("mlp_mean"), all.stats(), false);
+        assertClose(reference("mlp_var"), all.stats(), true);
+    }
 }

@@ -111,7 +111,7 @@ class StatsFileTest {
                 .add("blocks.0.mlp.m2", new long[] {3}, new double[] {0, 0, 0})
                 .add("blocks.0.mlp.taylor", new long[] {2}, new double[] {0, 0})
                 .write(shortTaylor);
-        assertRefused(shortTaylor, "blocks.0.mlp.taylor is missing or of the wrong length");
+        assertRefused(shortTaylor, "block 0: inconsistent count/mean/m2/taylor tensors");
     }
 
     @Test
@@ -120,18 +120,18 @@ class StatsFileTest {
         Path f = tmp.resolve("s.safetensors");
         ActivationStats mine = random(new int[] {192, 192, 192}, 510, 30, false, 5);
         StatsFile.write(f, mine, model.fingerprint());
-        assertSameStats(mine, Calibration.statisticsFor(model, StatsFile.read(f), f));
+        assertSameStats(mine, Calibration.statisticsFor(model, f));
 
         StatsFile.write(f, mine, "0123456789abcdef");
         BadInputException other = assertThrows(BadInputException.class,
-                () -> Calibration.statisticsFor(model, StatsFile.read(f), f));
+                () -> Calibration.statisticsFor(model, f));
         assertTrue(other.getMessage().contains("computed on another model"), other.getMessage());
         assertTrue(other.getMessage().contains(f.getFileName().toString()), other.getMessage());
 
         StatsFile.write(f, random(new int[] {192, 96, 192}, 510, 30, false, 6), model.fingerprint());
         BadInputException widths = assertThrows(BadInputException.class,
-                () -> Calibration.statisticsFor(model, StatsFile.read(f), f));
-        assertTrue(widths.getMessage().contains("[192, 96, 192] but the model has [192, 192, 192]"), widths.getMessage());
+                () -> Calibration.statisticsFor(model, f));
+        assertTrue(widths.getMessage().contains("[192, 96, 192] but the model timm has [192, 192, 192]"), widths.getMessage());
     }
 
     private static void assertRefused(Path f, String fragment) {

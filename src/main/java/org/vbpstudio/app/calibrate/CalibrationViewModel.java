@@ -212,11 +212,11 @@ public final class CalibrationViewModel {
         }
         workspace.rememberDirectory(file);
         executor.execute(BackgroundTask.<ActivationStats>of("Opening statistics",
-                        ctx -> Calibration.statisticsFor(session.model(), StatsFile.read(file), file))
+                        ctx -> Calibration.statisticsFor(session.model(), file))
                 .onSuccess(stats -> {
                     if (workspace.session() == session) {
                         cancel();
-                        workspace.statsProperty().set(stats);
+                        workspace.setStatsFromFile(stats, file);
                         workspace.statusProperty().set("Statistics of " + Formats.count(stats.images())
                                 + " images opened from " + file);
                     }

@@ -132,7 +132,7 @@ public record Session(Path model, Path calibration, Path validation, Path statis
     /** Every path the session reads (model, images, statistics): a save must never replace them. */
     public List<Path> inputs() {
         List<Path> in = new ArrayList<>();
-        for (Path p : new Path[] {model, calibration, validation}) {
+        for (Path p : new Path[] {model, calibration, validation, statistics}) {
             if (p != null) {
                 in.add(p);
             }

@@ -1,6 +1,7 @@
 package org.vbpstudio.app.session;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import javafx.collections.FXCollections;
@@ -130,7 +131,9 @@ public final class Sessions {
         try {
             OutputTarget json = OutputTarget.of(file, force, inputs);
             json.checkFile();
-            if (stats != null) {
+            // re-saving a session beside the statistics it was opened with: they are already there
+            boolean written = stats != null && workspace.statsFile() != null && sameFile(workspace.statsFile(), statsFile);
+            if (stats != null && !written) {
                 OutputTarget st = OutputTarget.of(statsFile, force, inputs);
                 st.checkFile();
                 StatsFile.write(st, stats, s.model().fingerprint());
@@ -205,10 +208,10 @@ public final class Sessions {
             }
             ModelSession model = workspace.session();
             executor.execute(BackgroundTask.<ActivationStats>of("Opening the session's statistics",
-                            ctx -> Calibration.statisticsFor(model.model(), StatsFile.read(statsFile), statsFile))
+                            ctx -> Calibration.statisticsFor(model.model(), statsFile))
                     .onSuccess(stats -> {
                         if (workspace.session() == model) {
-                            workspace.statsProperty().set(stats);
+                            workspace.setStatsFromFile(stats, statsFile);
                             workspace.statusProperty().set("Session opened from " + file);
                             onReady.run();
                         }
@@ -220,5 +223,13 @@ public final class Sessions {
     private void remember(Path file) {
         recent.add(file);
         recentSessions.setAll(recent.list());
+    }
+
+    private static boolean sameFile(Path a, Path b) {
+        try {
+            return Files.isSameFile(a, b);
+        } catch (IOException e) {
+            return false;
+        }
     }
 }

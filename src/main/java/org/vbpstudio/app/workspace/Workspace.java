@@ -39,8 +39,14 @@ public final class Workspace {
             "planPredictions");
     private final ObjectProperty<Path> lastDirectory = new SimpleObjectProperty<>(this, "lastDirectory");
     private final StringProperty status = new SimpleStringProperty(this, "status", "");
+    /** Where the current statistics came from; forgotten as soon as they change. */
+    private Path statsFile;
     private final LongProperty memoryBudget = new SimpleLongProperty(this, "memoryBudget",
             MemoryBudget.defaultBytes());
+
+    public Workspace() {
+        stats.addListener((o, before, now) -> statsFile = null);
+    }
 
     /** The open model, or null. */
     public ObjectProperty<ModelSession> sessionProperty() {
@@ -68,6 +74,20 @@ public final class Workspace {
 
     public ActivationStats stats() {
         return stats.get();
+    }
+
+    /**
+     * Sets statistics read from {@code file}: the file then counts among the inputs (no output may
+     * replace it) for as long as these statistics are the current ones.
+     */
+    public void setStatsFromFile(ActivationStats read, Path file) {
+        stats.set(read);
+        statsFile = file;
+    }
+
+    /** The file the current statistics were read from, or null (calibrated, or none). */
+    public Path statsFile() {
+        return statsFile;
     }
 
     /** Statistics so far while calibration runs (for live histograms), else null. */
@@ -166,6 +186,9 @@ public final class Workspace {
             if (images != null && images.root() != null) {
                 inputs.add(images.root());
             }
+        }
+        if (statsFile != null) {
+            inputs.add(statsFile);
         }
         return inputs;
     }

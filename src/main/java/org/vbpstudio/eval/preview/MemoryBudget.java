@@ -50,6 +50,27 @@ public final class MemoryBudget {
         return (long) bytes;
     }
 
+    /** The smallest budget a command accepts: below it the cache holds too little to run a chunk. */
+    public static final long MIN_BYTES = 64L << 20;
+
+    /**
+     * A budget given on the command line: a size from {@link #MIN_BYTES} to physical memory.
+     *
+     * @throws IllegalArgumentException with a one-line reason naming the smallest or largest allowed
+     */
+    public static long parseOption(String text) {
+        long bytes = parse(text);
+        if (bytes < MIN_BYTES) {
+            throw new IllegalArgumentException(text + " is too small; the smallest budget is " + format(MIN_BYTES));
+        }
+        long physical = physicalBytes();
+        if (physical > 0 && bytes > physical) {
+            throw new IllegalArgumentException(text + " is more than this machine's memory; the largest budget is "
+                    + format(physical));
+        }
+        return bytes;
+    }
+
     /** "2.0 GiB", "512 MiB". */
     public static String format(long bytes) {
         if (bytes >= 1L << 30) {
