@@ -23,6 +23,7 @@ import org.vbpstudio.data.RawImage;
 import org.vbpstudio.io.AtomicDirectory;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.io.OutputTarget;
+import org.vbpstudio.model.Pooling;
 import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.ModelLoader;
@@ -228,7 +229,7 @@ public final class TrainCommand implements Callable<Integer> {
         int[] widths = new int[depth];
         Arrays.fill(widths, hidden);
         String name = arch != null ? arch : "vit_custom_patch" + patch + "_" + size;
-        return new VitConfig(name, size, patch, chans, embedDim, heads, widths, numClasses, false, 1e-6, "token");
+        return new VitConfig(name, size, patch, chans, embedDim, heads, widths, numClasses, false, 1e-6, Pooling.TOKEN);
     }
 
     private List<String> labels(ImageSource source) throws IOException {

@@ -74,7 +74,7 @@ public final class ModelWriter {
         json.addProperty("architecture", cfg.architecture());
         json.addProperty("num_classes", cfg.numClasses());
         json.addProperty("num_features", cfg.embedDim());
-        json.addProperty("global_pool", cfg.globalPool());
+        json.addProperty("global_pool", cfg.globalPool().jsonName());
         if (cfg.layerNormEps() != 1e-6) {
             json.addProperty("layer_norm_eps", cfg.layerNormEps()); // timm's is 1e-6; ours keeps the source's
         }

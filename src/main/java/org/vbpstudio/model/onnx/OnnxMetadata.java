@@ -45,7 +45,7 @@ public final class OnnxMetadata {
             dims.add(h);
         }
         m.put(MLP_HIDDEN_DIMS, dims.toString());
-        m.put(GLOBAL_POOL, c.globalPool());
+        m.put(GLOBAL_POOL, c.globalPool().jsonName());
         m.put(DISTILLED, Boolean.toString(c.distilled()));
         return m;
     }
