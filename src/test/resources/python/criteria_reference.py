@@ -191,7 +191,8 @@ def main(spec_path, out_path):
             pw[k + "fc1.bias"] = w[k + "fc1.bias"][kept]
             pw[k + "fc2.weight"] = w[k + "fc2.weight"][:, kept]
             bias = w[k + "fc2.bias"].double()
-            if plan["compensation"] and gone:
+            # "mean" (or true, in plans written before there were three modes) folds the means
+            if plan["compensation"] in ("mean", True) and gone:
                 bias = bias + w[k + "fc2.weight"][:, gone].double() @ mean[b][gone]
             pw[k + "fc2.bias"] = bias.float()
             widths.append(len(kept))

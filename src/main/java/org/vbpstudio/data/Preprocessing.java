@@ -13,8 +13,8 @@ import java.util.Objects;
  *       ratio (the longer side becomes {@code int(new_short * long / short)}, torchvision's rule),
  *       centre-crop {@code size x size} (offsets {@code round((d - size) / 2)}, half to even; zero
  *       padding if the image is smaller), scale by 1/255, normalise.</li>
- *   <li>{@link Mode#HF}: resize to {@code hfResizeSize x hfResizeSize} if {@code hfResize}, centre-crop
- *       {@code size x size} if {@code hfCenterCrop} (offsets {@code floor((d - size) / 2)}, as
+ *   <li>{@link Mode#HF}: resize to {@code resizeSize x resizeSize} if {@link Hf#resize()}, centre-crop
+ *       {@code size x size} if {@link Hf#centerCrop()} (offsets {@code floor((d - size) / 2)}, as
  *       transformers does), rescale by 1/255, normalise.</li>
  * </ul>
  * Resizing is PIL's ({@link Resampler}); sizes that do not change are not resampled, so an image
@@ -25,18 +25,49 @@ import java.util.Objects;
  *
  * @param channels      the model's input channels (1 or 3)
  * @param size          the model's input height = width
- * @param cropPct       timm's crop_pct (TIMM mode only)
- * @param mode          which library's transform to reproduce
- * @param hfResize      HF {@code do_resize}
- * @param hfCenterCrop  HF {@code do_center_crop}
- * @param hfResizeSize  HF resize target (square), used when {@code hfResize}
+ * @param layout        which library's transform to reproduce, with the settings only it has
  * @param mean          per-channel mean (length {@code channels}; a single value is repeated)
  * @param std           per-channel std (same rule)
  * @param interpolation the resize filter: bicubic for timm, HF configs may ask for bilinear
  */
-public record Preprocessing(int channels, int size, double cropPct, Mode mode, boolean hfResize,
-                            boolean hfCenterCrop, int hfResizeSize, float[] mean, float[] std,
+public record Preprocessing(int channels, int size, Layout layout, float[] mean, float[] std,
                             Interpolation interpolation) {
+
+    /** Which library's transform, with the settings only that library has. */
+    public sealed interface Layout {
+        Mode mode();
+    }
+
+    /** timm: resize the short side to {@code size / cropPct}, centre-crop {@code size}. */
+    public record Timm(double cropPct) implements Layout {
+        public Timm {
+            if (!(cropPct > 0 && Double.isFinite(cropPct))) {
+                throw new IllegalArgumentException("crop_pct must be positive, not " + cropPct);
+            }
+        }
+
+        @Override
+        public Mode mode() {
+            return Mode.TIMM;
+        }
+    }
+
+    /**
+     * Hugging Face's image processor: {@code do_resize} to a square of {@code resizeSize}, then
+     * {@code do_center_crop}.
+     */
+    public record Hf(boolean resize, int resizeSize, boolean centerCrop) implements Layout {
+        public Hf {
+            if (resize && resizeSize < 1) {
+                throw new IllegalArgumentException("resize size must be positive, not " + resizeSize);
+            }
+        }
+
+        @Override
+        public Mode mode() {
+            return Mode.HF;
+        }
+    }
 
     /** Whose evaluation transform to reproduce. */
     public enum Mode { TIMM, HF }
@@ -63,20 +94,18 @@ public record Preprocessing(int channels, int size, double cropPct, Mode mode, b
         if (size < 1 || size > MAX_SIZE) {
             throw new IllegalArgumentException("input size must be between 1 and " + MAX_SIZE + " pixels, not " + size);
         }
-        Objects.requireNonNull(mode, "mode");
+        Objects.requireNonNull(layout, "layout");
         Objects.requireNonNull(interpolation, "interpolation");
-        if (mode == Mode.TIMM && !(cropPct > 0 && Double.isFinite(cropPct))) {
-            throw new IllegalArgumentException("crop_pct must be positive, not " + cropPct);
-        }
-        if (mode == Mode.TIMM && size / cropPct > MAX_SIZE) {
-            throw new IllegalArgumentException("crop_pct " + cropPct + " would resize to " + (long) (size / cropPct)
+        if (layout instanceof Timm t && size / t.cropPct() > MAX_SIZE) {
+            throw new IllegalArgumentException("crop_pct " + t.cropPct() + " would resize to " + (long) (size / t.cropPct())
                     + " pixels, more than " + MAX_SIZE);
         }
-        if (mode == Mode.HF && hfResize && (hfResizeSize < 1 || hfResizeSize > MAX_SIZE)) {
-            throw new IllegalArgumentException("resize size must be between 1 and " + MAX_SIZE + " pixels, not " + hfResizeSize);
+        if (layout instanceof Hf hf && hf.resize() && hf.resizeSize() > MAX_SIZE) {
+            throw new IllegalArgumentException("resize size must be between 1 and " + MAX_SIZE + " pixels, not "
+                    + hf.resizeSize());
         }
-        if (mode == Mode.HF && !hfCenterCrop && hfResize && hfResizeSize != size) {
-            throw new IllegalArgumentException("resizing to " + hfResizeSize + " without a centre crop cannot give the "
+        if (layout instanceof Hf hf && !hf.centerCrop() && hf.resize() && hf.resizeSize() != size) {
+            throw new IllegalArgumentException("resizing to " + hf.resizeSize() + " without a centre crop cannot give the "
                     + "model's input size " + size);
         }
         mean = perChannel(mean, channels, "mean");
@@ -88,10 +117,9 @@ public record Preprocessing(int channels, int size, double cropPct, Mode mode, b
         }
     }
 
-    /** The transform with the bicubic filter timm's eval transform uses. */
-    public Preprocessing(int channels, int size, double cropPct, Mode mode, boolean hfResize,
-                         boolean hfCenterCrop, int hfResizeSize, float[] mean, float[] std) {
-        this(channels, size, cropPct, mode, hfResize, hfCenterCrop, hfResizeSize, mean, std, Interpolation.BICUBIC);
+    /** Which library's transform this reproduces. */
+    public Mode mode() {
+        return layout.mode();
     }
 
     private static float[] perChannel(float[] v, int channels, String what) {
@@ -116,7 +144,7 @@ public record Preprocessing(int channels, int size, double cropPct, Mode mode, b
     /** timm's eval transform with the config's {@code interpolation}. */
     public static Preprocessing timm(int channels, int size, double cropPct, Interpolation interpolation,
                                      float[] mean, float[] std) {
-        return new Preprocessing(channels, size, cropPct, Mode.TIMM, false, false, 0, mean, std, interpolation);
+        return new Preprocessing(channels, size, new Timm(cropPct), mean, std, interpolation);
     }
 
     /**
@@ -139,8 +167,7 @@ public record Preprocessing(int channels, int size, double cropPct, Mode mode, b
      */
     public static Preprocessing hf(int channels, int size, boolean doResize, int resizeSize, boolean doCenterCrop,
                                    Interpolation interpolation, float[] mean, float[] std) {
-        return new Preprocessing(channels, size, 1.0, Mode.HF, doResize, doCenterCrop, resizeSize, mean, std,
-                interpolation);
+        return new Preprocessing(channels, size, new Hf(doResize, resizeSize, doCenterCrop), mean, std, interpolation);
     }
 
     /** Length of one preprocessed image: {@code channels * size * size} (at most 3 x 4096², no overflow). */
@@ -160,8 +187,8 @@ public record Preprocessing(int channels, int size, double cropPct, Mode mode, b
 
     /** Where an image of {@code width x height} is resized and cropped. */
     public Geometry geometry(int width, int height) {
-        if (mode == Mode.TIMM) {
-            int scale = (int) Math.floor(size / cropPct);
+        if (layout instanceof Timm timm) {
+            int scale = (int) Math.floor(size / timm.cropPct());
             int rw;
             int rh;
             if (width <= height) {
@@ -173,9 +200,10 @@ public record Preprocessing(int channels, int size, double cropPct, Mode mode, b
             }
             return new Geometry(rw, rh, torchvisionOffset(rw), torchvisionOffset(rh));
         }
-        int rw = hfResize ? hfResizeSize : width;
-        int rh = hfResize ? hfResizeSize : height;
-        if (hfCenterCrop) {
+        Hf hf = (Hf) layout;
+        int rw = hf.resize() ? hf.resizeSize() : width;
+        int rh = hf.resize() ? hf.resizeSize() : height;
+        if (hf.centerCrop()) {
             return new Geometry(rw, rh, Math.floorDiv(rw - size, 2), Math.floorDiv(rh - size, 2));
         }
         return new Geometry(rw, rh, 0, 0);
@@ -203,7 +231,7 @@ public record Preprocessing(int channels, int size, double cropPct, Mode mode, b
     public void applyInto(RawImage img, float[] out, int offset) {
         Objects.checkFromIndexSize(offset, outputLength(), out.length);
         Geometry g = geometry(img.width(), img.height());
-        if (mode == Mode.HF && !hfCenterCrop && (g.resizedWidth() != size || g.resizedHeight() != size)) {
+        if (layout instanceof Hf hf && !hf.centerCrop() && (g.resizedWidth() != size || g.resizedHeight() != size)) {
             throw new IllegalArgumentException("image is " + img.width() + "x" + img.height() + " but the model input is "
                     + size + "x" + size + " and the preprocessor neither resizes nor crops");
         }
@@ -265,31 +293,31 @@ public record Preprocessing(int channels, int size, double cropPct, Mode mode, b
     /** A 0-255 value scaled and normalised exactly as the reference library does in float32. */
     private float normalised(float v, int c) {
         // torchvision's ToTensor divides in float32; transformers multiplies in float64 by 1/255.
-        float scaled = mode == Mode.TIMM ? v / 255f : (float) (v * (1.0 / 255.0));
+        float scaled = layout instanceof Timm ? v / 255f : (float) (v * (1.0 / 255.0));
         return (scaled - mean[c]) / std[c];
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof Preprocessing p && channels == p.channels && size == p.size
-                && Double.compare(cropPct, p.cropPct) == 0 && mode == p.mode && hfResize == p.hfResize
-                && hfCenterCrop == p.hfCenterCrop && hfResizeSize == p.hfResizeSize
-                && Arrays.equals(mean, p.mean) && Arrays.equals(std, p.std) && interpolation == p.interpolation;
+                && layout.equals(p.layout) && Arrays.equals(mean, p.mean) && Arrays.equals(std, p.std) && interpolation == p.interpolation;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(channels, size, cropPct, mode, hfResize, hfCenterCrop, hfResizeSize,
-                Arrays.hashCode(mean), Arrays.hashCode(std), interpolation);
+        return Objects.hash(channels, size, layout, Arrays.hashCode(mean), Arrays.hashCode(std), interpolation);
     }
 
     @Override
     public String toString() {
-        return mode == Mode.TIMM
-                ? String.format(Locale.ROOT, "timm(%d ch, %d px, crop_pct %s, %s, mean %s, std %s)", channels, size,
-                cropPct, interpolation.name().toLowerCase(Locale.ROOT), Arrays.toString(mean), Arrays.toString(std))
-                : String.format(Locale.ROOT, "hf(%d ch, %d px, resize %s, crop %s, %s, mean %s, std %s)", channels, size,
-                hfResize ? hfResizeSize : "no", hfCenterCrop ? "yes" : "no",
-                interpolation.name().toLowerCase(Locale.ROOT), Arrays.toString(mean), Arrays.toString(std));
+        String filter = interpolation.name().toLowerCase(Locale.ROOT);
+        if (layout instanceof Timm timm) {
+            return String.format(Locale.ROOT, "timm(%d ch, %d px, crop_pct %s, %s, mean %s, std %s)", channels, size,
+                    timm.cropPct(), filter, Arrays.toString(mean), Arrays.toString(std));
+        }
+        Hf hf = (Hf) layout;
+        return String.format(Locale.ROOT, "hf(%d ch, %d px, resize %s, crop %s, %s, mean %s, std %s)", channels, size,
+                hf.resize() ? hf.resizeSize() : "no", hf.centerCrop() ? "yes" : "no", filter, Arrays.toString(mean),
+                Arrays.toString(std));
     }
 }

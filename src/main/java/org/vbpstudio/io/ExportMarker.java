@@ -67,7 +67,7 @@ public final class ExportMarker {
     }
 
     private static void write(Path dir, Map<String, Long> files) throws IOException {
-        JsonObject o = new JsonObject();
+        JsonObject o = FormatVersion.stamp(new JsonObject());
         o.addProperty("format", FORMAT);
         if (files != null) {
             JsonObject f = new JsonObject();
@@ -88,6 +88,7 @@ public final class ExportMarker {
             if (!FORMAT.equals(o.get("format").getAsString())) {
                 return Optional.empty();
             }
+            FormatVersion.check(o); // a later version's marker may mean more than we know: not ours to replace
             Map<String, Long> files = null;
             if (o.has("files")) {
                 files = new LinkedHashMap<>();

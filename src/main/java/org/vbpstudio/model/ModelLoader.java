@@ -172,9 +172,12 @@ public final class ModelLoader {
         if (heads <= 0 || s.embedDim() % heads != 0) {
             throw new BadInputException(file, "num_heads " + heads + " does not divide embed_dim " + s.embedDim());
         }
-        String pool = cfg.has("global_pool") ? cfg.stringOr("global_pool", "token") : args.stringOr("global_pool", "token");
-        if (!pool.equals("token") && !pool.equals("avg")) {
-            throw new BadInputException(file, "global_pool '" + pool + "' is not supported (token or avg)");
+        String poolName = cfg.has("global_pool") ? cfg.stringOr("global_pool", "token") : args.stringOr("global_pool", "token");
+        Pooling pool;
+        try {
+            pool = Pooling.parse(poolName);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(file, e.getMessage());
         }
         // timm fixes eps at 1e-6; our exports of Hugging Face models record theirs as layer_norm_eps.
         double eps = layerNormEps(cfg, 1e-6);
@@ -210,7 +213,7 @@ public final class ModelLoader {
             arch = n.substring(n.lastIndexOf('/') + 1).replace('-', '_');
         }
         return new VitConfig(arch, s.imgSize(), s.patchSize(), s.inChans(), s.embedDim(), heads, s.hidden(),
-                s.numClasses(), s.distilled(), eps, "token");
+                s.numClasses(), s.distilled(), eps, Pooling.TOKEN);
     }
 
     /** {@code layer_norm_eps}: a finite positive number (a NaN would make every LayerNorm NaN). */

@@ -62,7 +62,7 @@ public final class ModelWriter {
         JsonObject pre = new JsonObject();
         pre.add("input_size", intArray(new int[] {cfg.inChans(), cfg.imgSize(), cfg.imgSize()}));
         pre.addProperty("interpolation", prep.interpolation().name().toLowerCase(Locale.ROOT));
-        pre.addProperty("crop_pct", prep.mode() == Preprocessing.Mode.TIMM ? prep.cropPct() : 1.0);
+        pre.addProperty("crop_pct", prep.layout() instanceof Preprocessing.Timm timm ? timm.cropPct() : 1.0);
         pre.addProperty("crop_mode", "center");
         pre.add("mean", floatArray(prep.mean()));
         pre.add("std", floatArray(prep.std()));
@@ -74,7 +74,7 @@ public final class ModelWriter {
         json.addProperty("architecture", cfg.architecture());
         json.addProperty("num_classes", cfg.numClasses());
         json.addProperty("num_features", cfg.embedDim());
-        json.addProperty("global_pool", cfg.globalPool());
+        json.addProperty("global_pool", cfg.globalPool().jsonName());
         if (cfg.layerNormEps() != 1e-6) {
             json.addProperty("layer_norm_eps", cfg.layerNormEps()); // timm's is 1e-6; ours keeps the source's
         }

@@ -16,7 +16,7 @@ import java.util.Arrays;
  * @param numClasses     classifier outputs K
  * @param distilled      DeiT distillation token and {@code head_dist} present
  * @param layerNormEps   LayerNorm epsilon (timm 1e-6; HF from its config)
- * @param globalPool     {@code token} (class token) or {@code avg} (mean of patch tokens)
+ * @param globalPool     the class token, or the mean of the patch tokens
  */
 public record VitConfig(
         String architecture,
@@ -29,7 +29,7 @@ public record VitConfig(
         int numClasses,
         boolean distilled,
         double layerNormEps,
-        String globalPool) {
+        Pooling globalPool) {
 
     public VitConfig {
         mlpHiddenDims = mlpHiddenDims.clone();
@@ -87,7 +87,7 @@ public record VitConfig(
     public static VitConfig deit(String architecture, int embedDim, int depth, int numHeads) {
         int[] widths = new int[depth];
         Arrays.fill(widths, 4 * embedDim);
-        return new VitConfig(architecture, 224, 16, 3, embedDim, numHeads, widths, 1000, false, 1e-6, "token");
+        return new VitConfig(architecture, 224, 16, 3, embedDim, numHeads, widths, 1000, false, 1e-6, Pooling.TOKEN);
     }
 
     public static VitConfig deitTiny() {

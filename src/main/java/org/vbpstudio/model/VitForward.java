@@ -108,7 +108,7 @@ public final class VitForward {
             // timm's inference-time average of the two heads (scalar in native memory, see attention)
             return sum.div(sum.getManager().full(new Shape(), 2f, sum.getDataType()));
         }
-        NDArray pooled = "avg".equals(config.globalPool())
+        NDArray pooled = config.globalPool() == Pooling.AVG
                 ? x.get(":, " + config.numPrefixTokens() + ":, :").mean(new int[] {1})
                 : x.get(":, 0, :");
         return linear(pooled, "head");

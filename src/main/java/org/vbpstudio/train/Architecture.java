@@ -1,6 +1,7 @@
 package org.vbpstudio.train;
 
 import java.util.Arrays;
+import org.vbpstudio.model.Pooling;
 import org.vbpstudio.model.VitConfig;
 
 /**
@@ -36,6 +37,6 @@ public record Architecture(String name, int imgSize, int patch, int inChans, int
         int[] widths = new int[depth];
         Arrays.fill(widths, hidden);
         String arch = name != null ? name : "vit_custom_patch" + patch + "_" + imgSize;
-        return new VitConfig(arch, imgSize, patch, inChans, embedDim, heads, widths, numClasses, false, 1e-6, "token");
+        return new VitConfig(arch, imgSize, patch, inChans, embedDim, heads, widths, numClasses, false, 1e-6, Pooling.TOKEN);
     }
 }

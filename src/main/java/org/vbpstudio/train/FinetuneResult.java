@@ -3,6 +3,7 @@ package org.vbpstudio.train;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import java.util.List;
+import org.vbpstudio.io.FormatVersion;
 import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.LoadedModel;
 
@@ -67,7 +68,7 @@ public record FinetuneResult(LoadedModel model, FinetuneOptions options, Baselin
      * Callers add where the data came from ({@code command}, sources).
      */
     public JsonObject toJson() {
-        JsonObject j = new JsonObject();
+        JsonObject j = FormatVersion.stamp(new JsonObject());
         j.addProperty("student_fingerprint", studentFingerprint);
         if (teacher != null) {
             j.addProperty("teacher", teacher);

@@ -3,8 +3,11 @@ package org.vbpstudio.app;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -13,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.vbpstudio.app.main.StudioView;
 import org.vbpstudio.app.session.RecentSessions;
 import org.vbpstudio.app.session.Session;
+import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.Criterion;
 import org.vbpstudio.prune.PruningPlan;
@@ -90,5 +94,25 @@ class SessionRoundTripTest {
             assertEquals(1, s.dialogs.errors.size());
             assertTrue(s.dialogs.errors.get(0).contains("bad.vbps"), s.dialogs.errors.toString());
         }
+    }
+
+    @Test
+    void aSessionOfANewerVersionIsRefusedOneWithoutAVersionIsRead(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("S.vbps");
+        Session written = new Session(dir.resolve("model"), null, null, null, PruningPlan.global(0.3), 0.3, 100, null, 0);
+        JsonObject o = JsonParser.parseString(written.toJson()).getAsJsonObject();
+        assertEquals(1, o.get("format_version").getAsInt());
+        o.addProperty("format_version", 2);
+        Files.writeString(file, o.toString());
+        BadInputException e = assertThrows(BadInputException.class, () -> Session.read(file));
+        assertEquals(file + ": format_version 2 is newer than this VBP Studio reads (1); update VBP Studio", e.getMessage());
+        o.remove("format_version");
+        o.getAsJsonObject("plan").remove("format_version");
+        Files.writeString(file, o.toString());
+        assertEquals(PruningPlan.global(0.3), Session.read(file).plan());
+        o.getAsJsonObject("plan").addProperty("format_version", 3); // the plan inside carries its own
+        Files.writeString(file, o.toString());
+        e = assertThrows(BadInputException.class, () -> Session.read(file));
+        assertTrue(e.getMessage().contains("format_version 3 is newer"), e.getMessage());
     }
 }

@@ -44,7 +44,7 @@ class TeachingRobotTest extends RobotWindowFixture {
     @Test
     void thePreviewCountsTheChangedPredictionsAndOpensThem(FxRobot robot) throws TimeoutException {
         calibrate(robot);
-        robot.clickOn("#compensationChoice").clickOn("None");
+        robot.interact(() -> window.viewModel().pruning().compensationProperty().set(Compensation.NONE));
         robot.doubleClickOn("#globalField").write("90").type(KeyCode.ENTER);
         PruningPlan plan = PruningPlan.perBlock(0.9, 0.9, 0.9).withCompensation(Compensation.NONE);
         waitFor(() -> window.viewModel().pruning().plan().equals(plan));

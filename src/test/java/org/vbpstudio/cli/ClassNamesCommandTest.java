@@ -16,6 +16,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vbpstudio.data.Preprocessing;
+import org.vbpstudio.model.Pooling;
 import org.vbpstudio.model.ModelWriter;
 import org.vbpstudio.model.VitConfig;
 import org.vbpstudio.testutil.Cli.Run;
@@ -120,7 +121,7 @@ class ClassNamesCommandTest {
 
     @Test
     void wordNetIdFoldersFollowTheImagenetOrderForAThousandClassModelWithoutNames() throws IOException {
-        VitConfig cfg = new VitConfig("vit_micro_patch4_16", 16, 4, 3, 16, 2, new int[] {16}, 1000, false, 1e-6, "token");
+        VitConfig cfg = new VitConfig("vit_micro_patch4_16", 16, 4, 3, 16, 2, new int[] {16}, 1000, false, 1e-6, Pooling.TOKEN);
         List<String> indices = new ArrayList<>();
         for (int i = 0; i < 1000; i++) {
             indices.add(Integer.toString(i));

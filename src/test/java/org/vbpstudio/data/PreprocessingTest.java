@@ -59,7 +59,7 @@ class PreprocessingTest {
     @Test
     void greyImageFeedsThreeChannelsByRepetition() {
         RawImage square = TestImages.patternImage(4, 4, 1);
-        float[] out = new Preprocessing(3, 4, 1.0, Preprocessing.Mode.TIMM, false, false, 0, MEAN, STD).apply(square);
+        float[] out = Preprocessing.timm(3, 4, 1.0, MEAN, STD).apply(square);
         for (int c = 0; c < 3; c++) {
             for (int k = 0; k < 16; k++) {
                 int p = square.pixels()[k] & 0xFF;

@@ -102,7 +102,7 @@ class CriteriaTorchTest {
             spec.addProperty("heads", cfg.numHeads());
             spec.addProperty("patch", cfg.patchSize());
             spec.addProperty("eps", cfg.layerNormEps());
-            spec.addProperty("pool", cfg.globalPool());
+            spec.addProperty("pool", cfg.globalPool().jsonName());
             JsonArray ps = new JsonArray();
             plans.forEach(p -> ps.add(p.toJson()));
             spec.add("plans", ps);

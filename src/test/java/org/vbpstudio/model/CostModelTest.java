@@ -19,7 +19,7 @@ class CostModelTest {
     /** The vit-micro fixture: img 16, patch 4, 3 channels, D 48, depth 3, 4 heads, MLP 192, 5 classes. */
     static VitConfig micro() {
         return new VitConfig("vit_tiny_patch16_224", 16, 4, 3, 48, 4, new int[] {192, 192, 192}, 5, false,
-                1e-6, "token");
+                1e-6, Pooling.TOKEN);
     }
 
     @Test
@@ -76,7 +76,7 @@ class CostModelTest {
     void distilledAddsTokenAndHead() {
         VitConfig t = VitConfig.deitTiny();
         VitConfig d = new VitConfig("deit_tiny_distilled_patch16_224", 224, 16, 3, 192, 3, t.mlpHiddenDims(),
-                1000, true, 1e-6, "token");
+                1000, true, 1e-6, Pooling.TOKEN);
         assertEquals(198, d.numTokens());
         // timm's deit_tiny_distilled_patch16_224 has 5,910,800 parameters
         assertEquals(5_910_800L, CostModel.totalParams(d));

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
+import org.vbpstudio.model.Pooling;
 import org.vbpstudio.model.HostTensor;
 import org.vbpstudio.model.VitConfig;
 import org.vbpstudio.model.VitWeights;
@@ -14,7 +15,7 @@ import org.vbpstudio.stats.ActivationStats;
 
 class CriterionTest {
     /** D = 2, H = 3: fc1 [3, 2], fc2 [2, 3]. */
-    private static final VitConfig CFG = new VitConfig("vit_test", 4, 2, 1, 2, 1, new int[] {3}, 2, false, 1e-6, "token");
+    private static final VitConfig CFG = new VitConfig("vit_test", 4, 2, 1, 2, 1, new int[] {3}, 2, false, 1e-6, Pooling.TOKEN);
 
     private static VitWeights weights() {
         VitWeights w = new VitWeights();

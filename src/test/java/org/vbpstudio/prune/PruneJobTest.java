@@ -44,7 +44,7 @@ class PruneJobTest {
         Budget budget = Budget.params(0.9);
         Pruner.Result alone = Pruner.prune(model, null, PLAN);
         PruningReport report = PruningReport.of(model.config(), alone.model().config(), PLAN, 0,
-                alone.report().seconds(), model.fingerprint(), budget);
+                alone.report().seconds(), model.fingerprint(), budget, null, alone.report().surgery());
         Path expected = tmp.resolve("expected");
         Exporter.export(OutputTarget.of(expected, false), alone.model(), PLAN, report, false);
 

@@ -10,6 +10,7 @@ import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import org.vbpstudio.model.Pooling;
 import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.VitConfig;
 
@@ -84,7 +85,7 @@ class SelectionPropertiesTest {
 
     @Property(tries = 300)
     void parameterCountNeverGrows(@ForAll("cases") Case c) {
-        VitConfig cfg = new VitConfig("vit_test", 8, 4, 3, 8, 2, c.widths(), 10, false, 1e-6, "token");
+        VitConfig cfg = new VitConfig("vit_test", 8, 4, 3, 8, 2, c.widths(), 10, false, 1e-6, Pooling.TOKEN);
         int[] after = Selection.keptWidths(c.plan(), c.scores());
         VitConfig pruned = cfg.withMlpHiddenDims(after);
         assertTrue(CostModel.totalParams(pruned) <= CostModel.totalParams(cfg));

@@ -14,6 +14,7 @@ import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 import org.vbpstudio.data.Preprocessing;
 import org.vbpstudio.io.SafeTensors;
+import org.vbpstudio.model.Pooling;
 import org.vbpstudio.model.Checkpoints;
 import org.vbpstudio.model.HostTensor;
 import org.vbpstudio.model.LoadedModel;
@@ -46,28 +47,28 @@ public final class UnseenModels {
     /** Writes every case under {@code root}: originals (timm and HF layout) and pruned exports. */
     public static List<Case> write(Path root) throws IOException {
         List<Case> cases = new ArrayList<>();
-        Path timmToken = timm(root.resolve("timm-token"), config("vit_unseen_token", 3, 32, 8, 32, 4, 3, 7, false, 1e-6, "token"), 11);
+        Path timmToken = timm(root.resolve("timm-token"), config("vit_unseen_token", 3, 32, 8, 32, 4, 3, 7, false, 1e-6, Pooling.TOKEN), 11);
         cases.add(new Case("timm-token", timmToken));
         cases.add(new Case("timm-token-pruned-per-block", pruned(root, timmToken, "timm-token-pruned-per-block",
                 PruningPlan.perBlock(0.25, 0.5, 0.8))));
         cases.add(new Case("timm-token-pruned-global", pruned(root, timmToken, "timm-token-pruned-global", PruningPlan.global(0.45))));
-        Path distilled = timm(root.resolve("timm-distilled"), config("deit_unseen_distilled", 3, 24, 6, 24, 3, 2, 5, true, 1e-6, "token"), 12);
+        Path distilled = timm(root.resolve("timm-distilled"), config("deit_unseen_distilled", 3, 24, 6, 24, 3, 2, 5, true, 1e-6, Pooling.TOKEN), 12);
         cases.add(new Case("timm-distilled-pruned-per-block", pruned(root, distilled, "timm-distilled-pruned-per-block",
                 PruningPlan.perBlock(0.6, 0.3))));
-        Path avg = timm(root.resolve("timm-avg-grey"), config("vit_unseen_avg", 1, 20, 5, 16, 2, 3, 4, false, 1e-6, "avg"), 13);
+        Path avg = timm(root.resolve("timm-avg-grey"), config("vit_unseen_avg", 1, 20, 5, 16, 2, 3, 4, false, 1e-6, Pooling.AVG), 13);
         cases.add(new Case("timm-avg-grey", avg));
         cases.add(new Case("timm-avg-grey-pruned-global", pruned(root, avg, "timm-avg-grey-pruned-global", PruningPlan.global(0.5))));
-        Path hfVit = hf(root.resolve("hf-vit"), config("vit_unseen_hf", 3, 32, 16, 32, 2, 2, 6, false, 1e-12, "token"), 14);
+        Path hfVit = hf(root.resolve("hf-vit"), config("vit_unseen_hf", 3, 32, 16, 32, 2, 2, 6, false, 1e-12, Pooling.TOKEN), 14);
         cases.add(new Case("hf-vit", hfVit));
         cases.add(new Case("hf-vit-pruned-per-block", pruned(root, hfVit, "hf-vit-pruned-per-block", PruningPlan.perBlock(0.5, 0.1))));
-        Path hfDeit = hf(root.resolve("hf-deit"), config("deit_unseen_hf", 3, 16, 4, 24, 4, 2, 3, true, 1e-12, "token"), 15);
+        Path hfDeit = hf(root.resolve("hf-deit"), config("deit_unseen_hf", 3, 16, 4, 24, 4, 2, 3, true, 1e-12, Pooling.TOKEN), 15);
         cases.add(new Case("hf-deit-distilled", hfDeit));
         cases.add(new Case("hf-deit-distilled-pruned-global", pruned(root, hfDeit, "hf-deit-distilled-pruned-global", PruningPlan.global(0.3))));
         return cases;
     }
 
     static VitConfig config(String arch, int chans, int img, int patch, int dim, int heads, int depth, int classes,
-            boolean distilled, double eps, String pool) {
+            boolean distilled, double eps, Pooling pool) {
         int[] widths = new int[depth];
         Arrays.fill(widths, 4 * dim);
         return new VitConfig(arch, img, patch, chans, dim, heads, widths, classes, distilled, eps, pool);

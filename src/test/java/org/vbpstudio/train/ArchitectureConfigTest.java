@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.junit.jupiter.api.Test;
+import org.vbpstudio.model.Pooling;
 import org.vbpstudio.model.VitConfig;
 
 class ArchitectureConfigTest {
@@ -13,7 +14,7 @@ class ArchitectureConfigTest {
     void theSampleModelsShape() {
         VitConfig c = new Architecture("vit_fmnist_patch7_28", 28, 7, 1, 96, 6, 3, 4).config(10);
         assertEquals(new VitConfig("vit_fmnist_patch7_28", 28, 7, 1, 96, 3, new int[] {384, 384, 384, 384, 384, 384},
-                10, false, 1e-6, "token"), c);
+                10, false, 1e-6, Pooling.TOKEN), c);
         assertEquals(17, c.numTokens()); // 4 x 4 patches and the class token
     }
 

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.concurrent.CancellationException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.vbpstudio.model.Pooling;
 import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.data.Batch;
 import org.vbpstudio.data.Preprocessing;
@@ -169,7 +170,7 @@ class FinetuningTest {
         assertTrue(e.getMessage().contains("the teacher takes 3x16x16 images but the model to fine-tune takes 1x28x28"),
                 e.getMessage());
         VitConfig fiveClasses = new VitConfig("five", 28, 7, 1, 96, 3, student.config().mlpHiddenDims(), 5, false,
-                1e-6, "token");
+                1e-6, Pooling.TOKEN);
         e = assertThrows(BadInputException.class, () -> Finetuning.checkTeacher(student.config(),
                 student.preprocessing(), fiveClasses, student.preprocessing(), Path.of("t")));
         assertTrue(e.getMessage().contains("the teacher has 5 classes but the model to fine-tune has 10"), e.getMessage());

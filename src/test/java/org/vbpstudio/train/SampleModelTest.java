@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.ImageSources;
+import org.vbpstudio.data.Preprocessing;
 import org.vbpstudio.data.Progress;
 import org.vbpstudio.eval.Evaluator;
 import org.vbpstudio.model.CostModel;
@@ -46,7 +47,7 @@ class SampleModelTest {
         long macs = CostModel.totalMacs(cfg);
         assertTrue(macs >= 5_000_000 && macs <= 12_500_000, "MACs " + macs);
         assertEquals(CLASSES, model.labels());
-        assertEquals(1.0, model.preprocessing().cropPct());
+        assertEquals(new Preprocessing.Timm(1.0), model.preprocessing().layout());
         assertEquals(0.2860f, model.preprocessing().mean()[0], 1e-6f);
         assertEquals(0.3530f, model.preprocessing().std()[0], 1e-6f);
 

@@ -6,6 +6,7 @@ import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.ImageSources;
 import org.vbpstudio.data.Preprocessing;
 import org.vbpstudio.data.Progress;
+import org.vbpstudio.model.Pooling;
 import org.vbpstudio.model.VitConfig;
 
 /** The shipped sample data, and tiny models, shared by the training tests. */
@@ -27,7 +28,7 @@ final class TrainTestData {
 
     /** A tiny ViT on 28x28 grey images: patch 7, D 32, 2 heads, the given MLP widths. */
     static VitConfig tiny(int... widths) {
-        return new VitConfig("vit_test_patch7_28", 28, 7, 1, 32, 2, widths, 10, false, 1e-6, "token");
+        return new VitConfig("vit_test_patch7_28", 28, 7, 1, 32, 2, widths, 10, false, 1e-6, Pooling.TOKEN);
     }
 
     static double mean(float[] v, int from, int to) {

@@ -15,6 +15,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.vbpstudio.model.Pooling;
 import org.vbpstudio.model.CheckpointLayout;
 import org.vbpstudio.model.Checkpoints;
 import org.vbpstudio.model.CostModel;
@@ -76,7 +77,7 @@ class TrainableVitTest {
 
     @Test
     void randomInitFollowsTimm() {
-        VitConfig cfg = new VitConfig("x", 28, 7, 1, 96, 3, new int[] {384, 384}, 10, false, 1e-6, "token");
+        VitConfig cfg = new VitConfig("x", 28, 7, 1, 96, 3, new int[] {384, 384}, 10, false, 1e-6, Pooling.TOKEN);
         VitWeights w = VitInit.random(cfg, 0);
         HostTensor fc1 = w.get("blocks.0.mlp.fc1.weight");
         double sum = 0;

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vbpstudio.data.Batch;
 import org.vbpstudio.io.BadInputException;
+import org.vbpstudio.model.Pooling;
 import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.LoadedModel;
@@ -245,7 +246,7 @@ class TrainingRunTest {
 
     @Test
     void rejectsDataThatDoesNotFitTheModel() {
-        VitConfig cfg = new VitConfig("x", 28, 7, 1, 32, 2, new int[] {32}, 5, false, 1e-6, "token");
+        VitConfig cfg = new VitConfig("x", 28, 7, 1, 32, 2, new int[] {32}, 5, false, 1e-6, Pooling.TOKEN);
         TrainingData data = TrainTestData.calibrationData(64); // labels up to 9
         assertThrows(BadInputException.class,
                 () -> new TrainingRun(cfg, VitInit.random(cfg, 0), TrainOptions.defaults()).run(data, null));

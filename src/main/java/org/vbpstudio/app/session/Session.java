@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.vbpstudio.io.SmallFiles;
 import org.vbpstudio.io.BadInputException;
+import org.vbpstudio.io.FormatVersion;
 import org.vbpstudio.prune.PruningPlan;
 
 /**
@@ -38,6 +39,7 @@ public record Session(Path model, Path calibration, Path validation, Path statis
     public String toJson() {
         JsonObject o = new JsonObject();
         o.addProperty("format", FORMAT);
+        FormatVersion.stamp(o);
         o.addProperty("model", text(model));
         o.addProperty("calibration", text(calibration));
         o.addProperty("validation", text(validation));
@@ -79,6 +81,7 @@ public record Session(Path model, Path calibration, Path validation, Path statis
         if (!o.has("format") || !FORMAT.equals(string(o, "format", file))) {
             throw new BadInputException(file, "is not a VBP Studio session (\"format\": \"" + FORMAT + "\" expected)");
         }
+        FormatVersion.check(o, file);
         Path dir = file.toAbsolutePath().getParent();
         Path model = path(o, "model", dir, file);
         if (model == null) {

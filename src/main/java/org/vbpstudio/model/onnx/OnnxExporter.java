@@ -22,6 +22,7 @@ import onnx.Onnx.TypeProto;
 import onnx.Onnx.ValueInfoProto;
 import org.vbpstudio.io.AtomicDirectory;
 import org.vbpstudio.io.BadInputException;
+import org.vbpstudio.model.Pooling;
 import org.vbpstudio.model.HostTensor;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.VitConfig;
@@ -181,7 +182,7 @@ public final class OnnxExporter {
             return;
         }
         String pooled;
-        if ("avg".equals(cfg.globalPool())) {
+        if (cfg.globalPool() == Pooling.AVG) {
             String patches = g.node("Slice", "pool/patch_tokens", List.of(x,
                     g.int64s("const/prefix_tokens", false, cfg.numPrefixTokens()),
                     g.int64s("const/int64_max", false, Long.MAX_VALUE), g.int64s("const/axis_1", false, 1)));

@@ -53,7 +53,7 @@ public final class OnnxMetadata {
             dims.add(h);
         }
         m.put(MLP_HIDDEN_DIMS, dims.toString());
-        m.put(GLOBAL_POOL, c.globalPool());
+        m.put(GLOBAL_POOL, c.globalPool().jsonName());
         m.put(DISTILLED, Boolean.toString(c.distilled()));
         return m;
     }
@@ -68,12 +68,13 @@ public final class OnnxMetadata {
         input.add(p.size());
         o.add("input_size", input);
         o.addProperty("interpolation", p.interpolation().name().toLowerCase(Locale.ROOT));
-        if (p.mode() == Preprocessing.Mode.TIMM) {
-            o.addProperty("crop_pct", p.cropPct());
+        if (p.layout() instanceof Preprocessing.Timm timm) {
+            o.addProperty("crop_pct", timm.cropPct());
         } else {
-            o.addProperty("do_resize", p.hfResize());
-            o.addProperty("resize_size", p.hfResizeSize());
-            o.addProperty("do_center_crop", p.hfCenterCrop());
+            Preprocessing.Hf hf = (Preprocessing.Hf) p.layout();
+            o.addProperty("do_resize", hf.resize());
+            o.addProperty("resize_size", hf.resizeSize());
+            o.addProperty("do_center_crop", hf.centerCrop());
         }
         o.add("mean", floats(p.mean()));
         o.add("std", floats(p.std()));

@@ -14,13 +14,14 @@ import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.vbpstudio.model.Pooling;
 import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.VitConfig;
 
 class BlockInputCacheTest {
     /** A small ViT: 17 tokens × 8 channels per block input, 6 blocks. */
     private static final VitConfig CFG =
-            new VitConfig("vit_test", 32, 8, 3, 8, 2, new int[] {32, 32, 32, 32, 32, 32}, 10, false, 1e-6, "token");
+            new VitConfig("vit_test", 32, 8, 3, 8, 2, new int[] {32, 32, 32, 32, 32, 32}, 10, false, 1e-6, Pooling.TOKEN);
     private static final long TOKEN = 17L * 8;
     private static NDManager root;
 
