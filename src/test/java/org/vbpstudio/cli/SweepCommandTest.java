@@ -126,7 +126,7 @@ class SweepCommandTest {
         Path uncompensated = sensitivity("variance", ratios, "--no-compensation");
         Path random = sensitivity("random", ratios);
         for (String[] bad : List.of(new String[] {variance + "," + fragile, "as " + variance + " does"},
-                new String[] {uncompensated.toString(), "measured without compensation"},
+                new String[] {uncompensated.toString(), "measured with compensation none"},
                 new String[] {random.toString(), "allocates no random series"})) {
             Cli.Run refused = Cli.run(concat(sweep, "--sensitivity", bad[0]));
             assertEquals(2, refused.code(), refused.err());
