@@ -135,7 +135,7 @@ class PruneCommandTest {
         assertOneLine(r.err(), "--calibration");
         r = run("prune", "--model", MODEL, "--ratio", "0.5", "--criterion", "magnitude", "--output", out.toString());
         assertEquals(2, r.code());
-        assertOneLine(r.err(), "--no-compensation");
+        assertOneLine(r.err(), "--compensation none");
         assertFalse(Files.exists(out));
     }
 
