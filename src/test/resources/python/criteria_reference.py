@@ -191,8 +191,11 @@ def main(spec_path, out_path):
             pw[k + "fc1.bias"] = w[k + "fc1.bias"][kept]
             pw[k + "fc2.weight"] = w[k + "fc2.weight"][:, kept]
             bias = w[k + "fc2.bias"].double()
-            # "mean" (or true, in plans written before there were three modes) folds the means
-            if plan["compensation"] in ("mean", True) and gone:
+            # plans write "none"/"mean"/"refit" (older ones true/false); a non-empty string is truthy
+            compensation = plan["compensation"]
+            if compensation not in (True, False, "none", "mean"):
+                raise ValueError("this reference compensates with none or mean only: %r" % (compensation,))
+            if compensation in (True, "mean") and gone:
                 bias = bias + w[k + "fc2.weight"][:, gone].double() @ mean[b][gone]
             pw[k + "fc2.bias"] = bias.float()
             widths.append(len(kept))

@@ -2,6 +2,7 @@ package org.vbpstudio.app.calibrate;
 
 import javafx.fxml.FXML;
 import javafx.scene.control.Button;
+import javafx.scene.control.CheckBox;
 import javafx.scene.control.ComboBox;
 import javafx.scene.control.Label;
 import javafx.scene.control.ProgressBar;
@@ -16,6 +17,8 @@ public final class CalibrationView extends VBox {
     private Label summaryLabel;
     @FXML
     private ComboBox<Integer> limitChoice;
+    @FXML
+    private CheckBox refitCheck;
     @FXML
     private Button calibrateButton;
     @FXML
@@ -37,6 +40,8 @@ public final class CalibrationView extends VBox {
         summaryLabel.textProperty().bind(viewModel.summaryProperty());
         ImageLimitChoice.bind(limitChoice, CalibrationViewModel.LIMITS, viewModel.limitProperty());
         limitChoice.disableProperty().bind(viewModel.runningProperty());
+        refitCheck.selectedProperty().bindBidirectional(viewModel.refitProperty());
+        refitCheck.disableProperty().bind(viewModel.runningProperty());
         calibrateButton.disableProperty().bind(viewModel.canCalibrateProperty().not());
         cancelButton.disableProperty().bind(viewModel.runningProperty().not());
         progressBar.progressProperty().bind(viewModel.progressProperty());

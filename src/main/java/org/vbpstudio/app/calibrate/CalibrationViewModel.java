@@ -52,6 +52,7 @@ public final class CalibrationViewModel {
     private final DialogService dialogs;
     private final IntegerProperty limit = new SimpleIntegerProperty(this, "limit", 0);
     private final BooleanProperty running = new SimpleBooleanProperty(this, "running");
+    private final BooleanProperty refit = new SimpleBooleanProperty(this, "refit");
     private final DoubleProperty progress = new SimpleDoubleProperty(this, "progress", 0);
     private final StringProperty rate = new SimpleStringProperty(this, "rate", "");
     private final StringProperty timeLeft = new SimpleStringProperty(this, "timeLeft", "");
@@ -84,6 +85,14 @@ public final class CalibrationViewModel {
 
     public IntegerProperty limitProperty() {
         return limit;
+    }
+
+    /**
+     * Whether calibration also collects the second moments compensation refit needs ((H+1)² doubles
+     * per block: 0.9 GB at DeiT-Base, so off by default).
+     */
+    public BooleanProperty refitProperty() {
+        return refit;
     }
 
     public BooleanProperty runningProperty() {
@@ -133,7 +142,9 @@ public final class CalibrationViewModel {
         rate.set("");
         timeLeft.set("starting…");
         workspace.statusProperty().set("Calibrating on " + Formats.count(source.size()) + " images…");
-        handle = executor.execute(BackgroundTask.<ActivationStats>of("Calibrating", ctx -> collect(session, source, ctx))
+        boolean withMoments = refit.get();
+        handle = executor.execute(BackgroundTask.<ActivationStats>of("Calibrating",
+                        ctx -> collect(session, source, withMoments, ctx))
                 .onProgress(p -> {
                     progress.set(p.fraction());
                     rate.set(Formats.rate(p.itemsPerSecond()));
@@ -164,9 +175,11 @@ public final class CalibrationViewModel {
                 }));
     }
 
-    private static ActivationStats collect(ModelSession session, ImageSource source, TaskContext<ActivationStats> ctx) {
+    private static ActivationStats collect(ModelSession session, ImageSource source, boolean refit,
+            TaskContext<ActivationStats> ctx) {
         try (ModelSession.Lease lease = session.lease()) {
-            ActivationStats stats = new ActivationStats(session.model().config().mlpHiddenDims());
+            int[] widths = session.model().config().mlpHiddenDims();
+            ActivationStats stats = refit ? ActivationStats.collectingSecondMoments(widths) : new ActivationStats(widths);
             long[] lastPublish = {System.nanoTime()};
             Progress progress = new Progress() {
                 @Override
@@ -175,7 +188,7 @@ public final class CalibrationViewModel {
                     long now = System.nanoTime();
                     if (now - lastPublish[0] >= PUBLISH_NANOS && done < total) {
                         lastPublish[0] = now;
-                        ctx.publish(stats.copy());
+                        ctx.publish(stats.withoutSecondMoments()); // the histograms need the moments only
                     }
                 }
 

@@ -18,6 +18,10 @@ import org.vbpstudio.app.workspace.Workspace;
 import org.vbpstudio.model.HostTensor;
 import org.vbpstudio.model.VitWeights;
 import org.vbpstudio.prune.Compensation;
+import org.vbpstudio.stats.SecondMoments;
+import org.vbpstudio.prune.PruningPlan;
+import org.vbpstudio.prune.Surgery;
+import org.vbpstudio.prune.Refit;
 import org.vbpstudio.prune.Pruner;
 import org.vbpstudio.stats.ActivationStats;
 
@@ -33,8 +37,14 @@ public final class NeuronsViewModel {
     public record Neuron(int index, double mean, double variance, double score, boolean kept, double compensation) {}
 
     /** The block's live numbers. */
+    /**
+     * @param meanResidual  with second moments, the share of the MLP output's variance over the
+     *                      calibration tokens that mean compensation leaves unexplained ({@link Refit#relativeResidual}); else NaN
+     * @param refitResidual the same for the least-squares refit of fc2 at {@code ridge}; else NaN
+     */
     public record Summary(int block, int hidden, int removed, double totalVariance, double removedVariance,
-            double biasCorrectionNorm, String criterion, boolean compensation) {
+            double biasCorrectionNorm, String criterion, boolean compensation, double meanResidual,
+            double refitResidual, double ridge) {
         public double varianceShare() {
             return totalVariance > 0 ? removedVariance / totalVariance : 0;
         }
@@ -259,11 +269,34 @@ public final class NeuronsViewModel {
         for (double c : correction) {
             cn += c * c;
         }
+        double ridge = sel.plan().compensation() == Compensation.REFIT ? sel.plan().ridge() : PruningPlan.DEFAULT_RIDGE;
+        double[] residuals = residuals(s.model().weights(), b, sel.kept()[b], stats, ridge);
         summary = new Summary(b, h, removed, total, removedVar, Math.sqrt(cn), sel.plan().criterion().jsonName(),
-                sel.plan().compensation() == Compensation.MEAN);
+                sel.plan().compensation() == Compensation.MEAN, residuals[0], residuals[1], ridge);
         neurons.setAll(rows);
         title.set("Block " + b + " · " + h + " neurons · " + removed + " removed by " + summary.criterion());
         explanation.set(explain(summary));
+    }
+
+    /** Blocks this wide or narrower get their residuals on the UI thread (a DeiT-Base block would take seconds). */
+    static final int MAX_RESIDUAL_WIDTH = 1536;
+
+    /**
+     * Block {@code b}'s residuals of mean compensation and of the refit, from the second moments in
+     * closed form; NaN without second moments, for a wider block, or with nothing removed.
+     */
+    static double[] residuals(VitWeights weights, int b, int[] keep, ActivationStats stats, double ridge) {
+        int h = stats.width(b);
+        if (!stats.hasSecondMoments() || h > MAX_RESIDUAL_WIDTH || keep.length == h) {
+            return new double[] {Double.NaN, Double.NaN};
+        }
+        HostTensor w2 = weights.get(VitWeights.block(b, "mlp.fc2.weight"));
+        HostTensor b2 = weights.get(VitWeights.block(b, "mlp.fc2.bias"));
+        SecondMoments m = stats.secondMoments();
+        Surgery.Mlp mean = Surgery.block(weights, b, keep, h, stats.mean(b));
+        Refit.Fc2 refit = Refit.fc2(w2, b2, keep, m, b, ridge);
+        return new double[] {Refit.relativeResidual(w2, b2, keep, mean.fc2Weight(), mean.fc2Bias(), m, b),
+            Refit.relativeResidual(w2, b2, keep, refit.weight(), refit.bias(), m, b)};
     }
 
     /** The method, step by step, with this block's numbers. */
@@ -276,9 +309,24 @@ public final class NeuronsViewModel {
                 "Surgery: W1' = W1[K, :], b1' = b1[K], W2' = W2[:, K] (K: the %d kept).",
                 "Compensation: b2' = b2 + W2[:, R] μ_R, with ‖W2[:, R] μ_R‖ = %.4g%s.",
                 "Why it works: a low-variance neuron is nearly its mean on every input, so replacing it by μ_j"
-                        + " barely moves fc2's output; no retraining."),
+                        + " barely moves fc2's output; no retraining.",
+                "%s"),
                 s.criterion(), s.removed(), s.hidden(), 100.0 * s.removed() / s.hidden(),
                 s.removedVariance(), s.totalVariance(), 100 * s.varianceShare(), s.hidden() - s.removed(),
-                s.biasCorrectionNorm(), s.compensation() ? " (applied)" : " (compensation is off: not applied)");
+                s.biasCorrectionNorm(), s.compensation() ? " (applied)" : " (compensation is off: not applied)",
+                refitLine(s));
+    }
+
+    /** What the refit adds, with this block's residuals when the statistics allow them. */
+    static String refitLine(Summary s) {
+        String what = "Beyond the mean: fc2's output is linear in [a; 1], so W2' and b2' can be refitted by least squares"
+                + " on the kept neurons from the sums Σ [a; 1][a; 1]ᵀ (compensation refit).";
+        if (Double.isNaN(s.meanResidual())) {
+            return what + (s.removed() == 0 ? "" : " Its residuals need statistics collected for refit"
+                    + (s.hidden() > MAX_RESIDUAL_WIDTH ? " and a block of at most " + MAX_RESIDUAL_WIDTH + " neurons." : "."));
+        }
+        return what + String.format(Locale.ROOT, " On the calibration tokens the pruned MLP's output misses %.3g%% of"
+                + " its variance with mean compensation, %.3g%% with the refit (λ = %.3g).",
+                100 * s.meanResidual(), 100 * s.refitResidual(), s.ridge());
     }
 }
