@@ -4,10 +4,8 @@ import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.vbpstudio.data.ClassMapping;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.Progress;
 import org.vbpstudio.model.Accuracy;
@@ -66,7 +64,7 @@ final class EvalCommand implements Callable<Integer> {
             throw new BadInputException(reference, "classifies " + original.config().numClasses()
                     + " classes but " + options.model + " classifies " + k);
         }
-        ImageSource source = labelled(ModelOptions.images(images, limit), model.labels(), original != null,
+        ImageSource source = ModelOptions.labelled(ModelOptions.images(images, limit), model.labels(), original != null,
                 spec.commandLine().getErr());
         PrintWriter out = spec.commandLine().getOut();
         long t0 = System.nanoTime();
@@ -121,22 +119,5 @@ final class EvalCommand implements Callable<Integer> {
             out.println(line.append(String.format(Locale.ROOT, "images %d  %.1f s", count, seconds)));
         }
         return 0;
-    }
-
-    /**
-     * The images labelled with the model's class indices ({@link ClassMapping#relabel}), the one
-     * rule for a model directory and an ONNX file alike. When labels are optional (fidelity needs
-     * none) folders that do not map give an unlabelled view, with a warning saying why.
-     */
-    static ImageSource labelled(ImageSource opened, List<String> classes, boolean labelsOptional, PrintWriter err) {
-        try {
-            return ClassMapping.relabel(opened, classes);
-        } catch (BadInputException e) {
-            if (!labelsOptional) {
-                throw e;
-            }
-            err.println("warning: " + e.getMessage() + "; reporting fidelity only");
-            return ClassMapping.relabelIfPossible(opened, classes);
-        }
     }
 }

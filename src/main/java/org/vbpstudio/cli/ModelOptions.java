@@ -1,6 +1,9 @@
 package org.vbpstudio.cli;
 
+import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
+import org.vbpstudio.data.ClassMapping;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.ImageSources;
 import org.vbpstudio.data.ImageStream;
@@ -47,5 +50,22 @@ final class ModelOptions {
         checkLimit(limit);
         ImageSource source = ImageSources.open(path);
         return limit > 0 ? source.spread(limit) : source;
+    }
+
+    /**
+     * The images labelled with the model's class indices ({@link ClassMapping#relabel}), the one
+     * rule for a model directory and an ONNX file alike. When labels are optional (fidelity needs
+     * none) folders that do not map give an unlabelled view, with a warning saying why.
+     */
+    static ImageSource labelled(ImageSource opened, List<String> classes, boolean labelsOptional, PrintWriter err) {
+        try {
+            return ClassMapping.relabel(opened, classes);
+        } catch (BadInputException e) {
+            if (!labelsOptional) {
+                throw e;
+            }
+            err.println("warning: " + e.getMessage() + "; reporting fidelity only");
+            return ClassMapping.relabelIfPossible(opened, classes);
+        }
     }
 }

@@ -20,7 +20,7 @@ import picocli.CommandLine.Model.CommandSpec;
  * {@code predict} and {@code eval} when {@code --model} is an {@code .onnx} file: the same outputs,
  * computed by ONNX Runtime with the preprocessing and class names from the file's metadata. Labels
  * come from the same class mapping as a model directory's ({@link ClassMapping} through
- * {@link EvalCommand#labelled}), so both score the same images against the same classes.
+ * {@link ModelOptions#labelled}), so both score the same images against the same classes.
  */
 final class OnnxRun {
     /** How long Ctrl-C waits for the run under way to stop and the output's temporary file to go. */
@@ -51,7 +51,7 @@ final class OnnxRun {
         long t0 = System.nanoTime();
         Accuracy acc;
         try (OnnxModel model = OnnxModel.open(options.model, options.trustOnnx)) {
-            ImageSource source = EvalCommand.labelled(opened, model.labels(), false, spec.commandLine().getErr());
+            ImageSource source = ModelOptions.labelled(opened, model.labels(), false, spec.commandLine().getErr());
             Progress progress = json ? Progress.NONE : new ConsoleProgress(spec.commandLine().getErr(), "eval");
             acc = untilCtrlC(model, () -> OnnxEvaluator.evaluate(model, source, options.batch, progress));
         }

@@ -283,4 +283,19 @@ class PreprocessingTest {
         assertEquals(Interpolation.BILINEAR, Interpolation.parse("2"));
         assertThrows(IllegalArgumentException.class, () -> Interpolation.parse("lanczos"));
     }
+
+    /** 46,341² and 65,536² overflowed int (negative lengths, empty arrays): sizes are now bounded and exact. */
+    @Test
+    void sizesAreBoundedSoTheLengthNeverOverflows() {
+        float[] m = {0.5f};
+        assertEquals(3L * 4096 * 4096, Preprocessing.timm(3, Preprocessing.MAX_SIZE, 1.0, m, m).outputLength());
+        for (int size : new int[] {Preprocessing.MAX_SIZE + 1, 46341, 65536, Integer.MAX_VALUE, 0, -1}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Preprocessing.timm(3, size, 1.0, m, m));
+            assertTrue(e.getMessage().contains("input size must be between 1 and 4096"), e.getMessage());
+        }
+        assertThrows(IllegalArgumentException.class, () -> Preprocessing.hf(3, 224, true, 65536, true, m, m));
+        // crop_pct 0.01 would resize a 224 px input's shorter side to 22,400 pixels
+        assertThrows(IllegalArgumentException.class, () -> Preprocessing.timm(3, 224, 0.01, m, m));
+    }
 }

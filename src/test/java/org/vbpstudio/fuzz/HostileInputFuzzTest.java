@@ -38,7 +38,7 @@ import org.vbpstudio.testutil.HostileImages;
 
 /**
  * The fuzz suite of hostile inputs: mutated safetensors headers and data, IDX headers, PNG/JPEG/GIF/BMP
- * headers and chunks, plans and statistics files, each run through the real command line in
+ * headers and chunks, ONNX files, plans and statistics files, each run through the real command line in
  * process. Every run ends in exit 0 (the mutation left a valid input) or exit 2 with exactly one
  * line naming the mutated file; never exit 1 (an {@link Error} such as OutOfMemoryError, or any
  * unmapped exception, is exit 1).
@@ -66,6 +66,7 @@ class HostileInputFuzzTest {
     private static Path stats;
     private static byte[] model;
     private static byte[] statsBytes;
+    private static onnx.Onnx.ModelProto onnxExport;
     private static final AtomicInteger TRY = new AtomicInteger();
 
     @BeforeContainer
@@ -79,6 +80,7 @@ class HostileInputFuzzTest {
                 "--limit", "4", "--output", stats.toString());
         assertEquals(0, r.code(), r.err());
         statsBytes = Files.readAllBytes(stats);
+        onnxExport = org.vbpstudio.model.onnx.OnnxExporter.build(org.vbpstudio.model.ModelLoader.load(Fixture.TIMM));
     }
 
     @AfterContainer
@@ -99,6 +101,58 @@ class HostileInputFuzzTest {
         expectCleanExit(dir, run("predict", "--model", m.toString(), "--images", flat.toString(),
                 "--output", dir.resolve("p.csv").toString()));
     }
+
+    /** Structured edits of an ONNX export (dims, types, external data, operators, metadata) and raw byte edits. */
+    @Property(tries = 60, shrinking = ShrinkingMode.BOUNDED)
+    void mutatedOnnx(@ForAll("edits") @Size(min = 1, max = 3) List<Edit> edits) throws IOException {
+        Path dir = tryDir();
+        onnx.Onnx.ModelProto.Builder m = onnxExport.toBuilder();
+        byte[] bytes = null;
+        for (Edit e : edits) {
+            var g = m.getGraphBuilder();
+            var t = g.getInitializerBuilder(index(e.at(), g.getInitializerCount()));
+            switch (e.kind().ordinal() % 8) {
+                case 0 -> {
+                    if (t.getDimsCount() == 0) {
+                        t.addDims(e.value());
+                    } else {
+                        t.setDims(e.token() % t.getDimsCount(), e.value());
+                    }
+                }
+                case 1 -> t.setDataType((int) Math.floorMod(e.value(), 20L));
+                case 2 -> t.clearRawData().setDataLocation(onnx.Onnx.TensorProto.DataLocation.EXTERNAL).addExternalData(
+                        onnx.Onnx.StringStringEntryProto.newBuilder().setKey(e.token() % 2 == 0 ? "location" : "offset")
+                                .setValue(ONNX_LOCATIONS[e.token() % ONNX_LOCATIONS.length]));
+                case 3 -> g.getOutputBuilder(0).getTypeBuilder().getTensorTypeBuilder().setElemType((int) Math.floorMod(e.value(), 20L));
+                case 4 -> g.getNodeBuilder(index(e.at(), g.getNodeCount())).setOpType(ONNX_OPS[e.token() % ONNX_OPS.length]);
+                case 5 -> m.getMetadataPropsBuilderList().stream().filter(p -> p.getKey().equals("preprocessing")).forEach(p ->
+                        p.setValue(p.getValue().replaceFirst("\\[(\\d+),(\\d+),(\\d+)\\]", "[$1," + e.value() + "," + e.value() + "]")));
+                case 6 -> t.setRawData(com.google.protobuf.ByteString.copyFrom(new byte[(int) Math.floorMod(e.value(), 64L)]));
+                default -> bytes = m.build().toByteArray();
+            }
+            if (bytes != null) { // a raw edit: a byte set, or the file cut short
+                int at = index(e.at(), bytes.length);
+                if (e.token() % 2 == 0) {
+                    bytes[at] = (byte) e.value();
+                } else {
+                    bytes = Arrays.copyOf(bytes, at);
+                }
+                break;
+            }
+        }
+        Path f = Files.write(dir.resolve("model.onnx"), bytes != null ? bytes : m.build().toByteArray());
+        expectCleanExit(dir, run("predict", "--model", f.toString(), "--images", flat.toString(),
+                "--output", dir.resolve("p.csv").toString()));
+    }
+
+    private static int index(double at, int n) {
+        return Math.min(n - 1, (int) (at * n));
+    }
+
+    private static final String[] ONNX_LOCATIONS = {"../x.bin", "/etc/passwd", "missing.bin", "", "a/../../b",
+            "-1", "99999999999999999999", "\u0000", "..", "."};
+    private static final String[] ONNX_OPS = {"Loop", "Scan", "If", "ConstantOfShape", "Identity", "Add", "MatMul", "Cast",
+            "NoSuchOp", ""};
 
     @Property(tries = 40, shrinking = ShrinkingMode.BOUNDED)
     void mutatedStatistics(@ForAll("edits") @Size(min = 1, max = 4) List<Edit> edits) throws IOException {

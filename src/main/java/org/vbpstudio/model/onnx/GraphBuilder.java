@@ -17,6 +17,9 @@ import onnx.Onnx.TensorProto;
  * because ONNX requires it (SSA) and a clash would silently rewire the graph.
  */
 final class GraphBuilder {
+    /** The operators the exporter may use (published as {@link OnnxExporter#OPS}). */
+    static final Set<String> OPS = Set.of("Conv", "Reshape", "Transpose", "Shape", "Concat", "Expand", "Add",
+            "Gather", "Mul", "MatMul", "Softmax", "Div", "Erf", "LayerNormalization", "Slice", "ReduceMean");
     private final GraphProto.Builder graph = GraphProto.newBuilder();
     private final Set<String> names = new HashSet<>();
 
@@ -64,8 +67,8 @@ final class GraphBuilder {
 
     /** Adds node {@code name} whose output is called {@code output} (the graph's own outputs). */
     String node(String opType, String name, String output, List<String> inputs, AttributeProto... attributes) {
-        if (!OnnxExporter.OPS.contains(opType)) { // OnnxCheck would refuse the export
-            throw new IllegalStateException(opType + " is not in OnnxExporter.OPS");
+        if (!OPS.contains(opType)) { // OnnxCheck would refuse the export
+            throw new IllegalStateException(opType + " is not in GraphBuilder.OPS");
         }
         claim(name);
         if (!output.equals(name)) {

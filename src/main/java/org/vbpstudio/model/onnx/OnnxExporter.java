@@ -48,8 +48,7 @@ public final class OnnxExporter {
      * Every operator the exporter writes ({@link GraphBuilder} refuses others): the set an ONNX file
      * may use unless the user trusts it ({@link OnnxCheck}).
      */
-    public static final Set<String> OPS = Set.of("Conv", "Reshape", "Transpose", "Shape", "Concat", "Expand", "Add",
-            "Gather", "Mul", "MatMul", "Softmax", "Div", "Erf", "LayerNormalization", "Slice", "ReduceMean");
+    public static final Set<String> OPS = GraphBuilder.OPS;
     /** Protobuf refuses messages over 2 GiB; leave room for the graph and the transposed copies' headers. */
     private static final long MAX_INLINE_BYTES = (1L << 31) - (64L << 20);
 
