@@ -14,6 +14,7 @@ import org.vbpstudio.eval.ForwardBenchmark;
 import org.vbpstudio.eval.PeakMemory;
 import org.vbpstudio.eval.preview.MemoryBudget;
 import org.vbpstudio.eval.preview.PreviewEngine;
+import org.vbpstudio.eval.preview.PreviewOptions;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.model.ComputeThreads;
 import org.vbpstudio.model.LoadedModel;
@@ -179,7 +180,7 @@ final class BenchCommand implements Callable<Integer> {
         JsonObject r = new JsonObject();
         r.addProperty("model", model != null ? model.toString() : shape + " (random weights)");
         r.addProperty("threads_per_op", ComputeThreads.opThreads());
-        PreviewEngine.Options options = PreviewEngine.Options.defaults(ComputeThreads.evaluatorWorkers()).withBudget(budget);
+        PreviewOptions options = PreviewOptions.defaults(ComputeThreads.evaluatorWorkers()).withBudget(budget);
         ImageSource slice = ClassMapping.relabel(ModelOptions.images(preview, previewSlice),
                 original.labels());
         r.add("preview", PreviewBenchmark.run(original, ModelOptions.images(calibration, limit), slice, blocks, options));

@@ -14,6 +14,7 @@ import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.Progress;
 import org.vbpstudio.eval.PeakMemory;
 import org.vbpstudio.eval.preview.PreviewEngine;
+import org.vbpstudio.eval.preview.PreviewOptions;
 import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.VisionTransformer;
@@ -34,7 +35,7 @@ final class PreviewBenchmark {
     private PreviewBenchmark() {}
 
     static JsonObject run(LoadedModel model, ImageSource calibration, ImageSource slice, List<Integer> blocks,
-            PreviewEngine.Options options) {
+            PreviewOptions options) {
         VitConfig cfg = model.config();
         int depth = cfg.depth();
         JsonObject out = new JsonObject();

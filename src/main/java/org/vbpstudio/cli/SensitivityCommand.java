@@ -14,6 +14,7 @@ import org.vbpstudio.data.ClassMapping;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.eval.SweepPlot;
 import org.vbpstudio.eval.preview.PreviewEngine;
+import org.vbpstudio.eval.preview.PreviewOptions;
 import org.vbpstudio.eval.preview.Sensitivity;
 import org.vbpstudio.io.AtomicDirectory;
 import org.vbpstudio.io.BadInputException;
@@ -153,7 +154,7 @@ final class SensitivityCommand implements Callable<Integer> {
     /** Every block's curve on {@code source}, on a preview engine with a full cache (see {@link Sensitivity}). */
     static Sensitivity.Result measure(LoadedModel model, ActivationStats stats, PruningPlan base, double[] ratios,
             ImageSource source, PrintWriter err) {
-        PreviewEngine.Options opts = PreviewEngine.Options.defaults(ComputeThreads.evaluatorWorkers()).withChunkSize(64);
+        PreviewOptions opts = PreviewOptions.defaults(ComputeThreads.evaluatorWorkers()).withChunkSize(64);
         try (NDManager manager = Engines.newManager(); VisionTransformer vit = model.instantiate(manager);
                 PreviewEngine engine = PreviewEngine.open(model, vit, source, opts,
                         new ConsoleProgress(err, "embed"))) {

@@ -18,6 +18,7 @@ import org.vbpstudio.eval.SweepPlot;
 import org.vbpstudio.eval.SweepReport;
 import org.vbpstudio.eval.preview.MaskedScores;
 import org.vbpstudio.eval.preview.PreviewEngine;
+import org.vbpstudio.eval.preview.PreviewOptions;
 import org.vbpstudio.eval.preview.PreviewEstimate;
 import org.vbpstudio.eval.preview.Sensitivity;
 import org.vbpstudio.eval.preview.SensitivityFile;
@@ -33,7 +34,6 @@ import org.vbpstudio.model.ModelWriter;
 import org.vbpstudio.model.VisionTransformer;
 import org.vbpstudio.prune.Allocation;
 import org.vbpstudio.prune.Budget;
-import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.Criterion;
 import org.vbpstudio.prune.PruningPlan;
 import org.vbpstudio.stats.ActivationStats;
@@ -166,7 +166,7 @@ final class SweepCommand implements Callable<Integer> {
             sensitivity.put(c, cv.lossCurves());
             sources.put(c, cv.source(saved.containsKey(c) ? saved.get(c).file() : null));
         });
-        PreviewEngine.Options opts = PreviewEngine.Options.defaults(ComputeThreads.evaluatorWorkers()).withChunkSize(64)
+        PreviewOptions opts = PreviewOptions.defaults(ComputeThreads.evaluatorWorkers()).withChunkSize(64)
                 .withEmbeddingsOnly();
         try (NDManager manager = Engines.newManager(); VisionTransformer vit = model.instantiate(manager);
                 PreviewEngine engine = PreviewEngine.open(model, vit, slice, opts,
@@ -230,9 +230,8 @@ final class SweepCommand implements Callable<Integer> {
             Sensitivity.Curves curves = SensitivityFile.read(f);
             Criterion c = curves.criterion();
             String mismatch = c == Criterion.RANDOM ? "holds random curves, and the sweep allocates no random series"
-                    : curves.mismatch(model.fingerprint(), model.config().depth(),
-                            PruningPlan.uniform(0, model.config().depth()).withCriterion(c)
-                                    .withCompensation(Compensation.MEAN));
+                    : curves.mismatch(model.fingerprint(), model.config().depth(), // a plan's default: mean
+                            PruningPlan.uniform(0, model.config().depth()).withCriterion(c));
             if (mismatch != null) {
                 throw new BadInputException(f, mismatch);
             }

@@ -30,6 +30,7 @@ import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.eval.Fidelity;
 import org.vbpstudio.eval.preview.CachePlan;
 import org.vbpstudio.eval.preview.PreviewEngine;
+import org.vbpstudio.eval.preview.PreviewOptions;
 import org.vbpstudio.eval.preview.PreviewEstimate;
 import org.vbpstudio.eval.preview.PreviewPredictions;
 import org.vbpstudio.model.Accuracy;
@@ -393,7 +394,7 @@ public final class PreviewViewModel {
             return;
         }
         ImageSource slice = validation.spread(sliceSize.get());
-        PreviewEngine.Options options = PreviewEngine.Options.defaults(ComputeThreads.evaluatorWorkers())
+        PreviewOptions options = PreviewOptions.defaults(ComputeThreads.evaluatorWorkers())
                 .withBudget(workspace.memoryBudget());
         CachePlan plan;
         try {

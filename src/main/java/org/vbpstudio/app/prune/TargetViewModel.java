@@ -24,6 +24,7 @@ import org.vbpstudio.app.workspace.Workspace;
 import org.vbpstudio.data.ClassMapping;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.eval.preview.PreviewEngine;
+import org.vbpstudio.eval.preview.PreviewOptions;
 import org.vbpstudio.eval.preview.Sensitivity;
 import org.vbpstudio.eval.preview.SensitivityFile;
 import org.vbpstudio.io.AtomicDirectory;
@@ -177,7 +178,7 @@ public final class TargetViewModel {
         message.set("Measuring sensitivity…");
         List<BlockViewModel> blocks = List.copyOf(pruning.blocks());
         ImageSource images = ClassMapping.relabelIfPossible(calibration.spread(IMAGES), s.model().labels());
-        PreviewEngine.Options options = PreviewEngine.Options.defaults(ComputeThreads.evaluatorWorkers())
+        PreviewOptions options = PreviewOptions.defaults(ComputeThreads.evaluatorWorkers())
                 .withBudget(workspace.memoryBudget());
         job.<Sensitivity.Result>start("Measuring sensitivity", "Sensitivity", ctx -> {
             try (PreviewEngine engine = PreviewEngine.open(s.model(), s.vit(), images, options, ctx.asProgress())) {

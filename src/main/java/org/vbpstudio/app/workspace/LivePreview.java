@@ -5,6 +5,7 @@ import org.vbpstudio.data.Progress;
 import org.vbpstudio.eval.CriterionSweep;
 import org.vbpstudio.eval.preview.MaskedScores;
 import org.vbpstudio.eval.preview.PreviewEngine;
+import org.vbpstudio.eval.preview.PreviewOptions;
 import org.vbpstudio.stats.ActivationStats;
 
 /**
@@ -25,7 +26,7 @@ public final class LivePreview implements AutoCloseable {
     }
 
     /** Prepares {@code slice} on the session's model (see {@link PreviewEngine#open}). */
-    public static LivePreview open(ModelSession session, ImageSource slice, PreviewEngine.Options options,
+    public static LivePreview open(ModelSession session, ImageSource slice, PreviewOptions options,
             Progress progress) {
         ModelSession.Lease lease = session.lease();
         try {

@@ -60,45 +60,6 @@ import org.vbpstudio.stats.ActivationStats;
  * refresh (or plan change) at a time.
  */
 public final class PreviewEngine implements AutoCloseable {
-    /**
-     * Images per chunk. The first two chunks of each worker hold a quarter of it, so the first
-     * estimate comes within a second at DeiT-Tiny scale; the rest are large enough for efficient
-     * matrix products.
-     */
-    public static final int DEFAULT_CHUNK = 32;
-
-    /**
-     * @param chunkSize images per chunk
-     * @param workers   threads evaluating chunks side by side
-     * @param budget    bytes the cached block inputs may take
-     * @param seed      the slice's evaluation order
-     * @param embeddingsOnly cache block 0's input only: for scoring other hooks ({@link #evaluate}),
-     *                  which always start there, so deeper inputs would be memory spent for nothing
-     */
-    public record Options(int chunkSize, int workers, long budget, long seed, boolean embeddingsOnly) {
-        public Options {
-            if (chunkSize < 1 || workers < 1 || budget < 1) {
-                throw new IllegalArgumentException("chunk size, workers and budget must be positive");
-            }
-        }
-
-        public static Options defaults(int workers) {
-            return new Options(DEFAULT_CHUNK, workers, MemoryBudget.defaultBytes(), 0, false);
-        }
-
-        public Options withBudget(long bytes) {
-            return new Options(chunkSize, workers, bytes, seed, embeddingsOnly);
-        }
-
-        public Options withChunkSize(int n) {
-            return new Options(n, workers, budget, seed, embeddingsOnly);
-        }
-
-        public Options withEmbeddingsOnly() {
-            return new Options(chunkSize, workers, budget, seed, true);
-        }
-    }
-
     private final VitForward forward;
     /** The model with the live plan's pruned MLPs in place of the original's. */
     private final VitForward pruned;
@@ -152,7 +113,7 @@ public final class PreviewEngine implements AutoCloseable {
      * @throws IllegalArgumentException if the budget cannot hold a single image
      * @throws CancellationException if {@code progress} is cancelled meanwhile
      */
-    public static PreviewEngine open(LoadedModel model, VisionTransformer vit, ImageSource slice, Options options,
+    public static PreviewEngine open(LoadedModel model, VisionTransformer vit, ImageSource slice, PreviewOptions options,
             Progress progress) {
         Preprocessing prep = model.preprocessing();
         if (slice.size() == 0) {
@@ -231,7 +192,7 @@ public final class PreviewEngine implements AutoCloseable {
         return images;
     }
 
-    /** Chunks the slice is split into (the first ones a quarter of the chunk size, see {@link Options}). */
+    /** Chunks the slice is split into (the first ones a quarter of the chunk size, see {@link PreviewOptions}). */
     public int chunkCount() {
         return chunks.length;
     }

@@ -69,7 +69,7 @@ class PreviewEngineTest {
     }
 
     private static PreviewEngine open(int chunk, int workers, long budget) {
-        return PreviewEngine.open(model, vit, images, new PreviewEngine.Options(chunk, workers, budget, 7, false),
+        return PreviewEngine.open(model, vit, images, new PreviewOptions(chunk, workers, budget, 7, false),
                 Progress.NONE);
     }
 
@@ -339,7 +339,7 @@ class PreviewEngineTest {
     @Test
     void anUnlabelledSliceIsScoredByFidelity() {
         ImageSource flat = ImageSources.open(Fixture.IMAGES.resolve("class_00"));
-        try (PreviewEngine engine = PreviewEngine.open(model, vit, flat, new PreviewEngine.Options(4, 1, LARGE, 0, false),
+        try (PreviewEngine engine = PreviewEngine.open(model, vit, flat, new PreviewOptions(4, 1, LARGE, 0, false),
                 Progress.NONE)) {
             assertFalse(engine.labelled());
             engine.setPlan(kept(PruningPlan.uniform(0.9, 3)), false, stats);

@@ -87,7 +87,7 @@ class PreviewRefitTest {
     @Test
     void refitPreviewEqualsTheExportedRefittedModel() {
         try (PreviewEngine engine = PreviewEngine.open(model, vit, images,
-                new PreviewEngine.Options(8, 1, 1L << 30, 7, false), Progress.NONE)) {
+                new PreviewOptions(8, 1, 1L << 30, 7, false), Progress.NONE)) {
             int[][] kept = kept(PruningPlan.uniform(0.8, 3));
             engine.setPlan(kept, Compensation.REFIT, 1e-3, stats);
             Fidelity refit = assertMatchesExport(kept, 1e-3, engine.refresh(x -> {}, Progress.NONE));
@@ -107,7 +107,7 @@ class PreviewRefitTest {
     void refitWithoutSecondMomentsIsRefused() {
         ActivationStats plain = Calibration.calibrate(model, images, 16, Progress.NONE);
         try (PreviewEngine engine = PreviewEngine.open(model, vit, images,
-                new PreviewEngine.Options(8, 1, 1L << 30, 7, false), Progress.NONE)) {
+                new PreviewOptions(8, 1, 1L << 30, 7, false), Progress.NONE)) {
             int[][] kept = kept(PruningPlan.uniform(0.5, 3));
             assertThrows(IllegalArgumentException.class, () -> engine.setPlan(kept, Compensation.REFIT, 1e-3, plain));
         }

@@ -34,14 +34,14 @@ class ReducedPrecisionCacheTest {
         int depth = model.config().depth();
         long token = (long) model.config().numTokens() * model.config().embedDim();
         try (NDManager manager = Engines.newManager(); VisionTransformer vit = model.instantiate(manager)) {
-            PreviewEngine.Options f32 = new PreviewEngine.Options(64, 2, 1L << 30, 0, false);
-            PreviewEngine.Options f16 = f32.withBudget(1000 * token * 2 * 2); // float16, every 3rd block… of 6: stride 3
+            PreviewOptions f32 = new PreviewOptions(64, 2, 1L << 30, 0, false);
+            PreviewOptions f16 = f32.withBudget(1000 * token * 2 * 2); // float16, every 3rd block… of 6: stride 3
             for (PruningPlan plan : new PruningPlan[] {PruningPlan.uniform(0.5, depth), PruningPlan.uniform(0.9, depth),
                     PruningPlan.global(0.9)}) {
                 int[][] kept = Selection.kept(plan, Pruner.scores(model, stats, plan));
                 double[] top1 = new double[2];
                 int i = 0;
-                for (PreviewEngine.Options o : new PreviewEngine.Options[] {f32, f16}) {
+                for (PreviewOptions o : new PreviewOptions[] {f32, f16}) {
                     try (PreviewEngine engine = PreviewEngine.open(model, vit, slice, o, Progress.NONE)) {
                         assertEquals(o == f16, engine.cache().float16(), engine.cache().describe());
                         engine.setPlan(kept, true, stats);

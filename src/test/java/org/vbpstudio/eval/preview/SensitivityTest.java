@@ -64,7 +64,7 @@ class SensitivityTest {
             PruningPlan base = PruningPlan.uniform(0, 3).withCriterion(c);
             try (NDManager manager = Engines.newManager(); VisionTransformer vit = model.instantiate(manager);
                     PreviewEngine engine = PreviewEngine.open(model, vit, images,
-                            PreviewEngine.Options.defaults(2).withChunkSize(7), Progress.NONE)) {
+                            PreviewOptions.defaults(2).withChunkSize(7), Progress.NONE)) {
                 Sensitivity.Result r = Sensitivity.measure(model, stats, base, ratios, engine, p -> {}, Progress.NONE);
                 assertEquals(3, r.points().size());
                 assertEquals(top1(model, manager), r.original().headline(), 1e-12);
@@ -107,7 +107,7 @@ class SensitivityTest {
         ImageSource images = ImageSources.open(Fixture.IMAGES);
         try (NDManager manager = Engines.newManager(); VisionTransformer vit = model.instantiate(manager);
                 PreviewEngine engine = PreviewEngine.open(model, vit, images,
-                        PreviewEngine.Options.defaults(1), Progress.NONE)) {
+                        PreviewOptions.defaults(1), Progress.NONE)) {
             Progress cancelled = new Progress() {
                 @Override
                 public void update(long done, long total, double rate) {}
