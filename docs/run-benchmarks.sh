@@ -118,3 +118,12 @@ done
 /usr/bin/time -f "sensitivity wall_s %e maxrss_kb %M" $J sensitivity --model $W/deit-tiny --stats $W/tiny-stats.safetensors --images $W/val1000 --limit 256 --json $W/tiny-sens.json --force
 /usr/bin/time -f "prune --allocate wall_s %e maxrss_kb %M" $J prune --model $W/deit-tiny --calibration $W/val1000 --limit 128 --target-macs 0.65 --allocate sensitivity --output $W/tiny-alloc --force
 /usr/bin/time -f "sweep --sensitivity wall_s %e maxrss_kb %M" $J sweep --model $W/deit-tiny --stats $W/tiny-stats.safetensors --validation $W/val1000 --limit 256 --target-macs 0.65 --targets-only --sensitivity $W/tiny-sens.json --json $W/tiny-sweep.json --force
+# 14. Statistics for the refit: DeiT-Tiny (256 images) and DeiT-Base (64 images) with and without
+#     --refit (time, peak memory, file size), then a refit export at DeiT-Tiny from those statistics.
+for s in tiny:256 base:64; do
+  n=${s#*:}; s=${s%:*}
+  /usr/bin/time -f "stats $s $n wall_s %e maxrss_kb %M" $J stats --model $W/deit-$s --calibration $W/val1000 --limit $n --output $W/$s-plain.safetensors --force
+  /usr/bin/time -f "stats --refit $s $n wall_s %e maxrss_kb %M" $J stats --model $W/deit-$s --calibration $W/val1000 --limit $n --refit --output $W/$s-refit.safetensors --force
+  ls -l $W/$s-plain.safetensors $W/$s-refit.safetensors
+done
+/usr/bin/time -f "prune --compensation refit tiny wall_s %e maxrss_kb %M" $J prune --model $W/deit-tiny --stats $W/tiny-refit.safetensors --ratio 0.5 --compensation refit --output $W/tiny-refit50 --force

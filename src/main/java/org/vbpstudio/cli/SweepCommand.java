@@ -169,8 +169,7 @@ final class SweepCommand implements Callable<Integer> {
         PreviewOptions opts = PreviewOptions.defaults(ComputeThreads.evaluatorWorkers()).withChunkSize(64)
                 .withEmbeddingsOnly();
         try (NDManager manager = Engines.newManager(); VisionTransformer vit = model.instantiate(manager);
-                PreviewEngine engine = PreviewEngine.open(model, vit, slice, opts,
-                        new ConsoleProgress(err, "embed"))) {
+                PreviewEngine engine = PreviewEngine.open(model, vit, slice, opts, new ConsoleProgress(err, "embed"))) {
             if (engine.size() < slice.size()) {
                 err.println("note: " + engine.cache().describe());
             }

@@ -94,7 +94,7 @@ class GuiOptionsCommandTest {
                 plan.toString(), "6 ratios", "3 blocks");
 
         assertBad(Cli.run("gui", "--model", model, "--calibration", images, "--validation", images,
-                "--memory-budget", "1K", "--snapshot", png), "--memory-budget", "cannot hold one image");
+                "--memory-budget", "1K", "--snapshot", png), "--memory-budget", "smallest budget is 64 MiB");
 
         // the fixture model ships no data/: without --calibration there is nothing to calibrate on
         assertBad(Cli.run("gui", "--model", model, "--snapshot", png), "no calibration images");
