@@ -1,5 +1,9 @@
 package org.vbpstudio.io;
 
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -43,6 +47,30 @@ public final class SmallFiles {
             throw tooLarge(file, "", maxBytes, what); // it grew while we read it
         }
         return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+    }
+
+    /**
+     * The file as one JSON object, every failure one line naming it: unreadable, too large, not
+     * JSON, or JSON but not an object ({@code notAnObject} says what was expected instead).
+     */
+    public static JsonObject readJsonObject(Path file, long maxBytes, String what, String notAnObject) {
+        String text;
+        try {
+            text = readString(file, maxBytes, what);
+        } catch (IOException e) {
+            throw new BadInputException(file, "cannot read (" + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : ": " + OneLine.firstLine(e.getMessage())) + ")", e);
+        }
+        JsonElement root;
+        try {
+            root = JsonParser.parseString(text);
+        } catch (JsonParseException e) {
+            throw new BadInputException(file, "is not valid JSON (" + OneLine.firstLine(e.getMessage(), "parse error") + ")", e);
+        }
+        if (root == null || !root.isJsonObject()) {
+            throw new BadInputException(file, notAnObject);
+        }
+        return root.getAsJsonObject();
     }
 
     private static BadInputException tooLarge(Path file, String size, long maxBytes, String what) {

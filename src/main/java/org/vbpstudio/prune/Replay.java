@@ -1,12 +1,9 @@
 package org.vbpstudio.prune;
 
-import com.google.gson.JsonElement;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
+import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.vbpstudio.io.BadInputException;
-import org.vbpstudio.io.OneLine;
 import org.vbpstudio.io.OutputTarget;
 import org.vbpstudio.io.SmallFiles;
 import org.vbpstudio.model.LoadedModel;
@@ -31,25 +28,11 @@ public final class Replay {
      *                           format, or one that records no surgery
      */
     public static PruningReport read(Path file) {
-        String text;
-        try {
-            text = SmallFiles.readString(file, MAX_BYTES, "a pruning report");
-        } catch (IOException e) {
-            throw new BadInputException(file, "cannot read (" + e.getClass().getSimpleName()
-                    + (e.getMessage() == null ? "" : ": " + OneLine.firstLine(e.getMessage())) + ")", e);
-        }
-        JsonElement root;
-        try {
-            root = JsonParser.parseString(text);
-        } catch (JsonParseException e) {
-            throw new BadInputException(file, "is not valid JSON (" + OneLine.firstLine(e.getMessage(), "parse error") + ")", e);
-        }
-        if (root == null || !root.isJsonObject()) {
-            throw new BadInputException(file, "is not a pruning report (the report.json of an export)");
-        }
+        JsonObject root = SmallFiles.readJsonObject(file, MAX_BYTES, "a pruning report",
+                "is not a pruning report (the report.json of an export)");
         PruningReport report;
         try {
-            report = PruningReport.fromJson(root.getAsJsonObject());
+            report = PruningReport.fromJson(root);
         } catch (IllegalArgumentException e) {
             throw new BadInputException(file, e.getMessage(), e);
         }

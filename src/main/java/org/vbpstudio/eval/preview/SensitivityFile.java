@@ -3,14 +3,10 @@ package org.vbpstudio.eval.preview;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
-import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.io.FormatVersion;
-import org.vbpstudio.io.OneLine;
 import org.vbpstudio.io.SmallFiles;
 import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.Criterion;
@@ -30,24 +26,10 @@ public final class SensitivityFile {
 
     /** @throws BadInputException one line naming the file and the first problem */
     public static Sensitivity.Curves read(Path file) {
-        String text;
+        JsonObject root = SmallFiles.readJsonObject(file, MAX_BYTES, "a sensitivity file",
+                "is not a sensitivity file (a JSON object, as `sensitivity --json` writes)");
         try {
-            text = SmallFiles.readString(file, MAX_BYTES, "a sensitivity file");
-        } catch (IOException e) {
-            throw new BadInputException(file, "cannot read (" + e.getClass().getSimpleName()
-                    + (e.getMessage() == null ? "" : ": " + OneLine.firstLine(e.getMessage())) + ")", e);
-        }
-        JsonElement root;
-        try {
-            root = JsonParser.parseString(text);
-        } catch (JsonParseException e) {
-            throw new BadInputException(file, "is not valid JSON (" + OneLine.firstLine(e.getMessage(), "parse error") + ")", e);
-        }
-        if (root == null || !root.isJsonObject()) {
-            throw new BadInputException(file, "is not a sensitivity file (a JSON object, as `sensitivity --json` writes)");
-        }
-        try {
-            return parse(root.getAsJsonObject());
+            return parse(root);
         } catch (IllegalArgumentException e) {
             throw new BadInputException(file, e.getMessage(), e);
         }
