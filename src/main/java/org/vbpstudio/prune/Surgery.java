@@ -63,7 +63,7 @@ public final class Surgery {
                 int[] widths = new int[cfg.depth()];
                 for (int b = 0; b < cfg.depth(); b++) {
                     widths[b] = kept[b].length;
-                    refittedBlock(weights, b, kept[b], cfg.mlpHiddenDim(b), stats.secondMoments(), ridge).putInto(w, b);
+                    block(weights, b, kept[b], cfg.mlpHiddenDim(b), compensation, stats, ridge).putInto(w, b);
                 }
                 return new Result(cfg.withMlpHiddenDims(widths), w);
             }
@@ -120,6 +120,20 @@ public final class Surgery {
                 weights.get(VitWeights.block(b, "mlp.fc1.bias")).selectRows(keep),
                 w2.selectColumns(keep),
                 mean == null ? b2 : compensatedBias(b2, w2, Selection.complement(keep, hidden), mean));
+    }
+
+    /**
+     * Block {@code b} keeping {@code keep} (checked) of its {@code hidden} neurons, compensated as
+     * {@code compensation} says from {@code stats} ({@code ridge}: a refit's λ), exactly as
+     * {@link #apply} prunes it; the live preview runs these weights.
+     */
+    public static Mlp block(VitWeights weights, int b, int[] keep, int hidden, Compensation compensation,
+            ActivationStats stats, double ridge) {
+        return switch (compensation) {
+            case NONE -> block(weights, b, keep, hidden, null);
+            case MEAN -> block(weights, b, keep, hidden, stats.mean(b));
+            case REFIT -> refittedBlock(weights, b, keep, hidden, stats.secondMoments(), ridge);
+        };
     }
 
     /**

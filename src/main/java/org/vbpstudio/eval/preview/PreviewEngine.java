@@ -283,12 +283,8 @@ public final class PreviewEngine implements AutoCloseable {
 
     /** Uploads block b's pruned MLP (null: the original's), replacing the previous one. */
     private void setBlock(int b, int[] keep) {
-        int hidden = config.mlpHiddenDim(b);
-        Surgery.Mlp mlp = keep == null ? null : switch (compensation) {
-            case NONE -> Surgery.block(model.weights(), b, keep, hidden, null);
-            case MEAN -> Surgery.block(model.weights(), b, keep, hidden, maskStats.mean(b));
-            case REFIT -> Surgery.refittedBlock(model.weights(), b, keep, hidden, maskStats.secondMoments(), ridge);
-        };
+        Surgery.Mlp mlp = keep == null ? null
+                : Surgery.block(model.weights(), b, keep, config.mlpHiddenDim(b), compensation, maskStats, ridge);
         String[] names = {"fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"};
         HostTensor[] tensors = mlp == null ? null
                 : new HostTensor[] {mlp.fc1Weight(), mlp.fc1Bias(), mlp.fc2Weight(), mlp.fc2Bias()};
