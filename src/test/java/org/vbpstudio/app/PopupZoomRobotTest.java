@@ -51,7 +51,7 @@ class PopupZoomRobotTest extends RobotWindowFixture {
     private double dialogTextSize(FxRobot robot) throws TimeoutException {
         robot.interact(() -> window.dialogs().showInfo("Zoom", "A message"));
         waitFor(() -> robot.lookup("#infoDialog .content").tryQuery().isPresent());
-        double size = robot.lookup("#infoDialog .content").queryAs(Labeled.class).getFont().getSize();
+        double size = styledTextSize(robot.lookup("#infoDialog .content").queryAs(Labeled.class));
         robot.interact(() -> robot.lookup("#infoDialog").query().getScene().getWindow().hide());
         return size;
     }
@@ -60,7 +60,7 @@ class PopupZoomRobotTest extends RobotWindowFixture {
     private double menuTextSize(FxRobot robot) throws TimeoutException {
         robot.clickOn("View");
         waitFor(() -> robot.lookup(".context-menu .menu-item .label").tryQuery().isPresent());
-        double size = robot.lookup(".context-menu .menu-item .label").queryAs(Labeled.class).getFont().getSize();
+        double size = styledTextSize(robot.lookup(".context-menu .menu-item .label").queryAs(Labeled.class));
         closePopups(robot);
         return size;
     }
@@ -69,7 +69,7 @@ class PopupZoomRobotTest extends RobotWindowFixture {
     private double choiceListTextSize(FxRobot robot) throws TimeoutException {
         robot.clickOn("#targetKind");
         waitFor(() -> robot.lookup(".combo-box-popup .list-cell").tryQuery().isPresent());
-        double size = robot.lookup(".combo-box-popup .list-cell").queryAs(Labeled.class).getFont().getSize();
+        double size = styledTextSize(robot.lookup(".combo-box-popup .list-cell").queryAs(Labeled.class));
         closePopups(robot);
         return size;
     }
@@ -80,10 +80,21 @@ class PopupZoomRobotTest extends RobotWindowFixture {
         Predicate<Node> histogramTip = n -> n instanceof Labeled l && l.getText().startsWith("Neurons of block 0");
         robot.moveTo("#blockHistogram0");
         waitFor(() -> robot.lookup(".tooltip").match(histogramTip).tryQuery().isPresent());
-        double size = robot.lookup(".tooltip").match(histogramTip).queryAs(Labeled.class).getFont().getSize();
+        double size = styledTextSize(robot.lookup(".tooltip").match(histogramTip).queryAs(Labeled.class));
         robot.moveTo("#macsLabel");
         waitFor(() -> onFxThread(() -> Window.getWindows().size() == 1));
         return size;
+    }
+
+    /**
+     * {@code text}'s font size once its window's CSS has been applied: a popup is in the scene graph
+     * (and found by a lookup) a pulse before its style is, when its font is still the default.
+     */
+    private static double styledTextSize(Labeled text) {
+        return onFxThread(() -> {
+            text.getScene().getRoot().applyCss();
+            return text.getFont().getSize();
+        });
     }
 
     private static void closePopups(FxRobot robot) throws TimeoutException {
