@@ -18,7 +18,7 @@ import org.vbpstudio.model.CheckpointLayout;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.ModelWriter;
 import org.vbpstudio.model.VitConfig;
-import org.vbpstudio.model.VitWeights;
+import org.vbpstudio.model.ModelWeights;
 import org.vbpstudio.train.VitInit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -40,7 +40,7 @@ final class BenchFixtures {
             case "deit-base" -> VitConfig.deitBase();
             default -> throw new BadInputException("--shape must be deit-tiny, deit-small or deit-base, not " + shape);
         };
-        VitWeights w = VitInit.random(cfg, 0);
+        ModelWeights w = VitInit.random(cfg, 0);
         Preprocessing prep = Preprocessing.timm(3, 224, 0.875, new float[] {0.485f, 0.456f, 0.406f},
                 new float[] {0.229f, 0.224f, 0.225f});
         List<String> labels = IntStream.range(0, cfg.numClasses()).mapToObj(Integer::toString).toList();

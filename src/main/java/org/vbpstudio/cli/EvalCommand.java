@@ -16,7 +16,7 @@ import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.MlpHook;
 import org.vbpstudio.model.ModelLoader;
-import org.vbpstudio.model.VisionTransformer;
+import org.vbpstudio.model.Network;
 import org.vbpstudio.model.onnx.OnnxModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -70,12 +70,12 @@ final class EvalCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         Accuracy acc;
         Fidelity fidelity = null;
-        try (NDManager manager = Engines.newManager(); VisionTransformer vit = model.instantiate(manager)) {
+        try (NDManager manager = Engines.newManager(); Network vit = model.instantiate(manager)) {
             Progress progress = json ? Progress.NONE : new ConsoleProgress(spec.commandLine().getErr(), "eval");
             if (original == null) {
                 acc = Evaluator.evaluate(vit, source, model.preprocessing(), options.batch, MlpHook.NONE, progress);
             } else {
-                try (VisionTransformer ref = original.instantiate(manager)) {
+                try (Network ref = original.instantiate(manager)) {
                     Evaluator.Comparison c = Evaluator.compare(vit, model.preprocessing(), ref,
                             original.preprocessing(), source, options.batch, progress);
                     acc = c.accuracy();

@@ -11,10 +11,11 @@ import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.io.OneLine;
 import org.vbpstudio.io.OutputTarget;
+import org.vbpstudio.model.Cost;
 import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.ModelLoader;
-import org.vbpstudio.model.VitConfig;
+import org.vbpstudio.model.ModelConfig;
 import org.vbpstudio.prune.Exporter;
 import org.vbpstudio.train.FinetuneExport;
 import org.vbpstudio.train.FinetuneOptions;
@@ -123,8 +124,8 @@ final class FinetuneCommand implements Callable<Integer> {
             validationSource = withModelLabels(validationSource, student, validation);
         }
 
-        VitConfig cfg = student.config();
-        CostModel.Cost cost = CostModel.total(cfg);
+        ModelConfig cfg = student.config();
+        Cost cost = CostModel.total(cfg);
         err.printf(Locale.ROOT, "model %s: MLP widths %s, %,d parameters, %.2f M MACs/image; %s; teacher %s%n",
                 student.name(), Arrays.toString(cfg.mlpHiddenDims()), cost.params(), cost.macs() / 1e6,
                 options.describeLoss(), original == null ? "none" : original.name());

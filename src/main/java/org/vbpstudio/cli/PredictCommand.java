@@ -10,7 +10,7 @@ import org.vbpstudio.io.OutputTarget;
 import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.MlpHook;
-import org.vbpstudio.model.VisionTransformer;
+import org.vbpstudio.model.Network;
 import org.vbpstudio.model.onnx.OnnxModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -52,7 +52,7 @@ final class PredictCommand implements Callable<Integer> {
         // labels are optional here: the model's class indices where the folders map, else empty
         ImageSource source = ClassMapping.relabelIfPossible(ModelOptions.images(images, limit), model.labels());
         int k = model.config().numClasses();
-        try (NDManager manager = Engines.newManager(); VisionTransformer vit = model.instantiate(manager)) {
+        try (NDManager manager = Engines.newManager(); Network vit = model.instantiate(manager)) {
             PredictionCsv.write(target, source, model.preprocessing(), options.batch, k,
                     new ConsoleProgress(spec.commandLine().getErr(), "predict"),
                     (pixels, count) -> vit.logits(pixels, count, MlpHook.NONE));

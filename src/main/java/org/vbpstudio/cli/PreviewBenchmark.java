@@ -17,8 +17,8 @@ import org.vbpstudio.eval.preview.PreviewEngine;
 import org.vbpstudio.eval.preview.PreviewOptions;
 import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.LoadedModel;
-import org.vbpstudio.model.VisionTransformer;
-import org.vbpstudio.model.VitConfig;
+import org.vbpstudio.model.Network;
+import org.vbpstudio.model.ModelConfig;
 import org.vbpstudio.prune.Pruner;
 import org.vbpstudio.prune.PruningPlan;
 import org.vbpstudio.prune.Selection;
@@ -36,13 +36,13 @@ final class PreviewBenchmark {
 
     static JsonObject run(LoadedModel model, ImageSource calibration, ImageSource slice, List<Integer> blocks,
             PreviewOptions options) {
-        VitConfig cfg = model.config();
+        ModelConfig cfg = model.config();
         int depth = cfg.depth();
         JsonObject out = new JsonObject();
         ActivationStats stats = Calibration.calibrate(model, calibration, 32, Progress.NONE);
         PruningPlan base = PruningPlan.uniform(0.5, depth);
         double[][] scores = Pruner.scores(model, stats, base);
-        try (NDManager manager = Engines.newManager(); VisionTransformer vit = model.instantiate(manager)) {
+        try (NDManager manager = Engines.newManager(); Network vit = model.instantiate(manager)) {
             long t0 = System.nanoTime();
             try (PreviewEngine engine = PreviewEngine.open(model, vit, slice, options, Progress.NONE)) {
                 out.addProperty("open_ms", millis(t0));
@@ -86,7 +86,7 @@ final class PreviewBenchmark {
     }
 
     /** A plain forward pass (no hook, no cache) over {@code images} inputs, batch 32, on {@code workers} threads. */
-    private static long plainForwardMillis(VisionTransformer vit, VitConfig cfg, int images, int workers) {
+    private static long plainForwardMillis(Network vit, ModelConfig cfg, int images, int workers) {
         int batch = 32;
         List<Thread> threads = new ArrayList<>();
         AtomicLong next = new AtomicLong();

@@ -24,7 +24,7 @@ import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.ModelWriter;
-import org.vbpstudio.model.VisionTransformer;
+import org.vbpstudio.model.Network;
 import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.Criterion;
 import org.vbpstudio.prune.PruningPlan;
@@ -155,7 +155,7 @@ final class SensitivityCommand implements Callable<Integer> {
     static Sensitivity.Result measure(LoadedModel model, ActivationStats stats, PruningPlan base, double[] ratios,
             ImageSource source, PrintWriter err) {
         PreviewOptions opts = PreviewOptions.defaults(ComputeThreads.evaluatorWorkers()).withChunkSize(64);
-        try (NDManager manager = Engines.newManager(); VisionTransformer vit = model.instantiate(manager);
+        try (NDManager manager = Engines.newManager(); Network vit = model.instantiate(manager);
                 PreviewEngine engine = PreviewEngine.open(model, vit, source, opts,
                         new ConsoleProgress(err, "embed"))) {
             if (engine.size() < source.size()) {

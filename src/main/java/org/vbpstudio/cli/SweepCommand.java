@@ -31,7 +31,7 @@ import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.ModelWriter;
-import org.vbpstudio.model.VisionTransformer;
+import org.vbpstudio.model.Network;
 import org.vbpstudio.prune.Allocation;
 import org.vbpstudio.prune.Budget;
 import org.vbpstudio.prune.Criterion;
@@ -168,7 +168,7 @@ final class SweepCommand implements Callable<Integer> {
         });
         PreviewOptions opts = PreviewOptions.defaults(ComputeThreads.evaluatorWorkers()).withChunkSize(64)
                 .withEmbeddingsOnly();
-        try (NDManager manager = Engines.newManager(); VisionTransformer vit = model.instantiate(manager);
+        try (NDManager manager = Engines.newManager(); Network vit = model.instantiate(manager);
                 PreviewEngine engine = PreviewEngine.open(model, vit, slice, opts, new ConsoleProgress(err, "embed"))) {
             if (engine.size() < slice.size()) {
                 err.println("note: " + engine.cache().describe());

@@ -20,12 +20,14 @@ import org.vbpstudio.data.Preprocessing;
 import org.vbpstudio.data.RawImage;
 import org.vbpstudio.io.AtomicDirectory;
 import org.vbpstudio.io.OutputTarget;
+import org.vbpstudio.model.Cost;
 import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.ModelLoader;
 import org.vbpstudio.model.ModelWriter;
+import org.vbpstudio.model.ModelConfig;
 import org.vbpstudio.model.VitConfig;
-import org.vbpstudio.model.VitWeights;
+import org.vbpstudio.model.ModelWeights;
 import org.vbpstudio.train.Architecture;
 import org.vbpstudio.train.TrainOptions;
 import org.vbpstudio.train.TrainResult;
@@ -131,8 +133,8 @@ public final class TrainCommand implements Callable<Integer> {
         ImageSource trainSource = training.trainImages(train);
         ImageSource validationSource = training.validationImages(validation);
 
-        VitConfig cfg;
-        VitWeights initial;
+        ModelConfig cfg;
+        ModelWeights initial;
         Preprocessing prep;
         List<String> labels;
         if (init != null) {
@@ -153,21 +155,22 @@ public final class TrainCommand implements Callable<Integer> {
             int size = imgSize != null ? imgSize : Math.max(first.width(), first.height());
             int chans = inChans != null ? inChans : first.channels();
             labels = ClassNames.of(trainSource, labelsFile);
-            cfg = architecture(size, chans, labels.size());
+            VitConfig vit = architecture(size, chans, labels.size());
+            cfg = vit;
             if (mean == null || std == null) {
                 err.printf("measuring the training images' mean and std …%n");
                 err.flush();
             }
-            prep = preprocessing(trainSource, cfg);
-            initial = VitInit.random(cfg, options.seed());
+            prep = preprocessing(trainSource, vit);
+            initial = VitInit.random(vit, options.seed());
         }
         if (validationSource != null) {
             validationSource = ClassMapping.relabel(validationSource, labels);
         }
-        CostModel.Cost cost = CostModel.total(cfg);
-        err.printf(Locale.ROOT, "model %s: %d blocks, D %d, %d heads, MLP %s, %d tokens: %,d parameters, %.2f M MACs/image%n",
-                cfg.architecture(), cfg.depth(), cfg.embedDim(), cfg.numHeads(), Arrays.toString(cfg.mlpHiddenDims()),
-                cfg.numTokens(), cost.params(), cost.macs() / 1e6);
+        Cost cost = CostModel.total(cfg);
+        err.printf(Locale.ROOT, "model %s: %s %d blocks, %s, MLP %s: %,d parameters, %.2f M MACs/image%n",
+                cfg.architecture(), cfg.family().displayName(), cfg.depth(), cfg.shapeSummary(),
+                Arrays.toString(cfg.mlpHiddenDims()), cost.params(), cost.macs() / 1e6);
         err.printf(Locale.ROOT, "preprocessing: %s%n", prep);
         err.flush();
 

@@ -3,7 +3,7 @@ package org.vbpstudio.eval;
 import java.util.Locale;
 import java.lang.management.ManagementFactory;
 import org.vbpstudio.io.BadInputException;
-import org.vbpstudio.model.VitConfig;
+import org.vbpstudio.model.ModelConfig;
 
 /**
  * How many images one forward pass may take: what a batch holds at once (the input pixels, the
@@ -31,19 +31,13 @@ public final class BatchLimit {
     }
 
     /** Bytes one image costs during inference, in float32, by the shapes alone (an upper estimate). */
-    public static long bytesPerImage(VitConfig c) {
-        long tokens = c.numTokens();
-        int maxHidden = 0;
-        for (int h : c.mlpHiddenDims()) {
-            maxHidden = Math.max(maxHidden, h);
-        }
+    public static long bytesPerImage(ModelConfig c) {
         long pixels = (long) c.inChans() * c.imgSize() * c.imgSize();
-        long branch = Math.max(2L * tokens * maxHidden, 3L * tokens * c.embedDim() + 2L * c.numHeads() * tokens * tokens);
-        return 4 * (2 * pixels + 3 * tokens * c.embedDim() + branch);
+        return 4 * 2 * pixels + c.activationBytesPerImage();
     }
 
     /** The largest batch for {@code c} within {@code budgetBytes} (at least 1, at most {@link #MAX_BATCH}). */
-    public static int largest(VitConfig c, long budgetBytes) {
+    public static int largest(ModelConfig c, long budgetBytes) {
         return (int) Math.max(1, Math.min(MAX_BATCH, budgetBytes / bytesPerImage(c)));
     }
 
@@ -52,7 +46,7 @@ public final class BatchLimit {
      * @throws BadInputException naming the option and the largest batch allowed, when {@code batch}
      *                           is below 1 or above what fits in a quarter of physical memory
      */
-    public static void check(String option, int batch, VitConfig c) {
+    public static void check(String option, int batch, ModelConfig c) {
         if (batch < 1) {
             throw new BadInputException(option + " must be at least 1, got " + batch);
         }

@@ -10,7 +10,7 @@ import org.vbpstudio.data.Progress;
 import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.LoadedModel;
-import org.vbpstudio.model.VitConfig;
+import org.vbpstudio.model.ModelConfig;
 import org.vbpstudio.prune.Allocation;
 import org.vbpstudio.prune.Budget;
 import org.vbpstudio.prune.Compensation;
@@ -106,7 +106,7 @@ public final class CriterionSweep {
     public static List<Point> run(LoadedModel model, ActivationStats stats, MaskedAccuracy accuracy,
             PruningPlan.Mode mode, PruningPlan.Normalize normalize, double[] ratios, Consumer<Point> onPoint,
             Progress progress) {
-        VitConfig cfg = model.config();
+        ModelConfig cfg = model.config();
         Map<Criterion, double[][]> scores = new EnumMap<>(Criterion.class);
         List<Point> points = new ArrayList<>();
         long t0 = System.nanoTime();
@@ -119,7 +119,7 @@ public final class CriterionSweep {
                         .withCompensation(Compensation.meanIf(s.compensation())).withNormalize(normalize);
                 double[][] sc = scores.computeIfAbsent(s.criterion(), c -> Pruner.scores(model, stats, plan));
                 int[][] kept = Selection.kept(plan, sc);
-                VitConfig pruned = cfg.withMlpHiddenDims(widths(kept));
+                ModelConfig pruned = cfg.withMlpHiddenDims(widths(kept));
                 Scores acc = accuracy.of(kept, s.compensation());
                 Point p = new Point(s, r, CostModel.totalMacs(pruned), CostModel.totalParams(pruned), acc);
                 points.add(p);
@@ -173,7 +173,7 @@ public final class CriterionSweep {
             List<Budget> budgets, List<Criterion> criteria, boolean compensation,
             Map<Criterion, Allocation.LossCurves> sensitivity, Consumer<TargetPoint> onPoint,
             Progress progress) {
-        VitConfig cfg = model.config();
+        ModelConfig cfg = model.config();
         List<TargetPoint> points = new ArrayList<>();
         int total = budgets.size() * criteria.size() * Spread.values().length;
         int done = 0;
@@ -203,7 +203,7 @@ public final class CriterionSweep {
                         continue;
                     }
                     int[][] kept = Selection.kept(plan, sc);
-                    VitConfig pruned = cfg.withMlpHiddenDims(widths(kept));
+                    ModelConfig pruned = cfg.withMlpHiddenDims(widths(kept));
                     TargetPoint p = new TargetPoint(spread, c, compensation, budget, plan, CostModel.totalMacs(pruned),
                             CostModel.totalParams(pruned), accuracy.of(kept, compensation));
                     points.add(p);

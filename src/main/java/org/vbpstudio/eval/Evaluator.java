@@ -7,13 +7,13 @@ import org.vbpstudio.data.Preprocessing;
 import org.vbpstudio.data.Progress;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.model.MlpHook;
-import org.vbpstudio.model.VisionTransformer;
+import org.vbpstudio.model.Network;
 
 /** Accuracy of a model (optionally masked by a hook) on a labelled source, and its fidelity to a reference. */
 public final class Evaluator {
     private Evaluator() {}
 
-    public static Accuracy evaluate(VisionTransformer model, ImageSource source, Preprocessing prep, int batchSize,
+    public static Accuracy evaluate(Network model, ImageSource source, Preprocessing prep, int batchSize,
             MlpHook hook, Progress progress) {
         if (!source.labelled()) {
             throw new BadInputException(source.root(), "has no labels, so accuracy cannot be measured");
@@ -40,7 +40,7 @@ public final class Evaluator {
      *
      * @throws BadInputException if the models classify into different numbers of classes
      */
-    public static Comparison compare(VisionTransformer model, Preprocessing prep, VisionTransformer reference,
+    public static Comparison compare(Network model, Preprocessing prep, Network reference,
             Preprocessing referencePrep, ImageSource source, int batchSize, Progress progress) {
         int k = model.config().numClasses();
         if (reference.config().numClasses() != k) {

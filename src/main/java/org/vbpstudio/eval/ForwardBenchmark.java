@@ -16,7 +16,8 @@ import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.MlpHook;
-import org.vbpstudio.model.VisionTransformer;
+import org.vbpstudio.model.Network;
+import org.vbpstudio.model.ModelConfig;
 import org.vbpstudio.model.VitConfig;
 import org.vbpstudio.stats.ActivationStats;
 import org.vbpstudio.stats.StatsCollector;
@@ -40,7 +41,7 @@ public record ForwardBenchmark(int batch, int warmup, int iterations) {
     public static final int SYNTHETIC_HEIGHT = 240;
 
     /** @throws BadInputException naming the option and its bound */
-    public void check(VitConfig cfg, int synthetic) throws IOException {
+    public void check(ModelConfig cfg, int synthetic) throws IOException {
         if (synthetic != 0) {
             SyntheticImages.checkCount(synthetic, SYNTHETIC_WIDTH, SYNTHETIC_HEIGHT);
         }
@@ -59,7 +60,7 @@ public record ForwardBenchmark(int batch, int warmup, int iterations) {
      * @param baseline also time the plain-DJL yardstick
      */
     public void forward(JsonObject r, LoadedModel original, LoadedModel pruned, boolean baseline) {
-        VitConfig cfg = original.config();
+        ModelConfig cfg = original.config();
         long macs = CostModel.totalMacs(cfg);
         r.addProperty("batch", batch);
         r.addProperty("iterations", iterations);
@@ -69,7 +70,7 @@ public record ForwardBenchmark(int batch, int warmup, int iterations) {
         try (NDManager manager = Engines.newManager()) {
             Timing fwd = timeForward(original, manager, MlpHook.NONE);
             put(r, "forward", fwd, macs);
-            if (baseline) {
+            if (baseline && original.config() instanceof VitConfig) { // the plain yardstick is written for a ViT
                 put(r, "plain_djl", timeBaseline(original, manager), macs);
                 r.addProperty("runtime_vs_plain", r.getAsJsonObject("plain_djl").get("median_s").getAsDouble() / fwd.median());
             }
@@ -102,7 +103,7 @@ public record ForwardBenchmark(int batch, int warmup, int iterations) {
         try (SyntheticImages.Folder folder = synthetic != 0
                         ? SyntheticImages.write(synthetic, SYNTHETIC_WIDTH, SYNTHETIC_HEIGHT, 42) : null;
                 NDManager manager = Engines.newManager();
-                VisionTransformer vit = original.instantiate(manager)) {
+                Network vit = original.instantiate(manager)) {
             ImageSource src = ImageSources.open(folder != null ? folder.path() : images);
             long t0 = System.nanoTime();
             StatsCollector.collect(vit, src, original.preprocessing(), batch, Progress.NONE);
@@ -113,8 +114,8 @@ public record ForwardBenchmark(int batch, int warmup, int iterations) {
     }
 
     private Timing timeForward(LoadedModel m, NDManager manager, MlpHook hook) {
-        VitConfig c = m.config();
-        try (VisionTransformer vit = m.instantiate(manager); NDManager sub = manager.newSubManager()) {
+        ModelConfig c = m.config();
+        try (Network vit = m.instantiate(manager); NDManager sub = manager.newSubManager()) {
             NDArray x = sub.randomNormal(new Shape(batch, c.inChans(), c.imgSize(), c.imgSize()));
             return Timing.measure(warmup, iterations, () -> {
                 try (NDManager step = sub.newSubManager()) {
@@ -127,8 +128,8 @@ public record ForwardBenchmark(int batch, int warmup, int iterations) {
     }
 
     private Timing timeBaseline(LoadedModel m, NDManager manager) {
-        VitConfig c = m.config();
-        try (PlainVitBaseline plain = new PlainVitBaseline(c, m.weights(), manager); NDManager sub = manager.newSubManager()) {
+        ModelConfig c = m.config();
+        try (PlainVitBaseline plain = new PlainVitBaseline((VitConfig) c, m.weights(), manager); NDManager sub = manager.newSubManager()) {
             NDArray x = sub.randomNormal(new Shape(batch, c.inChans(), c.imgSize(), c.imgSize()));
             return Timing.measure(warmup, iterations, () -> {
                 try (NDManager step = sub.newSubManager()) {

@@ -12,7 +12,7 @@ import java.util.HashMap;
 import java.util.Map;
 import org.vbpstudio.model.HostTensor;
 import org.vbpstudio.model.VitConfig;
-import org.vbpstudio.model.VitWeights;
+import org.vbpstudio.model.ModelWeights;
 
 /**
  * The benchmark's yardstick: the same ViT written as one straight sequence of DJL NDArray calls,
@@ -24,7 +24,7 @@ public final class PlainVitBaseline implements AutoCloseable {
     private final NDManager manager;
     private final Map<String, NDArray> p = new HashMap<>();
 
-    public PlainVitBaseline(VitConfig cfg, VitWeights weights, NDManager parent) {
+    public PlainVitBaseline(VitConfig cfg, ModelWeights weights, NDManager parent) {
         this.c = cfg;
         this.manager = parent.newSubManager();
         for (Map.Entry<String, HostTensor> e : weights.asMap().entrySet()) {

@@ -100,8 +100,8 @@ final class CheckpointHeader {
     }
 
     /** Converts the parameters to float32, refusing a non-finite value (it would reach every logit). */
-    VitWeights read() {
-        VitWeights w = new VitWeights();
+    ModelWeights read() {
+        ModelWeights w = new ModelWeights();
         sources.forEach((timm, parts) -> {
             HostTensor[] read = new HostTensor[parts.size()];
             for (int i = 0; i < read.length; i++) {

@@ -1,7 +1,6 @@
 package org.vbpstudio.model;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -129,25 +128,5 @@ public enum CheckpointLayout {
             }
             map.put(timm, List.of(sources));
         }
-    }
-
-    /** The parameter names timm's VisionTransformer has for {@code cfg}, in module order. */
-    public static List<String> timmNames(VitConfig cfg) {
-        List<String> n = new ArrayList<>(List.of("cls_token"));
-        if (cfg.distilled()) {
-            n.add("dist_token");
-        }
-        n.addAll(List.of("pos_embed", "patch_embed.proj.weight", "patch_embed.proj.bias"));
-        for (int b = 0; b < cfg.depth(); b++) {
-            for (String m : List.of("norm1", "attn.qkv", "attn.proj", "norm2", "mlp.fc1", "mlp.fc2")) {
-                n.add("blocks." + b + "." + m + ".weight");
-                n.add("blocks." + b + "." + m + ".bias");
-            }
-        }
-        n.addAll(List.of("norm.weight", "norm.bias", "head.weight", "head.bias"));
-        if (cfg.distilled()) {
-            n.addAll(List.of("head_dist.weight", "head_dist.bias"));
-        }
-        return n;
     }
 }

@@ -19,13 +19,13 @@ import org.vbpstudio.data.Preprocessing;
 public final class LoadedModel {
     private final Path directory;
     private final CheckpointLayout layout;
-    private final VitConfig config;
-    private final VitWeights weights;
+    private final ModelConfig config;
+    private final ModelWeights weights;
     private final Preprocessing preprocessing;
     private final List<String> labels;
     private String fingerprint;
 
-    public LoadedModel(Path directory, CheckpointLayout layout, VitConfig config, VitWeights weights,
+    public LoadedModel(Path directory, CheckpointLayout layout, ModelConfig config, ModelWeights weights,
             Preprocessing preprocessing, List<String> labels) {
         this.directory = directory;
         this.layout = layout;
@@ -43,11 +43,11 @@ public final class LoadedModel {
         return layout;
     }
 
-    public VitConfig config() {
+    public ModelConfig config() {
         return config;
     }
 
-    public VitWeights weights() {
+    public ModelWeights weights() {
         return weights;
     }
 
@@ -65,13 +65,13 @@ public final class LoadedModel {
     }
 
     /** The same model with other weights and widths (the result of surgery). */
-    public LoadedModel with(VitConfig newConfig, VitWeights newWeights, Path newDirectory) {
+    public LoadedModel with(ModelConfig newConfig, ModelWeights newWeights, Path newDirectory) {
         Checkpoints.validate(newConfig, newWeights);
         return new LoadedModel(newDirectory, CheckpointLayout.TIMM, newConfig, newWeights, preprocessing, labels);
     }
 
-    public VisionTransformer instantiate(NDManager parent) {
-        return new VisionTransformer(config, weights, parent);
+    public Network instantiate(NDManager parent) {
+        return new Network(config, weights, parent);
     }
 
     /**
@@ -86,7 +86,7 @@ public final class LoadedModel {
         return fingerprint;
     }
 
-    static String fingerprint(VitWeights weights) {
+    static String fingerprint(ModelWeights weights) {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);

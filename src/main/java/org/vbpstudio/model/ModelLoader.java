@@ -93,7 +93,7 @@ public final class ModelLoader {
         } catch (IllegalArgumentException e) {
             throw new BadInputException(weightsFile, e.getMessage());
         }
-        VitWeights weights = header.read();
+        ModelWeights weights = header.read();
         LOG.info("opened model {} ({} layout, {} blocks, MLP widths {}, {} classes)", dir.toAbsolutePath(), layout,
                 config.depth(), Arrays.toString(config.mlpHiddenDims()), labels.size());
         return new LoadedModel(dir, layout, config, weights, prep, labels);

@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -27,12 +26,12 @@ public final class ModelWriter {
 
     private ModelWriter() {}
 
-    public static void write(Path dir, VitConfig cfg, VitWeights weights, Preprocessing prep, List<String> labels,
+    public static void write(Path dir, ModelConfig cfg, ModelWeights weights, Preprocessing prep, List<String> labels,
             Map<String, String> metadata) throws IOException {
         Checkpoints.validate(cfg, weights);
         SafeTensors.Writer w = SafeTensors.writer().metadata("format", "pt");
         metadata.forEach(w::metadata);
-        for (String name : CheckpointLayout.timmNames(cfg)) {
+        for (String name : cfg.parameterShapes().keySet()) {
             HostTensor t = weights.get(name);
             w.add(name, t.shape(), t.data());
         }
@@ -42,63 +41,26 @@ public final class ModelWriter {
     }
 
     /** timm's hub config for {@code cfg}, with the per-block widths timm itself cannot express. */
-    public static JsonObject timmConfig(VitConfig cfg, Preprocessing prep, List<String> labels) {
+    public static JsonObject timmConfig(ModelConfig cfg, Preprocessing prep, List<String> labels) {
+        JsonObject json = new JsonObject();
         JsonObject args = new JsonObject();
-        args.addProperty("img_size", cfg.imgSize());
-        args.addProperty("patch_size", cfg.patchSize());
-        args.addProperty("in_chans", cfg.inChans());
-        args.addProperty("embed_dim", cfg.embedDim());
-        args.addProperty("depth", cfg.depth());
-        args.addProperty("num_heads", cfg.numHeads());
-        int[] widths = cfg.mlpHiddenDims();
-        if (Arrays.stream(widths).distinct().count() == 1 && widths[0] % cfg.embedDim() == 0) {
-            args.addProperty("mlp_ratio", (double) widths[0] / cfg.embedDim());
-        }
-        args.add("mlp_hidden_dims", intArray(widths));
-        if (cfg.distilled()) {
-            args.addProperty("distilled", true);
-        }
-
         JsonObject pre = new JsonObject();
-        pre.add("input_size", intArray(new int[] {cfg.inChans(), cfg.imgSize(), cfg.imgSize()}));
+        json.addProperty("architecture", cfg.architecture());
+        json.addProperty("family", cfg.family().name().toLowerCase(Locale.ROOT));
+        json.addProperty("num_classes", cfg.numClasses());
+        pre.add("input_size", ConfigJson.intArray(new int[] {cfg.inChans(), cfg.imgSize(), cfg.imgSize()}));
         pre.addProperty("interpolation", prep.interpolation().name().toLowerCase(Locale.ROOT));
         pre.addProperty("crop_pct", prep.layout() instanceof Preprocessing.Timm timm ? timm.cropPct() : 1.0);
         pre.addProperty("crop_mode", "center");
-        pre.add("mean", floatArray(prep.mean()));
-        pre.add("std", floatArray(prep.std()));
+        pre.add("mean", ConfigJson.floatArray(prep.mean()));
+        pre.add("std", ConfigJson.floatArray(prep.std()));
         pre.addProperty("num_classes", cfg.numClasses());
-        pre.addProperty("first_conv", "patch_embed.proj");
-        pre.addProperty("classifier", cfg.distilled() ? "head, head_dist" : "head");
-
-        JsonObject json = new JsonObject();
-        json.addProperty("architecture", cfg.architecture());
-        json.addProperty("num_classes", cfg.numClasses());
-        json.addProperty("num_features", cfg.embedDim());
-        json.addProperty("global_pool", cfg.globalPool().jsonName());
-        if (cfg.layerNormEps() != 1e-6) {
-            json.addProperty("layer_norm_eps", cfg.layerNormEps()); // timm's is 1e-6; ours keeps the source's
-        }
+        cfg.describe(json, args, pre);
         json.add("model_args", args);
         json.add("pretrained_cfg", pre);
         JsonArray names = new JsonArray();
         labels.forEach(names::add);
         json.add("label_names", names);
         return json;
-    }
-
-    private static JsonArray intArray(int[] values) {
-        JsonArray a = new JsonArray();
-        for (int v : values) {
-            a.add(v);
-        }
-        return a;
-    }
-
-    private static JsonArray floatArray(float[] values) {
-        JsonArray a = new JsonArray();
-        for (float v : values) {
-            a.add(Double.parseDouble(Float.toString(v)));
-        }
-        return a;
     }
 }

@@ -1,10 +1,15 @@
 package org.vbpstudio.model;
 
+import com.google.gson.JsonObject;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
- * The architecture of a timm-style VisionTransformer: everything the forward pass and the cost
- * model need, and nothing about where the weights came from.
+ * The architecture of a timm-style VisionTransformer (ViT, DeiT, DeiT III): everything the forward
+ * pass and the cost model need, and nothing about where the weights came from. One stage: every
+ * block sees the same T tokens of width D.
  *
  * @param architecture   timm architecture name, e.g. {@code deit_tiny_patch16_224}
  * @param imgSize        input height and width in pixels
@@ -17,6 +22,8 @@ import java.util.Arrays;
  * @param distilled      DeiT distillation token and {@code head_dist} present
  * @param layerNormEps   LayerNorm epsilon (timm 1e-6; HF from its config)
  * @param globalPool     the class token, or the mean of the patch tokens
+ * @param layerScale     DeiT III's LayerScale: {@code ls1.gamma} after attention, {@code ls2.gamma} after the MLP
+ * @param fcNorm         the final LayerNorm comes after pooling ({@code fc_norm}) instead of before it ({@code norm})
  */
 public record VitConfig(
         String architecture,
@@ -29,14 +36,24 @@ public record VitConfig(
         int numClasses,
         boolean distilled,
         double layerNormEps,
-        Pooling globalPool) {
+        Pooling globalPool,
+        boolean layerScale,
+        boolean fcNorm) implements ModelConfig {
 
     public VitConfig {
         mlpHiddenDims = mlpHiddenDims.clone();
     }
 
-    public int depth() {
-        return mlpHiddenDims.length;
+    /** A ViT without LayerScale whose final norm precedes pooling (ViT, DeiT). */
+    public VitConfig(String architecture, int imgSize, int patchSize, int inChans, int embedDim, int numHeads,
+            int[] mlpHiddenDims, int numClasses, boolean distilled, double layerNormEps, Pooling globalPool) {
+        this(architecture, imgSize, patchSize, inChans, embedDim, numHeads, mlpHiddenDims, numClasses, distilled,
+                layerNormEps, globalPool, false, false);
+    }
+
+    @Override
+    public Family family() {
+        return Family.VIT;
     }
 
     public int gridSize() {
@@ -61,26 +78,160 @@ public record VitConfig(
         return embedDim / numHeads;
     }
 
-    public int mlpHiddenDim(int block) {
-        return mlpHiddenDims[block];
-    }
-
     @Override
     public int[] mlpHiddenDims() {
         return mlpHiddenDims.clone();
     }
 
-    public int totalHidden() {
-        return Arrays.stream(mlpHiddenDims).sum();
+    @Override
+    public int depth() {
+        return mlpHiddenDims.length;
+    }
+
+    @Override
+    public int mlpHiddenDim(int block) {
+        return mlpHiddenDims[block];
     }
 
     /** The same architecture with other MLP widths (a pruned model). */
+    @Override
     public VitConfig withMlpHiddenDims(int[] widths) {
         if (widths.length != depth()) {
             throw new IllegalArgumentException("expected " + depth() + " widths, got " + widths.length);
         }
         return new VitConfig(architecture, imgSize, patchSize, inChans, embedDim, numHeads, widths,
-                numClasses, distilled, layerNormEps, globalPool);
+                numClasses, distilled, layerNormEps, globalPool, layerScale, fcNorm);
+    }
+
+    @Override
+    public List<Stage> stages() {
+        return List.of(new Stage(0, 0, depth(), embedDim, gridSize(), gridSize()));
+    }
+
+    @Override
+    public Stage stageOf(int b) {
+        if (b < 0 || b >= depth()) {
+            throw new IndexOutOfBoundsException("block " + b + " of a model of depth " + depth());
+        }
+        return stages().get(0);
+    }
+
+    @Override
+    public long blockPositions(int b) {
+        return numTokens();
+    }
+
+    @Override
+    public long[] blockInputShape(int b) {
+        return new long[] {numTokens(), embedDim};
+    }
+
+    @Override
+    public String blockPrefix(int b) {
+        return "blocks." + b + ".";
+    }
+
+    @Override
+    public Map<String, long[]> parameterShapes() {
+        long d = embedDim;
+        long p = patchSize;
+        long k = numClasses;
+        Map<String, long[]> s = new LinkedHashMap<>();
+        s.put("cls_token", new long[] {1, 1, d});
+        if (distilled) {
+            s.put("dist_token", new long[] {1, 1, d});
+        }
+        s.put("pos_embed", new long[] {1, numTokens(), d});
+        s.put("patch_embed.proj.weight", new long[] {d, inChans, p, p});
+        s.put("patch_embed.proj.bias", new long[] {d});
+        for (int b = 0; b < depth(); b++) {
+            String n = blockPrefix(b);
+            long h = mlpHiddenDims[b];
+            s.put(n + "norm1.weight", new long[] {d});
+            s.put(n + "norm1.bias", new long[] {d});
+            s.put(n + "attn.qkv.weight", new long[] {3 * d, d});
+            s.put(n + "attn.qkv.bias", new long[] {3 * d});
+            s.put(n + "attn.proj.weight", new long[] {d, d});
+            s.put(n + "attn.proj.bias", new long[] {d});
+            if (layerScale) {
+                s.put(n + "ls1.gamma", new long[] {d});
+            }
+            s.put(n + "norm2.weight", new long[] {d});
+            s.put(n + "norm2.bias", new long[] {d});
+            s.put(n + "mlp.fc1.weight", new long[] {h, d});
+            s.put(n + "mlp.fc1.bias", new long[] {h});
+            s.put(n + "mlp.fc2.weight", new long[] {d, h});
+            s.put(n + "mlp.fc2.bias", new long[] {d});
+            if (layerScale) {
+                s.put(n + "ls2.gamma", new long[] {d});
+            }
+        }
+        String norm = fcNorm ? "fc_norm" : "norm";
+        s.put(norm + ".weight", new long[] {d});
+        s.put(norm + ".bias", new long[] {d});
+        s.put("head.weight", new long[] {k, d});
+        s.put("head.bias", new long[] {k});
+        if (distilled) {
+            s.put("head_dist.weight", new long[] {k, d});
+            s.put("head_dist.bias", new long[] {k});
+        }
+        return s;
+    }
+
+    @Override
+    public String shapeSummary() {
+        return "D = " + embedDim + " · " + numHeads + " heads · patch " + patchSize + " · " + numTokens() + " tokens"
+                + (layerScale ? " · LayerScale" : "");
+    }
+
+    @Override
+    public void validate() {
+        if (numHeads <= 0 || embedDim % numHeads != 0) {
+            throw new IllegalArgumentException("embed_dim " + embedDim + " is not divisible by num_heads " + numHeads);
+        }
+    }
+
+    /**
+     * Float32 bytes at a block's peak for one image: the block's input and residual (3·T·D) plus the
+     * larger branch, the MLP hidden before and after GELU (2·T·H) or qkv with the attention scores
+     * and their softmax (3·T·D + 2·heads·T²).
+     */
+    @Override
+    public long activationBytesPerImage() {
+        long t = numTokens();
+        long maxHidden = Arrays.stream(mlpHiddenDims).max().orElse(0);
+        long branch = Math.max(2L * t * maxHidden, 3L * t * embedDim + 2L * numHeads * t * t);
+        return 4 * (3 * t * embedDim + branch);
+    }
+
+    @Override
+    public void describe(JsonObject json, JsonObject args, JsonObject pretrainedCfg) {
+        json.addProperty("num_features", embedDim);
+        json.addProperty("global_pool", globalPool.jsonName());
+        if (layerNormEps != 1e-6) {
+            json.addProperty("layer_norm_eps", layerNormEps); // timm's is 1e-6; ours keeps the source's
+        }
+        args.addProperty("img_size", imgSize);
+        args.addProperty("patch_size", patchSize);
+        args.addProperty("in_chans", inChans);
+        args.addProperty("embed_dim", embedDim);
+        args.addProperty("depth", depth());
+        args.addProperty("num_heads", numHeads);
+        if (Arrays.stream(mlpHiddenDims).distinct().count() == 1 && mlpHiddenDims[0] % embedDim == 0) {
+            args.addProperty("mlp_ratio", (double) mlpHiddenDims[0] / embedDim);
+        }
+        args.add("mlp_hidden_dims", ConfigJson.intArray(mlpHiddenDims));
+        if (distilled) {
+            args.addProperty("distilled", true);
+        }
+        if (layerScale) {
+            args.addProperty("init_values", 1e-6); // timm builds ls1/ls2 only when init_values is set
+        }
+        if (fcNorm) {
+            args.addProperty("fc_norm", true);
+        }
+        pretrainedCfg.addProperty("first_conv", "patch_embed.proj");
+        pretrainedCfg.addProperty("classifier", distilled ? "head, head_dist" : "head");
     }
 
     /** A DeiT-shaped config: {@code mlpRatio} × D hidden in every block, 1000 classes at 224. */
@@ -108,7 +259,8 @@ public record VitConfig(
                 && patchSize == c.patchSize && inChans == c.inChans && embedDim == c.embedDim
                 && numHeads == c.numHeads && Arrays.equals(mlpHiddenDims, c.mlpHiddenDims)
                 && numClasses == c.numClasses && distilled == c.distilled
-                && layerNormEps == c.layerNormEps && globalPool.equals(c.globalPool);
+                && layerNormEps == c.layerNormEps && globalPool.equals(c.globalPool)
+                && layerScale == c.layerScale && fcNorm == c.fcNorm;
     }
 
     @Override
@@ -120,6 +272,7 @@ public record VitConfig(
     public String toString() {
         return architecture + " (D=" + embedDim + ", depth=" + depth() + ", heads=" + numHeads
                 + ", patch=" + patchSize + ", img=" + imgSize + ", hidden=" + Arrays.toString(mlpHiddenDims)
-                + ", classes=" + numClasses + (distilled ? ", distilled" : "") + ")";
+                + ", classes=" + numClasses + (distilled ? ", distilled" : "") + (layerScale ? ", LayerScale" : "")
+                + (fcNorm ? ", fc_norm" : "") + ")";
     }
 }

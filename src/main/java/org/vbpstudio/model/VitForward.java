@@ -3,37 +3,23 @@ package org.vbpstudio.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv2d;
-import ai.djl.nn.core.Linear;
-import ai.djl.nn.norm.LayerNorm;
 import java.util.function.Function;
-import java.util.function.UnaryOperator;
 
 /**
  * timm's {@code VisionTransformer.forward} as a function of its parameters, looked up by timm name.
  * Inference passes a map of loaded NDArrays, training passes DJL's ParameterStore, so both run the
- * same code. Every op is called on an activation (never on a weight), so results belong to the
- * caller's manager and are freed when the caller closes it.
+ * same code (memory discipline: {@link ScopedForward}).
  *
- * <p>Stages, as timm: {@link #embed} → {@link #block} × depth → {@link #head} (final norm, token
+ * <p>Steps, as timm: {@link #embed} → {@link #block} × depth → {@link #head} (final norm, token
  * pooling, classifier).
- *
- * <p>Memory: for inference ({@code scoped}) each residual branch (attention, MLP) runs in its own
- * sub-manager that is closed as soon as the branch's output exists, and {@link #forward} closes
- * each block's input once the next block has it. So a forward pass holds the weights plus one
- * branch's intermediates for one batch, as PyTorch in Python does, not every block's qkv,
- * attention scores and MLP hidden until the caller closes its manager (a DeiT-Base batch of 32
- * held 9 GB that way). Training keeps everything: autograd's backward pass reads it.
  */
-public final class VitForward {
+public final class VitForward extends ScopedForward {
     private final VitConfig config;
-    private final Function<String, NDArray> params;
-    private final boolean scoped;
 
-    /** Inference: intermediates are freed as soon as they are used (see the class comment). */
+    /** Inference: intermediates are freed as soon as they are used. */
     public VitForward(VitConfig config, Function<String, NDArray> params) {
         this(config, params, true);
     }
@@ -43,25 +29,21 @@ public final class VitForward {
      *               autograd (training)
      */
     public VitForward(VitConfig config, Function<String, NDArray> params, boolean scoped) {
+        super(params, scoped);
         this.config = config;
-        this.params = params;
-        this.scoped = scoped;
     }
 
     public VitConfig config() {
         return config;
     }
 
-    /** images [B, C, H, W] → logits [B, K]. */
-    public NDArray forward(NDArray images, MlpHook hook) {
-        NDArray x = embed(images);
-        for (int b = 0; b < config.depth(); b++) {
-            x = replace(x, block(b, x, hook));
-        }
-        return replace(x, head(x));
+    @Override
+    protected int depth() {
+        return config.depth();
     }
 
     /** Patch embedding, prefix tokens, position embedding: [B, C, H, W] → [B, T, D]. */
+    @Override
     public NDArray embed(NDArray images) {
         return inScope(images, this::embedUnscoped);
     }
@@ -82,6 +64,7 @@ public final class VitForward {
     }
 
     /** One pre-norm block: x + attn(norm1(x)), then + mlp(norm2(x)). */
+    @Override
     public NDArray block(int b, NDArray x, MlpHook hook) {
         String k = "blocks." + b + ".";
         NDArray attn = inScope(x, in -> attention(k, layerNorm(in, k + "norm1")));
@@ -95,6 +78,7 @@ public final class VitForward {
     }
 
     /** Final norm, pooling and classifier: [B, T, D] → [B, K]. */
+    @Override
     public NDArray head(NDArray x) {
         return inScope(x, this::headUnscoped);
     }
@@ -106,7 +90,7 @@ public final class VitForward {
             NDArray dist = linear(x.get(":, 1, :"), "head_dist");
             NDArray sum = cls.add(dist);
             // timm's inference-time average of the two heads (scalar in native memory, see attention)
-            return sum.div(sum.getManager().full(new Shape(), 2f, sum.getDataType()));
+            return sum.div(scalar(sum, 2));
         }
         NDArray pooled = config.globalPool() == Pooling.AVG
                 ? x.get(":, " + config.numPrefixTokens() + ":, :").mean(new int[] {1})
@@ -126,7 +110,7 @@ public final class VitForward {
         NDArray q = qkv.get(0);
         // A scalar NDArray in native memory, not mul(Number): DJL frees a Number operand's buffer
         // right after the op, and autograd's backward pass would then read freed memory.
-        q = q.mul(q.getManager().full(new Shape(), (float) (1.0 / Math.sqrt(headDim)), q.getDataType()));
+        q = q.mul(scalar(q, 1.0 / Math.sqrt(headDim)));
         NDArray attn = q.matMul(qkv.get(1).transpose(0, 1, 3, 2)).softmax(-1);
         NDArray out = attn.matMul(qkv.get(2)).transpose(0, 2, 1, 3).reshape(batch, tokens, config.embedDim());
         return linear(out, k + "attn.proj");
@@ -138,51 +122,7 @@ public final class VitForward {
         return linear(hook.onHidden(b, hidden), k + "fc2");
     }
 
-    /**
-     * Runs {@code stage} on {@code x} so that only its result survives: ops called on an array
-     * allocate in that array's manager, so with {@code x} temporarily attached to a fresh
-     * sub-manager every intermediate lands there and is closed with it; the result moves to
-     * {@code x}'s own manager, and {@code x} goes back there too.
-     */
-    private NDArray inScope(NDArray x, UnaryOperator<NDArray> stage) {
-        if (!scoped) {
-            return stage.apply(x);
-        }
-        NDManager owner = x.getManager();
-        try (NDManager scope = owner.newSubManager()) {
-            x.tempAttach(scope);
-            NDArray y = stage.apply(x);
-            y.attach(owner);
-            return y;
-        }
-    }
-
-    /** {@code next}, after closing {@code previous} (an intermediate of ours) when scoped. */
-    private NDArray replace(NDArray previous, NDArray next) {
-        release(previous);
-        return next;
-    }
-
-    private void release(NDArray intermediate) {
-        if (scoped) {
-            intermediate.close();
-        }
-    }
-
-    private NDArray linear(NDArray x, String module) {
-        return Linear.linear(x, p(module + ".weight"), p(module + ".bias")).singletonOrThrow();
-    }
-
     private NDArray layerNorm(NDArray x, String module) {
-        return LayerNorm.layerNorm(x, new Shape(config.embedDim()), p(module + ".weight"),
-                p(module + ".bias"), (float) config.layerNormEps()).singletonOrThrow();
-    }
-
-    private NDArray p(String name) {
-        NDArray a = params.apply(name);
-        if (a == null) {
-            throw new IllegalStateException("parameter " + name + " not loaded");
-        }
-        return a;
+        return layerNorm(x, module, config.embedDim(), config.layerNormEps());
     }
 }

@@ -6,7 +6,7 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.Objects;
 import org.vbpstudio.model.CostModel;
-import org.vbpstudio.model.VitConfig;
+import org.vbpstudio.model.ModelConfig;
 
 /**
  * Per-block ratios for a budget, chosen from per-block sensitivity curves (loss of the model with
@@ -97,9 +97,14 @@ public final class Allocation {
         }
 
         /** {@link Allocation#allocate} on these curves. */
-        public double[] allocate(VitConfig cfg, Budget budget, int step) {
+        public double[] allocate(ModelConfig cfg, Budget budget, int step) {
             return Allocation.allocate(cfg, ratios, loss, budget, step);
         }
+    }
+
+    /** What one neuron of block {@code b} costs in the budget's measure (a Swin's or ConvNeXt's differs by stage). */
+    private static long perNeuron(ModelConfig cfg, Budget budget, int b) {
+        return budget.kind() == Budget.Kind.MACS ? CostModel.macsPerNeuron(cfg, b) : CostModel.paramsPerNeuron(cfg, b);
     }
 
     /**
@@ -110,7 +115,7 @@ public final class Allocation {
      * @param step   neurons per greedy step (≥ 1)
      * @throws IllegalArgumentException if the budget cannot be met within the measured ratios
      */
-    public static double[] allocate(VitConfig cfg, double[] ratios, double[][] loss, Budget budget, int step) {
+    public static double[] allocate(ModelConfig cfg, double[] ratios, double[][] loss, Budget budget, int step) {
         int depth = cfg.depth();
         if (loss.length != depth) {
             throw new IllegalArgumentException("sensitivity of " + loss.length + " blocks, the model has " + depth);
@@ -137,7 +142,6 @@ public final class Allocation {
             int h = cfg.mlpHiddenDim(b);
             max[b] = Math.min(h - 1, (int) Math.floor(ratios[ratios.length - 1] * h + 1e-9)) / k * k; // whole steps
         }
-        long perNeuron = budget.kind() == Budget.Kind.MACS ? CostModel.macsPerNeuron(cfg) : CostModel.paramsPerNeuron(cfg);
         long cost = budget.cost(cfg);
         long limit = budget.limit(cfg);
         int[] removed = new int[depth];
@@ -151,7 +155,7 @@ public final class Allocation {
                     continue;
                 }
                 double slope = (at(curve[b], ratios, (double) next / h) - at(curve[b], ratios, (double) removed[b] / h))
-                        / ((double) (next - removed[b]) * perNeuron);
+                        / ((double) (next - removed[b]) * perNeuron(cfg, budget, b));
                 if (slope < bestSlope - 1e-15 || Math.abs(slope - bestSlope) <= 1e-15 && best >= 0
                         && (double) removed[b] / h < (double) removed[best] / cfg.mlpHiddenDim(best)) {
                     best = b;
@@ -165,7 +169,7 @@ public final class Allocation {
                         budget.kind().jsonName(), budget.fraction(), ratios[ratios.length - 1], (double) cost / budget.cost(cfg)));
             }
             int next = Math.min(removed[best] + k, max[best]);
-            cost -= (long) (next - removed[best]) * perNeuron;
+            cost -= (long) (next - removed[best]) * perNeuron(cfg, budget, best);
             removed[best] = next;
         }
         if (cost < budget.floor(cfg)) {

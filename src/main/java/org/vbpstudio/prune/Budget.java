@@ -6,7 +6,7 @@ import java.util.Locale;
 import java.util.TreeSet;
 import java.util.function.DoubleFunction;
 import org.vbpstudio.model.CostModel;
-import org.vbpstudio.model.VitConfig;
+import org.vbpstudio.model.ModelConfig;
 
 /**
  * A cost budget: keep at most {@code fraction} of the original model's MACs or parameters
@@ -68,22 +68,22 @@ public record Budget(Kind kind, double fraction) {
     }
 
     /** The counted cost of a model of config {@code c}. */
-    public long cost(VitConfig c) {
+    public long cost(ModelConfig c) {
         return kind == Kind.MACS ? CostModel.totalMacs(c) : CostModel.totalParams(c);
     }
 
     /** The most a pruned model of {@code original} may cost: ⌊fraction × cost(original)⌋. */
-    public long limit(VitConfig original) {
+    public long limit(ModelConfig original) {
         return (long) Math.floor(fraction * cost(original));
     }
 
     /** The least it may cost and still count as meeting the target. */
-    public long floor(VitConfig original) {
+    public long floor(ModelConfig original) {
         return (long) Math.ceil((fraction - TOLERANCE) * cost(original));
     }
 
     /** What a model of config {@code pruned} achieves against {@code original}: its cost fraction. */
-    public double achieved(VitConfig original, VitConfig pruned) {
+    public double achieved(ModelConfig original, ModelConfig pruned) {
         return (double) cost(pruned) / cost(original);
     }
 
@@ -94,7 +94,7 @@ public record Budget(Kind kind, double fraction) {
      * @throws IllegalArgumentException if no ratio reaches the budget within the tolerance (say so with
      *                                  the closest cost reachable)
      */
-    public PruningPlan fit(PruningPlan base, double[][] scores, VitConfig cfg) {
+    public PruningPlan fit(PruningPlan base, double[][] scores, ModelConfig cfg) {
         int depth = cfg.depth();
         DoubleFunction<PruningPlan> plan = base.mode() == PruningPlan.Mode.GLOBAL
                 ? base::withGlobalRatio
@@ -128,7 +128,7 @@ public record Budget(Kind kind, double fraction) {
     }
 
     /** Ratios k / H_b for every count k a block can lose (per block), or k / Σ H_b (global). */
-    static double[] candidates(PruningPlan.Mode mode, VitConfig cfg) {
+    static double[] candidates(PruningPlan.Mode mode, ModelConfig cfg) {
         if (mode == PruningPlan.Mode.GLOBAL) {
             int total = cfg.totalHidden();
             double[] r = new double[total];
@@ -146,11 +146,11 @@ public record Budget(Kind kind, double fraction) {
         return set.stream().mapToDouble(Double::doubleValue).toArray();
     }
 
-    long costOf(PruningPlan plan, double[][] scores, VitConfig cfg) {
+    long costOf(PruningPlan plan, double[][] scores, ModelConfig cfg) {
         return cost(cfg.withMlpHiddenDims(Selection.keptWidths(plan, scores)));
     }
 
-    private IllegalArgumentException unreachable(VitConfig cfg, long closest, String what) {
+    private IllegalArgumentException unreachable(ModelConfig cfg, long closest, String what) {
         return new IllegalArgumentException(String.format(Locale.ROOT,
                 "cannot meet --target-%s %s: %s keeps %.4f of the original's %s (the target allows %.4f to %.4f)",
                 kind.jsonName(), fraction, what, (double) closest / cost(cfg), kind.jsonName(), fraction - TOLERANCE,

@@ -5,8 +5,8 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.stream.Collectors;
 import org.vbpstudio.model.HostTensor;
-import org.vbpstudio.model.VitConfig;
-import org.vbpstudio.model.VitWeights;
+import org.vbpstudio.model.ModelConfig;
+import org.vbpstudio.model.ModelWeights;
 import org.vbpstudio.stats.ActivationStats;
 
 /**
@@ -56,7 +56,7 @@ public enum Criterion {
     public Importance importance(long seed) {
         return switch (this) {
             case VARIANCE -> Criterion::variance;
-            case MAGNITUDE -> (w, cfg, stats) -> magnitude(w, cfg.depth());
+            case MAGNITUDE -> (w, cfg, stats) -> magnitude(w, cfg);
             case RANDOM -> (w, cfg, stats) -> random(cfg.mlpHiddenDims(), seed);
             case WIFV -> (w, cfg, stats) -> wifv(w, cfg, checked(stats, cfg, this));
             case WANDA -> (w, cfg, stats) -> wanda(w, cfg, checked(stats, cfg, this));
@@ -84,7 +84,7 @@ public enum Criterion {
         return jsonName();
     }
 
-    private static ActivationStats checked(ActivationStats stats, VitConfig cfg, Criterion c) {
+    private static ActivationStats checked(ActivationStats stats, ModelConfig cfg, Criterion c) {
         if (stats == null) {
             throw new IllegalArgumentException("the " + c.jsonName() + " criterion needs activation statistics");
         }
@@ -103,7 +103,7 @@ public enum Criterion {
             + " images (give --calibration with an ImageFolder or a labelled IDX pair; statistics files and"
             + " unlabelled images do not carry them)";
 
-    private static double[][] variance(VitWeights w, VitConfig cfg, ActivationStats stats) {
+    private static double[][] variance(ModelWeights w, ModelConfig cfg, ActivationStats stats) {
         checked(stats, cfg, VARIANCE);
         double[][] s = new double[cfg.depth()][];
         for (int b = 0; b < s.length; b++) {
@@ -112,11 +112,11 @@ public enum Criterion {
         return s;
     }
 
-    private static double[][] magnitude(VitWeights w, int depth) {
-        double[][] s = new double[depth][];
-        for (int b = 0; b < depth; b++) {
-            HostTensor fc1 = w.get(VitWeights.block(b, "mlp.fc1.weight")); // [H, D]
-            HostTensor fc2 = w.get(VitWeights.block(b, "mlp.fc2.weight")); // [D, H]
+    private static double[][] magnitude(ModelWeights w, ModelConfig cfg) {
+        double[][] s = new double[cfg.depth()][];
+        for (int b = 0; b < cfg.depth(); b++) {
+            HostTensor fc1 = w.get(cfg.mlpName(b, "fc1.weight")); // [H, D]
+            HostTensor fc2 = w.get(cfg.mlpName(b, "fc2.weight")); // [D, H]
             int h = (int) fc1.dim(0);
             int d = (int) fc1.dim(1);
             double[] in = new double[h];
@@ -144,11 +144,11 @@ public enum Criterion {
         return s;
     }
 
-    private static double[][] wifv(VitWeights w, VitConfig cfg, ActivationStats stats) {
+    private static double[][] wifv(ModelWeights w, ModelConfig cfg, ActivationStats stats) {
         double[][] s = new double[cfg.depth()][];
         for (int b = 0; b < s.length; b++) {
             double[] var = stats.variance(b);
-            double[] col = fc2Columns(w, b, false);
+            double[] col = fc2Columns(w, cfg, b, false);
             s[b] = new double[var.length];
             for (int j = 0; j < var.length; j++) {
                 s[b][j] = var[j] * col[j];
@@ -157,12 +157,12 @@ public enum Criterion {
         return s;
     }
 
-    private static double[][] wanda(VitWeights w, VitConfig cfg, ActivationStats stats) {
+    private static double[][] wanda(ModelWeights w, ModelConfig cfg, ActivationStats stats) {
         double[][] s = new double[cfg.depth()][];
         for (int b = 0; b < s.length; b++) {
             double[] var = stats.variance(b);
             double[] mean = stats.mean(b);
-            double[] col = fc2Columns(w, b, true);
+            double[] col = fc2Columns(w, cfg, b, true);
             s[b] = new double[var.length];
             for (int j = 0; j < var.length; j++) {
                 s[b][j] = col[j] * Math.sqrt(var[j] + mean[j] * mean[j]);
@@ -171,7 +171,7 @@ public enum Criterion {
         return s;
     }
 
-    private static double[][] taylor(VitConfig cfg, ActivationStats stats) {
+    private static double[][] taylor(ModelConfig cfg, ActivationStats stats) {
         double[][] s = new double[cfg.depth()][];
         for (int b = 0; b < s.length; b++) {
             s[b] = stats.taylorSum(b);
@@ -183,8 +183,8 @@ public enum Criterion {
     }
 
     /** Per column j of block b's fc2.weight [D, H]: Σ_i W[i, j]² ({@code absMean} false) or mean_i |W[i, j]|. */
-    private static double[] fc2Columns(VitWeights w, int b, boolean absMean) {
-        HostTensor fc2 = w.get(VitWeights.block(b, "mlp.fc2.weight"));
+    private static double[] fc2Columns(ModelWeights w, ModelConfig cfg, int b, boolean absMean) {
+        HostTensor fc2 = w.get(cfg.mlpName(b, "fc2.weight"));
         int rows = (int) fc2.dim(0);
         int h = (int) fc2.dim(1);
         float[] c = fc2.data();

@@ -1,7 +1,7 @@
 package org.vbpstudio.prune;
 
-import org.vbpstudio.model.VitConfig;
-import org.vbpstudio.model.VitWeights;
+import org.vbpstudio.model.ModelConfig;
+import org.vbpstudio.model.ModelWeights;
 import org.vbpstudio.stats.ActivationStats;
 
 /**
@@ -19,5 +19,5 @@ public interface Importance {
      *              them ({@link Criterion#needsStatistics()})
      * @throws IllegalArgumentException if {@code stats} is needed but missing or of other widths
      */
-    double[][] scores(VitWeights weights, VitConfig cfg, ActivationStats stats);
+    double[][] scores(ModelWeights weights, ModelConfig cfg, ActivationStats stats);
 }

@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.Arrays;
 import org.vbpstudio.model.MlpHook;
-import org.vbpstudio.model.VitConfig;
+import org.vbpstudio.model.ModelConfig;
 import org.vbpstudio.stats.ActivationStats;
 
 /**
@@ -35,7 +35,7 @@ public final class MaskHook implements MlpHook, AutoCloseable {
      * @param stats        the model's statistics (means); may be null when {@code compensation} is off
      * @throws IllegalArgumentException if compensation is on without statistics, or the widths differ
      */
-    public MaskHook(NDManager parent, VitConfig cfg, ActivationStats stats, boolean compensation) {
+    public MaskHook(NDManager parent, ModelConfig cfg, ActivationStats stats, boolean compensation) {
         this.widths = cfg.mlpHiddenDims();
         if (stats != null && !Arrays.equals(stats.widths(), widths)) {
             throw new IllegalArgumentException("statistics of widths " + Arrays.toString(stats.widths())
@@ -56,7 +56,7 @@ public final class MaskHook implements MlpHook, AutoCloseable {
     }
 
     /** A hook masking every block as {@code kept} says (as {@link Surgery#apply} would prune it). */
-    public static MaskHook of(NDManager parent, VitConfig cfg, int[][] kept, ActivationStats stats,
+    public static MaskHook of(NDManager parent, ModelConfig cfg, int[][] kept, ActivationStats stats,
             boolean compensation) {
         MaskHook hook = new MaskHook(parent, cfg, stats, compensation);
         try {

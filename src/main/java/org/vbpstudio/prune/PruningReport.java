@@ -10,7 +10,7 @@ import java.util.Locale;
 import org.vbpstudio.io.FormatVersion;
 import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.ModelWriter;
-import org.vbpstudio.model.VitConfig;
+import org.vbpstudio.model.ModelConfig;
 
 /**
  * What pruning did, as {@code report.json} beside every export: per block and in total the hidden
@@ -55,7 +55,7 @@ public record PruningReport(List<Block> blocks, Total total, Criterion criterion
     }
 
     /** The report of pruning a model of config {@code before} to {@code after} with {@code plan}, to no budget. */
-    public static PruningReport of(VitConfig before, VitConfig after, PruningPlan plan, long calibrationImages,
+    public static PruningReport of(ModelConfig before, ModelConfig after, PruningPlan plan, long calibrationImages,
             double seconds, String modelFingerprint) {
         return of(before, after, plan, calibrationImages, seconds, modelFingerprint, null);
     }
@@ -64,19 +64,19 @@ public record PruningReport(List<Block> blocks, Total total, Criterion criterion
      * The report of pruning a model of config {@code before} to {@code after} with {@code plan}, fitted
      * to {@code target} (null: none), built once with everything the operation knows.
      */
-    public static PruningReport of(VitConfig before, VitConfig after, PruningPlan plan, long calibrationImages,
+    public static PruningReport of(ModelConfig before, ModelConfig after, PruningPlan plan, long calibrationImages,
             double seconds, String modelFingerprint, Budget target) {
         return of(before, after, plan, calibrationImages, seconds, modelFingerprint, target, null);
     }
 
     /** As above, with where an allocation's sensitivity curves came from (null: not allocated). */
-    public static PruningReport of(VitConfig before, VitConfig after, PruningPlan plan, long calibrationImages,
+    public static PruningReport of(ModelConfig before, ModelConfig after, PruningPlan plan, long calibrationImages,
             double seconds, String modelFingerprint, Budget target, Allocation.Source allocation) {
         return of(before, after, plan, calibrationImages, seconds, modelFingerprint, target, allocation, null);
     }
 
     /** As above, with what the surgery did ({@code surgery}, null: not recorded), for a replay. */
-    public static PruningReport of(VitConfig before, VitConfig after, PruningPlan plan, long calibrationImages,
+    public static PruningReport of(ModelConfig before, ModelConfig after, PruningPlan plan, long calibrationImages,
             double seconds, String modelFingerprint, Budget target, Allocation.Source allocation,
             SurgeryRecord surgery) {
         if (before.depth() != after.depth()) {

@@ -4,8 +4,8 @@ import java.util.Arrays;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.model.HostTensor;
 import org.vbpstudio.model.LoadedModel;
-import org.vbpstudio.model.VitConfig;
-import org.vbpstudio.model.VitWeights;
+import org.vbpstudio.model.ModelConfig;
+import org.vbpstudio.model.ModelWeights;
 import org.vbpstudio.stats.ActivationStats;
 import org.vbpstudio.stats.SecondMoments;
 
@@ -21,7 +21,7 @@ public final class Surgery {
     private Surgery() {}
 
     /** Weights and config after surgery. */
-    public record Result(VitConfig config, VitWeights weights) {}
+    public record Result(ModelConfig config, ModelWeights weights) {}
 
     /**
      * The pruned model: same preprocessing, labels and directory, timm layout.
@@ -43,7 +43,7 @@ public final class Surgery {
     }
 
     /** The same on bare config and weights. */
-    public static Result apply(VitConfig cfg, VitWeights weights, int[][] kept, ActivationStats stats,
+    public static Result apply(ModelConfig cfg, ModelWeights weights, int[][] kept, ActivationStats stats,
             Compensation compensation, double ridge) {
         check(cfg, kept, stats, compensation);
         double[][] means = new double[cfg.depth()][];
@@ -59,11 +59,11 @@ public final class Surgery {
                 if (!canRefit(stats)) {
                     throw new BadInputException(Compensation.REFIT_NEEDS_STATISTICS);
                 }
-                VitWeights w = weights.copy();
+                ModelWeights w = weights.copy();
                 int[] widths = new int[cfg.depth()];
                 for (int b = 0; b < cfg.depth(); b++) {
                     widths[b] = kept[b].length;
-                    block(weights, b, kept[b], cfg.mlpHiddenDim(b), compensation, stats, ridge).putInto(w, b);
+                    block(cfg, weights, b, kept[b], compensation, stats, ridge).putInto(cfg, w, b);
                 }
                 return new Result(cfg.withMlpHiddenDims(widths), w);
             }
@@ -81,9 +81,9 @@ public final class Surgery {
      * {@code fc2.weight[:, j] * means[b][j]} to its bias ({@code means[b]} null: no compensation).
      * Replaying an export's report (the means it recorded) gives the same bytes as the surgery that wrote it.
      */
-    public static Result apply(VitConfig cfg, VitWeights weights, int[][] kept, double[][] means) {
+    public static Result apply(ModelConfig cfg, ModelWeights weights, int[][] kept, double[][] means) {
         check(cfg, kept, null, Compensation.NONE);
-        VitWeights w = weights.copy();
+        ModelWeights w = weights.copy();
         int[] widths = new int[cfg.depth()];
         for (int b = 0; b < cfg.depth(); b++) {
             widths[b] = kept[b].length;
@@ -91,62 +91,63 @@ public final class Surgery {
                 throw new IllegalArgumentException("block " + b + ": " + means[b].length + " means for "
                         + cfg.mlpHiddenDim(b) + " neurons");
             }
-            block(w, b, kept[b], cfg.mlpHiddenDim(b), means[b]).putInto(w, b);
+            block(cfg, w, b, kept[b], means[b]).putInto(cfg, w, b);
         }
         return new Result(cfg.withMlpHiddenDims(widths), w);
     }
 
     /** One block's pruned MLP: {@code fc1} rows and {@code fc2} columns kept, {@code fc2} bias compensated. */
     public record Mlp(HostTensor fc1Weight, HostTensor fc1Bias, HostTensor fc2Weight, HostTensor fc2Bias) {
-        void putInto(VitWeights w, int b) {
-            w.put(VitWeights.block(b, "mlp.fc1.weight"), fc1Weight);
-            w.put(VitWeights.block(b, "mlp.fc1.bias"), fc1Bias);
-            w.put(VitWeights.block(b, "mlp.fc2.weight"), fc2Weight);
-            w.put(VitWeights.block(b, "mlp.fc2.bias"), fc2Bias);
+        public void putInto(ModelConfig cfg, ModelWeights w, int b) {
+            w.put(cfg.mlpName(b, "fc1.weight"), fc1Weight);
+            w.put(cfg.mlpName(b, "fc1.bias"), fc1Bias);
+            w.put(cfg.mlpName(b, "fc2.weight"), fc2Weight);
+            w.put(cfg.mlpName(b, "fc2.bias"), fc2Bias);
         }
     }
 
     /**
-     * Block {@code b} of {@code weights} keeping {@code keep} (checked) of its {@code hidden}
-     * neurons, exactly as {@link #apply} prunes it; the live preview runs these weights.
+     * Block {@code b} of {@code weights} (a model shaped {@code cfg}) keeping {@code keep} (checked) of
+     * its neurons, exactly as {@link #apply} prunes it; the live preview runs these weights.
      *
      * @param mean the block's neuron means for compensation, or null for plain removal
      */
-    public static Mlp block(VitWeights weights, int b, int[] keep, int hidden, double[] mean) {
+    public static Mlp block(ModelConfig cfg, ModelWeights weights, int b, int[] keep, double[] mean) {
+        int hidden = cfg.mlpHiddenDim(b);
         checkBlock(b, keep, hidden);
-        HostTensor w2 = weights.get(VitWeights.block(b, "mlp.fc2.weight"));
-        HostTensor b2 = weights.get(VitWeights.block(b, "mlp.fc2.bias"));
-        return new Mlp(weights.get(VitWeights.block(b, "mlp.fc1.weight")).selectRows(keep),
-                weights.get(VitWeights.block(b, "mlp.fc1.bias")).selectRows(keep),
+        HostTensor w2 = weights.get(cfg.mlpName(b, "fc2.weight"));
+        HostTensor b2 = weights.get(cfg.mlpName(b, "fc2.bias"));
+        return new Mlp(weights.get(cfg.mlpName(b, "fc1.weight")).selectRows(keep),
+                weights.get(cfg.mlpName(b, "fc1.bias")).selectRows(keep),
                 w2.selectColumns(keep),
                 mean == null ? b2 : compensatedBias(b2, w2, Selection.complement(keep, hidden), mean));
     }
 
     /**
-     * Block {@code b} keeping {@code keep} (checked) of its {@code hidden} neurons, compensated as
+     * Block {@code b} keeping {@code keep} (checked) of its neurons, compensated as
      * {@code compensation} says from {@code stats} ({@code ridge}: a refit's λ), exactly as
      * {@link #apply} prunes it; the live preview runs these weights.
      */
-    public static Mlp block(VitWeights weights, int b, int[] keep, int hidden, Compensation compensation,
+    public static Mlp block(ModelConfig cfg, ModelWeights weights, int b, int[] keep, Compensation compensation,
             ActivationStats stats, double ridge) {
         return switch (compensation) {
-            case NONE -> block(weights, b, keep, hidden, null);
-            case MEAN -> block(weights, b, keep, hidden, stats.mean(b));
-            case REFIT -> refittedBlock(weights, b, keep, hidden, stats.secondMoments(), ridge);
+            case NONE -> block(cfg, weights, b, keep, null);
+            case MEAN -> block(cfg, weights, b, keep, stats.mean(b));
+            case REFIT -> refittedBlock(cfg, weights, b, keep, stats.secondMoments(), ridge);
         };
     }
 
     /**
-     * Block {@code b} keeping {@code keep} (checked) of its {@code hidden} neurons, {@code fc2}'s
+     * Block {@code b} keeping {@code keep} (checked) of its neurons, {@code fc2}'s
      * kept columns and bias refitted in least squares from the block's second moments ({@link Refit}).
      */
-    public static Mlp refittedBlock(VitWeights weights, int b, int[] keep, int hidden, SecondMoments moments,
+    public static Mlp refittedBlock(ModelConfig cfg, ModelWeights weights, int b, int[] keep, SecondMoments moments,
             double ridge) {
-        checkBlock(b, keep, hidden);
-        Refit.Fc2 fc2 = Refit.fc2(weights.get(VitWeights.block(b, "mlp.fc2.weight")),
-                weights.get(VitWeights.block(b, "mlp.fc2.bias")), keep, moments, b, ridge);
-        return new Mlp(weights.get(VitWeights.block(b, "mlp.fc1.weight")).selectRows(keep),
-                weights.get(VitWeights.block(b, "mlp.fc1.bias")).selectRows(keep), fc2.weight(), fc2.bias());
+        checkBlock(b, keep, cfg.mlpHiddenDim(b));
+        Refit.Fc2 fc2 = Refit.fc2(weights.get(cfg.mlpName(b, "fc2.weight")),
+                weights.get(cfg.mlpName(b, "fc2.bias")), keep, moments, b, ridge);
+        return new Mlp(weights.get(cfg.mlpName(b, "fc1.weight")).selectRows(keep),
+                weights.get(cfg.mlpName(b, "fc1.bias")).selectRows(keep), fc2.weight(), fc2.bias());
     }
 
     /** bias + W[:, removed] @ mean[removed], accumulated in double, rounded once to float. */
@@ -166,7 +167,7 @@ public final class Surgery {
     }
 
     /** All checks, before any tensor is touched. */
-    static void check(VitConfig cfg, int[][] kept, ActivationStats stats, Compensation compensation) {
+    static void check(ModelConfig cfg, int[][] kept, ActivationStats stats, Compensation compensation) {
         if (kept == null || kept.length != cfg.depth()) {
             throw new IllegalArgumentException("kept indices for " + (kept == null ? 0 : kept.length)
                     + " blocks, but the model has " + cfg.depth());

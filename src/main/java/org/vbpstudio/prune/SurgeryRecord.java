@@ -5,7 +5,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.math.BigDecimal;
 import java.util.Arrays;
-import org.vbpstudio.model.VitConfig;
+import org.vbpstudio.model.ModelConfig;
 import org.vbpstudio.stats.ActivationStats;
 
 /**
@@ -28,7 +28,7 @@ public record SurgeryRecord(int[][] kept, double[][] removedMeans) {
     }
 
     /** The record of keeping {@code kept} with {@code compensation} and the model's {@code stats}. */
-    static SurgeryRecord of(VitConfig cfg, int[][] kept, ActivationStats stats, Compensation compensation) {
+    static SurgeryRecord of(ModelConfig cfg, int[][] kept, ActivationStats stats, Compensation compensation) {
         double[][] removed = null;
         if (compensation == Compensation.MEAN) {
             removed = new double[kept.length][];
@@ -48,12 +48,12 @@ public record SurgeryRecord(int[][] kept, double[][] removedMeans) {
 
     /**
      * Per block, a full-width mean vector holding the recorded means at the removed neurons (what
-     * {@link Surgery#apply(VitConfig, org.vbpstudio.model.VitWeights, int[][], double[][])} reads),
+     * {@link Surgery#apply(ModelConfig, org.vbpstudio.model.ModelWeights, int[][], double[][])} reads),
      * or nulls without mean compensation.
      *
      * @throws IllegalArgumentException if the record does not fit {@code cfg}
      */
-    public double[][] means(VitConfig cfg) {
+    public double[][] means(ModelConfig cfg) {
         if (kept.length != cfg.depth()) {
             throw new IllegalArgumentException("records " + kept.length + " blocks, the model has " + cfg.depth());
         }

@@ -7,7 +7,7 @@ import org.vbpstudio.data.Progress;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.LoadedModel;
-import org.vbpstudio.model.VisionTransformer;
+import org.vbpstudio.model.Network;
 
 /** Where a model's activation statistics come from: a calibration pass, or a file checked to match. */
 public final class Calibration {
@@ -30,7 +30,7 @@ public final class Calibration {
     /** As above; with {@code secondMoments}, also the refit's {@link SecondMoments} per block. */
     public static ActivationStats calibrate(LoadedModel model, ImageSource source, int batchSize, Progress progress,
             boolean gradients, boolean secondMoments) {
-        try (NDManager manager = Engines.newManager(); VisionTransformer vit = model.instantiate(manager)) {
+        try (NDManager manager = Engines.newManager(); Network vit = model.instantiate(manager)) {
             return gradients
                     ? TaylorCollector.collect(vit, source, model.preprocessing(), batchSize, progress, secondMoments)
                     : StatsCollector.collect(vit, source, model.preprocessing(), batchSize, progress, secondMoments);

@@ -6,7 +6,7 @@ import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.Preprocessing;
 import org.vbpstudio.data.Progress;
 import org.vbpstudio.data.ImageStream;
-import org.vbpstudio.model.VisionTransformer;
+import org.vbpstudio.model.Network;
 
 /**
  * Streams calibration images through the model once and accumulates every block's MLP
@@ -17,13 +17,13 @@ public final class StatsCollector {
     private static final Logger LOG = LoggerFactory.getLogger(StatsCollector.class);
     private StatsCollector() {}
 
-    public static ActivationStats collect(VisionTransformer model, ImageSource source, Preprocessing prep,
+    public static ActivationStats collect(Network model, ImageSource source, Preprocessing prep,
             int batchSize, Progress progress) {
         return collect(model, source, prep, batchSize, progress, false);
     }
 
     /** As above; with {@code secondMoments}, also the refit's {@link SecondMoments} (see {@link StatsHook}). */
-    public static ActivationStats collect(VisionTransformer model, ImageSource source, Preprocessing prep,
+    public static ActivationStats collect(Network model, ImageSource source, Preprocessing prep,
             int batchSize, Progress progress, boolean secondMoments) {
         int[] widths = model.config().mlpHiddenDims();
         ActivationStats stats = secondMoments ? ActivationStats.collectingSecondMoments(widths)
@@ -32,7 +32,7 @@ public final class StatsCollector {
         return stats;
     }
 
-    public static void collectInto(ActivationStats stats, VisionTransformer model, ImageSource source,
+    public static void collectInto(ActivationStats stats, Network model, ImageSource source,
             Preprocessing prep, int batchSize, Progress progress) {
         StatsHook hook = new StatsHook(stats);
         long start = System.nanoTime();

@@ -12,8 +12,8 @@ import org.vbpstudio.data.ImageStream;
 import org.vbpstudio.data.Preprocessing;
 import org.vbpstudio.data.Progress;
 import org.vbpstudio.io.BadInputException;
-import org.vbpstudio.model.VisionTransformer;
-import org.vbpstudio.model.VitConfig;
+import org.vbpstudio.model.Network;
+import org.vbpstudio.model.ModelConfig;
 
 /**
  * Activation statistics plus the first-order Taylor sums Σ x_j · ∂L/∂x_j the {@code taylor}
@@ -33,20 +33,20 @@ public final class TaylorCollector {
     /**
      * @throws BadInputException naming the source if its images carry no labels
      */
-    public static ActivationStats collect(VisionTransformer model, ImageSource source, Preprocessing prep,
+    public static ActivationStats collect(Network model, ImageSource source, Preprocessing prep,
             int batchSize, Progress progress) {
         return collect(model, source, prep, batchSize, progress, false);
     }
 
     /** As above; with {@code secondMoments}, also the refit's {@link SecondMoments}. */
-    public static ActivationStats collect(VisionTransformer model, ImageSource source, Preprocessing prep,
+    public static ActivationStats collect(Network model, ImageSource source, Preprocessing prep,
             int batchSize, Progress progress, boolean secondMoments) {
         if (!source.labelled()) {
             throw new BadInputException(source.root(), "has no labels, and the taylor criterion needs the true"
                     + " class of every calibration image (use an ImageFolder or a labelled IDX pair)");
         }
         ImageStream.checkLabels(source, model.config().numClasses());
-        VitConfig cfg = model.config();
+        ModelConfig cfg = model.config();
         ActivationStats stats = secondMoments ? ActivationStats.collectingSecondMoments(cfg.mlpHiddenDims())
                 : new ActivationStats(cfg.mlpHiddenDims());
         ImageStream.forEachBatch(source, prep, Math.min(Math.max(1, batchSize), MAX_BATCH), progress, batch -> {
@@ -60,8 +60,8 @@ public final class TaylorCollector {
      * One batch: {@code n} preprocessed CHW images in {@code pixels} with their labels; adds the
      * activation statistics and the Taylor sums of the batch to {@code stats} (not the image count).
      */
-    public static void accumulate(VisionTransformer model, float[] pixels, int n, int[] labels, ActivationStats stats) {
-        VitConfig cfg = model.config();
+    public static void accumulate(Network model, float[] pixels, int n, int[] labels, ActivationStats stats) {
+        ModelConfig cfg = model.config();
         StatsHook statsHook = new StatsHook(stats);
         try (NDManager tmp = model.manager().newSubManager()) {
             NDArray x = tmp.create(FloatBuffer.wrap(pixels, 0, n * cfg.inChans() * cfg.imgSize() * cfg.imgSize()),
@@ -72,7 +72,7 @@ public final class TaylorCollector {
                 gates[b].setRequiresGradient(true);
             }
             try (GradientCollector collector = tmp.getEngine().newGradientCollector()) {
-                NDArray logits = model.gradientStages().forward(x, (block, hidden) -> {
+                NDArray logits = model.gradientSteps().forward(x, (block, hidden) -> {
                     try (NDManager statsScope = tmp.newSubManager()) {
                         NDArray detached = hidden.stopGradient();
                         detached.tempAttach(statsScope);

@@ -11,8 +11,8 @@ import org.vbpstudio.data.Preprocessing;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.LoadedModel;
-import org.vbpstudio.model.VisionTransformer;
-import org.vbpstudio.model.VitConfig;
+import org.vbpstudio.model.Network;
+import org.vbpstudio.model.ModelConfig;
 
 /**
  * Recovery fine-tuning (the paper's second half): a short {@link TrainingRun} of a pruned model
@@ -23,7 +23,7 @@ import org.vbpstudio.model.VitConfig;
  *
  * <pre>{@code
  * FinetuneResult r = new Finetuning(pruned, FinetuneOptions.defaults())
- *         .teacher(original)                // LoadedModel, or an uploaded VisionTransformer
+ *         .teacher(original)                // LoadedModel, or an uploaded Network
  *         .listener(l).cancelWhen(flag::get)
  *         .run(trainData, validationData);  // preprocessed with pruned.preprocessing()
  * FinetuneExport.write(dir, false, r, record, planJson, reportJson);
@@ -41,7 +41,7 @@ public final class Finetuning {
     private final LoadedModel student;
     private final FinetuneOptions options;
     private LoadedModel teacherModel;
-    private VisionTransformer teacherVit;
+    private Network teacherVit;
     private String teacherName;
     private final List<String> warnings = new ArrayList<>();
     private Listener listener = new Listener() {};
@@ -75,7 +75,7 @@ public final class Finetuning {
      * @param preprocessing the teacher's own preprocessing, to check it against the student's
      * @param name          how errors and the record name it
      */
-    public Finetuning teacher(VisionTransformer teacher, Preprocessing preprocessing, String name) {
+    public Finetuning teacher(Network teacher, Preprocessing preprocessing, String name) {
         warnings.addAll(checkTeacher(student.config(), student.preprocessing(), teacher.config(), preprocessing,
                 Path.of(name)));
         teacherVit = teacher;
@@ -124,7 +124,7 @@ public final class Finetuning {
      *
      * @throws BadInputException naming {@code teacherPath} when they cannot be paired
      */
-    public static List<String> checkTeacher(VitConfig student, Preprocessing studentPrep, VitConfig teacher,
+    public static List<String> checkTeacher(ModelConfig student, Preprocessing studentPrep, ModelConfig teacher,
             Preprocessing teacherPrep, Path teacherPath) {
         if (teacher.inChans() != student.inChans() || teacher.imgSize() != student.imgSize()) {
             throw new BadInputException(teacherPath, "the teacher takes " + teacher.inChans() + "x" + teacher.imgSize()
@@ -160,7 +160,7 @@ public final class Finetuning {
         long start = System.nanoTime();
         String fingerprint = student.fingerprint();
         try (NDManager manager = Engines.newManager()) {
-            VisionTransformer teacher = teacherVit != null ? teacherVit
+            Network teacher = teacherVit != null ? teacherVit
                     : teacherModel != null ? teacherModel.instantiate(manager) : null;
             FinetuneResult.Baseline baseline = baseline(teacher, validation);
             listener.onBaseline(baseline);
@@ -180,7 +180,7 @@ public final class Finetuning {
         }
     }
 
-    private FinetuneResult.Baseline baseline(VisionTransformer teacher, TrainingData validation) {
+    private FinetuneResult.Baseline baseline(Network teacher, TrainingData validation) {
         if (validation == null) {
             return new FinetuneResult.Baseline(Double.NaN, Double.NaN, 0);
         }

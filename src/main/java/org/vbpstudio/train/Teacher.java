@@ -2,7 +2,7 @@ package org.vbpstudio.train;
 
 import ai.djl.ndarray.NDArray;
 import org.vbpstudio.model.MlpHook;
-import org.vbpstudio.model.VisionTransformer;
+import org.vbpstudio.model.Network;
 
 /**
  * A frozen model whose logits a distillation loss learns from. Called once per training batch
@@ -18,7 +18,7 @@ public interface Teacher {
      * An inference model as teacher (its weights never require gradients). The model must accept
      * the student's input size and channels and have as many classes.
      */
-    static Teacher of(VisionTransformer model) {
+    static Teacher of(Network model) {
         return images -> model.forward(images, MlpHook.NONE);
     }
 }

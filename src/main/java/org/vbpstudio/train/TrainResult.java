@@ -1,8 +1,8 @@
 package org.vbpstudio.train;
 
 import java.util.List;
-import org.vbpstudio.model.VitConfig;
-import org.vbpstudio.model.VitWeights;
+import org.vbpstudio.model.ModelConfig;
+import org.vbpstudio.model.ModelWeights;
 
 /**
  * What a {@link TrainingRun} produced.
@@ -13,7 +13,7 @@ import org.vbpstudio.model.VitWeights;
  * @param seconds wall time of the whole run
  * @param skippedSteps steps skipped because their loss or gradients were not finite
  */
-public record TrainResult(VitConfig config, VitWeights weights, List<TrainListener.Epoch> history, double seconds,
+public record TrainResult(ModelConfig config, ModelWeights weights, List<TrainListener.Epoch> history, double seconds,
         int skippedSteps) {
     public TrainResult {
         history = List.copyOf(history);

@@ -17,34 +17,35 @@ import java.util.stream.Collectors;
 import org.vbpstudio.model.Checkpoints;
 import org.vbpstudio.model.HostTensor;
 import org.vbpstudio.model.MlpHook;
-import org.vbpstudio.model.VitConfig;
-import org.vbpstudio.model.VitForward;
-import org.vbpstudio.model.VitWeights;
+import org.vbpstudio.model.ModelConfig;
+import org.vbpstudio.model.Families;
+import org.vbpstudio.model.Forward;
+import org.vbpstudio.model.ModelWeights;
 
 /**
  * A ViT as a trainable DJL block: one {@link Parameter} per timm tensor, named by its timm key
- * ({@code blocks.3.mlp.fc1.weight} …), initialised from a {@link VitWeights} (random or a loaded,
+ * ({@code blocks.3.mlp.fc1.weight} …), initialised from a {@link ModelWeights} (random or a loaded,
  * possibly pruned model: the per-block MLP widths come from the config). The forward pass is
- * {@link VitForward}, the same code inference runs, fed from DJL's {@link ParameterStore}; so a
+ * {@link Forward}, the same code inference runs, fed from DJL's {@link ParameterStore}; so a
  * trained model computes exactly what the exported one does.
  */
 public final class TrainableVit extends AbstractBlock {
     private static final byte VERSION = 1;
 
-    private final VitConfig config;
+    private final ModelConfig config;
     private final Map<String, Parameter> byName = new LinkedHashMap<>();
     private final MlpHook hook;
 
     /** A block whose parameters start as {@code initial} (shapes checked against {@code config}). */
-    public TrainableVit(VitConfig config, VitWeights initial) {
+    public TrainableVit(ModelConfig config, ModelWeights initial) {
         this(config, initial, MlpHook.NONE);
     }
 
     /**
-     * As {@link #TrainableVit(VitConfig, VitWeights)}, with a hook on every MLP's hidden activation
+     * As {@link #TrainableVit(ModelConfig, ModelWeights)}, with a hook on every MLP's hidden activation
      * during training (e.g. a mask); {@link MlpHook#NONE} for none.
      */
-    public TrainableVit(VitConfig config, VitWeights initial, MlpHook hook) {
+    public TrainableVit(ModelConfig config, ModelWeights initial, MlpHook hook) {
         super(VERSION);
         Checkpoints.validate(config, initial);
         this.config = config;
@@ -72,7 +73,7 @@ public final class TrainableVit extends AbstractBlock {
         return name.endsWith(".weight") ? Parameter.Type.WEIGHT : Parameter.Type.OTHER;
     }
 
-    public VitConfig config() {
+    public ModelConfig config() {
         return config;
     }
 
@@ -99,8 +100,8 @@ public final class TrainableVit extends AbstractBlock {
     }
 
     /** A host copy of the current parameter values under timm names (after {@link #initialize}). */
-    public VitWeights weights() {
-        VitWeights w = new VitWeights();
+    public ModelWeights weights() {
+        ModelWeights w = new ModelWeights();
         byName.forEach((name, p) -> {
             NDArray a = p.getArray();
             w.put(name, new HostTensor(a.getShape().getShape(), a.toType(DataType.FLOAT32, false).toFloatArray()));
@@ -114,7 +115,7 @@ public final class TrainableVit extends AbstractBlock {
         NDArray images = inputs.head();
         Device device = images.getDevice();
         // Evaluation (training false) frees intermediates; training keeps them for backward.
-        VitForward forward = new VitForward(config, name -> {
+        Forward forward = Families.forward(config, name -> {
             Parameter p = byName.get(name);
             return p == null ? null : parameterStore.getValue(p, device, training);
         }, !training);

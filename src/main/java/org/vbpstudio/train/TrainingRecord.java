@@ -3,8 +3,9 @@ package org.vbpstudio.train;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import java.nio.file.Path;
+import org.vbpstudio.model.Cost;
 import org.vbpstudio.model.CostModel;
-import org.vbpstudio.model.VitConfig;
+import org.vbpstudio.model.ModelConfig;
 
 /**
  * What {@code training.json} says about a {@code train} run: the command, the images, the options,
@@ -20,7 +21,7 @@ public record TrainingRecord(String command, Path train, int trainImages, Path v
         Path init, int threads) {
 
     /** The contents of {@code training.json}. */
-    public JsonObject toJson(VitConfig cfg, TrainOptions o, TrainResult r) {
+    public JsonObject toJson(ModelConfig cfg, TrainOptions o, TrainResult r) {
         JsonObject j = new JsonObject();
         j.addProperty("command", command);
         j.addProperty("train_images", trainImages);
@@ -47,7 +48,7 @@ public record TrainingRecord(String command, Path train, int trainImages, Path v
         opts.addProperty("seed", o.seed());
         opts.addProperty("threads", threads);
         j.add("options", opts);
-        CostModel.Cost cost = CostModel.total(cfg);
+        Cost cost = CostModel.total(cfg);
         j.addProperty("params", cost.params());
         j.addProperty("macs", cost.macs());
         j.addProperty("seconds", Math.round(r.seconds() * 10) / 10.0);

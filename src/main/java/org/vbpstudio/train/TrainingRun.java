@@ -29,12 +29,12 @@ import org.vbpstudio.data.Preprocessing;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.model.Engines;
-import org.vbpstudio.model.VitConfig;
-import org.vbpstudio.model.VitWeights;
+import org.vbpstudio.model.ModelConfig;
+import org.vbpstudio.model.ModelWeights;
 
 /**
  * One training run of a ViT with DJL's training API on the PyTorch engine: {@link TrainableVit}
- * (timm-named parameters, the shared {@link org.vbpstudio.model.VitForward}), a DJL {@link Trainer}
+ * (timm-named parameters, the shared {@link org.vbpstudio.model.Forward}), a DJL {@link Trainer}
  * with {@link DecoupledAdamW} under a linear warm-up and cosine learning-rate schedule, a
  * pluggable {@link Loss} (label-smoothed cross-entropy by default, {@link DistillationLoss} with a
  * {@link Teacher}), {@link Augmentation}, per-step and per-epoch {@link TrainListener} callbacks
@@ -59,8 +59,8 @@ public final class TrainingRun {
     /** Consecutive skipped (non-finite) steps after which a run is declared diverged. */
     static final int MAX_SKIPPED_IN_A_ROW = 10;
 
-    private final VitConfig config;
-    private final VitWeights initial;
+    private final ModelConfig config;
+    private final ModelWeights initial;
     private final TrainOptions options;
     private Loss loss;
     private Teacher teacher;
@@ -68,7 +68,7 @@ public final class TrainingRun {
     private BooleanSupplier cancelled = () -> false;
     private int validationBatch = 250;
 
-    public TrainingRun(VitConfig config, VitWeights initial, TrainOptions options) {
+    public TrainingRun(ModelConfig config, ModelWeights initial, TrainOptions options) {
         this.config = Objects.requireNonNull(config, "config");
         this.initial = Objects.requireNonNull(initial, "initial");
         this.options = Objects.requireNonNull(options, "options");
@@ -106,7 +106,7 @@ public final class TrainingRun {
         return this;
     }
 
-    public VitConfig config() {
+    public ModelConfig config() {
         return config;
     }
 
@@ -144,7 +144,7 @@ public final class TrainingRun {
         Augmentation augmentation = new Augmentation(options.cropPadding(), options.horizontalFlip());
         SplittableRandom rng = new SplittableRandom(options.seed() * 0x9E3779B97F4A7C15L + 1);
         List<TrainListener.Epoch> history = new ArrayList<>();
-        VitWeights result;
+        ModelWeights result;
         int skipped = 0;
 
         try (Model model = Model.newInstance("vit", Device.cpu(), Engines.pytorch().getEngineName())) {

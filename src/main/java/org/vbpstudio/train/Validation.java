@@ -8,9 +8,9 @@ import org.vbpstudio.data.Batch;
 import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.MlpHook;
-import org.vbpstudio.model.VisionTransformer;
-import org.vbpstudio.model.VitConfig;
-import org.vbpstudio.model.VitWeights;
+import org.vbpstudio.model.Network;
+import org.vbpstudio.model.ModelConfig;
+import org.vbpstudio.model.ModelWeights;
 
 /**
  * Accuracy of a model on labelled {@link TrainingData}, with the inference forward pass, scored as
@@ -20,14 +20,14 @@ import org.vbpstudio.model.VitWeights;
 public final class Validation {
     private Validation() {}
 
-    public static Accuracy top1(VitConfig config, VitWeights weights, TrainingData data, int batchSize) {
+    public static Accuracy top1(ModelConfig config, ModelWeights weights, TrainingData data, int batchSize) {
         return top1(config, weights, data, batchSize, () -> false);
     }
 
     /** Cancellable between batches (CancellationException), as is thread interruption. */
-    public static Accuracy top1(VitConfig config, VitWeights weights, TrainingData data, int batchSize,
+    public static Accuracy top1(ModelConfig config, ModelWeights weights, TrainingData data, int batchSize,
             BooleanSupplier cancelled) {
-        try (NDManager root = Engines.newManager(); VisionTransformer model = new VisionTransformer(config, weights, root)) {
+        try (NDManager root = Engines.newManager(); Network model = new Network(config, weights, root)) {
             return top1(model, data, batchSize, cancelled);
         }
     }
@@ -36,8 +36,8 @@ public final class Validation {
      * Top-1 of a model already uploaded for inference (e.g. the app's open model, which a fine-tuning
      * run uses as its teacher). Cancellable between batches, as is thread interruption.
      */
-    public static Accuracy top1(VisionTransformer model, TrainingData data, int batchSize, BooleanSupplier cancelled) {
-        VitConfig config = model.config();
+    public static Accuracy top1(Network model, TrainingData data, int batchSize, BooleanSupplier cancelled) {
+        ModelConfig config = model.config();
         Accuracy total = new Accuracy(0, 0, 0);
         Iterator<Batch> it = data.batches(data.sequentialOrder(), batchSize);
         try {

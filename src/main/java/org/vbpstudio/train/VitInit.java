@@ -5,7 +5,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.vbpstudio.model.HostTensor;
 import org.vbpstudio.model.VitConfig;
-import org.vbpstudio.model.VitWeights;
+import org.vbpstudio.model.ModelWeights;
 import org.vbpstudio.model.Checkpoints;
 
 /**
@@ -18,9 +18,9 @@ import org.vbpstudio.model.Checkpoints;
 public final class VitInit {
     private VitInit() {}
 
-    public static VitWeights random(VitConfig config, long seed) {
+    public static ModelWeights random(VitConfig config, long seed) {
         SplittableRandom rng = new SplittableRandom(seed);
-        VitWeights w = new VitWeights();
+        ModelWeights w = new ModelWeights();
         for (Map.Entry<String, long[]> e : Checkpoints.expectedShapes(config).entrySet()) {
             String name = e.getKey();
             long[] shape = e.getValue();

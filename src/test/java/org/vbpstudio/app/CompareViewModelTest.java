@@ -15,9 +15,9 @@ import org.vbpstudio.eval.Evaluator;
 import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.LoadedModel;
-import org.vbpstudio.model.VisionTransformer;
+import org.vbpstudio.model.Network;
 import org.vbpstudio.model.VitConfig;
-import org.vbpstudio.model.VitWeights;
+import org.vbpstudio.model.ModelWeights;
 import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.Pruner;
 import org.vbpstudio.prune.PruningPlan;
@@ -55,7 +55,7 @@ class CompareViewModelTest {
             assertEquals(expectedPoints.size(), compare.points().size());
 
             LoadedModel original = FixtureStudio.Reference.model();
-            VitConfig cfg = original.config();
+            VitConfig cfg = (VitConfig) original.config();
             long tokens = (long) (cfg.imgSize() / cfg.patchSize()) * (cfg.imgSize() / cfg.patchSize()) + 1; // + cls
             long d = cfg.embedDim();
             for (CriterionSweep.Point p : compare.points()) {
@@ -64,7 +64,7 @@ class CompareViewModelTest {
                 LoadedModel pruned = Pruner.prune(original, FixtureStudio.Reference.stats(), plan).model();
                 long removed = 0;
                 for (int b = 0; b < cfg.depth(); b++) {
-                    long kept = pruned.weights().get(VitWeights.block(b, "mlp.fc1.weight")).dim(0);
+                    long kept = pruned.weights().get("blocks." + b + ".mlp.fc1.weight").dim(0);
                     removed += cfg.mlpHiddenDim(b) - kept;
                 }
                 // a removed neuron is a row of fc1 and a column of fc2 for every token, and fc1's bias
@@ -89,7 +89,7 @@ class CompareViewModelTest {
 
     /** {@code pruned} on the 30 images against the original: top-1 and the fidelity to it. */
     private static Evaluator.Comparison evaluate(LoadedModel pruned) {
-        try (NDManager manager = Engines.newManager(); VisionTransformer vit = pruned.instantiate(manager)) {
+        try (NDManager manager = Engines.newManager(); Network vit = pruned.instantiate(manager)) {
             LoadedModel original = FixtureStudio.Reference.model();
             return Evaluator.compare(vit, pruned.preprocessing(), FixtureStudio.Reference.vit(),
                     original.preprocessing(), FixtureStudio.Reference.images(), 32, Progress.NONE);

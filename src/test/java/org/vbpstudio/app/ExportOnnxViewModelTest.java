@@ -14,7 +14,7 @@ import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.MlpHook;
 import org.vbpstudio.model.ModelLoader;
-import org.vbpstudio.model.VisionTransformer;
+import org.vbpstudio.model.Network;
 import org.vbpstudio.model.onnx.OnnxExporter;
 import org.vbpstudio.model.onnx.OnnxModel;
 import org.vbpstudio.testutil.Fixture;
@@ -42,7 +42,7 @@ class ExportOnnxViewModelTest {
             float[] x = Fixture.imagenetPixels();
             int n = x.length / exported.preprocessing().outputLength();
             float[] engine;
-            try (NDManager m = Engines.newManager(); VisionTransformer vit = exported.instantiate(m)) {
+            try (NDManager m = Engines.newManager(); Network vit = exported.instantiate(m)) {
                 engine = vit.logits(x, n, MlpHook.NONE);
             }
             try (OnnxModel onnx = OnnxModel.open(out.resolve(OnnxExporter.FILE))) {

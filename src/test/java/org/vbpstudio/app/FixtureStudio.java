@@ -18,7 +18,7 @@ import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.MlpHook;
 import org.vbpstudio.model.ModelLoader;
-import org.vbpstudio.model.VisionTransformer;
+import org.vbpstudio.model.Network;
 import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.MaskHook;
 import org.vbpstudio.prune.Pruner;
@@ -75,7 +75,7 @@ public final class FixtureStudio implements AutoCloseable {
     public static final class Reference {
         private static NDManager manager;
         private static LoadedModel model;
-        private static VisionTransformer vit;
+        private static Network vit;
         private static ImageSource images;
         private static ActivationStats stats;
 
@@ -93,7 +93,7 @@ public final class FixtureStudio implements AutoCloseable {
         }
 
         /** The original model, uploaded (for comparing other models with it). */
-        public static VisionTransformer vit() {
+        public static Network vit() {
             model();
             return vit;
         }

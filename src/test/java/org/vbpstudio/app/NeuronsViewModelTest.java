@@ -15,7 +15,7 @@ import org.vbpstudio.app.neurons.NeuronsViewModel;
 import org.vbpstudio.app.ui.VarianceHistogram;
 import org.vbpstudio.model.HostTensor;
 import org.vbpstudio.model.LoadedModel;
-import org.vbpstudio.model.VitWeights;
+import org.vbpstudio.model.ModelWeights;
 import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.Criterion;
 import org.vbpstudio.prune.Pruner;
@@ -51,7 +51,7 @@ class NeuronsViewModelTest {
         ActivationStats stats = FixtureStudio.Reference.stats();
         int[] kept = FixtureStudio.Reference.kept(plan)[b];
         double[] scores = Pruner.scores(model, stats, plan)[b];
-        HostTensor w2 = model.weights().get(VitWeights.block(b, "mlp.fc2.weight"));
+        HostTensor w2 = model.weights().get("blocks." + b + ".mlp.fc2.weight");
         int d = (int) w2.dim(0);
         int h = (int) w2.dim(1);
         assertEquals(h, neurons.neurons().size());
@@ -81,8 +81,8 @@ class NeuronsViewModelTest {
         assertEquals(removedVar / totalVar, s.varianceShare(), 1e-9);
         // the bias correction is what surgery adds to fc2's bias (computed with compensation on)
         LoadedModel pruned = Pruner.prune(model, stats, plan.withCompensation(Compensation.MEAN)).model();
-        float[] before = model.weights().get(VitWeights.block(b, "mlp.fc2.bias")).data();
-        float[] after = pruned.weights().get(VitWeights.block(b, "mlp.fc2.bias")).data();
+        float[] before = model.weights().get("blocks." + b + ".mlp.fc2.bias").data();
+        float[] after = pruned.weights().get("blocks." + b + ".mlp.fc2.bias").data();
         double norm = 0;
         for (int r = 0; r < d; r++) {
             norm += (after[r] - (double) before[r]) * (after[r] - (double) before[r]);

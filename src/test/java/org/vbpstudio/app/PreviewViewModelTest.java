@@ -23,7 +23,7 @@ class PreviewViewModelTest {
     void costFollowsEveryChangeOfThePlan() {
         try (FixtureStudio studio = new FixtureStudio().open()) {
             PreviewViewModel preview = studio.vm.preview();
-            VitConfig cfg = FixtureStudio.Reference.model().config();
+            VitConfig cfg = (VitConfig) FixtureStudio.Reference.model().config();
             assertEquals(String.format(Locale.ROOT, "%,d\n+0.0%% of %.2f M", CostModel.totalMacs(cfg),
                     CostModel.totalMacs(cfg) / 1e6), preview.macsDetailProperty().get());
             studio.vm.pruning().blocks().get(2).ratioProperty().set(0.5);
@@ -81,7 +81,7 @@ class PreviewViewModelTest {
             PreviewViewModel preview = studio.vm.preview();
             assertTrue(preview.cacheTextProperty().get().startsWith("30 images · block inputs in float32 · every block cached"),
                     preview.cacheTextProperty().get());
-            VitConfig cfg = FixtureStudio.Reference.model().config();
+            VitConfig cfg = (VitConfig) FixtureStudio.Reference.model().config();
             long embedding = 30L * cfg.numTokens() * cfg.embedDim() * 2; // 30 images, float16, one block input
             studio.vm.workspace().memoryBudgetProperty().set(embedding);
             assertTrue(preview.cacheTextProperty().get().startsWith("30 images · block inputs in float16 · only the embedding cached"),

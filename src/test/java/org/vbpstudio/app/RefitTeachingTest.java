@@ -11,7 +11,7 @@ import org.vbpstudio.app.neurons.NeuronsViewModel;
 import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.HostTensor;
 import org.vbpstudio.model.LoadedModel;
-import org.vbpstudio.model.VitWeights;
+import org.vbpstudio.model.ModelWeights;
 import org.vbpstudio.prune.PruningPlan;
 import org.vbpstudio.testutil.RefitReference;
 
@@ -36,8 +36,8 @@ class RefitTeachingTest {
             LoadedModel model = FixtureStudio.Reference.model();
             int[] keep = FixtureStudio.Reference.kept(plan)[b];
             double[][] h = RefitReference.hidden(model, manager)[b];
-            HostTensor w2 = model.weights().get(VitWeights.block(b, "mlp.fc2.weight"));
-            HostTensor b2 = model.weights().get(VitWeights.block(b, "mlp.fc2.bias"));
+            HostTensor w2 = model.weights().get("blocks." + b + ".mlp.fc2.weight");
+            HostTensor b2 = model.weights().get("blocks." + b + ".mlp.fc2.bias");
             int d = (int) w2.dim(0);
             int hid = (int) w2.dim(1);
             double[] mu = new double[hid];

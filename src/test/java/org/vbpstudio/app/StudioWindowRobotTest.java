@@ -60,7 +60,7 @@ class StudioWindowRobotTest extends RobotWindowFixture {
         PruningPlan plan = PruningPlan.perBlock(ratios);
         assertEquals(plan, window.viewModel().pruning().plan());
 
-        VitConfig cfg = FixtureStudio.Reference.model().config();
+        VitConfig cfg = (VitConfig) FixtureStudio.Reference.model().config();
         int[][] kept = FixtureStudio.Reference.kept(plan);
         VitConfig pruned = cfg.withMlpHiddenDims(Arrays.stream(kept).mapToInt(k -> k.length).toArray());
         String macs = String.format(Locale.ROOT, "%,d\n−", CostModel.totalMacs(pruned));

@@ -102,7 +102,7 @@ class TargetRobotTest extends RobotWindowFixture {
     }
 
     private VitConfig config() {
-        return FixtureStudio.Reference.model().config();
+        return (VitConfig) FixtureStudio.Reference.model().config();
     }
 
     /** What the cost model gives for the widths the current selection keeps. */

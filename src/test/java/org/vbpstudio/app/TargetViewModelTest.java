@@ -28,7 +28,7 @@ import org.vbpstudio.prune.PruningPlan;
 class TargetViewModelTest {
 
     static double macsFraction(PruningViewModel p) {
-        VitConfig cfg = p.model().config();
+        VitConfig cfg = (VitConfig) p.model().config();
         return (double) CostModel.totalMacs(cfg.withMlpHiddenDims(p.selection().widths())) / CostModel.totalMacs(cfg);
     }
 

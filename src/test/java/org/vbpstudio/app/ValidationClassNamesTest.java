@@ -21,7 +21,7 @@ import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.MlpHook;
 import org.vbpstudio.model.ModelLoader;
-import org.vbpstudio.model.VisionTransformer;
+import org.vbpstudio.model.Network;
 import org.vbpstudio.testutil.Fixture;
 
 /** The app's validation slice maps class folders by the model's class names. */
@@ -50,7 +50,7 @@ class ValidationClassNamesTest {
         ImageSource mapped = ClassMapping.relabel(ImageSources.open(subset), hf.labels());
         assertEquals(List.of(1, 3), List.of(mapped.label(0), mapped.label(11)));
         Accuracy expected;
-        try (NDManager m = Engines.newManager(); VisionTransformer vit = hf.instantiate(m)) {
+        try (NDManager m = Engines.newManager(); Network vit = hf.instantiate(m)) {
             expected = Evaluator.evaluate(vit, mapped, hf.preprocessing(), 32, MlpHook.NONE, Progress.NONE);
         }
         try (FixtureStudio studio = new FixtureStudio()) {

@@ -33,9 +33,9 @@ import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.MlpHook;
 import org.vbpstudio.model.ModelLoader;
 import org.vbpstudio.model.ModelWriter;
-import org.vbpstudio.model.VisionTransformer;
+import org.vbpstudio.model.Network;
 import org.vbpstudio.model.VitConfig;
-import org.vbpstudio.model.VitWeights;
+import org.vbpstudio.model.ModelWeights;
 import org.vbpstudio.prune.Criterion;
 import org.vbpstudio.prune.PruningPlan;
 import org.vbpstudio.stats.ActivationStats;
@@ -62,7 +62,7 @@ class PruneCommandTest {
     }
 
     static float[] logits(Path modelDir) {
-        try (NDManager m = Engines.newManager(); VisionTransformer vit = ModelLoader.load(modelDir).instantiate(m)) {
+        try (NDManager m = Engines.newManager(); Network vit = ModelLoader.load(modelDir).instantiate(m)) {
             return vit.logits(Fixture.imagenetPixels(), 30, MlpHook.NONE);
         }
     }
@@ -232,7 +232,7 @@ class PruneCommandTest {
     @Test
     void deitTinyAtHalfReportsThePapersNumbers() throws IOException {
         VitConfig cfg = VitConfig.deitTiny();
-        VitWeights w = new VitWeights();
+        ModelWeights w = new ModelWeights();
         SplittableRandom rng = new SplittableRandom(11);
         for (Map.Entry<String, long[]> e : Checkpoints.expectedShapes(cfg).entrySet()) {
             long n = 1;

@@ -43,7 +43,7 @@ class SizeBoundsCommandTest {
 
     @Test
     void aBatchBeyondMemoryIsRefusedNamingTheLargest() {
-        VitConfig micro = ModelLoader.load(Fixture.TIMM).config();
+        VitConfig micro = (VitConfig) ModelLoader.load(Fixture.TIMM).config();
         int largest = BatchLimit.largest(micro, MemoryBudget.defaultBytes()) /* the same quarter of physical memory */;
         refused(Cli.run("eval", "--model", Fixture.TIMM.toString(), "--images", Fixture.IMAGES.toString(),
                 "--batch", "1000000"), "--batch 1000000", "at most " + largest);

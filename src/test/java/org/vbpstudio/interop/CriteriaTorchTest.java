@@ -22,7 +22,7 @@ import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.MlpHook;
 import org.vbpstudio.model.ModelLoader;
-import org.vbpstudio.model.VisionTransformer;
+import org.vbpstudio.model.Network;
 import org.vbpstudio.model.VitConfig;
 import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.Criterion;
@@ -74,13 +74,13 @@ class CriteriaTorchTest {
         for (String name : List.of("timm-token", "timm-avg-grey", "hf-vit", "hf-deit-distilled")) {
             Path dir = cases.stream().filter(c -> c.name().equals(name)).findFirst().orElseThrow().dir();
             LoadedModel model = ModelLoader.load(dir);
-            VitConfig cfg = model.config();
+            VitConfig cfg = (VitConfig) model.config();
             float[] cal = UnseenModels.randomPixels(cfg, CALIBRATION, name.hashCode());
             float[] ev = UnseenModels.randomPixels(cfg, EVALUATION, name.hashCode() + 1);
             SplittableRandom rng = new SplittableRandom(name.hashCode());
             int[] labels = rng.ints(CALIBRATION, 0, cfg.numClasses()).toArray();
             ActivationStats stats = new ActivationStats(cfg.mlpHiddenDims());
-            try (NDManager manager = Engines.newManager(); VisionTransformer vit = model.instantiate(manager)) {
+            try (NDManager manager = Engines.newManager(); Network vit = model.instantiate(manager)) {
                 TaylorCollector.accumulate(vit, cal, CALIBRATION, labels, stats);
                 stats.addImages(CALIBRATION);
             }
@@ -124,7 +124,7 @@ class CriteriaTorchTest {
                 String what = name + " " + plan;
                 assertArrayEquals(torchWidths, widths, what);
                 float[] logits;
-                try (NDManager manager = Engines.newManager(); VisionTransformer vit = pruned.model().instantiate(manager)) {
+                try (NDManager manager = Engines.newManager(); Network vit = pruned.model().instantiate(manager)) {
                     logits = vit.logits(ev, EVALUATION, MlpHook.NONE);
                 }
                 float[] t = torch.floatsOfShape("plan" + i + ".logits", EVALUATION, cfg.numClasses());

@@ -145,7 +145,7 @@ class OnnxExportTest {
             if (m.layout() != CheckpointLayout.TIMM) {
                 continue;
             }
-            VitConfig cfg = m.config();
+            VitConfig cfg = (VitConfig) m.config();
             float[] x = UnseenModels.randomPixels(cfg, 4, 77);
             Path in = tmp.resolve(c.name() + "-x.safetensors");
             Path out = tmp.resolve(c.name() + "-torch.safetensors");

@@ -18,7 +18,7 @@ import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.MlpHook;
 import org.vbpstudio.model.ModelLoader;
-import org.vbpstudio.model.VisionTransformer;
+import org.vbpstudio.model.Network;
 import org.vbpstudio.model.VitConfig;
 import org.vbpstudio.testutil.Python;
 import org.vbpstudio.testutil.UnseenModels;
@@ -48,7 +48,7 @@ class VbpTorchToolTest {
     }
 
     static float[] javaLogits(LoadedModel m, float[] pixels, int n) {
-        try (VisionTransformer vit = m.instantiate(manager)) {
+        try (Network vit = m.instantiate(manager)) {
             return vit.logits(pixels, n, MlpHook.NONE);
         }
     }
@@ -64,7 +64,7 @@ class VbpTorchToolTest {
             if (m.layout() != CheckpointLayout.TIMM) {
                 continue; // the tool reads exports (timm names); HF originals are covered by their pruned exports
             }
-            VitConfig cfg = m.config();
+            VitConfig cfg = (VitConfig) m.config();
             float[] x = UnseenModels.randomPixels(cfg, IMAGES, c.name().hashCode());
             Path in = tmp.resolve(c.name() + "-x.safetensors");
             Path out = tmp.resolve(c.name() + "-logits.safetensors");
@@ -86,7 +86,7 @@ class VbpTorchToolTest {
         Python.require("torch");
         UnseenModels.Case c = cases.stream().filter(k -> k.name().equals("timm-distilled-pruned-per-block")).findFirst().orElseThrow();
         LoadedModel m = ModelLoader.load(c.dir());
-        VitConfig cfg = m.config();
+        VitConfig cfg = (VitConfig) m.config();
         float[] x = UnseenModels.randomPixels(cfg, IMAGES, 5);
         Path st = tmp.resolve("pt-x.safetensors");
         SafeTensors.writer().add("x", new long[] {IMAGES, cfg.inChans(), cfg.imgSize(), cfg.imgSize()}, x).write(st);

@@ -27,7 +27,7 @@ class CostModelTest {
         VitConfig c = VitConfig.deitTiny();
         assertEquals(1_258_411_200L, CostModel.totalMacs(c));
         assertEquals(5_717_416L, CostModel.totalParams(c));
-        assertEquals(new CostModel.Cost(1_258_411_200L, 5_717_416L), CostModel.total(c));
+        assertEquals(new Cost(1_258_411_200L, 5_717_416L), CostModel.total(c));
     }
 
     @Test
@@ -51,7 +51,7 @@ class CostModelTest {
         VitConfig c = VitConfig.deitTiny().withMlpHiddenDims(new int[] {768, 700, 600, 500, 400, 300, 200, 100,
                 50, 10, 1, 0});
         CostModel.Breakdown b = CostModel.breakdown(c);
-        CostModel.Cost sum = b.embed().plus(b.head());
+        Cost sum = b.embed().plus(b.head());
         for (CostModel.BlockCost bc : b.blocks()) {
             sum = sum.plus(bc.cost());
             assertEquals(c.mlpHiddenDim(bc.index()), bc.hidden());
@@ -68,8 +68,8 @@ class CostModelTest {
         assertEquals(444_864L, CostModel.blockParams(t, 0));
         // one neuron less saves exactly the per-neuron cost
         VitConfig less = t.withMlpHiddenDims(new int[] {767, 768, 768, 768, 768, 768, 768, 768, 768, 768, 768, 768});
-        assertEquals(CostModel.macsPerNeuron(t), CostModel.totalMacs(t) - CostModel.totalMacs(less));
-        assertEquals(CostModel.paramsPerNeuron(t), CostModel.totalParams(t) - CostModel.totalParams(less));
+        assertEquals(CostModel.macsPerNeuron(t, 0), CostModel.totalMacs(t) - CostModel.totalMacs(less));
+        assertEquals(CostModel.paramsPerNeuron(t, 0), CostModel.totalParams(t) - CostModel.totalParams(less));
     }
 
     @Test

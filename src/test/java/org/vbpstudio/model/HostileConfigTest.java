@@ -132,7 +132,7 @@ class HostileConfigTest {
                 "model_args must be an object");
         FileTrees.deleteRecursively(tmp.resolve("timm"));
         // a null is "not given": the default applies
-        assertEquals(Pooling.TOKEN, ModelLoader.load(withJson(Fixture.TIMM, o -> o.add("global_pool", null))).config().globalPool());
+        assertEquals(Pooling.TOKEN, ((VitConfig) ModelLoader.load(withJson(Fixture.TIMM, o -> o.add("global_pool", null))).config()).globalPool());
     }
 
     @Test

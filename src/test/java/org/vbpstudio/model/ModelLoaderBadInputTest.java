@@ -105,7 +105,7 @@ class ModelLoaderBadInputTest {
         Path dir = copyFixture();
         Path cfg = dir.resolve("config.json");
         Files.writeString(cfg, Files.readString(cfg).replace("\"num_heads\": 4,", ""));
-        assertEquals(3, ModelLoader.load(dir).config().numHeads(), "vit_tiny_* names 3 heads");
+        assertEquals(3, ((VitConfig) ModelLoader.load(dir).config()).numHeads(), "vit_tiny_* names 3 heads");
     }
 
     @Test

@@ -31,7 +31,7 @@ import org.vbpstudio.testutil.Fixture;
  * broken stage names itself: the first failing stage in forward order is where the bug is (later
  * stages read its output and fail too).
  *
- * <p>The stages are observed through {@link VisionTransformer#stages()} ({@code embed}, {@code block},
+ * <p>The stages are observed through {@link Network#stages()} ({@code embed}, {@code block},
  * {@code head}) and {@link MlpHook}. Where the public stages do not expose an intermediate, the same
  * production code runs with substituted parameters (no production hook):
  * <ul>
@@ -118,7 +118,7 @@ class VitForwardStagesTest {
             return observed;
         }
         LoadedModel m = ModelLoader.load(Fixture.TIMM);
-        VitConfig cfg = m.config();
+        VitConfig cfg = (VitConfig) m.config();
         JsonArray indices = reference().getAsJsonArray("indices");
         int n = indices.size();
         int len = cfg.inChans() * cfg.imgSize() * cfg.imgSize();
@@ -128,10 +128,10 @@ class VitForwardStagesTest {
             System.arraycopy(all, indices.get(i).getAsInt() * len, px, i * len, len);
         }
         Map<String, float[]> out = new LinkedHashMap<>();
-        try (NDManager manager = Engines.newManager(); VisionTransformer vit = m.instantiate(manager);
+        try (NDManager manager = Engines.newManager(); Network vit = m.instantiate(manager);
                 NDManager batch = vit.manager().newSubManager()) {
             NDArray x = batch.create(px, new Shape(n, cfg.inChans(), cfg.imgSize(), cfg.imgSize()));
-            VitForward f = vit.stages();
+            VitForward f = (VitForward) vit.steps();
             NDArray zeroPrefix = variant(vit, Map.of(
                     "cls_token", batch.zeros(vit.parameter("cls_token").getShape()),
                     "pos_embed", batch.zeros(vit.parameter("pos_embed").getShape()))).embed(x);
@@ -172,9 +172,9 @@ class VitForwardStagesTest {
     }
 
     /** The production forward pass over the model's parameters, some replaced. */
-    private static VitForward variant(VisionTransformer vit, Map<String, NDArray> replaced) {
+    private static VitForward variant(Network vit, Map<String, NDArray> replaced) {
         Map<String, NDArray> p = new HashMap<>(replaced);
-        return new VitForward(vit.config(), name -> p.containsKey(name) ? p.get(name) : vit.parameter(name));
+        return new VitForward((VitConfig) vit.config(), name -> p.containsKey(name) ? p.get(name) : vit.parameter(name));
     }
 
     private static float[] floats(NDArray a) {

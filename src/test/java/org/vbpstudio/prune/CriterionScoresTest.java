@@ -26,7 +26,7 @@ import org.vbpstudio.io.SafeTensors;
 import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.ModelLoader;
-import org.vbpstudio.model.VisionTransformer;
+import org.vbpstudio.model.Network;
 import org.vbpstudio.stats.ActivationStats;
 import org.vbpstudio.stats.Calibration;
 import org.vbpstudio.stats.StatsFile;
@@ -133,7 +133,7 @@ class CriterionScoresTest {
         float[] pixels = Fixture.imagenetPixels();
         JsonArray labels = Fixture.expected().getAsJsonArray("labels");
         float[] logits;
-        try (VisionTransformer vit = timm.instantiate(manager)) {
+        try (Network vit = timm.instantiate(manager)) {
             logits = vit.logits(pixels, 30, (b, hidden) -> {
                 if (b != block) {
                     return hidden;

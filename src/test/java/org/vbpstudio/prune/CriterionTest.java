@@ -10,15 +10,15 @@ import org.junit.jupiter.api.Test;
 import org.vbpstudio.model.Pooling;
 import org.vbpstudio.model.HostTensor;
 import org.vbpstudio.model.VitConfig;
-import org.vbpstudio.model.VitWeights;
+import org.vbpstudio.model.ModelWeights;
 import org.vbpstudio.stats.ActivationStats;
 
 class CriterionTest {
     /** D = 2, H = 3: fc1 [3, 2], fc2 [2, 3]. */
     private static final VitConfig CFG = new VitConfig("vit_test", 4, 2, 1, 2, 1, new int[] {3}, 2, false, 1e-6, Pooling.TOKEN);
 
-    private static VitWeights weights() {
-        VitWeights w = new VitWeights();
+    private static ModelWeights weights() {
+        ModelWeights w = new ModelWeights();
         w.put("blocks.0.mlp.fc1.weight", new HostTensor(new long[] {3, 2}, new float[] {3, 4, 0, 0, 1, 0}));
         w.put("blocks.0.mlp.fc2.weight", new HostTensor(new long[] {2, 3}, new float[] {1, 5, 2, 0, 5, 0}));
         return w;

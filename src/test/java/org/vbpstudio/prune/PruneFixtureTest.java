@@ -35,9 +35,9 @@ import org.vbpstudio.model.HostTensor;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.MlpHook;
 import org.vbpstudio.model.ModelLoader;
-import org.vbpstudio.model.VisionTransformer;
+import org.vbpstudio.model.Network;
 import org.vbpstudio.model.VitConfig;
-import org.vbpstudio.model.VitWeights;
+import org.vbpstudio.model.ModelWeights;
 import org.vbpstudio.stats.ActivationStats;
 import org.vbpstudio.stats.Calibration;
 import org.vbpstudio.testutil.Fixture;
@@ -99,7 +99,7 @@ class PruneFixtureTest {
     }
 
     static float[] logits(LoadedModel m, MlpHook hook) {
-        try (VisionTransformer vit = m.instantiate(manager)) {
+        try (Network vit = m.instantiate(manager)) {
             return vit.logits(pixels, 30, hook);
         }
     }
@@ -136,7 +136,7 @@ class PruneFixtureTest {
     /** The HF model as loaded (eps 1e-12) sees slightly different activations: 1e-4 relative. */
     @Test
     void huggingFaceStatisticsAsLoadedAreClose() {
-        assertEquals(1e-12, hf.config().layerNormEps());
+        assertEquals(1e-12, ((VitConfig) hf.config()).layerNormEps());
         assertMatchesReference(hfStats, 1e-4, "hf (eps 1e-12)");
     }
 
@@ -152,7 +152,7 @@ class PruneFixtureTest {
     }
 
     static LoadedModel withTimmEps(LoadedModel m) {
-        VitConfig c = m.config();
+        VitConfig c = (VitConfig) m.config();
         return m.with(new VitConfig(c.architecture(), c.imgSize(), c.patchSize(), c.inChans(), c.embedDim(),
                 c.numHeads(), c.mlpHiddenDims(), c.numClasses(), c.distilled(), 1e-6, c.globalPool()),
                 m.weights(), m.directory());
@@ -290,7 +290,7 @@ class PruneFixtureTest {
     @ParameterizedTest
     @ValueSource(booleans = {true, false})
     void aConstantNeuronIsRemovedWithoutChangingTheOutput(boolean compensation) {
-        VitWeights w = timm.weights().copy();
+        ModelWeights w = timm.weights().copy();
         HostTensor fc1 = w.get("blocks.1.mlp.fc1.weight");
         int d = (int) fc1.dim(1);
         Arrays.fill(fc1.data(), 7 * d, 8 * d, 0f);
@@ -316,8 +316,8 @@ class PruneFixtureTest {
     void surgeryKeepsRowsAndColumnsAndFoldsTheMeans() {
         int[][] kept = {{0, 5, 191}, IntStream.range(0, 192).toArray(), {3}};
         LoadedModel p = Surgery.apply(timm, kept, timmStats, Compensation.MEAN);
-        VitWeights in = timm.weights();
-        VitWeights out = p.weights();
+        ModelWeights in = timm.weights();
+        ModelWeights out = p.weights();
         assertArrayEquals(new int[] {3, 192, 1}, p.config().mlpHiddenDims());
         HostTensor fc1 = in.get("blocks.0.mlp.fc1.weight");
         HostTensor fc2 = in.get("blocks.0.mlp.fc2.weight");

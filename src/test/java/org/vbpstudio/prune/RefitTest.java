@@ -19,8 +19,8 @@ import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.HostTensor;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.ModelLoader;
-import org.vbpstudio.model.VisionTransformer;
-import org.vbpstudio.model.VitWeights;
+import org.vbpstudio.model.Network;
+import org.vbpstudio.model.ModelWeights;
 import org.vbpstudio.stats.ActivationStats;
 import org.vbpstudio.stats.Calibration;
 import org.vbpstudio.stats.SecondMoments;
@@ -91,8 +91,8 @@ class RefitTest {
         SecondMoments s = calibrate(m, ImageSources.open(Fixture.IMAGES), 32).secondMoments();
         double[][][] h = RefitReference.hidden(m, manager);
         for (int b = 0; b < m.config().depth(); b++) {
-            HostTensor w2 = m.weights().get(VitWeights.block(b, "mlp.fc2.weight"));
-            HostTensor b2 = m.weights().get(VitWeights.block(b, "mlp.fc2.bias"));
+            HostTensor w2 = m.weights().get("blocks." + b + ".mlp.fc2.weight");
+            HostTensor b2 = m.weights().get("blocks." + b + ".mlp.fc2.bias");
             int d = (int) w2.dim(0);
             int[] keep = b == 1 ? new int[] {5} : everyThird((int) w2.dim(1));
             for (double ridge : new double[] {1e-3, 0.5}) {
@@ -115,21 +115,21 @@ class RefitTest {
         LoadedModel m = model("timm");
         ActivationStats stats = calibrate(m, ImageSources.open(Fixture.IMAGES), 32);
         int depth = m.config().depth();
-        VitWeights w = m.weights().copy();
+        ModelWeights w = m.weights().copy();
         for (int b = 0; b < depth; b++) {
             int h = m.config().mlpHiddenDim(b);
-            Surgery.refittedBlock(m.weights(), b, IntStream.range(0, h).toArray(), h, stats.secondMoments(), 1e-12)
-                    .putInto(w, b);
-            float[] before = m.weights().get(VitWeights.block(b, "mlp.fc2.weight")).data();
-            float[] after = w.get(VitWeights.block(b, "mlp.fc2.weight")).data();
+            Surgery.refittedBlock(m.config(), m.weights(), b, IntStream.range(0, h).toArray(), stats.secondMoments(), 1e-12)
+                    .putInto(m.config(), w, b);
+            float[] before = m.weights().get("blocks." + b + ".mlp.fc2.weight").data();
+            float[] after = w.get("blocks." + b + ".mlp.fc2.weight").data();
             for (int i = 0; i < before.length; i++) {
                 assertEquals(before[i], after[i], 1e-4, "block " + b + " fc2.weight[" + i + "]");
             }
         }
         float[] original;
         float[] refitted;
-        try (VisionTransformer a = m.instantiate(manager);
-                VisionTransformer r = m.with(m.config(), w, m.directory()).instantiate(manager)) {
+        try (Network a = m.instantiate(manager);
+                Network r = m.with(m.config(), w, m.directory()).instantiate(manager)) {
             original = a.logits(Fixture.imagenetPixels(), IMAGES, org.vbpstudio.model.MlpHook.NONE);
             refitted = r.logits(Fixture.imagenetPixels(), IMAGES, org.vbpstudio.model.MlpHook.NONE);
         }
@@ -145,8 +145,8 @@ class RefitTest {
         SecondMoments s = calibrate(m, ImageSources.open(Fixture.IMAGES), 32).secondMoments();
         double[][][] h = RefitReference.hidden(m, manager);
         int b = 2;
-        HostTensor w2 = m.weights().get(VitWeights.block(b, "mlp.fc2.weight"));
-        HostTensor b2 = m.weights().get(VitWeights.block(b, "mlp.fc2.bias"));
+        HostTensor w2 = m.weights().get("blocks." + b + ".mlp.fc2.weight");
+        HostTensor b2 = m.weights().get("blocks." + b + ".mlp.fc2.bias");
         int hid = (int) w2.dim(1);
         int d = (int) w2.dim(0);
         int[] keep = everyThird(hid);
@@ -208,8 +208,8 @@ class RefitTest {
     void aNegativeOrNonFiniteRidgeIsRefused() {
         LoadedModel m = model("timm");
         SecondMoments s = new SecondMoments(m.config().mlpHiddenDims());
-        HostTensor w2 = m.weights().get(VitWeights.block(0, "mlp.fc2.weight"));
-        HostTensor b2 = m.weights().get(VitWeights.block(0, "mlp.fc2.bias"));
+        HostTensor w2 = m.weights().get("blocks." + 0 + ".mlp.fc2.weight");
+        HostTensor b2 = m.weights().get("blocks." + 0 + ".mlp.fc2.bias");
         for (double bad : new double[] {-1e-3, Double.NaN, Double.POSITIVE_INFINITY}) {
             assertThrows(IllegalArgumentException.class, () -> Refit.fc2(w2, b2, new int[] {0}, s, 0, bad));
         }

@@ -114,7 +114,7 @@ class StandardizeAndBudgetTest {
                 double f = budget.achieved(tiny, pruned);
                 assertTrue(f <= budget.fraction() && f >= budget.fraction() - Budget.TOLERANCE, base + " " + budget + ": " + f);
                 // the largest: one fewer neuron removed would break the budget
-                long step = budget.kind() == Budget.Kind.MACS ? CostModel.macsPerNeuron(tiny) : CostModel.paramsPerNeuron(tiny);
+                long step = budget.kind() == Budget.Kind.MACS ? CostModel.macsPerNeuron(tiny, 0) : CostModel.paramsPerNeuron(tiny, 0);
                 long perStep = base.mode() == PruningPlan.Mode.GLOBAL ? step : 12 * step;
                 assertTrue(budget.cost(pruned) + perStep > budget.limit(tiny), base + " " + budget + " is not the largest");
             }

@@ -18,7 +18,7 @@ import org.vbpstudio.data.Progress;
 import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.ModelLoader;
-import org.vbpstudio.model.VisionTransformer;
+import org.vbpstudio.model.Network;
 import org.vbpstudio.testutil.Fixture;
 import org.vbpstudio.testutil.ImageRange;
 
@@ -30,7 +30,7 @@ import org.vbpstudio.testutil.ImageRange;
 class StatsCollectorTest {
     private static NDManager manager;
     private static LoadedModel model;
-    private static VisionTransformer vit;
+    private static Network vit;
     /** Per block, the MLP hidden activations of all 30 fixture images in one batch, [30 · 17, 192]. */
     private static float[][] hidden;
 
@@ -82,7 +82,7 @@ class StatsCollectorTest {
     @Test
     void collectingInBatchesOfAnySizeEqualsTheWholeAtOnce() {
         ImageSource images = ImageSources.open(Fixture.IMAGES);
-        int tokens = 30 * (model.config().numPatches() + 1);
+        int tokens = 30 * (int) model.config().blockPositions(0);
         for (int batch : new int[] {1, 7, 30}) {
             ActivationStats s = StatsCollector.collect(vit, images, model.preprocessing(), batch, Progress.NONE);
             assertEquals(30, s.images(), "batch " + batch);

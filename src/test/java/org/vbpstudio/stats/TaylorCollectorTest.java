@@ -21,7 +21,7 @@ import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.MlpHook;
 import org.vbpstudio.model.ModelLoader;
-import org.vbpstudio.model.VisionTransformer;
+import org.vbpstudio.model.Network;
 import org.vbpstudio.testutil.Fixture;
 
 /**
@@ -33,7 +33,7 @@ class TaylorCollectorTest {
     private static final double H = 0.05;
     private static NDManager manager;
     private static LoadedModel model;
-    private static VisionTransformer vit;
+    private static Network vit;
     private static ActivationStats taylor;
 
     @BeforeAll

@@ -6,8 +6,8 @@ import java.util.Comparator;
 import java.util.stream.IntStream;
 import org.vbpstudio.model.HostTensor;
 import org.vbpstudio.model.LoadedModel;
-import org.vbpstudio.model.VisionTransformer;
-import org.vbpstudio.model.VitWeights;
+import org.vbpstudio.model.Network;
+import org.vbpstudio.model.ModelWeights;
 
 /**
  * An independent least-squares refit of fc2 for vit-micro: hidden activations captured on a forward
@@ -22,7 +22,7 @@ public final class RefitReference {
         int depth = m.config().depth();
         double[][][] out = new double[depth][][];
         float[] pixels = Fixture.pixels(m.preprocessing().mean(), m.preprocessing().std());
-        try (VisionTransformer vit = m.instantiate(manager)) {
+        try (Network vit = m.instantiate(manager)) {
             vit.logits(pixels, Fixture.expected().getAsJsonArray("files").size(), (b, h) -> {
                 long width = h.getShape().get(2);
                 float[] flat = h.toFloatArray();
@@ -184,11 +184,11 @@ public final class RefitReference {
 
     /** {@code m} with each block keeping {@code kept[b]} and fc2 refitted by {@link #solve}. */
     public static LoadedModel refitted(LoadedModel m, double[][][] h, int[][] kept, double ridge) {
-        VitWeights w = m.weights().copy();
+        ModelWeights w = m.weights().copy();
         int[] widths = new int[kept.length];
         for (int b = 0; b < kept.length; b++) {
-            HostTensor w2 = m.weights().get(VitWeights.block(b, "mlp.fc2.weight"));
-            HostTensor b2 = m.weights().get(VitWeights.block(b, "mlp.fc2.bias"));
+            HostTensor w2 = m.weights().get("blocks." + b + ".mlp.fc2.weight");
+            HostTensor b2 = m.weights().get("blocks." + b + ".mlp.fc2.bias");
             int d = (int) w2.dim(0);
             int k = kept[b].length;
             double[][] x = solve(gram(h[b]), kept[b], w2.data(), b2.data(), d, ridge);
@@ -200,12 +200,12 @@ public final class RefitReference {
                 }
                 bias[r] = (float) x[k][r];
             }
-            w.put(VitWeights.block(b, "mlp.fc1.weight"), m.weights().get(VitWeights.block(b, "mlp.fc1.weight"))
+            w.put("blocks." + b + ".mlp.fc1.weight", m.weights().get("blocks." + b + ".mlp.fc1.weight")
                     .selectRows(kept[b]));
-            w.put(VitWeights.block(b, "mlp.fc1.bias"), m.weights().get(VitWeights.block(b, "mlp.fc1.bias"))
+            w.put("blocks." + b + ".mlp.fc1.bias", m.weights().get("blocks." + b + ".mlp.fc1.bias")
                     .selectRows(kept[b]));
-            w.put(VitWeights.block(b, "mlp.fc2.weight"), new HostTensor(new long[] {d, k}, weight));
-            w.put(VitWeights.block(b, "mlp.fc2.bias"), new HostTensor(new long[] {d}, bias));
+            w.put("blocks." + b + ".mlp.fc2.weight", new HostTensor(new long[] {d, k}, weight));
+            w.put("blocks." + b + ".mlp.fc2.bias", new HostTensor(new long[] {d}, bias));
             widths[b] = k;
         }
         return m.with(m.config().withMlpHiddenDims(widths), w, m.directory());
@@ -213,7 +213,7 @@ public final class RefitReference {
 
     /** The 30 fixture images through {@code m} (its own normalisation). */
     public static float[] logits(LoadedModel m, NDManager manager) {
-        try (VisionTransformer vit = m.instantiate(manager)) {
+        try (Network vit = m.instantiate(manager)) {
             return vit.logits(Fixture.pixels(m.preprocessing().mean(), m.preprocessing().std()),
                     Fixture.expected().getAsJsonArray("files").size(), org.vbpstudio.model.MlpHook.NONE);
         }

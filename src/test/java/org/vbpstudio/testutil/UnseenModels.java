@@ -21,7 +21,7 @@ import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.ModelLoader;
 import org.vbpstudio.model.ModelWriter;
 import org.vbpstudio.model.VitConfig;
-import org.vbpstudio.model.VitWeights;
+import org.vbpstudio.model.ModelWeights;
 import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.Criterion;
 import org.vbpstudio.prune.Exporter;
@@ -75,9 +75,9 @@ public final class UnseenModels {
     }
 
     /** Every tensor random: weights N(0, 0.2²), biases N(0, 0.1²), LayerNorm scales 1 + N(0, 0.1²). */
-    public static VitWeights randomWeights(VitConfig cfg, long seed) {
+    public static ModelWeights randomWeights(VitConfig cfg, long seed) {
         SplittableRandom rng = new SplittableRandom(seed);
-        VitWeights w = new VitWeights();
+        ModelWeights w = new ModelWeights();
         for (Map.Entry<String, long[]> e : Checkpoints.expectedShapes(cfg).entrySet()) {
             long[] shape = e.getValue();
             float[] data = new float[(int) Arrays.stream(shape).reduce(1, (a, b) -> a * b)];
@@ -103,7 +103,7 @@ public final class UnseenModels {
     /** A Hugging Face {@code ViTForImageClassification} / {@code DeiTForImageClassificationWithTeacher} directory. */
     private static Path hf(Path dir, VitConfig cfg, long seed) throws IOException {
         Files.createDirectories(dir);
-        VitWeights w = randomWeights(cfg, seed);
+        ModelWeights w = randomWeights(cfg, seed);
         String p = cfg.distilled() ? "deit." : "vit.";
         Map<String, HostTensor> t = new LinkedHashMap<>();
         t.put(p + "embeddings.cls_token", w.get("cls_token"));

@@ -27,7 +27,7 @@ import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.MlpHook;
 import org.vbpstudio.model.ModelLoader;
-import org.vbpstudio.model.VisionTransformer;
+import org.vbpstudio.model.Network;
 import org.vbpstudio.model.VitConfig;
 import org.vbpstudio.prune.Exporter;
 import org.vbpstudio.prune.Pruner;
@@ -126,8 +126,8 @@ class FinetuningTest {
         assertEquals(77, json.getAsJsonArray("mlp_hidden_dims").get(0).getAsInt());
         // The loaded export computes what the in-memory result does.
         Batch b = validation.batches(validation.sequentialOrder(), 16).next();
-        try (NDManager m = Engines.newManager(); VisionTransformer a = r.model().instantiate(m);
-                VisionTransformer c = loaded.instantiate(m)) {
+        try (NDManager m = Engines.newManager(); Network a = r.model().instantiate(m);
+                Network c = loaded.instantiate(m)) {
             assertArrayEquals(a.logits(b.pixels(), b.count(), MlpHook.NONE), c.logits(b.pixels(), b.count(), MlpHook.NONE));
         }
         // Existing output needs force, and is left alone without it.

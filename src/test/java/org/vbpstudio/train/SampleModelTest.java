@@ -22,7 +22,7 @@ import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.MlpHook;
 import org.vbpstudio.model.ModelLoader;
-import org.vbpstudio.model.VisionTransformer;
+import org.vbpstudio.model.Network;
 import org.vbpstudio.model.VitConfig;
 
 /** The shipped sample model (a small ViT trained here on Fashion-MNIST) loads, is as specified, and is as accurate as its card says. */
@@ -36,7 +36,7 @@ class SampleModelTest {
     @Test
     void loadsAndIsAsSpecified() {
         LoadedModel model = ModelLoader.load(TrainTestData.SAMPLE);
-        VitConfig cfg = model.config();
+        VitConfig cfg = (VitConfig) model.config();
         assertEquals(1, cfg.inChans());
         assertEquals(28, cfg.imgSize());
         assertEquals(10, cfg.numClasses());
@@ -77,7 +77,7 @@ class SampleModelTest {
         ImageSource validation = ImageSources.open(TrainTestData.SAMPLE.resolve("data/validation"));
         assertEquals(images, validation.size(), "the card's images are the shipped validation set");
         Accuracy a;
-        try (NDManager m = Engines.newManager(); VisionTransformer vit = model.instantiate(m)) {
+        try (NDManager m = Engines.newManager(); Network vit = model.instantiate(m)) {
             a = Evaluator.evaluate(vit, validation, model.preprocessing(), 250, MlpHook.NONE, Progress.NONE);
         }
         assertEquals(images, a.count());

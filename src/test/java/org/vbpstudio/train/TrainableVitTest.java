@@ -22,16 +22,16 @@ import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.HostTensor;
 import org.vbpstudio.model.MlpHook;
-import org.vbpstudio.model.VisionTransformer;
+import org.vbpstudio.model.Network;
 import org.vbpstudio.model.VitConfig;
-import org.vbpstudio.model.VitWeights;
+import org.vbpstudio.model.ModelWeights;
 
 class TrainableVitTest {
 
     @Test
     void parametersAreTheTimmTensorsAndForwardEqualsInference() {
         VitConfig cfg = TrainTestData.tiny(48, 24, 8);
-        VitWeights w = VitInit.random(cfg, 7);
+        ModelWeights w = VitInit.random(cfg, 7);
         TrainableVit block = new TrainableVit(cfg, w);
         assertEquals(Checkpoints.expectedShapes(cfg).keySet(), block.parametersByName().keySet());
         float[] px = new float[4 * 28 * 28];
@@ -45,11 +45,11 @@ class TrainableVitTest {
             NDArray x = m.create(px, new Shape(4, 1, 28, 28));
             float[] trainForward = block.forward(ps, new NDList(x), false).head().toFloatArray();
             // The block's weights are the initial ones, and inference on them gives the same logits.
-            VitWeights back = block.weights();
-            for (String name : CheckpointLayout.timmNames(cfg)) {
+            ModelWeights back = block.weights();
+            for (String name : cfg.parameterShapes().keySet()) {
                 assertArrayEquals(w.get(name).data(), back.get(name).data(), name);
             }
-            try (VisionTransformer vit = new VisionTransformer(cfg, back, m)) {
+            try (Network vit = new Network(cfg, back, m)) {
                 assertArrayEquals(vit.logits(px, 4, MlpHook.NONE), trainForward, 1e-6f);
             }
         }
@@ -78,7 +78,7 @@ class TrainableVitTest {
     @Test
     void randomInitFollowsTimm() {
         VitConfig cfg = new VitConfig("x", 28, 7, 1, 96, 3, new int[] {384, 384}, 10, false, 1e-6, Pooling.TOKEN);
-        VitWeights w = VitInit.random(cfg, 0);
+        ModelWeights w = VitInit.random(cfg, 0);
         HostTensor fc1 = w.get("blocks.0.mlp.fc1.weight");
         double sum = 0;
         double sq = 0;

@@ -26,9 +26,9 @@ import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.MlpHook;
 import org.vbpstudio.model.ModelLoader;
 import org.vbpstudio.model.ModelWriter;
-import org.vbpstudio.model.VisionTransformer;
+import org.vbpstudio.model.Network;
 import org.vbpstudio.model.VitConfig;
-import org.vbpstudio.model.VitWeights;
+import org.vbpstudio.model.ModelWeights;
 
 class TrainingRunTest {
 
@@ -88,8 +88,8 @@ class TrainingRunTest {
         assertEquals(r.config(), loaded.config());
         Batch b = data.batches(data.sequentialOrder(), 64).next();
         try (NDManager m = Engines.newManager();
-                VisionTransformer a = new VisionTransformer(r.config(), r.weights(), m);
-                VisionTransformer c = loaded.instantiate(m)) {
+                Network a = new Network(r.config(), r.weights(), m);
+                Network c = loaded.instantiate(m)) {
             assertArrayEquals(a.logits(b.pixels(), b.count(), MlpHook.NONE), c.logits(b.pixels(), b.count(), MlpHook.NONE));
         }
     }
@@ -111,7 +111,7 @@ class TrainingRunTest {
     void startsFromGivenWeightsWithPerBlockWidthsAndDistils() {
         VitConfig teacherCfg = TrainTestData.tiny(64, 64);
         VitConfig studentCfg = teacherCfg.withMlpHiddenDims(new int[] {40, 8});
-        VitWeights student = prunedStudent(VitInit.random(teacherCfg, 3));
+        ModelWeights student = prunedStudent(VitInit.random(teacherCfg, 3));
         int n = 32;
         float t = 2f;
         float lr = 1e-3f;
@@ -126,11 +126,11 @@ class TrainingRunTest {
         // Two teachers other than the model the student was pruned from (that one agrees with it too
         // closely for a gradient whose sign shows: KL about 2e-4).
         for (int seed : new int[] {5, 6}) {
-            VitWeights teacherWeights = VitInit.random(teacherCfg, seed);
+            ModelWeights teacherWeights = VitInit.random(teacherCfg, seed);
             float[] teacherLogits = logits(teacherCfg, teacherWeights, batch);
             Recorder rec = new Recorder();
             TrainResult r;
-            try (NDManager m = Engines.newManager(); VisionTransformer teacher = new VisionTransformer(teacherCfg, teacherWeights, m)) {
+            try (NDManager m = Engines.newManager(); Network teacher = new Network(teacherCfg, teacherWeights, m)) {
                 r = new TrainingRun(studentCfg, student, opts)
                         .loss(new DistillationLoss(1f, t, 0f))
                         .teacher(Teacher.of(teacher))
@@ -181,8 +181,8 @@ class TrainingRunTest {
     }
 
     /** A "pruned" student: MLP widths 40 and 8, weights taken from the teacher's first neurons. */
-    private static VitWeights prunedStudent(VitWeights teacherWeights) {
-        VitWeights student = new VitWeights();
+    private static ModelWeights prunedStudent(ModelWeights teacherWeights) {
+        ModelWeights student = new ModelWeights();
         teacherWeights.asMap().forEach((name, w) -> {
             if (name.startsWith("blocks.0.mlp.fc1") || name.startsWith("blocks.1.mlp.fc1")) {
                 student.put(name, w.selectRows(range(name.startsWith("blocks.0") ? 40 : 8)));
@@ -195,8 +195,8 @@ class TrainingRunTest {
         return student;
     }
 
-    private static float[] logits(VitConfig cfg, VitWeights weights, Batch b) {
-        try (NDManager m = Engines.newManager(); VisionTransformer vit = new VisionTransformer(cfg, weights, m)) {
+    private static float[] logits(VitConfig cfg, ModelWeights weights, Batch b) {
+        try (NDManager m = Engines.newManager(); Network vit = new Network(cfg, weights, m)) {
             return vit.logits(b.pixels(), b.count(), MlpHook.NONE);
         }
     }

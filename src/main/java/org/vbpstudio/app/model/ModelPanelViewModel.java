@@ -16,7 +16,8 @@ import org.vbpstudio.app.workspace.Workspace;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.LoadedModel;
-import org.vbpstudio.model.VitConfig;
+import org.vbpstudio.model.ModelConfig;
+import org.vbpstudio.model.Stage;
 
 /** The side panel: what the open model is, and which images the app uses. */
 public final class ModelPanelViewModel {
@@ -59,16 +60,17 @@ public final class ModelPanelViewModel {
             return;
         }
         LoadedModel m = s.model();
-        VitConfig c = m.config();
+        ModelConfig c = m.config();
         title.set(m.name());
         List<InfoRow> rows = new ArrayList<>();
         rows.add(new InfoRow("architecture", "Architecture", c.architecture(), m.directory().toString()));
         rows.add(new InfoRow("layout", "Checkpoint", m.layout().name().toLowerCase().replace('_', ' '), ""));
-        rows.add(new InfoRow("depth", "Depth", c.depth() + " blocks", ""));
-        rows.add(new InfoRow("embed", "Embedding", "D = " + c.embedDim() + ", " + c.numHeads() + " heads", ""));
+        rows.add(new InfoRow("family", "Family", c.family().displayName(), c.shapeSummary()));
+        rows.add(new InfoRow("depth", "Depth", c.depth() + " blocks" + (c.stages().size() > 1
+                ? " in " + c.stages().size() + " stages (" + stageDepths(c) + ")" : ""), ""));
+        rows.add(new InfoRow("embed", "Shape", c.shapeSummary(), stageShapes(c)));
         rows.add(new InfoRow("widths", "MLP widths", widths(c.mlpHiddenDims()), Arrays.toString(c.mlpHiddenDims())));
-        rows.add(new InfoRow("input", "Input", c.inChans() + " × " + c.imgSize() + " × " + c.imgSize()
-                + ", patch " + c.patchSize(), c.numTokens() + " tokens"));
+        rows.add(new InfoRow("input", "Input", c.inChans() + " × " + c.imgSize() + " × " + c.imgSize(), ""));
         rows.add(new InfoRow("classes", "Classes", Integer.toString(c.numClasses()),
                 String.join(", ", m.labels())));
         rows.add(new InfoRow("params", "Parameters", Formats.human(CostModel.totalParams(c)),
@@ -105,5 +107,15 @@ public final class ModelPanelViewModel {
         boolean same = Arrays.stream(w).allMatch(x -> x == w[0]);
         return same && w.length > 1 ? w.length + " × " + w[0]
                 : Arrays.stream(w).mapToObj(Integer::toString).collect(Collectors.joining(", "));
+    }
+
+    /** "2, 2, 6, 2". */
+    private static String stageDepths(ModelConfig c) {
+        return String.join(", ", c.stages().stream().map(st -> Integer.toString(st.depth())).toList());
+    }
+
+    /** One line per stage: "stage 1 · 28×28 · 192". */
+    private static String stageShapes(ModelConfig c) {
+        return String.join("\n", c.stages().stream().map(Stage::label).toList());
     }
 }

@@ -16,7 +16,8 @@ import org.vbpstudio.app.workspace.ModelSession;
 import org.vbpstudio.app.workspace.PlanSelection;
 import org.vbpstudio.app.workspace.Workspace;
 import org.vbpstudio.model.HostTensor;
-import org.vbpstudio.model.VitWeights;
+import org.vbpstudio.model.ModelConfig;
+import org.vbpstudio.model.ModelWeights;
 import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.stats.SecondMoments;
 import org.vbpstudio.prune.PruningPlan;
@@ -240,7 +241,7 @@ public final class NeuronsViewModel {
         for (int j : sel.kept()[b]) {
             kept[j] = true;
         }
-        HostTensor w2 = s.model().weights().get(VitWeights.block(b, "mlp.fc2.weight")); // [D, H]
+        HostTensor w2 = s.model().weights().get(s.model().config().mlpName(b, "fc2.weight")); // [D, H]
         int d = (int) w2.dim(0);
         int h = (int) w2.dim(1);
         float[] w = w2.data();
@@ -270,7 +271,7 @@ public final class NeuronsViewModel {
             cn += c * c;
         }
         double ridge = sel.plan().compensation() == Compensation.REFIT ? sel.plan().ridge() : PruningPlan.DEFAULT_RIDGE;
-        double[] residuals = residuals(s.model().weights(), b, sel.kept()[b], stats, ridge);
+        double[] residuals = residuals(s.model().config(), s.model().weights(), b, sel.kept()[b], stats, ridge);
         summary = new Summary(b, h, removed, total, removedVar, Math.sqrt(cn), sel.plan().criterion().jsonName(),
                 sel.plan().compensation() == Compensation.MEAN, residuals[0], residuals[1], ridge);
         neurons.setAll(rows);
@@ -285,15 +286,15 @@ public final class NeuronsViewModel {
      * Block {@code b}'s residuals of mean compensation and of the refit, from the second moments in
      * closed form; NaN without second moments, for a wider block, or with nothing removed.
      */
-    static double[] residuals(VitWeights weights, int b, int[] keep, ActivationStats stats, double ridge) {
+    static double[] residuals(ModelConfig cfg, ModelWeights weights, int b, int[] keep, ActivationStats stats, double ridge) {
         int h = stats.width(b);
         if (!stats.hasSecondMoments() || h > MAX_RESIDUAL_WIDTH || keep.length == h) {
             return new double[] {Double.NaN, Double.NaN};
         }
-        HostTensor w2 = weights.get(VitWeights.block(b, "mlp.fc2.weight"));
-        HostTensor b2 = weights.get(VitWeights.block(b, "mlp.fc2.bias"));
+        HostTensor w2 = weights.get(cfg.mlpName(b, "fc2.weight"));
+        HostTensor b2 = weights.get(cfg.mlpName(b, "fc2.bias"));
         SecondMoments m = stats.secondMoments();
-        Surgery.Mlp mean = Surgery.block(weights, b, keep, h, stats.mean(b));
+        Surgery.Mlp mean = Surgery.block(cfg, weights, b, keep, stats.mean(b));
         Refit.Fc2 refit = Refit.fc2(w2, b2, keep, m, b, ridge);
         return new double[] {Refit.relativeResidual(w2, b2, keep, mean.fc2Weight(), mean.fc2Bias(), m, b),
             Refit.relativeResidual(w2, b2, keep, refit.weight(), refit.bias(), m, b)};

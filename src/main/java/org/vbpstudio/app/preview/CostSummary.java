@@ -2,7 +2,7 @@ package org.vbpstudio.app.preview;
 
 import org.vbpstudio.app.ui.Formats;
 import org.vbpstudio.model.CostModel;
-import org.vbpstudio.model.VitConfig;
+import org.vbpstudio.model.ModelConfig;
 
 /**
  * MACs and parameters of a pruned model against the original ({@link CostModel}), and how the app
@@ -11,8 +11,8 @@ import org.vbpstudio.model.VitConfig;
 public record CostSummary(long macsBefore, long macsAfter, long paramsBefore, long paramsAfter) {
 
     /** The cost of {@code original} with its blocks narrowed to {@code widths}. */
-    public static CostSummary of(VitConfig original, int[] widths) {
-        VitConfig pruned = original.withMlpHiddenDims(widths);
+    public static CostSummary of(ModelConfig original, int[] widths) {
+        ModelConfig pruned = original.withMlpHiddenDims(widths);
         return new CostSummary(CostModel.totalMacs(original), CostModel.totalMacs(pruned),
                 CostModel.totalParams(original), CostModel.totalParams(pruned));
     }

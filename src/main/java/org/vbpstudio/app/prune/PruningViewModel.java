@@ -18,7 +18,7 @@ import org.vbpstudio.app.workspace.ModelSession;
 import org.vbpstudio.app.workspace.PlanSelection;
 import org.vbpstudio.app.workspace.Workspace;
 import org.vbpstudio.model.LoadedModel;
-import org.vbpstudio.model.VitConfig;
+import org.vbpstudio.model.ModelConfig;
 import org.vbpstudio.prune.Budget;
 import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.Criterion;
@@ -318,7 +318,7 @@ public final class PruningViewModel {
         return stats != null && Arrays.equals(stats.widths(), s.model().config().mlpHiddenDims()) ? stats : null;
     }
 
-    private static double[][] placeholderScores(VitConfig cfg) {
+    private static double[][] placeholderScores(ModelConfig cfg) {
         double[][] z = new double[cfg.depth()][];
         for (int b = 0; b < z.length; b++) {
             z[b] = new double[cfg.mlpHiddenDim(b)];

@@ -47,7 +47,7 @@ import org.vbpstudio.data.ImageSources;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.io.OutputTarget;
 import org.vbpstudio.model.CostModel;
-import org.vbpstudio.model.VitConfig;
+import org.vbpstudio.model.ModelConfig;
 import org.vbpstudio.prune.Exporter;
 import org.vbpstudio.train.FinetuneExport;
 import org.vbpstudio.train.FinetuneRecord;
@@ -548,8 +548,8 @@ public final class RecoverViewModel {
         } else if (sel == null || !sel.hasNeurons() || (sel.plan().needsStatistics() && workspace.stats() == null)) {
             subject.set("Calibrate first: the model to fine-tune is the open model pruned by the current plan");
         } else {
-            VitConfig cfg = s.model().config();
-            VitConfig pruned = cfg.withMlpHiddenDims(sel.widths());
+            ModelConfig cfg = s.model().config();
+            ModelConfig pruned = cfg.withMlpHiddenDims(sel.widths());
             long before = CostModel.totalMacs(cfg);
             long after = CostModel.totalMacs(pruned);
             subject.set("The current plan's model: MLP widths " + widths(sel.widths()) + ", " + Formats.human(after)

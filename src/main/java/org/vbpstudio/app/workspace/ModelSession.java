@@ -6,7 +6,7 @@ import java.util.concurrent.CancellationException;
 import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.ModelLoader;
-import org.vbpstudio.model.VisionTransformer;
+import org.vbpstudio.model.Network;
 
 /**
  * The model the app works on: as loaded from disk, and uploaded once for inference. Background
@@ -17,7 +17,7 @@ import org.vbpstudio.model.VisionTransformer;
 public final class ModelSession implements AutoCloseable {
     private final LoadedModel model;
     private final NDManager manager;
-    private final VisionTransformer vit;
+    private final Network vit;
     private int leases;
     private boolean closing;
     private boolean freed;
@@ -43,7 +43,7 @@ public final class ModelSession implements AutoCloseable {
     }
 
     /** The uploaded model; use it only while holding a {@link Lease}. */
-    public VisionTransformer vit() {
+    public Network vit() {
         return vit;
     }
 

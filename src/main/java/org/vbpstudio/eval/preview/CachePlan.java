@@ -1,7 +1,7 @@
 package org.vbpstudio.eval.preview;
 
 import java.util.Locale;
-import org.vbpstudio.model.VitConfig;
+import org.vbpstudio.model.ModelConfig;
 
 /**
  * How the preview keeps a slice's block inputs within a memory budget. Preferred first: every
@@ -19,23 +19,22 @@ import org.vbpstudio.model.VitConfig;
 public record CachePlan(int images, int requested, boolean float16, int stride, int depth, long bytes, long budget) {
 
     /** The plan for {@code requested} images of a model shaped {@code cfg} within {@code budget} bytes. */
-    public static CachePlan choose(VitConfig cfg, int requested, long budget) {
+    public static CachePlan choose(ModelConfig cfg, int requested, long budget) {
         if (requested < 1) {
             throw new IllegalArgumentException("a preview needs at least one image");
         }
         int depth = cfg.depth();
-        long token = (long) cfg.numTokens() * cfg.embedDim();
-        long f32 = bytesPerImage(token, depth, 4, 1);
+        long f32 = bytesPerImage(cfg, 4, 1);
         if (requested * f32 <= budget) {
             return new CachePlan(requested, requested, false, 1, depth, requested * f32, budget);
         }
         for (int stride = 1; stride <= depth; stride++) {
-            long f16 = bytesPerImage(token, depth, 2, stride);
+            long f16 = bytesPerImage(cfg, 2, stride);
             if (requested * f16 <= budget) {
                 return new CachePlan(requested, requested, true, stride, depth, requested * f16, budget);
             }
         }
-        long smallest = bytesPerImage(token, depth, 2, depth);
+        long smallest = bytesPerImage(cfg, 2, depth);
         int n = (int) Math.min(requested, budget / smallest);
         if (n < 1) {
             throw new IllegalArgumentException("a memory budget of " + MemoryBudget.format(budget)
@@ -45,9 +44,9 @@ public record CachePlan(int images, int requested, boolean float16, int stride, 
     }
 
     /** Only block 0's input (the embedding), in float32 if it fits, else float16, else fewer images. */
-    public static CachePlan embeddings(VitConfig cfg, int requested, long budget) {
+    public static CachePlan embeddings(ModelConfig cfg, int requested, long budget) {
         int depth = cfg.depth();
-        long token = (long) cfg.numTokens() * cfg.embedDim();
+        long token = cfg.blockInputElements(0);
         for (int bytes : new int[] {4, 2}) {
             if (requested * token * bytes <= budget) {
                 return new CachePlan(requested, requested, bytes == 2, depth, depth, requested * token * bytes, budget);
@@ -89,8 +88,13 @@ public record CachePlan(int images, int requested, boolean float16, int stride, 
                 .append(MemoryBudget.format(budget)).toString();
     }
 
-    private static long bytesPerImage(long token, int depth, int bytes, int stride) {
-        return token * bytes * cachedBlocks(depth, stride);
+    /** One image's cached inputs: blocks 0, stride, 2·stride, … (their shapes differ between stages). */
+    private static long bytesPerImage(ModelConfig cfg, int bytes, int stride) {
+        long elements = 0;
+        for (int b = 0; b < cfg.depth(); b += stride) {
+            elements += cfg.blockInputElements(b);
+        }
+        return elements * bytes;
     }
 
     private static int cachedBlocks(int depth, int stride) {

@@ -28,10 +28,11 @@ import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.HostTensor;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.MlpHook;
-import org.vbpstudio.model.VisionTransformer;
-import org.vbpstudio.model.VitConfig;
-import org.vbpstudio.model.VitForward;
-import org.vbpstudio.model.VitWeights;
+import org.vbpstudio.model.Network;
+import org.vbpstudio.model.ModelConfig;
+import org.vbpstudio.model.Families;
+import org.vbpstudio.model.Forward;
+import org.vbpstudio.model.ModelWeights;
 import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.PruningPlan;
 import org.vbpstudio.prune.Surgery;
@@ -60,14 +61,14 @@ import org.vbpstudio.stats.ActivationStats;
  * refresh (or plan change) at a time.
  */
 public final class PreviewEngine implements AutoCloseable {
-    private final VitForward forward;
+    private final Forward forward;
     /** The model with the live plan's pruned MLPs in place of the original's. */
-    private final VitForward pruned;
+    private final Forward pruned;
     private final LoadedModel model;
-    private final VisionTransformer vit;
+    private final Network vit;
     /** The live plan's pruned MLP tensors by timm name, for the blocks it prunes. */
     private final Map<String, NDArray> overrides = new ConcurrentHashMap<>();
-    private final VitConfig config;
+    private final ModelConfig config;
     private final int depth;
     private final int numClasses;
     private final NDManager manager;
@@ -84,15 +85,15 @@ public final class PreviewEngine implements AutoCloseable {
     /** Blocks run (summed over chunks) by the last refresh or evaluation. */
     private final AtomicInteger blocksRun = new AtomicInteger();
 
-    private PreviewEngine(LoadedModel model, VisionTransformer vit, NDManager manager, BlockInputCache cache,
+    private PreviewEngine(LoadedModel model, Network vit, NDManager manager, BlockInputCache cache,
             Chunk[] chunks, boolean labelled, ChunkPool pool) {
         this.model = model;
         this.vit = vit;
-        this.forward = vit.stages();
-        this.pruned = new VitForward(vit.config(), name -> {
+        this.forward = vit.steps();
+        this.pruned = Families.forward(vit.config(), name -> {
             NDArray o = overrides.get(name);
             return o != null ? o : vit.parameter(name);
-        });
+        }, true);
         this.config = vit.config();
         this.depth = config.depth();
         this.numClasses = config.numClasses();
@@ -113,14 +114,14 @@ public final class PreviewEngine implements AutoCloseable {
      * @throws IllegalArgumentException if the budget cannot hold a single image
      * @throws CancellationException if {@code progress} is cancelled meanwhile
      */
-    public static PreviewEngine open(LoadedModel model, VisionTransformer vit, ImageSource slice, PreviewOptions options,
+    public static PreviewEngine open(LoadedModel model, Network vit, ImageSource slice, PreviewOptions options,
             Progress progress) {
         Preprocessing prep = model.preprocessing();
         if (slice.size() == 0) {
             throw new BadInputException(slice.root(), "no images");
         }
         ImageStream.checkLabels(slice, vit.config().numClasses());
-        VitConfig cfg = vit.config();
+        ModelConfig cfg = vit.config();
         CachePlan plan = options.embeddingsOnly() ? CachePlan.embeddings(cfg, slice.size(), options.budget())
                 : CachePlan.choose(cfg, slice.size(), options.budget());
         int[] order = SliceChunks.order(slice.size(), options.seed(), plan.images());
@@ -128,7 +129,7 @@ public final class PreviewEngine implements AutoCloseable {
         NDManager manager = vit.manager().newSubManager();
         BlockInputCache cache = new BlockInputCache(plan, manager);
         ChunkPool pool = new ChunkPool(options.workers());
-        VitForward forward = vit.stages();
+        Forward forward = vit.steps();
         try {
             ChunkPool.Pipeline pending = pool.pipeline();
             AtomicInteger done = new AtomicInteger();
@@ -156,7 +157,7 @@ public final class PreviewEngine implements AutoCloseable {
     }
 
     /** The original model over one batch, keeping the cached block inputs and the logits. */
-    private static Chunk embed(VitForward forward, VitConfig cfg, BlockInputCache cache, NDManager manager, Batch batch,
+    private static Chunk embed(Forward forward, ModelConfig cfg, BlockInputCache cache, NDManager manager, Batch batch,
             int id) {
         Chunk chunk;
         try (NDManager tmp = manager.newSubManager()) {
@@ -207,7 +208,7 @@ public final class PreviewEngine implements AutoCloseable {
         return cache.plan();
     }
 
-    public VitConfig config() {
+    public ModelConfig config() {
         return config;
     }
 
@@ -284,12 +285,12 @@ public final class PreviewEngine implements AutoCloseable {
     /** Uploads block b's pruned MLP (null: the original's), replacing the previous one. */
     private void setBlock(int b, int[] keep) {
         Surgery.Mlp mlp = keep == null ? null
-                : Surgery.block(model.weights(), b, keep, config.mlpHiddenDim(b), compensation, maskStats, ridge);
+                : Surgery.block(config, model.weights(), b, keep, compensation, maskStats, ridge);
         String[] names = {"fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"};
         HostTensor[] tensors = mlp == null ? null
                 : new HostTensor[] {mlp.fc1Weight(), mlp.fc1Bias(), mlp.fc2Weight(), mlp.fc2Bias()};
         for (int i = 0; i < names.length; i++) {
-            String name = VitWeights.block(b, "mlp." + names[i]);
+            String name = config.mlpName(b, names[i]);
             NDArray old = tensors == null ? overrides.remove(name)
                     : overrides.put(name, manager.create(tensors[i].data(), new Shape(tensors[i].shape())));
             if (old != null) {
@@ -370,7 +371,7 @@ public final class PreviewEngine implements AutoCloseable {
      * {@code from} are replaced by the new ones; stopped midway, the chunk keeps those already
      * computed and records where to resume.
      */
-    private Scores run(Chunk chunk, VitForward net, MlpHook hook, int from, boolean write, AtomicBoolean stop,
+    private Scores run(Chunk chunk, Forward net, MlpHook hook, int from, boolean write, AtomicBoolean stop,
             Progress progress) {
         int start = cache.cachedAtOrBefore(Math.min(from, depth - 1));
         BlockInputCache.Entry[] fresh = new BlockInputCache.Entry[depth];

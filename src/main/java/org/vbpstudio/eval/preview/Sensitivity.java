@@ -12,7 +12,7 @@ import org.vbpstudio.eval.CriterionSweep;
 import org.vbpstudio.eval.Scores;
 import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.LoadedModel;
-import org.vbpstudio.model.VitConfig;
+import org.vbpstudio.model.ModelConfig;
 import org.vbpstudio.io.FormatVersion;
 import org.vbpstudio.prune.Allocation;
 import org.vbpstudio.prune.Compensation;
@@ -189,7 +189,7 @@ public final class Sensitivity {
      */
     public static Result measure(LoadedModel model, ActivationStats stats, PruningPlan base, double[] ratios,
             PreviewEngine engine, Consumer<Point> onPoint, Progress progress) {
-        VitConfig cfg = model.config();
+        ModelConfig cfg = model.config();
         int depth = cfg.depth();
         for (double r : ratios) {
             if (!(r >= 0 && r < 1)) {
@@ -219,7 +219,7 @@ public final class Sensitivity {
                     all[b] = kept[b];
                     engine.setPlan(all, base.compensation(), base.ridge(), stats);
                     PreviewEstimate e = engine.refresh(x -> {}, Progress.NONE);
-                    VitConfig pruned = cfg.withMlpHiddenDims(CriterionSweep.widths(kept));
+                    ModelConfig pruned = cfg.withMlpHiddenDims(CriterionSweep.widths(kept));
                     Point p = new Point(b, r, kept[b].length, CostModel.totalMacs(pruned), CostModel.totalParams(pruned),
                             new Scores(e.accuracy(), e.fidelity()));
                     curve.add(p);

@@ -26,11 +26,11 @@ import org.vbpstudio.model.Pooling;
 import org.vbpstudio.model.HostTensor;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.VitConfig;
-import org.vbpstudio.model.VitWeights;
+import org.vbpstudio.model.ModelWeights;
 
 /**
  * A model (original or pruned, any layout we load) as an ONNX graph computing exactly what
- * {@link org.vbpstudio.model.VitForward} computes: opset 17 with standard ops only
+ * {@link org.vbpstudio.model.Forward} computes: opset 17 with standard ops only
  * ({@code Conv} patch embedding, {@code LayerNormalization}, {@code MatMul}/{@code Softmax}
  * attention, erf-based GELU), float32, input {@code pixel_values} [N, C, H, W] with a dynamic batch
  * dimension, output {@code logits} [N, K]. Node names are timm's module paths
@@ -53,11 +53,11 @@ public final class OnnxExporter {
     private static final long MAX_INLINE_BYTES = (1L << 31) - (64L << 20);
 
     private final VitConfig cfg;
-    private final VitWeights w;
+    private final ModelWeights w;
     private final GraphBuilder g = new GraphBuilder();
 
     private OnnxExporter(LoadedModel model) {
-        this.cfg = model.config();
+        this.cfg = OnnxMetadata.vit(model);
         this.w = model.weights();
     }
 

@@ -40,8 +40,17 @@ public final class OnnxMetadata {
 
     private OnnxMetadata() {}
 
+    /** The ViT the ONNX export builds a graph for; other families are refused with a one-line reason. */
+    static VitConfig vit(LoadedModel model) {
+        if (model.config() instanceof VitConfig v) {
+            return v;
+        }
+        throw new IllegalArgumentException("ONNX export covers ViT/DeiT models; this model is a "
+                + model.config().family().displayName());
+    }
+
     static Map<String, String> of(LoadedModel model) {
-        VitConfig c = model.config();
+        VitConfig c = vit(model);
         Map<String, String> m = new LinkedHashMap<>();
         m.put(PREPROCESSING, preprocessingJson(model.preprocessing()).toString());
         JsonArray names = new JsonArray();

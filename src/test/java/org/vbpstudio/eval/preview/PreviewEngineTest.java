@@ -27,7 +27,7 @@ import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.MlpHook;
 import org.vbpstudio.model.ModelLoader;
-import org.vbpstudio.model.VisionTransformer;
+import org.vbpstudio.model.Network;
 import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.MaskHook;
 import org.vbpstudio.prune.Pruner;
@@ -47,7 +47,7 @@ class PreviewEngineTest {
     private static final long LARGE = 1L << 30;
     private static NDManager manager;
     private static LoadedModel model;
-    private static VisionTransformer vit;
+    private static Network vit;
     private static ImageSource images;
     private static ActivationStats stats;
     private static float[] originalLogits;
@@ -82,7 +82,7 @@ class PreviewEngineTest {
         return logits(vit, hook);
     }
 
-    private static float[] logits(VisionTransformer vit, MlpHook hook) {
+    private static float[] logits(Network vit, MlpHook hook) {
         int k = model.config().numClasses();
         float[] all = new float[images.size() * k];
         try (BatchLoader loader = BatchLoader.builder(images, model.preprocessing()).batchSize(7).build()) {
@@ -98,7 +98,7 @@ class PreviewEngineTest {
     /** The preview must score what the exported pruned model (surgery) scores, image by image. */
     private static void assertMatchesFullPass(int[][] kept, boolean compensation, PreviewEstimate e) {
         LoadedModel pruned = Surgery.apply(model, kept, stats, Compensation.meanIf(compensation));
-        try (VisionTransformer p = pruned.instantiate(manager)) {
+        try (Network p = pruned.instantiate(manager)) {
             Accuracy expected = Evaluator.evaluate(p, images, model.preprocessing(), 7, MlpHook.NONE, Progress.NONE);
             assertEquals(expected, e.accuracy());
             Fidelity f = Fidelity.of(originalLogits, logits(p, MlpHook.NONE), model.config().numClasses());
@@ -222,7 +222,7 @@ class PreviewEngineTest {
 
     @Test
     void everyCachePlanGivesTheSameScoresOverRandomEdits() {
-        long token = (long) model.config().numTokens() * model.config().embedDim();
+        long token = model.config().blockInputElements(0);
         long[] budgets = {LARGE, 30 * token * 2 * 3, 30 * token * 2 * 2, 30 * token * 2};
         Random rnd = new Random(3);
         for (long budget : budgets) {
@@ -239,7 +239,7 @@ class PreviewEngineTest {
                     engine.setPlan(full, true, stats);
                     PreviewEstimate e = engine.refresh(x -> {}, Progress.NONE);
                     if (engine.cache().float16()) { // reduced precision: the same decisions here
-                        try (VisionTransformer p = Surgery.apply(model, full, stats, Compensation.MEAN).instantiate(manager)) {
+                        try (Network p = Surgery.apply(model, full, stats, Compensation.MEAN).instantiate(manager)) {
                             Accuracy exact = Evaluator.evaluate(p, images, model.preprocessing(), 7, MlpHook.NONE,
                                     Progress.NONE);
                             assertTrue(Math.abs(exact.correct1() - e.accuracy().correct1()) <= 1,

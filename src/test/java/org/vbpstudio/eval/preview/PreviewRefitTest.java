@@ -20,7 +20,7 @@ import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.MlpHook;
 import org.vbpstudio.model.ModelLoader;
-import org.vbpstudio.model.VisionTransformer;
+import org.vbpstudio.model.Network;
 import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.Pruner;
 import org.vbpstudio.prune.PruningPlan;
@@ -34,7 +34,7 @@ import org.vbpstudio.testutil.Fixture;
 class PreviewRefitTest {
     private static NDManager manager;
     private static LoadedModel model;
-    private static VisionTransformer vit;
+    private static Network vit;
     private static ImageSource images;
     private static ActivationStats stats;
     private static float[] originalLogits;
@@ -55,7 +55,7 @@ class PreviewRefitTest {
         manager.close();
     }
 
-    private static float[] logits(VisionTransformer v) {
+    private static float[] logits(Network v) {
         int k = model.config().numClasses();
         float[] all = new float[images.size() * k];
         try (BatchLoader loader = BatchLoader.builder(images, model.preprocessing()).batchSize(7).build()) {
@@ -74,7 +74,7 @@ class PreviewRefitTest {
 
     private static Fidelity assertMatchesExport(int[][] kept, double ridge, PreviewEstimate e) {
         LoadedModel pruned = Surgery.apply(model, kept, stats, Compensation.REFIT, ridge);
-        try (VisionTransformer p = pruned.instantiate(manager)) {
+        try (Network p = pruned.instantiate(manager)) {
             Accuracy expected = Evaluator.evaluate(p, images, model.preprocessing(), 7, MlpHook.NONE, Progress.NONE);
             assertEquals(expected, e.accuracy());
             Fidelity f = Fidelity.of(originalLogits, logits(p), model.config().numClasses());

@@ -13,7 +13,7 @@ import org.vbpstudio.data.Progress;
 import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.ModelLoader;
-import org.vbpstudio.model.VisionTransformer;
+import org.vbpstudio.model.Network;
 import org.vbpstudio.prune.Pruner;
 import org.vbpstudio.prune.PruningPlan;
 import org.vbpstudio.prune.Selection;
@@ -32,8 +32,8 @@ class ReducedPrecisionCacheTest {
         ActivationStats stats = Calibration.calibrate(model, ImageSources.open(SAMPLE.resolve("data/calibration")), 256,
                 Progress.NONE);
         int depth = model.config().depth();
-        long token = (long) model.config().numTokens() * model.config().embedDim();
-        try (NDManager manager = Engines.newManager(); VisionTransformer vit = model.instantiate(manager)) {
+        long token = model.config().blockInputElements(0);
+        try (NDManager manager = Engines.newManager(); Network vit = model.instantiate(manager)) {
             PreviewOptions f32 = new PreviewOptions(64, 2, 1L << 30, 0, false);
             PreviewOptions f16 = f32.withBudget(1000 * token * 2 * 2); // float16, every 3rd block… of 6: stride 3
             for (PruningPlan plan : new PruningPlan[] {PruningPlan.uniform(0.5, depth), PruningPlan.uniform(0.9, depth),

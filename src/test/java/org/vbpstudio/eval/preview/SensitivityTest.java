@@ -22,7 +22,7 @@ import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.MlpHook;
 import org.vbpstudio.model.ModelLoader;
 import org.vbpstudio.model.ModelWriter;
-import org.vbpstudio.model.VisionTransformer;
+import org.vbpstudio.model.Network;
 import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.Criterion;
 import org.vbpstudio.prune.Pruner;
@@ -37,7 +37,7 @@ class SensitivityTest {
     /** Top-1 of the pruned model's own forward pass (surgery, no mask) on the 30 fixture images. */
     static double top1(LoadedModel m, NDManager manager) {
         float[] logits;
-        try (VisionTransformer vit = m.instantiate(manager)) {
+        try (Network vit = m.instantiate(manager)) {
             logits = vit.logits(Fixture.imagenetPixels(), 30, MlpHook.NONE);
         }
         JsonArray labels = Fixture.expected().getAsJsonArray("labels");
@@ -62,7 +62,7 @@ class SensitivityTest {
         double[] ratios = {0.5, 0.9};
         for (Criterion c : List.of(Criterion.VARIANCE, Criterion.WANDA)) {
             PruningPlan base = PruningPlan.uniform(0, 3).withCriterion(c);
-            try (NDManager manager = Engines.newManager(); VisionTransformer vit = model.instantiate(manager);
+            try (NDManager manager = Engines.newManager(); Network vit = model.instantiate(manager);
                     PreviewEngine engine = PreviewEngine.open(model, vit, images,
                             PreviewOptions.defaults(2).withChunkSize(7), Progress.NONE)) {
                 Sensitivity.Result r = Sensitivity.measure(model, stats, base, ratios, engine, p -> {}, Progress.NONE);
@@ -105,7 +105,7 @@ class SensitivityTest {
     void cancellationStopsTheMeasurement() {
         LoadedModel model = ModelLoader.load(Fixture.TIMM);
         ImageSource images = ImageSources.open(Fixture.IMAGES);
-        try (NDManager manager = Engines.newManager(); VisionTransformer vit = model.instantiate(manager);
+        try (NDManager manager = Engines.newManager(); Network vit = model.instantiate(manager);
                 PreviewEngine engine = PreviewEngine.open(model, vit, images,
                         PreviewOptions.defaults(1), Progress.NONE)) {
             Progress cancelled = new Progress() {

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.vbpstudio.testutil.Fixture;
 
 /** The forward pass against the PyTorch reference logits of vit-micro (timm and HF layouts). */
-class VisionTransformerFixtureTest {
+class NetworkFixtureTest {
     private static NDManager manager;
 
     @BeforeAll
@@ -31,9 +31,9 @@ class VisionTransformerFixtureTest {
     void timmLayoutReproducesReferenceLogits() {
         LoadedModel m = ModelLoader.load(Fixture.TIMM);
         assertEquals(CheckpointLayout.TIMM, m.layout());
-        assertEquals(4, m.config().numHeads());
+        assertEquals(4, ((VitConfig) m.config()).numHeads());
         assertArrayEquals(new int[] {192, 192, 192}, m.config().mlpHiddenDims());
-        try (VisionTransformer vit = m.instantiate(manager)) {
+        try (Network vit = m.instantiate(manager)) {
             float[] logits = vit.logits(Fixture.imagenetPixels(), 30, MlpHook.NONE);
             Fixture.assertClose(Fixture.matrix("logits"), logits, 1e-4);
         }
@@ -43,9 +43,9 @@ class VisionTransformerFixtureTest {
     void huggingFaceLayoutReproducesReferenceLogits() {
         LoadedModel m = ModelLoader.load(Fixture.HF);
         assertEquals(CheckpointLayout.HUGGING_FACE, m.layout());
-        assertEquals(1e-12, m.config().layerNormEps());
+        assertEquals(1e-12, ((VitConfig) m.config()).layerNormEps());
         assertEquals(List.of("class_00", "class_01", "class_02", "class_03", "class_04"), m.labels());
-        try (VisionTransformer vit = m.instantiate(manager)) {
+        try (Network vit = m.instantiate(manager)) {
             float[] logits = vit.logits(Fixture.imagenetPixels(), 30, MlpHook.NONE);
             Fixture.assertClose(Fixture.matrix("hf_logits"), logits, 1e-4);
         }
@@ -77,7 +77,7 @@ class VisionTransformerFixtureTest {
     @Test
     void batchesDoNotLeakNativeMemory() {
         LoadedModel m = ModelLoader.load(Fixture.TIMM);
-        try (VisionTransformer vit = m.instantiate(manager)) {
+        try (Network vit = m.instantiate(manager)) {
             float[] px = Fixture.imagenetPixels();
             vit.logits(px, 30, MlpHook.NONE);
             int before = vit.manager().getManagedArrays().size();

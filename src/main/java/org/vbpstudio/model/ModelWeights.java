@@ -5,10 +5,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A ViT's parameters under timm's names ({@code blocks.3.mlp.fc1.weight} …), whatever layout the
+ * A model's parameters under timm's names ({@code blocks.3.mlp.fc1.weight}, {@code layers.1.blocks.0.mlp.fc1.weight} …), whatever layout the
  * checkpoint used; insertion order is timm's module order so exports look like timm's own.
  */
-public final class VitWeights {
+public final class ModelWeights {
     private final Map<String, HostTensor> tensors = new LinkedHashMap<>();
 
     public HostTensor get(String name) {
@@ -23,7 +23,7 @@ public final class VitWeights {
         return tensors.containsKey(name);
     }
 
-    public VitWeights put(String name, HostTensor t) {
+    public ModelWeights put(String name, HostTensor t) {
         tensors.put(name, t);
         return this;
     }
@@ -37,13 +37,9 @@ public final class VitWeights {
     }
 
     /** A deep copy, so surgery never aliases the model it started from. */
-    public VitWeights copy() {
-        VitWeights w = new VitWeights();
+    public ModelWeights copy() {
+        ModelWeights w = new ModelWeights();
         tensors.forEach((k, v) -> w.put(k, v.copy()));
         return w;
-    }
-
-    public static String block(int b, String rest) {
-        return "blocks." + b + "." + rest;
     }
 }

@@ -9,18 +9,18 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * An inference-only ViT: the weights uploaded once into native memory owned by this object, and
- * {@link VitForward} over them. Callers run each batch inside their own sub-manager
+ * An inference-only model of any family: the weights uploaded once into native memory owned by this
+ * object, and its family's {@link Forward} over them. Callers run each batch inside their own sub-manager
  * ({@code manager().newSubManager()}) so activations are freed per batch.
  */
-public final class VisionTransformer implements AutoCloseable {
-    private final VitConfig config;
+public final class Network implements AutoCloseable {
+    private final ModelConfig config;
     private final NDManager manager;
-    private final VitForward forward;
+    private final Forward forward;
     private final Map<String, NDArray> arrays;
-    private final VitForward unscoped;
+    private final Forward unscoped;
 
-    public VisionTransformer(VitConfig config, VitWeights weights, NDManager parent) {
+    public Network(ModelConfig config, ModelWeights weights, NDManager parent) {
         Checkpoints.validate(config, weights);
         this.config = config;
         this.manager = parent.newSubManager();
@@ -30,11 +30,11 @@ public final class VisionTransformer implements AutoCloseable {
             a.setName(name);
             arrays.put(name, a);
         });
-        this.forward = new VitForward(config, arrays::get);
-        this.unscoped = new VitForward(config, arrays::get, false);
+        this.forward = Families.forward(config, arrays::get, true);
+        this.unscoped = Families.forward(config, arrays::get, false);
     }
 
-    public VitConfig config() {
+    public ModelConfig config() {
         return config;
     }
 
@@ -42,7 +42,7 @@ public final class VisionTransformer implements AutoCloseable {
         return manager;
     }
 
-    public VitForward stages() {
+    public Forward steps() {
         return forward;
     }
 
@@ -55,7 +55,7 @@ public final class VisionTransformer implements AutoCloseable {
      * The same forward pass keeping every intermediate alive until the caller's manager closes, as
      * a backward pass through it needs (gradients of hook-inserted arrays: the taylor criterion).
      */
-    public VitForward gradientStages() {
+    public Forward gradientSteps() {
         return unscoped;
     }
 
