@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.ToIntFunction;
 import java.util.regex.Pattern;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.io.DType;
@@ -28,14 +29,25 @@ final class CheckpointHeader {
     private final Map<String, List<String>> sources;
     private final Map<String, long[]> shapes = new LinkedHashMap<>();
 
-    private CheckpointHeader(SafeTensors st, Map<String, List<String>> sources) {
+    private final ToIntFunction<String> ranks;
+
+    private CheckpointHeader(SafeTensors st, Map<String, List<String>> sources, ToIntFunction<String> ranks) {
         this.st = st;
         this.sources = sources;
+        this.ranks = ranks;
     }
 
-    /** @param sources timm name → the checkpoint tensors it is made of ({@link CheckpointLayout#timmSources}) */
+    /** A ViT's: @param sources timm name → the checkpoint tensors it is made of ({@link CheckpointLayout#timmSources}) */
     static CheckpointHeader of(SafeTensors st, Map<String, List<String>> sources) {
-        CheckpointHeader h = new CheckpointHeader(st, sources);
+        return of(st, sources, CheckpointHeader::expectedRank);
+    }
+
+    /**
+     * Any family's: {@code ranks} gives the rank each timm name needs (0: not checked here; the
+     * family's config check compares every shape afterwards).
+     */
+    static CheckpointHeader of(SafeTensors st, Map<String, List<String>> sources, ToIntFunction<String> ranks) {
+        CheckpointHeader h = new CheckpointHeader(st, sources, ranks);
         sources.forEach((timm, parts) -> h.shapes.put(timm, h.shapeOf(timm, parts)));
         return h;
     }
@@ -46,7 +58,7 @@ final class CheckpointHeader {
     }
 
     private long[] shapeOf(String timm, List<String> parts) {
-        int rank = expectedRank(timm);
+        int rank = ranks.applyAsInt(timm);
         long[] shape = null;
         for (String name : parts) {
             TensorEntry e = st.entry(name);
