@@ -20,6 +20,9 @@ public final class Families {
         if (cfg instanceof VitConfig v) {
             return new VitForward(v, params, scoped);
         }
+        if (cfg instanceof SwinConfig s) {
+            return new SwinForward(s, params, scoped);
+        }
         throw unknown(cfg);
     }
 
@@ -27,6 +30,9 @@ public final class Families {
     public static FamilyCost cost(ModelConfig cfg) {
         if (cfg instanceof VitConfig v) {
             return new VitCost(v);
+        }
+        if (cfg instanceof SwinConfig s) {
+            return new SwinCost(s);
         }
         throw unknown(cfg);
     }
