@@ -69,7 +69,8 @@ public final class ConvNextForward extends ScopedForward {
     public NDArray head(NDArray x) {
         return inScope(x, v -> {
             int dim = config.dims()[config.numStages() - 1];
-            NDArray pooled = v.mean(new int[] {2, 3});
+            Shape s = v.getShape();
+            NDArray pooled = v.reshape(s.get(0), s.get(1), -1).mean(new int[] {2}); // DJL's mean takes one axis
             return linear(layerNorm(pooled, "head.norm", dim, config.headNormEps()), "head.fc");
         });
     }
