@@ -12,7 +12,8 @@ import java.util.concurrent.Callable;
 import java.util.function.Function;
 import org.vbpstudio.data.ClassMapping;
 import org.vbpstudio.data.ImageSource;
-import org.vbpstudio.eval.SweepPlot;
+import org.vbpstudio.eval.figure.Curve;
+import org.vbpstudio.eval.figure.LineFigure;
 import org.vbpstudio.eval.preview.PreviewEngine;
 import org.vbpstudio.eval.preview.PreviewOptions;
 import org.vbpstudio.eval.preview.Sensitivity;
@@ -78,8 +79,8 @@ final class SensitivityCommand implements Callable<Integer> {
     @Option(names = "--json", required = true, paramLabel = "F", description = "Write the curves as JSON.")
     Path json;
 
-    @Option(names = "--plot", paramLabel = "F.png", description = "Write a plot: one line per block.")
-    Path plot;
+    @Mixin
+    FigureOptions figure = new FigureOptions(); // --plot: one line per block
 
     @Option(names = "--force", description = "Replace the --json and --plot files if they exist (never an input).")
     boolean force;
@@ -88,7 +89,7 @@ final class SensitivityCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         statistics.requireOne();
         double[] rs = checkedRatios(ratios, "--ratios");
-        checkOutputs(json, plot, this::target); // before any long computation
+        checkOutputs(json, figure, this::target); // before any long computation
         PruningPlan base;
         try {
             base = compensation.applyTo(PruningPlan.uniform(0, 1).withCriterion(Criterion.parse(criterion))
@@ -107,8 +108,8 @@ final class SensitivityCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         out.print(markdown(result));
         AtomicDirectory.writeString(target(json), ModelWriter.GSON.toJson(result.toJson(model.directory().toString(), model.fingerprint())));
-        if (plot != null) {
-            List<SweepPlot.Series> lines = new ArrayList<>();
+        if (figure.plot() != null) {
+            List<Curve> lines = new ArrayList<>();
             double full = CostModel.totalMacs(model.config()) / 1e6;
             for (List<Sensitivity.Point> curve : result.points()) {
                 double[] x = new double[curve.size() + 1];
@@ -119,23 +120,20 @@ final class SensitivityCommand implements Callable<Integer> {
                     x[i + 1] = curve.get(i).macs() / 1e6;
                     y[i + 1] = curve.get(i).headline();
                 }
-                lines.add(new SweepPlot.Series("block " + curve.get(0).block(), x, y, false));
+                lines.add(Curve.plain("block " + curve.get(0).block(), x, y));
             }
-            SweepPlot.write(target(plot), model.name() + ": only one block pruned (" + base.criterion() + "), "
-                    + result.images() + " images", lines, full, result.original().headline());
+            figure.write(new LineFigure(model.name() + ": only one block pruned (" + base.criterion() + "), "
+                    + result.images() + " images", result.original().labelled(), lines, full,
+                    result.original().headline(), true), this::target);
         }
         return VbpCommand.OK;
     }
 
-    /** The --json and --plot files (either may be null) are two files, and each may be written. */
-    static void checkOutputs(Path json, Path plot, Function<Path, OutputTarget> target) {
-        if (json != null && plot != null && json.toAbsolutePath().normalize().equals(plot.toAbsolutePath().normalize())) {
-            throw new BadInputException(json, "given as both --json and --plot");
-        }
-        for (Path f : new Path[] {json, plot}) {
-            if (f != null) {
-                target.apply(f).checkFile();
-            }
+    /** The --json and --plot files (either may be absent) are two files, and each may be written. */
+    static void checkOutputs(Path json, FigureOptions figure, Function<Path, OutputTarget> target) {
+        figure.check(json, target);
+        if (json != null) {
+            target.apply(json).checkFile();
         }
     }
 

@@ -1,16 +1,20 @@
 package org.vbpstudio.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.IntFunction;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.ImageStream;
 import org.vbpstudio.data.ClassMapping;
 import org.vbpstudio.eval.BatchLimit;
+import org.vbpstudio.eval.figure.HistogramGrid;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.io.OutputTarget;
 import org.vbpstudio.model.LoadedModel;
@@ -21,6 +25,7 @@ import org.vbpstudio.stats.StatsFile;
 import org.vbpstudio.stats.StatsMerge;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -71,27 +76,39 @@ final class StatsCommand implements Callable<Integer> {
             + " in float64, that compensation 'refit' solves with ((H+1)^2 doubles per block: 0.9 GB at DeiT-Base).")
     boolean refit;
 
+    @Mixin
+    FigureOptions figure = new FigureOptions(); // --plot: every block's variance histogram
+
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
         if (Files.isDirectory(output)) {
             throw new BadInputException(output, "is a directory; --output names the statistics file to write");
         }
         target().checkFile(); // before any long computation
+        figure.check(output, this::plotTarget);
         return merge != null ? merge() : collect();
     }
 
     /** The output file and every input it must never replace. */
     private OutputTarget target() {
+        return target(output);
+    }
+
+    private OutputTarget plotTarget(Path plot) {
+        return target(plot);
+    }
+
+    private OutputTarget target(Path file) {
         List<Path> inputs = new ArrayList<>();
         inputs.add(model);
         inputs.add(calibration);
         if (merge != null) {
             inputs.addAll(merge);
         }
-        return OutputTarget.of(output, force, inputs);
+        return OutputTarget.of(file, force, inputs);
     }
 
-    private int collect() {
+    private int collect() throws IOException {
         if (model == null || calibration == null) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "stats needs --model and --calibration (or --merge S1 S2 …)");
@@ -110,10 +127,11 @@ final class StatsCommand implements Callable<Integer> {
                 refit);
         StatsFile.write(target(), stats, m.fingerprint());
         report(stats, m.fingerprint());
+        plot(stats, m.name(), m.config()::blockLabel);
         return VbpCommand.OK;
     }
 
-    private int merge() {
+    private int merge() throws IOException {
         if (model != null || calibration != null || limit != 0 || refit) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--merge takes statistics files only"
                     + " (no --model, --calibration, --limit or --refit: the shards' own sums are merged)");
@@ -127,7 +145,20 @@ final class StatsCommand implements Callable<Integer> {
         StatsFile.write(target(), merged, m.tagged().modelFingerprint(),
                 Map.of(StatsMerge.SHARDS_KEY, String.join(",", m.shards())));
         report(merged, m.tagged().modelFingerprint());
+        plot(merged, output.getFileName().toString(), b -> "block " + b);
         return VbpCommand.OK;
+    }
+
+    /** --plot: the histogram grid of {@code stats}, blocks named by {@code label}. */
+    private void plot(ActivationStats stats, String name, IntFunction<String> label) throws IOException {
+        double[][] variances = new double[stats.depth()][];
+        List<String> labels = new ArrayList<>();
+        for (int b = 0; b < stats.depth(); b++) {
+            variances[b] = stats.variance(b);
+            labels.add(label.apply(b));
+        }
+        figure.write(HistogramGrid.of(String.format(Locale.ROOT, "%s: MLP neurons by activation variance, %,d images",
+                name, stats.images()), labels, variances, null), this::plotTarget);
     }
 
     private void report(ActivationStats stats, String fingerprint) {

@@ -14,7 +14,7 @@ import org.vbpstudio.data.ClassMapping;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.eval.CriterionSweep;
 import org.vbpstudio.eval.Scores;
-import org.vbpstudio.eval.SweepPlot;
+import org.vbpstudio.eval.figure.LineFigure;
 import org.vbpstudio.eval.SweepReport;
 import org.vbpstudio.eval.preview.MaskedScores;
 import org.vbpstudio.eval.preview.PreviewEngine;
@@ -92,8 +92,8 @@ final class SweepCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "F", description = "Write every point as JSON.")
     Path json;
 
-    @Option(names = "--plot", paramLabel = "F.png", description = "Write a plot of top-1 against MACs.")
-    Path plot;
+    @Mixin
+    FigureOptions figure = new FigureOptions(); // --plot: top-1 against MACs
 
     @Option(names = "--force", description = "Replace the --json and --plot files if they exist (never an input).")
     boolean force;
@@ -107,7 +107,7 @@ final class SweepCommand implements Callable<Integer> {
                 throw new BadInputException("--ratios must lie in [0, 1), got " + r);
             }
         }
-        SensitivityCommand.checkOutputs(json, plot, this::target); // before any long computation
+        SensitivityCommand.checkOutputs(json, figure, this::target); // before any long computation
         List<Budget> budgets = new ArrayList<>();
         for (double f : targetMacs == null ? new double[0] : targetMacs) {
             if (!(f > 0 && f < 1)) {
@@ -206,12 +206,12 @@ final class SweepCommand implements Callable<Integer> {
             }
             AtomicDirectory.writeString(target(json), ModelWriter.GSON.toJson(o));
         }
-        if (plot != null) {
-            List<SweepPlot.Series> lines = SweepReport.plotLines(perBlock, global, standardized);
+        if (figure.plot() != null) {
             String what = original.labelled() ? "top-1" : "agreement with the original";
-            SweepPlot.write(target(plot), model.name() + ": " + what + " on " + original.fidelity().count()
-                    + " validation images, no retraining", lines, CostModel.totalMacs(model.config()) / 1e6,
-                    original.headline());
+            figure.write(new LineFigure(model.name() + ": " + what + " on " + original.fidelity().count()
+                    + " validation images, no retraining", original.labelled(),
+                    SweepReport.plotLines(perBlock, global, standardized), CostModel.totalMacs(model.config()) / 1e6,
+                    original.headline(), false), this::target);
         }
         return 0;
     }

@@ -1,6 +1,7 @@
 package org.vbpstudio.eval;
 
 import com.google.gson.JsonArray;
+import org.vbpstudio.eval.figure.Curve;
 import com.google.gson.JsonObject;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -20,21 +21,22 @@ import org.vbpstudio.prune.Criterion;
 public final class SweepReport {
     private SweepReport() {}
 
-    /** The plot's lines: per-block series solid, global ones dashed. */
-    public static List<SweepPlot.Series> plotLines(List<CriterionSweep.Point> perBlock, List<CriterionSweep.Point> global,
+    /** The figure's curves: a colour per criterion, the line per mode (per block solid, global dashed, standardised dotted). */
+    public static List<Curve> plotLines(List<CriterionSweep.Point> perBlock, List<CriterionSweep.Point> global,
             List<CriterionSweep.Point> standardized) {
-        List<SweepPlot.Series> lines = new ArrayList<>();
-        addLines(lines, perBlock, " (per block)", false);
-        addLines(lines, global, " (global)", true);
-        addLines(lines, standardized, " (global, standardised)", true);
+        List<Curve> lines = new ArrayList<>();
+        addLines(lines, perBlock, " (per block)", Curve.Line.SOLID);
+        addLines(lines, global, " (global)", Curve.Line.DASHED);
+        addLines(lines, standardized, " (global, standardised)", Curve.Line.DOTTED);
         return lines;
     }
 
-    private static void addLines(List<SweepPlot.Series> lines, List<CriterionSweep.Point> points, String suffix, boolean dashed) {
+    private static void addLines(List<Curve> lines, List<CriterionSweep.Point> points, String suffix, Curve.Line line) {
         for (CriterionSweep.Series s : present(points)) {
             List<CriterionSweep.Point> ps = points.stream().filter(p -> p.series() == s).toList();
-            lines.add(new SweepPlot.Series(s.label() + suffix, ps.stream().mapToDouble(p -> p.macs() / 1e6).toArray(),
-                    ps.stream().mapToDouble(CriterionSweep.Point::headline).toArray(), dashed));
+            lines.add(new Curve(line == Curve.Line.SOLID ? s.label() : s.label() + suffix, ps.stream().mapToDouble(p -> p.macs() / 1e6).toArray(),
+                    ps.stream().mapToDouble(CriterionSweep.Point::headline).toArray(), s.criterion().name(), line,
+                    s.compensation() ? Curve.Mark.CIRCLE : Curve.Mark.SQUARE));
         }
     }
 

@@ -8,7 +8,7 @@ import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.Test;
 import org.vbpstudio.app.dialogs.Errors;
 import org.vbpstudio.app.ui.Formats;
-import org.vbpstudio.app.ui.VarianceHistogram;
+import org.vbpstudio.stats.VarianceHistogram;
 import org.vbpstudio.io.BadInputException;
 
 class FormatsAndErrorsTest {

@@ -12,7 +12,7 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.vbpstudio.app.main.StudioView;
 import org.vbpstudio.app.neurons.NeuronsViewModel;
-import org.vbpstudio.app.ui.VarianceHistogram;
+import org.vbpstudio.stats.VarianceHistogram;
 import org.vbpstudio.model.HostTensor;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.ModelWeights;

@@ -11,7 +11,7 @@ import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.vbpstudio.app.prune.BlockViewModel;
 import org.vbpstudio.app.prune.PruningViewModel;
-import org.vbpstudio.app.ui.VarianceHistogram;
+import org.vbpstudio.stats.VarianceHistogram;
 import org.vbpstudio.app.workspace.PlanSelection;
 import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.Criterion;

@@ -10,7 +10,7 @@ import javafx.scene.paint.Color;
 import javafx.scene.text.Font;
 import javafx.scene.text.TextAlignment;
 import org.vbpstudio.app.ui.CanvasPlot;
-import org.vbpstudio.app.ui.VarianceHistogram;
+import org.vbpstudio.stats.VarianceHistogram;
 
 /**
  * Neurons as points: activation mean (x) against variance (y, log scale), kept in the accent colour,

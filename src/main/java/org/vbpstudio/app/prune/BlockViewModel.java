@@ -11,7 +11,7 @@ import javafx.beans.property.SimpleObjectProperty;
 import javafx.beans.property.SimpleStringProperty;
 import javafx.beans.property.StringProperty;
 import org.vbpstudio.app.ui.Formats;
-import org.vbpstudio.app.ui.VarianceHistogram;
+import org.vbpstudio.stats.VarianceHistogram;
 
 /**
  * One transformer block's card: its pruning ratio (set by the user in per-block mode, shown as

@@ -8,7 +8,7 @@ import javafx.scene.paint.Color;
 import javafx.scene.text.Font;
 import javafx.scene.text.TextAlignment;
 import org.vbpstudio.app.ui.CanvasPlot;
-import org.vbpstudio.app.ui.VarianceHistogram;
+import org.vbpstudio.stats.VarianceHistogram;
 
 /**
  * A block's neurons by log10 variance: kept neurons in the accent colour, removed ones grey, and

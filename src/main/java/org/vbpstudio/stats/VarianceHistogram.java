@@ -1,4 +1,4 @@
-package org.vbpstudio.app.ui;
+package org.vbpstudio.stats;
 
 import java.util.Arrays;
 
