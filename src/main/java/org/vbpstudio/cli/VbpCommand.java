@@ -26,7 +26,7 @@ import picocli.CommandLine.ScopeType;
  */
 @Command(name = "vbp-studio", mixinStandardHelpOptions = true, version = "VBP Studio 0.1.0",
         description = "Variance-Based Pruning of trained Vision Transformers.",
-        subcommands = {PredictCommand.class, EvalCommand.class, StatsCommand.class, PruneCommand.class, OnnxCommand.class, SweepCommand.class, SensitivityCommand.class,
+        subcommands = {PredictCommand.class, EvalCommand.class, StatsCommand.class, PruneCommand.class, OnnxCommand.class, SweepCommand.class, SensitivityCommand.class, InspectCommand.class,
                 BenchCommand.class, TrainCommand.class, FinetuneCommand.class, GuiCommand.class, CommandLine.HelpCommand.class})
 public final class VbpCommand implements Runnable {
     public static final int OK = 0;
