@@ -47,9 +47,17 @@ public final class UserDirectories {
         this.home = home;
     }
 
-    /** This process's folders (system properties, environment, {@code user.home}). */
+    /** This process's folders (system properties, environment, home directory). */
     public static UserDirectories current() {
-        return new UserDirectories(System::getProperty, System.getenv(), System.getProperty("user.home"));
+        return new UserDirectories(System::getProperty, System.getenv(), home(System.getenv("HOME"), System.getProperty("user.home")));
+    }
+
+    /**
+     * The home directory the XDG defaults are under: {@code $HOME} as the rules say, when absolute;
+     * else Java's {@code user.home}, which comes from the password file and ignores {@code $HOME}.
+     */
+    static String home(String homeVariable, String userHome) {
+        return homeVariable != null && !homeVariable.isBlank() && Path.of(homeVariable).isAbsolute() ? homeVariable : userHome;
     }
 
     /** The folder of this kind (it may not exist yet): the property as given, else the XDG base's {@code vbp-studio}. */

@@ -57,6 +57,14 @@ class UserDirectoriesTest {
     }
 
     @Test
+    void theHomeIsHomeWhenAbsoluteElseJavasUserHome() {
+        assertEquals("/tmp/empty-home", UserDirectories.home("/tmp/empty-home", "/root"));
+        assertEquals("/root", UserDirectories.home(null, "/root"));
+        assertEquals("/root", UserDirectories.home("", "/root"));
+        assertEquals("/root", UserDirectories.home("relative", "/root"));
+    }
+
+    @Test
     void theLogLivesInTheStateFolder() {
         assertEquals(UserDirectories.current().directory(Kind.STATE), LogFiles.file().getParent());
     }
