@@ -81,7 +81,7 @@ java_options=(
 jpackage --type app-image --name "$NAME" --app-version "$VERSION" \
     --input "$INPUT" --main-jar "$NAME.jar" --main-class org.vbpstudio.Main \
     --runtime-image "$WORK/runtime" --icon "$HERE/$NAME.png" "${java_options[@]}" \
-    --description "Variance-Based Pruning of trained Vision Transformers" --vendor "VBP Studio" \
+    --description "Variance-Based Pruning of trained vision models" --vendor "VBP Studio" \
     --dest "$WORK/image"
 cp "$HERE/$NAME.png" "$WORK/image/$NAME/lib/$NAME.png"
 tar -C "$WORK/image" -czf "$OUT/$NAME-$VERSION-linux-x86_64.tar.gz" "$NAME"
@@ -94,11 +94,11 @@ mkdir -p "$WORK/resources"
 cp "$HERE"/resources/* "$WORK/resources/"
 cp "$HERE/$NAME.png" "$WORK/resources/$NAME.png"
 jpackage --type deb --app-image "$WORK/image/$NAME" --name "$NAME" --app-version "$VERSION" \
-    --description "Variance-Based Pruning of trained Vision Transformers" --vendor "VBP Studio" \
+    --description "Variance-Based Pruning of trained vision models" --vendor "VBP Studio" \
     --resource-dir "$WORK/resources" --icon "$HERE/$NAME.png" \
     --file-associations "$HERE/vbps.properties" \
     --linux-shortcut --linux-menu-group "Science;Education" --linux-app-category science \
-    --linux-deb-maintainer "VBP Studio <vbp-studio@localhost>" --install-dir /opt \
+    --linux-deb-maintainer vbp-studio@localhost --install-dir /opt \
     --dest "$WORK/deb"
 mv "$WORK"/deb/*.deb "$OUT/${NAME}_${VERSION}_amd64.deb"
 ls -l "$OUT"
