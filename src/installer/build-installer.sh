@@ -102,3 +102,4 @@ jpackage --type deb --app-image "$WORK/image/$NAME" --name "$NAME" --app-version
     --dest "$WORK/deb"
 mv "$WORK"/deb/*.deb "$OUT/${NAME}_${VERSION}_amd64.deb"
 ls -l "$OUT"
+echo "build-installer: the packages took ${SECONDS} s"
