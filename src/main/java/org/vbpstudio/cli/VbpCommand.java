@@ -24,7 +24,7 @@ import picocli.CommandLine.ScopeType;
  * its exit status and every failure with its stack trace go to the log file ({@link LogFiles});
  * {@code --verbose} mirrors that log to stderr.
  */
-@Command(name = "vbp-studio", mixinStandardHelpOptions = true, version = "VBP Studio 0.1.0",
+@Command(name = "vbp-studio", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Variance-Based Pruning of trained Vision Transformers.",
         subcommands = {PredictCommand.class, EvalCommand.class, StatsCommand.class, PruneCommand.class, OnnxCommand.class, SweepCommand.class, SensitivityCommand.class, InspectCommand.class,
                 BenchCommand.class, TrainCommand.class, FinetuneCommand.class, GuiCommand.class, CommandLine.HelpCommand.class})
@@ -33,6 +33,7 @@ public final class VbpCommand implements Runnable {
     public static final int FAILED = 1;
     public static final int BAD_INPUT = 2;
     static final String VERBOSE = "--verbose";
+    static final String SESSION_SUFFIX = ".vbps";
     /** Static, so the log is set up (and java.util.logging bridged) before any command runs. */
     private static final Logger LOG = LoggerFactory.getLogger(VbpCommand.class);
 
@@ -49,6 +50,21 @@ public final class VbpCommand implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(new CommandLine(this), "a command is required (see --help)");
+    }
+
+    /**
+     * What the process's arguments mean: none opens the app, and a single {@code .vbps} file (how the
+     * desktop opens a double-clicked session) opens that session in it; anything else is a command.
+     */
+    public static String[] arguments(String... args) {
+        if (args.length == 0) {
+            return new String[] {"gui"};
+        }
+        if (args.length == 1 && args[0].toLowerCase(java.util.Locale.ROOT).endsWith(SESSION_SUFFIX)
+                && !args[0].startsWith("-")) {
+            return new String[] {"gui", "--session", args[0]};
+        }
+        return args;
     }
 
     /** The process entry: the heap policy, then the command, which Ctrl-C stops before the JVM exits. */

@@ -12,13 +12,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Where the log lives: {@code vbp-studio.log} (rolled over to {@code vbp-studio.1.log} … {@code .3.log}
- * at 5 MB) in {@code $XDG_STATE_HOME/vbp-studio}, else {@code ~/.local/state/vbp-studio}; the system
- * property {@code vbp.state.dir} names another folder (the tests point it into {@code target/}).
+ * at 5 MB) in the user's state folder ({@link UserDirectories}: {@code $XDG_STATE_HOME/vbp-studio},
+ * else {@code ~/.local/state/vbp-studio}; the system property {@code vbp.state.dir} names another).
  * {@link LogConfigurator} sets the file up; {@link #mirrorTo} copies the log to a terminal for
  * {@code --verbose}.
  */
 public final class LogFiles {
-    public static final String STATE_DIR_PROPERTY = "vbp.state.dir";
+    public static final String STATE_DIR_PROPERTY = UserDirectories.Kind.STATE.property();
     public static final String FILE_NAME = "vbp-studio.log";
     /** Each file's size before it rolls over, and how many rolled files are kept beside the current one. */
     static final String MAX_FILE_SIZE = "5MB";
@@ -28,19 +28,7 @@ public final class LogFiles {
 
     /** The folder of the log files (it may not exist yet). */
     public static Path directory() {
-        return directory(System.getProperty(STATE_DIR_PROPERTY), System.getenv("XDG_STATE_HOME"),
-                System.getProperty("user.home"));
-    }
-
-    /** The folder for a {@code vbp.state.dir} property, an {@code XDG_STATE_HOME} and a home directory (each may be null). */
-    static Path directory(String override, String xdgStateHome, String home) {
-        if (override != null && !override.isBlank()) {
-            return Path.of(override).toAbsolutePath();
-        }
-        // the XDG base directory rules: an empty or relative value is ignored
-        Path base = xdgStateHome != null && !xdgStateHome.isBlank() && Path.of(xdgStateHome).isAbsolute()
-                ? Path.of(xdgStateHome) : Path.of(home, ".local", "state");
-        return base.resolve("vbp-studio");
+        return UserDirectories.state();
     }
 
     /** The file being written now. */

@@ -4,6 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import com.sun.jna.Library;
 import com.sun.jna.Native;
+import org.vbpstudio.io.UserDirectories;
 
 /**
  * The one place that starts DJL's PyTorch engine. The native library comes from the
@@ -29,6 +30,8 @@ public final class Engines {
     static final int MMAP_THRESHOLD = 0;
     /** glibc's {@code M_MMAP_THRESHOLD}. */
     private static final int M_MMAP_THRESHOLD = -3;
+    /** DJL's cache folder, as a system property or environment variable. */
+    static final String DJL_CACHE_DIR = "DJL_CACHE_DIR";
 
     static {
         int threshold = Integer.getInteger("vbp.mmapThreshold", MMAP_THRESHOLD); // 0: glibc's own policy
@@ -38,6 +41,11 @@ public final class Engines {
             } catch (UnsatisfiedLinkError | RuntimeException e) {
                 // Not glibc: keep the allocator's own policy.
             }
+        }
+        // DJL's own cache (~/.djl.ai by default) moves under the user's cache folder; an installed
+        // app also names its engine folder (ENGINE_CACHE_DIR), where the libraries already are.
+        if (System.getProperty(DJL_CACHE_DIR) == null && System.getenv(DJL_CACHE_DIR) == null) {
+            System.setProperty(DJL_CACHE_DIR, UserDirectories.cache().resolve("djl").toString());
         }
         if (System.getProperty("ai.djl.offline") == null) {
             System.setProperty("ai.djl.offline", "true");

@@ -2,6 +2,7 @@ package org.vbpstudio.app.main;
 
 import java.nio.file.Path;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import javafx.beans.binding.Bindings;
 import javafx.collections.ListChangeListener;
@@ -30,6 +31,7 @@ import org.vbpstudio.app.prune.PruningView;
 import org.vbpstudio.app.prune.TargetView;
 import org.vbpstudio.app.recover.RecoverView;
 import org.vbpstudio.app.ui.Fxml;
+import org.vbpstudio.io.Versions;
 
 /**
  * The main window's content: menu, model panel, calibration and pruning (Prune tab), recovery
@@ -296,7 +298,10 @@ public final class MainView extends BorderPane {
 
     @FXML
     private void about() {
-        dialogs.showInfo("VBP Studio 0.1.0", "Variance-Based Pruning of trained Vision Transformers: calibrate, "
-                + "prune MLP neurons with live previews, compare criteria, export for timm.");
+        Versions versions = Versions.current();
+        List<String> lines = versions.lines();
+        dialogs.showInfo(versions.title(), "Variance-Based Pruning of trained Vision Transformers: calibrate, "
+                + "prune MLP neurons with live previews, compare criteria, export for timm.\n\n"
+                + String.join("\n", lines.subList(1, lines.size())));
     }
 }

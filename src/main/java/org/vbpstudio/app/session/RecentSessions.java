@@ -11,10 +11,11 @@ import java.util.List;
 import org.vbpstudio.io.SmallFiles;
 import org.vbpstudio.io.AtomicDirectory;
 import org.vbpstudio.io.OutputTarget;
+import org.vbpstudio.io.UserDirectories;
 
 /**
  * File ▸ Open Recent: the last {@link #MAX} sessions, newest first, kept in {@code recent.json} in
- * the user's configuration folder ({@code $XDG_CONFIG_HOME/vbp-studio}, else
+ * the user's configuration folder ({@link UserDirectories}: {@code $XDG_CONFIG_HOME/vbp-studio}, else
  * {@code ~/.config/vbp-studio}; the system property {@code vbp.config.dir} overrides both, which
  * the tests use). A missing or unreadable list is an empty one: it is a convenience, never an error.
  */
@@ -28,13 +29,7 @@ public final class RecentSessions {
 
     /** The user's configuration folder for the app. */
     public static Path defaultDirectory() {
-        String override = System.getProperty("vbp.config.dir");
-        if (override != null && !override.isBlank()) {
-            return Path.of(override);
-        }
-        String xdg = System.getenv("XDG_CONFIG_HOME");
-        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".config");
-        return base.resolve("vbp-studio");
+        return UserDirectories.config();
     }
 
     public Path file() {

@@ -15,6 +15,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.vbpstudio.io.UserDirectories;
 
 /**
  * ONNX Runtime's environment, set up once per process so that it leaves nothing behind and prints
@@ -22,9 +23,10 @@ import org.slf4j.LoggerFactory;
  * temporary folder on every start and only asks for that folder's deletion at exit, which it
  * requests before the files' and so never achieves. Here the libraries are copied once per user
  * and version into {@code $XDG_CACHE_HOME/vbp-studio/native/onnxruntime-<version>/} (else
- * {@code ~/.cache/…}; {@code -Dvbp.cache.dir} overrides the base), each file written under a
+ * {@code ~/.cache/…}; {@code -Dvbp.cache.dir} overrides the base: {@link UserDirectories}), each file written under a
  * temporary name and renamed into place, and reused thereafter through ONNX Runtime's
  * {@code onnxruntime.native.path}; the empty folder its loader still creates is removed at once.
+ * An installed app names its own copy with {@code onnxruntime.native.path} and nothing is copied.
  * The environment logs at FATAL only: its warnings (raw terminal escapes, several lines) would
  * otherwise reach stderr beside the CLI's one-line errors, which already say what failed.
  */
@@ -58,13 +60,7 @@ public final class OnnxNative {
         if (version == null || platform == null) {
             return null;
         }
-        String base = System.getProperty("vbp.cache.dir");
-        if (base == null || base.isBlank()) {
-            String xdg = System.getenv("XDG_CACHE_HOME");
-            base = xdg != null && !xdg.isBlank() ? Path.of(xdg, "vbp-studio").toString()
-                    : Path.of(System.getProperty("user.home"), ".cache", "vbp-studio").toString();
-        }
-        return Path.of(base, "native", "onnxruntime-" + version).toAbsolutePath();
+        return UserDirectories.cache().resolve("native").resolve("onnxruntime-" + version);
     }
 
     /** The resource folder name ONNX Runtime's jar uses for this machine (linux-x64…), or null. */
