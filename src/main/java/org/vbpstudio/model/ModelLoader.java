@@ -27,9 +27,6 @@ public final class ModelLoader {
     public static final String CONFIG = "config.json";
     public static final String LABELS = ModelMetadata.LABELS;
 
-    private static final Map<String, Integer> HEADS_BY_SIZE = Map.of(
-            "tiny", 3, "small", 6, "base", 12, "large", 16, "huge", 16);
-
     /** The families besides the ViT, each recognising its own checkpoints; a ViT is read when none does. */
     private static final List<FamilyReader> READERS = List.of();
 
@@ -76,7 +73,7 @@ public final class ModelLoader {
         Preprocessing prep;
         List<String> labels;
         if (layout == CheckpointLayout.TIMM) {
-            config = timmConfig(configFile, json, shapes);
+            config = TimmVitConfig.read(configFile, json, shapes);
             prep = ModelMetadata.timmPreprocessing(configFile, json, config);
             labels = ModelMetadata.labelsTxt(dir.resolve(LABELS), config.numClasses());
         } else {
@@ -97,7 +94,7 @@ public final class ModelLoader {
 
     /** What the tensors alone say about the architecture. */
     record Shapes(int embedDim, int inChans, int patchSize, int[] hidden, int numClasses,
-            boolean distilled, int imgSize) {
+            boolean distilled, int imgSize, boolean layerScale, boolean fcNorm, boolean noEmbedClass) {
         /** {@code w}: timm name → shape, ranks and dimensions already checked ({@link CheckpointHeader}). */
         static Shapes of(Path file, Map<String, long[]> w) {
             long[] proj = w.get("patch_embed.proj.weight");
@@ -115,10 +112,15 @@ public final class ModelLoader {
             boolean distilled = w.containsKey("dist_token");
             long[] pos = w.get("pos_embed");
             long patches = pos[1] - (distilled ? 2 : 1);
+            // DeiT III's pos_embed covers the patches alone (no_embed_class): its length is the square
+            boolean noEmbedClass = !isSquare(patches) && isSquare(pos[1]);
+            if (noEmbedClass) {
+                patches = pos[1];
+            }
             int grid = (int) Math.round(Math.sqrt(Math.max(patches, 0)));
-            if (patches <= 0 || (long) grid * grid != patches) {
+            if (!isSquare(patches)) {
                 throw new BadInputException(file, "pos_embed has shape " + Arrays.toString(pos)
-                        + ": its patch count is not a square grid");
+                        + ": neither its patch count with nor without the prefix tokens is a square grid");
             }
             long imgSize = (long) grid * proj[2];
             if (imgSize > Integer.MAX_VALUE) {
@@ -130,61 +132,24 @@ public final class ModelLoader {
                 throw new BadInputException(file, "missing tensor 'head.weight'");
             }
             return new Shapes((int) proj[0], (int) proj[1], (int) proj[2], hidden,
-                    (int) head[0], distilled, (int) imgSize);
+                    (int) head[0], distilled, (int) imgSize, w.containsKey("blocks.0.ls1.gamma"),
+                    w.containsKey("fc_norm.weight"), noEmbedClass);
         }
-    }
 
-    private static VitConfig timmConfig(Path file, JsonObject json, Shapes s) {
-        ConfigFields cfg = ConfigFields.of(file, json);
-        ConfigFields args = cfg.object("model_args");
-        String arch = cfg.stringOr("architecture", "vit");
-        ModelMetadata.agree(file, "num_classes", cfg.intOr("num_classes", s.numClasses()), s.numClasses(), "head.weight");
-        ModelMetadata.agree(file, "model_args.embed_dim", args.intOr("embed_dim", s.embedDim()), s.embedDim(), "patch_embed.proj.weight");
-        ModelMetadata.agree(file, "model_args.patch_size", args.intOr("patch_size", s.patchSize()), s.patchSize(), "patch_embed.proj.weight");
-        ModelMetadata.agree(file, "model_args.in_chans", args.intOr("in_chans", s.inChans()), s.inChans(), "patch_embed.proj.weight");
-        ModelMetadata.agree(file, "model_args.depth", args.intOr("depth", s.hidden().length), s.hidden().length, "blocks.N");
-        ModelMetadata.agree(file, "model_args.img_size", args.intOr("img_size", s.imgSize()), s.imgSize(), "pos_embed");
-        if (args.has("mlp_hidden_dims")) {
-            int[] dims = args.intArray("mlp_hidden_dims");
-            if (!Arrays.equals(dims, s.hidden())) {
-                throw new BadInputException(file, "model_args.mlp_hidden_dims " + Arrays.toString(dims)
-                        + " contradicts the fc1 tensors " + Arrays.toString(s.hidden()));
-            }
-        } else if (args.has("mlp_ratio")) {
-            int expected = (int) Math.round(args.doubleOr("mlp_ratio", 4) * s.embedDim());
-            for (int b = 0; b < s.hidden().length; b++) {
-                ModelMetadata.agree(file, "model_args.mlp_ratio × embed_dim", expected, s.hidden()[b], "blocks." + b + ".mlp.fc1.weight");
-            }
+        private static boolean isSquare(long n) {
+            long root = Math.round(Math.sqrt(Math.max(n, 0)));
+            return n > 0 && root * root == n;
         }
-        ConfigFields pre = cfg.object("pretrained_cfg");
-        if (pre.has("input_size")) {
-            int[] in = pre.intArray("input_size");
-            if (in.length != 3 || in[0] != s.inChans() || in[1] != s.imgSize() || in[2] != s.imgSize()) {
-                throw new BadInputException(file, "pretrained_cfg.input_size " + Arrays.toString(in)
-                        + " contradicts the tensors (" + s.inChans() + " channels, " + s.imgSize() + " pixels)");
-            }
-        }
-        int heads = args.has("num_heads") ? args.intOr("num_heads", 0) : headsFromName(file, arch);
-        if (heads <= 0 || s.embedDim() % heads != 0) {
-            throw new BadInputException(file, "num_heads " + heads + " does not divide embed_dim " + s.embedDim());
-        }
-        String poolName = cfg.has("global_pool") ? cfg.stringOr("global_pool", "token") : args.stringOr("global_pool", "token");
-        Pooling pool;
-        try {
-            pool = Pooling.parse(poolName);
-        } catch (IllegalArgumentException e) {
-            throw new BadInputException(file, e.getMessage());
-        }
-        // timm fixes eps at 1e-6; our exports of Hugging Face models record theirs as layer_norm_eps.
-        double eps = ModelMetadata.layerNormEps(cfg, 1e-6);
-        return new VitConfig(arch, s.imgSize(), s.patchSize(), s.inChans(), s.embedDim(), heads, s.hidden(),
-                s.numClasses(), s.distilled(), eps, pool);
     }
 
     private static VitConfig hfConfig(Path file, JsonObject json, Shapes s) {
         ConfigFields cfg = ConfigFields.of(file, json);
         if (!cfg.has("hidden_size")) {
             throw new BadInputException(file, "the weights use Hugging Face names but the config has no hidden_size");
+        }
+        if (s.noEmbedClass()) {
+            throw new BadInputException(file, "position_embeddings has no row for the class token, which Hugging Face's"
+                    + " ViT and DeiT always have");
         }
         ModelMetadata.agree(file, "hidden_size", cfg.intOr("hidden_size", 0), s.embedDim(), "patch_embeddings.projection.weight");
         ModelMetadata.agree(file, "num_hidden_layers", cfg.intOr("num_hidden_layers", s.hidden().length), s.hidden().length, "encoder.layer.N");
@@ -211,16 +176,4 @@ public final class ModelLoader {
         return new VitConfig(arch, s.imgSize(), s.patchSize(), s.inChans(), s.embedDim(), heads, s.hidden(),
                 s.numClasses(), s.distilled(), eps, Pooling.TOKEN);
     }
-
-    private static int headsFromName(Path file, String arch) {
-        for (String word : arch.toLowerCase(Locale.ROOT).split("[_\\-/.]")) {
-            Integer h = HEADS_BY_SIZE.get(word);
-            if (h != null) {
-                return h;
-            }
-        }
-        throw new BadInputException(file, "cannot tell the number of attention heads: add model_args.num_heads"
-                + " (architecture '" + arch + "' names no size tiny/small/base/large/huge)");
-    }
-
 }
