@@ -16,6 +16,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -29,6 +30,8 @@ import org.vbpstudio.model.ModelLoader;
 import org.vbpstudio.model.Network;
 import org.vbpstudio.model.Pooling;
 import org.vbpstudio.model.VitConfig;
+import org.vbpstudio.model.onnx.OnnxExporter;
+import org.vbpstudio.model.onnx.OnnxModel;
 import org.vbpstudio.stats.ActivationStats;
 import org.vbpstudio.stats.Calibration;
 import org.vbpstudio.testutil.Cli.Run;
@@ -89,6 +92,18 @@ class LayerScaleFixtureTest {
         Fixture.assertClose(ref, logits(ModelLoader.load(ROOT.resolve(model))), 1e-4);
     }
 
+    /** The ONNX graph scales the branches, adds pos_embed before the class token and norms after pooling too. */
+    @ParameterizedTest
+    @ValueSource(strings = {"deit3", "fcnorm"})
+    void onnxExportMatchesTheReference(String model) throws IOException {
+        Path file = tmp.resolve(model + ".onnx");
+        OnnxExporter.write(ModelLoader.load(ROOT.resolve(model)), file);
+        float[][] ref = Fixture.matrix(expected.getAsJsonObject(model).getAsJsonArray("logits"));
+        try (OnnxModel onnx = OnnxModel.open(file)) {
+            Fixture.assertClose(ref, onnx.logits(Fixture.imagenetPixels(), 30), 1e-4);
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"deit3", "fcnorm"})
     void statisticsMatchTheReference(String model) {
@@ -110,6 +125,7 @@ class LayerScaleFixtureTest {
      */
     @ParameterizedTest
     @ValueSource(strings = {"deit3", "fcnorm"})
+    @Tag("slow") // about 40 s on a busy machine (four CLI prunes, four Python references)
     void prunedExportsReproduceTheReference(String model) throws IOException {
         Python.require("torch");
         Path source = ROOT.resolve(model);
