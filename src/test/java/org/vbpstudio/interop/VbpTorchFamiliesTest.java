@@ -173,4 +173,50 @@ class VbpTorchFamiliesTest {
         check("deit3", deit3(false), 24, deit3Reference(), true);
         check("fcnorm-avg", deit3(true), 25, deit3Reference(), true);
     }
+
+    /** An unknown family, a config contradicting the tensors, or images of another size: exit 2 and one line naming the file. */
+    @Test
+    void badExportsAndInputsExitTwoWithOneLine() throws IOException {
+        Python.require("torch");
+        Path swin = export("swin-bad", swin(), 31);
+        Path small = tmp.resolve("small-x.safetensors");
+        SafeTensors.writer().add("x", new long[] {1, 3, 16, 16}, new float[3 * 16 * 16]).write(small);
+        assertOneLineExit(swin, small, small.toString(), "16");
+
+        Path family = copy(swin, "family-bad");
+        rewriteConfig(family, "\"family\": \"swin\"", "\"family\": \"resnet\"");
+        Path x = tmp.resolve("swin-x.safetensors");
+        SafeTensors.writer().add("x", new long[] {1, 3, 32, 32}, new float[3 * 32 * 32]).write(x);
+        assertOneLineExit(family, x, family.toString(), "resnet");
+
+        Path noGamma = copy(export("convnext-bad", convnext(true), 32), "ls-bad");
+        rewriteConfig(noGamma, "\"patch_size\": 4,", "\"patch_size\": 4, \"ls_init_value\": null,");
+        assertOneLineExit(noGamma, x, noGamma.toString(), "ls_init_value");
+    }
+
+    static Path copy(Path from, String name) throws IOException {
+        Path to = Files.createDirectories(tmp.resolve(name));
+        try (var files = Files.list(from)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, to.resolve(f.getFileName()));
+            }
+        }
+        return to;
+    }
+
+    static void rewriteConfig(Path dir, String from, String to) throws IOException {
+        Path config = dir.resolve(ModelLoader.CONFIG);
+        String json = Files.readString(config);
+        assertTrue(json.contains(from), json);
+        Files.writeString(config, json.replace(from, to));
+    }
+
+    static void assertOneLineExit(Path model, Path x, String names, String says) throws IOException {
+        Python.Result r = Python.run(List.of(Python.TOOLS.resolve("vbp_torch.py").toString(), "--model", model.toString(),
+                "--inputs", x.toString(), "--output", tmp.resolve("never.pt").toString()), 120);
+        assertEquals(2, r.code(), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains(names) && r.err().contains(says), r.err());
+        assertTrue(Files.notExists(tmp.resolve("never.pt")));
+    }
 }
