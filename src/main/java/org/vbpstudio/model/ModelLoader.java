@@ -68,7 +68,7 @@ public final class ModelLoader {
             }
         }
         CheckpointHeader header = CheckpointHeader.of(st, layout.timmSources(weightsFile, names));
-        Shapes shapes = Shapes.of(weightsFile, header.shapes());
+        VitShapes shapes = VitShapes.of(weightsFile, header.shapes());
         VitConfig config;
         Preprocessing prep;
         List<String> labels;
@@ -92,57 +92,7 @@ public final class ModelLoader {
         return new LoadedModel(dir, layout, config, weights, prep, labels);
     }
 
-    /** What the tensors alone say about the architecture. */
-    record Shapes(int embedDim, int inChans, int patchSize, int[] hidden, int numClasses,
-            boolean distilled, int imgSize, boolean layerScale, boolean fcNorm, boolean noEmbedClass) {
-        /** {@code w}: timm name → shape, ranks and dimensions already checked ({@link CheckpointHeader}). */
-        static Shapes of(Path file, Map<String, long[]> w) {
-            long[] proj = w.get("patch_embed.proj.weight");
-            if (proj[2] != proj[3]) {
-                throw new BadInputException(file, "patch_embed.proj.weight has shape " + Arrays.toString(proj) + ", expected [D, C, P, P]");
-            }
-            int depth = 0;
-            while (w.containsKey("blocks." + depth + ".mlp.fc1.weight")) {
-                depth++;
-            }
-            int[] hidden = new int[depth];
-            for (int b = 0; b < depth; b++) {
-                hidden[b] = (int) w.get("blocks." + b + ".mlp.fc1.weight")[0];
-            }
-            boolean distilled = w.containsKey("dist_token");
-            long[] pos = w.get("pos_embed");
-            long patches = pos[1] - (distilled ? 2 : 1);
-            // DeiT III's pos_embed covers the patches alone (no_embed_class): its length is the square
-            boolean noEmbedClass = !isSquare(patches) && isSquare(pos[1]);
-            if (noEmbedClass) {
-                patches = pos[1];
-            }
-            int grid = (int) Math.round(Math.sqrt(Math.max(patches, 0)));
-            if (!isSquare(patches)) {
-                throw new BadInputException(file, "pos_embed has shape " + Arrays.toString(pos)
-                        + ": neither its patch count with nor without the prefix tokens is a square grid");
-            }
-            long imgSize = (long) grid * proj[2];
-            if (imgSize > Integer.MAX_VALUE) {
-                throw new BadInputException(file, "pos_embed and patch_embed.proj.weight imply images of "
-                        + imgSize + " pixels a side");
-            }
-            long[] head = w.get("head.weight");
-            if (head == null) {
-                throw new BadInputException(file, "missing tensor 'head.weight'");
-            }
-            return new Shapes((int) proj[0], (int) proj[1], (int) proj[2], hidden,
-                    (int) head[0], distilled, (int) imgSize, w.containsKey("blocks.0.ls1.gamma"),
-                    w.containsKey("fc_norm.weight"), noEmbedClass);
-        }
-
-        private static boolean isSquare(long n) {
-            long root = Math.round(Math.sqrt(Math.max(n, 0)));
-            return n > 0 && root * root == n;
-        }
-    }
-
-    private static VitConfig hfConfig(Path file, JsonObject json, Shapes s) {
+    private static VitConfig hfConfig(Path file, JsonObject json, VitShapes s) {
         ConfigFields cfg = ConfigFields.of(file, json);
         if (!cfg.has("hidden_size")) {
             throw new BadInputException(file, "the weights use Hugging Face names but the config has no hidden_size");

@@ -9,7 +9,7 @@ import java.util.Map;
 import org.vbpstudio.io.BadInputException;
 
 /**
- * A timm ViT's {@code config.json} checked against what its tensors say ({@link ModelLoader.Shapes}).
+ * A timm ViT's {@code config.json} checked against what its tensors say ({@link VitShapes}).
  * The tensors decide the structure; every field the config sets, explicitly in {@code model_args}
  * or implicitly through a registered architecture name, must agree with them, or the load fails
  * with one line naming the file. timm's hub configs of DeiT III carry only the architecture name,
@@ -34,7 +34,7 @@ final class TimmVitConfig {
 
     private TimmVitConfig() {}
 
-    static VitConfig read(Path file, JsonObject json, ModelLoader.Shapes s) {
+    static VitConfig read(Path file, JsonObject json, VitShapes s) {
         ConfigFields cfg = ConfigFields.of(file, json);
         ConfigFields args = cfg.object("model_args");
         String arch = cfg.stringOr("architecture", "vit");
