@@ -28,7 +28,7 @@ public final class ModelLoader {
     public static final String LABELS = ModelMetadata.LABELS;
 
     /** The families besides the ViT, each recognising its own checkpoints; a ViT is read when none does. */
-    private static final List<FamilyReader> READERS = List.of();
+    private static final List<FamilyReader> READERS = List.of(new SwinReader(), new ConvNextReader());
 
     private ModelLoader() {}
 
