@@ -4,6 +4,8 @@
 Parameter names are timm 1.0's (``stem.0``/``stem.1``, ``stages.S.downsample.0``/``.1`` opening stage
 S > 0, ``head.norm``, ``head.fc``); activations channels-first [B, C, H, W]. ``model_args.ls_init_value:
 null`` means no ``gamma`` (timm builds it only when set); the tensors decide, the config must agree.
+LayerNorm eps: ``model_args.norm_eps`` (timm's default 1e-6); the head's own ``head_norm_eps`` when the
+export records one (models read from Hugging Face keep theirs).
 """
 import torch
 from torch import nn
@@ -68,14 +70,14 @@ class Head(nn.Module):
 
 
 class ConvNeXt(nn.Module):
-    def __init__(self, a, widths, classes, eps, layer_scale):
+    def __init__(self, a, widths, classes, eps, head_eps, layer_scale):
         super().__init__()
         depths, dims, p = a["depths"], a["dims"], a.get("patch_size", 4)
         self.stem = nn.Sequential(nn.Conv2d(a.get("in_chans", 3), dims[0], p, stride=p), LayerNorm2d(dims[0], eps=eps))
         starts = [sum(depths[:s]) for s in range(len(depths))]
         self.stages = nn.Sequential(*[Stage(dims[max(s - 1, 0)], dims[s], widths[starts[s]:starts[s] + d], eps,
                                             layer_scale, s == 0) for s, d in enumerate(depths)])
-        self.head = Head(dims[-1], classes, eps)
+        self.head = Head(dims[-1], classes, head_eps)
 
     def forward(self, x):
         return self.head(self.stages(self.stem(x)))
@@ -98,4 +100,8 @@ def build(cfg, state, check_widths):
     if "ls_init_value" in a and (a["ls_init_value"] is not None) != layer_scale:
         raise ValueError(f"model_args.ls_init_value {a['ls_init_value']} contradicts the tensors "
                          f"({'with' if layer_scale else 'without'} stages.S.blocks.J.gamma)")
-    return ConvNeXt(a, widths, state["head.fc.weight"].shape[0], float(cfg.get("layer_norm_eps", 1e-6)), layer_scale)
+    if a.get("conv_mlp"):
+        raise ValueError("model_args.conv_mlp is true: exports write the MLP as linear layers (conv_mlp false)")
+    eps = float(a.get("norm_eps") or 1e-6)
+    head_eps = float(cfg.get("head_norm_eps", eps))
+    return ConvNeXt(a, widths, state["head.fc.weight"].shape[0], eps, head_eps, layer_scale)
