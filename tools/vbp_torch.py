@@ -3,8 +3,9 @@
 """Rebuild a VBP Studio export as a plain PyTorch module, with nothing but torch installed.
 
 An export is a directory with timm-named F32 ``model.safetensors`` and a timm-style
-``config.json`` whose ``model_args.mlp_hidden_dims`` lists every block's kept MLP width (pruning
-makes them differ per block, which timm's own constructor cannot express).
+``config.json`` whose ``family`` (vit, swin or convnext; absent in older exports: vit) names the
+architecture and whose ``model_args.mlp_hidden_dims`` lists every block's kept MLP width (pruning
+makes them differ per block, which timm's own constructors cannot express).
 
     import vbp_torch
     model = vbp_torch.load("/tmp/vit-half")          # eval mode
@@ -15,16 +16,20 @@ export's ``pretrained_cfg`` says; ``.safetensors`` files holding one tensor work
 
     python3 tools/vbp_torch.py --model DIR --inputs X.pt --output LOGITS.pt
 
-With timm installed the model is timm's own ``VisionTransformer`` (``VisionTransformerDistilled``
-for DeiT's distillation token) with each block's ``mlp.fc1``/``mlp.fc2`` replaced by Linear layers
-of the exported shapes; without it, the small module below computes the same thing. Pass
-``backend="own"`` (``--backend own``) to force the latter.
+Copy vbp_torch_swin.py and vbp_torch_convnext.py beside this file for Swin and ConvNeXt exports
+(plain torch modules with timm's parameter names). For a ViT, with timm installed the model is
+timm's own ``VisionTransformer`` (``VisionTransformerDistilled`` for DeiT's distillation token) with
+each block's ``mlp.fc1``/``mlp.fc2`` replaced by Linear layers of the exported shapes; without it,
+the small module below computes the same thing. Pass ``backend="own"`` (``--backend own``) to force
+the latter.
 
-What has to match the project's forward pass exactly:
+What has to match the project's ViT forward pass exactly:
   * LayerNorm eps: timm's 1e-6, unless config.json records ``layer_norm_eps`` (exports of
     Hugging Face models keep theirs, typically 1e-12);
-  * ``global_pool: avg`` averages the patch tokens AFTER the final ``norm`` (timm's
-    ``fc_norm=False``); timm's default for avg would instead normalise after pooling (``fc_norm``);
+  * ``global_pool: avg`` without ``fc_norm`` averages the patch tokens AFTER the final ``norm``;
+    with ``fc_norm`` (``fc_norm.*`` tensors, no ``norm.*``) the pooled vector is normalised instead;
+  * DeiT III: ``blocks.N.ls1.gamma`` / ``ls2.gamma`` scale the attention and MLP branches, and
+    ``no_embed_class`` adds ``pos_embed`` (patches only) before the class token is prepended;
   * distilled DeiT (``dist_token``, ``head_dist``): the two heads' logits are averaged, as timm does
     at inference;
   * GELU is the exact (erf) one.
@@ -80,7 +85,7 @@ def write_safetensors(path, tensors):
 
 
 class Config:
-    """What config.json and the tensor shapes say about the architecture."""
+    """What config.json and the tensor shapes say about a ViT."""
 
     def __init__(self, cfg, state):
         if "vit.embeddings.cls_token" in state or "deit.embeddings.cls_token" in state:
@@ -92,14 +97,20 @@ class Config:
         depth = 0
         while f"blocks.{depth}.mlp.fc1.weight" in state:
             depth += 1
-        self.mlp_hidden_dims = [state[f"blocks.{b}.mlp.fc1.weight"].shape[0] for b in range(depth)]
-        if "mlp_hidden_dims" in args and list(args["mlp_hidden_dims"]) != self.mlp_hidden_dims:
-            raise ValueError(f"model_args.mlp_hidden_dims {args['mlp_hidden_dims']} contradicts the fc1 "
-                             f"tensors {self.mlp_hidden_dims}")
+        self.mlp_hidden_dims = check_widths(args, [state[f"blocks.{b}.mlp.fc1.weight"].shape[0] for b in range(depth)])
         self.distilled = "dist_token" in state
         self.num_prefix_tokens = 2 if self.distilled else 1
-        patches = state["pos_embed"].shape[1] - self.num_prefix_tokens
+        self.layer_scale = "blocks.0.ls1.gamma" in state
+        if (args.get("init_values") is not None) != self.layer_scale:
+            raise ValueError(f"model_args.init_values {args.get('init_values')} contradicts the tensors "
+                             f"({'with' if self.layer_scale else 'without'} blocks.N.ls1.gamma)")
+        self.no_embed_class = bool(args.get("no_embed_class", False))
+        self.fc_norm = "fc_norm.weight" in state
+        patches = state["pos_embed"].shape[1] - (0 if self.no_embed_class else self.num_prefix_tokens)
         grid = int(round(math.sqrt(patches)))
+        if grid * grid != patches:
+            raise ValueError(f"pos_embed's {state['pos_embed'].shape[1]} positions are not a square grid"
+                             f" (no_embed_class {self.no_embed_class})")
         self.img_size = grid * self.patch_size
         self.num_classes = state["head.weight"].shape[0]
         if "num_heads" not in args:
@@ -109,6 +120,13 @@ class Config:
         self.global_pool = cfg.get("global_pool", args.get("global_pool", "token"))
         if self.global_pool not in ("token", "avg"):
             raise ValueError(f"global_pool '{self.global_pool}' is not supported (token or avg)")
+
+
+def check_widths(args, widths):
+    """The fc1 widths, which model_args.mlp_hidden_dims must repeat when present."""
+    if "mlp_hidden_dims" in args and list(args["mlp_hidden_dims"]) != widths:
+        raise ValueError(f"model_args.mlp_hidden_dims {args['mlp_hidden_dims']} contradicts the fc1 tensors {widths}")
+    return widths
 
 
 class Attention(nn.Module):
@@ -138,17 +156,30 @@ class Mlp(nn.Module):
         return self.fc2(self.act(self.fc1(x)))
 
 
+class LayerScale(nn.Module):
+    """timm's ``ls1``/``ls2``: the branch times a learned per-channel ``gamma``."""
+
+    def __init__(self, dim):
+        super().__init__()
+        self.gamma = nn.Parameter(torch.ones(dim))
+
+    def forward(self, x):
+        return x * self.gamma
+
+
 class Block(nn.Module):
-    def __init__(self, dim, num_heads, hidden, eps):
+    def __init__(self, dim, num_heads, hidden, eps, layer_scale=False):
         super().__init__()
         self.norm1 = nn.LayerNorm(dim, eps=eps)
         self.attn = Attention(dim, num_heads)
+        self.ls1 = LayerScale(dim) if layer_scale else nn.Identity()
         self.norm2 = nn.LayerNorm(dim, eps=eps)
         self.mlp = Mlp(dim, hidden)
+        self.ls2 = LayerScale(dim) if layer_scale else nn.Identity()
 
     def forward(self, x):
-        x = x + self.attn(self.norm1(x))
-        return x + self.mlp(self.norm2(x))
+        x = x + self.ls1(self.attn(self.norm1(x)))
+        return x + self.ls2(self.mlp(self.norm2(x)))
 
 
 class PatchEmbed(nn.Module):
@@ -161,20 +192,22 @@ class PatchEmbed(nn.Module):
 
 
 class VisionTransformer(nn.Module):
-    """timm's VisionTransformer (and DeiT's distilled variant) with per-block MLP widths."""
+    """timm's VisionTransformer (DeiT's distilled variant, DeiT III) with per-block MLP widths."""
 
     def __init__(self, c):
         super().__init__()
         d = c.embed_dim
         self.global_pool = c.global_pool
         self.num_prefix_tokens = c.num_prefix_tokens
+        self.no_embed_class = c.no_embed_class
         self.patch_embed = PatchEmbed(c.in_chans, d, c.patch_size)
         self.cls_token = nn.Parameter(torch.zeros(1, 1, d))
         self.dist_token = nn.Parameter(torch.zeros(1, 1, d)) if c.distilled else None
-        num_patches = (c.img_size // c.patch_size) ** 2
-        self.pos_embed = nn.Parameter(torch.zeros(1, num_patches + c.num_prefix_tokens, d))
-        self.blocks = nn.Sequential(*[Block(d, c.num_heads, h, c.eps) for h in c.mlp_hidden_dims])
-        self.norm = nn.LayerNorm(d, eps=c.eps)
+        positions = (c.img_size // c.patch_size) ** 2 + (0 if c.no_embed_class else c.num_prefix_tokens)
+        self.pos_embed = nn.Parameter(torch.zeros(1, positions, d))
+        self.blocks = nn.Sequential(*[Block(d, c.num_heads, h, c.eps, c.layer_scale) for h in c.mlp_hidden_dims])
+        self.norm = nn.Identity() if c.fc_norm else nn.LayerNorm(d, eps=c.eps)
+        self.fc_norm = nn.LayerNorm(d, eps=c.eps) if c.fc_norm else nn.Identity()
         self.head = nn.Linear(d, c.num_classes)
         self.head_dist = nn.Linear(d, c.num_classes) if c.distilled else None
 
@@ -183,12 +216,15 @@ class VisionTransformer(nn.Module):
         prefix = [self.cls_token.expand(x.shape[0], -1, -1)]
         if self.dist_token is not None:
             prefix.append(self.dist_token.expand(x.shape[0], -1, -1))
-        x = torch.cat(prefix + [x], dim=1) + self.pos_embed
+        if self.no_embed_class:
+            x = torch.cat(prefix + [x + self.pos_embed], dim=1)
+        else:
+            x = torch.cat(prefix + [x], dim=1) + self.pos_embed
         x = self.norm(self.blocks(x))
         if self.head_dist is not None:
             return (self.head(x[:, 0]) + self.head_dist(x[:, 1])) / 2
         pooled = x[:, self.num_prefix_tokens:].mean(dim=1) if self.global_pool == "avg" else x[:, 0]
-        return self.head(pooled)
+        return self.head(self.fc_norm(pooled))
 
 
 def _timm_model(c):
@@ -200,8 +236,8 @@ def _timm_model(c):
         return None
     kwargs = dict(img_size=c.img_size, patch_size=c.patch_size, in_chans=c.in_chans, num_classes=c.num_classes,
                   global_pool=c.global_pool, embed_dim=c.embed_dim, depth=len(c.mlp_hidden_dims),
-                  num_heads=c.num_heads, qkv_bias=True, fc_norm=False,
-                  norm_layer=partial(nn.LayerNorm, eps=c.eps))
+                  num_heads=c.num_heads, qkv_bias=True, fc_norm=c.fc_norm, no_embed_class=c.no_embed_class,
+                  init_values=1.0 if c.layer_scale else None, norm_layer=partial(nn.LayerNorm, eps=c.eps))
     if c.distilled:
         from timm.models.deit import VisionTransformerDistilled
         model = VisionTransformerDistilled(**kwargs)
@@ -216,19 +252,34 @@ def _timm_model(c):
 def load(directory, backend="auto"):
     """The export in ``directory`` as a torch.nn.Module in eval mode (float32, CPU).
 
-    backend: "auto" (timm when installed, else the module here), "timm" or "own".
+    backend: "auto" (timm for a ViT when installed, else the modules here), "timm" or "own".
     """
     state = read_safetensors(os.path.join(directory, WEIGHTS))
     with open(os.path.join(directory, CONFIG), encoding="utf-8") as f:
         cfg = json.load(f)
-    c = Config(cfg, state)
-    model = _timm_model(c) if backend in ("auto", "timm") else None
-    if model is None and backend == "timm":
-        raise ImportError("timm is not installed")
-    if model is None:
-        model = VisionTransformer(c)
+    family = cfg.get("family", "vit")
+    if family in ("swin", "convnext"):
+        if backend == "timm":
+            raise ValueError(f"the timm backend covers ViTs only, not family {family}")
+        import importlib
+        model = importlib.import_module("vbp_torch_" + family).build(cfg, state, check_widths)
+    elif family == "vit":
+        c = Config(cfg, state)
+        model = _timm_model(c) if backend in ("auto", "timm") else None
+        if model is None and backend == "timm":
+            raise ImportError("timm is not installed")
+        if model is None:
+            model = VisionTransformer(c)
+    else:
+        raise ValueError(f"config.json family '{family}' is not one of vit, swin, convnext")
     model.load_state_dict(state, strict=True)
     return model.eval()
+
+
+def in_channels(model):
+    """Input channels of any of the families' first convolution."""
+    first = next(m for m in model.modules() if isinstance(m, nn.Conv2d))
+    return first.in_channels
 
 
 def _read_inputs(path):
@@ -249,7 +300,7 @@ def main(argv=None):
     p.add_argument("--inputs", required=True, help="X.pt (torch.save of float [N, C, H, W], preprocessed) or X.safetensors")
     p.add_argument("--output", required=True, help="LOGITS.pt (torch.save of [N, K]) or LOGITS.safetensors")
     p.add_argument("--backend", choices=["auto", "timm", "own"], default="auto",
-                   help="timm's VisionTransformer (auto: when installed) or this file's module")
+                   help="for a ViT, timm's VisionTransformer (auto: when installed) or this file's module")
     a = p.parse_args(argv)
     for path in (a.model, a.inputs):
         if not os.path.exists(path):
@@ -257,7 +308,7 @@ def main(argv=None):
             return 2
     try:
         model = load(a.model, a.backend)
-    except (OSError, ValueError, KeyError, RuntimeError, json.JSONDecodeError) as e:
+    except (OSError, ValueError, KeyError, RuntimeError, ImportError, json.JSONDecodeError) as e:
         print(f"error: {a.model}: cannot load ({str(e).splitlines()[0] if str(e) else type(e).__name__})", file=sys.stderr)
         return 2
     try:
@@ -265,12 +316,16 @@ def main(argv=None):
     except Exception as e:  # torch.load raises many kinds on a bad file
         print(f"error: {a.inputs}: cannot read ({str(e).splitlines()[0] if str(e) else type(e).__name__})", file=sys.stderr)
         return 2
-    expected = (model.patch_embed.proj.in_channels,)
-    if x.dim() != 4 or x.shape[1] != expected[0]:
-        print(f"error: {a.inputs}: shape {list(x.shape)} is not [N, {expected[0]}, H, W]", file=sys.stderr)
+    chans = in_channels(model)
+    if x.dim() != 4 or x.shape[1] != chans:
+        print(f"error: {a.inputs}: shape {list(x.shape)} is not [N, {chans}, H, W]", file=sys.stderr)
         return 2
-    with torch.no_grad():
-        logits = model(x)
+    try:
+        with torch.no_grad():
+            logits = model(x)
+    except (ValueError, RuntimeError) as e:  # e.g. a Swin export given another image size
+        print(f"error: {a.inputs}: does not fit the model ({str(e).splitlines()[0]})", file=sys.stderr)
+        return 2
     if a.output.endswith(".safetensors"):
         write_safetensors(a.output, {"logits": logits})
     else:

@@ -90,9 +90,10 @@ final class CheckpointHeader {
         return shape;
     }
 
-    private static final Pattern PARAMETER = Pattern.compile("(patch_embed\\.proj|norm|head|head_dist|blocks\\.\\d+\\."
+    private static final Pattern PARAMETER = Pattern.compile("(patch_embed\\.proj|norm|fc_norm|head|head_dist|blocks\\.\\d+\\."
             + "(norm1|norm2|attn\\.qkv|attn\\.proj|mlp\\.fc1|mlp\\.fc2))\\.(weight|bias)");
-    private static final Pattern NORM_WEIGHT = Pattern.compile("(norm|blocks\\.\\d+\\.norm[12])\\.weight");
+    private static final Pattern NORM_WEIGHT = Pattern.compile("(norm|fc_norm|blocks\\.\\d+\\.norm[12])\\.weight");
+    private static final Pattern LAYER_SCALE = Pattern.compile("blocks\\.\\d+\\.ls[12]\\.gamma");
 
     /** The rank a parameter's role needs, or 0 for a name no ViT has (refused as unexpected). */
     static int expectedRank(String timm) {
@@ -101,6 +102,9 @@ final class CheckpointHeader {
         }
         if (timm.equals("patch_embed.proj.weight")) {
             return 4;
+        }
+        if (LAYER_SCALE.matcher(timm).matches()) {
+            return 1;
         }
         if (!PARAMETER.matcher(timm).matches()) {
             return 0;

@@ -1,6 +1,7 @@
 package org.vbpstudio.model;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,16 +22,21 @@ public enum CheckpointLayout {
     static final List<String> TIMM_REQUIRED = List.of("patch_embed.proj.weight", "patch_embed.proj.bias",
             "cls_token", "pos_embed", "blocks.0.norm1.weight", "blocks.0.attn.qkv.weight",
             "blocks.0.attn.proj.weight", "blocks.0.norm2.weight", "blocks.0.mlp.fc1.weight",
-            "blocks.0.mlp.fc2.weight", "norm.weight", "head.weight");
+            "blocks.0.mlp.fc2.weight", "head.weight");
 
     private static final Pattern HF_LAYER = Pattern.compile("^(vit|deit)\\.encoder\\.layer\\.(\\d+)\\.(.+)$");
+    /** Layer-scale tensors as Hugging Face names them elsewhere (Dinov2's {@code layer_scale1.lambda1}). */
+    private static final Pattern HF_LAYER_SCALE = Pattern.compile(".*(layer_scale|lambda).*");
 
     /** Which layout {@code names} follow; a checkpoint that is neither says which keys are missing. */
     public static CheckpointLayout detect(Path file, Set<String> names) {
         if (names.contains("vit.embeddings.cls_token") || names.contains("deit.embeddings.cls_token")) {
             return HUGGING_FACE;
         }
-        List<String> missing = TIMM_REQUIRED.stream().filter(n -> !names.contains(n)).toList();
+        List<String> missing = new ArrayList<>(TIMM_REQUIRED.stream().filter(n -> !names.contains(n)).toList());
+        if (!names.contains("norm.weight") && !names.contains("fc_norm.weight")) {
+            missing.add("norm.weight (or fc_norm.weight)");
+        }
         if (missing.isEmpty()) {
             return TIMM;
         }
@@ -57,6 +63,10 @@ public enum CheckpointLayout {
     }
 
     private static Map<String, List<String>> fromHuggingFace(Path file, Collection<String> names) {
+        names.stream().filter(n -> HF_LAYER_SCALE.matcher(n).matches()).findFirst().ifPresent(n -> {
+            throw new BadInputException(file, "tensor '" + n + "' is a layer scale, which Hugging Face's ViT and DeiT"
+                    + " do not have (there is no Hugging Face DeiT III layout): convert the model to timm's names");
+        });
         String p = names.contains("deit.embeddings.cls_token") ? "deit." : "vit.";
         // every source must exist as it is named: a hostile layer index (2^31 - 2) fails at its
         // first missing layer instead of mapping two billion of them

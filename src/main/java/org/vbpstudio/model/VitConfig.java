@@ -24,6 +24,8 @@ import java.util.Map;
  * @param globalPool     the class token, or the mean of the patch tokens
  * @param layerScale     DeiT III's LayerScale: {@code ls1.gamma} after attention, {@code ls2.gamma} after the MLP
  * @param fcNorm         the final LayerNorm comes after pooling ({@code fc_norm}) instead of before it ({@code norm})
+ * @param noEmbedClass   DeiT III's {@code no_embed_class}: {@code pos_embed} covers the patches only and is
+ *                       added before the prefix tokens are prepended
  */
 public record VitConfig(
         String architecture,
@@ -38,17 +40,18 @@ public record VitConfig(
         double layerNormEps,
         Pooling globalPool,
         boolean layerScale,
-        boolean fcNorm) implements ModelConfig {
+        boolean fcNorm,
+        boolean noEmbedClass) implements ModelConfig {
 
     public VitConfig {
         mlpHiddenDims = mlpHiddenDims.clone();
     }
 
-    /** A ViT without LayerScale whose final norm precedes pooling (ViT, DeiT). */
+    /** A ViT without LayerScale whose final norm precedes pooling and whose position embedding covers every token (ViT, DeiT). */
     public VitConfig(String architecture, int imgSize, int patchSize, int inChans, int embedDim, int numHeads,
             int[] mlpHiddenDims, int numClasses, boolean distilled, double layerNormEps, Pooling globalPool) {
         this(architecture, imgSize, patchSize, inChans, embedDim, numHeads, mlpHiddenDims, numClasses, distilled,
-                layerNormEps, globalPool, false, false);
+                layerNormEps, globalPool, false, false, false);
     }
 
     @Override
@@ -67,6 +70,11 @@ public record VitConfig(
     /** Class token, plus the distillation token for distilled DeiT. */
     public int numPrefixTokens() {
         return distilled ? 2 : 1;
+    }
+
+    /** Tokens {@code pos_embed} covers: the patches alone with {@code no_embed_class}, else every token. */
+    public int numPositionEmbeddings() {
+        return noEmbedClass ? numPatches() : numTokens();
     }
 
     /** T: the sequence length every block sees. */
@@ -100,7 +108,7 @@ public record VitConfig(
             throw new IllegalArgumentException("expected " + depth() + " widths, got " + widths.length);
         }
         return new VitConfig(architecture, imgSize, patchSize, inChans, embedDim, numHeads, widths,
-                numClasses, distilled, layerNormEps, globalPool, layerScale, fcNorm);
+                numClasses, distilled, layerNormEps, globalPool, layerScale, fcNorm, noEmbedClass);
     }
 
     @Override
@@ -141,7 +149,7 @@ public record VitConfig(
         if (distilled) {
             s.put("dist_token", new long[] {1, 1, d});
         }
-        s.put("pos_embed", new long[] {1, numTokens(), d});
+        s.put("pos_embed", new long[] {1, numPositionEmbeddings(), d});
         s.put("patch_embed.proj.weight", new long[] {d, inChans, p, p});
         s.put("patch_embed.proj.bias", new long[] {d});
         for (int b = 0; b < depth(); b++) {
@@ -181,13 +189,16 @@ public record VitConfig(
     @Override
     public String shapeSummary() {
         return "D = " + embedDim + " · " + numHeads + " heads · patch " + patchSize + " · " + numTokens() + " tokens"
-                + (layerScale ? " · LayerScale" : "");
+                + (layerScale ? " · LayerScale" : "") + (fcNorm ? " · fc_norm" : "");
     }
 
     @Override
     public void validate() {
         if (numHeads <= 0 || embedDim % numHeads != 0) {
             throw new IllegalArgumentException("embed_dim " + embedDim + " is not divisible by num_heads " + numHeads);
+        }
+        if (distilled && fcNorm) {
+            throw new IllegalArgumentException("a distilled DeiT pools its two tokens after norm; it has no fc_norm");
         }
     }
 
@@ -208,6 +219,7 @@ public record VitConfig(
     public void describe(JsonObject json, JsonObject args, JsonObject pretrainedCfg) {
         json.addProperty("num_features", embedDim);
         json.addProperty("global_pool", globalPool.jsonName());
+        args.addProperty("global_pool", globalPool.jsonName()); // timm's create_model reads model_args only
         if (layerNormEps != 1e-6) {
             json.addProperty("layer_norm_eps", layerNormEps); // timm's is 1e-6; ours keeps the source's
         }
@@ -227,8 +239,12 @@ public record VitConfig(
         if (layerScale) {
             args.addProperty("init_values", 1e-6); // timm builds ls1/ls2 only when init_values is set
         }
-        if (fcNorm) {
-            args.addProperty("fc_norm", true);
+        if (noEmbedClass) {
+            args.addProperty("no_embed_class", true);
+        }
+        // timm's fc_norm=None means "after pooling when global_pool is avg": say which one we have
+        if (fcNorm || globalPool == Pooling.AVG) {
+            args.addProperty("fc_norm", fcNorm);
         }
         pretrainedCfg.addProperty("first_conv", "patch_embed.proj");
         pretrainedCfg.addProperty("classifier", distilled ? "head, head_dist" : "head");
@@ -260,7 +276,7 @@ public record VitConfig(
                 && numHeads == c.numHeads && Arrays.equals(mlpHiddenDims, c.mlpHiddenDims)
                 && numClasses == c.numClasses && distilled == c.distilled
                 && layerNormEps == c.layerNormEps && globalPool.equals(c.globalPool)
-                && layerScale == c.layerScale && fcNorm == c.fcNorm;
+                && layerScale == c.layerScale && fcNorm == c.fcNorm && noEmbedClass == c.noEmbedClass;
     }
 
     @Override
@@ -273,6 +289,6 @@ public record VitConfig(
         return architecture + " (D=" + embedDim + ", depth=" + depth() + ", heads=" + numHeads
                 + ", patch=" + patchSize + ", img=" + imgSize + ", hidden=" + Arrays.toString(mlpHiddenDims)
                 + ", classes=" + numClasses + (distilled ? ", distilled" : "") + (layerScale ? ", LayerScale" : "")
-                + (fcNorm ? ", fc_norm" : "") + ")";
+                + (fcNorm ? ", fc_norm" : "") + (noEmbedClass ? ", no_embed_class" : "") + ")";
     }
 }

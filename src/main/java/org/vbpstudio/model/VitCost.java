@@ -4,11 +4,11 @@ package org.vbpstudio.model;
  * A ViT's MACs and parameters (fvcore's convention, see {@link CostModel}): patch embedding
  * N·C·P²·D; per block {@code qkv} T·D·3D, attention scores and weighted sum 2·T²·D, {@code proj}
  * T·D², {@code fc1} T·D·H_b, {@code fc2} T·H_b·D, 5 per element for each of its two LayerNorms;
- * the final LayerNorm (5·T·D, or 5·D for {@code fc_norm} after pooling) and the head D·K (plus
+ * LayerScale's products not counted (as {@link CostModel} says), the final LayerNorm (5·T·D, or 5·D for {@code fc_norm} after pooling) and the head D·K (plus
  * another D·K for DeiT's {@code head_dist}). T = N + class (+ distillation) token.
  *
  * <p>Parameters: patch projection C·P²·D + D, class token D, distillation token D if distilled,
- * position embedding T·D; per block norm1 2D, qkv 3D² + 3D, proj D² + D, norm2 2D, fc1 D·H + H,
+ * position embedding T·D (N·D with {@code no_embed_class}); per block norm1 2D, qkv 3D² + 3D, proj D² + D, norm2 2D, fc1 D·H + H,
  * fc2 H·D + D (and 2D of LayerScale); final norm 2D, head D·K + K (twice if distilled).
  */
 final class VitCost implements FamilyCost {
@@ -24,7 +24,7 @@ final class VitCost implements FamilyCost {
         long d = c.embedDim();
         long macs = (long) c.numPatches() * c.inChans() * p * p * d;
         long tokens = c.distilled() ? 2 * d : d;
-        return new Cost(macs, c.inChans() * p * p * d + d + tokens + (long) c.numTokens() * d);
+        return new Cost(macs, c.inChans() * p * p * d + d + tokens + (long) c.numPositionEmbeddings() * d);
     }
 
     @Override

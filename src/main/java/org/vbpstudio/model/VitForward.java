@@ -54,23 +54,30 @@ public final class VitForward extends ScopedForward {
         NDArray x = Conv2d.conv2d(images, p("patch_embed.proj.weight"), p("patch_embed.proj.bias"),
                 new Shape(p, p), new Shape(0, 0), new Shape(1, 1)).singletonOrThrow();
         x = x.reshape(batch, config.embedDim(), config.numPatches()).transpose(0, 2, 1);
+        if (config.noEmbedClass()) { // DeiT III: the position embedding covers the patches only
+            x = x.add(p("pos_embed"));
+        }
         Shape prefix = new Shape(batch, 1, config.embedDim());
         // zeros(...).add(token) broadcasts the token into the activation's manager (see class doc).
         NDArray cls = x.getManager().zeros(prefix).add(p("cls_token"));
         NDList parts = config.distilled()
                 ? new NDList(cls, x.getManager().zeros(prefix).add(p("dist_token")), x)
                 : new NDList(cls, x);
-        return NDArrays.concat(parts, 1).add(p("pos_embed"));
+        NDArray tokens = NDArrays.concat(parts, 1);
+        return config.noEmbedClass() ? tokens : tokens.add(p("pos_embed"));
     }
 
-    /** One pre-norm block: x + attn(norm1(x)), then + mlp(norm2(x)). */
+    /**
+     * One pre-norm block: x + attn(norm1(x)), then + mlp(norm2(x)); with LayerScale each branch is
+     * first scaled per channel by {@code ls1.gamma} / {@code ls2.gamma}.
+     */
     @Override
     public NDArray block(int b, NDArray x, MlpHook hook) {
         String k = "blocks." + b + ".";
-        NDArray attn = inScope(x, in -> attention(k, layerNorm(in, k + "norm1")));
+        NDArray attn = inScope(x, in -> layerScale(k + "ls1", attention(k, layerNorm(in, k + "norm1"))));
         NDArray mid = x.add(attn);
         release(attn);
-        NDArray mlp = inScope(mid, in -> mlp(b, layerNorm(in, k + "norm2"), hook));
+        NDArray mlp = inScope(mid, in -> layerScale(k + "ls2", mlp(b, layerNorm(in, k + "norm2"), hook)));
         NDArray out = mid.add(mlp);
         release(mlp);
         release(mid);
@@ -84,7 +91,9 @@ public final class VitForward extends ScopedForward {
     }
 
     private NDArray headUnscoped(NDArray x) {
-        x = layerNorm(x, "norm");
+        if (!config.fcNorm()) {
+            x = layerNorm(x, "norm");
+        }
         if (config.distilled()) {
             NDArray cls = linear(x.get(":, 0, :"), "head");
             NDArray dist = linear(x.get(":, 1, :"), "head_dist");
@@ -95,7 +104,11 @@ public final class VitForward extends ScopedForward {
         NDArray pooled = config.globalPool() == Pooling.AVG
                 ? x.get(":, " + config.numPrefixTokens() + ":, :").mean(new int[] {1})
                 : x.get(":, 0, :");
-        return linear(pooled, "head");
+        return linear(config.fcNorm() ? layerNorm(pooled, "fc_norm") : pooled, "head");
+    }
+
+    private NDArray layerScale(String module, NDArray branch) {
+        return config.layerScale() ? branch.mul(p(module + ".gamma")) : branch;
     }
 
     private NDArray attention(String k, NDArray x) {

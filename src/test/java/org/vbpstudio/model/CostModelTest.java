@@ -30,6 +30,49 @@ class CostModelTest {
         assertEquals(new Cost(1_258_411_200L, 5_717_416L), CostModel.total(c));
     }
 
+    /**
+     * DeiT III-Small (timm's deit3_small_patch16_224: LayerScale, no_embed_class) from the formula
+     * written out: T = 197 tokens, N = 196 patches, D = 384, H = 1536, K = 1000, 12 blocks.
+     * Parameters: timm's published 22,059,496 (DeiT-Small's 22,050,664 − one pos_embed row of 384
+     * + 12 × 2 × 384 LayerScale gammas).
+     */
+    @Test
+    void deit3Small() {
+        int[] widths = new int[12];
+        Arrays.fill(widths, 1536);
+        VitConfig c = new VitConfig("deit3_small_patch16_224", 224, 16, 3, 384, 6, widths, 1000, false, 1e-6,
+                Pooling.TOKEN, true, false, true);
+        long t = 197;
+        long n = 196;
+        long d = 384;
+        long h = 1536;
+        long k = 1000;
+        long embedMacs = n * 3 * 16 * 16 * d;
+        long blockMacs = t * d * 3 * d + 2 * t * t * d + t * d * d + 2 * t * d * h + 2 * 5 * t * d;
+        long headMacs = 5 * t * d + d * k;
+        assertEquals(embedMacs + 12 * blockMacs + headMacs, CostModel.totalMacs(c));
+        long embedParams = 3 * 16 * 16 * d + d + d + n * d; // proj, its bias, cls_token, pos_embed (patches only)
+        long blockParams = 2 * d + 3 * d * d + 3 * d + d * d + d + 2 * d + 2 * d * h + h + d + 2 * d;
+        long headParams = 2 * d + d * k + k;
+        assertEquals(embedParams + 12 * blockParams + headParams, CostModel.totalParams(c));
+        assertEquals(22_059_496L, CostModel.totalParams(c));
+        long params = 0;
+        for (long[] shape : c.parameterShapes().values()) {
+            params += Arrays.stream(shape).reduce(1, Math::multiplyExact);
+        }
+        assertEquals(22_059_496L, params, "parameterShapes");
+    }
+
+    /** fc_norm normalises the pooled token only: 5·D instead of 5·T·D. */
+    @Test
+    void fcNormCostsOneToken() {
+        VitConfig t = VitConfig.deitTiny();
+        VitConfig f = new VitConfig(t.architecture(), 224, 16, 3, 192, 3, t.mlpHiddenDims(), 1000, false, 1e-6,
+                Pooling.AVG, false, true, false);
+        assertEquals(5L * 192 + 192 * 1000, CostModel.headMacs(f));
+        assertEquals(CostModel.totalParams(t), CostModel.totalParams(f));
+    }
+
     @Test
     void deitTinyHalfMlp() {
         int[] half = new int[12];

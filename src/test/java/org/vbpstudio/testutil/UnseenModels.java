@@ -18,6 +18,7 @@ import org.vbpstudio.model.Pooling;
 import org.vbpstudio.model.Checkpoints;
 import org.vbpstudio.model.HostTensor;
 import org.vbpstudio.model.LoadedModel;
+import org.vbpstudio.model.ModelConfig;
 import org.vbpstudio.model.ModelLoader;
 import org.vbpstudio.model.ModelWriter;
 import org.vbpstudio.model.VitConfig;
@@ -75,7 +76,7 @@ public final class UnseenModels {
     }
 
     /** Every tensor random: weights N(0, 0.2²), biases N(0, 0.1²), LayerNorm scales 1 + N(0, 0.1²). */
-    public static ModelWeights randomWeights(VitConfig cfg, long seed) {
+    public static ModelWeights randomWeights(ModelConfig cfg, long seed) {
         SplittableRandom rng = new SplittableRandom(seed);
         ModelWeights w = new ModelWeights();
         for (Map.Entry<String, long[]> e : Checkpoints.expectedShapes(cfg).entrySet()) {
@@ -177,7 +178,7 @@ public final class UnseenModels {
         return dir;
     }
 
-    private static List<String> labels(int k) {
+    public static List<String> labels(int k) {
         return IntStream.range(0, k).mapToObj(i -> "class " + i).toList();
     }
 
@@ -188,7 +189,7 @@ public final class UnseenModels {
     }
 
     /** Random preprocessed inputs [n, C, H, W] for {@code cfg}. */
-    public static float[] randomPixels(VitConfig cfg, int n, long seed) {
+    public static float[] randomPixels(ModelConfig cfg, int n, long seed) {
         SplittableRandom rng = new SplittableRandom(seed);
         float[] x = new float[n * cfg.inChans() * cfg.imgSize() * cfg.imgSize()];
         for (int i = 0; i < x.length; i++) {

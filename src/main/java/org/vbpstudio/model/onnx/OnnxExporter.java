@@ -117,6 +117,9 @@ public final class OnnxExporter {
                 param("patch_embed.proj.bias")), ints("kernel_shape", p, p), ints("strides", p, p));
         String flat = g.node("Reshape", "patch_embed/Flatten", List.of(conv, g.int64s("const/shape_0_D_-1", false, 0, d, -1)));
         String tokens = g.node("Transpose", "patch_embed/Transpose", List.of(flat), ints("perm", 0, 2, 1));
+        if (cfg.noEmbedClass()) { // DeiT III: the position embedding covers the patches only
+            tokens = g.node("Add", "pos_embed/Add", List.of(tokens, param("pos_embed")));
+        }
         // The prefix tokens are broadcast to the batch: Expand to [N, 1, D], N read from the input.
         String batch = g.node("Shape", "batch_size", List.of(images), integer("start", 0), integer("end", 1));
         String prefixShape = g.node("Concat", "prefix_token_shape", List.of(batch, g.int64s("const/1_D", false, 1, d)),
@@ -128,14 +131,18 @@ public final class OnnxExporter {
         }
         parts.add(tokens);
         String seq = g.node("Concat", "tokens/Concat", parts, integer("axis", 1));
-        return g.node("Add", "pos_embed/Add", List.of(seq, param("pos_embed")));
+        return cfg.noEmbedClass() ? seq : g.node("Add", "pos_embed/Add", List.of(seq, param("pos_embed")));
     }
 
-    /** Pre-norm block: x + attn(norm1(x)), then + mlp(norm2(x)). */
+    /** Pre-norm block: x + attn(norm1(x)), then + mlp(norm2(x)), each branch scaled by LayerScale if any. */
     private String block(int b, String x) {
         String k = "blocks." + b + ".";
-        x = g.node("Add", k + "attn/residual", List.of(x, attention(k, layerNorm(k + "norm1", x))));
-        return g.node("Add", k + "mlp/residual", List.of(x, mlp(k, layerNorm(k + "norm2", x))));
+        x = g.node("Add", k + "attn/residual", List.of(x, layerScale(k + "ls1", attention(k, layerNorm(k + "norm1", x)))));
+        return g.node("Add", k + "mlp/residual", List.of(x, layerScale(k + "ls2", mlp(k, layerNorm(k + "norm2", x)))));
+    }
+
+    private String layerScale(String module, String x) {
+        return cfg.layerScale() ? g.node("Mul", module, List.of(x, param(module + ".gamma"))) : x;
     }
 
     private String attention(String k, String x) {
@@ -169,9 +176,11 @@ public final class OnnxExporter {
         return linear(k + "mlp.fc2", gelu);
     }
 
-    /** Final norm, pooling (class token, or the mean of patch tokens for avg), head(s). */
+    /** Final norm, pooling (class token, or the mean of patch tokens for avg), head(s); fc_norm norms after pooling. */
     private void head(String x) {
-        x = layerNorm("norm", x);
+        if (!cfg.fcNorm()) {
+            x = layerNorm("norm", x);
+        }
         if (cfg.distilled()) {
             String cls = linear("head", token(x, 0, "cls"));
             String dist = linear("head_dist", token(x, 1, "dist"));
@@ -189,7 +198,7 @@ public final class OnnxExporter {
         } else {
             pooled = token(x, 0, "cls");
         }
-        linear("head", pooled, OUTPUT);
+        linear("head", cfg.fcNorm() ? layerNorm("fc_norm", pooled) : pooled, OUTPUT);
     }
 
     private String token(String x, int index, String what) {
