@@ -107,7 +107,7 @@ def convnext(cfg, state):
     m = ConvNeXt(setting, stochastic_depth_prob=0.0, num_classes=int(cfg["num_classes"]))
     m.features[0][0] = nn.Conv2d(int(a.get("in_chans", 3)), dims[0], patch, patch)
     widths = _mlp_widths(a, sum(depths), [4 * d for d, n in zip(dims, depths) for _ in range(n)])
-    eps = float(cfg.get("layer_norm_eps", 1e-6))
+    eps = float(a.get("norm_eps", cfg.get("layer_norm_eps", 1e-6)))
     mapped = {"features.0.0.weight": "stem.0.weight", "features.0.0.bias": "stem.0.bias",
               "features.0.1.weight": "stem.1.weight", "features.0.1.bias": "stem.1.bias",
               "classifier.0.weight": "head.norm.weight", "classifier.0.bias": "head.norm.bias",
@@ -135,15 +135,26 @@ def convnext(cfg, state):
     for mod in m.modules():
         if isinstance(mod, nn.LayerNorm):
             mod.eps = eps
+    m.classifier[0].eps = float(cfg.get("head_norm_eps", eps))  # Hugging Face's final LayerNorm keeps its own
     _check_covered(m, mapped, state, fixed)
     return m
+
+
+def _family_of(directory):
+    """The family a timm hub config without our ``family`` field describes, from its tensor names."""
+    with open(os.path.join(directory, vbp_torch.WEIGHTS), "rb") as f:
+        names = json.loads(f.read(int.from_bytes(f.read(8), "little")).decode("utf-8"))
+    if "stem.0.weight" in names:
+        return "convnext"
+    return "swin" if "layers.0.blocks.0.attn.relative_position_bias_table" in names else "vit"
 
 
 def load(directory):
     """The export in ``directory`` as an eval-mode torch module, by config.json's ``family``."""
     with open(os.path.join(directory, vbp_torch.CONFIG), encoding="utf-8") as f:
         cfg = json.load(f)
-    family = cfg.get("family", "vit")
+    family = cfg.get("family") or _family_of(directory)
+    cfg["family"] = family
     if family == "vit":
         return vbp_torch.load(directory, backend="own"), cfg
     state = vbp_torch.read_safetensors(os.path.join(directory, vbp_torch.WEIGHTS))
@@ -214,7 +225,7 @@ def main(argv=None):
             vbp_torch.write_safetensors(a.logits, {"logits": model(x)})
     median = statistics.median(seconds)
     print(json.dumps({
-        "model": a.model, "family": cfg.get("family", "vit"), "batch": a.batch, "threads": torch.get_num_threads(),
+        "model": a.model, "family": cfg["family"], "batch": a.batch, "threads": torch.get_num_threads(),
         "seconds": seconds, "median_s": median, "ms_per_batch": median * 1e3, "images_per_s": a.batch / median,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6,
         "torch": torch.__version__, "blas": blas_library()}))
