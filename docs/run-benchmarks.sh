@@ -127,3 +127,31 @@ for s in tiny:256 base:64; do
   ls -l $W/$s-plain.safetensors $W/$s-refit.safetensors
 done
 /usr/bin/time -f "prune --compensation refit tiny wall_s %e maxrss_kb %M" $J prune --model $W/deit-tiny --stats $W/tiny-refit.safetensors --ratio 0.5 --compensation refit --output $W/tiny-refit50 --force
+# 15. Beside PyTorch eager (bench --peer torch runs tools/torch_peer.py: plain torch + torchvision, no timm;
+#     Debian: python3-torch, python3-torchvision). Debian's torch does its matrix products in whatever
+#     libblas.so.3 the alternatives system links: the reference BLAS unless an optimised one is installed,
+#     which would make eager PyTorch look many times slower than it is. Install OpenBLAS (as root), or stop.
+#     The peer's JSON names the library torch loaded (torch_eager.blas).
+update-alternatives --display libblas.so.3-x86_64-linux-gnu | grep "points to" || true
+if ! update-alternatives --display libblas.so.3-x86_64-linux-gnu | grep -q "points to .*openblas"; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get install -y libopenblas0-pthread >&2
+  else
+    echo "run-benchmarks.sh: torch would use the reference BLAS; as root: apt-get install -y libopenblas0-pthread" >&2
+    exit 2
+  fi
+fi
+/usr/bin/python3 -c "import torch; print('torch', torch.__version__, [l for l in torch.__config__.show().splitlines() if 'BLAS_INFO' in l][0].strip())"
+#     The DeiT-Tiny shape, and Swin-T and ConvNeXt-T: forward beside PyTorch eager (same batch, same
+#     threads), statistics overhead, 50 % of every MLP pruned against the MAC ratio (in both).
+for s in swin-tiny convnext-tiny; do [ -d $W/$s ] || $J bench model --shape $s --output $W/$s; done
+for m in deit-tiny swin-tiny convnext-tiny; do
+  echo "# $m $(date -u +%FT%TZ) load $(cut -d' ' -f1-3 /proc/loadavg)"
+  $J bench --model $W/$m --batch 32 --iterations 10 --warmup 3 --ratio 0.5 --peer torch --json
+done
+#     The app's preview on Swin-T and ConvNeXt-T: first estimate, whole-slice refresh after a
+#     first-block change, peak memory (1,000 images; 64 calibration images).
+for m in swin-tiny convnext-tiny; do
+  echo "# $m preview $(date -u +%FT%TZ) load $(cut -d' ' -f1-3 /proc/loadavg)"
+  /usr/bin/time -f "maxrss_kb %M" $J bench --model $W/$m --calibration $W/val1000 --limit 64 --preview $W/val1000 --preview-slice 1000 --preview-blocks 0 --json
+done

@@ -12,6 +12,7 @@ import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.eval.BatchLimit;
 import org.vbpstudio.eval.ForwardBenchmark;
 import org.vbpstudio.eval.PeakMemory;
+import org.vbpstudio.eval.PeerBenchmark;
 import org.vbpstudio.eval.preview.MemoryBudget;
 import org.vbpstudio.eval.preview.PreviewEngine;
 import org.vbpstudio.eval.preview.PreviewOptions;
@@ -30,7 +31,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * Measures what users pick this tool for: forward throughput (against a plain DJL yardstick),
+ * Measures what users pick this tool for: forward throughput (against a plain DJL yardstick and,
+ * with {@code --peer torch}, PyTorch eager),
  * the cost of collecting statistics, the pruned model's real speed-up beside its MAC ratio, and
  * peak memory. Figures go to docs/BENCHMARKS.md; nothing here is asserted by unit tests.
  */
@@ -104,6 +106,16 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--baseline", description = "Also time the plain-DJL yardstick forward pass.")
     boolean baseline;
 
+    @Option(names = "--peer", paramLabel = "P",
+            description = "Also time the same forward pass in PyTorch eager (P: torch), on the same batch with the same "
+                    + "intra-op threads, one run after the other: torch_eager, torch_eager_ms, java_vs_torch (Java's images/s "
+                    + "over torch's) and the largest logit difference. Needs --python with torch and torchvision.")
+    String peer;
+
+    @Option(names = "--python", paramLabel = "EXE", defaultValue = "/usr/bin/python3",
+            description = "The interpreter for --peer torch (default: ${DEFAULT-VALUE}, Debian's python3-torch).")
+    Path python;
+
     @Option(names = "--json", description = "One JSON object on stdout.")
     boolean json;
 
@@ -117,6 +129,12 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        if (peer != null && !peer.equals("torch")) {
+            throw new BadInputException("--peer must be torch, not " + peer);
+        }
+        if (peer != null && (preview != null || OnnxModel.isOnnxFile(model))) {
+            throw new BadInputException("--peer times a model directory's forward pass: not with --preview or an .onnx --model");
+        }
         if (preview != null) {
             return benchPreview(out);
         }
@@ -133,6 +151,11 @@ final class BenchCommand implements Callable<Integer> {
         }
         LoadedModel original = model != null ? ModelLoader.load(model) : BenchFixtures.randomModel(shape);
         bench.check(original.config(), synthetic); // before any long work
+        PeerBenchmark torch = peer == null ? null
+                : new PeerBenchmark(python, batch, warmup, iterations, ComputeThreads.opThreads());
+        if (torch != null) {
+            torch.check();
+        }
         JsonObject r = new JsonObject();
         r.addProperty("model", model != null ? model.toString() : shape + " (random weights)");
         LoadedModel p = null;
@@ -142,6 +165,9 @@ final class BenchCommand implements Callable<Integer> {
                             .withCompensation(Compensation.NONE).withRoundTo(roundTo)).model();
         }
         bench.forward(r, original, p, baseline);
+        if (torch != null) {
+            torch.add(r, original, p, bench.input(original.config()));
+        }
         if (onnx) {
             new OnnxBench(batch, warmup, iterations).addExported(r, original, p);
         }

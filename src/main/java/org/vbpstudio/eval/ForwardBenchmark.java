@@ -7,6 +7,7 @@ import com.google.gson.Gson;
 import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Random;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.ImageSources;
 import org.vbpstudio.data.Progress;
@@ -113,10 +114,23 @@ public record ForwardBenchmark(int batch, int warmup, int iterations) {
         }
     }
 
+    /**
+     * The batch every forward timing runs on (and {@code --peer} hands to PyTorch eager): standard
+     * normal pixels from a fixed seed, so every engine and every run sees the same numbers.
+     */
+    public float[] input(ModelConfig c) {
+        float[] x = new float[Math.multiplyExact(Math.multiplyExact(batch, c.inChans()), c.imgSize() * c.imgSize())];
+        Random rng = new Random(0);
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) rng.nextGaussian();
+        }
+        return x;
+    }
+
     private Timing timeForward(LoadedModel m, NDManager manager, MlpHook hook) {
         ModelConfig c = m.config();
         try (Network vit = m.instantiate(manager); NDManager sub = manager.newSubManager()) {
-            NDArray x = sub.randomNormal(new Shape(batch, c.inChans(), c.imgSize(), c.imgSize()));
+            NDArray x = sub.create(input(c), new Shape(batch, c.inChans(), c.imgSize(), c.imgSize()));
             return Timing.measure(warmup, iterations, () -> {
                 try (NDManager step = sub.newSubManager()) {
                     NDArray in = x.duplicate();
@@ -130,7 +144,7 @@ public record ForwardBenchmark(int batch, int warmup, int iterations) {
     private Timing timeBaseline(LoadedModel m, NDManager manager) {
         ModelConfig c = m.config();
         try (PlainVitBaseline plain = new PlainVitBaseline((VitConfig) c, m.weights(), manager); NDManager sub = manager.newSubManager()) {
-            NDArray x = sub.randomNormal(new Shape(batch, c.inChans(), c.imgSize(), c.imgSize()));
+            NDArray x = sub.create(input(c), new Shape(batch, c.inChans(), c.imgSize(), c.imgSize()));
             return Timing.measure(warmup, iterations, () -> {
                 try (NDManager step = sub.newSubManager()) {
                     NDArray in = x.duplicate();
