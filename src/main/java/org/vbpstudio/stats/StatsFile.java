@@ -121,12 +121,22 @@ public final class StatsFile {
             }
         }
 
-        /** The token count every block holds (one 8-byte tensor read), checked as {@link #read()} does. */
+        /**
+         * The largest token count of a block (one 8-byte tensor read per block), checked as
+         * {@link #read()} does: what a merge must keep within 2^53.
+         */
         public long count() {
-            return checkedCount(file, tensors, "blocks.0.mlp.");
+            long most = 0;
+            for (int b = 0; b < widths.length; b++) {
+                most = Math.max(most, checkedCount(file, tensors, "blocks." + b + ".mlp."));
+            }
+            return most;
         }
 
-        /** The values, checked: whole counts from 1 to 2^53 equal in every block, finite means and sums, M2 ≥ 0. */
+        /**
+         * The values, checked: whole counts from 1 to 2^53 (a multiple of the image count), finite
+         * means and sums, M2 ≥ 0.
+         */
         public Tagged read() {
             int depth = widths.length;
             long[] count = new long[depth];
@@ -136,8 +146,11 @@ public final class StatsFile {
             for (int b = 0; b < depth; b++) {
                 String k = "blocks." + b + ".mlp.";
                 count[b] = checkedCount(file, tensors, k);
-                if (count[b] != count[0]) { // every token passes through every block
-                    throw new BadInputException(file, k + "count is " + count[b] + " but blocks.0.mlp.count is " + count[0]);
+                // every image gives a block the same number of positions (a ViT's tokens in every block,
+                // fewer in a later Swin or ConvNeXt stage)
+                if (images > 0 && count[b] % images != 0) {
+                    throw new BadInputException(file, k + "count is " + count[b] + ", not the same number of"
+                            + " positions from each of the " + images + " images");
                 }
                 mean[b] = tensors.doubles(k + "mean");
                 checkFinite(file, k + "mean", mean[b], false);
