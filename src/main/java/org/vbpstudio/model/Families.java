@@ -20,6 +20,9 @@ public final class Families {
         if (cfg instanceof VitConfig v) {
             return new VitForward(v, params, scoped);
         }
+        if (cfg instanceof SwinConfig s) {
+            return new SwinForward(s, params, scoped);
+        }
         if (cfg instanceof ConvNextConfig c) {
             return new ConvNextForward(c, params, scoped);
         }
@@ -30,6 +33,9 @@ public final class Families {
     public static FamilyCost cost(ModelConfig cfg) {
         if (cfg instanceof VitConfig v) {
             return new VitCost(v);
+        }
+        if (cfg instanceof SwinConfig s) {
+            return new SwinCost(s);
         }
         if (cfg instanceof ConvNextConfig c) {
             return new ConvNextCost(c);
