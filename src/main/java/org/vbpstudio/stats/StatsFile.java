@@ -134,8 +134,8 @@ public final class StatsFile {
         }
 
         /**
-         * The values, checked: whole counts from 1 to 2^53 (a multiple of the image count), finite
-         * means and sums, M2 ≥ 0.
+         * The values, checked: whole counts from 1 to 2^53 that never grow from block to block,
+         * finite means and sums, M2 ≥ 0.
          */
         public Tagged read() {
             int depth = widths.length;
@@ -146,11 +146,11 @@ public final class StatsFile {
             for (int b = 0; b < depth; b++) {
                 String k = "blocks." + b + ".mlp.";
                 count[b] = checkedCount(file, tensors, k);
-                // every image gives a block the same number of positions (a ViT's tokens in every block,
-                // fewer in a later Swin or ConvNeXt stage)
-                if (images > 0 && count[b] % images != 0) {
-                    throw new BadInputException(file, k + "count is " + count[b] + ", not the same number of"
-                            + " positions from each of the " + images + " images");
+                // positions never grow from block to block: a ViT's every token passes through every
+                // block, a Swin or ConvNeXt stage's downsampling only removes positions
+                if (b > 0 && count[b] > count[b - 1]) {
+                    throw new BadInputException(file, k + "count is " + count[b] + ", more than blocks." + (b - 1)
+                            + ".mlp.count " + count[b - 1] + " (a block never sees more positions than the one before)");
                 }
                 mean[b] = tensors.doubles(k + "mean");
                 checkFinite(file, k + "mean", mean[b], false);
