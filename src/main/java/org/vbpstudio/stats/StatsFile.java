@@ -121,12 +121,22 @@ public final class StatsFile {
             }
         }
 
-        /** The token count every block holds (one 8-byte tensor read), checked as {@link #read()} does. */
+        /**
+         * The largest token count of a block (one 8-byte tensor read per block), checked as
+         * {@link #read()} does: what a merge must keep within 2^53.
+         */
         public long count() {
-            return checkedCount(file, tensors, "blocks.0.mlp.");
+            long most = 0;
+            for (int b = 0; b < widths.length; b++) {
+                most = Math.max(most, checkedCount(file, tensors, "blocks." + b + ".mlp."));
+            }
+            return most;
         }
 
-        /** The values, checked: whole counts from 1 to 2^53 equal in every block, finite means and sums, M2 ≥ 0. */
+        /**
+         * The values, checked: whole counts from 1 to 2^53 that never grow from block to block,
+         * finite means and sums, M2 ≥ 0.
+         */
         public Tagged read() {
             int depth = widths.length;
             long[] count = new long[depth];
@@ -136,8 +146,11 @@ public final class StatsFile {
             for (int b = 0; b < depth; b++) {
                 String k = "blocks." + b + ".mlp.";
                 count[b] = checkedCount(file, tensors, k);
-                if (count[b] != count[0]) { // every token passes through every block
-                    throw new BadInputException(file, k + "count is " + count[b] + " but blocks.0.mlp.count is " + count[0]);
+                // positions never grow from block to block: a ViT's every token passes through every
+                // block, a Swin or ConvNeXt stage's downsampling only removes positions
+                if (b > 0 && count[b] > count[b - 1]) {
+                    throw new BadInputException(file, k + "count is " + count[b] + ", more than blocks." + (b - 1)
+                            + ".mlp.count " + count[b - 1] + " (a block never sees more positions than the one before)");
                 }
                 mean[b] = tensors.doubles(k + "mean");
                 checkFinite(file, k + "mean", mean[b], false);

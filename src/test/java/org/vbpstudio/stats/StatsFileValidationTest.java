@@ -59,10 +59,18 @@ class StatsFileValidationTest {
     }
 
     @Test
-    void countsMustBePositiveWholeAndEqualAcrossBlocks() throws IOException {
+    void countsMustBePositiveWholeAndNeverGrow() throws IOException {
         for (double bad : new double[] {0, Double.NaN, 0.25, 1e300, -3, Double.POSITIVE_INFINITY, 9.007199254740994E15}) {
             assertRefused(stats("n" + bad, 34, bad, OK, OK), "blocks.1.mlp.count is ");
         }
-        assertRefused(stats("unequal", 34, 35, OK, OK), "blocks.1.mlp.count is 35 but blocks.0.mlp.count is 34");
+        assertRefused(stats("growing", 34, 35, OK, OK), "blocks.1.mlp.count is 35, more than blocks.0.mlp.count 34");
+    }
+
+    @Test
+    void aLaterStageMayCountFewerPositions() throws IOException {
+        // a Swin or ConvNeXt: 2 images of 16 positions in block 0, of 4 after a downsampling
+        StatsFile.Tagged t = StatsFile.read(stats("stages.safetensors", 32, 8, OK, OK));
+        assertEquals(32, t.stats().count(0));
+        assertEquals(8, t.stats().count(1));
     }
 }
