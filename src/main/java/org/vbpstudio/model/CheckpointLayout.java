@@ -35,7 +35,8 @@ public enum CheckpointLayout {
             return TIMM;
         }
         List<String> sample = names.stream().limit(4).toList();
-        throw new BadInputException(file, "not a ViT checkpoint: missing " + String.join(", ", missing)
+        throw new BadInputException(file, "not a ViT or Swin checkpoint: a ViT needs " + String.join(", ", missing)
+                + ", a Swin " + SwinLayout.TIMM_KEY + " (timm) or " + SwinLayout.HF_KEY + " (Hugging Face)"
                 + " (it has " + names.size() + " tensors" + (sample.isEmpty() ? "" : ", e.g. " + String.join(", ", sample)) + ")");
     }
 
