@@ -48,7 +48,7 @@ public final class VitInit {
     }
 
     /** A standard normal sample redrawn until it falls in [-2, 2] (timm's trunc_normal_ with std·[-2, 2]). */
-    private static double truncatedGaussian(SplittableRandom rng) {
+    static double truncatedGaussian(SplittableRandom rng) {
         while (true) {
             double g = gaussian(rng);
             if (g >= -2 && g <= 2) {

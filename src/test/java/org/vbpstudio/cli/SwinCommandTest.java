@@ -16,6 +16,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vbpstudio.io.SafeTensors;
+import org.vbpstudio.model.LoadedModel;
+import org.vbpstudio.model.ModelLoader;
+import org.vbpstudio.model.SwinConfig;
 import org.vbpstudio.testutil.Cli;
 import org.vbpstudio.testutil.Fixture;
 import org.vbpstudio.testutil.Python;
@@ -102,6 +105,30 @@ class SwinCommandTest {
         assertTrue(Files.size(sens) > 0);
     }
 
+    @Test
+    void benchWritesARandomSwinTinyThatReadsBackAsSwinT() {
+        Path dir = tmp.resolve("swin-tiny");
+        Cli.Run r = Cli.run("bench", "model", "--shape", "swin-tiny", "--output", dir.toString());
+        assertEquals(0, r.code(), r.err());
+        LoadedModel m = ModelLoader.load(dir);
+        assertEquals(SwinConfig.swinTiny(), m.config());
+        assertEquals(28_288_354L, m.weights().numParams());
+        // timm's initialisation: LayerNorm weights one, Linear weights and bias tables std 0.02 cut at 2 std
+        for (float v : m.weights().get("layers.3.blocks.1.norm2.weight").data()) {
+            assertEquals(1f, v);
+        }
+        float[] fc1 = m.weights().get("layers.2.blocks.5.mlp.fc1.weight").data();
+        double sq = 0;
+        for (float v : fc1) {
+            assertTrue(Math.abs(v) <= 0.04f, "cut at 2 std");
+            sq += v * v;
+        }
+        assertEquals(0.0176, Math.sqrt(sq / fc1.length), 0.0005, "std of a normal(0, 0.02) cut at ±2 std");
+        Cli.Run bad = Cli.run("bench", "model", "--shape", "swin-huge", "--output", tmp.resolve("x").toString());
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("swin-tiny, swin-small or swin-base, not swin-huge"), bad.err());
+    }
+
     private Path prune(String name, String... how) {
         Path out = tmp.resolve(name);
         List<String> args = new ArrayList<>(List.of("prune", "--model", MODEL, "--calibration", IMAGES, "--output",
@@ -118,6 +145,7 @@ class SwinCommandTest {
         JsonObject cfg = JsonParser.parseString(Files.readString(export.resolve("config.json"))).getAsJsonObject();
         int[] widths = new Gson().fromJson(cfg.getAsJsonObject("model_args").get("mlp_hidden_dims"), int[].class);
         assertArrayEquals(new Gson().fromJson(ref.get("widths"), int[].class), widths, key);
+        assertArrayEquals(widths, ModelLoader.load(export).config().mlpHiddenDims(), "the loader reads its export back");
         List<String> cmd = new ArrayList<>(List.of("src/test/resources/python/swin_export_check.py", export.toString(), IMAGES));
         SwinFixture.expected().getAsJsonArray("files").forEach(f -> cmd.add(f.getAsString()));
         Python.Result py = Python.run(cmd, 300);
