@@ -23,6 +23,9 @@ public final class Families {
         if (cfg instanceof SwinConfig s) {
             return new SwinForward(s, params, scoped);
         }
+        if (cfg instanceof ConvNextConfig c) {
+            return new ConvNextForward(c, params, scoped);
+        }
         throw unknown(cfg);
     }
 
@@ -33,6 +36,9 @@ public final class Families {
         }
         if (cfg instanceof SwinConfig s) {
             return new SwinCost(s);
+        }
+        if (cfg instanceof ConvNextConfig c) {
+            return new ConvNextCost(c);
         }
         throw unknown(cfg);
     }
