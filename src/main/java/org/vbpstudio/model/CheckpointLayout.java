@@ -35,8 +35,9 @@ public enum CheckpointLayout {
             return TIMM;
         }
         List<String> sample = names.stream().limit(4).toList();
-        throw new BadInputException(file, "not a ViT or Swin checkpoint: a ViT needs " + String.join(", ", missing)
+        throw new BadInputException(file, "not a ViT, Swin or ConvNeXt checkpoint: a ViT needs " + String.join(", ", missing)
                 + ", a Swin " + SwinLayout.TIMM_KEY + " (timm) or " + SwinLayout.HF_KEY + " (Hugging Face)"
+                + ", a ConvNeXt stem.0.weight (timm) or convnext.embeddings.patch_embeddings.weight (Hugging Face)"
                 + " (it has " + names.size() + " tensors" + (sample.isEmpty() ? "" : ", e.g. " + String.join(", ", sample)) + ")");
     }
 

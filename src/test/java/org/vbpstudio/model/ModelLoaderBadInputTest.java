@@ -70,8 +70,8 @@ class ModelLoaderBadInputTest {
         Path dir = copyFixture();
         SafeTensors.writer().add("conv1.weight", new long[] {2, 2}, new float[4]).writeDirect(dir.resolve("model.safetensors"));
         String msg = fails(dir);
-        assertTrue(msg.contains("not a ViT or Swin checkpoint") && msg.contains("patch_embed.proj.weight")
-                && msg.contains("cls_token") && msg.contains(SwinLayout.TIMM_KEY), msg);
+        assertTrue(msg.contains("not a ViT, Swin or ConvNeXt checkpoint") && msg.contains("patch_embed.proj.weight")
+                && msg.contains("cls_token") && msg.contains(SwinLayout.TIMM_KEY) && msg.contains("stem.0.weight"), msg);
     }
 
     @Test
