@@ -19,39 +19,56 @@ import org.vbpstudio.model.ConvNextConfig;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.ModelConfig;
 import org.vbpstudio.model.ModelWriter;
+import org.vbpstudio.model.SwinConfig;
 import org.vbpstudio.model.VitConfig;
 import org.vbpstudio.model.ModelWeights;
 import org.vbpstudio.train.ConvNextInit;
+import org.vbpstudio.train.SwinInit;
 import org.vbpstudio.train.VitInit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
  * Inputs for benchmarks at real scale, written to disk so every command (and the app) can be
- * measured on them as a user would: a random-weight model directory of a DeiT or ConvNeXt shape, and an
+ * measured on them as a user would: a random-weight model directory of a DeiT, Swin or ConvNeXt shape, and an
  * ImageFolder of synthetic photographs-like PNGs (gradients plus noise, which compress and decode
  * like photographs rather than flat colour).
  */
 final class BenchFixtures {
-    static final String SHAPES = "deit-tiny, deit-small, deit-base, convnext-tiny, convnext-small or convnext-base";
-
     private BenchFixtures() {}
 
-    /**
-     * A random-weight model of a DeiT or ConvNeXt shape (timm layout, 1,000 classes, 224 px, timm's
-     * ImageNet preprocessing: both families' pretrained configs use crop 0.875, bicubic).
-     */
+    /** The shapes {@code --shape} takes. */
+    static final String SHAPES = "deit-tiny, deit-small, deit-base, swin-tiny, swin-small, swin-base, convnext-tiny, convnext-small or convnext-base";
+
+    /** A random-weight model of a DeiT, Swin or ConvNeXt shape (timm layout, 1,000 classes, 224 px, timm's ImageNet preprocessing). */
     static LoadedModel randomModel(String shape) {
-        ModelConfig cfg = switch (shape.toLowerCase(Locale.ROOT)) {
-            case "deit-tiny" -> VitConfig.deitTiny();
-            case "deit-small" -> VitConfig.deitSmall();
-            case "deit-base" -> VitConfig.deitBase();
-            case "convnext-tiny" -> ConvNextConfig.convnextTiny();
-            case "convnext-small" -> ConvNextConfig.of("convnext_small", new int[] {3, 3, 27, 3}, new int[] {96, 192, 384, 768});
-            case "convnext-base" -> ConvNextConfig.of("convnext_base", new int[] {3, 3, 27, 3}, new int[] {128, 256, 512, 1024});
-            default -> throw new BadInputException("--shape must be one of " + SHAPES + ", not " + shape);
+        return switch (shape.toLowerCase(Locale.ROOT)) {
+            case "deit-tiny" -> random(shape, VitConfig.deitTiny(), VitInit.random(VitConfig.deitTiny(), 0));
+            case "deit-small" -> random(shape, VitConfig.deitSmall(), VitInit.random(VitConfig.deitSmall(), 0));
+            case "deit-base" -> random(shape, VitConfig.deitBase(), VitInit.random(VitConfig.deitBase(), 0));
+            case "swin-tiny" -> swin(shape, SwinConfig.swinTiny());
+            case "swin-small" -> swin(shape, SwinConfig.of("swin_small_patch4_window7_224", 96, new int[] {2, 2, 18, 2},
+                    new int[] {3, 6, 12, 24}));
+            case "swin-base" -> swin(shape, SwinConfig.of("swin_base_patch4_window7_224", 128, new int[] {2, 2, 18, 2},
+                    new int[] {4, 8, 16, 32}));
+            case "convnext-tiny" -> convnext(shape, ConvNextConfig.convnextTiny());
+            case "convnext-small" -> convnext(shape, ConvNextConfig.of("convnext_small", new int[] {3, 3, 27, 3},
+                    new int[] {96, 192, 384, 768}));
+            case "convnext-base" -> convnext(shape, ConvNextConfig.of("convnext_base", new int[] {3, 3, 27, 3},
+                    new int[] {128, 256, 512, 1024}));
+            default -> throw new BadInputException("--shape must be " + SHAPES + ", not " + shape);
         };
-        ModelWeights w = cfg instanceof VitConfig vit ? VitInit.random(vit, 0) : ConvNextInit.random((ConvNextConfig) cfg, 0);
+    }
+
+    private static LoadedModel swin(String shape, SwinConfig cfg) {
+        return random(shape, cfg, SwinInit.random(cfg, 0));
+    }
+
+    private static LoadedModel convnext(String shape, ConvNextConfig cfg) {
+        return random(shape, cfg, ConvNextInit.random(cfg, 0));
+    }
+
+    private static LoadedModel random(String shape, ModelConfig cfg, ModelWeights w) {
         Preprocessing prep = Preprocessing.timm(3, 224, 0.875, new float[] {0.485f, 0.456f, 0.406f},
                 new float[] {0.229f, 0.224f, 0.225f});
         List<String> labels = IntStream.range(0, cfg.numClasses()).mapToObj(Integer::toString).toList();
@@ -59,9 +76,9 @@ final class BenchFixtures {
     }
 
     @Command(name = "model", mixinStandardHelpOptions = true,
-            description = "Writes a random-weight model directory of a DeiT or ConvNeXt shape (timm layout, 1,000 classes, 224 px).")
+            description = "Writes a random-weight model directory of a DeiT, Swin or ConvNeXt shape (timm layout, 1,000 classes, 224 px).")
     static final class ModelFixture implements Callable<Integer> {
-        @Option(names = "--shape", paramLabel = "S", required = true, description = "deit-tiny, deit-small, deit-base, convnext-tiny, convnext-small or convnext-base.")
+        @Option(names = "--shape", paramLabel = "S", required = true, description = SHAPES + ".")
         String shape;
 
         @Option(names = "--output", paramLabel = "DIR", required = true, description = "New model directory.")

@@ -4,10 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.djl.ndarray.NDManager;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.vbpstudio.testutil.Fixture;
 import org.vbpstudio.testutil.SwinFixture;
 
@@ -57,6 +61,24 @@ class SwinNetworkTest {
             for (int i : new int[] {0, 14}) {
                 Fixture.assertClose(new float[][] {expected[i]}, net.logits(SwinFixture.pixels(i), 1, MlpHook.NONE), 1e-4);
             }
+        }
+    }
+
+    @Test
+    void theTimmLayoutExportOfAHuggingFaceCheckpointReadsBack(@TempDir Path dir) throws IOException {
+        LoadedModel hf = ModelLoader.load(SwinFixture.HF);
+        ModelWriter.write(dir, hf.config(), hf.weights(), hf.preprocessing(), hf.labels(), Map.of());
+        LoadedModel back = ModelLoader.load(dir);
+        assertEquals(CheckpointLayout.TIMM, back.layout());
+        assertEquals(hf.config(), back.config());
+        assertEquals(hf.fingerprint(), back.fingerprint());
+        assertEquals(hf.labels(), back.labels());
+        // the export states the preprocessing in timm's terms: the same pixels for the fixture's 32×32 images
+        assertEquals(hf.preprocessing().geometry(32, 32), back.preprocessing().geometry(32, 32));
+        assertArrayEquals(hf.preprocessing().mean(), back.preprocessing().mean());
+        assertArrayEquals(hf.preprocessing().std(), back.preprocessing().std());
+        try (Network net = back.instantiate(manager)) {
+            Fixture.assertClose(SwinFixture.logits(), net.logits(SwinFixture.allPixels(), 15, MlpHook.NONE), 1e-4);
         }
     }
 
