@@ -23,6 +23,7 @@ import org.vbpstudio.model.ComputeThreads;
 import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.LoadedModel;
+import org.vbpstudio.model.ModelConfig;
 import org.vbpstudio.model.ModelWriter;
 import org.vbpstudio.model.Network;
 import org.vbpstudio.prune.Compensation;
@@ -105,7 +106,7 @@ final class SensitivityCommand implements Callable<Integer> {
         ImageSource source = ClassMapping.relabel(ModelOptions.images(images, limit), model.labels());
         Sensitivity.Result result = measure(model, stats, base, rs, source, err);
         PrintWriter out = spec.commandLine().getOut();
-        out.print(markdown(result));
+        out.print(markdown(result, model.config()));
         AtomicDirectory.writeString(target(json), ModelWriter.GSON.toJson(result.toJson(model.directory().toString(), model.fingerprint())));
         if (plot != null) {
             List<SweepPlot.Series> lines = new ArrayList<>();
@@ -119,7 +120,7 @@ final class SensitivityCommand implements Callable<Integer> {
                     x[i + 1] = curve.get(i).macs() / 1e6;
                     y[i + 1] = curve.get(i).headline();
                 }
-                lines.add(new SweepPlot.Series("block " + curve.get(0).block(), x, y, false));
+                lines.add(new SweepPlot.Series(model.config().blockLabel(curve.get(0).block()), x, y, false));
             }
             SweepPlot.write(target(plot), model.name() + ": only one block pruned (" + base.criterion() + "), "
                     + result.images() + " images", lines, full, result.original().headline());
@@ -172,7 +173,8 @@ final class SensitivityCommand implements Callable<Integer> {
         }
     }
 
-    static String markdown(Sensitivity.Result r) {
+    /** The table of {@code r}; blocks by index, or by stage and index within it for a multi-stage model. */
+    static String markdown(Sensitivity.Result r, ModelConfig cfg) {
         StringBuilder s = new StringBuilder();
         String unit = r.labelled() ? "top-1 %" : "agreement with the original, %";
         s.append(String.format(Locale.ROOT, "Only one block pruned (%s%s), %s on %d images; unpruned %.2f%n%n",
@@ -184,7 +186,8 @@ final class SensitivityCommand implements Callable<Integer> {
         }
         s.append("\n|---|").append("---|".repeat(r.ratios().length)).append('\n');
         for (List<Sensitivity.Point> curve : r.points()) {
-            s.append("| ").append(curve.get(0).block()).append(" |");
+            int b = curve.get(0).block();
+            s.append("| ").append(cfg.stages().size() == 1 ? Integer.toString(b) : cfg.blockLabel(b)).append(" |");
             curve.forEach(p -> s.append(String.format(Locale.ROOT, " %.2f |", 100 * p.headline())));
             s.append('\n');
         }
