@@ -45,7 +45,7 @@ public final class Calibration {
      */
     public static ActivationStats statisticsFor(LoadedModel model, Path file) {
         StatsFile.Header h = StatsFile.header(file);
-        h.requireModel(model.fingerprint(), model.config().mlpHiddenDims(), "the model " + model.name());
+        h.requireModel(model.fingerprint(), model.config(), "the model " + model.name());
         return h.read().stats();
     }
 }
