@@ -38,7 +38,7 @@ public final class MultiStageModels {
     /** ConvNeXt: stem 2 → 14×14 of width 16, then 7×7 of width 32; 2 blocks per stage, MLP ratio 4, layer scale. */
     public static ConvNextConfig convnext() {
         return new ConvNextConfig("convnext_test_28", 28, 1, 2, new int[] {2, 2}, new int[] {16, 32},
-                new int[] {64, 64, 128, 128}, 10, 1e-6, true);
+                new int[] {64, 64, 128, 128}, 10, 1e-6, 1e-6, true);
     }
 
     /** Random weights for any config, seeded. */
