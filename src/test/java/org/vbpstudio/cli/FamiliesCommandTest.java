@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.vbpstudio.testutil.Cli.run;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.ModelConfig;
 import org.vbpstudio.model.ModelLoader;
@@ -23,7 +28,7 @@ import org.vbpstudio.testutil.MultiStageModels;
 
 /**
  * The commands above the model on a Swin and a ConvNeXt directory, as a user runs them: statistics
- * (with the taylor sums), pruning, per-block sensitivity, recovery fine-tuning with the original as
+ * (with the taylor sums), pruning, per-block sensitivity, the criterion sweep, recovery fine-tuning with the original as
  * teacher, evaluation of the result, and {@code train --init}.
  */
 class FamiliesCommandTest {
@@ -66,6 +71,20 @@ class FamiliesCommandTest {
                 "--ratios", "0.5", "--json", tmp.resolve("sensitivity.json").toString());
         assertEquals(0, sens.code(), sens.err() + sens.out());
         assertTrue(sens.out().contains("| stage 1 · block 1 |"), sens.out());
+
+        Path sweepJson = tmp.resolve("sweep.json");
+        Run sw = run("sweep", "--model", model, "--stats", stats.toString(), "--validation", CAL, "--limit", "16",
+                "--ratios", "0.5", "--json", sweepJson.toString());
+        assertEquals(0, sw.code(), sw.err() + sw.out());
+        long halfMacs = CostModel.totalMacs(cfg.withMlpHiddenDims(half));
+        JsonArray points = JsonParser.parseString(Files.readString(sweepJson)).getAsJsonObject().getAsJsonArray("points");
+        assertTrue(points.size() > 0, points.toString());
+        for (JsonElement point : points) {
+            JsonObject o = point.getAsJsonObject();
+            if (o.get("mode").getAsString().equals("per-block")) {
+                assertEquals(halfMacs, o.get("macs").getAsLong(), "half of every block: " + o);
+            }
+        }
 
         Path tuned = tmp.resolve("tuned");
         Run f = run("finetune", "--model", pruned.toString(), "--teacher", model, "--train", CAL, "--limit", "32",
