@@ -46,7 +46,7 @@ final class BenchCommand implements Callable<Integer> {
     Path model;
 
     @Option(names = "--shape", paramLabel = "S", defaultValue = "deit-tiny",
-            description = "Random-weight model when no --model: deit-tiny, deit-small or deit-base (default: ${DEFAULT-VALUE}).")
+            description = "Random-weight model when no --model: " + BenchFixtures.SHAPES + " (default: ${DEFAULT-VALUE}).")
     String shape;
 
     @Option(names = "--pruned", paramLabel = "P", description = "A pruned model directory to compare with.")
