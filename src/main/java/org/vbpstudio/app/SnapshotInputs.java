@@ -52,7 +52,7 @@ public final class SnapshotInputs {
         boolean hasStatistics = session != null && session.statistics() != null;
         if (hasStatistics) {
             // the header is enough to know they belong to this model; the app reads the values
-            StatsFile.header(session.statistics()).requireModel(model.fingerprint(), model.config().mlpHiddenDims(),
+            StatsFile.header(session.statistics()).requireModel(model.fingerprint(), model.config(),
                     "the model " + model.name());
         }
         Path calibration = orShipped(session != null ? session.calibration() : options.calibration(),

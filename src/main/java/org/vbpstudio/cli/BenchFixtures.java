@@ -3,6 +3,7 @@ package org.vbpstudio.cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -43,9 +44,9 @@ final class BenchFixtures {
     /** A random-weight model of a DeiT, Swin or ConvNeXt shape (timm layout, 1,000 classes, 224 px, timm's ImageNet preprocessing). */
     static LoadedModel randomModel(String shape) {
         return switch (shape.toLowerCase(Locale.ROOT)) {
-            case "deit-tiny" -> random(shape, VitConfig.deitTiny(), VitInit.random(VitConfig.deitTiny(), 0));
-            case "deit-small" -> random(shape, VitConfig.deitSmall(), VitInit.random(VitConfig.deitSmall(), 0));
-            case "deit-base" -> random(shape, VitConfig.deitBase(), VitInit.random(VitConfig.deitBase(), 0));
+            case "deit-tiny" -> random(shape, VitConfig.deitTiny(), VitInit.random(VitConfig.deitTiny(), 0), 0.875);
+            case "deit-small" -> random(shape, VitConfig.deitSmall(), VitInit.random(VitConfig.deitSmall(), 0), 0.875);
+            case "deit-base" -> random(shape, VitConfig.deitBase(), VitInit.random(VitConfig.deitBase(), 0), 0.875);
             case "swin-tiny" -> swin(shape, SwinConfig.swinTiny());
             case "swin-small" -> swin(shape, SwinConfig.of("swin_small_patch4_window7_224", 96, new int[] {2, 2, 18, 2},
                     new int[] {3, 6, 12, 24}));
@@ -61,15 +62,15 @@ final class BenchFixtures {
     }
 
     private static LoadedModel swin(String shape, SwinConfig cfg) {
-        return random(shape, cfg, SwinInit.random(cfg, 0));
+        return random(shape, cfg, SwinInit.random(cfg, 0), 0.9); // timm's Swin crop
     }
 
     private static LoadedModel convnext(String shape, ConvNextConfig cfg) {
-        return random(shape, cfg, ConvNextInit.random(cfg, 0));
+        return random(shape, cfg, ConvNextInit.random(cfg, 0), 0.875);
     }
 
-    private static LoadedModel random(String shape, ModelConfig cfg, ModelWeights w) {
-        Preprocessing prep = Preprocessing.timm(3, 224, 0.875, new float[] {0.485f, 0.456f, 0.406f},
+    private static LoadedModel random(String shape, ModelConfig cfg, ModelWeights w, double cropPct) {
+        Preprocessing prep = Preprocessing.timm(3, 224, cropPct, new float[] {0.485f, 0.456f, 0.406f},
                 new float[] {0.229f, 0.224f, 0.225f});
         List<String> labels = IntStream.range(0, cfg.numClasses()).mapToObj(Integer::toString).toList();
         return new LoadedModel(Path.of(shape), CheckpointLayout.TIMM, cfg, w, prep, labels);

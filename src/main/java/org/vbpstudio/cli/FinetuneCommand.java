@@ -41,9 +41,10 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "finetune", mixinStandardHelpOptions = true, sortOptions = false,
         defaultValueProvider = TrainingOptions.FinetuneDefaults.class,
-        description = {"Recovery fine-tuning of a pruned model with knowledge distillation from the original"
-                + " (soft targets at temperature T mixed with the hard labels), AdamW with a cosine schedule,"
-                + " validation top-1 after every epoch.",
+        description = {"Recovery fine-tuning of a pruned model (ViT, Swin or ConvNeXt) with knowledge distillation"
+                + " from the original (soft targets at temperature T mixed with the hard labels), AdamW with a cosine"
+                + " schedule, validation top-1 after every epoch. The teacher may be of another family if it takes"
+                + " the same images and has the same classes.",
             "Writes DIR/model.safetensors, config.json, labels.txt, the pruned model's plan.json and report.json,"
                 + " and finetune.json (options, accuracy per epoch)."},
         footer = {"", "The sample model, half of every MLP pruned, then recovered (see its MODEL_CARD.md):",
@@ -61,7 +62,8 @@ final class FinetuneCommand implements Callable<Integer> {
     Path model;
 
     @Option(names = "--teacher", paramLabel = "ORIGINAL",
-            description = "The unpruned model: the teacher, and the accuracy to recover (required unless --no-distillation).")
+            description = "The unpruned model: the teacher, and the accuracy to recover (required unless"
+                    + " --no-distillation); any family with the same input size, channels and classes.")
     Path teacher;
 
     @Option(names = "--train", required = true, paramLabel = "I",

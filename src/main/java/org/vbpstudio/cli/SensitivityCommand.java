@@ -24,6 +24,7 @@ import org.vbpstudio.model.ComputeThreads;
 import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.LoadedModel;
+import org.vbpstudio.model.ModelConfig;
 import org.vbpstudio.model.ModelWriter;
 import org.vbpstudio.model.Network;
 import org.vbpstudio.prune.Compensation;
@@ -106,7 +107,7 @@ final class SensitivityCommand implements Callable<Integer> {
         ImageSource source = ClassMapping.relabel(ModelOptions.images(images, limit), model.labels());
         Sensitivity.Result result = measure(model, stats, base, rs, source, err);
         PrintWriter out = spec.commandLine().getOut();
-        out.print(markdown(result));
+        out.print(markdown(result, model.config()));
         AtomicDirectory.writeString(target(json), ModelWriter.GSON.toJson(result.toJson(model.directory().toString(), model.fingerprint())));
         if (figure.plot() != null) {
             List<Curve> lines = new ArrayList<>();
@@ -120,7 +121,7 @@ final class SensitivityCommand implements Callable<Integer> {
                     x[i + 1] = curve.get(i).macs() / 1e6;
                     y[i + 1] = curve.get(i).headline();
                 }
-                lines.add(Curve.plain("block " + curve.get(0).block(), x, y));
+                lines.add(Curve.plain(model.config().blockLabel(curve.get(0).block()), x, y));
             }
             figure.write(new LineFigure(model.name() + ": only one block pruned (" + base.criterion() + "), "
                     + result.images() + " images", result.original().labelled(), lines, full,
@@ -170,7 +171,8 @@ final class SensitivityCommand implements Callable<Integer> {
         }
     }
 
-    static String markdown(Sensitivity.Result r) {
+    /** The table of {@code r}; blocks by index, or by stage and index within it for a multi-stage model. */
+    static String markdown(Sensitivity.Result r, ModelConfig cfg) {
         StringBuilder s = new StringBuilder();
         String unit = r.labelled() ? "top-1 %" : "agreement with the original, %";
         s.append(String.format(Locale.ROOT, "Only one block pruned (%s%s), %s on %d images; unpruned %.2f%n%n",
@@ -182,7 +184,8 @@ final class SensitivityCommand implements Callable<Integer> {
         }
         s.append("\n|---|").append("---|".repeat(r.ratios().length)).append('\n');
         for (List<Sensitivity.Point> curve : r.points()) {
-            s.append("| ").append(curve.get(0).block()).append(" |");
+            int b = curve.get(0).block();
+            s.append("| ").append(cfg.stages().size() == 1 ? Integer.toString(b) : cfg.blockLabel(b)).append(" |");
             curve.forEach(p -> s.append(String.format(Locale.ROOT, " %.2f |", 100 * p.headline())));
             s.append('\n');
         }

@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.IntFunction;
+import java.util.stream.IntStream;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.ImageStream;
 import org.vbpstudio.data.ClassMapping;
@@ -162,8 +163,19 @@ final class StatsCommand implements Callable<Integer> {
     }
 
     private void report(ActivationStats stats, String fingerprint) {
-        spec.commandLine().getOut().printf("wrote %s: %d blocks, %d images, %d tokens per block%s (model %s)%n",
-                output, stats.depth(), stats.images(), stats.depth() == 0 ? 0 : stats.count(0),
+        spec.commandLine().getOut().printf("wrote %s: %d blocks, %d images, %s per block%s (model %s)%n",
+                output, stats.depth(), stats.images(), positions(stats),
                 stats.hasSecondMoments() ? ", second moments for refit" : "", fingerprint);
+    }
+
+    /** "25000 tokens", or "784000 to 196000 positions" where stages see feature maps of different sizes. */
+    static String positions(ActivationStats stats) {
+        if (stats.depth() == 0) {
+            return "0 tokens";
+        }
+        long first = stats.count(0);
+        long last = stats.count(stats.depth() - 1);
+        boolean same = IntStream.range(0, stats.depth()).allMatch(b -> stats.count(b) == first);
+        return same ? first + " tokens" : first + " to " + last + " positions";
     }
 }

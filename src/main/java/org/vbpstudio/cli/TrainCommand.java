@@ -43,16 +43,22 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code train}: trains a timm-compatible ViT from scratch (or fine-tunes a model with
+ * {@code train}: trains a timm-compatible ViT from scratch (or fine-tunes a model of any family with
  * {@code --init}) with DJL on the PyTorch engine and writes it as every export does. Progress goes
  * to stderr, one summary line per epoch and the result to stdout. Ctrl-C stops after the current
  * step and writes nothing.
+ *
+ * <p>From scratch it builds a ViT only: the architecture options describe a ViT, and a Swin or
+ * ConvNeXt worth pruning is trained elsewhere (timm) and opened with {@code --init}.
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         defaultValueProvider = TrainingOptions.TrainDefaults.class,
-        description = "Train a timm-compatible Vision Transformer from scratch, or fine-tune one (--init), with DJL"
-                + " (AdamW, warm-up + cosine schedule, label smoothing, flips and crops) and write it as an export does:"
-                + " model.safetensors, config.json, labels.txt, plus training.json.",
+        description = {"Train a timm-compatible Vision Transformer from scratch, or fine-tune a model of any family"
+                + " (ViT, Swin, ConvNeXt) with --init, with DJL (AdamW, warm-up + cosine schedule, label smoothing,"
+                + " flips and crops) and write it as an export does: model.safetensors, config.json, labels.txt,"
+                + " plus training.json.",
+            "From scratch the model is a ViT (--patch, --embed-dim, --depth, --heads, --mlp-ratio); other families"
+                + " start from a model directory (--init)."},
         footer = {"", "The sample model (the defaults are its recipe; see its MODEL_CARD.md):",
             "  vbp-studio train \\",
             "    --train /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz \\",
@@ -116,7 +122,8 @@ public final class TrainCommand implements Callable<Integer> {
     Path labelsFile;
 
     @Option(names = "--init", paramLabel = "M",
-            description = "Start from this model's weights, architecture, preprocessing and class names (fine-tuning).")
+            description = "Start from this model's weights, architecture, preprocessing and class names (fine-tuning);"
+                    + " any family.")
     Path init;
 
     @Override

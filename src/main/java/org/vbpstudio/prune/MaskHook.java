@@ -128,7 +128,7 @@ public final class MaskHook implements MlpHook, AutoCloseable {
         return kept[b] == null ? null : kept[b].clone();
     }
 
-    /** hidden [B, T, H_b] → hidden · mask + fill; unmasked blocks pass through untouched. */
+    /** hidden [B, …, H_b] (tokens or positions) → hidden · mask + fill; unmasked blocks pass through untouched. */
     @Override
     public NDArray onHidden(int block, NDArray hidden) {
         NDArray m;

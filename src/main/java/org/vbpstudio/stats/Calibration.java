@@ -30,10 +30,10 @@ public final class Calibration {
     /** As above; with {@code secondMoments}, also the refit's {@link SecondMoments} per block. */
     public static ActivationStats calibrate(LoadedModel model, ImageSource source, int batchSize, Progress progress,
             boolean gradients, boolean secondMoments) {
-        try (NDManager manager = Engines.newManager(); Network vit = model.instantiate(manager)) {
+        try (NDManager manager = Engines.newManager(); Network net = model.instantiate(manager)) {
             return gradients
-                    ? TaylorCollector.collect(vit, source, model.preprocessing(), batchSize, progress, secondMoments)
-                    : StatsCollector.collect(vit, source, model.preprocessing(), batchSize, progress, secondMoments);
+                    ? TaylorCollector.collect(net, source, model.preprocessing(), batchSize, progress, secondMoments)
+                    : StatsCollector.collect(net, source, model.preprocessing(), batchSize, progress, secondMoments);
         }
     }
 
@@ -45,7 +45,7 @@ public final class Calibration {
      */
     public static ActivationStats statisticsFor(LoadedModel model, Path file) {
         StatsFile.Header h = StatsFile.header(file);
-        h.requireModel(model.fingerprint(), model.config().mlpHiddenDims(), "the model " + model.name());
+        h.requireModel(model.fingerprint(), model.config(), "the model " + model.name());
         return h.read().stats();
     }
 }

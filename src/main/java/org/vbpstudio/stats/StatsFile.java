@@ -1,6 +1,7 @@
 package org.vbpstudio.stats;
 
 import java.io.IOException;
+import java.math.BigInteger;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -14,6 +15,7 @@ import org.vbpstudio.io.DType;
 import org.vbpstudio.io.OutputTarget;
 import org.vbpstudio.io.SafeTensors;
 import org.vbpstudio.io.TensorEntry;
+import org.vbpstudio.model.ModelConfig;
 
 /**
  * Statistics on disk: per block F64 {@code blocks.N.mlp.count}, {@code .mean}, {@code .m2},
@@ -122,6 +124,27 @@ public final class StatsFile {
         }
 
         /**
+         * As {@link #requireModel(String, int[], String)}, and refuses counts the model cannot give:
+         * every image passes through every block, so block b counts {@link ModelConfig#blockPositions}
+         * positions per image of block 0's (equal counts in a ViT, fewer after each Swin or ConvNeXt
+         * downsampling). Reads one 8-byte count per block.
+         */
+        public void requireModel(String fingerprint, ModelConfig cfg, String modelName) {
+            requireModel(fingerprint, cfg.mlpHiddenDims(), modelName);
+            long first = checkedCount(file, tensors, "blocks.0.mlp.");
+            for (int b = 1; b < widths.length; b++) {
+                long count = checkedCount(file, tensors, "blocks." + b + ".mlp.");
+                // count·P_0 = first·P_b, compared as exact integers (counts are below 2^53, positions small)
+                if (!BigInteger.valueOf(count).multiply(BigInteger.valueOf(cfg.blockPositions(0)))
+                        .equals(BigInteger.valueOf(first).multiply(BigInteger.valueOf(cfg.blockPositions(b))))) {
+                    throw new BadInputException(file, "blocks." + b + ".mlp.count is " + count + " but blocks.0.mlp.count is "
+                            + first + ", while " + modelName + "'s " + cfg.blockLabel(b) + " sees " + cfg.blockPositions(b)
+                            + " positions per image for block 0's " + cfg.blockPositions(0));
+                }
+            }
+        }
+
+        /**
          * The largest token count of a block (one 8-byte tensor read per block), checked as
          * {@link #read()} does: what a merge must keep within 2^53.
          */
@@ -135,7 +158,8 @@ public final class StatsFile {
 
         /**
          * The values, checked: whole counts from 1 to 2^53 that never grow from block to block,
-         * finite means and sums, M2 ≥ 0.
+         * finite means and sums, M2 ≥ 0 (how the counts of blocks relate for a given model:
+         * {@link #requireModel(String, ModelConfig, String)}).
          */
         public Tagged read() {
             int depth = widths.length;

@@ -19,8 +19,9 @@ import org.vbpstudio.model.ModelConfig;
  * Activation statistics plus the first-order Taylor sums Σ x_j · ∂L/∂x_j the {@code taylor}
  * criterion needs, in one forward and one backward pass per batch over labelled images.
  *
- * <p>How: each block's hidden activation x [B, T, H] is multiplied by a gate g [H] of ones that
- * requires a gradient. Then ∂L/∂g_j = Σ over the batch's images and tokens of x_j · ∂L/∂(g_j x_j),
+ * <p>How: each block's hidden activation x [B, …, H] (a ViT's tokens, a Swin or ConvNeXt feature
+ * map's positions) is multiplied by a gate g [H] of ones that requires a gradient. Then
+ * ∂L/∂g_j = Σ over the batch's images and positions of x_j · ∂L/∂(g_j x_j),
  * which at g = 1 is exactly Σ x_j · ∂L/∂x_j; L is the SUM over images of the cross-entropy with the
  * true label, so batch sums add up to the sum over all images whatever the batch size.
  */

@@ -15,7 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * DJL's {@link ai.djl.training.optimizer.AdamW} (the engine's fused AdamW update: decoupled weight
  * decay, bias-corrected moments) with timm's parameter groups: parameters whose id is in
  * {@code noDecay} (biases, norms, tokens, position embedding; see
- * {@link TrainableVit#noWeightDecayIds()}) get no weight decay.
+ * {@link TrainableModel#noWeightDecayIds()}) get no weight decay.
  */
 public final class DecoupledAdamW extends Optimizer {
     private final ParameterTracker learningRate;

@@ -41,7 +41,7 @@ public final class Finetuning {
     private final LoadedModel student;
     private final FinetuneOptions options;
     private LoadedModel teacherModel;
-    private Network teacherVit;
+    private Network teacherNetwork;
     private String teacherName;
     private final List<String> warnings = new ArrayList<>();
     private Listener listener = new Listener() {};
@@ -63,7 +63,7 @@ public final class Finetuning {
         warnings.addAll(checkTeacher(student.config(), student.preprocessing(), teacher.config(),
                 teacher.preprocessing(), teacher.directory()));
         teacherModel = teacher;
-        teacherVit = null;
+        teacherNetwork = null;
         teacherName = teacher.directory().toString();
         return this;
     }
@@ -78,7 +78,7 @@ public final class Finetuning {
     public Finetuning teacher(Network teacher, Preprocessing preprocessing, String name) {
         warnings.addAll(checkTeacher(student.config(), student.preprocessing(), teacher.config(), preprocessing,
                 Path.of(name)));
-        teacherVit = teacher;
+        teacherNetwork = teacher;
         teacherModel = null;
         teacherName = name;
         return this;
@@ -153,14 +153,14 @@ public final class Finetuning {
      * @throws BadInputException     when the data does not fit the model
      */
     public FinetuneResult run(TrainingData train, TrainingData validation) {
-        if (options.distillation() && teacherModel == null && teacherVit == null) {
+        if (options.distillation() && teacherModel == null && teacherNetwork == null) {
             throw new IllegalStateException("distillation needs a teacher (or fine-tune without distillation)");
         }
         Engines.pytorch();
         long start = System.nanoTime();
         String fingerprint = student.fingerprint();
         try (NDManager manager = Engines.newManager()) {
-            Network teacher = teacherVit != null ? teacherVit
+            Network teacher = teacherNetwork != null ? teacherNetwork
                     : teacherModel != null ? teacherModel.instantiate(manager) : null;
             FinetuneResult.Baseline baseline = baseline(teacher, validation);
             listener.onBaseline(baseline);

@@ -33,17 +33,17 @@ import org.vbpstudio.model.ModelConfig;
 import org.vbpstudio.model.ModelWeights;
 
 /**
- * One training run of a ViT with DJL's training API on the PyTorch engine: {@link TrainableVit}
- * (timm-named parameters, the shared {@link org.vbpstudio.model.Forward}), a DJL {@link Trainer}
- * with {@link DecoupledAdamW} under a linear warm-up and cosine learning-rate schedule, a
- * pluggable {@link Loss} (label-smoothed cross-entropy by default, {@link DistillationLoss} with a
- * {@link Teacher}), {@link Augmentation}, per-step and per-epoch {@link TrainListener} callbacks
- * and validation top-1 after every epoch.
+ * One training run of a model of any family with DJL's training API on the PyTorch engine:
+ * {@link TrainableModel} (timm-named parameters, the family's {@link org.vbpstudio.model.Forward}),
+ * a DJL {@link Trainer} with {@link DecoupledAdamW} under a linear warm-up and cosine learning-rate
+ * schedule, a pluggable {@link Loss} (label-smoothed cross-entropy by default, {@link DistillationLoss}
+ * with a {@link Teacher}), {@link Augmentation}, per-step and per-epoch {@link TrainListener}
+ * callbacks and validation top-1 after every epoch.
  *
  * <p>Training starts from any weights of the config's shapes: {@link VitInit#random} for training
- * from scratch, or a loaded (e.g. pruned, per-block widths) model for fine-tuning. Cancellation
- * (the supplier, or interrupting the thread) is checked between steps and throws
- * {@link CancellationException}; native memory is released either way. A step whose loss or
+ * a ViT from scratch, or a loaded model of any family (e.g. pruned, per-block widths) for
+ * fine-tuning. Cancellation (the supplier, or interrupting the thread) is checked between steps and
+ * throws {@link CancellationException}; native memory is released either way. A step whose loss or
  * gradients are not finite is skipped (reported with a NaN loss) rather than applied; ten in a row
  * end the run as diverged.
  *
@@ -147,8 +147,8 @@ public final class TrainingRun {
         ModelWeights result;
         int skipped = 0;
 
-        try (Model model = Model.newInstance("vit", Device.cpu(), Engines.pytorch().getEngineName())) {
-            TrainableVit block = new TrainableVit(config, initial);
+        try (Model model = Model.newInstance(config.architecture(), Device.cpu(), Engines.pytorch().getEngineName())) {
+            TrainableModel block = new TrainableModel(config, initial);
             model.setBlock(block);
             DecoupledAdamW optimizer = DecoupledAdamW.builder()
                     .learningRate(schedule)
@@ -224,7 +224,7 @@ public final class TrainingRun {
      * One optimiser step on a batch; returns its loss. A step whose loss or gradients are not
      * finite is skipped (gradients cleared, weights untouched) and reported as NaN.
      */
-    private float step(Trainer trainer, TrainableVit block, Batch b) {
+    private float step(Trainer trainer, TrainableModel block, Batch b) {
         try (NDManager m = trainer.getManager().newSubManager()) {
             NDArray x = m.create(FloatBuffer.wrap(b.pixels(), 0, b.pixels().length),
                     new Shape(b.count(), config.inChans(), config.imgSize(), config.imgSize()));
@@ -255,7 +255,7 @@ public final class TrainingRun {
     }
 
     /** Whether every gradient is finite (one synchronisation: the sum of all gradient sums). */
-    private static boolean gradientsFinite(TrainableVit block, NDManager m) {
+    private static boolean gradientsFinite(TrainableModel block, NDManager m) {
         NDList sums = new NDList();
         for (Parameter p : block.parametersByName().values()) {
             NDArray g = p.getArray().getGradient();

@@ -11,8 +11,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.io.SafeTensors;
+import org.vbpstudio.model.ModelConfig;
+import org.vbpstudio.model.Pooling;
+import org.vbpstudio.model.SwinConfig;
+import org.vbpstudio.model.VitConfig;
+import org.vbpstudio.testutil.MultiStageModels;
 
-/** Statistics files with NaN/Inf values or impossible counts are refused, naming file and tensor. */
+/**
+ * Statistics files with NaN/Inf values or impossible counts are refused, naming file and tensor; counts
+ * that do not fit the model's positions per block are refused once the model is known.
+ */
 class StatsFileValidationTest {
     @TempDir
     Path tmp;
@@ -72,5 +80,46 @@ class StatsFileValidationTest {
         StatsFile.Tagged t = StatsFile.read(stats("stages.safetensors", 32, 8, OK, OK));
         assertEquals(32, t.stats().count(0));
         assertEquals(8, t.stats().count(1));
+    }
+
+    @Test
+    void aViTsBlocksCountTheSamePositions() throws IOException {
+        VitConfig vit = new VitConfig("vit_test", 4, 2, 1, 2, 1, new int[] {3, 3}, 2, false, 1e-6, Pooling.TOKEN);
+        StatsFile.header(stats("equal", 34, 34, OK, OK)).requireModel("abc", vit, "the model m");
+        Path unequal = stats("unequal", 34, 35, OK, OK);
+        String m = assertThrows(BadInputException.class,
+                () -> StatsFile.header(unequal).requireModel("abc", vit, "the model m")).getMessage();
+        assertTrue(m.startsWith(unequal + ": blocks.1.mlp.count is 35 but blocks.0.mlp.count is 34"), m);
+    }
+
+    @Test
+    void aStagedModelsBlocksCountFewerPositionsAfterEachDownsampling() throws IOException {
+        SwinConfig swin = MultiStageModels.swin(); // 14×14 positions in stage 0, 7×7 in stage 1
+        long n = 3;
+        StatsFile.header(staged("staged", swin, new long[] {196 * n, 196 * n, 49 * n, 49 * n}))
+                .requireModel("abc", swin, "the model m");
+        Path flat = staged("flat", swin, new long[] {196 * n, 196 * n, 196 * n, 196 * n});
+        String m = assertThrows(BadInputException.class,
+                () -> StatsFile.header(flat).requireModel("abc", swin, "the model m")).getMessage();
+        assertTrue(m.startsWith(flat + ": blocks.2.mlp.count is 588 but blocks.0.mlp.count is 588, while the model m's "
+                + swin.blockLabel(2) + " sees 49 positions per image for block 0's 196"), m);
+        assertFalse(m.contains("\n"), m);
+    }
+
+    /** A file of {@code cfg}'s widths with the given counts (means 0, M2 1). */
+    private Path staged(String name, ModelConfig cfg, long[] counts) throws IOException {
+        SafeTensors.Writer w = SafeTensors.writer().metadata(StatsFile.FORMAT_KEY, StatsFile.FORMAT)
+                .metadata(StatsFile.MODEL_KEY, "abc").metadata(StatsFile.IMAGES_KEY, "3");
+        for (int b = 0; b < cfg.depth(); b++) {
+            int h = cfg.mlpHiddenDim(b);
+            double[] ones = new double[h];
+            java.util.Arrays.fill(ones, 1);
+            w.add("blocks." + b + ".mlp.count", new long[] {1}, new double[] {counts[b]})
+                    .add("blocks." + b + ".mlp.mean", new long[] {h}, new double[h])
+                    .add("blocks." + b + ".mlp.m2", new long[] {h}, ones);
+        }
+        Path f = tmp.resolve(name);
+        w.write(f);
+        return f;
     }
 }

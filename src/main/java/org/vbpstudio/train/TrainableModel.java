@@ -23,39 +23,43 @@ import org.vbpstudio.model.Forward;
 import org.vbpstudio.model.ModelWeights;
 
 /**
- * A ViT as a trainable DJL block: one {@link Parameter} per timm tensor, named by its timm key
- * ({@code blocks.3.mlp.fc1.weight} …), initialised from a {@link ModelWeights} (random or a loaded,
- * possibly pruned model: the per-block MLP widths come from the config). The forward pass is
- * {@link Forward}, the same code inference runs, fed from DJL's {@link ParameterStore}; so a
- * trained model computes exactly what the exported one does.
+ * A model of any family as a trainable DJL block: one {@link Parameter} per timm tensor of
+ * {@link ModelConfig#parameterShapes()}, named by its timm key ({@code blocks.3.mlp.fc1.weight},
+ * {@code layers.1.blocks.0.attn.relative_position_bias_table} …), initialised from a
+ * {@link ModelWeights} (random or a loaded, possibly pruned model: the per-block MLP widths come
+ * from the config). The forward pass is the family's {@link Forward} from {@link Families}, the
+ * same code inference runs, fed from DJL's {@link ParameterStore}; so a trained model computes
+ * exactly what the exported one does.
  */
-public final class TrainableVit extends AbstractBlock {
+public final class TrainableModel extends AbstractBlock {
     private static final byte VERSION = 1;
+    /** Tensors timm's {@code no_weight_decay()} names exactly (the ViT's); Swin's tables are matched by suffix. */
+    private static final Set<String> NO_WEIGHT_DECAY = Set.of("cls_token", "dist_token", "pos_embed");
 
     private final ModelConfig config;
     private final Map<String, Parameter> byName = new LinkedHashMap<>();
     private final MlpHook hook;
 
     /** A block whose parameters start as {@code initial} (shapes checked against {@code config}). */
-    public TrainableVit(ModelConfig config, ModelWeights initial) {
+    public TrainableModel(ModelConfig config, ModelWeights initial) {
         this(config, initial, MlpHook.NONE);
     }
 
     /**
-     * As {@link #TrainableVit(ModelConfig, ModelWeights)}, with a hook on every MLP's hidden activation
+     * As {@link #TrainableModel(ModelConfig, ModelWeights)}, with a hook on every MLP's hidden activation
      * during training (e.g. a mask); {@link MlpHook#NONE} for none.
      */
-    public TrainableVit(ModelConfig config, ModelWeights initial, MlpHook hook) {
+    public TrainableModel(ModelConfig config, ModelWeights initial, MlpHook hook) {
         super(VERSION);
         Checkpoints.validate(config, initial);
         this.config = config;
         this.hook = hook;
-        for (Map.Entry<String, long[]> e : Checkpoints.expectedShapes(config).entrySet()) {
+        for (Map.Entry<String, long[]> e : config.parameterShapes().entrySet()) {
             String name = e.getKey();
             float[] data = initial.get(name).data(); // copied into native memory at initialisation
             Parameter p = Parameter.builder()
                     .setName(name)
-                    .setType(typeOf(name))
+                    .setType(typeOf(name, e.getValue()))
                     .optShape(new Shape(e.getValue()))
                     .optInitializer((manager, shape, dataType) -> manager.create(data, shape).toType(dataType, false))
                     .build();
@@ -63,14 +67,15 @@ public final class TrainableVit extends AbstractBlock {
         }
     }
 
-    private static Parameter.Type typeOf(String name) {
+    /** DJL's kind of a tensor, by its shape: the names of norms differ by family (ConvNeXt's {@code stem.1}). */
+    private static Parameter.Type typeOf(String name, long[] shape) {
         if (name.endsWith(".bias")) {
             return Parameter.Type.BIAS;
         }
-        if (name.contains("norm") && name.endsWith(".weight")) {
-            return Parameter.Type.GAMMA;
+        if (name.endsWith(".weight")) {
+            return shape.length == 1 ? Parameter.Type.GAMMA : Parameter.Type.WEIGHT;
         }
-        return name.endsWith(".weight") ? Parameter.Type.WEIGHT : Parameter.Type.OTHER;
+        return Parameter.Type.OTHER;
     }
 
     public ModelConfig config() {
@@ -84,8 +89,9 @@ public final class TrainableVit extends AbstractBlock {
 
     /**
      * Ids (as DJL's optimizers see them) of the parameters timm exempts from weight decay: every
-     * bias and LayerNorm parameter (1-D tensors) and the class/distillation tokens and position
-     * embedding.
+     * 1-D tensor (biases, norms, ConvNeXt's layer scale {@code gamma}) and what each family's
+     * {@code no_weight_decay()} names: the ViT's class/distillation tokens and position embedding,
+     * Swin's relative position bias tables.
      */
     public Set<String> noWeightDecayIds() {
         return byName.entrySet().stream()
@@ -95,8 +101,8 @@ public final class TrainableVit extends AbstractBlock {
     }
 
     static boolean isNoWeightDecay(String name, Shape shape) {
-        return shape.dimension() <= 1 || name.equals("cls_token") || name.equals("dist_token")
-                || name.equals("pos_embed");
+        return shape.dimension() <= 1 || NO_WEIGHT_DECAY.contains(name)
+                || name.endsWith(".relative_position_bias_table");
     }
 
     /** A host copy of the current parameter values under timm names (after {@link #initialize}). */

@@ -23,16 +23,19 @@ import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.HostTensor;
 import org.vbpstudio.model.MlpHook;
 import org.vbpstudio.model.Network;
+import org.vbpstudio.model.ConvNextConfig;
+import org.vbpstudio.model.SwinConfig;
 import org.vbpstudio.model.VitConfig;
+import org.vbpstudio.testutil.MultiStageModels;
 import org.vbpstudio.model.ModelWeights;
 
-class TrainableVitTest {
+class TrainableModelTest {
 
     @Test
     void parametersAreTheTimmTensorsAndForwardEqualsInference() {
         VitConfig cfg = TrainTestData.tiny(48, 24, 8);
         ModelWeights w = VitInit.random(cfg, 7);
-        TrainableVit block = new TrainableVit(cfg, w);
+        TrainableModel block = new TrainableModel(cfg, w);
         assertEquals(Checkpoints.expectedShapes(cfg).keySet(), block.parametersByName().keySet());
         float[] px = new float[4 * 28 * 28];
         Random r = new Random(0);
@@ -58,7 +61,7 @@ class TrainableVitTest {
     @Test
     void weightDecaySkipsBiasesNormsTokensAndPositions() {
         VitConfig cfg = TrainTestData.tiny(16);
-        TrainableVit block = new TrainableVit(cfg, VitInit.random(cfg, 0));
+        TrainableModel block = new TrainableModel(cfg, VitInit.random(cfg, 0));
         Set<String> ids = block.noWeightDecayIds();
         Set<String> names = block.parametersByName().entrySet().stream()
                 .filter(e -> ids.contains(e.getValue().getId())).map(e -> e.getKey()).collect(Collectors.toSet());
@@ -73,6 +76,59 @@ class TrainableVitTest {
         assertEquals(d * 49 + 3 * d * d + d * d + 2 * d * 16 + 10 * d, decayed);
         assertEquals(CostModel.totalParams(cfg), block.parametersByName().values().stream()
                 .map(Parameter::getShape).mapToLong(Shape::size).sum());
+    }
+
+    /** The names of {@code block}'s parameters exempt from weight decay. */
+    private static Set<String> noDecayNames(TrainableModel block) {
+        Set<String> ids = block.noWeightDecayIds();
+        return block.parametersByName().entrySet().stream().filter(e -> ids.contains(e.getValue().getId()))
+                .map(e -> e.getKey()).collect(Collectors.toSet());
+    }
+
+    private static long decayedParams(TrainableModel block) {
+        Set<String> names = noDecayNames(block);
+        return block.parametersByName().entrySet().stream().filter(e -> !names.contains(e.getKey()))
+                .mapToLong(e -> e.getValue().getShape().size()).sum();
+    }
+
+    @Test
+    void swinExemptsItsRelativePositionBiasTablesAsTimmDoes() {
+        SwinConfig cfg = MultiStageModels.swin().withMlpHiddenDims(new int[] {64, 40, 128, 96});
+        TrainableModel block = new TrainableModel(cfg, MultiStageModels.random(cfg, 1));
+        assertEquals(cfg.parameterShapes().keySet(), block.parametersByName().keySet());
+        Set<String> names = noDecayNames(block);
+        assertTrue(names.contains("layers.0.blocks.1.attn.relative_position_bias_table")
+                && names.contains("layers.1.blocks.0.attn.relative_position_bias_table")
+                && names.contains("layers.1.downsample.norm.weight") && names.contains("patch_embed.norm.bias")
+                && names.contains("layers.0.blocks.0.mlp.fc2.bias"), names.toString());
+        // Decayed: the patch projection, qkv, proj, fc1 and fc2 of every block, patch merging's
+        // reduction and the head; counted from the architecture, not from the shapes table.
+        long decayed = 16 * 2 * 2 + 32 * 64 + 10 * 32;
+        int[] widths = cfg.mlpHiddenDims();
+        for (int b = 0; b < 4; b++) {
+            long c = b < 2 ? 16 : 32;
+            decayed += 4 * c * c + 2 * c * widths[b];
+        }
+        assertEquals(decayed, decayedParams(block));
+    }
+
+    @Test
+    void convnextExemptsLayerScaleAndItsUnnamedNorms() {
+        ConvNextConfig cfg = MultiStageModels.convnext().withMlpHiddenDims(new int[] {64, 24, 128, 100});
+        TrainableModel block = new TrainableModel(cfg, MultiStageModels.random(cfg, 2));
+        assertEquals(cfg.parameterShapes().keySet(), block.parametersByName().keySet());
+        Set<String> names = noDecayNames(block);
+        assertTrue(names.contains("stages.0.blocks.0.gamma") && names.contains("stem.1.weight")
+                && names.contains("stages.1.downsample.0.weight") && names.contains("head.norm.weight"),
+                names.toString());
+        // Decayed: the stem and downsampling convs, every depthwise conv, fc1, fc2, and the head.
+        long decayed = 16 * 2 * 2 + 32 * 16 * 2 * 2 + 10 * 32;
+        int[] widths = cfg.mlpHiddenDims();
+        for (int b = 0; b < 4; b++) {
+            long c = b < 2 ? 16 : 32;
+            decayed += c * 49 + 2 * c * widths[b];
+        }
+        assertEquals(decayed, decayedParams(block));
     }
 
     @Test
