@@ -51,8 +51,8 @@ public final class BlockView extends VBox {
         ratioField.disableProperty().bind(viewModel.editableProperty().not());
         SensitivitySparkline sparkline = new SensitivitySparkline(viewModel);
         getChildren().add(getChildren().indexOf(histogram) + 1, sparkline);
-        Tooltip.install(sparkline, new Tooltip("Block " + b + " alone pruned at 0–95 %: score on calibration images"));
-        Tooltip.install(histogram, new Tooltip("Neurons of block " + b + " by activation variance (log scale):"
+        Tooltip.install(sparkline, new Tooltip(viewModel.title() + " alone pruned at 0–95 %: score on calibration images"));
+        Tooltip.install(histogram, new Tooltip("Neurons of " + viewModel.label() + " by activation variance (log scale):"
                 + " blue are kept, grey removed. Click a bar to inspect its neurons"));
         histogram.setFocusTraversable(true);
         histogram.setOnMouseClicked(e -> onInspect.accept(b, histogram.binAt(e.getX())));

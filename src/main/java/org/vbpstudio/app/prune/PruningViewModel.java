@@ -19,6 +19,7 @@ import org.vbpstudio.app.workspace.PlanSelection;
 import org.vbpstudio.app.workspace.Workspace;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.ModelConfig;
+import org.vbpstudio.model.Stage;
 import org.vbpstudio.prune.Budget;
 import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.Criterion;
@@ -29,8 +30,8 @@ import org.vbpstudio.prune.Surgery;
 import org.vbpstudio.stats.ActivationStats;
 
 /**
- * The pruning controls: mode, criterion, compensation, round-to, the global ratio and one ratio
- * per block, turned into a {@link PruningPlan} and the neurons it keeps on every change, written to
+ * The pruning controls: mode, criterion, compensation, round-to, the global ratio, one ratio per
+ * stage ({@link StageViewModel}: sets its blocks) and one ratio per block, turned into a {@link PruningPlan} and the neurons it keeps on every change, written to
  * the workspace ({@link Workspace#planProperty()}, {@link Workspace#selectionProperty()}) for the
  * other screens. Selection runs the prune package's policy, so what the app previews is what
  * {@code prune} exports.
@@ -49,6 +50,7 @@ public final class PruningViewModel {
     private final IntegerProperty roundTo = new SimpleIntegerProperty(this, "roundTo", 0);
     private final DoubleProperty globalRatio = new SimpleDoubleProperty(this, "globalRatio", 0);
     private final ObservableList<BlockViewModel> blocks = FXCollections.observableArrayList();
+    private final ObservableList<StageViewModel> stages = FXCollections.observableArrayList();
     private final BooleanProperty adjusting = new SimpleBooleanProperty(this, "adjusting");
     private long seed;
     private boolean updating;
@@ -110,12 +112,17 @@ public final class PruningViewModel {
         return blocks;
     }
 
+    /** The blocks grouped by the model's stages (a ViT: one stage), each with its ratio; set after {@link #blocks()}. */
+    public ObservableList<StageViewModel> stages() {
+        return stages;
+    }
+
     /** The current plan and what it keeps, as written to the workspace; null without a model. */
     public PlanSelection selection() {
         return workspace.selection();
     }
 
-    /** True while a slider (global or a block's) is being dragged: undo counts a drag as one step. */
+    /** True while a slider (global, a stage's or a block's) is being dragged: undo counts a drag as one step. */
     public BooleanProperty adjustingProperty() {
         return adjusting;
     }
@@ -207,6 +214,22 @@ public final class PruningViewModel {
         refresh();
     }
 
+    /** A stage's slider: every block of the stage to {@code r}, one change (locked in global mode, as the blocks). */
+    private void setStageRatio(Stage stage, double r) {
+        if (updating) {
+            return;
+        }
+        if (mode.get() == PruningPlan.Mode.PER_BLOCK) {
+            updating = true;
+            try {
+                blocks.subList(stage.firstBlock(), stage.endBlock()).forEach(b -> b.ratioProperty().set(r));
+            } finally {
+                updating = false;
+            }
+        }
+        refresh(); // in global mode: back to the effective ratios
+    }
+
     private void onGlobalRatio(double r) {
         if (updating) {
             return;
@@ -232,7 +255,7 @@ public final class PruningViewModel {
             if (s != null) {
                 int[] widths = s.model().config().mlpHiddenDims();
                 for (int b = 0; b < widths.length; b++) {
-                    BlockViewModel block = new BlockViewModel(b, widths[b]);
+                    BlockViewModel block = new BlockViewModel(b, s.model().config().blockLabel(b), widths[b]);
                     block.ratioProperty().set(mode.get() == PruningPlan.Mode.PER_BLOCK ? globalRatio.get() : 0);
                     block.ratioProperty().addListener((o, a, v) -> {
                         if (!updating) {
@@ -243,6 +266,10 @@ public final class PruningViewModel {
                     blocks.add(block);
                 }
             }
+            List<StageViewModel> grouped = s == null ? List.of()
+                    : StageViewModel.of(s.model().config().stages(), blocks, this::setStageRatio);
+            grouped.forEach(st -> st.adjustingProperty().addListener((o, a, v) -> adjusting.set(v)));
+            stages.setAll(grouped);
         } finally {
             updating = false;
         }

@@ -7,6 +7,11 @@ import org.vbpstudio.prune.PruningReport;
 public final class Formats {
     private Formats() {}
 
+    /** "stage 2 · block 5" → "Stage 2 · block 5": a label at the start of a title. */
+    public static String capitalized(String s) {
+        return s.isEmpty() ? s : s.substring(0, 1).toUpperCase(Locale.ROOT) + s.substring(1);
+    }
+
     /** 1258411200 → "1,258,411,200". */
     public static String count(long n) {
         return String.format(Locale.ROOT, "%,d", n);
