@@ -216,18 +216,11 @@ public final class PruningViewModel {
 
     /** A stage's slider: every block of the stage to {@code r}, one change (locked in global mode, as the blocks). */
     private void setStageRatio(Stage stage, double r) {
-        if (updating) {
-            return;
+        if (mode.get() == PruningPlan.Mode.PER_BLOCK && !updating) {
+            double[] ratios = blocks.stream().mapToDouble(BlockViewModel::ratio).toArray();
+            Arrays.fill(ratios, stage.firstBlock(), stage.endBlock(), r);
+            setRatios(ratios);
         }
-        if (mode.get() == PruningPlan.Mode.PER_BLOCK) {
-            updating = true;
-            try {
-                blocks.subList(stage.firstBlock(), stage.endBlock()).forEach(b -> b.ratioProperty().set(r));
-            } finally {
-                updating = false;
-            }
-        }
-        refresh(); // in global mode: back to the effective ratios
     }
 
     private void onGlobalRatio(double r) {
