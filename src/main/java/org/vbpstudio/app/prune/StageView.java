@@ -7,6 +7,7 @@ import javafx.scene.control.Label;
 import javafx.scene.control.Slider;
 import javafx.scene.control.TextField;
 import javafx.scene.control.ToggleButton;
+import javafx.scene.control.Tooltip;
 import javafx.scene.layout.HBox;
 import javafx.scene.layout.TilePane;
 import javafx.scene.layout.VBox;
@@ -61,6 +62,8 @@ public final class StageView extends VBox {
         ratioSlider.disableProperty().bind(viewModel.editableProperty().not());
         ratioField.disableProperty().bind(viewModel.editableProperty().not());
         ratioSlider.setAccessibleText("Ratio of every block of " + viewModel.stage().label());
+        ratioSlider.setTooltip(new Tooltip("Sets every block of stage " + s
+                + " to one ratio; shows the share of the stage's neurons removed (global mode: what the threshold removes)"));
         String count = viewModel.blocks().size() + (viewModel.blocks().size() == 1 ? " block" : " blocks");
         expandToggle.textProperty().bind(expandToggle.selectedProperty().map(open -> (open ? "▾ " : "▸ ") + count));
         expandToggle.setAccessibleText("Show the blocks of " + viewModel.stage().label());
