@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.stream.Collectors;
 import javafx.beans.property.ReadOnlyStringProperty;
 import javafx.beans.property.ReadOnlyStringWrapper;
 import javafx.collections.FXCollections;
@@ -72,7 +71,8 @@ public final class ModelPanelViewModel {
         if (c.stages().size() > 1) { // a ViT's one stage is the Shape row already
             rows.add(new InfoRow("stages", "Stages", stageLines(c), "grid of positions × width, and blocks"));
         }
-        rows.add(new InfoRow("widths", "MLP widths", widths(c.mlpHiddenDims()), Arrays.toString(c.mlpHiddenDims())));
+        rows.add(new InfoRow("widths", "MLP widths", Formats.widths(c.stages(), c.mlpHiddenDims()),
+                Arrays.toString(c.mlpHiddenDims())));
         rows.add(new InfoRow("input", "Input", c.inChans() + " × " + c.imgSize() + " × " + c.imgSize(), ""));
         rows.add(new InfoRow("classes", "Classes", Integer.toString(c.numClasses()),
                 String.join(", ", m.labels())));
@@ -103,13 +103,6 @@ public final class ModelPanelViewModel {
         String name = folder.getFileName() == null ? folder.toString() : folder.getFileName().toString();
         return new InfoRow(id, label, Formats.count(s.size()) + " images" + (s.labelled() ? "" : ", unlabelled")
                 + "\n" + name + (idx ? " (IDX)" : ""), root.toString());
-    }
-
-    /** [384, 384, 384, 384] → "4 × 384"; mixed widths listed. */
-    static String widths(int[] w) {
-        boolean same = Arrays.stream(w).allMatch(x -> x == w[0]);
-        return same && w.length > 1 ? w.length + " × " + w[0]
-                : Arrays.stream(w).mapToObj(Integer::toString).collect(Collectors.joining(", "));
     }
 
     /** "2, 2, 6, 2". */
