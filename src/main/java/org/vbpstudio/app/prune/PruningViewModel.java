@@ -13,7 +13,6 @@ import javafx.beans.property.SimpleObjectProperty;
 import javafx.beans.property.StringProperty;
 import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
-import org.vbpstudio.app.ui.VarianceHistogram;
 import org.vbpstudio.app.workspace.ModelSession;
 import org.vbpstudio.app.workspace.PlanSelection;
 import org.vbpstudio.app.workspace.Workspace;
@@ -31,10 +30,10 @@ import org.vbpstudio.stats.ActivationStats;
 
 /**
  * The pruning controls: mode, criterion, compensation, round-to, the global ratio, one ratio per
- * stage ({@link StageViewModel}: sets its blocks) and one ratio per block, turned into a {@link PruningPlan} and the neurons it keeps on every change, written to
- * the workspace ({@link Workspace#planProperty()}, {@link Workspace#selectionProperty()}) for the
- * other screens. Selection runs the prune package's policy, so what the app previews is what
- * {@code prune} exports.
+ * stage ({@link StageViewModel}: sets its blocks) and one ratio per block, turned into a
+ * {@link PruningPlan} and the neurons it keeps on every change, written to the workspace
+ * ({@link Workspace#planProperty()}, {@link Workspace#selectionProperty()}) for the other screens.
+ * Selection runs the prune package's policy, so what the app previews is what {@code prune} exports.
  */
 public final class PruningViewModel {
     /** The largest ratio the sliders offer. */
@@ -112,7 +111,7 @@ public final class PruningViewModel {
         return blocks;
     }
 
-    /** The blocks grouped by the model's stages (a ViT: one stage), each with its ratio; set after {@link #blocks()}. */
+    /** The blocks grouped by the model's stages (a ViT: one stage), each with its ratio; built after the blocks. */
     public ObservableList<StageViewModel> stages() {
         return stages;
     }
@@ -350,22 +349,7 @@ public final class PruningViewModel {
         ModelSession s = workspace.session();
         ActivationStats live = workspace.liveStatsProperty().get();
         ActivationStats stats = s == null ? null : live != null ? live : statsOf(s);
-        if (stats == null || !Arrays.equals(stats.widths(), s.model().config().mlpHiddenDims())) {
-            blocks.forEach(b -> b.histogramProperty().set(null));
-            return;
-        }
-        double[][] variances = new double[stats.depth()][];
-        for (int b = 0; b < variances.length; b++) {
-            variances[b] = stats.variance(b);
-        }
-        double[] range = VarianceHistogram.range(variances);
-        PlanSelection sel = workspace.selection();
-        boolean showKept = live == null && sel != null && sel.hasNeurons();
-        boolean cut = showKept && criterion.get() == Criterion.VARIANCE;
-        for (BlockViewModel b : blocks) {
-            int[] kept = showKept ? sel.kept()[b.index()] : null;
-            b.histogramProperty().set(VarianceHistogram.of(variances[b.index()], kept, range[0], range[1], cut));
-        }
+        BlockHistograms.show(blocks, stats, live == null ? workspace.selection() : null, criterion.get());
     }
 
     /** The open model, for callers that need its config. */
