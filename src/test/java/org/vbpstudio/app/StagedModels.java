@@ -41,7 +41,7 @@ final class StagedModels {
         int[] dims = {4, 8, 16, 32};
         int[] widths = IntStream.range(0, depths.length)
                 .flatMap(s -> IntStream.generate(() -> 4 * dims[s]).limit(depths[s])).toArray();
-        return new ConvNextConfig("convnext_micro", 32, 3, 4, depths, dims, widths, 5, 1e-6, true);
+        return new ConvNextConfig("convnext_micro", 32, 3, 4, depths, dims, widths, 5, 1e-6, 1e-6, true);
     }
 
     /** {@code cfg} with weights drawn from N(0, 0.02²) (norm weights 1), as a model opened from {@code dir}. */

@@ -133,8 +133,8 @@ public final class PruningView extends VBox {
     }
 
     /**
-     * As many columns of cards as fit (at least {@link #MIN_TILE} wide each), sharing the width, the
-     * same in every stage; rows as tall as lets every shown row fit the height, within
+     * As many columns of cards as fit (each at least {@link #MIN_TILE} and its title's width wide),
+     * sharing the width, the same in every stage; rows as tall as lets every shown row fit the height, within
      * [{@link #MIN_TILE_HEIGHT}, {@link #MAX_TILE_HEIGHT}] (beyond that the column scrolls).
      */
     private void fitTiles(double width, double height) {
@@ -145,7 +145,13 @@ public final class PruningView extends VBox {
         TilePane first = views.get(0).blocksPane();
         double gap = first.getHgap();
         double inner = width - first.getInsets().getLeft() - first.getInsets().getRight() - 1;
-        int columns = Math.max(1, (int) ((inner + gap) / (MIN_TILE + gap)));
+        double minTile = MIN_TILE; // staged names ("Stage 2 · block 26") and wide counts need more (and zoom)
+        for (StageView v : views) {
+            for (var card : v.blocksPane().getChildren()) {
+                minTile = Math.max(minTile, Math.ceil(((BlockView) card).headerWidth()));
+            }
+        }
+        int columns = Math.max(1, (int) ((inner + gap) / (minTile + gap)));
         double tileWidth = Math.floor((inner - gap * (columns - 1)) / columns);
         int rows = 0;
         double fixed = stagesBox.getSpacing() * (views.size() - 1);
@@ -169,6 +175,7 @@ public final class PruningView extends VBox {
         BiConsumer<Integer, Integer> inspect = (block, bin) -> onInspect.accept(block, bin);
         List<StageView> views = viewModel.stages().stream().map(st -> new StageView(st, headers, inspect)).toList();
         stagesBox.getChildren().setAll(views);
+
         views.forEach(v -> v.expandedProperty().addListener((o, a, b) -> refit()));
         refit();
     }
