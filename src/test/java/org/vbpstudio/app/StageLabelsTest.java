@@ -61,7 +61,7 @@ class StageLabelsTest {
     @Test
     void thePanelAndTheRecoverySubjectListWidthsByStage() {
         try (FixtureStudio studio = convNextStudio()) {
-            assertEquals("3 × 16 | 3 × 32 | 27 × 64 | 3 × 128", row(studio, "widths"));
+            assertEquals("3 × 16\n3 × 32\n27 × 64\n3 × 128", row(studio, "widths"), "a line per stage, as the Stages row");
             assertEquals("0 · 8×8 · 4 · 3 blocks\n1 · 4×4 · 8 · 3 blocks\n2 · 2×2 · 16 · 27 blocks\n"
                     + "3 · 1×1 · 32 · 3 blocks", row(studio, "stages"));
             assertEquals("36 blocks in 4 stages (3, 3, 27, 3)", row(studio, "depth"));
@@ -72,8 +72,8 @@ class StageLabelsTest {
             p.stages().get(1).ratioProperty().set(0.25);
             p.blocks().get(34).ratioProperty().set(0.5);
             String subject = studio.vm.recover().subjectProperty().get();
-            assertTrue(subject.startsWith("The current plan's model: MLP widths 3 × 16 | 3 × 24 | 27 × 64 | 128, 64, 128,"),
-                    subject);
+            assertTrue(subject.startsWith(
+                    "The current plan's model: MLP widths 3 × 16 | 3 × 24 | 27 × 64 | 128, 64, 128,"), subject);
         }
     }
 
@@ -81,11 +81,14 @@ class StageLabelsTest {
     void widthsByStageGroupEachStageAlone() {
         ModelConfig cfg = StagedModels.swin(); // stages of 2, 3, 2 blocks
         List<Stage> stages = cfg.stages();
-        assertThrows(IllegalArgumentException.class, () -> Formats.widths(stages, new int[] {32, 32, 48, 64, 64, 64}));
-        assertEquals("2 × 32 | 3 × 64 | 2 × 128", Formats.widths(stages, cfg.mlpHiddenDims()));
-        assertEquals("2 × 32 | 48, 64, 64 | 64, 128", Formats.widths(stages, new int[] {32, 32, 48, 64, 64, 64, 128}));
-        assertEquals("96, 192, 144", Formats.widths(List.of(new Stage(0, 0, 3, 64, 4, 4)), new int[] {96, 192, 144}));
-        assertEquals("3 × 192", Formats.widths(List.of(new Stage(0, 0, 3, 64, 4, 4)), new int[] {192, 192, 192}));
+        assertThrows(IllegalArgumentException.class,
+                () -> Formats.widths(stages, new int[] {32, 32, 48, 64, 64, 64}, " | "), "six widths, seven blocks");
+        assertEquals("2 × 32 | 3 × 64 | 2 × 128", Formats.widths(stages, cfg.mlpHiddenDims(), " | "));
+        assertEquals("2 × 32 | 48, 64, 64 | 64, 128",
+                Formats.widths(stages, new int[] {32, 32, 48, 64, 64, 64, 128}, " | "), "each stage's own widths");
+        List<Stage> one = List.of(new Stage(0, 0, 3, 64, 4, 4)); // a ViT's
+        assertEquals("96, 192, 144", Formats.widths(one, new int[] {96, 192, 144}, " | "));
+        assertEquals("3 × 192", Formats.widths(one, new int[] {192, 192, 192}, " | "));
     }
 
     @Test

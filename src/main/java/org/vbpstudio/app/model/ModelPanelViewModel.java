@@ -71,7 +71,7 @@ public final class ModelPanelViewModel {
         if (c.stages().size() > 1) { // a ViT's one stage is the Shape row already
             rows.add(new InfoRow("stages", "Stages", stageLines(c), "grid of positions × width, and blocks"));
         }
-        rows.add(new InfoRow("widths", "MLP widths", Formats.widths(c.stages(), c.mlpHiddenDims()),
+        rows.add(new InfoRow("widths", "MLP widths", Formats.widths(c.stages(), c.mlpHiddenDims(), "\n"),
                 Arrays.toString(c.mlpHiddenDims())));
         rows.add(new InfoRow("input", "Input", c.inChans() + " × " + c.imgSize() + " × " + c.imgSize(), ""));
         rows.add(new InfoRow("classes", "Classes", Integer.toString(c.numClasses()),

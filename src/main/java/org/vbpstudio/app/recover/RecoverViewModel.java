@@ -551,8 +551,9 @@ public final class RecoverViewModel {
             ModelConfig pruned = cfg.withMlpHiddenDims(sel.widths());
             long before = CostModel.totalMacs(cfg);
             long after = CostModel.totalMacs(pruned);
-            subject.set("The current plan's model: MLP widths " + Formats.widths(cfg.stages(), sel.widths()) + ", " + Formats.human(after)
-                    + " MACs (" + Formats.change(before, after) + "); teacher: " + s.model().name() + ", unpruned");
+            subject.set("The current plan's model: MLP widths " + Formats.widths(cfg.stages(), sel.widths(), " | ")
+                    + ", " + Formats.human(after) + " MACs (" + Formats.change(before, after) + "); teacher: "
+                    + s.model().name() + ", unpruned");
         }
     }
 

@@ -24,16 +24,17 @@ public final class Formats {
     }
 
     /**
-     * One model's MLP widths, stage by stage ("2 × 384 | 2 × 768 | 6 × 1536 | 1536, 1200"), so that 36
-     * blocks read as four groups; a single stage as {@link #widths(int[])}.
+     * One model's MLP widths, stage by stage ("2 × 384 | 2 × 768 | 6 × 1536 | 1536, 1200" with
+     * {@code between} " | "), so that 36 blocks read as four groups; a single stage as
+     * {@link #widths(int[])}.
      */
-    public static String widths(List<Stage> stages, int[] w) {
+    public static String widths(List<Stage> stages, int[] w, String between) {
         int blocks = stages.isEmpty() ? 0 : stages.get(stages.size() - 1).endBlock();
         if (blocks != w.length) {
             throw new IllegalArgumentException(w.length + " widths for " + blocks + " blocks");
         }
         return stages.stream().map(st -> widths(Arrays.copyOfRange(w, st.firstBlock(), st.endBlock())))
-                .collect(Collectors.joining(" | "));
+                .collect(Collectors.joining(between));
     }
 
     /** 1258411200 → "1,258,411,200". */
