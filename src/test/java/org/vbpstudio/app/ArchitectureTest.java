@@ -1,7 +1,9 @@
 package org.vbpstudio.app;
 
 import static com.tngtech.archunit.base.DescribedPredicate.not;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.implement;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.type;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -20,9 +22,12 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.vbpstudio.model.Families;
+import org.vbpstudio.model.ModelConfig;
 
 /**
- * Inside the app: the workspace and the task executor need no toolkit, view models hold no Nodes
+ * Inside the app: no class asks which model family it has, the workspace and the task executor
+ * need no toolkit, view models hold no Nodes
  * (JabRef's rule), each FXML file sits in its screen's folder, and the screens' packages
  * depend on each other in no circle. That only the app imports JavaFX is {@code arch.LayeringTest}'s;
  * that no package or file of the whole project is in a circle, {@code arch.CyclesTest}'s.
@@ -59,6 +64,17 @@ class ArchitectureTest {
                     .should().dependOnClassesThat(resideInAPackage(APP + "..").and(not(resideInAPackage(leaf + ".."))))
                     .check(classes);
         }
+    }
+
+    /**
+     * The app works on any model family through {@link ModelConfig} alone: it never names a
+     * family's config (to ask which family it holds) nor the place that maps configs to families.
+     */
+    @Test
+    void nothingInTheAppAsksWhichFamilyItHas() {
+        noClasses().that().resideInAPackage(APP + "..")
+                .should().dependOnClassesThat(implement(ModelConfig.class).or(type(Families.class)))
+                .check(classes);
     }
 
     @Test

@@ -43,7 +43,7 @@ class RecoverViewModelTest {
             studio.calibrate();
             studio.vm.pruning().blocks().get(0).ratioProperty().set(0.5);
             studio.vm.pruning().blocks().get(2).ratioProperty().set(0.25);
-            assertTrue(recover.subjectProperty().get().startsWith("The current plan's model: MLP widths [96, 192, 144]"),
+            assertTrue(recover.subjectProperty().get().startsWith("The current plan's model: MLP widths 96, 192, 144,"),
                     recover.subjectProperty().get());
             recover.useTrainingImages(Fixture.IMAGES);
             assertEquals("30 labelled images · " + Fixture.IMAGES, recover.trainingTextProperty().get());

@@ -43,6 +43,12 @@ abstract class RobotWindowFixture {
 
     /** Shows the window on {@code stage} with the fixture model and its images. */
     void openWindow(Stage stage) {
+        showWindow(stage);
+        window.open(new GuiOptions(Fixture.TIMM, Fixture.IMAGES, Fixture.IMAGES, null));
+    }
+
+    /** Shows the window on {@code stage} with no model open. */
+    void showWindow(Stage stage) {
         window = StudioWindow.create(stage, new FxTaskExecutor(), owner -> new FxDialogService(owner) {
             @Override
             public Optional<Path> chooseFile(String title, FileType type, Path initialDirectory) {
@@ -61,7 +67,6 @@ abstract class RobotWindowFixture {
         });
         stage.sizeToScene(); // the stage is shared: another test class may have left it at its own size
         stage.show();
-        window.open(new GuiOptions(Fixture.TIMM, Fixture.IMAGES, Fixture.IMAGES, null));
     }
 
     @AfterEach

@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.stream.Collectors;
 import javafx.beans.property.ReadOnlyStringProperty;
 import javafx.beans.property.ReadOnlyStringWrapper;
 import javafx.collections.FXCollections;
@@ -69,7 +68,11 @@ public final class ModelPanelViewModel {
         rows.add(new InfoRow("depth", "Depth", c.depth() + " blocks" + (c.stages().size() > 1
                 ? " in " + c.stages().size() + " stages (" + stageDepths(c) + ")" : ""), ""));
         rows.add(new InfoRow("embed", "Shape", c.shapeSummary(), stageShapes(c)));
-        rows.add(new InfoRow("widths", "MLP widths", widths(c.mlpHiddenDims()), Arrays.toString(c.mlpHiddenDims())));
+        if (c.stages().size() > 1) { // a ViT's one stage is the Shape row already
+            rows.add(new InfoRow("stages", "Stages", stageLines(c), "grid of positions × width, and blocks"));
+        }
+        rows.add(new InfoRow("widths", "MLP widths", Formats.widths(c.stages(), c.mlpHiddenDims(), "\n"),
+                Arrays.toString(c.mlpHiddenDims())));
         rows.add(new InfoRow("input", "Input", c.inChans() + " × " + c.imgSize() + " × " + c.imgSize(), ""));
         rows.add(new InfoRow("classes", "Classes", Integer.toString(c.numClasses()),
                 String.join(", ", m.labels())));
@@ -102,16 +105,15 @@ public final class ModelPanelViewModel {
                 + "\n" + name + (idx ? " (IDX)" : ""), root.toString());
     }
 
-    /** [384, 384, 384, 384] → "4 × 384"; mixed widths listed. */
-    static String widths(int[] w) {
-        boolean same = Arrays.stream(w).allMatch(x -> x == w[0]);
-        return same && w.length > 1 ? w.length + " × " + w[0]
-                : Arrays.stream(w).mapToObj(Integer::toString).collect(Collectors.joining(", "));
-    }
-
     /** "2, 2, 6, 2". */
     private static String stageDepths(ModelConfig c) {
         return String.join(", ", c.stages().stream().map(st -> Integer.toString(st.depth())).toList());
+    }
+
+    /** One line per stage: "1 · 28×28 · 192 · 2 blocks" (the row names them stages already). */
+    static String stageLines(ModelConfig c) {
+        return String.join("\n", c.stages().stream().map(st -> st.index() + " · " + st.height() + "×" + st.width()
+                + " · " + st.dim() + " · " + st.depth() + (st.depth() == 1 ? " block" : " blocks")).toList());
     }
 
     /** One line per stage: "stage 1 · 28×28 · 192". */

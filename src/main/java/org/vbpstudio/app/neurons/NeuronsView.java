@@ -63,12 +63,13 @@ public final class NeuronsView extends VBox {
         neuronsBlockChoice.setConverter(new StringConverter<>() {
             @Override
             public String toString(Integer b) {
-                return b == null ? "" : "Block " + b;
+                return b == null ? "" : viewModel.blockTitle(b);
             }
 
             @Override
             public Integer fromString(String s) {
-                return Integer.valueOf(s.replace("Block ", "").strip());
+                return viewModel.blockChoices().stream().filter(b -> viewModel.blockTitle(b).equals(s)).findFirst()
+                        .orElse(null);
             }
         });
         neuronsBlockChoice.setValue(viewModel.blockProperty().get());

@@ -11,6 +11,7 @@ import javafx.beans.property.SimpleStringProperty;
 import javafx.beans.property.StringProperty;
 import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
+import org.vbpstudio.app.ui.Formats;
 import org.vbpstudio.stats.VarianceHistogram;
 import org.vbpstudio.app.workspace.ModelSession;
 import org.vbpstudio.app.workspace.PlanSelection;
@@ -71,6 +72,7 @@ public final class NeuronsViewModel {
         workspace.statsProperty().addListener((o, a, b) -> update());
         workspace.sessionProperty().addListener((o, a, b) -> {
             selected.clear();
+            blockChoices.clear(); // listed again: the same depth may name its blocks by other stages
             if (block.get() != 0) {
                 block.set(0);
             } else {
@@ -83,6 +85,13 @@ public final class NeuronsViewModel {
     /** The block shown. */
     public IntegerProperty blockProperty() {
         return block;
+    }
+
+    /** How the app names block {@code b} in a title: "Block 7", "Stage 2 · block 5". */
+    public String blockTitle(int b) {
+        ModelSession s = workspace.session();
+        return s == null || b < 0 || b >= s.model().config().depth() ? "Block " + b
+                : Formats.capitalized(s.model().config().blockLabel(b));
     }
 
     /** Block indices of the open model. */
@@ -100,7 +109,7 @@ public final class NeuronsViewModel {
         return selected;
     }
 
-    /** "Block 3 · 192 neurons · 96 removed by variance". */
+    /** "Block 3 · 192 neurons · 96 removed by variance" ("Stage 2 · block 1 · …" in a staged model). */
     public StringProperty titleProperty() {
         return title;
     }
@@ -228,7 +237,7 @@ public final class NeuronsViewModel {
                 || !Arrays.equals(stats.widths(), s.model().config().mlpHiddenDims())) {
             summary = null;
             neurons.clear();
-            title.set(s == null ? "" : "Block " + b);
+            title.set(s == null ? "" : blockTitle(b));
             explanation.set("");
             message.set(s == null ? "Open a model" : "Calibrate first (or open statistics) to see the neurons' statistics.");
             return;
@@ -275,7 +284,7 @@ public final class NeuronsViewModel {
         summary = new Summary(b, h, removed, total, removedVar, Math.sqrt(cn), sel.plan().criterion().jsonName(),
                 sel.plan().compensation() == Compensation.MEAN, residuals[0], residuals[1], ridge);
         neurons.setAll(rows);
-        title.set("Block " + b + " · " + h + " neurons · " + removed + " removed by " + summary.criterion());
+        title.set(blockTitle(b) + " · " + h + " neurons · " + removed + " removed by " + summary.criterion());
         explanation.set(explain(summary));
     }
 

@@ -7,6 +7,7 @@ import javafx.scene.control.Slider;
 import javafx.scene.control.TextField;
 import javafx.scene.control.Tooltip;
 import javafx.scene.input.KeyCode;
+import javafx.scene.layout.HBox;
 import javafx.scene.layout.VBox;
 import org.vbpstudio.app.ui.Fxml;
 
@@ -16,6 +17,11 @@ import org.vbpstudio.app.ui.Fxml;
  * {@code blockKept3}, {@code blockHistogram3}).
  */
 public final class BlockView extends VBox {
+    /** Room for the kept count to grow by a glyph or so (a digit of another width) without a cut. */
+    private static final double KEPT_SLACK = 6;
+
+    @FXML
+    private HBox header;
     @FXML
     private Label titleLabel;
     @FXML
@@ -51,8 +57,8 @@ public final class BlockView extends VBox {
         ratioField.disableProperty().bind(viewModel.editableProperty().not());
         SensitivitySparkline sparkline = new SensitivitySparkline(viewModel);
         getChildren().add(getChildren().indexOf(histogram) + 1, sparkline);
-        Tooltip.install(sparkline, new Tooltip("Block " + b + " alone pruned at 0–95 %: score on calibration images"));
-        Tooltip.install(histogram, new Tooltip("Neurons of block " + b + " by activation variance (log scale):"
+        Tooltip.install(sparkline, new Tooltip(viewModel.title() + " alone pruned at 0–95 %: score on calibration images"));
+        Tooltip.install(histogram, new Tooltip("Neurons of " + viewModel.label() + " by activation variance (log scale):"
                 + " blue are kept, grey removed. Click a bar to inspect its neurons"));
         histogram.setFocusTraversable(true);
         histogram.setOnMouseClicked(e -> onInspect.accept(b, histogram.binAt(e.getX())));
@@ -62,5 +68,15 @@ public final class BlockView extends VBox {
                 e.consume();
             }
         });
+    }
+
+    /**
+     * The narrowest card that shows its title and kept count whole ("Stage 2 · block 26" beside
+     * "keeps 3,072 / 3,072"), measured with the card's style applied; all neurons kept is the
+     * widest count the card shows.
+     */
+    double headerWidth() {
+        applyCss();
+        return header.prefWidth(-1) + snappedLeftInset() + snappedRightInset() + KEPT_SLACK;
     }
 }

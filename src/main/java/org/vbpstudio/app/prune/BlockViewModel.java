@@ -14,11 +14,12 @@ import org.vbpstudio.app.ui.Formats;
 import org.vbpstudio.stats.VarianceHistogram;
 
 /**
- * One transformer block's card: its pruning ratio (set by the user in per-block mode, shown as
- * the effective ratio in global mode), how many neurons it keeps, and its variance histogram.
+ * One block's card: its pruning ratio (set by the user in per-block mode, shown as the effective
+ * ratio in global mode), how many neurons it keeps, and its variance histogram.
  */
 public final class BlockViewModel {
     private final int index;
+    private final String label;
     private final int hidden;
     private final DoubleProperty ratio = new SimpleDoubleProperty(this, "ratio", 0);
     private final IntegerProperty kept;
@@ -31,8 +32,10 @@ public final class BlockViewModel {
     private final BooleanProperty editable = new SimpleBooleanProperty(this, "editable", true);
     private final BooleanProperty adjusting = new SimpleBooleanProperty(this, "adjusting");
 
-    public BlockViewModel(int index, int hidden) {
+    /** @param label the model's name of the block ({@code ModelConfig.blockLabel}): "stage 2 · block 5" */
+    public BlockViewModel(int index, String label, int hidden) {
         this.index = index;
+        this.label = label;
         this.hidden = hidden;
         this.kept = new SimpleIntegerProperty(this, "kept", hidden);
         kept.addListener((o, a, b) -> updateText());
@@ -48,8 +51,14 @@ public final class BlockViewModel {
         return hidden;
     }
 
+    /** "block 7", "stage 2 · block 5": how the app names this block in sentences. */
+    public String label() {
+        return label;
+    }
+
+    /** The card's title: the label capitalised ("Stage 2 · block 5"). */
     public String title() {
-        return "Block " + index;
+        return Formats.capitalized(label);
     }
 
     /** Fraction of neurons to remove, in [0, 1). */
@@ -71,12 +80,12 @@ public final class BlockViewModel {
         return keptText;
     }
 
-    /** Null until statistics exist. */
     /** Null until "Compute sensitivity" has measured it. */
     public ObjectProperty<SensitivityCurve> sensitivityProperty() {
         return sensitivity;
     }
 
+    /** Null until statistics exist. */
     public ObjectProperty<VarianceHistogram> histogramProperty() {
         return histogram;
     }

@@ -1,6 +1,6 @@
 package org.vbpstudio.app.prune;
 
-import java.util.Locale;
+import java.util.List;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 import javafx.collections.ListChangeListener;
@@ -17,12 +17,19 @@ import javafx.scene.layout.TilePane;
 import javafx.scene.layout.VBox;
 import javafx.util.StringConverter;
 import org.controlsfx.control.SegmentedButton;
+import org.vbpstudio.app.ui.Formats;
 import org.vbpstudio.app.ui.Fxml;
 import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.Criterion;
 import org.vbpstudio.prune.PruningPlan;
 
-/** The pruning controls and one card per block. */
+/**
+ * The pruning controls and one card per block, grouped by stage ({@link StageView}: a header with
+ * the stage's slider over its cards, collapsible), in one scrolling column. A single-stage model (a
+ * ViT) shows its cards without a header: the "All blocks" slider already sets every block of its one
+ * stage, and the side panel names its grid and width, so a header would only repeat them and take a
+ * row from the cards.
+ */
 public final class PruningView extends VBox {
     private static final double MIN_TILE = 218;
     private static final double MIN_TILE_HEIGHT = 150;
@@ -52,7 +59,7 @@ public final class PruningView extends VBox {
     @FXML
     private TextField globalField;
     @FXML
-    private TilePane blocksPane;
+    private VBox stagesBox;
     @FXML
     private ScrollPane blocksScroll;
 
@@ -62,11 +69,11 @@ public final class PruningView extends VBox {
         messageLabel.textProperty().bind(viewModel.messageProperty());
 
         criterionChoice.getItems().setAll(Criterion.values());
-        criterionChoice.setConverter(converter(c -> capitalized(c.jsonName())));
+        criterionChoice.setConverter(converter(c -> Formats.capitalized(c.jsonName())));
         criterionChoice.valueProperty().bindBidirectional(viewModel.criterionProperty());
         compensationChoice.getItems().setAll(Compensation.values());
         compensationChoice.setConverter(converter(c -> c == Compensation.REFIT && !viewModel.canRefit()
-                ? "Refit (needs stats --refit)" : capitalized(c.jsonName())));
+                ? "Refit (needs stats --refit)" : Formats.capitalized(c.jsonName())));
         compensationChoice.setCellFactory(list -> new ListCell<>() {
             @Override
             protected void updateItem(Compensation c, boolean empty) {
@@ -94,12 +101,8 @@ public final class PruningView extends VBox {
         globalSlider.setLabelFormatter(converter(v -> v.doubleValue() % 10 == 0 ? String.format("%.0f", v) : ""));
         blocksScroll.viewportBoundsProperty().addListener((o, a, b) -> fitTiles(b.getWidth(), b.getHeight()));
 
-        viewModel.blocks().addListener((ListChangeListener<BlockViewModel>) c -> rebuildBlocks());
+        viewModel.stages().addListener((ListChangeListener<StageViewModel>) c -> rebuildBlocks());
         rebuildBlocks();
-    }
-
-    private static String capitalized(String name) {
-        return name.substring(0, 1).toUpperCase(Locale.ROOT) + name.substring(1);
     }
 
     /** What a click on a block's histogram does: called with the block and the bar (-1: none). */
@@ -125,22 +128,59 @@ public final class PruningView extends VBox {
         fromModel.run();
     }
 
-    /** As many columns of cards as fit (at least {@link #MIN_TILE} wide each), sharing the width. */
+    private List<StageView> stageViews() {
+        return stagesBox.getChildren().stream().map(StageView.class::cast).toList();
+    }
+
+    /**
+     * As many columns of cards as fit (each at least {@link #MIN_TILE} and its title's width wide),
+     * sharing the width, the same in every stage; rows as tall as lets every shown row fit the height, within
+     * [{@link #MIN_TILE_HEIGHT}, {@link #MAX_TILE_HEIGHT}] (beyond that the column scrolls).
+     */
     private void fitTiles(double width, double height) {
-        double gap = blocksPane.getHgap();
-        double inner = width - blocksPane.getInsets().getLeft() - blocksPane.getInsets().getRight() - 1;
-        int columns = Math.max(1, (int) ((inner + gap) / (MIN_TILE + gap)));
-        blocksPane.setPrefColumns(columns);
-        blocksPane.setPrefTileWidth(Math.floor((inner - gap * (columns - 1)) / columns));
-        int rows = Math.max(1, (viewModel.blocks().size() + columns - 1) / columns);
-        double innerH = height - blocksPane.getInsets().getTop() - blocksPane.getInsets().getBottom() - 1;
-        double tileH = (innerH - blocksPane.getVgap() * (rows - 1)) / rows;
-        blocksPane.setPrefTileHeight(Math.floor(Math.max(MIN_TILE_HEIGHT, Math.min(MAX_TILE_HEIGHT, tileH))));
+        List<StageView> views = stageViews();
+        if (views.isEmpty()) {
+            return;
+        }
+        TilePane first = views.get(0).blocksPane();
+        double gap = first.getHgap();
+        double inner = width - first.getInsets().getLeft() - first.getInsets().getRight() - 1;
+        double minTile = MIN_TILE; // staged names ("Stage 2 · block 26") and wide counts need more (and zoom)
+        for (StageView v : views) {
+            for (var card : v.blocksPane().getChildren()) {
+                minTile = Math.max(minTile, Math.ceil(((BlockView) card).headerWidth()));
+            }
+        }
+        int columns = Math.max(1, (int) ((inner + gap) / (minTile + gap)));
+        double tileWidth = Math.floor((inner - gap * (columns - 1)) / columns);
+        int rows = 0;
+        double fixed = stagesBox.getSpacing() * (views.size() - 1);
+        for (StageView v : views) {
+            int r = v.rows(columns);
+            rows += r;
+            fixed += v.headerHeight() + (r == 0 ? 0 : first.getInsets().getTop() + first.getInsets().getBottom()
+                    + first.getVgap() * (r - 1));
+        }
+        double tileH = rows == 0 ? MAX_TILE_HEIGHT : (height - fixed - 1) / rows;
+        double tileHeight = Math.floor(Math.max(MIN_TILE_HEIGHT, Math.min(MAX_TILE_HEIGHT, tileH)));
+        for (StageView v : views) {
+            v.blocksPane().setPrefColumns(columns);
+            v.blocksPane().setPrefTileWidth(tileWidth);
+            v.blocksPane().setPrefTileHeight(tileHeight);
+        }
     }
 
     private void rebuildBlocks() {
-        blocksPane.getChildren().setAll(viewModel.blocks().stream()
-                .map(b -> new BlockView(b, (block, bin) -> onInspect.accept(block, bin))).toList());
+        boolean headers = viewModel.stages().size() > 1;
+        BiConsumer<Integer, Integer> inspect = (block, bin) -> onInspect.accept(block, bin);
+        List<StageView> views = viewModel.stages().stream().map(st -> new StageView(st, headers, inspect)).toList();
+        stagesBox.getChildren().setAll(views);
+
+        views.forEach(v -> v.expandedProperty().addListener((o, a, b) -> refit()));
+        refit();
+    }
+
+    private void refit() {
         var bounds = blocksScroll.getViewportBounds();
         if (bounds != null && bounds.getWidth() > 0) {
             fitTiles(bounds.getWidth(), bounds.getHeight());

@@ -13,12 +13,12 @@ import javafx.beans.property.SimpleObjectProperty;
 import javafx.beans.property.StringProperty;
 import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
-import org.vbpstudio.stats.VarianceHistogram;
 import org.vbpstudio.app.workspace.ModelSession;
 import org.vbpstudio.app.workspace.PlanSelection;
 import org.vbpstudio.app.workspace.Workspace;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.ModelConfig;
+import org.vbpstudio.model.Stage;
 import org.vbpstudio.prune.Budget;
 import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.Criterion;
@@ -29,11 +29,11 @@ import org.vbpstudio.prune.Surgery;
 import org.vbpstudio.stats.ActivationStats;
 
 /**
- * The pruning controls: mode, criterion, compensation, round-to, the global ratio and one ratio
- * per block, turned into a {@link PruningPlan} and the neurons it keeps on every change, written to
- * the workspace ({@link Workspace#planProperty()}, {@link Workspace#selectionProperty()}) for the
- * other screens. Selection runs the prune package's policy, so what the app previews is what
- * {@code prune} exports.
+ * The pruning controls: mode, criterion, compensation, round-to, the global ratio, one ratio per
+ * stage ({@link StageViewModel}: sets its blocks) and one ratio per block, turned into a
+ * {@link PruningPlan} and the neurons it keeps on every change, written to the workspace
+ * ({@link Workspace#planProperty()}, {@link Workspace#selectionProperty()}) for the other screens.
+ * Selection runs the prune package's policy, so what the app previews is what {@code prune} exports.
  */
 public final class PruningViewModel {
     /** The largest ratio the sliders offer. */
@@ -49,6 +49,7 @@ public final class PruningViewModel {
     private final IntegerProperty roundTo = new SimpleIntegerProperty(this, "roundTo", 0);
     private final DoubleProperty globalRatio = new SimpleDoubleProperty(this, "globalRatio", 0);
     private final ObservableList<BlockViewModel> blocks = FXCollections.observableArrayList();
+    private final ObservableList<StageViewModel> stages = FXCollections.observableArrayList();
     private final BooleanProperty adjusting = new SimpleBooleanProperty(this, "adjusting");
     private long seed;
     private boolean updating;
@@ -110,12 +111,17 @@ public final class PruningViewModel {
         return blocks;
     }
 
+    /** The blocks grouped by the model's stages (a ViT: one stage), each with its ratio; built after the blocks. */
+    public ObservableList<StageViewModel> stages() {
+        return stages;
+    }
+
     /** The current plan and what it keeps, as written to the workspace; null without a model. */
     public PlanSelection selection() {
         return workspace.selection();
     }
 
-    /** True while a slider (global or a block's) is being dragged: undo counts a drag as one step. */
+    /** True while a slider (global, a stage's or a block's) is being dragged: undo counts a drag as one step. */
     public BooleanProperty adjustingProperty() {
         return adjusting;
     }
@@ -207,6 +213,15 @@ public final class PruningViewModel {
         refresh();
     }
 
+    /** A stage's slider: every block of the stage to {@code r}, one change (locked in global mode, as the blocks). */
+    private void setStageRatio(Stage stage, double r) {
+        if (mode.get() == PruningPlan.Mode.PER_BLOCK && !updating) {
+            double[] ratios = blocks.stream().mapToDouble(BlockViewModel::ratio).toArray();
+            Arrays.fill(ratios, stage.firstBlock(), stage.endBlock(), r);
+            setRatios(ratios);
+        }
+    }
+
     private void onGlobalRatio(double r) {
         if (updating) {
             return;
@@ -232,7 +247,7 @@ public final class PruningViewModel {
             if (s != null) {
                 int[] widths = s.model().config().mlpHiddenDims();
                 for (int b = 0; b < widths.length; b++) {
-                    BlockViewModel block = new BlockViewModel(b, widths[b]);
+                    BlockViewModel block = new BlockViewModel(b, s.model().config().blockLabel(b), widths[b]);
                     block.ratioProperty().set(mode.get() == PruningPlan.Mode.PER_BLOCK ? globalRatio.get() : 0);
                     block.ratioProperty().addListener((o, a, v) -> {
                         if (!updating) {
@@ -243,6 +258,10 @@ public final class PruningViewModel {
                     blocks.add(block);
                 }
             }
+            List<StageViewModel> grouped = s == null ? List.of()
+                    : StageViewModel.of(s.model().config().stages(), blocks, this::setStageRatio);
+            grouped.forEach(st -> st.adjustingProperty().addListener((o, a, v) -> adjusting.set(v)));
+            stages.setAll(grouped);
         } finally {
             updating = false;
         }
@@ -330,22 +349,7 @@ public final class PruningViewModel {
         ModelSession s = workspace.session();
         ActivationStats live = workspace.liveStatsProperty().get();
         ActivationStats stats = s == null ? null : live != null ? live : statsOf(s);
-        if (stats == null || !Arrays.equals(stats.widths(), s.model().config().mlpHiddenDims())) {
-            blocks.forEach(b -> b.histogramProperty().set(null));
-            return;
-        }
-        double[][] variances = new double[stats.depth()][];
-        for (int b = 0; b < variances.length; b++) {
-            variances[b] = stats.variance(b);
-        }
-        double[] range = VarianceHistogram.range(variances);
-        PlanSelection sel = workspace.selection();
-        boolean showKept = live == null && sel != null && sel.hasNeurons();
-        boolean cut = showKept && criterion.get() == Criterion.VARIANCE;
-        for (BlockViewModel b : blocks) {
-            int[] kept = showKept ? sel.kept()[b.index()] : null;
-            b.histogramProperty().set(VarianceHistogram.of(variances[b.index()], kept, range[0], range[1], cut));
-        }
+        BlockHistograms.show(blocks, stats, live == null ? workspace.selection() : null, criterion.get());
     }
 
     /** The open model, for callers that need its config. */

@@ -3,7 +3,6 @@ package org.vbpstudio.app.recover;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CancellationException;
@@ -552,14 +551,10 @@ public final class RecoverViewModel {
             ModelConfig pruned = cfg.withMlpHiddenDims(sel.widths());
             long before = CostModel.totalMacs(cfg);
             long after = CostModel.totalMacs(pruned);
-            subject.set("The current plan's model: MLP widths " + widths(sel.widths()) + ", " + Formats.human(after)
-                    + " MACs (" + Formats.change(before, after) + "); teacher: " + s.model().name() + ", unpruned");
+            subject.set("The current plan's model: MLP widths " + Formats.widths(cfg.stages(), sel.widths(), " | ")
+                    + ", " + Formats.human(after) + " MACs (" + Formats.change(before, after) + "); teacher: "
+                    + s.model().name() + ", unpruned");
         }
-    }
-
-    /** [192, 192, 192] → "192 × 3"; otherwise the list. */
-    private static String widths(int[] w) {
-        return Arrays.stream(w).distinct().count() == 1 ? w[0] + " × " + w.length : Arrays.toString(w);
     }
 
     private void validateOptions() {

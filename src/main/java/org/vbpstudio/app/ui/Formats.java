@@ -1,11 +1,41 @@
 package org.vbpstudio.app.ui;
 
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
+import java.util.stream.Collectors;
+import org.vbpstudio.model.Stage;
 import org.vbpstudio.prune.PruningReport;
 
 /** How numbers read in the app: one place, so labels and tests agree. */
 public final class Formats {
     private Formats() {}
+
+    /** "stage 2 · block 5" → "Stage 2 · block 5": a label at the start of a title. */
+    public static String capitalized(String s) {
+        return s.isEmpty() ? s : s.substring(0, 1).toUpperCase(Locale.ROOT) + s.substring(1);
+    }
+
+    /** [384, 384, 384, 384] → "4 × 384"; mixed widths listed: "96, 192, 144". */
+    public static String widths(int[] w) {
+        boolean same = Arrays.stream(w).allMatch(x -> x == w[0]);
+        return same && w.length > 1 ? w.length + " × " + w[0]
+                : Arrays.stream(w).mapToObj(Integer::toString).collect(Collectors.joining(", "));
+    }
+
+    /**
+     * One model's MLP widths, stage by stage ("2 × 384 | 2 × 768 | 6 × 1536 | 1536, 1200" with
+     * {@code between} " | "), so that 36 blocks read as four groups; a single stage as
+     * {@link #widths(int[])}.
+     */
+    public static String widths(List<Stage> stages, int[] w, String between) {
+        int blocks = stages.isEmpty() ? 0 : stages.get(stages.size() - 1).endBlock();
+        if (blocks != w.length) {
+            throw new IllegalArgumentException(w.length + " widths for " + blocks + " blocks");
+        }
+        return stages.stream().map(st -> widths(Arrays.copyOfRange(w, st.firstBlock(), st.endBlock())))
+                .collect(Collectors.joining(between));
+    }
 
     /** 1258411200 → "1,258,411,200". */
     public static String count(long n) {
