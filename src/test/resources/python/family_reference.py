@@ -2,9 +2,9 @@
 
 usage (run by the test; Debian's python3-torch and python3-torchvision, nothing else):
 
-    /usr/bin/python3 src/test/resources/python/family_reference.py MODEL_DIR X.safetensors OUT.safetensors
+    /usr/bin/python3 src/test/resources/python/family_reference.py MODEL_DIR X.safetensors OUT.safetensors [...]
 
-MODEL_DIR is an export (timm-named F32 model.safetensors, config.json with family and model_args);
+(one run for any number of such triples: importing torch dominates). MODEL_DIR is an export (timm-named F32 model.safetensors, config.json with family and model_args);
 X.safetensors holds "x" [N, C, H, W]; OUT.safetensors receives "logits" [N, K].
 
 Swin and ConvNeXt run torchvision's own implementations (torchvision.models.swin_transformer /
@@ -128,7 +128,14 @@ class Vit(nn.Module):
 
 
 def main():
-    model_dir, inputs, output = sys.argv[1:4]
+    args = sys.argv[1:]
+    if not args or len(args) % 3:
+        sys.exit(__doc__)
+    for i in range(0, len(args), 3):
+        run(*args[i:i + 3])
+
+
+def run(model_dir, inputs, output):
     with open(os.path.join(model_dir, "config.json"), encoding="utf-8") as f:
         cfg = json.load(f)
     state = read_safetensors(os.path.join(model_dir, "model.safetensors"))
