@@ -24,7 +24,11 @@ import java.util.Map;
  * @param dims          width of each stage
  * @param mlpHiddenDims hidden width of each block's MLP, over all stages in order
  * @param numClasses    classifier outputs
- * @param layerNormEps  LayerNorm epsilon (1e-6 in timm and Hugging Face)
+ * @param layerNormEps  epsilon of every LayerNorm but the head's: stem, downsampling, blocks (timm's
+ *                      {@code norm_eps}, 1e-6; Hugging Face fixes 1e-6)
+ * @param headNormEps   epsilon of the head's LayerNorm: timm uses {@code layerNormEps} here too, Hugging
+ *                      Face its config's {@code layer_norm_eps} (1e-12 by default); exports record it
+ *                      as {@code head_norm_eps} when it differs, since timm has no such argument
  * @param layerScale    each block scales its branch by {@code gamma} (timm's {@code ls_init_value} set)
  */
 public record ConvNextConfig(
@@ -37,6 +41,7 @@ public record ConvNextConfig(
         int[] mlpHiddenDims,
         int numClasses,
         double layerNormEps,
+        double headNormEps,
         boolean layerScale) implements ModelConfig {
     /** Side of the depthwise convolution (timm's default and every released ConvNeXt v1). */
     public static final int KERNEL = 7;
@@ -92,7 +97,7 @@ public record ConvNextConfig(
             throw new IllegalArgumentException("expected " + depth() + " widths, got " + widths.length);
         }
         return new ConvNextConfig(architecture, imgSize, inChans, patchSize, depths, dims, widths, numClasses,
-                layerNormEps, layerScale);
+                layerNormEps, headNormEps, layerScale);
     }
 
     @Override
@@ -204,13 +209,17 @@ public record ConvNextConfig(
     public void describe(JsonObject json, JsonObject args, JsonObject pretrainedCfg) {
         json.addProperty("num_features", dims[dims.length - 1]);
         json.addProperty("global_pool", "avg");
-        if (layerNormEps != 1e-6) {
-            json.addProperty("layer_norm_eps", layerNormEps);
+        if (headNormEps != layerNormEps) {
+            json.addProperty("head_norm_eps", headNormEps);
         }
         args.add("depths", ConfigJson.intArray(depths));
         args.add("dims", ConfigJson.intArray(dims));
         args.addProperty("in_chans", inChans);
         args.addProperty("patch_size", patchSize);
+        args.addProperty("conv_mlp", false); // fc1/fc2 are written as linear layers, whatever was read
+        if (layerNormEps != 1e-6) {
+            args.addProperty("norm_eps", layerNormEps);
+        }
         if (!layerScale) {
             args.add("ls_init_value", JsonNull.INSTANCE); // timm builds gamma only when set
         }
@@ -234,7 +243,7 @@ public record ConvNextConfig(
                 widths[b++] = 4 * dims[s];
             }
         }
-        return new ConvNextConfig(architecture, 224, 3, 4, depths, dims, widths, 1000, 1e-6, true);
+        return new ConvNextConfig(architecture, 224, 3, 4, depths, dims, widths, 1000, 1e-6, 1e-6, true);
     }
 
     public static ConvNextConfig convnextTiny() {
@@ -246,7 +255,8 @@ public record ConvNextConfig(
         return o instanceof ConvNextConfig c && architecture.equals(c.architecture) && imgSize == c.imgSize
                 && inChans == c.inChans && patchSize == c.patchSize && Arrays.equals(depths, c.depths)
                 && Arrays.equals(dims, c.dims) && Arrays.equals(mlpHiddenDims, c.mlpHiddenDims)
-                && numClasses == c.numClasses && layerNormEps == c.layerNormEps && layerScale == c.layerScale;
+                && numClasses == c.numClasses && layerNormEps == c.layerNormEps && headNormEps == c.headNormEps
+                && layerScale == c.layerScale;
     }
 
     @Override

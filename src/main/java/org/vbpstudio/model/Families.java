@@ -20,6 +20,12 @@ public final class Families {
         if (cfg instanceof VitConfig v) {
             return new VitForward(v, params, scoped);
         }
+        if (cfg instanceof SwinConfig s) {
+            return new SwinForward(s, params, scoped);
+        }
+        if (cfg instanceof ConvNextConfig c) {
+            return new ConvNextForward(c, params, scoped);
+        }
         throw unknown(cfg);
     }
 
@@ -27,6 +33,12 @@ public final class Families {
     public static FamilyCost cost(ModelConfig cfg) {
         if (cfg instanceof VitConfig v) {
             return new VitCost(v);
+        }
+        if (cfg instanceof SwinConfig s) {
+            return new SwinCost(s);
+        }
+        if (cfg instanceof ConvNextConfig c) {
+            return new ConvNextCost(c);
         }
         throw unknown(cfg);
     }

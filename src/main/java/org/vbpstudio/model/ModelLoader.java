@@ -31,7 +31,7 @@ public final class ModelLoader {
             "tiny", 3, "small", 6, "base", 12, "large", 16, "huge", 16);
 
     /** The families besides the ViT, each recognising its own checkpoints; a ViT is read when none does. */
-    private static final List<FamilyReader> READERS = List.of();
+    private static final List<FamilyReader> READERS = List.of(new SwinReader(), new ConvNextReader());
 
     private ModelLoader() {}
 
