@@ -84,6 +84,7 @@ def convnext(cfg, args, state):
                 for t in ("weight", "bias"):
                     mapped[f"{v}block.{tv}.{t}"] = state[f"{k}{timm_name}.{t}"]
     model.load_state_dict(mapped, strict=True)
+    model.classifier[0].eps = float(cfg.get("head_norm_eps", 1e-6))  # Hugging Face's head norm has its own
     return model
 
 

@@ -12,7 +12,8 @@ import org.vbpstudio.model.Stage;
  * timm's ConvNeXt (v1) as ONNX nodes, channels-first [N, C, H, W] between blocks as timm runs it:
  * the stem (Conv, LayerNorm2d); per stage ≥ 1 a LayerNorm2d and a 2×2 stride-2 Conv; blocks
  * {@code x + gamma · fc2(GELU(fc1(norm(conv_dw(x)))))} whose norm, MLP and gamma run
- * channels-last (timm permutes there too); the mean over positions, {@code head.norm}, {@code head.fc}.
+ * channels-last (timm permutes there too); the mean over positions, {@code head.norm} (its own epsilon:
+ * Hugging Face's differs), {@code head.fc}.
  * LayerNorm2d is a LayerNorm over channels between two transposes, as timm computes it.
  */
 final class ConvNextGraph extends FamilyGraph {
@@ -39,7 +40,7 @@ final class ConvNextGraph extends FamilyGraph {
             }
         }
         String pooled = g.node("ReduceMean", "head/global_pool", List.of(x), ints("axes", 2, 3), integer("keepdims", 0));
-        linear("head.fc", norm("head.norm", pooled), OUTPUT);
+        linear("head.fc", layerNorm("head.norm", pooled, cfg.headNormEps()), OUTPUT);
     }
 
     private String block(Stage s, int b, String x) {

@@ -4,9 +4,11 @@ import static org.vbpstudio.model.onnx.GraphBuilder.integer;
 import static org.vbpstudio.model.onnx.GraphBuilder.ints;
 
 import java.util.List;
+import org.vbpstudio.model.HostTensor;
 import org.vbpstudio.model.ModelWeights;
 import org.vbpstudio.model.Stage;
 import org.vbpstudio.model.SwinConfig;
+import org.vbpstudio.model.SwinWindows;
 
 /**
  * timm's SwinTransformer (v1) as ONNX nodes, channels-last [N, H, W, C] throughout as timm runs it:
@@ -15,7 +17,8 @@ import org.vbpstudio.model.SwinConfig;
  * attention, shifted by half a window on odd blocks when the grid is larger than a window (a cyclic
  * shift: two Slices and a Concat per axis); the final LayerNorm, the mean over positions, the head.
  * Each block's relative position bias is gathered from its table at export time into a constant
- * [heads, N, N], and the shifted blocks' mask is a constant [windows, 1, N, N] (see {@link SwinWindows}).
+ * [heads, N, N], and the shifted blocks' mask is a constant [windows, 1, N, N], both from {@link SwinWindows}
+ * as {@link org.vbpstudio.model.SwinForward} uses them.
  */
 final class SwinGraph extends FamilyGraph {
     private final SwinConfig cfg;
@@ -90,7 +93,7 @@ final class SwinGraph extends FamilyGraph {
         String kt = transpose(k + "attn/k_transpose", key, 0, 1, 2, 4, 3);
         String scores = g.node("MatMul", k + "attn/scores", List.of(q, kt));
         String bias = constant(k + "attn.relative_position_bias", new long[] {heads, n, n},
-                SwinWindows.relativePositionBias(tensor(k + "attn.relative_position_bias_table"), ws));
+                relativePositionBias(tensor(k + "attn.relative_position_bias_table"), ws));
         scores = g.node("Add", k + "attn/add_bias", List.of(scores, bias));
         if (shift > 0) {
             String name = "layers." + s.index() + ".attn_mask"; // one per stage, as every shifted block's is the same
@@ -107,6 +110,25 @@ final class SwinGraph extends FamilyGraph {
         out = transpose(k + "attn/unpartition_permute", out, 0, 1, 3, 2, 4, 5);
         out = reshape(k + "attn/grid", out, -1, res, res, c);
         return shift > 0 ? roll(k + "attn/unshift", out, res, res - shift) : out; // torch.roll(x, +shift)
+    }
+
+    /**
+     * {@code table[relative_position_index]} as [heads, N, N], timm's {@code _get_rel_pos_bias}.
+     *
+     * @param table {@code relative_position_bias_table} [(2ws − 1)², heads]
+     */
+    static float[] relativePositionBias(HostTensor table, int ws) {
+        int heads = (int) table.dim(1);
+        int pairs = ws * ws * ws * ws;
+        long[] index = SwinWindows.relativePositionIndex(ws);
+        float[] t = table.data();
+        float[] bias = new float[heads * pairs];
+        for (int p = 0; p < pairs; p++) {
+            for (int h = 0; h < heads; h++) {
+                bias[h * pairs + p] = t[(int) index[p] * heads + h];
+            }
+        }
+        return bias;
     }
 
     /**

@@ -1,15 +1,13 @@
-package org.vbpstudio.model.onnx;
+package org.vbpstudio.model;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
-import org.vbpstudio.model.HostTensor;
 
 /**
- * The window constants against a second derivation: the mask from which tokens the cyclic shift
- * wrapped (timm labels regions by slices instead), the bias by each token pair's (dy, dx).
+ * The shifted windows' mask against a second derivation: which tokens the cyclic shift wrapped
+ * (timm labels regions by slices instead).
  */
 class SwinWindowsTest {
     /**
@@ -56,31 +54,5 @@ class SwinWindowsTest {
         assertEquals(0f, mask[base + 1]); // tokens (0,0) and (0,1): the same quarter
         assertEquals(-100f, mask[base + 2]); // (0,0) and (0,2): across the wrap
         assertEquals(-100f, mask[base + 15]); // (0,0) and (3,3)
-    }
-
-    @Test
-    void relativePositionBiasLooksUpEachPairsOffset() {
-        int ws = 3;
-        int heads = 2;
-        int side = 2 * ws - 1;
-        float[] table = new float[side * side * heads];
-        for (int r = 0; r < side * side; r++) {
-            for (int h = 0; h < heads; h++) {
-                table[r * heads + h] = 1000 * h + r; // row r = (dy + ws - 1) * side + (dx + ws - 1)
-            }
-        }
-        float[] bias = SwinWindows.relativePositionBias(new HostTensor(new long[] {side * side, heads}, table), ws);
-        int n = ws * ws;
-        for (int h = 0; h < heads; h++) {
-            for (int i = 0; i < n; i++) {
-                for (int j = 0; j < n; j++) {
-                    int dy = i / ws - j / ws;
-                    int dx = i % ws - j % ws;
-                    float expected = 1000 * h + (dy + 2) * side + (dx + 2);
-                    assertEquals(expected, bias[(h * n + i) * n + j], "head " + h + " (" + i + ", " + j + ")");
-                }
-            }
-        }
-        assertArrayEquals(new float[] {12, 11}, new float[] {bias[0], bias[1]}, "(0,0)-(0,0) is the centre; (0,0)-(0,1) is dx = -1");
     }
 }
