@@ -12,8 +12,9 @@ convnext, v1) with the timm-named weights mapped onto torchvision's module names
 MLP replaced by Linear layers of the exported (pruned) widths. torchvision pads a grid smaller than
 the window instead of shrinking the window as timm does, so only grids that are whole windows at
 every stage are comparable. torchvision has no ViT with LayerScale, so that family is written out
-here from timm's vision_transformer.py (pre-norm blocks, ls1/ls2 gammas, final norm before
-pooling or fc_norm after it, exact GELU).
+here from timm's vision_transformer.py (pos_embed on every token or on the patches only
+(no_embed_class), pre-norm blocks, ls1/ls2 gammas, final norm before pooling or fc_norm after it,
+exact GELU).
 """
 import json
 import os
@@ -108,7 +109,11 @@ class Vit(nn.Module):
         s, heads, p = self.s, self.args["num_heads"], self.args["patch_size"]
         x = F.conv2d(images, s["patch_embed.proj.weight"], s["patch_embed.proj.bias"], stride=p)
         x = x.flatten(2).transpose(1, 2)
-        x = torch.cat([s["cls_token"].expand(x.shape[0], -1, -1), x], dim=1) + s["pos_embed"]
+        cls = s["cls_token"].expand(x.shape[0], -1, -1)
+        if s["pos_embed"].shape[1] == x.shape[1]:  # timm's no_embed_class: the patches' positions only
+            x = torch.cat([cls, x + s["pos_embed"]], dim=1)
+        else:
+            x = torch.cat([cls, x], dim=1) + s["pos_embed"]
         b_, t, d = x.shape
         for b in range(self.depth):
             k = f"blocks.{b}."

@@ -32,7 +32,7 @@ final class VitGraph extends FamilyGraph {
         head(x);
     }
 
-    /** patch_embed.proj (Conv, stride = kernel = patch), flatten to tokens, prefix tokens, pos_embed. */
+    /** patch_embed.proj (Conv, stride = kernel = patch), flatten to tokens, prefix tokens and pos_embed. */
     private String embed(String images) {
         int p = cfg.patchSize();
         int d = cfg.embedDim();
@@ -40,6 +40,11 @@ final class VitGraph extends FamilyGraph {
                 param("patch_embed.proj.bias")), ints("kernel_shape", p, p), ints("strides", p, p));
         String flat = g.node("Reshape", "patch_embed/Flatten", List.of(conv, g.int64s("const/shape_0_D_-1", false, 0, d, -1)));
         String tokens = transpose("patch_embed/Transpose", flat, 0, 2, 1);
+        // timm's no_embed_class (DeiT III): pos_embed covers the patches only and is added before the prefix tokens
+        boolean patchesOnly = tensor("pos_embed").dim(1) == cfg.numPatches();
+        if (patchesOnly) {
+            tokens = g.node("Add", "pos_embed/Add", List.of(tokens, param("pos_embed")));
+        }
         // The prefix tokens are broadcast to the batch: Expand to [N, 1, D], N read from the input.
         String batch = g.node("Shape", "batch_size", List.of(images), integer("start", 0), integer("end", 1));
         String prefixShape = g.node("Concat", "prefix_token_shape", List.of(batch, g.int64s("const/1_D", false, 1, d)),
@@ -51,7 +56,7 @@ final class VitGraph extends FamilyGraph {
         }
         parts.add(tokens);
         String seq = g.node("Concat", "tokens/Concat", parts, integer("axis", 1));
-        return g.node("Add", "pos_embed/Add", List.of(seq, param("pos_embed")));
+        return patchesOnly ? seq : g.node("Add", "pos_embed/Add", List.of(seq, param("pos_embed")));
     }
 
     /** Pre-norm block: x + ls1(attn(norm1(x))), then + ls2(mlp(norm2(x))); ls = identity without LayerScale. */
