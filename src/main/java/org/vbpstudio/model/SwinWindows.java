@@ -4,13 +4,14 @@ package org.vbpstudio.model;
  * The index arithmetic of Swin's shifted windows, as host arrays computed once per stage
  * (timm's {@code get_relative_position_index}, {@code window_partition} after {@code torch.roll} and
  * the shifted-window attention mask), so the forward pass needs no per-window loop.
+ * The ONNX export makes the index and the mask constants of its graph.
  *
  * <p>Positions of an {@code H×W} grid are numbered row-major ({@code h·W + w}); windowed order lists
  * window after window (windows row-major), each window's {@code ws×ws} positions row-major.
  */
-final class SwinWindows {
+public final class SwinWindows {
     /** timm's value for attention across regions that the cyclic shift brought together. */
-    static final float MASKED = -100f;
+    public static final float MASKED = -100f;
 
     private SwinWindows() {}
 
@@ -18,7 +19,7 @@ final class SwinWindows {
      * timm's {@code relative_position_index} flattened: for positions i, j of a {@code ws×ws} window,
      * the row of {@code relative_position_bias_table} holding their bias, {@code [ws²·ws²]}.
      */
-    static long[] relativePositionIndex(int ws) {
+    public static long[] relativePositionIndex(int ws) {
         int n = ws * ws;
         long[] index = new long[n * n];
         for (int i = 0; i < n; i++) {
@@ -67,7 +68,7 @@ final class SwinWindows {
      * timm's {@code attn_mask} for a shift, {@code [nW, ws², ws²]}: 0 where two positions of a window
      * come from the same region of the unshifted map, {@link #MASKED} where the roll wrapped them together.
      */
-    static float[] shiftMask(int side, int ws, int shift) {
+    public static float[] shiftMask(int side, int ws, int shift) {
         int perRow = side / ws;
         int n = ws * ws;
         float[] mask = new float[perRow * perRow * n * n];

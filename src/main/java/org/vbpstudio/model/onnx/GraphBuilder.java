@@ -27,6 +27,11 @@ final class GraphBuilder {
         return graph;
     }
 
+    /** Whether a node, output or initializer is called {@code name} already. */
+    boolean has(String name) {
+        return names.contains(name);
+    }
+
     /** A float32 initializer with raw little-endian data (what every ONNX writer emits). */
     String floats(String name, long[] dims, float[] data) {
         ByteBuffer b = ByteBuffer.allocate(data.length * 4).order(ByteOrder.LITTLE_ENDIAN);

@@ -14,13 +14,14 @@ import org.vbpstudio.data.Interpolation;
 import org.vbpstudio.data.Preprocessing;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.model.LoadedModel;
-import org.vbpstudio.model.VitConfig;
+import org.vbpstudio.model.ModelConfig;
 
 /**
  * What an exported {@code .onnx} file carries besides the graph, in its {@code metadata_props}, so
  * that it runs on raw images without the model directory: the evaluation preprocessing (size,
  * crop_pct, mean, std, interpolation, or the Hugging Face processor's resize/crop) and the class
- * names, each a JSON value under a plain key.
+ * names, each a JSON value under a plain key; and what the architecture is (family, timm name and
+ * {@code model_args}, per-block MLP widths).
  */
 public final class OnnxMetadata {
     public static final String PREPROCESSING = "preprocessing";
@@ -29,6 +30,10 @@ public final class OnnxMetadata {
     public static final String MLP_HIDDEN_DIMS = "mlp_hidden_dims";
     public static final String GLOBAL_POOL = "global_pool";
     public static final String DISTILLED = "distilled";
+    /** vit, swin or convnext: config.json's {@code family}. */
+    public static final String FAMILY = "family";
+    /** timm's {@code model_args} as config.json has them (with {@code mlp_hidden_dims}), one JSON object. */
+    public static final String MODEL_ARGS = "model_args";
     /**
      * The largest input size an ONNX file may declare: above every published ViT (518 px), and one
      * batch of 32 such images is 400 MB of floats. (A model directory's size is bounded by its
@@ -40,30 +45,30 @@ public final class OnnxMetadata {
 
     private OnnxMetadata() {}
 
-    /** The ViT the ONNX export builds a graph for; other families are refused with a one-line reason. */
-    static VitConfig vit(LoadedModel model) {
-        if (model.config() instanceof VitConfig v) {
-            return v;
-        }
-        throw new IllegalArgumentException("ONNX export covers ViT/DeiT models; this model is a "
-                + model.config().family().displayName());
-    }
-
+    /**
+     * Today's keys for every family (global_pool and distilled from what the config describes), plus
+     * the family and timm's {@code model_args} (widths, depths, heads, windows: the architecture).
+     */
     static Map<String, String> of(LoadedModel model) {
-        VitConfig c = vit(model);
+        ModelConfig c = model.config();
+        JsonObject json = new JsonObject();
+        JsonObject args = new JsonObject();
+        c.describe(json, args, new JsonObject());
         Map<String, String> m = new LinkedHashMap<>();
         m.put(PREPROCESSING, preprocessingJson(model.preprocessing()).toString());
         JsonArray names = new JsonArray();
         model.labels().forEach(names::add);
         m.put(CLASS_NAMES, names.toString());
         m.put(ARCHITECTURE, c.architecture());
+        m.put(FAMILY, c.family().name().toLowerCase(Locale.ROOT));
         JsonArray dims = new JsonArray();
         for (int h : c.mlpHiddenDims()) {
             dims.add(h);
         }
         m.put(MLP_HIDDEN_DIMS, dims.toString());
-        m.put(GLOBAL_POOL, c.globalPool().jsonName());
-        m.put(DISTILLED, Boolean.toString(c.distilled()));
+        m.put(GLOBAL_POOL, json.has("global_pool") ? json.get("global_pool").getAsString() : "avg");
+        m.put(DISTILLED, Boolean.toString(args.has("distilled") && args.get("distilled").getAsBoolean()));
+        m.put(MODEL_ARGS, args.toString());
         return m;
     }
 
