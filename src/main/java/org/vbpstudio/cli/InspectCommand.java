@@ -10,7 +10,7 @@ import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.eval.NeuronMaps;
 import org.vbpstudio.eval.figure.FigureFile;
 import org.vbpstudio.eval.figure.FigureFormat;
-import org.vbpstudio.eval.figure.NeuronMapFigure;
+import org.vbpstudio.eval.NeuronMapFigure;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.io.OutputTarget;
 import org.vbpstudio.model.LoadedModel;

@@ -168,16 +168,12 @@ class OnnxFamiliesTest {
 
     /**
      * The graph and the Java forward pass (PyTorch engine) compute the same logits, pruned or not.
-     * VitForward does not compute LayerScale and fc_norm yet: those ViTs have the Python reference only.
      */
     @Test
     void onnxRuntimeReproducesTheJavaForward() {
         List<String> failures = new ArrayList<>();
         try (NDManager manager = Engines.newManager()) {
             for (LoadedModel m : MODELS) {
-                if (m.config() instanceof VitConfig v && (v.layerScale() || v.fcNorm())) {
-                    continue;
-                }
                 float[] x = pixels(m.config(), 7);
                 float[] java;
                 try (Network net = new Network(m.config(), m.weights(), manager)) {

@@ -1,4 +1,4 @@
-package org.vbpstudio.eval.figure;
+package org.vbpstudio.eval;
 
 import java.awt.AlphaComposite;
 import java.awt.Color;
@@ -11,7 +11,9 @@ import java.awt.image.BufferedImage;
 import java.util.List;
 import java.util.Locale;
 import org.vbpstudio.data.Preprocessing;
-import org.vbpstudio.eval.NeuronMaps;
+import org.vbpstudio.eval.figure.Figure;
+import org.vbpstudio.eval.figure.FigureStyle;
+import org.vbpstudio.eval.figure.Viridis;
 
 /**
  * Where a neuron fires: each image as the model saw it (after preprocessing), its activation map
