@@ -33,6 +33,11 @@ class BenchFixturesTest {
             for (Map.Entry<String, long[]> e : m.config().parameterShapes().entrySet()) {
                 String name = e.getKey();
                 float[] data = m.weights().get(name).data();
+                // timm initialises Linear layers (and ConvNeXt's convolutions, and Swin's bias tables)
+                // truncated normal; Swin's patch-embedding convolution keeps PyTorch's default
+                if (shape.equals("swin-tiny") && name.startsWith("patch_embed.proj.")) {
+                    continue;
+                }
                 if (e.getValue().length >= 2) {
                     double sum = 0;
                     double sq = 0;

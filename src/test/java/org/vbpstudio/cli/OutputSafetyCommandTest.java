@@ -1,5 +1,6 @@
 package org.vbpstudio.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -127,7 +128,12 @@ class OutputSafetyCommandTest {
         assertRefused(run("sweep", "--model", model.toString(), "--stats", stats.toString(), "--validation", images,
                 "--json", json.toString()), json.toString(), "already exists");
         assertRefused(run("sweep", "--model", model.toString(), "--stats", stats.toString(), "--validation", images,
-                "--plot", stats.toString(), "--force"), stats.toString(), "is an input");
+                "--plot", stats.toString(), "--force"), stats.toString(), "a figure is written as .svg, .pdf or .png");
+        Path svgStats = tmp.resolve("s.svg"); // statistics under a figure's name: still an input, never replaced
+        Files.copy(stats, svgStats);
+        assertRefused(run("sweep", "--model", model.toString(), "--stats", svgStats.toString(), "--validation", images,
+                "--plot", svgStats.toString(), "--force"), svgStats.toString(), "is an input");
+        assertArrayEquals(Files.readAllBytes(stats), Files.readAllBytes(svgStats));
         assertEquals("mine", Files.readString(json));
         assertModelIntact();
     }
