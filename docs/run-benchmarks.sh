@@ -145,9 +145,9 @@ fi
 #     The DeiT-Tiny shape, and Swin-T and ConvNeXt-T: forward beside PyTorch eager (same batch, same
 #     threads), statistics overhead, 50 % of every MLP pruned against the MAC ratio (in both).
 for s in swin-tiny convnext-tiny; do [ -d $W/$s ] || $J bench model --shape $s --output $W/$s; done
-for m in deit-tiny swin-tiny convnext-tiny; do
+for m in swin-tiny convnext-tiny; do
   echo "# $m $(date -u +%FT%TZ) load $(cut -d' ' -f1-3 /proc/loadavg)"
-  $J bench --model $W/$m --batch 32 --iterations 10 --warmup 3 --ratio 0.5 --peer torch --json
+  /usr/bin/time -f "maxrss_kb %M" $J bench --model $W/$m --batch 16 --iterations 5 --warmup 2 --ratio 0.5 --peer torch --json
 done
 #     The app's preview on Swin-T and ConvNeXt-T: first estimate, whole-slice refresh after a
 #     first-block change, peak memory (1,000 images; 64 calibration images).
