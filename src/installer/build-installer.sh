@@ -28,10 +28,17 @@ rm -rf "$WORK" "$OUT"
 mkdir -p "$WORK/input/lib" "$OUT"
 INPUT=$WORK/input
 
-# 1. The application's jars; JavaFX goes into the runtime image instead.
+# 1. The application's jars; JavaFX goes into the runtime image instead. The list is the jar
+# manifest's Class-Path, not every file in target/lib: a stale jar left there by an earlier build
+# (another version, a dependency since removed) must not ship.
 cp "$BUILD/$NAME.jar" "$INPUT/"
+class_path=$(unzip -p "$BUILD/$NAME.jar" META-INF/MANIFEST.MF | tr -d '\r' \
+    | sed -e ':a' -e 'N' -e '$!ba' -e 's/\n //g' | sed -n 's/^Class-Path: //p')
+[ -n "$class_path" ] || { echo "$BUILD/$NAME.jar: no Class-Path in its manifest" >&2; exit 1; }
 javafx=()
-for jar in "$BUILD"/lib/*.jar; do
+for entry in $class_path; do
+    jar="$BUILD/$entry"
+    [ -f "$jar" ] || { echo "$jar: named in the manifest's Class-Path but missing" >&2; exit 1; }
     case "$(basename "$jar")" in
         javafx-*-linux.jar) javafx+=("$jar") ;;
         javafx-*) ;; # the empty platform-independent jars
