@@ -59,6 +59,11 @@ public final class ScatterFigure implements Figure {
         chart().paint(g, WIDTH, HEIGHT);
     }
 
+    /** The neurons marked as selected. */
+    public Set<Integer> selected() {
+        return selected;
+    }
+
     /** How many points the figure draws as kept (true) or removed (false). */
     public int count(boolean keptOnes) {
         int n = 0;
