@@ -24,6 +24,7 @@ import org.vbpstudio.eval.figure.FigureFile;
 public final class NeuronMapsView extends VBox {
     /** Screen resolution of the maps: a 84-point cell is about 130 pixels. */
     static final int SCREEN_DPI = 110;
+    static final double MAX_HEIGHT = 280;
 
     private final NeuronMapsViewModel viewModel;
     private final ImageView image = new ImageView();
@@ -58,6 +59,7 @@ public final class NeuronMapsView extends VBox {
         image.setId("neuronMapsImage");
         image.setPreserveRatio(true);
         image.fitWidthProperty().bind(widthProperty());
+        image.setFitHeight(MAX_HEIGHT); // the table and scatter above keep their room
         Tooltip.install(image, new Tooltip("Activation maps of the neuron over each image as the model sees it; "
                 + "right-click to save the figure"));
         getChildren().addAll(bar, image);
