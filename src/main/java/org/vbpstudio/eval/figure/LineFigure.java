@@ -85,7 +85,9 @@ public final class LineFigure implements Figure {
     XYChart chart() {
         XYChart chart = new XYChart(WIDTH, HEIGHT);
         chart.setTitle(title);
-        boolean modes = curves.stream().anyMatch(c -> c.line() != Curve.Line.SOLID);
+        // the line style says the mode only where one group (a criterion) is drawn in several styles
+        boolean modes = curves.stream().anyMatch(c -> curves.stream()
+                .anyMatch(o -> o.group().equals(c.group()) && o.line() != c.line()));
         chart.setXAxisTitle(axes.x()
                 + (modes ? "; lines: solid per block, dashed global, dotted global standardised" : ""));
         chart.setYAxisTitle(axes.y());
