@@ -12,6 +12,8 @@ import javafx.scene.control.Label;
 import javafx.scene.control.ProgressBar;
 import javafx.scene.control.Tooltip;
 import javafx.scene.layout.VBox;
+import org.vbpstudio.app.figures.FigureMenu;
+import org.vbpstudio.app.figures.FigureSaver;
 import org.vbpstudio.app.ui.Formats;
 import org.vbpstudio.app.ui.Fxml;
 import org.vbpstudio.eval.CriterionSweep;
@@ -61,14 +63,16 @@ public final class CompareView extends VBox {
         redraw();
     }
 
+    /** Right-click the chart ▸ Save Figure… ({@code compareSaveFigure}). */
+    public void enableFigures(FigureSaver saver) {
+        FigureMenu.install(chart, saver, FigureMenu.Item.saveFigure("compareSaveFigure", "compare",
+                () -> CompareFigure.of(viewModel)));
+    }
+
     private void redraw() {
-        long maxMacs = viewModel.points().stream().mapToLong(CriterionSweep.Point::macs).max().orElse(0);
         CompareViewModel.Marker m = viewModel.currentProperty().get();
-        if (m != null) {
-            maxMacs = Math.max(maxMacs, m.macs());
-        }
-        unit = maxMacs >= 2e9 ? 1e9 : maxMacs >= 2e6 ? 1e6 : 1e3;
-        macsAxis.setLabel("MACs (" + (unit == 1e9 ? "G" : unit == 1e6 ? "M" : "K") + ")");
+        unit = CompareFigure.unit(viewModel);
+        macsAxis.setLabel(CompareFigure.axisLabel(unit));
         series.values().forEach(s -> s.getData().clear());
         for (CriterionSweep.Point p : viewModel.points()) {
             XYChart.Data<Number, Number> d = new XYChart.Data<>(p.macs() / unit, 100 * p.top1());

@@ -9,5 +9,6 @@ public record FileType(String description, List<String> patterns) {
     public static final FileType PLAN = new FileType("Pruning plan (*.json)", List.of("*.json"));
     public static final FileType SENSITIVITY = new FileType("Per-block sensitivity (*.json)", List.of("*.json"));
     public static final FileType SESSION = new FileType("VBP Studio session (*.vbps)", List.of("*.vbps"));
+    public static final FileType FIGURE = new FileType("Figure (*.svg, *.pdf, *.png)", List.of("*.svg", "*.pdf", "*.png"));
     public static final FileType IDX = new FileType("IDX images (*images*idx3*)", List.of("*images*idx3*"));
 }

@@ -72,6 +72,8 @@ public final class MainView extends BorderPane {
     @FXML
     private CheckMenuItem exportOnnxItem;
     @FXML
+    private MenuItem exportFiguresItem;
+    @FXML
     private MenuItem saveSessionItem;
     @FXML
     private Menu recentMenu;
@@ -91,14 +93,20 @@ public final class MainView extends BorderPane {
         VBox.setVgrow(pruning, Priority.ALWAYS);
         centerSlot.getChildren().addAll(new CalibrationView(viewModel.calibration()),
                 new TargetView(viewModel.target()), pruning);
+        pruning.enableFigures(viewModel.figures());
         CompareView compare = new CompareView(viewModel.compare());
+        compare.enableFigures(viewModel.figures());
         VBox.setVgrow(compare, Priority.ALWAYS);
         PreviewView preview = new PreviewView(viewModel.preview());
         preview.setOnShowChanges(() -> viewModel.viewProperty().set(StudioView.FLIPS));
         rightSlot.getChildren().addAll(preview, compare);
-        recoverTab.setContent(new RecoverView(viewModel.recover()));
+        RecoverView recover = new RecoverView(viewModel.recover());
+        recover.enableFigures(viewModel.figures());
+        recoverTab.setContent(recover);
         flipsTab.setContent(new FlipsView(viewModel.flips()));
-        neuronsTab.setContent(new NeuronsView(viewModel.neurons()));
+        NeuronsView neurons = new NeuronsView(viewModel.neurons());
+        neurons.enableFigures(viewModel.figures(), viewModel.neuronMaps());
+        neuronsTab.setContent(neurons);
         bindTabs();
 
         statusBar.textProperty().bind(viewModel.workspace().statusProperty());
@@ -109,6 +117,7 @@ public final class MainView extends BorderPane {
         savePlanItem.disableProperty().bind(viewModel.workspace().selectionProperty().isNull());
         loadPlanItem.disableProperty().bind(noModel);
         exportItem.disableProperty().bind(viewModel.export().canExportProperty().not());
+        exportFiguresItem.disableProperty().bind(noModel);
         exportOnnxItem.selectedProperty().bindBidirectional(viewModel.export().includeOnnxProperty());
         saveSessionItem.disableProperty().bind(noModel);
         viewModel.recentSessions().addListener((ListChangeListener<Path>) c -> fillRecent());
@@ -278,6 +287,16 @@ public final class MainView extends BorderPane {
     @FXML
     private void export() {
         viewModel.export().export();
+    }
+
+    @FXML
+    private void exportFigures() {
+        ChartFigures.exportAll(viewModel);
+    }
+
+    @FXML
+    private void figureResolution() {
+        viewModel.figures().chooseDpi();
     }
 
     @FXML

@@ -25,6 +25,8 @@ import org.vbpstudio.app.dialogs.FileType;
 import org.vbpstudio.app.export.ExportViewModel;
 import org.vbpstudio.app.flips.FlipsViewModel;
 import org.vbpstudio.app.model.ModelPanelViewModel;
+import org.vbpstudio.app.figures.FigureSaver;
+import org.vbpstudio.app.neurons.NeuronMapsViewModel;
 import org.vbpstudio.app.neurons.NeuronsViewModel;
 import org.vbpstudio.app.preview.PreviewViewModel;
 import org.vbpstudio.app.prune.PruningViewModel;
@@ -64,6 +66,8 @@ public final class MainViewModel {
     private final RecoverViewModel recover;
     private final FlipsViewModel flips;
     private final NeuronsViewModel neurons;
+    private final NeuronMapsViewModel neuronMaps;
+    private final FigureSaver figures;
     private final UndoViewModel undo;
     private final Sessions sessions;
     private final DoubleProperty zoom = new SimpleDoubleProperty(this, "zoom", 1);
@@ -92,6 +96,8 @@ public final class MainViewModel {
         recover = new RecoverViewModel(workspace, executor, dialogs);
         flips = new FlipsViewModel(workspace);
         neurons = new NeuronsViewModel(workspace);
+        neuronMaps = new NeuronMapsViewModel(workspace, neurons, executor, dialogs);
+        figures = new FigureSaver(workspace, executor, dialogs);
         undo = new UndoViewModel(workspace, pruning);
         sessions = new Sessions(workspace, executor, dialogs, new RecentSessions(configDirectory),
                 new SessionScreens(this::openModel, pruning, preview, neurons, undo, view));
@@ -145,6 +151,16 @@ public final class MainViewModel {
 
     public NeuronsViewModel neurons() {
         return neurons;
+    }
+
+    /** Where the Neurons tab's selected neuron fires. */
+    public NeuronMapsViewModel neuronMaps() {
+        return neuronMaps;
+    }
+
+    /** Saves charts as figures (each chart's Save Figure…, File ▸ Export Figures…). */
+    public FigureSaver figures() {
+        return figures;
     }
 
     /** Opens block {@code block}'s neurons with those of histogram bar {@code bin} selected (-1: none). */
@@ -422,6 +438,7 @@ public final class MainViewModel {
         target.cancel();
         compare.cancel();
         recover.cancel();
+        neuronMaps.cancel();
         executor.close();
         preview.dispose();
         ModelSession s = workspace.session();

@@ -17,6 +17,8 @@ import javafx.scene.control.Tooltip;
 import javafx.scene.input.KeyEvent;
 import javafx.scene.layout.VBox;
 import javafx.util.StringConverter;
+import org.vbpstudio.app.figures.FigureMenu;
+import org.vbpstudio.app.figures.FigureSaver;
 import org.vbpstudio.app.ui.Fxml;
 
 /**
@@ -27,6 +29,8 @@ import org.vbpstudio.app.ui.Fxml;
  */
 public final class NeuronsView extends VBox {
     private final NeuronsViewModel viewModel;
+    @FXML
+    private VBox neuronsCard;
     @FXML
     private Label neuronsTitleLabel;
     @FXML
@@ -117,6 +121,16 @@ public final class NeuronsView extends VBox {
         bindScatterKeys();
         Tooltip.install(howVbpLabel, new Tooltip("Variance-Based Pruning step by step, with this block's live numbers"));
         redraw();
+    }
+
+    /**
+     * Right-click the scatter ▸ Save Figure… ({@code scatterSaveFigure}), and below the table "Where it
+     * fires" for the selected neuron ({@link NeuronMapsView}).
+     */
+    public void enableFigures(FigureSaver saver, NeuronMapsViewModel maps) {
+        FigureMenu.install(neuronsScatter, saver, FigureMenu.Item.saveFigure("scatterSaveFigure", "neurons-scatter",
+                () -> NeuronsFigures.scatter(viewModel)));
+        neuronsCard.getChildren().add(new NeuronMapsView(maps, saver));
     }
 
     /** Arrows, Home and End move the selected neuron by variance; Enter shows it in the table. */

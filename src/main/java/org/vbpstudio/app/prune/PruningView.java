@@ -17,6 +17,8 @@ import javafx.scene.layout.TilePane;
 import javafx.scene.layout.VBox;
 import javafx.util.StringConverter;
 import org.controlsfx.control.SegmentedButton;
+import org.vbpstudio.app.figures.FigureMenu;
+import org.vbpstudio.app.figures.FigureSaver;
 import org.vbpstudio.app.ui.Formats;
 import org.vbpstudio.app.ui.Fxml;
 import org.vbpstudio.prune.Compensation;
@@ -36,6 +38,7 @@ public final class PruningView extends VBox {
     private static final double MAX_TILE_HEIGHT = 300;
     private final PruningViewModel viewModel;
     private BiConsumer<Integer, Integer> onInspect = (block, bin) -> {};
+    private FigureSaver figures;
     @FXML
     private Label messageLabel;
     @FXML
@@ -103,6 +106,38 @@ public final class PruningView extends VBox {
 
         viewModel.stages().addListener((ListChangeListener<StageViewModel>) c -> rebuildBlocks());
         rebuildBlocks();
+    }
+
+    /**
+     * Right-click a block's card ▸ Save Figure… (its histogram, {@code blockSaveFigureB}) or Save Figure
+     * of All Blocks… ({@code histogramsSaveFigureB}); right-click a sensitivity curve ▸ Save Figure…
+     * (every block's curve, {@code sensitivitySaveFigureB}).
+     */
+    public void enableFigures(FigureSaver saver) {
+        figures = saver;
+        installFigureMenus();
+    }
+
+    private void installFigureMenus() {
+        if (figures == null) {
+            return;
+        }
+        for (StageView v : stageViews()) {
+            for (var card : v.blocksPane().getChildren()) {
+                int b = Integer.parseInt(card.getId().substring("block".length()));
+                BlockViewModel block = viewModel.blocks().get(b);
+                FigureMenu.install(card, figures,
+                        FigureMenu.Item.saveFigure("blockSaveFigure" + b, "histogram-block-" + b,
+                                () -> PruneFigures.block(viewModel, block)),
+                        new FigureMenu.Item("histogramsSaveFigure" + b, "Save Figure of All Blocks…", "histograms",
+                                () -> PruneFigures.histograms(viewModel)));
+                var sparkline = card.lookup("#blockSensitivity" + b);
+                if (sparkline != null) {
+                    FigureMenu.install(sparkline, figures, FigureMenu.Item.saveFigure("sensitivitySaveFigure" + b,
+                            "sensitivity", () -> PruneFigures.sensitivity(viewModel)));
+                }
+            }
+        }
     }
 
     /** What a click on a block's histogram does: called with the block and the bar (-1: none). */
@@ -175,6 +210,7 @@ public final class PruningView extends VBox {
         BiConsumer<Integer, Integer> inspect = (block, bin) -> onInspect.accept(block, bin);
         List<StageView> views = viewModel.stages().stream().map(st -> new StageView(st, headers, inspect)).toList();
         stagesBox.getChildren().setAll(views);
+        installFigureMenus();
 
         views.forEach(v -> v.expandedProperty().addListener((o, a, b) -> refit()));
         refit();

@@ -20,6 +20,8 @@ import javafx.scene.control.Tooltip;
 import javafx.scene.layout.VBox;
 import org.vbpstudio.app.recover.RecoveryJob.AccuracyPoint;
 import org.vbpstudio.app.recover.RecoveryJob.LossPoint;
+import org.vbpstudio.app.figures.FigureMenu;
+import org.vbpstudio.app.figures.FigureSaver;
 import org.vbpstudio.app.ui.Formats;
 import org.vbpstudio.app.ui.Fxml;
 import org.vbpstudio.app.ui.ImageLimitChoice;
@@ -152,6 +154,14 @@ public final class RecoverView extends VBox {
         setEpochRange(viewModel.epochsProperty().get());
         redrawLoss(null);
         redrawAccuracy();
+    }
+
+    /** Right-click a chart ▸ Save Figure… ({@code lossSaveFigure}, {@code accuracySaveFigure}). */
+    public void enableFigures(FigureSaver saver) {
+        FigureMenu.install(lossChart, saver, FigureMenu.Item.saveFigure("lossSaveFigure", "recover-loss",
+                () -> RecoverFigures.loss(viewModel)));
+        FigureMenu.install(accuracyChart, saver, FigureMenu.Item.saveFigure("accuracySaveFigure", "recover-top1",
+                () -> RecoverFigures.accuracy(viewModel)));
     }
 
     private void styleMissing(boolean missing) {

@@ -46,7 +46,8 @@ public final class FigureFile {
         }
     }
 
-    static void write(OutputStream out, FigureFormat format, Figure figure, int dpi) throws IOException {
+    /** Writes {@code figure} in {@code format} to a stream (inside a directory being written atomically). */
+    public static void write(OutputStream out, FigureFormat format, Figure figure, int dpi) throws IOException {
         if (format == FigureFormat.PNG) {
             ImageIO.write(raster(figure, dpi), "png", out);
             return;

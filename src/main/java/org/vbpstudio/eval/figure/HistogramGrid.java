@@ -38,6 +38,14 @@ public final class HistogramGrid implements Figure {
         return new HistogramGrid(title, labels, hs);
     }
 
+    /**
+     * Histograms already binned (as the app draws them, on the range every block shares), one panel
+     * each; what a histogram counts as kept is drawn as kept.
+     */
+    public static HistogramGrid of(String title, List<String> labels, List<VarianceHistogram> histograms) {
+        return new HistogramGrid(title, labels, histograms);
+    }
+
     HistogramGrid(String title, List<String> labels, List<VarianceHistogram> histograms) {
         if (labels.size() != histograms.size() || histograms.isEmpty()) {
             throw new IllegalArgumentException(labels.size() + " labels for " + histograms.size() + " histograms");
@@ -46,6 +54,10 @@ public final class HistogramGrid implements Figure {
         this.labels = List.copyOf(labels);
         this.histograms = List.copyOf(histograms);
         this.columns = (int) Math.min(histograms.size(), Math.max(3, Math.ceil(Math.sqrt(histograms.size()))));
+    }
+
+    public List<VarianceHistogram> histograms() {
+        return histograms;
     }
 
     public int columns() {
