@@ -6,7 +6,6 @@ import java.util.List;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.Progress;
 import org.vbpstudio.model.LoadedModel;
-import org.vbpstudio.stats.ActivationStats;
 import org.vbpstudio.stats.Calibration;
 
 /**
@@ -16,6 +15,8 @@ import org.vbpstudio.stats.Calibration;
  */
 final class CalibrationTask implements Serializable {
     private static final long serialVersionUID = 1L;
+    /** DJL's PyTorch engine records gradients for one caller per JVM at a time. */
+    private static final Object GRADIENTS = new Object();
 
     private final String modelUri;
     private final String fingerprint;
@@ -62,7 +63,11 @@ final class CalibrationTask implements Serializable {
     /** Runs on an executor: the statistics of this partition's images. */
     PartialStats run() {
         LoadedModel model = ExecutorModel.get(modelUri, fingerprint, settings.configuration());
-        ActivationStats s = Calibration.calibrate(model, images, batch, Progress.NONE, gradients, false);
-        return PartialStats.of(s);
+        if (!gradients) {
+            return PartialStats.of(Calibration.calibrate(model, images, batch, Progress.NONE, false, false));
+        }
+        synchronized (GRADIENTS) { // an executor's tasks with gradients take turns
+            return PartialStats.of(Calibration.calibrate(model, images, batch, Progress.NONE, true, false));
+        }
     }
 }
