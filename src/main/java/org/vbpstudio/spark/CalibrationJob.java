@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
@@ -179,14 +180,17 @@ public final class CalibrationJob implements Callable<Integer> {
         List<CalibrationTask> tasks = CalibrationTask.split(model, m.fingerprint(), new HadoopSettings(hadoop), all,
                 view, parts, batch, gradients);
         LOG.info("calibrating {} on {} images of {} in {} tasks", model, view.size(), images, tasks.size());
+        long start = System.nanoTime();
         ActivationStats stats = jsc.parallelize(tasks, tasks.size())
                 .map(CalibrationTask::run)
                 .reduce(PartialStats::merge)
                 .toStats();
+        double seconds = (System.nanoTime() - start) / 1e9;
         String app = jsc.sc().applicationId();
         StatsFile.write(target, stats, m.fingerprint(), Map.of(APPLICATION_KEY, app));
-        out.printf("wrote %s: %d blocks, %d images in %d tasks (model %s, Spark application %s)%n", output,
-                stats.depth(), stats.images(), tasks.size(), m.fingerprint(), app);
+        out.printf(Locale.ROOT, "wrote %s: %d blocks, %d images in %d tasks, %.1f s (%.1f images/s; model %s,"
+                + " Spark application %s)%n", output, stats.depth(), stats.images(), tasks.size(), seconds,
+                stats.images() / seconds, m.fingerprint(), app);
         return 0;
     }
 }
