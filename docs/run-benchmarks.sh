@@ -155,3 +155,24 @@ for m in swin-tiny convnext-tiny; do
   echo "# $m preview $(date -u +%FT%TZ) load $(cut -d' ' -f1-3 /proc/loadavg)"
   /usr/bin/time -f "maxrss_kb %M" $J bench --model $W/$m --calibration $W/val1000 --limit 64 --preview $W/val1000 --preview-slice 1000 --preview-blocks 0 --json
 done
+# 16. The Spark calibration job (target/vbp-studio-spark.jar, built by `mvn -B package`) in local[1]
+#     and local[2] against `stats` on the same 256 images (DeiT-Tiny shape). SPARK_SUBMIT names a Spark
+#     4 distribution's spark-submit; without one, Spark's own SparkSubmit runs on the Spark the build
+#     resolved (provided scope), as .ci/check-spark-jar runs it. The job prints its calibration's
+#     seconds and images/s (tasks only: without the JVM's and Spark's start, which the wall time holds).
+if [ -n "${SPARK_SUBMIT:-}" ]; then
+  SUBMIT=("$SPARK_SUBMIT")
+else
+  mvn -B -q -o dependency:build-classpath -DincludeScope=provided -Dmdep.outputFile=/tmp/vbp-spark.cp >/dev/null
+  R=${MAVEN_REPOSITORY:-$HOME/.m2/repository}
+  SPARK_CP="$(cat /tmp/vbp-spark.cp):$R/org/slf4j/slf4j-api/2.0.19/slf4j-api-2.0.19.jar"
+  SPARK_CP="$SPARK_CP:$R/commons-io/commons-io/2.16.1/commons-io-2.16.1.jar:$R/commons-codec/commons-codec/1.17.1/commons-codec-1.17.1.jar"
+  read -r -a OPENS <<<"$(sed -n 's:.*<spark.jvm.flags>\(.*\)</spark.jvm.flags>.*:\1:p' pom.xml)"
+  SUBMIT=(java "${OPENS[@]}" -cp "$SPARK_CP" org.apache.spark.deploy.SparkSubmit)
+fi
+echo "# spark $(date -u +%FT%TZ) load $(cut -d' ' -f1-3 /proc/loadavg)"
+/usr/bin/time -f "stats wall_s %e maxrss_kb %M" $J stats --model $W/deit-tiny --calibration $W/val1000 --limit 256 --output $W/tiny-stats256.safetensors --force
+for p in 1 2; do
+  /usr/bin/time -f "spark local[$p] wall_s %e maxrss_kb %M" "${SUBMIT[@]}" --master "local[$p]" --class org.vbpstudio.spark.CalibrationJob \
+    target/vbp-studio-spark.jar --model $W/deit-tiny --images $W/val1000 --limit 256 --partitions 8 --output $W/tiny-spark$p.safetensors --force
+done

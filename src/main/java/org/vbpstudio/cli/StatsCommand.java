@@ -14,6 +14,7 @@ import java.util.stream.IntStream;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.ImageStream;
 import org.vbpstudio.data.ClassMapping;
+import org.vbpstudio.data.Shard;
 import org.vbpstudio.eval.BatchLimit;
 import org.vbpstudio.eval.figure.HistogramGrid;
 import org.vbpstudio.io.BadInputException;
@@ -32,9 +33,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code stats --model M --calibration I [--limit N] [--batch B] --output S.safetensors}: the MLP
- * activation statistics of a model over calibration images (with {@code --refit}, also the
- * second moments the refit needs); and
+ * {@code stats --model M --calibration I [--limit N] [--shard I/N] [--batch B] --output S.safetensors}:
+ * the MLP activation statistics of a model over calibration images (with {@code --refit}, also the
+ * second moments the refit needs; with {@code --shard}, over one of N interleaved shards of them, the
+ * limit applied first, so that the N shards merged give what the same command without it gives); and
  * {@code stats --merge S1 S2 … --output S}: shards merged exactly (Chan), one in memory at a time,
  * refusing shards of other models or widths and a shard given twice ({@link StatsMerge}). The output file is replaced atomically.
  */
@@ -54,6 +56,10 @@ final class StatsCommand implements Callable<Integer> {
 
     @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Only N images, spread evenly over the source (0: all).")
     int limit;
+
+    @Option(names = "--shard", paramLabel = "I/N", description = "Only shard I of N (0 <= I < N): images I, I+N,"
+            + " I+2N, … of the --limit selection, as a batch job array runs them; --merge the N files afterwards.")
+    String shard;
 
     @Option(names = "--batch", defaultValue = "" + ImageStream.DEFAULT_BATCH, paramLabel = "B",
             description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
@@ -117,25 +123,31 @@ final class StatsCommand implements Callable<Integer> {
         if (batch < 1) {
             throw new BadInputException("--batch must be at least 1, got " + batch);
         }
+        Shard part = shard == null ? null : Shard.parse(shard);
+        ModelOptions.checkLimit(limit);
         LoadedModel m = ModelLoader.load(model);
         BatchLimit.check("--batch", batch, m.config());
         ImageSource source = ModelOptions.images(calibration, limit);
+        if (part != null) {
+            source = part.of(source);
+        }
         if (gradients) {
             source = ClassMapping.relabel(source, m.labels());
         }
         PrintWriter err = spec.commandLine().getErr();
         ActivationStats stats = Calibration.calibrate(m, source, batch, new ConsoleProgress(err, "stats"), gradients,
                 refit);
-        StatsFile.write(target(), stats, m.fingerprint());
+        StatsFile.write(target(), stats, m.fingerprint(),
+                part == null ? Map.of() : Map.of(StatsFile.SHARD_KEY, part.toString()));
         report(stats, m.fingerprint());
         plot(stats, m.name(), m.config()::blockLabel);
         return VbpCommand.OK;
     }
 
     private int merge() throws IOException {
-        if (model != null || calibration != null || limit != 0 || refit) {
+        if (model != null || calibration != null || limit != 0 || refit || shard != null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--merge takes statistics files only"
-                    + " (no --model, --calibration, --limit or --refit: the shards' own sums are merged)");
+                    + " (no --model, --calibration, --limit, --shard or --refit: the shards' own sums are merged)");
         }
         StatsMerge.Merged m = StatsMerge.merge(merge);
         ActivationStats merged = m.tagged().stats();

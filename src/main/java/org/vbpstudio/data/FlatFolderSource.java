@@ -47,7 +47,7 @@ public final class FlatFolderSource implements ImageSource {
         try (Stream<Path> children = Files.list(dir)) {
             return children.filter(p -> !ImageFiles.isHidden(p) && ImageFiles.hasImageExtension(p)
                             && Files.isRegularFile(p))
-                    .sorted(Comparator.comparing(p -> p.getFileName().toString()))
+                    .sorted(Comparator.comparing(p -> p.getFileName().toString(), ImageFiles.ORDER))
                     .toList();
         } catch (IOException | UncheckedIOException e) {
             throw new BadInputException(dir, "cannot be listed (" + OneLine.squeeze(e) + ")", e);

@@ -76,7 +76,7 @@ public final class ImageFolderSource implements ImageSource {
         List<Path> classDirs;
         try (Stream<Path> children = Files.list(root)) {
             classDirs = children.filter(p -> !ImageFiles.isHidden(p) && Files.isDirectory(p))
-                    .sorted(Comparator.comparing(p -> p.getFileName().toString()))
+                    .sorted(Comparator.comparing(p -> p.getFileName().toString(), ImageFiles.ORDER))
                     .toList();
         } catch (IOException | UncheckedIOException e) {
             throw new BadInputException(root, "cannot be listed (" + OneLine.squeeze(e) + ")", e);
@@ -86,7 +86,7 @@ public final class ImageFolderSource implements ImageSource {
         for (int label = 0; label < classDirs.size(); label++) {
             collect(root, classDirs.get(label), label, entries);
         }
-        entries.sort(Comparator.comparing(Entry::name));
+        entries.sort(Comparator.comparing(Entry::name, ImageFiles.ORDER));
         return new Listing(classNames, entries);
     }
 

@@ -88,7 +88,7 @@ public final class ImageSources {
     private static List<Path> children(Path dir) {
         try (Stream<Path> s = Files.list(dir)) {
             return s.filter(p -> !ImageFiles.isHidden(p))
-                    .sorted(Comparator.comparing(p -> p.getFileName().toString()))
+                    .sorted(Comparator.comparing(p -> p.getFileName().toString(), ImageFiles.ORDER))
                     .toList();
         } catch (IOException | UncheckedIOException e) {
             throw new BadInputException(dir, "cannot be listed (" + OneLine.squeeze(e) + ")", e);

@@ -38,6 +38,16 @@ public final class Calibration {
     }
 
     /**
+     * The images per forward pass a calibration with {@code batchSize} runs (with {@code gradients}
+     * at most {@link TaylorCollector#MAX_BATCH}). Each batch's statistics are reduced in float32, so
+     * a calibration split over machines gives the statistics of one pass, up to double rounding,
+     * only when every part starts at a multiple of this.
+     */
+    public static int batchSize(int batchSize, boolean gradients) {
+        return gradients ? TaylorCollector.batchSize(batchSize) : Math.max(1, batchSize);
+    }
+
+    /**
      * The statistics of a file, checked to belong to {@code model} from the file's header before any
      * value is read (statistics of other widths could be gigabytes).
      *

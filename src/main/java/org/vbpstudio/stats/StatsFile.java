@@ -30,6 +30,8 @@ public final class StatsFile {
     public static final String MODEL_KEY = "model_fingerprint";
     public static final String IMAGES_KEY = "images";
     public static final String FORMAT_KEY = "format";
+    /** Metadata of {@code stats --shard I/N}: which shard of the images the file holds. */
+    public static final String SHARD_KEY = "shard";
     public static final String FORMAT = "vbp-studio/activation-stats/1";
     /** Counts are stored as F64, exact up to 2^53 tokens per block. */
     public static final long MAX_COUNT = 1L << 53;

@@ -31,6 +31,11 @@ public final class TaylorCollector {
 
     private TaylorCollector() {}
 
+    /** The images per forward and backward pass for a requested {@code batchSize}: 1 to {@link #MAX_BATCH}. */
+    public static int batchSize(int batchSize) {
+        return Math.min(Math.max(1, batchSize), MAX_BATCH);
+    }
+
     /**
      * @throws BadInputException naming the source if its images carry no labels
      */
@@ -50,7 +55,7 @@ public final class TaylorCollector {
         ModelConfig cfg = model.config();
         ActivationStats stats = secondMoments ? ActivationStats.collectingSecondMoments(cfg.mlpHiddenDims())
                 : new ActivationStats(cfg.mlpHiddenDims());
-        ImageStream.forEachBatch(source, prep, Math.min(Math.max(1, batchSize), MAX_BATCH), progress, batch -> {
+        ImageStream.forEachBatch(source, prep, batchSize(batchSize), progress, batch -> {
             accumulate(model, batch.pixels(), batch.count(), batch.labels(), stats);
             stats.addImages(batch.count());
         });

@@ -24,7 +24,10 @@ class LayeringTest {
                 .check(MAIN);
     }
 
-    /** The floors, lowest first: io → data → model → stats → prune → eval / train → app → cli. */
+    /**
+     * The floors, lowest first: io → data → model → stats → prune → eval / train → app → cli; the
+     * Spark job ({@code spark}) stands beside app and cli, on the core, and nothing imports it.
+     */
     @Test
     void nothingImportsFromAHigherFloor() {
         layeredArchitecture().consideringOnlyDependenciesInLayers()
@@ -37,15 +40,17 @@ class LayeringTest {
                 .layer("train").definedBy(ROOT + ".train..")
                 .layer("app").definedBy(ROOT + ".app..")
                 .layer("cli").definedBy(ROOT + ".cli..")
+                .layer("spark").definedBy(ROOT + ".spark..")
+                .whereLayer("spark").mayNotBeAccessedByAnyLayer()
                 .whereLayer("cli").mayNotBeAccessedByAnyLayer()
                 .whereLayer("app").mayOnlyBeAccessedByLayers("cli")
-                .whereLayer("train").mayOnlyBeAccessedByLayers("app", "cli")
-                .whereLayer("eval").mayOnlyBeAccessedByLayers("app", "cli")
-                .whereLayer("prune").mayOnlyBeAccessedByLayers("eval", "train", "app", "cli")
-                .whereLayer("stats").mayOnlyBeAccessedByLayers("prune", "eval", "train", "app", "cli")
-                .whereLayer("model").mayOnlyBeAccessedByLayers("stats", "prune", "eval", "train", "app", "cli")
-                .whereLayer("data").mayOnlyBeAccessedByLayers("model", "stats", "prune", "eval", "train", "app", "cli")
-                .whereLayer("io").mayOnlyBeAccessedByLayers("data", "model", "stats", "prune", "eval", "train", "app", "cli")
+                .whereLayer("train").mayOnlyBeAccessedByLayers("app", "cli", "spark")
+                .whereLayer("eval").mayOnlyBeAccessedByLayers("app", "cli", "spark")
+                .whereLayer("prune").mayOnlyBeAccessedByLayers("eval", "train", "app", "cli", "spark")
+                .whereLayer("stats").mayOnlyBeAccessedByLayers("prune", "eval", "train", "app", "cli", "spark")
+                .whereLayer("model").mayOnlyBeAccessedByLayers("stats", "prune", "eval", "train", "app", "cli", "spark")
+                .whereLayer("data").mayOnlyBeAccessedByLayers("model", "stats", "prune", "eval", "train", "app", "cli", "spark")
+                .whereLayer("io").mayOnlyBeAccessedByLayers("data", "model", "stats", "prune", "eval", "train", "app", "cli", "spark")
                 .check(MAIN);
     }
 }
