@@ -16,6 +16,7 @@ import org.vbpstudio.app.tour.TourContext;
 import org.vbpstudio.app.tour.TourStep;
 import org.vbpstudio.app.tour.TourViewModel;
 import org.vbpstudio.model.Accuracy;
+import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.VitConfig;
 import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.PruningPlan;
@@ -66,8 +67,8 @@ class StudioTourTest {
                 }
             }
             assertStep(tour, "histogram", "#blockHistogram" + block);
-            VitConfig cfg = (VitConfig) FixtureStudio.Reference.model().config();
-            long tokens = 30L * ((cfg.imgSize() / cfg.patchSize()) * (cfg.imgSize() / cfg.patchSize()) + 1);
+            VitConfig config = (VitConfig) FixtureStudio.Reference.model().config();
+            long tokens = 30L * ((config.imgSize() / config.patchSize()) * (config.imgSize() / config.patchSize()) + 1);
             assertTrue(text(tour).contains("Calibration saw 30 images: " + String.format(Locale.ROOT, "%,d", tokens)
                     + " tokens reached block " + block + "'s MLP"), text(tour));
             assertTrue(text(tour).contains(String.format(Locale.ROOT, "Block %d: %.1f%% of its 192 neurons have variance "
@@ -79,13 +80,15 @@ class StudioTourTest {
             vm.pruning().blocks().get(block).adjustingProperty().set(true); // a drag under way
             ratio.set(0.5);
             assertStep(tour, "cut", "#blockSlider" + block);
-            assertTrue(text(tour).contains(vm.preview().macsDetailProperty().get()), "the MACs now: " + text(tour));
+            VitConfig cfg = (VitConfig) FixtureStudio.Reference.model().config();
+            int[] widths = {192, 192, 192};
+            widths[block] = FixtureStudio.Reference.kept(PruningPlan.perBlock(half(block)))[block].length;
+            assertTrue(text(tour).contains(String.format(Locale.ROOT, "needs %,d MACs an image, −",
+                    CostModel.totalMacs(cfg.withMlpHiddenDims(widths)))), "the MACs now: " + text(tour));
             vm.pruning().blocks().get(block).adjustingProperty().set(false);
 
             assertStep(tour, "compensation", "#compensationChoice");
-            double[] r = new double[3];
-            r[block] = 0.5;
-            PruningPlan mean = PruningPlan.perBlock(r);
+            PruningPlan mean = PruningPlan.perBlock(half(block));
             PruningPlan none = mean.withCompensation(Compensation.NONE);
             int kept = Arrays.stream(FixtureStudio.Reference.kept(mean)).mapToInt(k -> k.length).sum();
             assertTrue(text(tour).contains("Your cut keeps " + kept + " of 576 MLP neurons"), text(tour));
@@ -144,6 +147,13 @@ class StudioTourTest {
 
     private static String text(TourViewModel tour) {
         return tour.stepProperty().get().text().get();
+    }
+
+    /** Ratios removing half of {@code block}'s neurons. */
+    private static double[] half(int block) {
+        double[] r = new double[3];
+        r[block] = 0.5;
+        return r;
     }
 
     private static String percent(Accuracy a) {

@@ -11,6 +11,8 @@ import org.vbpstudio.app.flips.FlipsViewModel;
 import org.vbpstudio.app.ui.Formats;
 import org.vbpstudio.app.workspace.PlanSelection;
 import org.vbpstudio.app.workspace.Workspace;
+import org.vbpstudio.model.CostModel;
+import org.vbpstudio.model.ModelConfig;
 import org.vbpstudio.prune.Compensation;
 
 /** The tour's pruning steps: a cut, compensation, the preview and the changed predictions. */
@@ -19,16 +21,19 @@ final class PruningSteps {
 
     static TourStep cut(TourContext c, IntegerBinding block) {
         Workspace ws = c.workspace();
-        ObjectProperty<int[]> atEntry = new SimpleObjectProperty<>(); // the widths kept when the step opened
+        ObjectProperty<int[]> atEntry = new SimpleObjectProperty<>(); // the widths kept when the step first opened
         ObservableStringValue text = Bindings.createStringBinding(() -> {
             if (ws.session() == null) {
                 return "Open a model first (Back).";
             }
-            String name = ws.session().model().config().blockLabel(block.get());
-            return "Drag " + name + "'s slider: it removes that share of the block's neurons, lowest variance "
-                    + "first (the global slider above moves every block at once). The model needs "
-                    + c.preview().macsDetailProperty().get() + " MACs an image.";
-        }, ws.sessionProperty(), block, c.preview().macsDetailProperty());
+            ModelConfig cfg = ws.session().model().config();
+            long before = CostModel.totalMacs(cfg);
+            long after = c.preview().macsProperty().get();
+            return "Drag " + cfg.blockLabel(block.get()) + "'s slider: it removes that share of the block's neurons, "
+                    + "lowest variance first (the global slider above moves every block at once). The model needs "
+                    + (after < 0 ? "—" : Formats.count(after) + " MACs an image, " + Formats.change(before, after))
+                    + " against the original's " + Formats.count(before) + ".";
+        }, ws.sessionProperty(), block, c.preview().macsProperty());
         // done once the drag has ended with other widths than at the start
         BooleanBinding done = Bindings.createBooleanBinding(() -> {
             PlanSelection sel = ws.selection();
@@ -37,7 +42,9 @@ final class PruningSteps {
         }, ws.selectionProperty(), atEntry, c.pruning().adjustingProperty());
         Runnable enter = () -> {
             c.showPrune().run();
-            atEntry.set(ws.selection() == null ? null : ws.selection().widths().clone());
+            if (atEntry.get() == null && ws.selection() != null) { // the first time: Back to the step keeps it done
+                atEntry.set(ws.selection().widths().clone());
+            }
         };
         return new TourStep("cut", "Move a cut", Bindings.concat("#blockSlider", block), text, done, true, enter,
                 null);
@@ -88,11 +95,12 @@ final class PruningSteps {
     static TourStep flips(TourContext c) {
         FlipsViewModel f = c.flips();
         ObservableStringValue text = Bindings.createStringBinding(() -> {
+            String summary = f.summaryProperty().get();
             if (f.allFlips().isEmpty()) {
-                return "No prediction changed: go Back and cut deeper, and this list fills in.";
+                return summary + ". Go Back and cut deeper, and this list fills in.";
             }
             FlipsViewModel.Flip first = f.allFlips().get(0);
-            return f.summaryProperty().get() + ". The first, " + first.name() + " ("
+            return summary + ". The first, " + first.name() + " ("
                     + (first.label() < 0 ? "unlabelled" : "a " + first.labelName()) + ", "
                     + first.kindText() + "): " + first.changeText()
                     + ". Click one to compare both models' top-5 classes on it.";

@@ -25,7 +25,16 @@ public final class TourView {
 
     private final TourViewModel viewModel;
     private final Parent root;
+    /** Room around the callout for the PopOver's arrow and shadow, in pixels. */
+    private static final double MARGIN = 40;
+    /**
+     * Space between the target and the arrow's tip: the callout's window reaches past its arrow by
+     * the shadow's radius, and would take the clicks meant for the target's edge.
+     */
+    private static final double GAP = 12;
+
     private final PopOver popOver;
+    private final TourCallout callout;
     private Node highlighted;
     private final ChangeListener<String> onTarget = (o, a, b) -> placeLater();
 
@@ -36,7 +45,7 @@ public final class TourView {
     public TourView(TourViewModel viewModel, Parent root, ObservableStringValue fontStyle) {
         this.viewModel = viewModel;
         this.root = root;
-        TourCallout callout = new TourCallout(viewModel);
+        callout = new TourCallout(viewModel);
         callout.getStylesheets().add(Fxml.stylesheet());
         callout.styleProperty().bind(fontStyle);
         popOver = new PopOver(callout);
@@ -98,7 +107,7 @@ public final class TourView {
         target.getStyleClass().add(TARGET);
         highlighted = target;
         popOver.setArrowLocation(arrowFor(target));
-        popOver.show(target);
+        popOver.show(target, -GAP);
     }
 
     /** Whether {@code n} and every node above it are visible (a node of an unselected tab is not). */
@@ -111,15 +120,38 @@ public final class TourView {
         return n.getScene() != null;
     }
 
-    /** The callout beside its target on the side with room: left of what is on the right, above what is low. */
+    /**
+     * The callout below its target if it fits there, else right of it, left of it, above it, else
+     * on the side with the most room; never over the target, whose control the step asks the user
+     * to use (a slider's thumb sits at its very edge).
+     */
     private ArrowLocation arrowFor(Node target) {
         Bounds b = target.localToScene(target.getLayoutBounds());
         double w = root.getScene().getWidth();
         double h = root.getScene().getHeight();
-        if (b.getCenterX() > 0.6 * w) {
-            return ArrowLocation.RIGHT_TOP;
+        double cw = callout.prefWidth(-1) + MARGIN;
+        double ch = callout.prefHeight(callout.prefWidth(-1)) + MARGIN;
+        double below = (h - b.getMaxY()) / ch;
+        double right = (w - b.getMaxX()) / cw;
+        double left = b.getMinX() / cw;
+        double above = b.getMinY() / ch;
+        boolean leftHalf = b.getCenterX() < w / 2;
+        boolean topHalf = b.getCenterY() < h / 2;
+        ArrowLocation down = leftHalf ? ArrowLocation.TOP_LEFT : ArrowLocation.TOP_RIGHT;
+        ArrowLocation toRight = topHalf ? ArrowLocation.LEFT_TOP : ArrowLocation.LEFT_BOTTOM;
+        ArrowLocation toLeft = topHalf ? ArrowLocation.RIGHT_TOP : ArrowLocation.RIGHT_BOTTOM;
+        ArrowLocation up = leftHalf ? ArrowLocation.BOTTOM_LEFT : ArrowLocation.BOTTOM_RIGHT;
+        if (below >= 1) {
+            return down;
+        } else if (right >= 1) {
+            return toRight;
+        } else if (left >= 1) {
+            return toLeft;
+        } else if (above >= 1) {
+            return up;
         }
-        return b.getCenterY() > 0.7 * h ? ArrowLocation.LEFT_BOTTOM : ArrowLocation.LEFT_TOP;
+        double most = Math.max(Math.max(below, above), Math.max(left, right));
+        return most == below ? down : most == right ? toRight : most == left ? toLeft : up;
     }
 
     private void unhighlight() {
