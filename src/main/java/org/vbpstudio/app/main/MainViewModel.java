@@ -32,8 +32,6 @@ import org.vbpstudio.app.prune.TargetViewModel;
 import org.vbpstudio.app.recover.RecoverViewModel;
 import org.vbpstudio.app.session.RecentSessions;
 import org.vbpstudio.app.session.Sessions;
-import org.vbpstudio.app.tour.StudioTour;
-import org.vbpstudio.app.tour.TourContext;
 import org.vbpstudio.app.tour.TourViewModel;
 import org.vbpstudio.app.undo.UndoViewModel;
 import org.vbpstudio.app.workspace.ModelSession;

@@ -1,4 +1,4 @@
-package org.vbpstudio.app.tour;
+package org.vbpstudio.app.main;
 
 import java.util.HashMap;
 import java.util.Map;

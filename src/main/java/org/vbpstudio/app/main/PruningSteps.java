@@ -1,4 +1,4 @@
-package org.vbpstudio.app.tour;
+package org.vbpstudio.app.main;
 
 import java.util.Arrays;
 import javafx.beans.binding.Bindings;
@@ -8,6 +8,7 @@ import javafx.beans.property.ObjectProperty;
 import javafx.beans.property.SimpleObjectProperty;
 import javafx.beans.value.ObservableStringValue;
 import org.vbpstudio.app.flips.FlipsViewModel;
+import org.vbpstudio.app.tour.TourStep;
 import org.vbpstudio.app.ui.Formats;
 import org.vbpstudio.app.workspace.PlanSelection;
 import org.vbpstudio.app.workspace.Workspace;

@@ -1,4 +1,4 @@
-package org.vbpstudio.app.tour;
+package org.vbpstudio.app.main;
 
 import java.util.Arrays;
 import java.util.Locale;
@@ -7,6 +7,8 @@ import javafx.beans.binding.BooleanBinding;
 import javafx.beans.binding.IntegerBinding;
 import javafx.beans.binding.ObjectBinding;
 import javafx.beans.value.ObservableStringValue;
+import org.vbpstudio.app.tour.LowVariance;
+import org.vbpstudio.app.tour.TourStep;
 import org.vbpstudio.app.ui.Formats;
 import org.vbpstudio.app.workspace.ModelSession;
 import org.vbpstudio.app.workspace.Workspace;

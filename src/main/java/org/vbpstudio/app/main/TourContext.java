@@ -1,4 +1,4 @@
-package org.vbpstudio.app.tour;
+package org.vbpstudio.app.main;
 
 import javafx.beans.value.ObservableBooleanValue;
 import org.vbpstudio.app.calibrate.CalibrationViewModel;
@@ -9,7 +9,7 @@ import org.vbpstudio.app.workspace.Workspace;
 
 /**
  * What the tour's steps read and do: the screens' view models, and the main window's actions they
- * need (given as functions, so the tour does not depend on the window that starts it).
+ * need (given as functions, so that a test can run the tour on another model).
  *
  * @param openSample opens the sample model with its images; null when the sample is not installed
  * @param showPrune  shows the Prune tab (calibration, block cards, compensation)

@@ -1,9 +1,11 @@
-package org.vbpstudio.app.tour;
+package org.vbpstudio.app.main;
 
 import java.util.List;
 import javafx.beans.binding.Bindings;
 import javafx.beans.binding.IntegerBinding;
 import javafx.beans.binding.ObjectBinding;
+import org.vbpstudio.app.tour.LowVariance;
+import org.vbpstudio.app.tour.TourStep;
 import org.vbpstudio.stats.ActivationStats;
 
 /**
