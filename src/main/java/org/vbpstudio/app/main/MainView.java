@@ -30,6 +30,7 @@ import org.vbpstudio.app.preview.PreviewView;
 import org.vbpstudio.app.prune.PruningView;
 import org.vbpstudio.app.prune.TargetView;
 import org.vbpstudio.app.recover.RecoverView;
+import org.vbpstudio.app.tour.TourView;
 import org.vbpstudio.app.ui.Fxml;
 import org.vbpstudio.io.Versions;
 
@@ -98,6 +99,7 @@ public final class MainView extends BorderPane {
         compare.enableFigures(viewModel.figures());
         VBox.setVgrow(compare, Priority.ALWAYS);
         PreviewView preview = new PreviewView(viewModel.preview());
+        preview.setId("previewPanel"); // the tour points at it
         preview.setOnShowChanges(() -> viewModel.viewProperty().set(StudioView.FLIPS));
         rightSlot.getChildren().addAll(preview, compare);
         RecoverView recover = new RecoverView(viewModel.recover());
@@ -140,6 +142,8 @@ public final class MainView extends BorderPane {
         viewModel.zoomProperty().addListener((o, a, z) -> applyZoom(z.doubleValue()));
         applyZoom(viewModel.zoomProperty().get());
         PopupZoom.follow(viewModel.zoomProperty(), this);
+        new TourView(viewModel.tour(), this, Bindings.createStringBinding(
+                () -> PopupZoom.rootFontSize(viewModel.zoomProperty().get()), viewModel.zoomProperty()));
     }
 
     /** The selected tab and the view model's {@link StudioView}, both ways. */
@@ -313,6 +317,11 @@ public final class MainView extends BorderPane {
     @FXML
     private void openLogFolder() {
         viewModel.openLogFolder();
+    }
+
+    @FXML
+    private void guidedTour() {
+        viewModel.tour().start();
     }
 
     @FXML

@@ -34,6 +34,7 @@ import org.vbpstudio.app.prune.TargetViewModel;
 import org.vbpstudio.app.recover.RecoverViewModel;
 import org.vbpstudio.app.session.RecentSessions;
 import org.vbpstudio.app.session.Sessions;
+import org.vbpstudio.app.tour.TourViewModel;
 import org.vbpstudio.app.undo.UndoViewModel;
 import org.vbpstudio.app.workspace.ModelSession;
 import org.vbpstudio.app.workspace.Workspace;
@@ -70,6 +71,7 @@ public final class MainViewModel {
     private final FigureSaver figures;
     private final UndoViewModel undo;
     private final Sessions sessions;
+    private final TourViewModel tour;
     private final DoubleProperty zoom = new SimpleDoubleProperty(this, "zoom", 1);
     private final ObjectProperty<StudioView> view =
             new SimpleObjectProperty<>(this, "view", StudioView.PRUNE);
@@ -101,6 +103,15 @@ public final class MainViewModel {
         undo = new UndoViewModel(workspace, pruning);
         sessions = new Sessions(workspace, executor, dialogs, new RecentSessions(configDirectory),
                 new SessionScreens(this::openModel, pruning, preview, neurons, undo, view));
+        tour = new TourViewModel(() -> StudioTour.steps(new TourContext(workspace, calibration, pruning, preview,
+                flips, DefaultPaths.sampleModel().<Runnable>map(m -> () -> openModel(m, null, null)).orElse(null),
+                () -> view.set(StudioView.PRUNE), () -> view.set(StudioView.FLIPS),
+                view.isEqualTo(StudioView.FLIPS))));
+    }
+
+    /** Help ▸ Guided Tour. */
+    public TourViewModel tour() {
+        return tour;
     }
 
     /** View ▸ Zoom: the whole interface's scale (1: 12 px text), {@link #MIN_ZOOM}–{@link #MAX_ZOOM}. */
