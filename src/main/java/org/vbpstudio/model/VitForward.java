@@ -74,7 +74,7 @@ public final class VitForward extends ScopedForward {
     @Override
     public NDArray block(int b, NDArray x, MlpHook hook) {
         String k = "blocks." + b + ".";
-        NDArray attn = inScope(x, in -> layerScale(k + "ls1", attention(b, layerNorm(in, k + "norm1"))));
+        NDArray attn = inScope(x, in -> layerScale(k + "ls1", attention(b, layerNorm(in, k + "norm1"), hook)));
         NDArray mid = x.add(attn);
         release(attn);
         NDArray mlp = inScope(mid, in -> layerScale(k + "ls2", mlp(b, layerNorm(in, k + "norm2"), hook)));
@@ -112,7 +112,7 @@ public final class VitForward extends ScopedForward {
     }
 
     /** Multi-head self-attention with block {@code b}'s h_b heads of width d_h (fewer once heads are pruned). */
-    private NDArray attention(int b, NDArray x) {
+    private NDArray attention(int b, NDArray x, MlpHook hook) {
         String k = "blocks." + b + ".";
         Shape s = x.getShape();
         long batch = s.get(0);
@@ -128,7 +128,7 @@ public final class VitForward extends ScopedForward {
         q = q.mul(scalar(q, 1.0 / Math.sqrt(headDim)));
         NDArray attn = q.matMul(qkv.get(1).transpose(0, 1, 3, 2)).softmax(-1);
         NDArray out = attn.matMul(qkv.get(2)).transpose(0, 2, 1, 3).reshape(batch, tokens, config.attentionDim(b));
-        return linear(out, k + "attn.proj");
+        return linear(hook.onAttention(b, out), k + "attn.proj");
     }
 
     private NDArray mlp(int b, NDArray x, MlpHook hook) {
