@@ -32,7 +32,9 @@ What has to match the project's ViT forward pass exactly:
     ``no_embed_class`` adds ``pos_embed`` (patches only) before the class token is prepended;
   * distilled DeiT (``dist_token``, ``head_dist``): the two heads' logits are averaged, as timm does
     at inference;
-  * GELU is the exact (erf) one.
+  * GELU is the exact (erf) one;
+  * head-pruned exports: ``model_args.num_heads`` is a list (heads per block) with ``head_dim``; a
+    block with h heads has 3·h·head_dim rows of ``attn.qkv`` and h·head_dim columns of ``attn.proj``.
 """
 import argparse
 import json
@@ -115,11 +117,32 @@ class Config:
         self.num_classes = state["head.weight"].shape[0]
         if "num_heads" not in args:
             raise ValueError("config.json has no model_args.num_heads")
-        self.num_heads = int(args["num_heads"])
+        self.head_dim, self.block_heads = block_heads(args, self.embed_dim, state, depth)
+        self.num_heads = self.embed_dim // self.head_dim
         self.eps = float(cfg.get("layer_norm_eps", 1e-6))
         self.global_pool = cfg.get("global_pool", args.get("global_pool", "token"))
         if self.global_pool not in ("token", "avg"):
             raise ValueError(f"global_pool '{self.global_pool}' is not supported (token or avg)")
+
+
+def block_heads(args, dim, state, depth):
+    """(head_dim, heads of each block): num_heads is an int, or a list per block with head_dim beside it."""
+    heads = args["num_heads"]
+    if isinstance(heads, list):
+        if "head_dim" not in args:
+            raise ValueError("model_args.num_heads is a list per block: model_args.head_dim is needed")
+        head_dim = int(args["head_dim"])
+    else:
+        head_dim = int(args.get("head_dim", dim // int(heads)))
+    found = []
+    for b in range(depth):
+        width = state[f"blocks.{b}.attn.proj.weight"].shape[1]
+        if width % head_dim:
+            raise ValueError(f"blocks.{b}.attn.proj.weight has {width} input channels, not whole heads of {head_dim}")
+        found.append(width // head_dim)
+    if isinstance(heads, list) and [int(h) for h in heads] != found:
+        raise ValueError(f"model_args.num_heads {heads} contradicts the attention tensors {found}")
+    return head_dim, found
 
 
 def check_widths(args, widths):
@@ -130,19 +153,22 @@ def check_widths(args, widths):
 
 
 class Attention(nn.Module):
-    def __init__(self, dim, num_heads):
+    """timm's Attention with ``num_heads`` heads of ``head_dim`` channels (fewer than dim / head_dim once pruned)."""
+
+    def __init__(self, dim, num_heads, head_dim):
         super().__init__()
         self.num_heads = num_heads
-        self.scale = (dim // num_heads) ** -0.5
-        self.qkv = nn.Linear(dim, dim * 3)
-        self.proj = nn.Linear(dim, dim)
+        self.head_dim = head_dim
+        self.scale = head_dim ** -0.5
+        self.qkv = nn.Linear(dim, 3 * num_heads * head_dim)
+        self.proj = nn.Linear(num_heads * head_dim, dim)
 
     def forward(self, x):
-        b, t, d = x.shape
-        qkv = self.qkv(x).reshape(b, t, 3, self.num_heads, d // self.num_heads).permute(2, 0, 3, 1, 4)
+        b, t, _ = x.shape
+        qkv = self.qkv(x).reshape(b, t, 3, self.num_heads, self.head_dim).permute(2, 0, 3, 1, 4)
         q, k, v = qkv[0], qkv[1], qkv[2]
         attn = ((q * self.scale) @ k.transpose(-2, -1)).softmax(dim=-1)
-        return self.proj((attn @ v).transpose(1, 2).reshape(b, t, d))
+        return self.proj((attn @ v).transpose(1, 2).reshape(b, t, self.num_heads * self.head_dim))
 
 
 class Mlp(nn.Module):
@@ -168,10 +194,10 @@ class LayerScale(nn.Module):
 
 
 class Block(nn.Module):
-    def __init__(self, dim, num_heads, hidden, eps, layer_scale=False):
+    def __init__(self, dim, num_heads, hidden, eps, layer_scale=False, head_dim=None):
         super().__init__()
         self.norm1 = nn.LayerNorm(dim, eps=eps)
-        self.attn = Attention(dim, num_heads)
+        self.attn = Attention(dim, num_heads, head_dim or dim // num_heads)
         self.ls1 = LayerScale(dim) if layer_scale else nn.Identity()
         self.norm2 = nn.LayerNorm(dim, eps=eps)
         self.mlp = Mlp(dim, hidden)
@@ -205,7 +231,8 @@ class VisionTransformer(nn.Module):
         self.dist_token = nn.Parameter(torch.zeros(1, 1, d)) if c.distilled else None
         positions = (c.img_size // c.patch_size) ** 2 + (0 if c.no_embed_class else c.num_prefix_tokens)
         self.pos_embed = nn.Parameter(torch.zeros(1, positions, d))
-        self.blocks = nn.Sequential(*[Block(d, c.num_heads, h, c.eps, c.layer_scale) for h in c.mlp_hidden_dims])
+        self.blocks = nn.Sequential(*[Block(d, heads, h, c.eps, c.layer_scale, c.head_dim)
+                                      for heads, h in zip(c.block_heads, c.mlp_hidden_dims)])
         self.norm = nn.Identity() if c.fc_norm else nn.LayerNorm(d, eps=c.eps)
         self.fc_norm = nn.LayerNorm(d, eps=c.eps) if c.fc_norm else nn.Identity()
         self.head = nn.Linear(d, c.num_classes)
@@ -243,9 +270,11 @@ def _timm_model(c):
         model = VisionTransformerDistilled(**kwargs)
     else:
         model = tv.VisionTransformer(**kwargs)
-    for block, h in zip(model.blocks, c.mlp_hidden_dims):
+    for block, h, heads in zip(model.blocks, c.mlp_hidden_dims, c.block_heads):
         block.mlp.fc1 = nn.Linear(c.embed_dim, h)
         block.mlp.fc2 = nn.Linear(h, c.embed_dim)
+        if heads != c.num_heads:  # timm's Attention assumes all heads: use ours for a pruned block
+            block.attn = Attention(c.embed_dim, heads, c.head_dim)
     return model
 
 

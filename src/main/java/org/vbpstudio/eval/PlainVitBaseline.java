@@ -38,7 +38,6 @@ public final class PlainVitBaseline implements AutoCloseable {
         long b = images.getShape().get(0);
         int d = c.embedDim();
         int t = c.numTokens();
-        int h = c.numHeads();
         int hd = c.headDim();
         NDArray x = Conv2d.conv2d(images, p.get("patch_embed.proj.weight"), p.get("patch_embed.proj.bias"),
                 new Shape(c.patchSize(), c.patchSize()), new Shape(0, 0), new Shape(1, 1)).head();
@@ -49,9 +48,9 @@ public final class PlainVitBaseline implements AutoCloseable {
             String k = "blocks." + i + ".";
             NDArray y = LayerNorm.layerNorm(x, new Shape(d), p.get(k + "norm1.weight"), p.get(k + "norm1.bias"), 1e-6f).head();
             NDArray qkv = y.matMul(p.get(k + "attn.qkv.weight")).add(p.get(k + "attn.qkv.bias"))
-                    .reshape(b, t, 3, h, hd).transpose(2, 0, 3, 1, 4);
+                    .reshape(b, t, 3, c.numHeads(i), hd).transpose(2, 0, 3, 1, 4);
             NDArray a = qkv.get(0).mul((float) (1 / Math.sqrt(hd))).matMul(qkv.get(1).transpose(0, 1, 3, 2)).softmax(-1);
-            NDArray o = a.matMul(qkv.get(2)).transpose(0, 2, 1, 3).reshape(b, t, d);
+            NDArray o = a.matMul(qkv.get(2)).transpose(0, 2, 1, 3).reshape(b, t, c.attentionDim(i));
             x = x.add(o.matMul(p.get(k + "attn.proj.weight")).add(p.get(k + "attn.proj.bias")));
             y = LayerNorm.layerNorm(x, new Shape(d), p.get(k + "norm2.weight"), p.get(k + "norm2.bias"), 1e-6f).head();
             NDArray hid = Activation.gelu(y.matMul(p.get(k + "mlp.fc1.weight")).add(p.get(k + "mlp.fc1.bias")));

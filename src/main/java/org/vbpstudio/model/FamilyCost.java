@@ -16,4 +16,14 @@ public interface FamilyCost {
 
     /** Parameters one hidden neuron of block {@code b} holds (fc1 row and bias, fc2 column). */
     long paramsPerNeuron(int b);
+
+    /** MACs one attention head of block {@code b} costs; 0 for a family without head pruning. */
+    default long macsPerHead(int b) {
+        return 0;
+    }
+
+    /** Parameters one attention head of block {@code b} holds; 0 for a family without head pruning. */
+    default long paramsPerHead(int b) {
+        return 0;
+    }
 }

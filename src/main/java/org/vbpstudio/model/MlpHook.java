@@ -12,4 +12,12 @@ public interface MlpHook {
     MlpHook NONE = (block, hidden) -> hidden;
 
     NDArray onHidden(int block, NDArray hidden);
+
+    /**
+     * Sees a block's attention output before {@code proj}, shape [B, T, h_b·d_h] (each head's d_h
+     * channels side by side), in families that call it (ViT). Unchanged by default.
+     */
+    default NDArray onAttention(int block, NDArray context) {
+        return context;
+    }
 }

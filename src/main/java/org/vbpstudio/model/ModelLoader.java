@@ -123,7 +123,8 @@ public final class ModelLoader {
             String n = cfg.stringOr("_name_or_path", arch);
             arch = n.substring(n.lastIndexOf('/') + 1).replace('-', '_');
         }
+        int[] blockHeads = s.blockHeads(file, s.embedDim() / heads, heads);
         return new VitConfig(arch, s.imgSize(), s.patchSize(), s.inChans(), s.embedDim(), heads, s.hidden(),
-                s.numClasses(), s.distilled(), eps, Pooling.TOKEN);
+                s.numClasses(), s.distilled(), eps, Pooling.TOKEN, false, false, false, blockHeads);
     }
 }

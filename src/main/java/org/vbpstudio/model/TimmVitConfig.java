@@ -67,10 +67,16 @@ final class TimmVitConfig {
                         + " contradicts the tensors (" + s.inChans() + " channels, " + s.imgSize() + " pixels)");
             }
         }
-        int heads = args.has("num_heads") ? args.intOr("num_heads", 0)
-                : reg != null ? reg.numHeads() : headsFromName(file, arch);
-        if (heads <= 0 || s.embedDim() % heads != 0) {
-            throw new BadInputException(file, "num_heads " + heads + " does not divide embed_dim " + s.embedDim());
+        int headDim = headDim(file, args, arch, reg, s);
+        int heads = s.embedDim() / headDim;
+        int[] blockHeads = s.blockHeads(file, headDim, heads);
+        if (args.has("num_heads") && args.raw().get("num_heads").isJsonArray()) {
+            int[] listed = args.intArray("num_heads");
+            if (!Arrays.equals(listed, blockHeads)) {
+                throw new BadInputException(file, "model_args.num_heads " + Arrays.toString(listed)
+                        + " contradicts the attention tensors, which hold " + Arrays.toString(blockHeads)
+                        + " heads of width " + headDim);
+            }
         }
         Pooling pool = pooling(file, cfg, args);
         boolean layerScale = layerScale(file, args, reg != null, s.layerScale());
@@ -88,13 +94,51 @@ final class TimmVitConfig {
         // timm fixes eps at 1e-6; our exports of Hugging Face models record theirs as layer_norm_eps.
         double eps = ModelMetadata.layerNormEps(cfg, 1e-6);
         VitConfig c = new VitConfig(arch, s.imgSize(), s.patchSize(), s.inChans(), s.embedDim(), heads, hidden,
-                s.numClasses(), s.distilled(), eps, pool, layerScale, s.fcNorm(), noEmbedClass);
+                s.numClasses(), s.distilled(), eps, pool, layerScale, s.fcNorm(), noEmbedClass, blockHeads);
         try {
             c.validate();
         } catch (IllegalArgumentException e) {
             throw new BadInputException(file, e.getMessage());
         }
         return c;
+    }
+
+    /**
+     * d_h: {@code model_args.head_dim} when present, else D / num_heads. A per-block list of num_heads (a
+     * head-pruned export) needs head_dim, since pruned blocks no longer span D.
+     */
+    private static int headDim(Path file, ConfigFields args, String arch, Registered reg, VitShapes s) {
+        int d = s.embedDim();
+        Integer fromHeads = null;
+        if (args.has("num_heads") && !args.raw().get("num_heads").isJsonArray()) {
+            int heads = args.intOr("num_heads", 0);
+            if (heads <= 0 || d % heads != 0) {
+                throw new BadInputException(file, "num_heads " + heads + " does not divide embed_dim " + d);
+            }
+            fromHeads = d / heads;
+        }
+        if (args.has("head_dim")) {
+            int headDim = args.intOr("head_dim", 0);
+            if (headDim <= 0 || d % headDim != 0) {
+                throw new BadInputException(file, "model_args.head_dim " + headDim + " does not divide embed_dim " + d);
+            }
+            if (fromHeads != null && fromHeads != headDim) {
+                throw new BadInputException(file, "model_args.head_dim " + headDim + " contradicts num_heads "
+                        + d / fromHeads + " (embed_dim " + d + ")");
+            }
+            return headDim;
+        }
+        if (fromHeads != null) {
+            return fromHeads;
+        }
+        if (args.has("num_heads")) {
+            throw new BadInputException(file, "model_args.num_heads is a list per block: add model_args.head_dim");
+        }
+        int heads = reg != null ? reg.numHeads() : headsFromName(file, arch);
+        if (d % heads != 0) {
+            throw new BadInputException(file, "num_heads " + heads + " of '" + arch + "' does not divide embed_dim " + d);
+        }
+        return d / heads;
     }
 
     /** The top-level {@code global_pool} (timm's hub field) and {@code model_args}' (what create_model reads) must agree. */

@@ -16,7 +16,7 @@ import java.util.Map;
  * @param patchSize      side of a square patch
  * @param inChans        input channels (3 for RGB, 1 for grey)
  * @param embedDim       token width D
- * @param numHeads       attention heads (divides D)
+ * @param numHeads       attention heads of the unpruned architecture (divides D); fixes d_h = D / numHeads
  * @param mlpHiddenDims  hidden width H_b of each block's MLP; its length is the depth
  * @param numClasses     classifier outputs K
  * @param distilled      DeiT distillation token and {@code head_dist} present
@@ -26,6 +26,8 @@ import java.util.Map;
  * @param fcNorm         the final LayerNorm comes after pooling ({@code fc_norm}) instead of before it ({@code norm})
  * @param noEmbedClass   DeiT III's {@code no_embed_class}: {@code pos_embed} covers the patches only and is
  *                       added before the prefix tokens are prepended
+ * @param blockHeads     heads h_b of each block (1..numHeads): head pruning removes whole heads, so qkv has
+ *                       3·h_b·d_h rows and proj h_b·d_h columns; D and d_h stay
  */
 public record VitConfig(
         String architecture,
@@ -41,10 +43,20 @@ public record VitConfig(
         Pooling globalPool,
         boolean layerScale,
         boolean fcNorm,
-        boolean noEmbedClass) implements ModelConfig {
+        boolean noEmbedClass,
+        int[] blockHeads) implements ModelConfig {
 
     public VitConfig {
         mlpHiddenDims = mlpHiddenDims.clone();
+        blockHeads = blockHeads.clone();
+    }
+
+    /** Every block with all {@code numHeads} heads (an unpruned attention). */
+    public VitConfig(String architecture, int imgSize, int patchSize, int inChans, int embedDim, int numHeads,
+            int[] mlpHiddenDims, int numClasses, boolean distilled, double layerNormEps, Pooling globalPool,
+            boolean layerScale, boolean fcNorm, boolean noEmbedClass) {
+        this(architecture, imgSize, patchSize, inChans, embedDim, numHeads, mlpHiddenDims, numClasses, distilled,
+                layerNormEps, globalPool, layerScale, fcNorm, noEmbedClass, uniform(mlpHiddenDims.length, numHeads));
     }
 
     /** A ViT without LayerScale whose final norm precedes pooling and whose position embedding covers every token (ViT, DeiT). */
@@ -87,6 +99,41 @@ public record VitConfig(
     }
 
     @Override
+    public int[] blockHeads() {
+        return blockHeads.clone();
+    }
+
+    /** h_b: the heads block {@code b} has. */
+    public int numHeads(int b) {
+        return blockHeads[b];
+    }
+
+    /** h_b·d_h: the width of block {@code b}'s attention, i.e. of proj's input. */
+    public int attentionDim(int b) {
+        return blockHeads[b] * headDim();
+    }
+
+    /** True when some block has lost heads. */
+    public boolean headsPruned() {
+        return Arrays.stream(blockHeads).anyMatch(h -> h != numHeads);
+    }
+
+    /** The same architecture with other head counts per block (a head-pruned model). */
+    public VitConfig withBlockHeads(int[] heads) {
+        if (heads.length != depth()) {
+            throw new IllegalArgumentException("expected " + depth() + " head counts, got " + heads.length);
+        }
+        return new VitConfig(architecture, imgSize, patchSize, inChans, embedDim, numHeads, mlpHiddenDims,
+                numClasses, distilled, layerNormEps, globalPool, layerScale, fcNorm, noEmbedClass, heads);
+    }
+
+    private static int[] uniform(int depth, int heads) {
+        int[] h = new int[depth];
+        Arrays.fill(h, heads);
+        return h;
+    }
+
+    @Override
     public int[] mlpHiddenDims() {
         return mlpHiddenDims.clone();
     }
@@ -108,7 +155,7 @@ public record VitConfig(
             throw new IllegalArgumentException("expected " + depth() + " widths, got " + widths.length);
         }
         return new VitConfig(architecture, imgSize, patchSize, inChans, embedDim, numHeads, widths,
-                numClasses, distilled, layerNormEps, globalPool, layerScale, fcNorm, noEmbedClass);
+                numClasses, distilled, layerNormEps, globalPool, layerScale, fcNorm, noEmbedClass, blockHeads);
     }
 
     @Override
@@ -155,11 +202,12 @@ public record VitConfig(
         for (int b = 0; b < depth(); b++) {
             String n = blockPrefix(b);
             long h = mlpHiddenDims[b];
+            long a = attentionDim(b);
             s.put(n + "norm1.weight", new long[] {d});
             s.put(n + "norm1.bias", new long[] {d});
-            s.put(n + "attn.qkv.weight", new long[] {3 * d, d});
-            s.put(n + "attn.qkv.bias", new long[] {3 * d});
-            s.put(n + "attn.proj.weight", new long[] {d, d});
+            s.put(n + "attn.qkv.weight", new long[] {3 * a, d});
+            s.put(n + "attn.qkv.bias", new long[] {3 * a});
+            s.put(n + "attn.proj.weight", new long[] {d, a});
             s.put(n + "attn.proj.bias", new long[] {d});
             if (layerScale) {
                 s.put(n + "ls1.gamma", new long[] {d});
@@ -197,6 +245,15 @@ public record VitConfig(
         if (numHeads <= 0 || embedDim % numHeads != 0) {
             throw new IllegalArgumentException("embed_dim " + embedDim + " is not divisible by num_heads " + numHeads);
         }
+        if (blockHeads.length != mlpHiddenDims.length) {
+            throw new IllegalArgumentException(blockHeads.length + " head counts for " + mlpHiddenDims.length + " blocks");
+        }
+        for (int b = 0; b < blockHeads.length; b++) {
+            if (blockHeads[b] < 1 || blockHeads[b] > numHeads) {
+                throw new IllegalArgumentException("block " + b + " has " + blockHeads[b] + " heads; expected 1.."
+                        + numHeads);
+            }
+        }
         if (distilled && fcNorm) {
             throw new IllegalArgumentException("a distilled DeiT pools its two tokens after norm; it has no fc_norm");
         }
@@ -211,7 +268,8 @@ public record VitConfig(
     public long activationBytesPerImage() {
         long t = numTokens();
         long maxHidden = Arrays.stream(mlpHiddenDims).max().orElse(0);
-        long branch = Math.max(2L * t * maxHidden, 3L * t * embedDim + 2L * numHeads * t * t);
+        long maxHeads = Arrays.stream(blockHeads).max().orElse(0);
+        long branch = Math.max(2L * t * maxHidden, 3L * t * maxHeads * headDim() + 2L * maxHeads * t * t);
         return 4 * (3 * t * embedDim + branch);
     }
 
@@ -228,7 +286,12 @@ public record VitConfig(
         args.addProperty("in_chans", inChans);
         args.addProperty("embed_dim", embedDim);
         args.addProperty("depth", depth());
-        args.addProperty("num_heads", numHeads);
+        if (headsPruned()) { // a list per block, with d_h, which the list alone no longer gives
+            args.add("num_heads", ConfigJson.intArray(blockHeads));
+            args.addProperty("head_dim", headDim());
+        } else {
+            args.addProperty("num_heads", numHeads);
+        }
         if (Arrays.stream(mlpHiddenDims).distinct().count() == 1 && mlpHiddenDims[0] % embedDim == 0) {
             args.addProperty("mlp_ratio", (double) mlpHiddenDims[0] / embedDim);
         }
@@ -276,17 +339,23 @@ public record VitConfig(
                 && numHeads == c.numHeads && Arrays.equals(mlpHiddenDims, c.mlpHiddenDims)
                 && numClasses == c.numClasses && distilled == c.distilled
                 && layerNormEps == c.layerNormEps && globalPool.equals(c.globalPool)
-                && layerScale == c.layerScale && fcNorm == c.fcNorm && noEmbedClass == c.noEmbedClass;
+                && layerScale == c.layerScale && fcNorm == c.fcNorm && noEmbedClass == c.noEmbedClass
+                && Arrays.equals(blockHeads, c.blockHeads);
     }
 
     @Override
     public int hashCode() {
-        return 31 * Arrays.hashCode(mlpHiddenDims) + architecture.hashCode() + embedDim;
+        return 31 * Arrays.hashCode(mlpHiddenDims) + 17 * Arrays.hashCode(blockHeads) + architecture.hashCode() + embedDim;
+    }
+
+    /** "3", or the per-block counts once heads were pruned. */
+    private String headsLabel() {
+        return headsPruned() ? Arrays.toString(blockHeads) : String.valueOf(numHeads);
     }
 
     @Override
     public String toString() {
-        return architecture + " (D=" + embedDim + ", depth=" + depth() + ", heads=" + numHeads
+        return architecture + " (D=" + embedDim + ", depth=" + depth() + ", heads=" + headsLabel()
                 + ", patch=" + patchSize + ", img=" + imgSize + ", hidden=" + Arrays.toString(mlpHiddenDims)
                 + ", classes=" + numClasses + (distilled ? ", distilled" : "") + (layerScale ? ", LayerScale" : "")
                 + (fcNorm ? ", fc_norm" : "") + (noEmbedClass ? ", no_embed_class" : "") + ")";

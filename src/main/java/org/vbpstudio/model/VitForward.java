@@ -74,7 +74,7 @@ public final class VitForward extends ScopedForward {
     @Override
     public NDArray block(int b, NDArray x, MlpHook hook) {
         String k = "blocks." + b + ".";
-        NDArray attn = inScope(x, in -> layerScale(k + "ls1", attention(k, layerNorm(in, k + "norm1"))));
+        NDArray attn = inScope(x, in -> layerScale(k + "ls1", attention(b, layerNorm(in, k + "norm1"), hook)));
         NDArray mid = x.add(attn);
         release(attn);
         NDArray mlp = inScope(mid, in -> layerScale(k + "ls2", mlp(b, layerNorm(in, k + "norm2"), hook)));
@@ -111,11 +111,13 @@ public final class VitForward extends ScopedForward {
         return config.layerScale() ? branch.mul(p(module + ".gamma")) : branch;
     }
 
-    private NDArray attention(String k, NDArray x) {
+    /** Multi-head self-attention with block {@code b}'s h_b heads of width d_h (fewer once heads are pruned). */
+    private NDArray attention(int b, NDArray x, MlpHook hook) {
+        String k = "blocks." + b + ".";
         Shape s = x.getShape();
         long batch = s.get(0);
         long tokens = s.get(1);
-        int heads = config.numHeads();
+        int heads = config.numHeads(b);
         int headDim = config.headDim();
         NDArray qkv = linear(x, k + "attn.qkv")
                 .reshape(batch, tokens, 3, heads, headDim)
@@ -125,8 +127,8 @@ public final class VitForward extends ScopedForward {
         // right after the op, and autograd's backward pass would then read freed memory.
         q = q.mul(scalar(q, 1.0 / Math.sqrt(headDim)));
         NDArray attn = q.matMul(qkv.get(1).transpose(0, 1, 3, 2)).softmax(-1);
-        NDArray out = attn.matMul(qkv.get(2)).transpose(0, 2, 1, 3).reshape(batch, tokens, config.embedDim());
-        return linear(out, k + "attn.proj");
+        NDArray out = attn.matMul(qkv.get(2)).transpose(0, 2, 1, 3).reshape(batch, tokens, config.attentionDim(b));
+        return linear(hook.onAttention(b, out), k + "attn.proj");
     }
 
     private NDArray mlp(int b, NDArray x, MlpHook hook) {

@@ -15,6 +15,10 @@ import java.util.Arrays;
  *
  * <p>Optionally, per block, the second-moment sums {@link SecondMoments} S = Σ [h; 1][h; 1]ᵀ that the
  * least-squares refit of {@code fc2} needs (absent unless collected with them, {@link #withSecondMoments}).
+ *
+ * <p>Optionally, the same count, mean and M2 per channel of each block's attention output before
+ * {@code proj} (the heads' context vectors, h_b·d_h channels), which head pruning scores and compensates
+ * with ({@link #attention()}); merged and copied along with the rest.
  */
 public final class ActivationStats {
     private final long[] count;
@@ -23,6 +27,7 @@ public final class ActivationStats {
     private long images;
     private double[][] taylor;
     private SecondMoments secondMoments;
+    private ActivationStats attention;
 
     public ActivationStats(int[] widths) {
         count = new long[widths.length];
@@ -154,6 +159,13 @@ public final class ActivationStats {
         } else {
             secondMoments = null; // as for the Taylor sums: all of the images or none
         }
+        if (hasAttention() && other.hasAttention()) {
+            attention.merge(other.attention);
+        } else if (empty && other.hasAttention()) {
+            attention = other.attention.copy();
+        } else {
+            attention = null; // as for the Taylor sums: all of the images or none
+        }
         if (empty && other.hasTaylor()) {
             taylor = copyOf(other.taylor);
         } else if (!bothTaylor) {
@@ -172,6 +184,34 @@ public final class ActivationStats {
     public synchronized ActivationStats withoutSecondMoments() {
         ActivationStats s = of(count, mean, m2, images);
         s.taylor = taylor == null ? null : copyOf(taylor);
+        s.attention = attention == null ? null : attention.copy();
+        return s;
+    }
+
+    // ------------------------------------------------------------------------- attention outputs
+
+    /** Whether the attention outputs' statistics were collected alongside (see the class comment). */
+    public synchronized boolean hasAttention() {
+        return attention != null;
+    }
+
+    /** Per block, the statistics of proj's input channels; shared, not copied. @throws IllegalStateException if absent */
+    public synchronized ActivationStats attention() {
+        if (attention == null) {
+            throw new IllegalStateException("no attention statistics were collected");
+        }
+        return attention;
+    }
+
+    /** These statistics holding {@code attention} (taken over, not copied) for the same blocks. */
+    public synchronized ActivationStats withAttention(ActivationStats attentionStats) {
+        if (attentionStats.depth() != depth()) {
+            throw new IllegalArgumentException("attention statistics of " + attentionStats.depth()
+                    + " blocks for statistics of " + depth());
+        }
+        ActivationStats s = withoutSecondMoments();
+        s.secondMoments = secondMoments;
+        s.attention = attentionStats;
         return s;
     }
 

@@ -6,11 +6,13 @@ import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.Preprocessing;
 import org.vbpstudio.data.Progress;
 import org.vbpstudio.data.ImageStream;
+import org.vbpstudio.model.MlpHook;
 import org.vbpstudio.model.Network;
+import org.vbpstudio.model.VitConfig;
 
 /**
  * Streams calibration images through the model once and accumulates every block's MLP
- * statistics along the way. The app passes its own {@link ActivationStats} and reads
+ * statistics along the way (and, for a ViT, its attention outputs', which head pruning needs). The app passes its own {@link ActivationStats} and reads
  * {@link ActivationStats#copy() copies} of it while this runs, to draw live histograms.
  */
 public final class StatsCollector {
@@ -28,18 +30,29 @@ public final class StatsCollector {
         int[] widths = model.config().mlpHiddenDims();
         ActivationStats stats = secondMoments ? ActivationStats.collectingSecondMoments(widths)
                 : new ActivationStats(widths);
+        if (model.config() instanceof VitConfig vit) {
+            int[] attention = new int[vit.depth()];
+            for (int b = 0; b < attention.length; b++) {
+                attention[b] = vit.attentionDim(b);
+            }
+            stats = stats.withAttention(new ActivationStats(attention));
+        }
         collectInto(stats, model, source, prep, batchSize, progress);
         return stats;
     }
 
     public static void collectInto(ActivationStats stats, Network model, ImageSource source,
             Preprocessing prep, int batchSize, Progress progress) {
-        StatsHook hook = new StatsHook(stats);
+        MlpHook hook = stats.hasAttention() ? new AttentionStatsHook(new StatsHook(stats), stats.attention())
+                : new StatsHook(stats);
         long start = System.nanoTime();
         long before = stats.images();
         ImageStream.forEachBatch(source, prep, batchSize, progress, batch -> {
             model.logits(batch.pixels(), batch.count(), hook);
             stats.addImages(batch.count());
+            if (stats.hasAttention()) {
+                stats.attention().addImages(batch.count());
+            }
         });
         LOG.info("calibrated on {} images in {} s (statistics over {} images)", stats.images() - before,
                 String.format("%.1f", (System.nanoTime() - start) / 1e9), stats.images());

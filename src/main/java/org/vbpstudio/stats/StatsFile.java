@@ -24,6 +24,8 @@ import org.vbpstudio.model.ModelConfig;
  * gradients also hold F64 {@code blocks.N.mlp.taylor}: Σ x · ∂L/∂x per neuron (the taylor criterion).
  * Statistics collected for the refit also hold F64 {@code blocks.N.mlp.gram} [H+1, H+1]: Σ z zᵀ with
  * z = [h; 1] ({@link SecondMoments}), written from and read into one array per block.
+ * Statistics of a ViT also hold {@code blocks.N.attn.count}, {@code .mean}, {@code .m2}, {@code .var}:
+ * the same of each channel of proj's input (head pruning); files without them still open.
  */
 public final class StatsFile {
     private static final Logger LOG = LoggerFactory.getLogger(StatsFile.class);
@@ -77,6 +79,14 @@ public final class StatsFile {
             if (stats.hasTaylor()) {
                 w.add(k + "taylor", shape, stats.taylorSum(b));
             }
+            if (stats.hasAttention()) {
+                ActivationStats a = stats.attention();
+                String ka = "blocks." + b + ".attn.";
+                w.add(ka + "count", new long[] {1}, new double[] {a.count(b)})
+                        .add(ka + "mean", new long[] {a.width(b)}, a.mean(b))
+                        .add(ka + "m2", new long[] {a.width(b)}, a.m2(b))
+                        .add(ka + "var", new long[] {a.width(b)}, toFloats(a.variance(b)));
+            }
             if (stats.hasSecondMoments()) {
                 long side = stats.width(b) + 1L;
                 w.add(k + GRAM, new long[] {side, side}, stats.secondMoments().raw(b));
@@ -88,6 +98,55 @@ public final class StatsFile {
             throw BadInputException.cannotWrite(target.path(), e);
         }
         LOG.info("wrote statistics {} ({} images)", target.path().toAbsolutePath(), stats.images());
+    }
+
+    private static float[] toFloats(double[] v) {
+        float[] f = new float[v.length];
+        for (int j = 0; j < v.length; j++) {
+            f[j] = (float) v[j];
+        }
+        return f;
+    }
+
+    /**
+     * The attention outputs' statistics when block 0 has them: every block's count (the block's MLP
+     * count: the same tokens), mean and M2, checked as the MLP's are.
+     */
+    private static ActivationStats readAttention(Path file, SafeTensors st, ActivationStats mlp) {
+        if (!st.has("blocks.0.attn.mean")) {
+            return null;
+        }
+        int depth = mlp.depth();
+        long[] count = new long[depth];
+        double[][] mean = new double[depth][];
+        double[][] m2 = new double[depth][];
+        for (int b = 0; b < depth; b++) {
+            String k = "blocks." + b + ".attn.";
+            for (String t : new String[] {"count", "mean", "m2"}) {
+                if (!st.has(k + t)) {
+                    throw new BadInputException(file, "tensor '" + k + t + "' is missing (blocks.0.attn.mean is present)");
+                }
+                DType d = st.entry(k + t).dtype();
+                if (d != DType.F64 && d != DType.F32) {
+                    throw new BadInputException(file, "tensor '" + k + t + "' has dtype " + d + "; statistics are F64");
+                }
+            }
+            TensorEntry e = st.entry(k + "mean");
+            if (st.entry(k + "count").numel() != 1 || e.rank() != 1 || !Arrays.equals(e.shape(), st.entry(k + "m2").shape())
+                    || e.shape()[0] > Integer.MAX_VALUE - 8) {
+                throw new BadInputException(file, "block " + b + ": inconsistent attn count/mean/m2 tensors");
+            }
+            count[b] = checkedCount(file, st, k);
+            if (count[b] != mlp.count(b)) {
+                throw new BadInputException(file, k + "count is " + count[b] + " but blocks." + b + ".mlp.count is "
+                        + mlp.count(b) + " (both see the same tokens)");
+            }
+            mean[b] = st.doubles(k + "mean");
+            checkFinite(file, k + "mean", mean[b], false);
+            m2[b] = st.doubles(k + "m2");
+            checkFinite(file, k + "m2", m2[b], true);
+        }
+        return ActivationStats.adopt(count, mean, m2, mlp.images(), null);
     }
 
     private static void checkFinite(Path file, String tensor, double[] values, boolean nonNegative) {
@@ -190,6 +249,10 @@ public final class StatsFile {
             ActivationStats stats = ActivationStats.adopt(count, mean, m2, images, sums);
             if (tensors.has("blocks.0.mlp." + GRAM)) {
                 stats = stats.withSecondMoments(readSecondMoments(file, tensors, stats));
+            }
+            ActivationStats attention = readAttention(file, tensors, stats);
+            if (attention != null) {
+                stats = stats.withAttention(attention);
             }
             return new Tagged(stats, modelFingerprint);
         }

@@ -92,7 +92,7 @@ public final class UnseenModels {
         return w;
     }
 
-    private static Path timm(Path dir, VitConfig cfg, long seed) throws IOException {
+    public static Path timm(Path dir, VitConfig cfg, long seed) throws IOException {
         Files.createDirectories(dir);
         float[] mean = cfg.inChans() == 3 ? new float[] {0.485f, 0.456f, 0.406f} : new float[] {0.3f};
         float[] std = cfg.inChans() == 3 ? new float[] {0.229f, 0.224f, 0.225f} : new float[] {0.35f};
@@ -102,7 +102,7 @@ public final class UnseenModels {
     }
 
     /** A Hugging Face {@code ViTForImageClassification} / {@code DeiTForImageClassificationWithTeacher} directory. */
-    private static Path hf(Path dir, VitConfig cfg, long seed) throws IOException {
+    public static Path hf(Path dir, VitConfig cfg, long seed) throws IOException {
         Files.createDirectories(dir);
         ModelWeights w = randomWeights(cfg, seed);
         String p = cfg.distilled() ? "deit." : "vit.";

@@ -62,7 +62,7 @@ final class VitGraph extends FamilyGraph {
     /** Pre-norm block: x + ls1(attn(norm1(x))), then + ls2(mlp(norm2(x))); ls = identity without LayerScale. */
     private String block(int b, String x) {
         String k = cfg.blockPrefix(b);
-        String attn = layerScale(k + "ls1", attention(k, norm(k + "norm1", x)));
+        String attn = layerScale(k + "ls1", attention(b, norm(k + "norm1", x)));
         x = g.node("Add", k + "attn/residual", List.of(x, attn));
         String mlp = layerScale(k + "ls2", mlp(k, norm(k + "norm2", x)));
         return g.node("Add", k + "mlp/residual", List.of(x, mlp));
@@ -72,12 +72,14 @@ final class VitGraph extends FamilyGraph {
         return cfg.layerScale() ? g.node("Mul", module + "/Mul", List.of(x, param(module + ".gamma"))) : x;
     }
 
-    private String attention(String k, String x) {
-        int heads = cfg.numHeads();
+    /** Block {@code b}'s h_b heads of width d_h; constants are named by their values, so blocks share them. */
+    private String attention(int b, String x) {
+        String k = cfg.blockPrefix(b);
+        int heads = cfg.numHeads(b);
         int headDim = cfg.headDim();
         String qkv = linear(k + "attn.qkv", x);
         qkv = g.node("Reshape", k + "attn.qkv/Reshape", List.of(qkv,
-                g.int64s("const/shape_0_0_3_heads_headdim", false, 0, 0, 3, heads, headDim)));
+                g.int64s("const/shape_0_0_3_" + heads + "_" + headDim, false, 0, 0, 3, heads, headDim)));
         qkv = transpose(k + "attn.qkv/Transpose", qkv, 2, 0, 3, 1, 4); // [3, N, H, T, hd]
         String q = g.node("Gather", k + "attn/q", List.of(qkv, g.int64s("const/index_0", true, 0)), integer("axis", 0));
         String key = g.node("Gather", k + "attn/k", List.of(qkv, g.int64s("const/index_1", true, 1)), integer("axis", 0));
@@ -88,7 +90,7 @@ final class VitGraph extends FamilyGraph {
         String attn = g.node("Softmax", k + "attn/softmax", List.of(scores), integer("axis", -1));
         String out = g.node("MatMul", k + "attn/weighted_sum", List.of(attn, v));
         out = transpose(k + "attn/merge_heads_transpose", out, 0, 2, 1, 3);
-        out = g.node("Reshape", k + "attn/merge_heads", List.of(out, g.int64s("const/shape_0_0_D", false, 0, 0, cfg.embedDim())));
+        out = g.node("Reshape", k + "attn/merge_heads", List.of(out, g.int64s("const/shape_0_0_" + cfg.attentionDim(b), false, 0, 0, cfg.attentionDim(b))));
         return linear(k + "attn.proj", out);
     }
 

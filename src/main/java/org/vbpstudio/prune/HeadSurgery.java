@@ -1,0 +1,119 @@
+package org.vbpstudio.prune;
+
+import java.util.Arrays;
+import org.vbpstudio.model.HostTensor;
+import org.vbpstudio.model.ModelWeights;
+import org.vbpstudio.model.VitConfig;
+import org.vbpstudio.stats.ActivationStats;
+
+/**
+ * Removes whole attention heads from a ViT. Block b's attention output is proj(concat_h o_h), linear
+ * in each head's context vector o_h (d_h channels of proj's input), so a removed head can be replaced
+ * by its mean: {@code proj.bias += proj.weight[:, cols(h)] @ mean(o_h)} (summed in double precision).
+ * The head's rows of q, k and v (offsets h·d_h, A + h·d_h, 2A + h·d_h in qkv, A = h_b·d_h) and its
+ * columns of proj go; D and d_h stay. Every index is checked before anything changes, and the input
+ * weights are never modified.
+ */
+public final class HeadSurgery {
+    private HeadSurgery() {}
+
+    /** Weights and config after surgery. */
+    public record Result(VitConfig config, ModelWeights weights) {}
+
+    /**
+     * @param kept         per block, the heads to keep: sorted ascending, unique, within [0, h_b), at least one
+     * @param stats        statistics of the model holding its attention outputs'; only for MEAN compensation
+     * @param compensation MEAN folds the removed heads' means into proj.bias; NONE drops them
+     * @throws IllegalArgumentException if {@code kept} or {@code stats} do not fit the model, or for REFIT
+     */
+    public static Result apply(VitConfig cfg, ModelWeights weights, int[][] kept, ActivationStats stats,
+            Compensation compensation) {
+        if (compensation == Compensation.REFIT) {
+            throw new IllegalArgumentException("heads are compensated by their means or not at all, not refitted");
+        }
+        double[][] means = new double[cfg.depth()][];
+        if (compensation == Compensation.MEAN) {
+            if (stats == null || !stats.hasAttention()) {
+                throw new IllegalArgumentException("head compensation needs the attention outputs' statistics"
+                        + " (collect statistics again: older files hold the MLPs' only)");
+            }
+            for (int b = 0; b < cfg.depth(); b++) {
+                means[b] = stats.attention().mean(b);
+            }
+        }
+        return apply(cfg, weights, kept, means);
+    }
+
+    /** Surgery with given channel means of proj's input ({@code means[b]} null: block b uncompensated). */
+    public static Result apply(VitConfig cfg, ModelWeights weights, int[][] kept, double[][] means) {
+        check(cfg, kept, means);
+        ModelWeights w = weights.copy();
+        int dh = cfg.headDim();
+        int[] heads = new int[cfg.depth()];
+        for (int b = 0; b < cfg.depth(); b++) {
+            heads[b] = kept[b].length;
+            if (kept[b].length == cfg.numHeads(b)) {
+                continue;
+            }
+            String k = cfg.blockPrefix(b) + "attn.";
+            int width = cfg.attentionDim(b);
+            int[] cols = channels(kept[b], dh);
+            int[] rows = new int[3 * cols.length];
+            for (int part = 0; part < 3; part++) {
+                for (int i = 0; i < cols.length; i++) {
+                    rows[part * cols.length + i] = part * width + cols[i];
+                }
+            }
+            HostTensor proj = weights.get(k + "proj.weight");
+            HostTensor bias = weights.get(k + "proj.bias");
+            w.put(k + "qkv.weight", weights.get(k + "qkv.weight").selectRows(rows));
+            w.put(k + "qkv.bias", weights.get(k + "qkv.bias").selectRows(rows));
+            w.put(k + "proj.weight", proj.selectColumns(cols));
+            w.put(k + "proj.bias", means[b] == null ? bias.copy()
+                    : Surgery.compensatedBias(bias, proj, Selection.complement(cols, width), means[b]));
+        }
+        return new Result(cfg.withBlockHeads(heads), w);
+    }
+
+    /** Head h's channels h·d_h … (h+1)·d_h − 1 of proj's input, for every head in {@code heads}. */
+    static int[] channels(int[] heads, int dh) {
+        int[] c = new int[heads.length * dh];
+        for (int i = 0; i < heads.length; i++) {
+            for (int j = 0; j < dh; j++) {
+                c[i * dh + j] = heads[i] * dh + j;
+            }
+        }
+        return c;
+    }
+
+    /** All checks, before any tensor is touched. */
+    static void check(VitConfig cfg, int[][] kept, double[][] means) {
+        if (kept == null || kept.length != cfg.depth()) {
+            throw new IllegalArgumentException("kept heads for " + (kept == null ? 0 : kept.length)
+                    + " blocks, but the model has " + cfg.depth());
+        }
+        if (means.length != cfg.depth()) {
+            throw new IllegalArgumentException(means.length + " blocks of means for a model of depth " + cfg.depth());
+        }
+        for (int b = 0; b < kept.length; b++) {
+            int[] k = kept[b];
+            if (k == null || k.length == 0) {
+                throw new IllegalArgumentException("block " + b + ": at least one head must be kept");
+            }
+            for (int i = 0; i < k.length; i++) {
+                if (k[i] < 0 || k[i] >= cfg.numHeads(b)) {
+                    throw new IllegalArgumentException("block " + b + ": head " + k[i] + " is outside [0, "
+                            + cfg.numHeads(b) + ")");
+                }
+                if (i > 0 && k[i] <= k[i - 1]) {
+                    throw new IllegalArgumentException("block " + b + ": kept heads must be sorted ascending and unique ("
+                            + k[i - 1] + " then " + k[i] + ")");
+                }
+            }
+            if (means[b] != null && means[b].length != cfg.attentionDim(b)) {
+                throw new IllegalArgumentException("block " + b + ": " + means[b].length + " channel means for an"
+                        + " attention of width " + cfg.attentionDim(b) + " " + Arrays.toString(cfg.blockHeads()));
+            }
+        }
+    }
+}
