@@ -35,6 +35,15 @@ public final class NeuronMapFigure implements Figure {
     private final double hi;
 
     public NeuronMapFigure(String model, NeuronMaps.Result result) {
+        this(model, result, 0);
+    }
+
+    /**
+     * @param minSpan the colour scale spans at least this much from the lowest activation shown, so
+     *                that a neuron of low variance, drawn on a scale fit for its block, looks flat
+     *                instead of its small range being stretched over every colour
+     */
+    public NeuronMapFigure(String model, NeuronMaps.Result result, double minSpan) {
         this.model = model;
         this.result = result;
         this.columns = Math.max(1, Math.max(result.top().size(), result.random().size()));
@@ -51,7 +60,12 @@ public final class NeuronMapFigure implements Figure {
             }
         }
         this.lo = min;
-        this.hi = max > min ? max : min + 1e-6;
+        this.hi = Math.max(max > min ? max : min + 1e-6, min + minSpan);
+    }
+
+    /** The colour scale's ends: the lowest activation shown and the value drawn brightest. */
+    public double[] scale() {
+        return new double[] {lo, hi};
     }
 
     @Override

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.vbpstudio.app.neurons.NeuronMapsViewModel;
@@ -15,7 +16,8 @@ import org.vbpstudio.stats.ActivationStats;
 /**
  * The Neurons tab's maps: of the neuron selected, with its mean and variance equal to the statistics
  * collected apart from the app over the same images (every token), 8 images where it fires most and
- * 8 at random; the lowest-variance neuron's maps are flat beside the highest's.
+ * 8 at random; the lowest-variance neuron's maps are flat beside the highest's, and flat on the
+ * colour scale the tab draws them on (at least 4 of the block's largest standard deviations).
  */
 class NeuronMapsViewModelTest {
     private static final int BLOCK = 1;
@@ -42,7 +44,7 @@ class NeuronMapsViewModelTest {
             assertEquals(NeuronMapsViewModel.IMAGES, lowMaps.top().size());
             assertEquals(NeuronMapsViewModel.IMAGES, lowMaps.random().size());
             assertTrue(maps.statusProperty().get().contains("neuron " + low), maps.statusProperty().get());
-            assertNotNull(maps.figure());
+            double[] lowScale = maps.figure().scale();
 
             int high = neurons.selectVarianceEnd(true);
             maps.show();
@@ -52,6 +54,11 @@ class NeuronMapsViewModelTest {
             double flat = spread(lowMaps);
             double lively = spread(highMaps);
             assertTrue(flat < 0.2 * lively, "lowest-variance neuron's maps span " + flat + ", highest's " + lively);
+            double maxStd = Math.sqrt(Arrays.stream(stats.variance(BLOCK)).max().orElseThrow());
+            assertTrue(lowScale[1] - lowScale[0] >= 4 * maxStd - 1e-9, "a scale fit for the block: " + Arrays.toString(lowScale));
+            assertTrue(flat < 0.25 * (lowScale[1] - lowScale[0]), "flat on screen: " + flat + " of " + Arrays.toString(lowScale));
+            double[] highScale = maps.figure().scale();
+            assertTrue(highScale[1] - highScale[0] >= lively - 1e-6, "every value of the lively neuron on the scale");
         }
     }
 

@@ -16,12 +16,13 @@ import org.vbpstudio.app.workspace.Workspace;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.eval.NeuronMapFigure;
 import org.vbpstudio.eval.NeuronMaps;
+import org.vbpstudio.stats.ActivationStats;
 
 /**
  * Where the selected neuron fires ({@link NeuronMaps}, as the {@code inspect} command computes it):
  * its activation map over the validation images where it fires most and over images drawn at
  * random, computed in the background (cancellable, with progress) when asked, shown and saved as
- * one {@link NeuronMapFigure}.
+ * one {@link NeuronMapFigure} whose colour scale is fit for the block, so a low-variance neuron looks flat.
  */
 public final class NeuronMapsViewModel {
     /** Images of each kind, as {@code inspect}'s defaults. */
@@ -29,6 +30,8 @@ public final class NeuronMapsViewModel {
     /** The random draw's seed: the same images for every neuron, so maps compare. */
     public static final long SEED = 0;
     static final int BATCH = 32;
+    /** The colour scale spans at least this many of the block's largest standard deviation. */
+    static final double SPREAD = 4;
 
     private final Workspace workspace;
     private final NeuronsViewModel neurons;
@@ -105,7 +108,24 @@ public final class NeuronMapsViewModel {
     public NeuronMapFigure figure() {
         NeuronMaps.Result r = result.get();
         ModelSession s = workspace.session();
-        return r == null ? null : new NeuronMapFigure(s == null ? "" : s.model().name(), r);
+        return r == null ? null : new NeuronMapFigure(s == null ? "" : s.model().name(), r, span(r.block()));
+    }
+
+    /**
+     * The least the colour scale spans: {@link #SPREAD} standard deviations of the block's most
+     * variable neuron (calibration statistics), so that maps of neurons of one block compare and a
+     * low-variance neuron looks flat; 0 (the maps' own range) without statistics.
+     */
+    double span(int block) {
+        ActivationStats stats = workspace.stats();
+        if (stats == null || block >= stats.depth()) {
+            return 0;
+        }
+        double max = 0;
+        for (double v : stats.variance(block)) {
+            max = Math.max(max, v);
+        }
+        return SPREAD * Math.sqrt(max);
     }
 
     static String describe(NeuronMaps.Result r) {
