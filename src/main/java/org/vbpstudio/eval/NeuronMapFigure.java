@@ -1,8 +1,6 @@
 package org.vbpstudio.eval;
 
-import java.awt.AlphaComposite;
 import java.awt.Color;
-import java.awt.Composite;
 import java.awt.Font;
 import java.awt.Graphics2D;
 import java.awt.Shape;
@@ -27,6 +25,7 @@ public final class NeuronMapFigure implements Figure {
     static final int HEADER = 34;
     static final int LEGEND = 60;
     private static final float OVERLAY = 0.6f;
+    private static final int MIN_PIXELS = 112;
 
     private final NeuronMaps.Result result;
     private final String model;
@@ -102,11 +101,7 @@ public final class NeuronMapFigure implements Figure {
             NeuronMaps.ImageMap m = maps.get(i);
             int x = i * CELL;
             int side = CELL - 6;
-            g.drawImage(image(m.pixels(), result.preprocessing()), x + 3, y, side, side, null);
-            Composite c = g.getComposite();
-            g.setComposite(AlphaComposite.getInstance(AlphaComposite.SRC_OVER, OVERLAY));
-            g.drawImage(heat(m.grid()), x + 3, y, side, side, null);
-            g.setComposite(c);
+            g.drawImage(overlay(image(m.pixels(), result.preprocessing()), m.grid()), x + 3, y, side, side, null);
             g.setColor(Color.BLACK);
             String caption = Double.isNaN(m.cls()) ? String.format(Locale.ROOT, "max %.2g", m.peak())
                     : String.format(Locale.ROOT, "max %.2g · cls %.2g", m.peak(), m.cls());
@@ -126,15 +121,31 @@ public final class NeuronMapFigure implements Figure {
         text(g, FigureStyle.TICKS.deriveFont(7f), String.format(Locale.ROOT, "%.3g", lo), x + 13, y + h);
     }
 
-    /** The activation grid in viridis on the figure's one scale, one pixel per position. */
-    BufferedImage heat(float[][] grid) {
-        BufferedImage img = new BufferedImage(grid[0].length, grid.length, BufferedImage.TYPE_INT_RGB);
-        for (int r = 0; r < grid.length; r++) {
-            for (int c = 0; c < grid[r].length; c++) {
-                img.setRGB(c, r, Viridis.at((grid[r][c] - lo) / (hi - lo)).getRGB());
+    /**
+     * The image with the activation grid laid over it in viridis on the figure's one scale, each
+     * patch a sharp square. Blended here, pixel by pixel, because the SVG and PDF writers ignore
+     * alpha composites (an overlay drawn with one hides the image) and smooth scaled images.
+     */
+    BufferedImage overlay(BufferedImage image, float[][] grid) {
+        int s = image.getWidth();
+        int k = Math.max(1, (MIN_PIXELS + s - 1) / s); // small images enlarged: a viewer smooths them
+        int n = s * k;
+        int rows = grid.length;
+        int cols = grid[0].length;
+        BufferedImage out = new BufferedImage(n, n, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < n; y++) {
+            for (int x = 0; x < n; x++) {
+                int heat = Viridis.at((grid[y * rows / n][x * cols / n] - lo) / (hi - lo)).getRGB();
+                int base = image.getRGB(x / k, y / k);
+                int rgb = 0;
+                for (int shift = 0; shift <= 16; shift += 8) {
+                    double v = (1 - OVERLAY) * ((base >> shift) & 0xff) + OVERLAY * ((heat >> shift) & 0xff);
+                    rgb |= (int) Math.round(v) << shift;
+                }
+                out.setRGB(x, y, rgb);
             }
         }
-        return img;
+        return out;
     }
 
     /** The preprocessed image back in [0, 1] (normalisation undone), grey for one channel. */
