@@ -75,7 +75,10 @@ public record ForwardBenchmark(int batch, int warmup, int iterations) {
                 put(r, "plain_djl", timeBaseline(original, manager), macs);
                 r.addProperty("runtime_vs_plain", r.getAsJsonObject("plain_djl").get("median_s").getAsDouble() / fwd.median());
             }
-            Timing withStats = timeForward(original, manager, new StatsHook(new ActivationStats(cfg.mlpHiddenDims())));
+            Timing withStats;
+            try (StatsHook hook = new StatsHook(new ActivationStats(cfg.mlpHiddenDims()))) {
+                withStats = timeForward(original, manager, hook);
+            }
             put(r, "forward_with_stats", withStats, macs);
             r.addProperty("stats_overhead", withStats.median() / fwd.median() - 1);
             if (pruned != null) {

@@ -34,13 +34,14 @@ public final class StatsCollector {
 
     public static void collectInto(ActivationStats stats, Network model, ImageSource source,
             Preprocessing prep, int batchSize, Progress progress) {
-        StatsHook hook = new StatsHook(stats);
         long start = System.nanoTime();
         long before = stats.images();
-        ImageStream.forEachBatch(source, prep, batchSize, progress, batch -> {
-            model.logits(batch.pixels(), batch.count(), hook);
-            stats.addImages(batch.count());
-        });
+        try (StatsHook hook = new StatsHook(stats)) {
+            ImageStream.forEachBatch(source, prep, batchSize, progress, batch -> {
+                model.logits(batch.pixels(), batch.count(), hook);
+                stats.addImages(batch.count());
+            });
+        }
         LOG.info("calibrated on {} images in {} s (statistics over {} images)", stats.images() - before,
                 String.format("%.1f", (System.nanoTime() - start) / 1e9), stats.images());
     }
