@@ -58,12 +58,7 @@ final class VitCost implements FamilyCost {
     }
 
     @Override
-    public long macsPerNeuron(int b) {
-        return 2L * c.numTokens() * c.embedDim();
-    }
-
-    @Override
-    public long paramsPerNeuron(int b) {
-        return 2L * c.embedDim() + 1;
+    public VitConfig config() {
+        return c;
     }
 }
