@@ -176,3 +176,15 @@ for p in 1 2; do
   /usr/bin/time -f "spark local[$p] wall_s %e maxrss_kb %M" "${SUBMIT[@]}" --master "local[$p]" --class org.vbpstudio.spark.CalibrationJob \
     target/vbp-studio-spark.jar --model $W/deit-tiny --images $W/val1000 --limit 256 --partitions 8 --output $W/tiny-spark$p.safetensors --force
 done
+# 17. The statistics hook's cost: the forward pass with and without it, interleaved, median of 5
+#     repetitions (bench --repeat) with the spread beside; then stats against predict as whole
+#     processes over 512 images (DeiT-Tiny shape, batch 32), twice each, alternating.
+for m in deit-tiny swin-tiny convnext-tiny; do
+  echo "# $m stats overhead $(date -u +%FT%TZ) load $(cut -d' ' -f1-3 /proc/loadavg)"
+  $J bench --model $W/$m --batch 16 --iterations 4 --warmup 2 --repeat 5 --json
+done
+for i in 1 2; do
+  echo "# stats/predict $i $(date -u +%FT%TZ) load $(cut -d' ' -f1-3 /proc/loadavg)"
+  /usr/bin/time -f "stats elapsed_s %e user_s %U maxrss_kb %M" $J stats --model $W/deit-tiny --calibration $W/val1000 --limit 512 --batch 32 --output $W/tiny-stats512.safetensors --force > /dev/null
+  /usr/bin/time -f "predict elapsed_s %e user_s %U maxrss_kb %M" $J predict --model $W/deit-tiny --images $W/val1000 --limit 512 --batch 32 --output $W/tiny-predict512.csv --force > /dev/null
+done

@@ -79,6 +79,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--warmup", paramLabel = "W", defaultValue = "3", description = "Untimed batches first (default: ${DEFAULT-VALUE}).")
     int warmup;
 
+    @Option(names = "--repeat", paramLabel = "N", defaultValue = "5",
+            description = "Repeat the forward timings N times, the passes compared interleaved; each figure is the median "
+                    + "over the repetitions, its spread beside it (default: ${DEFAULT-VALUE}; at most 100).")
+    int repeat;
+
     @Option(names = "--preview", paramLabel = "V",
             description = "Instead of the forward timings: time the app's accuracy preview (first estimate and whole-slice "
                     + "refresh after one block's ratio changes, beside a plain forward pass) on --preview-slice images "
@@ -138,7 +143,7 @@ final class BenchCommand implements Callable<Integer> {
         if (preview != null) {
             return benchPreview(out);
         }
-        ForwardBenchmark bench = new ForwardBenchmark(batch, warmup, iterations);
+        ForwardBenchmark bench = new ForwardBenchmark(batch, warmup, iterations, repeat);
         if (OnnxModel.isOnnxFile(model)) {
             if (batch < 1 || batch > BatchLimit.MAX_BATCH || iterations < 1 || iterations > ForwardBenchmark.MAX_ITERATIONS
                     || warmup < 0) {

@@ -4,10 +4,15 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.google.gson.Gson;
+import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Random;
+import java.util.function.UnaryOperator;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.ImageSources;
 import org.vbpstudio.data.Progress;
@@ -29,13 +34,26 @@ import org.vbpstudio.stats.StatsHook;
  * yardstick), the same with statistics collection, a pruned model's speed-up beside its MAC ratio,
  * and the calibration pipeline's images per second. Sizes are checked before anything runs.
  *
+ * <p>The passes being compared run interleaved (plain, with statistics, pruned, plain, …), so a
+ * change in the machine's load hits all of them alike, and the whole measurement is repeated:
+ * each figure is the median over the repetitions of each repetition's median, with the spread
+ * (least and greatest repetition) beside it.
+ *
  * @param batch      images per timed forward pass
- * @param warmup     untimed passes first
- * @param iterations timed passes
+ * @param warmup     untimed passes first (of each kind, before the first repetition)
+ * @param iterations timed passes of each kind per repetition
+ * @param repeat     repetitions of the whole measurement
  */
-public record ForwardBenchmark(int batch, int warmup, int iterations) {
+public record ForwardBenchmark(int batch, int warmup, int iterations, int repeat) {
     /** Timed passes at most: each is a forward pass, so ten thousand already take hours at DeiT-Base scale. */
     public static final int MAX_ITERATIONS = 10_000;
+    /** Repetitions at most. */
+    public static final int MAX_REPEAT = 100;
+
+    /** One repetition. */
+    public ForwardBenchmark(int batch, int warmup, int iterations) {
+        this(batch, warmup, iterations, 1);
+    }
 
     /** Width and height of {@code --synthetic-images}. */
     public static final int SYNTHETIC_WIDTH = 320;
@@ -53,6 +71,9 @@ public record ForwardBenchmark(int batch, int warmup, int iterations) {
         if (warmup < 0 || warmup > MAX_ITERATIONS) {
             throw new BadInputException("--warmup must be from 0 to " + MAX_ITERATIONS + ", got " + warmup);
         }
+        if (repeat < 1 || repeat > MAX_REPEAT) {
+            throw new BadInputException("--repeat must be from 1 to " + MAX_REPEAT + ", got " + repeat);
+        }
     }
 
     /**
@@ -65,29 +86,44 @@ public record ForwardBenchmark(int batch, int warmup, int iterations) {
         long macs = CostModel.totalMacs(cfg);
         r.addProperty("batch", batch);
         r.addProperty("iterations", iterations);
+        r.addProperty("repeat", repeat);
         r.addProperty("threads", ComputeThreads.opThreads()); // PyTorch's per-op threads, all cores unless set
         r.addProperty("macs", macs);
         r.addProperty("params", CostModel.totalParams(cfg));
-        try (NDManager manager = Engines.newManager()) {
-            Timing fwd = timeForward(original, manager, MlpHook.NONE);
-            put(r, "forward", fwd, macs);
-            if (baseline && original.config() instanceof VitConfig) { // the plain yardstick is written for a ViT
-                put(r, "plain_djl", timeBaseline(original, manager), macs);
-                r.addProperty("runtime_vs_plain", r.getAsJsonObject("plain_djl").get("median_s").getAsDouble() / fwd.median());
+        boolean yardstick = baseline && cfg instanceof VitConfig; // the plain yardstick is written for a ViT
+        try (NDManager manager = Engines.newManager();
+                Network net = original.instantiate(manager);
+                Network prunedNet = pruned != null ? pruned.instantiate(manager) : null;
+                PlainVitBaseline plain = yardstick ? new PlainVitBaseline((VitConfig) cfg, original.weights(), manager) : null;
+                StatsHook hook = new StatsHook(new ActivationStats(cfg.mlpHiddenDims()));
+                NDManager inputs = manager.newSubManager()) {
+            NDArray x = inputs.create(input(cfg), new Shape(batch, cfg.inChans(), cfg.imgSize(), cfg.imgSize()));
+            Map<String, Runnable> passes = new LinkedHashMap<>();
+            passes.put("forward", () -> timed(x, in -> net.forward(in, MlpHook.NONE)));
+            passes.put("forward_with_stats", () -> timed(x, in -> net.forward(in, hook)));
+            if (plain != null) {
+                passes.put("plain_djl", () -> timed(x, plain::forward));
             }
-            Timing withStats = timeForward(original, manager, new StatsHook(new ActivationStats(cfg.mlpHiddenDims())));
-            put(r, "forward_with_stats", withStats, macs);
-            r.addProperty("stats_overhead", withStats.median() / fwd.median() - 1);
-            if (pruned != null) {
+            if (prunedNet != null) {
+                passes.put("pruned_forward", () -> timed(x, in -> prunedNet.forward(in, MlpHook.NONE)));
+            }
+            Repeated t = Repeated.measure(warmup, iterations, repeat, passes);
+            put(r, "forward", t, "forward", macs);
+            if (plain != null) {
+                put(r, "plain_djl", t, "plain_djl", macs);
+                putRatio(r, "runtime_vs_plain", t.ratios("plain_djl", "forward"));
+            }
+            put(r, "forward_with_stats", t, "forward_with_stats", macs);
+            putRatio(r, "stats_overhead", Arrays.stream(t.ratios("forward_with_stats", "forward")).map(q -> q - 1).toArray());
+            if (prunedNet != null) {
                 long prunedMacs = CostModel.totalMacs(pruned.config());
                 r.add("pruned_widths", new Gson().toJsonTree(pruned.config().mlpHiddenDims()));
-                Timing pf = timeForward(pruned, manager, MlpHook.NONE);
-                put(r, "pruned_forward", pf, prunedMacs);
+                put(r, "pruned_forward", t, "pruned_forward", prunedMacs);
                 double macRatio = (double) macs / prunedMacs;
+                double speedup = putRatio(r, "speedup", t.ratios("forward", "pruned_forward"));
                 r.addProperty("pruned_macs", prunedMacs);
                 r.addProperty("mac_ratio", macRatio);
-                r.addProperty("speedup", fwd.median() / pf.median());
-                r.addProperty("speedup_over_mac_ratio", fwd.median() / pf.median() / macRatio);
+                r.addProperty("speedup_over_mac_ratio", speedup / macRatio);
             }
         }
     }
@@ -127,41 +163,36 @@ public record ForwardBenchmark(int batch, int warmup, int iterations) {
         return x;
     }
 
-    private Timing timeForward(LoadedModel m, NDManager manager, MlpHook hook) {
-        ModelConfig c = m.config();
-        try (Network vit = m.instantiate(manager); NDManager sub = manager.newSubManager()) {
-            NDArray x = sub.create(input(c), new Shape(batch, c.inChans(), c.imgSize(), c.imgSize()));
-            return Timing.measure(warmup, iterations, () -> {
-                try (NDManager step = sub.newSubManager()) {
-                    NDArray in = x.duplicate();
-                    in.attach(step);
-                    vit.forward(in, hook).toFloatArray();
-                }
-            });
+    /** One timed pass: a copy of {@code x} through {@code forward}, its logits read back, every array closed. */
+    private static void timed(NDArray x, UnaryOperator<NDArray> forward) {
+        try (NDManager step = x.getManager().newSubManager()) {
+            NDArray in = x.duplicate();
+            in.attach(step);
+            forward.apply(in).toFloatArray();
         }
     }
 
-    private Timing timeBaseline(LoadedModel m, NDManager manager) {
-        ModelConfig c = m.config();
-        try (PlainVitBaseline plain = new PlainVitBaseline((VitConfig) c, m.weights(), manager); NDManager sub = manager.newSubManager()) {
-            NDArray x = sub.create(input(c), new Shape(batch, c.inChans(), c.imgSize(), c.imgSize()));
-            return Timing.measure(warmup, iterations, () -> {
-                try (NDManager step = sub.newSubManager()) {
-                    NDArray in = x.duplicate();
-                    in.attach(step);
-                    plain.forward(in).toFloatArray();
-                }
-            });
-        }
-    }
-
-    private void put(JsonObject r, String key, Timing t, long macsPerImage) {
+    private void put(JsonObject r, String key, Repeated t, String pass, long macsPerImage) {
+        double median = t.median(pass);
+        Timing all = t.pooled(pass);
         JsonObject o = new JsonObject();
-        o.addProperty("median_s", t.median());
-        o.addProperty("p10_s", t.quantile(0.1));
-        o.addProperty("p90_s", t.quantile(0.9));
-        o.addProperty("images_per_s", batch / t.median());
-        o.addProperty("gmacs_per_s", batch * (double) macsPerImage / t.median() / 1e9);
+        o.addProperty("median_s", median);
+        o.addProperty("p10_s", all.quantile(0.1));
+        o.addProperty("p90_s", all.quantile(0.9));
+        o.add("repeat_median_s", new Gson().toJsonTree(t.medians(pass)));
+        o.addProperty("images_per_s", batch / median);
+        o.addProperty("gmacs_per_s", batch * (double) macsPerImage / median / 1e9);
         r.add(key, o);
+    }
+
+    /** {@code key}: the median over the repetitions; {@code key_spread}: [least, greatest]. Returns the median. */
+    private static double putRatio(JsonObject r, String key, double[] perRepeat) {
+        Timing t = new Timing(perRepeat);
+        r.addProperty(key, t.median());
+        JsonArray spread = new JsonArray();
+        spread.add(t.min());
+        spread.add(t.max());
+        r.add(key + "_spread", spread);
+        return t.median();
     }
 }

@@ -56,13 +56,8 @@ final class ConvNextCost implements FamilyCost {
     }
 
     @Override
-    public long macsPerNeuron(int b) {
-        return 2L * c.blockPositions(b) * c.blockDim(b);
-    }
-
-    @Override
-    public long paramsPerNeuron(int b) {
-        return 2L * c.blockDim(b) + 1;
+    public ConvNextConfig config() {
+        return c;
     }
 
     private long positions(int stage) {

@@ -65,13 +65,8 @@ final class SwinCost implements FamilyCost {
     }
 
     @Override
-    public long macsPerNeuron(int b) {
-        return 2L * c.blockPositions(b) * c.blockDim(b);
-    }
-
-    @Override
-    public long paramsPerNeuron(int b) {
-        return 2L * c.blockDim(b) + 1;
+    public SwinConfig config() {
+        return c;
     }
 
     private long positions(int stage) {

@@ -59,13 +59,8 @@ final class VitCost implements FamilyCost {
     }
 
     @Override
-    public long macsPerNeuron(int b) {
-        return 2L * c.numTokens() * c.embedDim();
-    }
-
-    @Override
-    public long paramsPerNeuron(int b) {
-        return 2L * c.embedDim() + 1;
+    public VitConfig config() {
+        return c;
     }
 
     /** One head: its d_h rows of q, k and v over T tokens, both attention matmuls, its d_h columns of proj. */

@@ -43,17 +43,18 @@ public final class StatsCollector {
 
     public static void collectInto(ActivationStats stats, Network model, ImageSource source,
             Preprocessing prep, int batchSize, Progress progress) {
-        MlpHook hook = stats.hasAttention() ? new AttentionStatsHook(new StatsHook(stats), stats.attention())
-                : new StatsHook(stats);
         long start = System.nanoTime();
         long before = stats.images();
-        ImageStream.forEachBatch(source, prep, batchSize, progress, batch -> {
-            model.logits(batch.pixels(), batch.count(), hook);
-            stats.addImages(batch.count());
-            if (stats.hasAttention()) {
-                stats.attention().addImages(batch.count());
-            }
-        });
+        try (StatsHook mlp = new StatsHook(stats)) {
+            MlpHook hook = stats.hasAttention() ? new AttentionStatsHook(mlp, stats.attention()) : mlp;
+            ImageStream.forEachBatch(source, prep, batchSize, progress, batch -> {
+                model.logits(batch.pixels(), batch.count(), hook);
+                stats.addImages(batch.count());
+                if (stats.hasAttention()) {
+                    stats.attention().addImages(batch.count());
+                }
+            });
+        }
         LOG.info("calibrated on {} images in {} s (statistics over {} images)", stats.images() - before,
                 String.format("%.1f", (System.nanoTime() - start) / 1e9), stats.images());
     }

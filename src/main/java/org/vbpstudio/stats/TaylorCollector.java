@@ -68,8 +68,7 @@ public final class TaylorCollector {
      */
     public static void accumulate(Network model, float[] pixels, int n, int[] labels, ActivationStats stats) {
         ModelConfig cfg = model.config();
-        StatsHook statsHook = new StatsHook(stats);
-        try (NDManager tmp = model.manager().newSubManager()) {
+        try (StatsHook statsHook = new StatsHook(stats); NDManager tmp = model.manager().newSubManager()) {
             NDArray x = tmp.create(FloatBuffer.wrap(pixels, 0, n * cfg.inChans() * cfg.imgSize() * cfg.imgSize()),
                     new Shape(n, cfg.inChans(), cfg.imgSize(), cfg.imgSize()));
             NDArray[] gates = new NDArray[cfg.depth()];
