@@ -151,11 +151,12 @@ final class Preparation implements AutoCloseable {
         }
     }
 
-    /** Waits until every chunk is prepared (see {@link #awaitMore}). */
+    /** Waits until every chunk is prepared (see {@link #awaitMore}), telling {@code progress} of each. */
     void awaitAll(Progress progress) {
         synchronized (this) {
             while (prepared < total) {
                 awaitMore(chunks.size(), progress);
+                progress.update(prepared, total, prepared / Math.max(1e-9, (System.nanoTime() - t0) / 1e9));
             }
         }
     }
