@@ -47,7 +47,9 @@ import org.vbpstudio.stats.StatsHook;
  *
  * <p>The slice is cut into chunks in a fixed random order ({@link SliceChunks}), so the chunks
  * evaluated so far are a random sample of the slice and their running score is an unbiased estimate
- * ({@link PreviewEstimate}, with a Wilson interval) that narrows to the exact value. Block inputs are
+ * ({@link PreviewEstimate}, with a Wilson interval) that narrows to the exact value. The slice is
+ * prepared in the background in that order ({@link Preparation}: decoded, run once through the
+ * original model), and refreshes score the chunks prepared so far, then each as it comes. Block inputs are
  * kept within a memory budget by the {@link BlockInputCache}; per {@link Chunk} the engine keeps the
  * original model's logits (for label-free fidelity) and the labels. After {@link #setPlan} marks
  * which blocks changed, {@link #refresh} runs each chunk from the nearest cached input at or before
@@ -59,7 +61,9 @@ import org.vbpstudio.stats.StatsHook;
  * cache and the pruned blocks' weights, nothing else, survive a refresh. Cancellation is checked
  * between blocks, so a superseded refresh stops within one block of one chunk, and the cache stays
  * consistent: a chunk stopped midway records how far it got. Public methods are synchronized: one
- * refresh (or plan change) at a time.
+ * refresh (or plan change) at a time; {@link #awaitPrepared} and {@link #prepared} are not, so
+ * waiting for the slice never holds up a plan change. The preparation's steps run on the same
+ * workers, one chunk per step, so a refresh queued meanwhile goes first and no core is oversubscribed.
  */
 public final class PreviewEngine implements AutoCloseable {
     private final Forward forward;
@@ -153,15 +157,15 @@ public final class PreviewEngine implements AutoCloseable {
         CachePlan plan = options.embeddingsOnly() ? CachePlan.embeddings(cfg, slice.size(), options.budget())
                 : CachePlan.choose(cfg, slice.size(), options.budget());
         int[] order = SliceChunks.order(slice.size(), options.seed(), plan.images());
-        int first = SliceChunks.firstSize(options.chunkSize(), CostModel.totalMacs(cfg));
+        int chunkSize = SliceChunks.fullSize(options.chunkSize(), CostModel.totalMacs(cfg));
+        int first = SliceChunks.firstSize(chunkSize, CostModel.totalMacs(cfg));
         NDManager manager = vit.manager().newSubManager();
         ChunkPool pool = new ChunkPool(options.workers());
         try {
             BlockInputCache cache = new BlockInputCache(plan, manager);
             Forward forward = vit.steps();
             MlpHook hook = collect == null ? MlpHook.NONE : new StatsHook(collect);
-            SliceChunks cut = new SliceChunks(slice, model.preprocessing(), order, options.chunkSize(), first,
-                    options.workers());
+            SliceChunks cut = new SliceChunks(slice, model.preprocessing(), order, chunkSize, first, options.workers());
             Preparation preparation = new Preparation(cut, plan.images(), cfg.depth(), (batch, id) -> {
                 Chunk chunk = embed(forward, cfg, cache, manager, batch, id, hook);
                 if (collect != null) {

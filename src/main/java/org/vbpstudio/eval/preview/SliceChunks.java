@@ -22,6 +22,13 @@ final class SliceChunks implements AutoCloseable {
      * for a first-block change), 2 of Swin-T, ConvNeXt-T or DeiT-Small, 1 of DeiT-Base.
      */
     static final double FIRST_CHUNK_MACS = 1.1e10;
+    /**
+     * Multiply-accumulates any chunk may cost: 32 DeiT-Tiny images, about a second on one core. A
+     * slider moved while the slice is prepared waits for the chunks in preparation, so larger
+     * models get fewer images per chunk (Swin-T 9, DeiT-Base 2: their tokens still fill the matrix
+     * products).
+     */
+    static final double CHUNK_MACS = 4.1e10;
 
     private final BatchLoader loader;
     private final int first;
@@ -39,11 +46,18 @@ final class SliceChunks implements AutoCloseable {
 
     /**
      * Images in the first chunks for a model of {@code macsPerImage}: as many as
-     * {@link #FIRST_CHUNK_MACS} allows, at least 1, at most a quarter of the chunk size.
+     * {@link #FIRST_CHUNK_MACS} allows, at least 1, at most a quarter of the chunk size (pass the
+     * {@link #fullSize}).
      */
     static int firstSize(int chunkSize, long macsPerImage) {
         long fit = (long) (FIRST_CHUNK_MACS / Math.max(1, macsPerImage));
         return (int) Math.max(1, Math.min(Math.max(1, chunkSize / 4), fit));
+    }
+
+    /** Images per chunk, after the first ones, for a model of {@code macsPerImage}: at most {@code chunkSize}. */
+    static int fullSize(int chunkSize, long macsPerImage) {
+        long fit = (long) (CHUNK_MACS / Math.max(1, macsPerImage));
+        return (int) Math.max(1, Math.min(chunkSize, fit));
     }
 
     /** Images in chunk {@code c}. */
