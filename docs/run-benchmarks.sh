@@ -188,3 +188,17 @@ for i in 1 2; do
   /usr/bin/time -f "stats elapsed_s %e user_s %U maxrss_kb %M" $J stats --model $W/deit-tiny --calibration $W/val1000 --limit 512 --batch 32 --output $W/tiny-stats512.safetensors --force > /dev/null
   /usr/bin/time -f "predict elapsed_s %e user_s %U maxrss_kb %M" $J predict --model $W/deit-tiny --images $W/val1000 --limit 512 --batch 32 --output $W/tiny-predict512.csv --force > /dev/null
 done
+# 18. The preview opened progressively (the slice prepared in the background, the plan scored on the
+#     chunks prepared so far): open_first_estimate_ms beside open_ms, the first estimate after a
+#     first- and a last-block change, the whole slice after a first-block change, peak memory; then
+#     the app itself with the same folder for calibration and validation (one shared pass) at Swin-T
+#     and ConvNeXt-T scale (time and peak memory of the whole run).
+for spec in "deit-tiny 0,6,11" "deit-small 0,11" "deit-base 0,11" "swin-tiny 0,11" "convnext-tiny 0,11"; do
+  set -- $spec
+  echo "# $1 progressive preview $(date -u +%FT%TZ) load $(cut -d' ' -f1-3 /proc/loadavg)"
+  /usr/bin/time -f "maxrss_kb %M" $J bench --model $W/$1 --calibration $W/val1000 --limit 64 --preview $W/val1000 --preview-slice 1000 --preview-blocks $2 --json
+done
+for m in swin-tiny convnext-tiny; do
+  echo "# $m gui snapshot $(date -u +%FT%TZ) load $(cut -d' ' -f1-3 /proc/loadavg)"
+  /usr/bin/time -f "elapsed_s %e maxrss_kb %M" $J gui --model $W/$m --calibration $W/val1000 --validation $W/val1000 --snapshot /tmp/vbp-preview-$m.png
+done

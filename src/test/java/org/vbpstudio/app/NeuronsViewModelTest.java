@@ -62,9 +62,10 @@ class NeuronsViewModelTest {
         for (int j = 0; j < h; j++) {
             NeuronsViewModel.Neuron n = neurons.neurons().get(j);
             assertEquals(j, n.index());
-            assertEquals(mean[j], n.mean(), 1e-9 * Math.max(1, Math.abs(mean[j])));
-            assertEquals(var[j], n.variance(), 1e-9 * Math.max(1, var[j]));
-            assertEquals(scores[j], n.score(), 1e-9 * Math.max(1, Math.abs(scores[j])));
+            // 1e-6: the app's calibration shared the preview's pass, summed in another order
+            assertEquals(mean[j], n.mean(), 1e-6 * Math.max(1, Math.abs(mean[j])));
+            assertEquals(var[j], n.variance(), 1e-6 * Math.max(1, var[j]));
+            assertEquals(scores[j], n.score(), 1e-6 * Math.max(1, Math.abs(scores[j])));
             boolean isKept = Arrays.binarySearch(kept, j) >= 0;
             assertEquals(isKept, n.kept());
             double col = 0;

@@ -2,6 +2,7 @@ package org.vbpstudio.app.calibrate;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import javafx.beans.binding.Bindings;
 import javafx.beans.binding.BooleanBinding;
 import javafx.beans.property.BooleanProperty;
@@ -20,6 +21,7 @@ import org.vbpstudio.app.dialogs.DialogService;
 import org.vbpstudio.app.dialogs.FileType;
 import org.vbpstudio.app.ui.Formats;
 import org.vbpstudio.app.workspace.ModelSession;
+import org.vbpstudio.app.workspace.SharedCalibration;
 import org.vbpstudio.app.workspace.Workspace;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.Progress;
@@ -143,8 +145,11 @@ public final class CalibrationViewModel {
         timeLeft.set("starting…");
         workspace.statusProperty().set("Calibrating on " + Formats.count(source.size()) + " images…");
         boolean withMoments = refit.get();
+        SharedCalibration shared = workspace.sharedCalibrationProperty().get();
+        SharedCalibration sharing = shared != null && shared.covers(source, withMoments) ? shared : null;
         handle = executor.execute(BackgroundTask.<ActivationStats>of("Calibrating",
-                        ctx -> collect(session, source, withMoments, ctx))
+                        ctx -> sharing != null ? share(sharing, session, source, ctx)
+                                : collect(session, source, withMoments, ctx))
                 .onProgress(p -> {
                     progress.set(p.fraction());
                     rate.set(Formats.rate(p.itemsPerSecond()));
@@ -173,6 +178,22 @@ public final class CalibrationViewModel {
                     timeLeft.set("");
                     workspace.liveStatsProperty().set(null);
                 }));
+    }
+
+    /**
+     * The statistics of the preview's pass over the same images (each decoded and run once for
+     * both); should that pass be abandoned (the slice replaced), a pass of our own.
+     */
+    private static ActivationStats share(SharedCalibration shared, ModelSession session, ImageSource source,
+            TaskContext<ActivationStats> ctx) {
+        try {
+            return shared.await(ctx.asProgress(), ctx::publish);
+        } catch (CancellationException e) {
+            if (ctx.isCancelled()) {
+                throw e;
+            }
+            return collect(session, source, false, ctx);
+        }
     }
 
     private static ActivationStats collect(ModelSession session, ImageSource source, boolean refit,

@@ -24,9 +24,11 @@ import org.vbpstudio.app.ui.Formats;
 import org.vbpstudio.app.workspace.LivePreview;
 import org.vbpstudio.app.workspace.ModelSession;
 import org.vbpstudio.app.workspace.PlanSelection;
+import org.vbpstudio.app.workspace.SharedCalibration;
 import org.vbpstudio.app.workspace.Workspace;
 import org.vbpstudio.data.ClassMapping;
 import org.vbpstudio.data.ImageSource;
+import org.vbpstudio.data.Progress;
 import org.vbpstudio.eval.Fidelity;
 import org.vbpstudio.eval.preview.CachePlan;
 import org.vbpstudio.eval.preview.PreviewEngine;
@@ -87,6 +89,8 @@ public final class PreviewViewModel {
     private final LatestJob sliceJob;
     private volatile long refreshNanos;
     private volatile PreviewPredictions refreshed;
+    /** Whether an accuracy refresh runs (it may outlast the slice's preparation). */
+    private boolean refreshing;
 
     public PreviewViewModel(Workspace workspace, TaskExecutor executor, DialogService dialogs) {
         this.workspace = workspace;
@@ -277,6 +281,7 @@ public final class PreviewViewModel {
             return;
         }
         busy.set(true);
+        refreshing = true;
         message.set("");
         int[][] kept = sel.kept();
         Compensation compensation = sel.plan().compensation();
@@ -301,7 +306,10 @@ public final class PreviewViewModel {
                         message.set(Errors.oneLine(e));
                     }
                 })
-                .onFinished(() -> busy.set(false)));
+                .onFinished(() -> {
+                    refreshing = false;
+                    busy.set(workspace.sliceProperty().get() != null && !workspace.sliceProperty().get().engine().prepared());
+                }));
     }
 
     private void showEstimate(PreviewEstimate e) {
@@ -366,6 +374,7 @@ public final class PreviewViewModel {
     private void rebuildPreview() {
         sliceJob.forget();
         accuracyJob.forget();
+        abandonSharedCalibration();
         LivePreview old = workspace.sliceProperty().get();
         workspace.sliceProperty().set(null);
         if (old != null) {
@@ -407,10 +416,13 @@ public final class PreviewViewModel {
         busy.set(true);
         cacheText.set(plan.describe());
         message.set("Preparing " + Formats.count(plan.images()) + " validation images…");
+        SharedCalibration shared = sharesCalibration(slice) ? new SharedCalibration(slice,
+                session.model().config().mlpHiddenDims()) : null;
+        workspace.sharedCalibrationProperty().set(shared);
         sliceJob.submit(BackgroundTask.<LivePreview>of("Preparing validation slice", ctx -> {
-                    LivePreview p = LivePreview.open(session,
+                    LivePreview p = LivePreview.start(session,
                             ClassMapping.relabel(slice, session.model().labels()), // folders by name
-                            options, ctx.asProgress());
+                            options, Progress.NONE, shared == null ? null : shared.stats());
                     if (ctx.isCancelled()) {
                         p.close();
                         throw new CancellationException();
@@ -418,8 +430,40 @@ public final class PreviewViewModel {
                     return p;
                 })
                 .onSuccess(p -> {
-                    workspace.sliceProperty().set(p);
-                    PreviewEstimate o = p.engine().original();
+                    workspace.sliceProperty().set(p); // estimates start on the chunks prepared so far
+                    computeAccuracy();
+                    awaitPrepared(p, shared);
+                })
+                .onFailure(e -> {
+                    if (shared != null) {
+                        shared.abandon(e);
+                    }
+                    sliceFailed(e);
+                }), LivePreview::close); // a slice prepared for a superseded request is freed
+    }
+
+    /** Whether calibration, not done yet, would read exactly the slice's images (all of a small folder). */
+    private boolean sharesCalibration(ImageSource slice) {
+        return workspace.stats() == null && SharedCalibration.sameImages(workspace.calibrationProperty().get(), slice);
+    }
+
+    /** Waits (in the background) for the whole slice, then shows the original's scores. */
+    private void awaitPrepared(LivePreview p, SharedCalibration shared) {
+        sliceJob.submit(BackgroundTask.<PreviewEstimate>of("Preparing validation slice", ctx -> {
+                    try {
+                        p.engine().awaitPrepared(ctx.asProgress());
+                    } catch (RuntimeException | Error e) {
+                        if (shared != null) {
+                            shared.abandon(e);
+                        }
+                        throw e;
+                    }
+                    if (shared != null) {
+                        shared.complete();
+                    }
+                    return p.engine().original();
+                })
+                .onSuccess(o -> {
                     if (p.engine().labelled()) {
                         original.set(o.accuracy());
                         originalText.set(Formats.percent(o.accuracy().top1()));
@@ -428,16 +472,29 @@ public final class PreviewViewModel {
                     }
                     cacheText.set(p.engine().cache().describe());
                     message.set("");
-                    busy.set(false);
-                    computeAccuracy();
-                })
-                .onFailure(e -> {
-                    if (!(e instanceof CancellationException)) {
-                        busy.set(false);
-                        message.set("Accuracy unavailable: " + Errors.oneLine(e));
-                        dialogs.showError("Cannot use the validation images", e);
+                    busy.set(refreshing);
+                    PreviewEstimate e = estimate.get();
+                    if (e != null && e.complete()) {
+                        showEstimate(e); // again, now with the change from the original
                     }
-                }), LivePreview::close); // a slice prepared for a superseded request is freed
+                })
+                .onFailure(this::sliceFailed));
+    }
+
+    private void sliceFailed(Throwable e) {
+        if (!(e instanceof CancellationException)) {
+            busy.set(false);
+            message.set("Accuracy unavailable: " + Errors.oneLine(e));
+            dialogs.showError("Cannot use the validation images", e);
+        }
+    }
+
+    private void abandonSharedCalibration() {
+        SharedCalibration shared = workspace.sharedCalibrationProperty().get();
+        workspace.sharedCalibrationProperty().set(null);
+        if (shared != null) {
+            shared.abandon(new CancellationException("the validation slice was replaced"));
+        }
     }
 
     /** Releases the slice (on exit). */
@@ -445,6 +502,7 @@ public final class PreviewViewModel {
         settle.cancel();
         accuracyJob.cancel();
         sliceJob.cancel();
+        abandonSharedCalibration();
         LivePreview p = workspace.sliceProperty().get();
         workspace.sliceProperty().set(null);
         if (p != null) {

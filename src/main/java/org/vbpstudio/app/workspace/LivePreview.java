@@ -25,13 +25,16 @@ public final class LivePreview implements AutoCloseable {
         this.images = images;
     }
 
-    /** Prepares {@code slice} on the session's model (see {@link PreviewEngine#open}). */
-    public static LivePreview open(ModelSession session, ImageSource slice, PreviewOptions options,
-            Progress progress) {
+    /**
+     * Starts preparing {@code slice} on the session's model in the background (see
+     * {@link PreviewEngine#start}), also collecting statistics into {@code collect} when not null.
+     */
+    public static LivePreview start(ModelSession session, ImageSource slice, PreviewOptions options,
+            Progress progress, ActivationStats collect) {
         ModelSession.Lease lease = session.lease();
         try {
-            PreviewEngine engine = PreviewEngine.open(session.model(), session.vit(), slice,
-                    options, progress);
+            PreviewEngine engine = PreviewEngine.start(session.model(), session.vit(), slice,
+                    options, progress, collect);
             return new LivePreview(session, lease, engine, slice);
         } catch (RuntimeException | Error e) {
             lease.close();

@@ -34,6 +34,8 @@ public final class Workspace {
     private final ObjectProperty<PlanSelection> selection = new SimpleObjectProperty<>(this, "selection");
     private final StringProperty planMessage = new SimpleStringProperty(this, "planMessage", "");
     private final ObjectProperty<LivePreview> slice = new SimpleObjectProperty<>(this, "slice");
+    private final ObjectProperty<SharedCalibration> sharedCalibration = new SimpleObjectProperty<>(this,
+            "sharedCalibration");
     private final ObjectProperty<Accuracy> planAccuracy = new SimpleObjectProperty<>(this, "planAccuracy");
     private final ObjectProperty<PreviewPredictions> planPredictions = new SimpleObjectProperty<>(this,
             "planPredictions");
@@ -121,7 +123,18 @@ public final class Workspace {
         return planMessage;
     }
 
-    /** The prepared validation slice on the open model, null until ready. Written by the preview. */
+    /**
+     * The statistics the preview's preparation collects when the calibration images are its slice
+     * (null otherwise): calibration waits for them instead of a pass of its own. Written by the preview.
+     */
+    public ObjectProperty<SharedCalibration> sharedCalibrationProperty() {
+        return sharedCalibration;
+    }
+
+    /**
+     * The validation slice on the open model, null until its preparation starts (it is prepared in
+     * the background, its chunks usable as they come). Written by the preview.
+     */
     public ObjectProperty<LivePreview> sliceProperty() {
         return slice;
     }

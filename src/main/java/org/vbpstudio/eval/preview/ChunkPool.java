@@ -7,7 +7,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -73,44 +72,9 @@ final class ChunkPool implements AutoCloseable {
         await(futures, stop);
     }
 
-    /** Tasks handed over one at a time by a producer that must not run ahead of the workers. */
-    Pipeline pipeline() {
-        return new Pipeline();
-    }
-
-    /** See {@link #pipeline()}. */
-    final class Pipeline {
-        private final Semaphore slots = new Semaphore(workers);
-        private final List<Future<?>> pending = new ArrayList<>();
-
-        private Pipeline() {}
-
-        /** Runs {@code task} on a worker, first waiting while every worker is busy. */
-        void submit(Runnable task) {
-            try {
-                slots.acquire();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new CancellationException("interrupted");
-            }
-            try {
-                pending.add(executor.submit(() -> {
-                    try {
-                        task.run();
-                    } finally {
-                        slots.release();
-                    }
-                }));
-            } catch (RuntimeException e) {
-                slots.release();
-                throw e;
-            }
-        }
-
-        /** Waits for every task submitted; rethrows the first failure. */
-        void await() {
-            ChunkPool.await(pending, new AtomicBoolean());
-        }
+    /** Runs {@code task} on a worker when one is free (after the tasks queued before it). */
+    void execute(Runnable task) {
+        executor.execute(task);
     }
 
     /**

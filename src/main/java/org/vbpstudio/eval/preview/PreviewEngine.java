@@ -7,11 +7,11 @@ import ai.djl.ndarray.types.Shape;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -19,11 +19,11 @@ import java.util.stream.IntStream;
 import org.vbpstudio.data.Batch;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.ImageStream;
-import org.vbpstudio.data.Preprocessing;
 import org.vbpstudio.data.Progress;
 import org.vbpstudio.eval.Fidelity;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.model.Accuracy;
+import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.HostTensor;
 import org.vbpstudio.model.LoadedModel;
@@ -37,6 +37,7 @@ import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.PruningPlan;
 import org.vbpstudio.prune.Surgery;
 import org.vbpstudio.stats.ActivationStats;
+import org.vbpstudio.stats.StatsHook;
 
 /**
  * The live accuracy preview, one engine for the app and {@code bench --preview}: the pruned model
@@ -46,7 +47,9 @@ import org.vbpstudio.stats.ActivationStats;
  *
  * <p>The slice is cut into chunks in a fixed random order ({@link SliceChunks}), so the chunks
  * evaluated so far are a random sample of the slice and their running score is an unbiased estimate
- * ({@link PreviewEstimate}, with a Wilson interval) that narrows to the exact value. Block inputs are
+ * ({@link PreviewEstimate}, with a Wilson interval) that narrows to the exact value. The slice is
+ * prepared in the background in that order ({@link Preparation}: decoded, run once through the
+ * original model), and refreshes score the chunks prepared so far, then each as it comes. Block inputs are
  * kept within a memory budget by the {@link BlockInputCache}; per {@link Chunk} the engine keeps the
  * original model's logits (for label-free fidelity) and the labels. After {@link #setPlan} marks
  * which blocks changed, {@link #refresh} runs each chunk from the nearest cached input at or before
@@ -58,7 +61,9 @@ import org.vbpstudio.stats.ActivationStats;
  * cache and the pruned blocks' weights, nothing else, survive a refresh. Cancellation is checked
  * between blocks, so a superseded refresh stops within one block of one chunk, and the cache stays
  * consistent: a chunk stopped midway records how far it got. Public methods are synchronized: one
- * refresh (or plan change) at a time.
+ * refresh (or plan change) at a time; {@link #awaitPrepared} and {@link #prepared} are not, so
+ * waiting for the slice never holds up a plan change. The preparation's steps run on the same
+ * workers, one chunk per step, so a refresh queued meanwhile goes first and no core is oversubscribed.
  */
 public final class PreviewEngine implements AutoCloseable {
     private final Forward forward;
@@ -73,7 +78,7 @@ public final class PreviewEngine implements AutoCloseable {
     private final int numClasses;
     private final NDManager manager;
     private final BlockInputCache cache;
-    private final Chunk[] chunks;
+    private final Preparation preparation;
     private final int images;
     private final boolean labelled;
     private final ChunkPool pool;
@@ -86,7 +91,7 @@ public final class PreviewEngine implements AutoCloseable {
     private final AtomicInteger blocksRun = new AtomicInteger();
 
     private PreviewEngine(LoadedModel model, Network vit, NDManager manager, BlockInputCache cache,
-            Chunk[] chunks, boolean labelled, ChunkPool pool) {
+            Preparation preparation, boolean labelled, ChunkPool pool, int images) {
         this.model = model;
         this.vit = vit;
         this.forward = vit.steps();
@@ -99,8 +104,8 @@ public final class PreviewEngine implements AutoCloseable {
         this.numClasses = config.numClasses();
         this.manager = manager;
         this.cache = cache;
-        this.chunks = chunks;
-        this.images = Arrays.stream(chunks).mapToInt(Chunk::size).sum();
+        this.preparation = preparation;
+        this.images = images;
         this.labelled = labelled;
         this.pool = pool;
         this.applied = new int[depth][];
@@ -108,15 +113,42 @@ public final class PreviewEngine implements AutoCloseable {
 
     /**
      * Preprocesses, embeds and runs the original model over {@code slice} once, keeping what the
-     * cache plan allows. Labels are used when the slice has them (else only fidelity is scored).
+     * cache plan allows, and returns once every image is prepared (see {@link #start}).
      *
-     * @throws BadInputException if the slice is empty or labels other classes
+     * @throws BadInputException if the slice is empty, labels other classes or an image cannot be read
      * @throws IllegalArgumentException if the budget cannot hold a single image
      * @throws CancellationException if {@code progress} is cancelled meanwhile
      */
     public static PreviewEngine open(LoadedModel model, Network vit, ImageSource slice, PreviewOptions options,
             Progress progress) {
-        Preprocessing prep = model.preprocessing();
+        PreviewEngine engine = start(model, vit, slice, options, progress, null);
+        try {
+            engine.awaitPrepared(progress);
+        } catch (RuntimeException | Error e) {
+            engine.close();
+            throw e;
+        }
+        return engine;
+    }
+
+    /**
+     * Starts preparing {@code slice} in the background (its seeded random order, chunk by chunk,
+     * {@code progress} told of each) and returns at once: {@link #refresh} scores the chunks as
+     * they are prepared. Labels are used when the slice has them (else only fidelity is scored).
+     *
+     * @param collect when not null, the preparation's pass of the original model also accumulates
+     *                the MLP statistics of the slice into it (calibration on the same images)
+     * @throws BadInputException if the slice is empty or labels other classes
+     * @throws IllegalArgumentException if the budget cannot hold a single image
+     */
+    public static PreviewEngine start(LoadedModel model, Network vit, ImageSource slice, PreviewOptions options,
+            Progress progress, ActivationStats collect) {
+        return start(model, vit, slice, options, progress, collect, null);
+    }
+
+    /** As above, the preparation's steps run by {@code preparing} (null: the engine's workers). */
+    static PreviewEngine start(LoadedModel model, Network vit, ImageSource slice, PreviewOptions options,
+            Progress progress, ActivationStats collect, Executor preparing) {
         if (slice.size() == 0) {
             throw new BadInputException(slice.root(), "no images");
         }
@@ -125,40 +157,39 @@ public final class PreviewEngine implements AutoCloseable {
         CachePlan plan = options.embeddingsOnly() ? CachePlan.embeddings(cfg, slice.size(), options.budget())
                 : CachePlan.choose(cfg, slice.size(), options.budget());
         int[] order = SliceChunks.order(slice.size(), options.seed(), plan.images());
-        List<Chunk> chunks = Collections.synchronizedList(new ArrayList<>());
+        int chunkSize = SliceChunks.fullSize(options.chunkSize(), CostModel.totalMacs(cfg));
+        int first = SliceChunks.firstSize(chunkSize, CostModel.totalMacs(cfg));
         NDManager manager = vit.manager().newSubManager();
-        BlockInputCache cache = new BlockInputCache(plan, manager);
         ChunkPool pool = new ChunkPool(options.workers());
-        Forward forward = vit.steps();
         try {
-            ChunkPool.Pipeline pending = pool.pipeline();
-            AtomicInteger done = new AtomicInteger();
-            long t0 = System.nanoTime();
-            try (SliceChunks cut = new SliceChunks(slice, prep, order, options.chunkSize(), options.workers())) {
-                for (int c = 0; cut.hasNext(); c++) {
-                    Batch batch = cut.next(progress);
-                    int index = c;
-                    chunks.add(null);
-                    pending.submit(() -> {
-                        chunks.set(index, embed(forward, cfg, cache, manager, batch, index));
-                        Engines.releaseFreeMemory(); // see Engines: holes between cached inputs
-                        int d = done.addAndGet(batch.count());
-                        progress.update(d, order.length, d / Math.max(1e-9, (System.nanoTime() - t0) / 1e9));
-                    });
+            BlockInputCache cache = new BlockInputCache(plan, manager);
+            Forward forward = vit.steps();
+            MlpHook hook = collect == null ? MlpHook.NONE : new StatsHook(collect);
+            SliceChunks cut = new SliceChunks(slice, model.preprocessing(), order, chunkSize, first, options.workers());
+            Preparation preparation = new Preparation(cut, plan.images(), cfg.depth(), (batch, id) -> {
+                Chunk chunk = embed(forward, cfg, cache, manager, batch, id, hook);
+                if (collect != null) {
+                    synchronized (collect) {
+                        collect.addImages(batch.count());
+                    }
                 }
-            }
-            pending.await();
+                Engines.releaseFreeMemory(); // see Engines: holes between cached inputs
+                return chunk;
+            }, preparing != null ? preparing : pool::execute, progress);
+            PreviewEngine engine = new PreviewEngine(model, vit, manager, cache, preparation, slice.labelled(), pool,
+                    plan.images());
+            preparation.start(options.workers());
+            return engine;
         } catch (RuntimeException | Error e) {
             pool.close();
             manager.close();
             throw e;
         }
-        return new PreviewEngine(model, vit, manager, cache, chunks.toArray(new Chunk[0]), slice.labelled(), pool);
     }
 
-    /** The original model over one batch, keeping the cached block inputs and the logits. */
+    /** The original model over one batch under {@code hook}, keeping the cached block inputs and the logits. */
     private static Chunk embed(Forward forward, ModelConfig cfg, BlockInputCache cache, NDManager manager, Batch batch,
-            int id) {
+            int id, MlpHook hook) {
         Chunk chunk;
         try (NDManager tmp = manager.newSubManager()) {
             int len = batch.count() * cfg.inChans() * cfg.imgSize() * cfg.imgSize();
@@ -170,7 +201,7 @@ public final class PreviewEngine implements AutoCloseable {
                 if (cache.cached(b)) {
                     kept[b] = cache.encode(x);
                 }
-                NDArray next = forward.block(b, x, MlpHook.NONE);
+                NDArray next = forward.block(b, x, hook);
                 if (kept[b] == null || kept[b].array() != x) {
                     x.close();
                 }
@@ -186,6 +217,21 @@ public final class PreviewEngine implements AutoCloseable {
         return chunk;
     }
 
+    /**
+     * Waits until every image of the slice is prepared.
+     *
+     * @throws CancellationException if {@code progress} is cancelled (the preparation goes on) or the engine closed
+     * @throws RuntimeException what stopped the preparation (a {@link BadInputException} for a bad image)
+     */
+    public void awaitPrepared(Progress progress) {
+        preparation.awaitAll(progress);
+    }
+
+    /** Whether every image of the slice is prepared. */
+    public boolean prepared() {
+        return preparation.complete();
+    }
+
     // ------------------------------------------------------------------------------- queries
 
     /** Images in the slice as evaluated (fewer than asked when the budget says so). */
@@ -193,9 +239,9 @@ public final class PreviewEngine implements AutoCloseable {
         return images;
     }
 
-    /** Chunks the slice is split into (the first ones a quarter of the chunk size, see {@link PreviewOptions}). */
+    /** Chunks prepared so far (the first ones small, see {@link SliceChunks}). */
     public int chunkCount() {
-        return chunks.length;
+        return preparation.chunks().size();
     }
 
     /** Whether the slice carries labels (else only fidelity is scored). */
@@ -212,24 +258,28 @@ public final class PreviewEngine implements AutoCloseable {
         return config;
     }
 
-    /** The unpruned model's scores on the slice. */
+    /** The unpruned model's scores on the slice (on the images prepared so far while it is prepared). */
     public PreviewEstimate original() {
         Accuracy a = new Accuracy(0, 0, 0);
-        for (Chunk c : chunks) {
+        int n = 0;
+        for (Chunk c : preparation.chunks()) {
             a = a.plus(Accuracy.of(c.originalLogits, c.labels, numClasses));
+            n += c.size();
         }
-        return new PreviewEstimate(images, images, a, new Fidelity(images, 0, images));
+        return new PreviewEstimate(n, images, a, new Fidelity(n, 0, n));
     }
 
     /**
      * Every image of the slice with the original model's and the live plan's logits, in slice
      * (source) order, as of the last {@link #refresh}: complete only when every chunk is current
      * (no plan change since, no cancelled refresh); otherwise stale chunks carry their older logits
-     * and {@link PreviewPredictions#current()} is false.
+     * and {@link PreviewPredictions#current()} is false; so is it while the slice is prepared, and
+     * then only the images prepared so far are listed.
      */
     public synchronized PreviewPredictions predictions() {
         checkOpen();
-        return Chunk.predictions(chunks, numClasses, labelled, depth);
+        int currentFrom = preparation.complete() ? depth : Integer.MAX_VALUE; // no chunk is current enough
+        return Chunk.predictions(preparation.chunks().toArray(new Chunk[0]), numClasses, labelled, currentFrom);
     }
 
     // ---------------------------------------------------------------------------- live plan
@@ -272,14 +322,20 @@ public final class PreviewEngine implements AutoCloseable {
         maskStats = stats;
         this.compensation = compensation;
         this.ridge = ridge;
+        int changed = depth;
         for (int b = 0; b < depth; b++) {
             int[] k = kept[b] == null || kept[b].length == config.mlpHiddenDim(b) ? null : kept[b];
             if (!Arrays.equals(k, applied[b]) || (compensationChanged && k != null)) {
                 setBlock(b, k);
                 applied[b] = k == null ? null : k.clone();
-                markChanged(b);
+                changed = Math.min(changed, b);
             }
         }
+        int firstPruned = 0;
+        while (firstPruned < depth && applied[firstPruned] == null) {
+            firstPruned++;
+        }
+        preparation.planChanged(changed, firstPruned);
     }
 
     /** Uploads block b's pruned MLP (null: the original's), replacing the previous one. */
@@ -299,44 +355,71 @@ public final class PreviewEngine implements AutoCloseable {
         }
     }
 
-    private void markChanged(int block) {
-        for (Chunk c : chunks) {
-            c.staleFrom = Math.min(c.staleFrom, block);
-        }
-    }
-
     /** Blocks run, summed over chunks, by the last {@link #refresh} or {@link #evaluate}. */
     public int blocksRun() {
         return blocksRun.get();
     }
 
-    /** The first block any chunk must re-run for the live plan ({@code depth} when all are current). */
+    /** The first block any prepared chunk must re-run for the live plan ({@code depth} when all are current). */
     public synchronized int staleFrom() {
-        return Arrays.stream(chunks).mapToInt(c -> c.staleFrom).min().orElse(depth);
+        return preparation.chunks().stream().mapToInt(c -> c.staleFrom).min().orElse(depth);
     }
 
     /**
      * Brings every chunk up to date with the live plan, reporting the running estimate after each
-     * chunk (current chunks count at once), and returns the exact scores of the whole slice.
+     * chunk (current chunks count at once), and returns the exact scores of the whole slice. While
+     * the slice is prepared, chunks are scored as they arrive: every estimate is over chunks scored
+     * under the live plan only, and the last comes once the whole slice is prepared and scored.
      *
      * @param onEstimate called from worker threads, one call at a time, with growing estimates
      * @throws CancellationException if {@code progress} is cancelled (the work done is kept)
+     * @throws RuntimeException what stopped the slice's preparation
      */
     public synchronized PreviewEstimate refresh(Consumer<PreviewEstimate> onEstimate, Progress progress) {
         checkOpen();
         blocksRun.set(0);
         Tally tally = new Tally(onEstimate, progress, images);
+        int seen = 0;
+        while (true) {
+            List<Chunk> all = preparation.chunks();
+            score(all.subList(seen, all.size()), tally, progress);
+            seen = all.size();
+            if (preparation.complete() && seen == preparation.chunks().size()) {
+                return tally.estimate();
+            }
+            preparation.awaitMore(seen, progress);
+        }
+    }
+
+    /**
+     * Brings the chunks prepared so far up to date with the live plan (as {@link #refresh}) without
+     * waiting for the others: the estimate over the images prepared so far.
+     */
+    public synchronized PreviewEstimate refreshPrepared(Consumer<PreviewEstimate> onEstimate, Progress progress) {
+        checkOpen();
+        blocksRun.set(0);
+        Tally tally = new Tally(onEstimate, progress, images);
+        score(preparation.chunks(), tally, progress);
+        return tally.estimate();
+    }
+
+    /** Adds {@code todo}'s chunks to {@code tally}, running those stale under the live plan. */
+    private void score(List<Chunk> todo, Tally tally, Progress progress) {
         List<Integer> stale = new ArrayList<>();
-        for (int c = 0; c < chunks.length; c++) {
-            if (chunks[c].staleFrom >= depth) {
-                tally.add(chunks[c].size(), chunks[c].accuracy, chunks[c].fidelity, false);
+        boolean current = false;
+        for (int c = 0; c < todo.size(); c++) {
+            if (todo.get(c).staleFrom >= depth) {
+                tally.add(todo.get(c).size(), todo.get(c).accuracy, todo.get(c).fidelity, false);
+                current = true;
             } else {
                 stale.add(c);
             }
         }
-        tally.report();
+        if (current || tally.estimate().done() == 0) {
+            tally.report();
+        }
         pool.forEach(stale, c -> {
-            Chunk chunk = chunks[c];
+            Chunk chunk = todo.get(c);
             Scores s = run(chunk, pruned, MlpHook.NONE, chunk.staleFrom, true, tally.stop, progress);
             chunk.prunedLogits = s.logits;
             chunk.accuracy = s.accuracy;
@@ -345,20 +428,21 @@ public final class PreviewEngine implements AutoCloseable {
             Engines.releaseFreeMemory(); // see Engines: holes between cached inputs
             tally.add(chunk.size(), s.accuracy, s.fidelity, true);
         }, tally.stop, progress);
-        return tally.estimate();
     }
 
     /**
-     * The scores of the model under any other hook (a sweep point), from the cached embeddings;
-     * the live plan's cache is left as it is.
+     * The scores of the model under any other hook (a sweep point), from the cached embeddings,
+     * once the slice is prepared; the live plan's cache is left as it is.
      */
     public synchronized PreviewEstimate evaluate(MlpHook hook, Progress progress) {
         checkOpen();
+        preparation.awaitAll(progress);
         blocksRun.set(0);
+        List<Chunk> chunks = preparation.chunks();
         Tally tally = new Tally(e -> {}, progress, images);
-        pool.forEach(IntStream.range(0, chunks.length).boxed().toList(), c -> {
-            Scores s = run(chunks[c], forward, hook, 0, false, tally.stop, progress);
-            tally.add(chunks[c].size(), s.accuracy, s.fidelity, true);
+        pool.forEach(IntStream.range(0, chunks.size()).boxed().toList(), c -> {
+            Scores s = run(chunks.get(c), forward, hook, 0, false, tally.stop, progress);
+            tally.add(chunks.get(c).size(), s.accuracy, s.fidelity, true);
         }, tally.stop, progress);
         return tally.estimate();
     }
@@ -420,7 +504,9 @@ public final class PreviewEngine implements AutoCloseable {
     public synchronized void close() {
         if (!closed) {
             closed = true;
+            preparation.stop();
             pool.close(); // joins the workers: none may touch the cache once it is freed
+            preparation.close();
             overrides.clear();
             manager.close();
         }

@@ -12,9 +12,9 @@ package org.vbpstudio.eval.preview;
  */
 public record PreviewOptions(int chunkSize, int workers, long budget, long seed, boolean embeddingsOnly) {
     /**
-     * Images per chunk. The first two chunks of each worker hold a quarter of it, so the first
-     * estimate comes within a second at DeiT-Tiny scale; the rest are large enough for efficient
-     * matrix products.
+     * Images per chunk once the first, smaller chunks are done ({@link SliceChunks}: sized by the
+     * model's MACs, so a first estimate comes within a second at any scale); large enough for
+     * efficient matrix products.
      */
     public static final int DEFAULT_CHUNK = 32;
 

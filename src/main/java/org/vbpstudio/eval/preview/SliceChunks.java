@@ -12,22 +12,58 @@ import org.vbpstudio.data.Progress;
 
 /**
  * How the preview cuts its slice into chunks: images in a seeded random order (so the chunks done so
- * far are a random sample), the first {@code 2 × workers} chunks a quarter of the chunk size (an
- * early first estimate), the rest full size (efficient matrix products).
+ * far are a random sample), the first {@code 2 × workers} chunks of {@code first} images (the first
+ * estimate after a change comes from one of them), then doubling every {@code workers} chunks up to
+ * the chunk size (efficient matrix products). A refresh runs the chunks in this order too.
  */
 final class SliceChunks implements AutoCloseable {
+    /**
+     * Multiply-accumulates a first chunk may cost: 8 DeiT-Tiny images (about 0.25 s on one core
+     * for a first-block change), 2 of Swin-T, ConvNeXt-T or DeiT-Small, 1 of DeiT-Base.
+     */
+    static final double FIRST_CHUNK_MACS = 1.1e10;
+    /**
+     * Multiply-accumulates any chunk may cost: 32 DeiT-Tiny images, about a second on one core. A
+     * slider moved while the slice is prepared waits for the chunks in preparation, so larger
+     * models get fewer images per chunk (Swin-T 9, DeiT-Base 2: their tokens still fill the matrix
+     * products).
+     */
+    static final double CHUNK_MACS = 4.1e10;
+
     private final BatchLoader loader;
-    private final int small;
-    private final int smallChunks;
+    private final int first;
+    private final int workers;
     private final int chunkSize;
     private int cut;
 
     /** @param order the slice's images to load, in evaluation order ({@link #order}) */
-    SliceChunks(ImageSource slice, Preprocessing prep, int[] order, int chunkSize, int workers) {
-        this.small = Math.max(1, chunkSize / 4);
-        this.smallChunks = 2 * workers;
+    SliceChunks(ImageSource slice, Preprocessing prep, int[] order, int chunkSize, int first, int workers) {
+        this.first = Math.max(1, Math.min(first, chunkSize));
+        this.workers = workers;
         this.chunkSize = chunkSize;
-        this.loader = BatchLoader.builder(slice, prep).batchSize(small).order(order).build();
+        this.loader = BatchLoader.builder(slice, prep).batchSize(this.first).order(order).build();
+    }
+
+    /**
+     * Images in the first chunks for a model of {@code macsPerImage}: as many as
+     * {@link #FIRST_CHUNK_MACS} allows, at least 1, at most a quarter of the chunk size (pass the
+     * {@link #fullSize}).
+     */
+    static int firstSize(int chunkSize, long macsPerImage) {
+        long fit = (long) (FIRST_CHUNK_MACS / Math.max(1, macsPerImage));
+        return (int) Math.max(1, Math.min(Math.max(1, chunkSize / 4), fit));
+    }
+
+    /** Images per chunk, after the first ones, for a model of {@code macsPerImage}: at most {@code chunkSize}. */
+    static int fullSize(int chunkSize, long macsPerImage) {
+        long fit = (long) (CHUNK_MACS / Math.max(1, macsPerImage));
+        return (int) Math.max(1, Math.min(chunkSize, fit));
+    }
+
+    /** Images in chunk {@code c}. */
+    int size(int c) {
+        int doublings = Math.max(0, c / workers - 1);
+        return (int) Math.min(chunkSize, (long) first << Math.min(doublings, 30));
     }
 
     /** First {@code keep} of a seeded permutation of 0..n−1: a random subset in random order. */
@@ -58,7 +94,7 @@ final class SliceChunks implements AutoCloseable {
     Batch next(Progress progress) {
         List<Batch> group = new ArrayList<>();
         int size = 0;
-        int want = cut++ < smallChunks ? small : chunkSize;
+        int want = size(cut++);
         do {
             progress.checkCancelled();
             Batch b = loader.next();

@@ -56,25 +56,6 @@ class ChunkPoolTest {
         }
     }
 
-    @Test
-    void aPipelineRunsItsTasksAndRethrowsTheirFailure() {
-        try (ChunkPool pool = new ChunkPool(2)) {
-            ChunkPool.Pipeline p = pool.pipeline();
-            AtomicInteger sum = new AtomicInteger();
-            for (int i = 1; i <= 10; i++) {
-                int v = i;
-                p.submit(() -> sum.addAndGet(v));
-            }
-            p.await();
-            assertEquals(55, sum.get());
-            ChunkPool.Pipeline failing = pool.pipeline();
-            failing.submit(() -> {
-                throw new IllegalArgumentException("bad chunk");
-            });
-            assertEquals("bad chunk", assertThrows(IllegalArgumentException.class, failing::await).getMessage());
-        }
-    }
-
     /** close() interrupts a running chunk and returns only once its worker has ended. */
     @Test
     void closeCancelsRunningWorkAndJoinsTheWorkers() throws Exception {

@@ -267,8 +267,9 @@ class PreviewEngineTest {
                 assertTrue(ci[0] <= seen.get(i).accuracy().top1() && seen.get(i).accuracy().top1() <= ci[1]);
             }
             assertEquals(last, seen.get(seen.size() - 1));
-            // the initial report and one per chunk: 4 chunks of 1 image (2 workers x 2), then chunks of 4
-            assertEquals(1 + 4 + 7, seen.size());
+            // the initial report and one per chunk: 4 chunks of 1 image (2 workers x 2), 2 of 2, then chunks of 4
+            assertEquals(30, images.size()); // 8 in those, then 5 chunks of 4 and one of 2
+            assertEquals(1 + 4 + 2 + 6, seen.size());
         }
     }
 
