@@ -98,8 +98,8 @@ class FiguresRobotTest extends RobotWindowFixture {
         WaitForAsyncUtils.waitForFxEvents();
         assertTrue(text(robot, "#neuronMapsLabel").contains("variance"), text(robot, "#neuronMapsLabel"));
         save(robot, dir, "#neuronMapsImage", "#neuronMapsSaveFigure", "maps", 8 * 84 + 60,
-                svg -> assertEquals(33, svg.getElementsByTagNameNS("*", "image").getLength(),
-                        "16 images, 16 maps and the colour bar"));
+                svg -> assertEquals(17, svg.getElementsByTagNameNS("*", "image").getLength(),
+                        "16 images, each with its map blended in, and the colour bar"));
 
         // the Recover tab's charts after a short fine-tuning
         robot.clickOn("Recover");
