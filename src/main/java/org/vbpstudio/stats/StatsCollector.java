@@ -45,8 +45,10 @@ public final class StatsCollector {
             Preprocessing prep, int batchSize, Progress progress) {
         long start = System.nanoTime();
         long before = stats.images();
-        try (StatsHook mlp = new StatsHook(stats)) {
-            MlpHook hook = stats.hasAttention() ? new AttentionStatsHook(mlp, stats.attention()) : mlp;
+        try (StatsHook mlp = new StatsHook(stats);
+                AttentionStatsHook withAttention = stats.hasAttention()
+                        ? new AttentionStatsHook(mlp, stats.attention()) : null) {
+            MlpHook hook = withAttention != null ? withAttention : mlp;
             ImageStream.forEachBatch(source, prep, batchSize, progress, batch -> {
                 model.logits(batch.pixels(), batch.count(), hook);
                 stats.addImages(batch.count());

@@ -85,8 +85,8 @@ class HeadsReferenceTest {
             SafeTensors ref = reference(c, x);
 
             ActivationStats attention = new ActivationStats(IntStream.range(0, cfg.depth()).map(cfg::attentionDim).toArray());
-            try (Network n = m.instantiate(manager)) {
-                n.logits(x, IMAGES, new AttentionStatsHook(MlpHook.NONE, attention));
+            try (Network n = m.instantiate(manager); AttentionStatsHook hook = new AttentionStatsHook(MlpHook.NONE, attention)) {
+                n.logits(x, IMAGES, hook);
             }
             double[][] means = new double[cfg.depth()][];
             for (int b = 0; b < cfg.depth(); b++) {
