@@ -132,10 +132,16 @@ public final class NeuronMapFigure implements Figure {
         int n = s * k;
         int rows = grid.length;
         int cols = grid[0].length;
+        int[][] colour = new int[rows][cols];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                colour[r][c] = Viridis.at((grid[r][c] - lo) / (hi - lo)).getRGB();
+            }
+        }
         BufferedImage out = new BufferedImage(n, n, BufferedImage.TYPE_INT_RGB);
         for (int y = 0; y < n; y++) {
             for (int x = 0; x < n; x++) {
-                int heat = Viridis.at((grid[y * rows / n][x * cols / n] - lo) / (hi - lo)).getRGB();
+                int heat = colour[y * rows / n][x * cols / n];
                 int base = image.getRGB(x / k, y / k);
                 int rgb = 0;
                 for (int shift = 0; shift <= 16; shift += 8) {
