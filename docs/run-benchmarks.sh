@@ -193,12 +193,12 @@ done
 #     first- and a last-block change, the whole slice after a first-block change, peak memory; then
 #     the app itself with the same folder for calibration and validation (one shared pass) at Swin-T
 #     and ConvNeXt-T scale (time and peak memory of the whole run).
-for spec in "deit-tiny 0,6,11" "deit-small 0,11" "deit-base 0,11" "swin-tiny 0,11" "convnext-tiny 0,11"; do
+for spec in "deit-tiny 0,6,11" "deit-small 0,11" "deit-base 0,11" "swin-tiny 0,2,4,10,11" "convnext-tiny 0,3,6,15,17"; do
   set -- $spec
   echo "# $1 progressive preview $(date -u +%FT%TZ) load $(cut -d' ' -f1-3 /proc/loadavg)"
   /usr/bin/time -f "maxrss_kb %M" $J bench --model $W/$1 --calibration $W/val1000 --limit 64 --preview $W/val1000 --preview-slice 1000 --preview-blocks $2 --json
 done
 for m in swin-tiny convnext-tiny; do
   echo "# $m gui snapshot $(date -u +%FT%TZ) load $(cut -d' ' -f1-3 /proc/loadavg)"
-  /usr/bin/time -f "elapsed_s %e maxrss_kb %M" $J gui --model $W/$m --calibration $W/val1000 --validation $W/val1000 --snapshot /tmp/vbp-preview-$m.png
+  /usr/bin/time -f "elapsed_s %e maxrss_kb %M" xvfb-run -a $J gui --model $W/$m --calibration $W/val1000 --validation $W/val1000 --snapshot $W/gui-$m.png --force
 done
