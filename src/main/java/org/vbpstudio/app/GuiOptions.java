@@ -17,10 +17,22 @@ import org.vbpstudio.io.OutputTarget;
  * running estimate) rather than once the preview is exact. A session ({@code --session}) replaces
  * the model and images; a plan file ({@code --plan}) is applied at start (over the session's);
  * {@code --view} chooses what the window shows; {@code --save-session} saves the session once the
- * window is ready (with a snapshot: just before the picture).
+ * window is ready (with a snapshot: just before the picture). A snapshot run gives up after {@code
+ * snapshotTimeoutMinutes} (calibrating and scoring a Swin-T's 1,000 images on a busy 2-core machine
+ * can take longer than the default).
  */
 public record GuiOptions(Path model, Path calibration, Path validation, Path snapshot, boolean force,
-        long memoryBudget, boolean snapshotMidRefresh, Path session, Path saveSession, Path plan, String view) {
+        long memoryBudget, boolean snapshotMidRefresh, Path session, Path saveSession, Path plan, String view,
+        double snapshotTimeoutMinutes) {
+
+    /** How long a snapshot run waits unless told otherwise. */
+    public static final double DEFAULT_SNAPSHOT_TIMEOUT_MINUTES = 20;
+
+    public GuiOptions {
+        if (!(snapshotTimeoutMinutes > 0)) {
+            throw new IllegalArgumentException("the snapshot timeout must be positive, not " + snapshotTimeoutMinutes);
+        }
+    }
 
     public GuiOptions(Path model, Path calibration, Path validation, Path snapshot) {
         this(model, calibration, validation, snapshot, false, 0, false);
@@ -28,13 +40,20 @@ public record GuiOptions(Path model, Path calibration, Path validation, Path sna
 
     public GuiOptions(Path model, Path calibration, Path validation, Path snapshot, boolean force, long memoryBudget,
             boolean snapshotMidRefresh) {
-        this(model, calibration, validation, snapshot, force, memoryBudget, snapshotMidRefresh, null, null, null, null);
+        this(model, calibration, validation, snapshot, force, memoryBudget, snapshotMidRefresh, null, null, null, null,
+                DEFAULT_SNAPSHOT_TIMEOUT_MINUTES);
     }
 
     /** The same options with a session to open, one to save, a plan and a view. */
     public GuiOptions with(Path openSession, Path save, Path planFile, String viewName) {
         return new GuiOptions(model, calibration, validation, snapshot, force, memoryBudget, snapshotMidRefresh,
-                openSession, save, planFile, viewName);
+                openSession, save, planFile, viewName, snapshotTimeoutMinutes);
+    }
+
+    /** The same options with another snapshot timeout (minutes, positive). */
+    public GuiOptions withSnapshotTimeout(double minutes) {
+        return new GuiOptions(model, calibration, validation, snapshot, force, memoryBudget, snapshotMidRefresh,
+                session, saveSession, plan, view, minutes);
     }
 
     /** The snapshot file as an output that never replaces the model or images it shows. */

@@ -35,7 +35,6 @@ final class SnapshotRun {
     static final double EXAMPLE_RATIO = 0.5;
     static final int FAILED = 1;
     static final int BAD_INPUT = 2;
-    private static final double TIMEOUT_MINUTES = 20;
 
     private final GuiOptions options;
     private final StudioWindow window;
@@ -70,8 +69,9 @@ final class SnapshotRun {
     }
 
     void start() {
-        PauseTransition timeout = new PauseTransition(Duration.minutes(TIMEOUT_MINUTES));
-        timeout.setOnFinished(e -> fail("timed out after " + TIMEOUT_MINUTES + " minutes", FAILED));
+        double minutes = options.snapshotTimeoutMinutes();
+        PauseTransition timeout = new PauseTransition(Duration.minutes(minutes));
+        timeout.setOnFinished(e -> fail("timed out after " + minutes + " minutes (--snapshot-timeout)", FAILED));
         timeout.play();
         if (options.session() == null && options.modelOrDefault() == null) {
             fail("no model: give --model M (the sample model was not found)", BAD_INPUT);

@@ -58,6 +58,10 @@ final class GuiCommand implements Callable<Integer> {
             description = "With --snapshot: render while the accuracy preview is still a running estimate.")
     boolean midRefresh;
 
+    @Option(names = "--snapshot-timeout", paramLabel = "MINUTES", defaultValue = "20",
+            description = "With --snapshot: give up (status 1) after this many minutes (default: ${DEFAULT-VALUE}).")
+    double snapshotTimeout;
+
     @Option(names = "--session", paramLabel = "S.vbps",
             description = "Open a saved session (model, images, statistics, plan, slice, view) instead of --model.")
     Path session;
@@ -86,6 +90,10 @@ final class GuiCommand implements Callable<Integer> {
         }
         GuiOptions options = new GuiOptions(model, calibration, validation, snapshot, force, budget, midRefresh)
                 .with(session, saveSession, plan, view);
+        if (!(snapshotTimeout > 0)) {
+            throw new BadInputException("--snapshot-timeout: must be a positive number of minutes, not " + snapshotTimeout);
+        }
+        options = options.withSnapshotTimeout(snapshotTimeout);
         if (view != null) {
             try {
                 StudioView.parse(view);

@@ -46,6 +46,7 @@ class GuiOptionsCommandTest {
         assertBad(Cli.run("gui", "--model", model, "--save-session",
                 Fixture.TIMM.resolve("config.json").toString(), "--force"), "config.json", "inside the input");
         assertEquals("mine", Files.readString(existing));
+        assertBad(Cli.run("gui", "--model", model, "--snapshot-timeout", "0"), "--snapshot-timeout", "positive");
     }
 
     /** A session on the fixture model, with {@code extra} JSON members. */
