@@ -5,13 +5,13 @@ import java.util.Comparator;
 import java.util.SplittableRandom;
 import org.vbpstudio.model.HostTensor;
 import org.vbpstudio.model.ModelWeights;
-import org.vbpstudio.model.VitConfig;
+import org.vbpstudio.model.ModelConfig;
 import org.vbpstudio.stats.ActivationStats;
 
 /**
  * Scores of whole attention heads (low = removed first) and the per-block choice of heads to keep.
  * Head h of block b owns channels h·d_h … (h+1)·d_h − 1 of proj's input, whose statistics are
- * {@link ActivationStats#attention()}:
+ * {@link ActivationStats#attention()} (any family with {@link ModelConfig#hasAttentionHeads() attention heads}):
  * <ul>
  * <li>{@code variance}: Σ over the head's channels of their variance (what the mean stands in for);</li>
  * <li>{@code wifv}: Σ Var_c · ‖proj.weight[:, c]‖² (the variance proj passes on);</li>
@@ -23,20 +23,23 @@ public final class HeadScores {
     private HeadScores() {}
 
     /** @throws IllegalArgumentException for a criterion heads have no score for, or missing statistics */
-    public static double[][] scores(Criterion criterion, VitConfig cfg, ModelWeights w, ActivationStats stats,
+    public static double[][] scores(Criterion criterion, ModelConfig cfg, ModelWeights w, ActivationStats stats,
             long seed) {
+        if (!cfg.hasAttentionHeads()) {
+            throw new IllegalArgumentException("a " + cfg.family() + " model has no attention heads to prune");
+        }
         if (criterion.needsStatistics() && (stats == null || !stats.hasAttention())) {
             throw new IllegalArgumentException("the " + criterion.jsonName() + " criterion needs the attention outputs'"
                     + " statistics (collect statistics again: older files hold the MLPs' only)");
         }
-        int dh = cfg.headDim();
         double[][] s = new double[cfg.depth()][];
         SplittableRandom rng = new SplittableRandom(seed);
         for (int b = 0; b < cfg.depth(); b++) {
             int heads = cfg.numHeads(b);
+            int dh = cfg.headDim(b);
             s[b] = switch (criterion) {
                 case VARIANCE -> perHead(stats.attention().variance(b), heads, dh);
-                case WIFV -> perHead(weighted(stats.attention().variance(b), w.get(cfg.blockPrefix(b) + "attn.proj.weight")),
+                case WIFV -> perHead(weighted(stats.attention().variance(b), w.get(cfg.attentionName(b, "proj.weight"))),
                         heads, dh);
                 case MAGNITUDE -> magnitude(cfg, w, b);
                 case RANDOM -> rng.doubles(heads).toArray();
@@ -92,11 +95,10 @@ public final class HeadScores {
         return out;
     }
 
-    private static double[] magnitude(VitConfig cfg, ModelWeights w, int b) {
-        String k = cfg.blockPrefix(b) + "attn.";
-        HostTensor qkv = w.get(k + "qkv.weight"); // [3A, D]
-        HostTensor proj = w.get(k + "proj.weight"); // [D, A]
-        int dh = cfg.headDim();
+    private static double[] magnitude(ModelConfig cfg, ModelWeights w, int b) {
+        HostTensor qkv = w.get(cfg.attentionName(b, "qkv.weight")); // [3A, D]
+        HostTensor proj = w.get(cfg.attentionName(b, "proj.weight")); // [D, A]
+        int dh = cfg.headDim(b);
         int a = cfg.attentionDim(b);
         int d = (int) qkv.dim(1);
         int rows = (int) proj.dim(0);
