@@ -67,7 +67,7 @@ class SwinHeadsTest {
         JsonObject args = json(dir).getAsJsonObject("model_args");
         assertEquals("[[1,2],[2,2],[3,1]]", args.get("block_heads").toString());
         assertEquals(4, args.get("head_dim").getAsInt());
-        assertEquals("[2,2,4]", args.get("num_heads").toString());
+        assertEquals("[2,4,8]", args.get("num_heads").toString());
         assertEquals(cut, ModelLoader.load(dir).config());
 
         Path plain = RandomSwin.timm(tmp.resolve("plain"), full, UnseenModels.randomWeights(full, 5));
@@ -92,14 +92,14 @@ class SwinHeadsTest {
         Path dir = RandomSwin.hf(tmp.resolve("hf"), cut, UnseenModels.randomWeights(cut, 7));
         assertEquals(Arrays.toString(HEADS), Arrays.toString(ModelLoader.load(dir).config().blockHeads()));
         JsonObject json = json(dir);
-        json.add("num_heads", JsonParser.parseString("[1, 2, 4]"));
+        json.add("num_heads", JsonParser.parseString("[1, 4, 8]"));
         Files.writeString(dir.resolve(ModelLoader.CONFIG), json.toString());
-        assertRefused(dir, "num_heads is [1, 2, 4] but stage 0 block 1's query has 8 rows for the 2 heads");
+        assertRefused(dir, "num_heads is [1, 4, 8] but stage 0 block 0's query has 4 rows for the 1 heads");
     }
 
     /** Three stages at 24 px with window 6: grids 12 (shifted), 6 (one window) and 3 (window shrunk to 3). */
     static SwinConfig config() {
-        return RandomSwin.config("swin_heads_test", 24, new int[] {2, 2, 2}, new int[] {2, 2, 4}, 6);
+        return RandomSwin.config("swin_heads_test", 24, new int[] {2, 2, 2}, new int[] {2, 4, 8}, 6);
     }
 
     private Path cutExport(String name, Consumer<JsonObject> editArgs) throws IOException {
