@@ -5,7 +5,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.math.BigDecimal;
 import java.util.Arrays;
-import org.vbpstudio.model.VitConfig;
+import org.vbpstudio.model.ModelConfig;
 import org.vbpstudio.stats.ActivationStats;
 
 /**
@@ -32,7 +32,7 @@ public record HeadRecord(int[][] kept, double[][] removedMeans) {
     }
 
     /** The record of keeping heads {@code kept} of a model shaped {@code cfg}, compensated as {@code compensation}. */
-    static HeadRecord of(VitConfig cfg, int[][] kept, ActivationStats stats, Compensation compensation) {
+    static HeadRecord of(ModelConfig cfg, int[][] kept, ActivationStats stats, Compensation compensation) {
         double[][] removed = null;
         if (compensation == Compensation.MEAN) {
             if (stats == null || !stats.hasAttention()) {
@@ -41,7 +41,7 @@ public record HeadRecord(int[][] kept, double[][] removedMeans) {
             removed = new double[kept.length][];
             for (int b = 0; b < kept.length; b++) {
                 double[] mean = stats.attention().mean(b);
-                int[] channels = HeadSurgery.channels(Selection.complement(kept[b], cfg.numHeads(b)), cfg.headDim());
+                int[] channels = HeadSurgery.channels(Selection.complement(kept[b], cfg.numHeads(b)), cfg.headDim(b));
                 removed[b] = Arrays.stream(channels).mapToDouble(c -> mean[c]).toArray();
             }
         }
@@ -55,12 +55,12 @@ public record HeadRecord(int[][] kept, double[][] removedMeans) {
 
     /**
      * Per block, full-width channel means (the recorded ones at the removed heads' channels) as
-     * {@link HeadSurgery#apply(VitConfig, org.vbpstudio.model.ModelWeights, int[][], double[][])} reads
+     * {@link HeadSurgery#apply(ModelConfig, org.vbpstudio.model.ModelWeights, int[][], double[][])} reads
      * them; nulls without compensation.
      *
      * @throws IllegalArgumentException if the record does not fit {@code cfg}
      */
-    public double[][] means(VitConfig cfg) {
+    public double[][] means(ModelConfig cfg) {
         if (kept.length != cfg.depth()) {
             throw new IllegalArgumentException("records heads of " + kept.length + " blocks, the model has " + cfg.depth());
         }
@@ -70,7 +70,7 @@ public record HeadRecord(int[][] kept, double[][] removedMeans) {
         }
         for (int b = 0; b < kept.length; b++) {
             int[] channels = HeadSurgery.channels(Selection.complement(checked(kept[b], cfg.numHeads(b), b),
-                    cfg.numHeads(b)), cfg.headDim());
+                    cfg.numHeads(b)), cfg.headDim(b));
             if (removedMeans[b].length != channels.length) {
                 throw new IllegalArgumentException("block " + b + " records " + removedMeans[b].length
                         + " removed head means for " + channels.length + " channels");

@@ -5,7 +5,6 @@ import java.util.Comparator;
 import org.vbpstudio.model.Families;
 import org.vbpstudio.model.FamilyCost;
 import org.vbpstudio.model.ModelConfig;
-import org.vbpstudio.model.VitConfig;
 
 /**
  * The policy that turns a plan's {@link HeadCut} and scores into the attention heads each block loses,
@@ -123,17 +122,17 @@ public final class HeadSelection {
      * @throws IllegalArgumentException naming the family otherwise
      */
     public static int[] heads(ModelConfig cfg) {
-        if (cfg instanceof VitConfig v) {
-            return v.blockHeads();
+        if (cfg.hasAttentionHeads()) {
+            return cfg.blockHeads();
         }
         throw new IllegalArgumentException(cfg.architecture() + " is a " + cfg.family().displayName()
-                + ": attention heads can be pruned in ViT, DeiT and DeiT III only");
+                + ": attention heads can be pruned in ViT, DeiT, DeiT III and Swin only");
     }
 
     /** {@code cfg} with {@code heads[b]} heads in block b (a head-pruned model's config). */
     public static ModelConfig withHeads(ModelConfig cfg, int[] heads) {
-        if (cfg instanceof VitConfig v) {
-            return v.withBlockHeads(heads);
+        if (cfg.hasAttentionHeads()) {
+            return cfg.withBlockHeads(heads);
         }
         heads(cfg); // throws, naming the family
         return cfg;

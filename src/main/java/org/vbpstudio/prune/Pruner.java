@@ -1,8 +1,8 @@
 package org.vbpstudio.prune;
 
 import java.util.Arrays;
+import org.vbpstudio.model.ModelConfig;
 import org.vbpstudio.model.LoadedModel;
-import org.vbpstudio.model.VitConfig;
 import org.vbpstudio.stats.ActivationStats;
 
 /**
@@ -47,9 +47,9 @@ public final class Pruner {
         HeadRecord heads = null;
         if (plan.prunesHeads()) {
             int[][] keptHeads = choice.keptHeads(HeadSelection.heads(model.config()));
-            heads = HeadRecord.of((VitConfig) model.config(), keptHeads, stats, headCompensation(plan));
-            HeadSurgery.Result r = HeadSurgery.apply((VitConfig) pruned.config(), pruned.weights(), keptHeads,
-                    heads.means((VitConfig) model.config()));
+            heads = HeadRecord.of(model.config(), keptHeads, stats, headCompensation(plan));
+            HeadSurgery.Result<ModelConfig> r = HeadSurgery.apply(pruned.config(), pruned.weights(), keptHeads,
+                    heads.means(model.config()));
             pruned = pruned.with(r.config(), r.weights(), pruned.directory());
         }
         long images = stats != null && plan.needsStatistics() ? stats.images() : 0;
@@ -91,7 +91,7 @@ public final class Pruner {
         if (plan.heads() instanceof HeadCut.Removed) {
             return null;
         }
-        return HeadScores.scores(plan.criterion(), (VitConfig) model.config(), model.weights(), stats, plan.seed());
+        return HeadScores.scores(plan.criterion(), model.config(), model.weights(), stats, plan.seed());
     }
 
     /** Whether the plan's heads need the attention outputs' statistics: for their scores or their means. */

@@ -11,7 +11,6 @@ import org.vbpstudio.io.FormatVersion;
 import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.ModelWriter;
 import org.vbpstudio.model.ModelConfig;
-import org.vbpstudio.model.VitConfig;
 
 /**
  * What pruning did, as {@code report.json} beside every export: per block and in total the hidden
@@ -133,7 +132,7 @@ public record PruningReport(List<Block> blocks, Total total, Criterion criterion
     }
 
     private static int heads(ModelConfig c, int b) {
-        return c instanceof VitConfig v ? v.numHeads(b) : 0;
+        return c.hasAttentionHeads() ? c.numHeads(b) : 0;
     }
 
     /**

@@ -6,8 +6,8 @@ import java.nio.file.Path;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.io.OutputTarget;
 import org.vbpstudio.io.SmallFiles;
+import org.vbpstudio.model.ModelConfig;
 import org.vbpstudio.model.LoadedModel;
-import org.vbpstudio.model.VitConfig;
 
 /**
  * Redoes an export from its {@code report.json} and the model it was pruned from, without
@@ -65,11 +65,11 @@ public final class Replay {
             if (heads == null) {
                 return model.with(r.config(), r.weights(), model.directory());
             }
-            if (!(model.config() instanceof VitConfig vit)) {
+            if (!model.config().hasAttentionHeads()) {
                 throw new IllegalArgumentException("records pruned attention heads, but "
                         + model.config().architecture() + " has no head pruning");
             }
-            HeadSurgery.Result h = HeadSurgery.apply((VitConfig) r.config(), r.weights(), heads.kept(), heads.means(vit));
+            HeadSurgery.Result<ModelConfig> h = HeadSurgery.apply(r.config(), r.weights(), heads.kept(), heads.means(model.config()));
             return model.with(h.config(), h.weights(), model.directory());
         } catch (IllegalArgumentException e) {
             throw new BadInputException(file, e.getMessage(), e);

@@ -15,7 +15,6 @@ import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.model.Network;
 import org.vbpstudio.model.MlpHook;
 import org.vbpstudio.model.ModelConfig;
-import org.vbpstudio.model.VitConfig;
 
 /**
  * Activation statistics plus the first-order Taylor sums Σ x_j · ∂L/∂x_j the {@code taylor}
@@ -60,8 +59,8 @@ public final class TaylorCollector {
         ModelConfig cfg = model.config();
         ActivationStats stats = secondMoments ? ActivationStats.collectingSecondMoments(cfg.mlpHiddenDims())
                 : new ActivationStats(cfg.mlpHiddenDims());
-        ActivationStats collected = cfg instanceof VitConfig vit ? stats.withAttention(new ActivationStats(
-                java.util.stream.IntStream.range(0, vit.depth()).map(vit::attentionDim).toArray())) : stats;
+        ActivationStats collected = cfg.hasAttentionHeads() ? stats.withAttention(new ActivationStats(
+                java.util.stream.IntStream.range(0, cfg.depth()).map(cfg::attentionDim).toArray())) : stats;
         ImageStream.forEachBatch(source, prep, batchSize(batchSize), progress, batch -> {
             accumulate(model, batch.pixels(), batch.count(), batch.labels(), collected);
             collected.addImages(batch.count());
