@@ -24,7 +24,7 @@ import org.vbpstudio.stats.ActivationStats;
 import org.vbpstudio.stats.StatsFile;
 import org.vbpstudio.testutil.Cli.Run;
 import org.vbpstudio.testutil.Fixture;
-import org.vbpstudio.testutil.SwinFixture;
+import org.vbpstudio.testutil.ConvNextFixture;
 
 /**
  * {@code prune --head-ratio} and {@code prune --global --heads}: the export's config, report and
@@ -143,11 +143,12 @@ class HeadsCommandTest {
             assertEquals(1, r.err().strip().lines().count(), r.err());
             assertFalse(Files.exists(tmp.resolve("refused")));
         }
-        Run swin = run("prune", "--model", SwinFixture.TIMM.toString(), "--output", tmp.resolve("refused").toString(),
+        Run convnext = run("prune", "--model", ConvNextFixture.TIMM.toString(), "--output", tmp.resolve("refused").toString(),
                 "--criterion", "magnitude", "--no-compensation", "--ratio", "0.2", "--head-ratio", "0.5");
-        assertEquals(2, swin.code(), swin.err());
-        assertTrue(swin.err().contains("attention heads can be pruned in ViT, DeiT and DeiT III only"), swin.err());
-        assertEquals(1, swin.err().strip().lines().count(), swin.err());
+        assertEquals(2, convnext.code(), convnext.err());
+        assertTrue(convnext.err().contains("attention heads can be pruned in ViT, DeiT, DeiT III and Swin only"),
+                convnext.err());
+        assertEquals(1, convnext.err().strip().lines().count(), convnext.err());
     }
 
     private static JsonObject json(Path f) throws IOException {

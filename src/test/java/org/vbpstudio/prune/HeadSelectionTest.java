@@ -96,10 +96,10 @@ class HeadSelectionTest {
     void jointNeedsGlobalModeAndAFamilyWithHeads() {
         assertThrows(IllegalArgumentException.class, () -> PruningPlan.uniform(0.5, 3).withHeads(new HeadCut.Joint()));
         PruningPlan plan = PruningPlan.uniform(0.5, 2).withHeads(new HeadCut.Ratio(0.5));
-        var swin = MultiStageModels.swin();
+        var convnext = MultiStageModels.convnext();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> HeadSelection.select(
-                plan.withRatios(new double[swin.depth()]), swin, random(swin.mlpHiddenDims(), 1), null));
-        assertTrue(e.getMessage().contains("attention heads can be pruned in ViT, DeiT and DeiT III only"),
+                plan.withRatios(new double[convnext.depth()]), convnext, random(convnext.mlpHiddenDims(), 1), null));
+        assertTrue(e.getMessage().contains("attention heads can be pruned in ViT, DeiT, DeiT III and Swin only"),
                 e.getMessage());
     }
 
