@@ -4,6 +4,11 @@
 Parameter names are timm 1.0's (``layers.S.downsample`` opens stage S > 0, ``head.fc``), activations
 channels-last [B, H, W, C]. Windows follow timm: a stage whose grid is not larger than the window
 attends over the whole grid and never shifts; otherwise odd blocks shift by half a window.
+
+Head-pruned exports keep ``model_args.num_heads`` per stage (the unpruned count: head width
+d_h = stage width / num_heads) and list ``block_heads`` (per stage, the heads of each block): a block
+with h heads has 3·h·d_h rows of ``attn.qkv``, h·d_h columns of ``attn.proj`` and h columns of
+``attn.relative_position_bias_table``.
 """
 import torch
 from torch import nn
@@ -42,24 +47,24 @@ def shift_mask(grid, w, shift):
 
 
 class WindowAttention(nn.Module):
-    def __init__(self, dim, heads, w):
+    def __init__(self, dim, heads, w, head_dim):
         super().__init__()
-        self.heads = heads
-        self.scale = (dim // heads) ** -0.5
+        self.heads, self.head_dim = heads, head_dim
+        self.scale = head_dim ** -0.5
         self.relative_position_bias_table = nn.Parameter(torch.zeros((2 * w - 1) ** 2, heads))
         self.register_buffer("relative_position_index", relative_position_index(w).view(-1), persistent=False)
-        self.qkv = nn.Linear(dim, 3 * dim)
-        self.proj = nn.Linear(dim, dim)
+        self.qkv = nn.Linear(dim, 3 * heads * head_dim)
+        self.proj = nn.Linear(heads * head_dim, dim)
 
     def forward(self, x, mask):
         b, n, c = x.shape
-        q, k, v = self.qkv(x).reshape(b, n, 3, self.heads, c // self.heads).permute(2, 0, 3, 1, 4)
+        q, k, v = self.qkv(x).reshape(b, n, 3, self.heads, self.head_dim).permute(2, 0, 3, 1, 4)
         bias = self.relative_position_bias_table[self.relative_position_index].view(n, n, -1).permute(2, 0, 1)
         attn = (q * self.scale) @ k.transpose(-2, -1) + bias.unsqueeze(0)
         if mask is not None:
             windows = mask.shape[0]
             attn = (attn.view(-1, windows, self.heads, n, n) + mask.unsqueeze(1).unsqueeze(0)).view(-1, self.heads, n, n)
-        return self.proj((attn.softmax(dim=-1) @ v).transpose(1, 2).reshape(b, n, c))
+        return self.proj((attn.softmax(dim=-1) @ v).transpose(1, 2).reshape(b, n, self.heads * self.head_dim))
 
 
 class Mlp(nn.Module):
@@ -74,11 +79,11 @@ class Mlp(nn.Module):
 
 
 class SwinBlock(nn.Module):
-    def __init__(self, dim, heads, grid, w, shift, hidden, eps):
+    def __init__(self, dim, heads, grid, w, shift, hidden, eps, head_dim):
         super().__init__()
         self.w, self.shift = w, shift
         self.norm1 = nn.LayerNorm(dim, eps=eps)
-        self.attn = WindowAttention(dim, heads, w)
+        self.attn = WindowAttention(dim, heads, w, head_dim)
         self.norm2 = nn.LayerNorm(dim, eps=eps)
         self.mlp = Mlp(dim, hidden)
         self.register_buffer("attn_mask", shift_mask(grid, w, shift) if shift else None, persistent=False)
@@ -110,7 +115,7 @@ class PatchMerging(nn.Module):
 
 
 class Stage(nn.Module):
-    def __init__(self, s, a, widths, eps):
+    def __init__(self, s, a, widths, heads, eps):
         super().__init__()
         dim, grid, window = a["embed_dim"] << s, (a["img_size"] // a["patch_size"]) >> s, a["window_size"]
         w = min(window, grid)
@@ -118,7 +123,8 @@ class Stage(nn.Module):
             raise ValueError(f"stage {s}'s {grid}x{grid} grid is not a whole number of {w}x{w} windows")
         shift = window // 2 if grid > window else 0
         self.downsample = PatchMerging(dim // 2, eps) if s > 0 else nn.Identity()
-        self.blocks = nn.Sequential(*[SwinBlock(dim, a["num_heads"][s], grid, w, shift if j % 2 else 0, h, eps)
+        head_dim = dim // a["num_heads"][s]
+        self.blocks = nn.Sequential(*[SwinBlock(dim, heads[j], grid, w, shift if j % 2 else 0, h, eps, head_dim)
                                       for j, h in enumerate(widths)])
 
     def forward(self, x):
@@ -150,7 +156,11 @@ class SwinTransformer(nn.Module):
         depths = a["depths"]
         self.patch_embed = PatchEmbed(a.get("in_chans", 3), a["embed_dim"], a["patch_size"], eps)
         starts = [sum(depths[:s]) for s in range(len(depths))]
-        self.layers = nn.Sequential(*[Stage(s, a, widths[starts[s]:starts[s] + d], eps) for s, d in enumerate(depths)])
+        heads = a.get("block_heads") or [[a["num_heads"][s]] * d for s, d in enumerate(depths)]
+        if [len(h) for h in heads] != list(depths):
+            raise ValueError(f"model_args.block_heads {heads} do not list a head count per block of depths {depths}")
+        self.layers = nn.Sequential(*[Stage(s, a, widths[starts[s]:starts[s] + d], heads[s], eps)
+                                      for s, d in enumerate(depths)])
         last = a["embed_dim"] << (len(depths) - 1)
         self.norm = nn.LayerNorm(last, eps=eps)
         self.head = Head(last, classes)

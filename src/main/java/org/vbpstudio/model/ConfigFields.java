@@ -6,6 +6,8 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
 import java.math.BigDecimal;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.vbpstudio.io.BadInputException;
 
 /**
@@ -87,6 +89,21 @@ final class ConfigFields {
             out[i] = wholeNumber(key, a.get(i));
         }
         return out;
+    }
+
+    /** A list of lists of whole numbers, flattened in order (e.g. Swin's per-stage lists of per-block heads). */
+    int[] nestedIntArray(String key) {
+        JsonArray a = array(key);
+        List<Integer> out = new ArrayList<>();
+        for (JsonElement row : a) {
+            if (!row.isJsonArray()) {
+                throw wrong(key, "a list of lists", row);
+            }
+            for (JsonElement e : row.getAsJsonArray()) {
+                out.add(wholeNumber(key, e));
+            }
+        }
+        return out.stream().mapToInt(Integer::intValue).toArray();
     }
 
     float[] floatArray(String key) {

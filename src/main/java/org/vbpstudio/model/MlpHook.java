@@ -15,7 +15,8 @@ public interface MlpHook {
 
     /**
      * Sees a block's attention output before {@code proj}, shape [B, T, h_b·d_h] (each head's d_h
-     * channels side by side), in families that call it (ViT). Unchanged by default.
+     * channels side by side), in families that call it (ViT; Swin, per window: [B·windows, N, h_b·d_h]).
+     * Unchanged by default.
      */
     default NDArray onAttention(int block, NDArray context) {
         return context;

@@ -68,6 +68,59 @@ public interface ModelConfig {
     /** The widths that shape the blocks besides the MLPs, for a side panel: "D = 192 · 3 heads · patch 16". */
     String shapeSummary();
 
+    // ------------------------------------------------------------------------------ attention heads
+
+    /**
+     * True for families whose blocks hold multi-head attention that can lose whole heads (ViT, Swin):
+     * then every block has {@link #numHeads(int)} heads of width {@link #headDim(int)}, proj's input
+     * is their context vectors side by side, and qkv stacks their q, k and v rows.
+     */
+    default boolean hasAttentionHeads() {
+        return false;
+    }
+
+    /** h_b: the heads block {@code b} has. */
+    default int numHeads(int b) {
+        throw new UnsupportedOperationException(family() + " blocks have no attention heads");
+    }
+
+    /** d_h: the width of each of block {@code b}'s heads (fixed by the unpruned architecture). */
+    default int headDim(int b) {
+        throw new UnsupportedOperationException(family() + " blocks have no attention heads");
+    }
+
+    /** h_b of every block, in forward order. */
+    default int[] blockHeads() {
+        int[] h = new int[depth()];
+        for (int b = 0; b < h.length; b++) {
+            h[b] = numHeads(b);
+        }
+        return h;
+    }
+
+    /** h_b·d_h: the width of block {@code b}'s attention, i.e. of proj's input. */
+    default int attentionDim(int b) {
+        return numHeads(b) * headDim(b);
+    }
+
+    /** The same architecture with other head counts per block (a head-pruned model). */
+    default ModelConfig withBlockHeads(int[] heads) {
+        throw new UnsupportedOperationException(family() + " blocks have no attention heads");
+    }
+
+    /** timm's name of a tensor in block {@code b}'s attention, e.g. {@code attentionName(3, "qkv.weight")}. */
+    default String attentionName(int b, String rest) {
+        return blockPrefix(b) + "attn." + rest;
+    }
+
+    /**
+     * Block {@code b}'s tensors besides qkv and proj that hold one column per head (Swin's
+     * {@code relative_position_bias_table}): removing a head removes its column.
+     */
+    default List<String> headColumnTensors(int b) {
+        return List.of();
+    }
+
     // ------------------------------------------------------------------------------ derived
 
     default int depth() {

@@ -1,11 +1,13 @@
 package org.vbpstudio.model;
 
+import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 
 /**
  * The architecture of timm's SwinTransformer (v1): a patch embedding to a grid of
@@ -23,11 +25,14 @@ import java.util.Map;
  * @param inChans       input channels
  * @param embedDim      width C of stage 0 (stage S has C·2^S)
  * @param depths        blocks per stage
- * @param numHeads      attention heads per stage
+ * @param numHeads      attention heads per stage of the unpruned architecture; fixes d_h = C·2^S / numHeads[S]
  * @param windowSize    side of a square attention window
  * @param mlpHiddenDims hidden width of each block's MLP, over all stages in order
  * @param numClasses    classifier outputs
  * @param layerNormEps  LayerNorm epsilon (timm 1e-5; Hugging Face from its config)
+ * @param blockHeads    heads h_b of each block over all stages (1..its stage's numHeads): head pruning removes
+ *                      whole heads, so qkv has 3·h_b·d_h rows, proj h_b·d_h columns and the relative position
+ *                      bias table h_b columns; the width and d_h stay
  */
 public record SwinConfig(
         String architecture,
@@ -40,12 +45,33 @@ public record SwinConfig(
         int windowSize,
         int[] mlpHiddenDims,
         int numClasses,
-        double layerNormEps) implements ModelConfig {
+        double layerNormEps,
+        int[] blockHeads) implements ModelConfig {
 
     public SwinConfig {
         depths = depths.clone();
         numHeads = numHeads.clone();
         mlpHiddenDims = mlpHiddenDims.clone();
+        blockHeads = blockHeads.clone();
+    }
+
+    /** Every block with all of its stage's heads (an unpruned attention). */
+    public SwinConfig(String architecture, int imgSize, int patchSize, int inChans, int embedDim, int[] depths,
+            int[] numHeads, int windowSize, int[] mlpHiddenDims, int numClasses, double layerNormEps) {
+        this(architecture, imgSize, patchSize, inChans, embedDim, depths, numHeads, windowSize, mlpHiddenDims,
+                numClasses, layerNormEps, stageHeadsPerBlock(depths, numHeads));
+    }
+
+    /** Each block's stage's head count (blocks beyond the listed stages get none, for validate to refuse). */
+    private static int[] stageHeadsPerBlock(int[] depths, int[] numHeads) {
+        int[] h = new int[Arrays.stream(depths).sum()];
+        int b = 0;
+        for (int s = 0; s < depths.length; s++) {
+            for (int j = 0; j < depths[s]; j++, b++) {
+                h[b] = s < numHeads.length ? numHeads[s] : 0;
+            }
+        }
+        return h;
     }
 
     @Override
@@ -92,8 +118,50 @@ public record SwinConfig(
         return (imgSize / patchSize) >> s;
     }
 
+    /** The heads of stage {@code s}'s unpruned blocks. */
     public int stageHeads(int s) {
         return numHeads[s];
+    }
+
+    @Override
+    public boolean hasAttentionHeads() {
+        return true;
+    }
+
+    @Override
+    public int[] blockHeads() {
+        return blockHeads.clone();
+    }
+
+    @Override
+    public int numHeads(int b) {
+        return blockHeads[b];
+    }
+
+    @Override
+    public int headDim(int b) {
+        int s = stageOf(b).index();
+        return stageDim(s) / numHeads[s];
+    }
+
+    /** True when some block has lost heads. */
+    public boolean headsPruned() {
+        return !Arrays.equals(blockHeads, stageHeadsPerBlock(depths, numHeads));
+    }
+
+    @Override
+    public SwinConfig withBlockHeads(int[] heads) {
+        if (heads.length != depth()) {
+            throw new IllegalArgumentException("expected " + depth() + " head counts, got " + heads.length);
+        }
+        return new SwinConfig(architecture, imgSize, patchSize, inChans, embedDim, depths, numHeads, windowSize,
+                mlpHiddenDims, numClasses, layerNormEps, heads);
+    }
+
+    /** The relative position bias table: one column of biases per head. */
+    @Override
+    public List<String> headColumnTensors(int b) {
+        return List.of(attentionName(b, "relative_position_bias_table"));
     }
 
     /** The window side stage {@code s} uses: the grid itself where it is not larger than the window. */
@@ -112,7 +180,7 @@ public record SwinConfig(
             throw new IllegalArgumentException("expected " + depth() + " widths, got " + widths.length);
         }
         return new SwinConfig(architecture, imgSize, patchSize, inChans, embedDim, depths, numHeads, windowSize,
-                widths, numClasses, layerNormEps);
+                widths, numClasses, layerNormEps, blockHeads);
     }
 
     @Override
@@ -168,12 +236,13 @@ public record SwinConfig(
             for (int j = 0; j < depths[s]; j++, b++) {
                 String k = "layers." + s + ".blocks." + j + ".";
                 long h = mlpHiddenDims[b];
+                long a = attentionDim(b);
                 m.put(k + "norm1.weight", new long[] {c});
                 m.put(k + "norm1.bias", new long[] {c});
-                m.put(k + "attn.relative_position_bias_table", new long[] {table, numHeads[s]});
-                m.put(k + "attn.qkv.weight", new long[] {3 * c, c});
-                m.put(k + "attn.qkv.bias", new long[] {3 * c});
-                m.put(k + "attn.proj.weight", new long[] {c, c});
+                m.put(k + "attn.relative_position_bias_table", new long[] {table, blockHeads[b]});
+                m.put(k + "attn.qkv.weight", new long[] {3 * a, c});
+                m.put(k + "attn.qkv.bias", new long[] {3 * a});
+                m.put(k + "attn.proj.weight", new long[] {c, a});
                 m.put(k + "attn.proj.bias", new long[] {c});
                 m.put(k + "norm2.weight", new long[] {c});
                 m.put(k + "norm2.bias", new long[] {c});
@@ -207,6 +276,9 @@ public record SwinConfig(
         if (windowSize < 1) {
             throw new IllegalArgumentException("window_size must be positive, not " + windowSize);
         }
+        if (blockHeads.length != mlpHiddenDims.length) {
+            throw new IllegalArgumentException(blockHeads.length + " head counts for " + mlpHiddenDims.length + " blocks");
+        }
         for (int s = 0; s < depths.length; s++) {
             int r = stageResolution(s);
             if (s > 0 && (stageResolution(s - 1) % 2 != 0 || r < 1)) {
@@ -222,6 +294,12 @@ public record SwinConfig(
                         + stageDim(s));
             }
         }
+        for (int b = 0; b < blockHeads.length; b++) {
+            int most = numHeads[stageOf(b).index()];
+            if (blockHeads[b] < 1 || blockHeads[b] > most) {
+                throw new IllegalArgumentException(blockLabel(b) + " has " + blockHeads[b] + " heads; expected 1.." + most);
+            }
+        }
     }
 
     @Override
@@ -232,7 +310,7 @@ public record SwinConfig(
             long t = blockPositions(b);
             long c = s.dim();
             long w = stageWindow(s.index());
-            long attention = 3 * t * c + 2L * numHeads[s.index()] * t * w * w;
+            long attention = 3 * t * attentionDim(b) + 2L * blockHeads[b] * t * w * w;
             long branch = Math.max(2 * t * mlpHiddenDims[b], attention);
             peak = Math.max(peak, 4 * (3 * t * c + branch + blockInputElements(b)));
         }
@@ -252,6 +330,16 @@ public record SwinConfig(
         args.addProperty("embed_dim", embedDim);
         args.add("depths", ConfigJson.intArray(depths));
         args.add("num_heads", ConfigJson.intArray(numHeads));
+        if (headsPruned()) { // per stage, a list per block; num_heads stays the unpruned count that fixes d_h
+            JsonArray perStage = new JsonArray();
+            for (Stage st : stages()) {
+                perStage.add(ConfigJson.intArray(Arrays.copyOfRange(blockHeads, st.firstBlock(), st.endBlock())));
+            }
+            args.add("block_heads", perStage);
+            if (IntStream.range(0, depths.length).map(x -> stageDim(x) / numHeads[x]).distinct().count() == 1) {
+                args.addProperty("head_dim", stageDim(0) / numHeads[0]); // timm's SwinTransformer argument
+            }
+        }
         args.addProperty("window_size", windowSize);
         args.add("mlp_hidden_dims", ConfigJson.intArray(mlpHiddenDims));
         pretrainedCfg.addProperty("first_conv", "patch_embed.proj");
@@ -260,7 +348,8 @@ public record SwinConfig(
 
     @Override
     public String shapeSummary() {
-        return "C = " + embedDim + " · heads " + join(numHeads) + " · window " + windowSize + " · patch " + patchSize;
+        return "C = " + embedDim + " · heads " + join(numHeads) + (headsPruned() ? " (pruned: " + join(blockHeads) + ")" : "")
+                + " · window " + windowSize + " · patch " + patchSize;
     }
 
     static String join(int[] values) {
@@ -289,18 +378,20 @@ public record SwinConfig(
                 && patchSize == c.patchSize && inChans == c.inChans && embedDim == c.embedDim
                 && Arrays.equals(depths, c.depths) && Arrays.equals(numHeads, c.numHeads)
                 && windowSize == c.windowSize && Arrays.equals(mlpHiddenDims, c.mlpHiddenDims)
-                && numClasses == c.numClasses && layerNormEps == c.layerNormEps;
+                && numClasses == c.numClasses && layerNormEps == c.layerNormEps
+                && Arrays.equals(blockHeads, c.blockHeads);
     }
 
     @Override
     public int hashCode() {
-        return 31 * Arrays.hashCode(mlpHiddenDims) + architecture.hashCode() + embedDim;
+        return 31 * Arrays.hashCode(mlpHiddenDims) + 17 * Arrays.hashCode(blockHeads) + architecture.hashCode() + embedDim;
     }
 
     @Override
     public String toString() {
         return architecture + " (Swin, C=" + embedDim + ", depths=" + Arrays.toString(depths) + ", heads="
-                + Arrays.toString(numHeads) + ", window=" + windowSize + ", patch=" + patchSize + ", img=" + imgSize
+                + Arrays.toString(numHeads) + (headsPruned() ? ", block heads=" + Arrays.toString(blockHeads) : "")
+                + ", window=" + windowSize + ", patch=" + patchSize + ", img=" + imgSize
                 + ", hidden=" + Arrays.toString(mlpHiddenDims) + ", classes=" + numClasses + ")";
     }
 }

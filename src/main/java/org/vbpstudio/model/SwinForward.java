@@ -61,7 +61,7 @@ public final class SwinForward extends ScopedForward {
         int j = b - stage.firstBlock();
         String k = config.blockPrefix(b);
         NDArray in = j == 0 && s > 0 ? inScope(x, a -> merge(s, a)) : x;
-        NDArray attn = inScope(in, a -> attention(s, config.shift(s, j), k, norm(a, k + "norm1", s)));
+        NDArray attn = inScope(in, a -> attention(b, config.shift(s, j), norm(a, k + "norm1", s), hook));
         NDArray mid = in.add(attn);
         release(attn);
         if (in != x) {
@@ -101,16 +101,21 @@ public final class SwinForward extends ScopedForward {
         return linear(layerNorm(y, k + "norm", (int) (4 * c), config.layerNormEps()), k + "reduction");
     }
 
-    /** Shifted-window multi-head self-attention with relative position bias: [B, H, W, C] → same. */
-    private NDArray attention(int s, int shift, String k, NDArray x) {
-        Windows win = windows(s);
+    /**
+     * Shifted-window multi-head self-attention with relative position bias, block {@code b}'s h_b heads
+     * of width d_h (fewer once heads are pruned): [B, H, W, C] → same. The hook sees proj's input.
+     */
+    private NDArray attention(int b, int shift, NDArray x, MlpHook hook) {
+        String k = config.blockPrefix(b);
+        Windows win = windows(config.stageOf(b).index());
         Shape sh = x.getShape();
         long batch = sh.get(0);
         long c = sh.get(3);
         int n = win.size * win.size;
         long count = batch * win.perImage;
-        int heads = config.stageHeads(s);
-        long headDim = c / heads;
+        int heads = config.numHeads(b);
+        long headDim = config.headDim(b);
+        long width = config.attentionDim(b);
         NDArray flat = x.reshape(batch, win.side * (long) win.side, c);
         NDArray order = shift == 0 ? win.order : win.shiftedOrder;
         NDArray xw = (order == null ? flat : flat.get(new NDIndex(":, {}", order))).reshape(count, n, c);
@@ -121,8 +126,8 @@ public final class SwinForward extends ScopedForward {
         if (shift != 0) {
             attn = attn.reshape(batch, win.perImage, heads, n, n).add(win.mask).reshape(count, heads, n, n);
         }
-        NDArray out = attn.softmax(-1).matMul(qkv.get(2)).transpose(0, 2, 1, 3).reshape(count, n, c);
-        out = linear(out, k + "attn.proj").reshape(batch, win.side * (long) win.side, c);
+        NDArray out = attn.softmax(-1).matMul(qkv.get(2)).transpose(0, 2, 1, 3).reshape(count, n, width);
+        out = linear(hook.onAttention(b, out), k + "attn.proj").reshape(batch, win.side * (long) win.side, c);
         NDArray back = shift == 0 ? win.inverse : win.shiftedInverse;
         return (back == null ? out : out.get(new NDIndex(":, {}", back))).reshape(sh);
     }

@@ -11,10 +11,15 @@ import org.vbpstudio.io.BadInputException;
 /**
  * Reads Swin Transformer v1 checkpoints ({@link SwinLayout}: timm or Hugging Face names). The
  * architecture comes from the tensors (widths, depths from block indices, heads from the second
- * dimension of each stage's {@code relative_position_bias_table}, windows from its first) and must
+ * dimension of each block's {@code relative_position_bias_table}, windows from its first) and must
  * agree with config.json: timm's {@code architecture} (registered names, {@link #REGISTERED}) with
  * {@code model_args} overriding it, or Hugging Face's fields. What tensors cannot tell (input size,
  * a window larger than a grid) comes from the config alone.
+ *
+ * <p>A head-pruned Swin keeps {@code num_heads} per stage (the unpruned count, which fixes d_h) and
+ * has fewer heads in some blocks: timm exports list them as {@code model_args.block_heads} (per stage,
+ * a list per block), which must agree with the tables; a Hugging Face checkpoint has no such field,
+ * so its blocks' heads are the tables' (qkv's rows then checked against them).
  */
 final class SwinReader implements FamilyReader {
     /** timm's registered Swin v1 models: the config their name stands for. */
@@ -76,8 +81,18 @@ final class SwinReader implements FamilyReader {
         agree(file, "num_classes", cfg.intOr("num_classes", t.numClasses()), t.numClasses(), "head.fc.weight");
         agree(file, from + "depths", ints(args, "depths", known == null ? t.depths() : known.depths()), t.depths(),
                 "layers.S.blocks.J");
-        agree(file, from + "num_heads", ints(args, "num_heads", known == null ? t.numHeads() : known.numHeads()),
-                t.numHeads(), "relative_position_bias_table");
+        int[] numHeads = ints(args, "num_heads", known == null ? t.numHeads() : known.numHeads());
+        if (args.has("block_heads")) {
+            agree(file, "model_args.block_heads", args.nestedIntArray("block_heads"), t.blockHeads(),
+                    "the blocks' relative_position_bias_table");
+        } else {
+            if (!t.uniformHeads()) {
+                throw new BadInputException(file, "the blocks' relative_position_bias_table hold "
+                        + Arrays.toString(t.blockHeads()) + " heads, not num_heads " + Arrays.toString(numHeads)
+                        + " of their stages: a head-pruned Swin lists them as model_args.block_heads");
+            }
+            agree(file, from + "num_heads", numHeads, t.numHeads(), "relative_position_bias_table");
+        }
         int img = args.intOr("img_size", inputSize(file, cfg, known));
         int window = args.intOr("window_size", known == null ? t.tableWindows()[0] : known.windowSize());
         if (args.has("mlp_hidden_dims")) {
@@ -86,9 +101,16 @@ final class SwinReader implements FamilyReader {
             double ratio = args.doubleOr("mlp_ratio", 4);
             agree(file, from + "mlp_ratio × width", t.ratioWidths(ratio), t.hidden(), "the fc1 tensors");
         }
-        SwinConfig c = new SwinConfig(arch, img, t.patchSize(), t.inChans(), t.embedDim(), t.depths(), t.numHeads(),
-                window, t.hidden(), t.numClasses(), ModelMetadata.layerNormEps(cfg, 1e-5));
-        return checked(file, c, t, "window_size");
+        SwinConfig c = new SwinConfig(arch, img, t.patchSize(), t.inChans(), t.embedDim(), t.depths(), numHeads,
+                window, t.hidden(), t.numClasses(), ModelMetadata.layerNormEps(cfg, 1e-5), t.blockHeads());
+        checked(file, c, t, "window_size");
+        if (args.has("head_dim")) {
+            for (int s = 0; s < c.numStages(); s++) {
+                agree(file, "model_args.head_dim", args.intOr("head_dim", 0), c.headDim(c.stages().get(s).firstBlock()),
+                        "stage " + s + "'s width and num_heads");
+            }
+        }
+        return c;
     }
 
     private static SwinConfig hfConfig(Path file, ConfigFields cfg, SwinShapes t) {
@@ -101,16 +123,36 @@ final class SwinReader implements FamilyReader {
         agree(file, "patch_size", cfg.intOr("patch_size", t.patchSize()), t.patchSize(), "patch_embeddings.projection.weight");
         agree(file, "num_channels", cfg.intOr("num_channels", t.inChans()), t.inChans(), "patch_embeddings.projection.weight");
         agree(file, "depths", cfg.intArray("depths"), t.depths(), "encoder.layers.S.blocks.J");
-        agree(file, "num_heads", cfg.intArray("num_heads"), t.numHeads(), "relative_position_bias_table");
+        int[] numHeads = cfg.intArray("num_heads");
+        headWidths(file, numHeads, t);
         String arch = "swin_patch" + t.patchSize() + "_window" + cfg.intOr("window_size", 0);
         if (cfg.has("_name_or_path")) {
             String n = cfg.stringOr("_name_or_path", arch);
             arch = n.substring(n.lastIndexOf('/') + 1).replace('-', '_');
         }
         SwinConfig c = new SwinConfig(arch, cfg.intOr("image_size", 0), t.patchSize(), t.inChans(), t.embedDim(),
-                t.depths(), t.numHeads(), cfg.intOr("window_size", 0), t.hidden(), t.numClasses(),
-                ModelMetadata.layerNormEps(cfg, 1e-5));
+                t.depths(), numHeads, cfg.intOr("window_size", 0), t.hidden(), t.numClasses(),
+                ModelMetadata.layerNormEps(cfg, 1e-5), t.blockHeads());
         return checked(file, c, t, "window_size");
+    }
+
+    /**
+     * Each block's query rows against its table's heads times d_h = width / num_heads of its stage: a
+     * head-pruned Hugging Face checkpoint passes, a num_heads that contradicts the tensors does not.
+     */
+    private static void headWidths(Path file, int[] numHeads, SwinShapes t) {
+        int b = 0;
+        for (int s = 0; s < t.depths().length; s++) {
+            int dim = t.embedDim() << s;
+            for (int j = 0; j < t.depths()[s]; j++, b++) {
+                if (s >= numHeads.length || numHeads[s] < 1 || dim % numHeads[s] != 0
+                        || t.attention()[b] != t.blockHeads()[b] * (dim / numHeads[s])) {
+                    throw new BadInputException(file, "num_heads is " + Arrays.toString(numHeads) + " but stage " + s
+                            + " block " + j + "'s query has " + t.attention()[b] + " rows for the "
+                            + t.blockHeads()[b] + " heads of its relative_position_bias_table");
+                }
+            }
+        }
     }
 
     /** The input size: pretrained_cfg.input_size, else the registered model's; nothing else tells it. */

@@ -99,16 +99,28 @@ public record VitConfig(
     }
 
     @Override
+    public boolean hasAttentionHeads() {
+        return true;
+    }
+
+    @Override
+    public int headDim(int b) {
+        return headDim();
+    }
+
+    @Override
     public int[] blockHeads() {
         return blockHeads.clone();
     }
 
     /** h_b: the heads block {@code b} has. */
+    @Override
     public int numHeads(int b) {
         return blockHeads[b];
     }
 
     /** h_b·d_h: the width of block {@code b}'s attention, i.e. of proj's input. */
+    @Override
     public int attentionDim(int b) {
         return blockHeads[b] * headDim();
     }
@@ -119,6 +131,7 @@ public record VitConfig(
     }
 
     /** The same architecture with other head counts per block (a head-pruned model). */
+    @Override
     public VitConfig withBlockHeads(int[] heads) {
         if (heads.length != depth()) {
             throw new IllegalArgumentException("expected " + depth() + " head counts, got " + heads.length);

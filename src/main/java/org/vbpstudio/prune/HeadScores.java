@@ -5,43 +5,49 @@ import java.util.Comparator;
 import java.util.SplittableRandom;
 import org.vbpstudio.model.HostTensor;
 import org.vbpstudio.model.ModelWeights;
-import org.vbpstudio.model.VitConfig;
+import org.vbpstudio.model.ModelConfig;
 import org.vbpstudio.stats.ActivationStats;
 
 /**
  * Scores of whole attention heads (low = removed first) and the per-block choice of heads to keep.
  * Head h of block b owns channels h·d_h … (h+1)·d_h − 1 of proj's input, whose statistics are
- * {@link ActivationStats#attention()}:
+ * {@link ActivationStats#attention()} (any family with {@link ModelConfig#hasAttentionHeads() attention heads}):
  * <ul>
  * <li>{@code variance}: Σ over the head's channels of their variance (what the mean stands in for);</li>
  * <li>{@code wifv}: Σ Var_c · ‖proj.weight[:, c]‖² (the variance proj passes on);</li>
  * <li>{@code magnitude}: ‖the head's q, k, v rows‖ · ‖its proj columns‖ (Frobenius norms);</li>
  * <li>{@code random}: uniform draws from the seed.</li>
+ * <li>{@code taylor}: |Σ over the head's channels of their Taylor sums Σ x_c · ∂L/∂x_c| = |∂L/∂g| for one gate g
+ *     of ones on the whole head ({@link org.vbpstudio.stats.TaylorCollector}).</li>
  * </ul>
  */
 public final class HeadScores {
     private HeadScores() {}
 
     /** @throws IllegalArgumentException for a criterion heads have no score for, or missing statistics */
-    public static double[][] scores(Criterion criterion, VitConfig cfg, ModelWeights w, ActivationStats stats,
+    public static double[][] scores(Criterion criterion, ModelConfig cfg, ModelWeights w, ActivationStats stats,
             long seed) {
+        if (!cfg.hasAttentionHeads()) {
+            throw new IllegalArgumentException("a " + cfg.family() + " model has no attention heads to prune");
+        }
         if (criterion.needsStatistics() && (stats == null || !stats.hasAttention())) {
             throw new IllegalArgumentException("the " + criterion.jsonName() + " criterion needs the attention outputs'"
                     + " statistics (collect statistics again: older files hold the MLPs' only)");
         }
-        int dh = cfg.headDim();
         double[][] s = new double[cfg.depth()][];
         SplittableRandom rng = new SplittableRandom(seed);
         for (int b = 0; b < cfg.depth(); b++) {
             int heads = cfg.numHeads(b);
+            int dh = cfg.headDim(b);
             s[b] = switch (criterion) {
                 case VARIANCE -> perHead(stats.attention().variance(b), heads, dh);
-                case WIFV -> perHead(weighted(stats.attention().variance(b), w.get(cfg.blockPrefix(b) + "attn.proj.weight")),
+                case WIFV -> perHead(weighted(stats.attention().variance(b), w.get(cfg.attentionName(b, "proj.weight"))),
                         heads, dh);
                 case MAGNITUDE -> magnitude(cfg, w, b);
                 case RANDOM -> rng.doubles(heads).toArray();
+                case TAYLOR -> taylor(stats.attention(), b, heads, dh);
                 default -> throw new IllegalArgumentException("the " + criterion.jsonName() + " criterion has no"
-                        + " score for attention heads (variance, wifv, magnitude or random)");
+                        + " score for attention heads (variance, wifv, magnitude, random or taylor)");
             };
         }
         return s;
@@ -65,6 +71,19 @@ public final class HeadScores {
             kept[b] = Arrays.stream(order).skip(remove).mapToInt(Integer::intValue).sorted().toArray();
         }
         return kept;
+    }
+
+    /** The head gate's |gradient|: the absolute sum of its channels' Taylor sums. */
+    private static double[] taylor(ActivationStats attention, int b, int heads, int dh) {
+        if (!attention.hasTaylor()) {
+            throw new IllegalArgumentException("the taylor criterion needs the attention outputs' gradients: give"
+                    + " labelled --calibration images (statistics files keep the MLPs' Taylor sums only)");
+        }
+        double[] s = perHead(attention.taylorSum(b), heads, dh);
+        for (int h = 0; h < s.length; h++) {
+            s[h] = Math.abs(s[h]);
+        }
+        return s;
     }
 
     private static double[] perHead(double[] channels, int heads, int dh) {
@@ -92,11 +111,10 @@ public final class HeadScores {
         return out;
     }
 
-    private static double[] magnitude(VitConfig cfg, ModelWeights w, int b) {
-        String k = cfg.blockPrefix(b) + "attn.";
-        HostTensor qkv = w.get(k + "qkv.weight"); // [3A, D]
-        HostTensor proj = w.get(k + "proj.weight"); // [D, A]
-        int dh = cfg.headDim();
+    private static double[] magnitude(ModelConfig cfg, ModelWeights w, int b) {
+        HostTensor qkv = w.get(cfg.attentionName(b, "qkv.weight")); // [3A, D]
+        HostTensor proj = w.get(cfg.attentionName(b, "proj.weight")); // [D, A]
+        int dh = cfg.headDim(b);
         int a = cfg.attentionDim(b);
         int d = (int) qkv.dim(1);
         int rows = (int) proj.dim(0);

@@ -3,22 +3,24 @@ package org.vbpstudio.prune;
 import java.util.Arrays;
 import org.vbpstudio.model.HostTensor;
 import org.vbpstudio.model.ModelWeights;
-import org.vbpstudio.model.VitConfig;
+import org.vbpstudio.model.ModelConfig;
 import org.vbpstudio.stats.ActivationStats;
 
 /**
- * Removes whole attention heads from a ViT. Block b's attention output is proj(concat_h o_h), linear
+ * Removes whole attention heads from a model whose blocks have them (ViT, Swin: {@link
+ * ModelConfig#hasAttentionHeads()}). Block b's attention output is proj(concat_h o_h), linear
  * in each head's context vector o_h (d_h channels of proj's input), so a removed head can be replaced
  * by its mean: {@code proj.bias += proj.weight[:, cols(h)] @ mean(o_h)} (summed in double precision).
  * The head's rows of q, k and v (offsets h·d_h, A + h·d_h, 2A + h·d_h in qkv, A = h_b·d_h) and its
- * columns of proj go; D and d_h stay. Every index is checked before anything changes, and the input
- * weights are never modified.
+ * columns of proj go, and so does its column of every tensor the config names as one column per head
+ * ({@link ModelConfig#headColumnTensors}: Swin's relative position bias table); D and d_h stay. Every
+ * index is checked before anything changes, and the input weights are never modified.
  */
 public final class HeadSurgery {
     private HeadSurgery() {}
 
-    /** Weights and config after surgery. */
-    public record Result(VitConfig config, ModelWeights weights) {}
+    /** Weights and config (of the input's own family) after surgery. */
+    public record Result<C extends ModelConfig>(C config, ModelWeights weights) {}
 
     /**
      * @param kept         per block, the heads to keep: sorted ascending, unique, within [0, h_b), at least one
@@ -26,8 +28,8 @@ public final class HeadSurgery {
      * @param compensation MEAN folds the removed heads' means into proj.bias; NONE drops them
      * @throws IllegalArgumentException if {@code kept} or {@code stats} do not fit the model, or for REFIT
      */
-    public static Result apply(VitConfig cfg, ModelWeights weights, int[][] kept, ActivationStats stats,
-            Compensation compensation) {
+    public static <C extends ModelConfig> Result<C> apply(C cfg, ModelWeights weights, int[][] kept,
+            ActivationStats stats, Compensation compensation) {
         if (compensation == Compensation.REFIT) {
             throw new IllegalArgumentException("heads are compensated by their means or not at all, not refitted");
         }
@@ -45,19 +47,18 @@ public final class HeadSurgery {
     }
 
     /** Surgery with given channel means of proj's input ({@code means[b]} null: block b uncompensated). */
-    public static Result apply(VitConfig cfg, ModelWeights weights, int[][] kept, double[][] means) {
+    public static <C extends ModelConfig> Result<C> apply(C cfg, ModelWeights weights, int[][] kept, double[][] means) {
         check(cfg, kept, means);
         ModelWeights w = weights.copy();
-        int dh = cfg.headDim();
         int[] heads = new int[cfg.depth()];
         for (int b = 0; b < cfg.depth(); b++) {
             heads[b] = kept[b].length;
             if (kept[b].length == cfg.numHeads(b)) {
                 continue;
             }
-            String k = cfg.blockPrefix(b) + "attn.";
+            String k = cfg.attentionName(b, "");
             int width = cfg.attentionDim(b);
-            int[] cols = channels(kept[b], dh);
+            int[] cols = channels(kept[b], cfg.headDim(b));
             int[] rows = new int[3 * cols.length];
             for (int part = 0; part < 3; part++) {
                 for (int i = 0; i < cols.length; i++) {
@@ -71,8 +72,13 @@ public final class HeadSurgery {
             w.put(k + "proj.weight", proj.selectColumns(cols));
             w.put(k + "proj.bias", means[b] == null ? bias.copy()
                     : Surgery.compensatedBias(bias, proj, Selection.complement(cols, width), means[b]));
+            for (String perHead : cfg.headColumnTensors(b)) {
+                w.put(perHead, weights.get(perHead).selectColumns(kept[b]));
+            }
         }
-        return new Result(cfg.withBlockHeads(heads), w);
+        @SuppressWarnings("unchecked") // every family's withBlockHeads returns its own config type
+        C pruned = (C) cfg.withBlockHeads(heads);
+        return new Result<>(pruned, w);
     }
 
     /** Head h's channels h·d_h … (h+1)·d_h − 1 of proj's input, for every head in {@code heads}. */
@@ -87,7 +93,10 @@ public final class HeadSurgery {
     }
 
     /** All checks, before any tensor is touched. */
-    static void check(VitConfig cfg, int[][] kept, double[][] means) {
+    static void check(ModelConfig cfg, int[][] kept, double[][] means) {
+        if (!cfg.hasAttentionHeads()) {
+            throw new IllegalArgumentException("a " + cfg.family() + " model has no attention heads to prune");
+        }
         if (kept == null || kept.length != cfg.depth()) {
             throw new IllegalArgumentException("kept heads for " + (kept == null ? 0 : kept.length)
                     + " blocks, but the model has " + cfg.depth());

@@ -8,11 +8,11 @@ import org.vbpstudio.data.Progress;
 import org.vbpstudio.data.ImageStream;
 import org.vbpstudio.model.MlpHook;
 import org.vbpstudio.model.Network;
-import org.vbpstudio.model.VitConfig;
+import org.vbpstudio.model.ModelConfig;
 
 /**
  * Streams calibration images through the model once and accumulates every block's MLP
- * statistics along the way (and, for a ViT, its attention outputs', which head pruning needs). The app passes its own {@link ActivationStats} and reads
+ * statistics along the way (and, for a family with attention heads, its attention outputs', which head pruning needs). The app passes its own {@link ActivationStats} and reads
  * {@link ActivationStats#copy() copies} of it while this runs, to draw live histograms.
  */
 public final class StatsCollector {
@@ -30,10 +30,11 @@ public final class StatsCollector {
         int[] widths = model.config().mlpHiddenDims();
         ActivationStats stats = secondMoments ? ActivationStats.collectingSecondMoments(widths)
                 : new ActivationStats(widths);
-        if (model.config() instanceof VitConfig vit) {
-            int[] attention = new int[vit.depth()];
+        ModelConfig cfg = model.config();
+        if (cfg.hasAttentionHeads()) {
+            int[] attention = new int[cfg.depth()];
             for (int b = 0; b < attention.length; b++) {
-                attention[b] = vit.attentionDim(b);
+                attention[b] = cfg.attentionDim(b);
             }
             stats = stats.withAttention(new ActivationStats(attention));
         }

@@ -24,7 +24,7 @@ import org.vbpstudio.model.ModelConfig;
  * gradients also hold F64 {@code blocks.N.mlp.taylor}: Σ x · ∂L/∂x per neuron (the taylor criterion).
  * Statistics collected for the refit also hold F64 {@code blocks.N.mlp.gram} [H+1, H+1]: Σ z zᵀ with
  * z = [h; 1] ({@link SecondMoments}), written from and read into one array per block.
- * Statistics of a ViT also hold {@code blocks.N.attn.count}, {@code .mean}, {@code .m2}, {@code .var}:
+ * Statistics of a ViT or a Swin also hold {@code blocks.N.attn.count}, {@code .mean}, {@code .m2}, {@code .var}:
  * the same of each channel of proj's input (head pruning); files without them still open.
  */
 public final class StatsFile {

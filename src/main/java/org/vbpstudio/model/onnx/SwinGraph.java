@@ -17,7 +17,7 @@ import org.vbpstudio.model.SwinWindows;
  * attention, shifted by half a window on odd blocks when the grid is larger than a window (a cyclic
  * shift: two Slices and a Concat per axis); the final LayerNorm, the mean over positions, the head.
  * Each block's relative position bias is gathered from its table at export time into a constant
- * [heads, N, N], and the shifted blocks' mask is a constant [windows, 1, N, N], both from {@link SwinWindows}
+ * [h_b, N, N] (a head-pruned block has fewer heads, qkv and proj narrower to match), and the shifted blocks' mask is a constant [windows, 1, N, N], both from {@link SwinWindows}
  * as {@link org.vbpstudio.model.SwinForward} uses them.
  */
 final class SwinGraph extends FamilyGraph {
@@ -71,9 +71,10 @@ final class SwinGraph extends FamilyGraph {
         int res = s.height();
         int ws = cfg.stageWindow(s.index());
         int shift = cfg.shift(s.index(), b - s.firstBlock());
-        int heads = cfg.stageHeads(s.index());
+        int heads = cfg.numHeads(b); // fewer than the stage's once heads are pruned; d_h stays
         long c = s.dim();
-        long headDim = c / heads;
+        long headDim = cfg.headDim(b);
+        long width = cfg.attentionDim(b);
         long perSide = res / ws;
         long windows = perSide * perSide;
         long n = (long) ws * ws;
@@ -104,7 +105,7 @@ final class SwinGraph extends FamilyGraph {
         String attn = g.node("Softmax", k + "attn/softmax", List.of(scores), integer("axis", -1));
         String out = g.node("MatMul", k + "attn/weighted_sum", List.of(attn, v)); // [N, windows, heads, tokens, hd]
         out = transpose(k + "attn/merge_heads_transpose", out, 0, 1, 3, 2, 4);
-        out = reshape(k + "attn/merge_heads", out, -1, windows, n, c);
+        out = reshape(k + "attn/merge_heads", out, -1, windows, n, width);
         out = linear(k + "attn.proj", out);
         out = reshape(k + "attn/unpartition", out, -1, perSide, perSide, ws, ws, c);
         out = transpose(k + "attn/unpartition_permute", out, 0, 1, 3, 2, 4, 5);
