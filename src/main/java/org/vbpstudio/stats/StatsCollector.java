@@ -7,6 +7,7 @@ import org.vbpstudio.data.Preprocessing;
 import org.vbpstudio.data.Progress;
 import org.vbpstudio.data.ImageStream;
 import org.vbpstudio.model.MlpHook;
+import org.vbpstudio.model.ModelConfig;
 import org.vbpstudio.model.Network;
 import org.vbpstudio.model.VitConfig;
 
@@ -27,17 +28,26 @@ public final class StatsCollector {
     /** As above; with {@code secondMoments}, also the refit's {@link SecondMoments} (see {@link StatsHook}). */
     public static ActivationStats collect(Network model, ImageSource source, Preprocessing prep,
             int batchSize, Progress progress, boolean secondMoments) {
-        int[] widths = model.config().mlpHiddenDims();
+        ActivationStats stats = emptyFor(model.config(), secondMoments);
+        collectInto(stats, model, source, prep, batchSize, progress);
+        return stats;
+    }
+
+    /**
+     * Empty statistics for {@code cfg}'s blocks, with an attention part where the family's forward
+     * pass shows its attention outputs (ViT), which {@link #collectInto} then fills too.
+     */
+    public static ActivationStats emptyFor(ModelConfig cfg, boolean secondMoments) {
+        int[] widths = cfg.mlpHiddenDims();
         ActivationStats stats = secondMoments ? ActivationStats.collectingSecondMoments(widths)
                 : new ActivationStats(widths);
-        if (model.config() instanceof VitConfig vit) {
+        if (cfg instanceof VitConfig vit) {
             int[] attention = new int[vit.depth()];
             for (int b = 0; b < attention.length; b++) {
                 attention[b] = vit.attentionDim(b);
             }
             stats = stats.withAttention(new ActivationStats(attention));
         }
-        collectInto(stats, model, source, prep, batchSize, progress);
         return stats;
     }
 

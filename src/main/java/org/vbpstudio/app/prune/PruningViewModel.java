@@ -51,6 +51,7 @@ public final class PruningViewModel {
     private final ObservableList<BlockViewModel> blocks = FXCollections.observableArrayList();
     private final ObservableList<StageViewModel> stages = FXCollections.observableArrayList();
     private final BooleanProperty adjusting = new SimpleBooleanProperty(this, "adjusting");
+    private final HeadControls heads = new HeadControls(this::refresh);
     private long seed;
     private boolean updating;
     private ScoresKey scoresKey;
@@ -114,6 +115,11 @@ public final class PruningViewModel {
     /** The blocks grouped by the model's stages (a ViT: one stage), each with its ratio; built after the blocks. */
     public ObservableList<StageViewModel> stages() {
         return stages;
+    }
+
+    /** The attention heads' ratio and toggles (ViT). */
+    public HeadControls heads() {
+        return heads;
     }
 
     /** The current plan and what it keeps, as written to the workspace; null without a model. */
@@ -262,6 +268,7 @@ public final class PruningViewModel {
                     : StageViewModel.of(s.model().config().stages(), blocks, this::setStageRatio);
             grouped.forEach(st -> st.adjustingProperty().addListener((o, a, v) -> adjusting.set(v)));
             stages.setAll(grouped);
+            heads.rebuild(s == null ? null : s.model(), blocks);
         } finally {
             updating = false;
         }
@@ -281,6 +288,7 @@ public final class PruningViewModel {
             return;
         }
         PruningPlan plan = plan();
+        heads.update(statsOf(s), plan.criterion(), plan.seed());
         boolean global = plan.mode() == PruningPlan.Mode.GLOBAL;
         double[][] sc = scores(s, plan);
         int[][] kept = sc == null ? null : Selection.kept(plan, sc);
@@ -312,7 +320,7 @@ public final class PruningViewModel {
             updating = false;
         }
         workspace.planProperty().set(plan);
-        workspace.selectionProperty().set(widths == null ? null : new PlanSelection(plan, widths, kept));
+        workspace.selectionProperty().set(widths == null ? null : new PlanSelection(plan, widths, kept, heads.removed()));
         refreshHistograms();
     }
 
