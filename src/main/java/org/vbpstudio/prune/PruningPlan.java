@@ -37,7 +37,10 @@ import org.vbpstudio.model.ModelWriter;
  * {@code per-block}) may be omitted; {@code round_to} (default 0: none), {@code seed} (default 0),
  * {@code ridge} (default 1e-3, refit only) and {@code normalize} (default {@code none};
  * {@code standardize} only in global mode, see {@link Selection}) are optional. Unknown keys are
- * refused, so that a misspelt key never goes unnoticed.
+ * refused, so that a misspelt key never goes unnoticed. {@code heads} (absent: no head is removed,
+ * and a plan without it reads and writes exactly as before heads could be pruned) prunes whole
+ * attention heads as well, {@code {"ratio": R}}, {@code {"removed": [[…], …]}} or {@code {"joint": true}}
+ * ({@link HeadCut}; turned into heads per block by {@link HeadSelection}).
  *
  * <p>Plans are made by {@link #perBlock}, {@link #uniform} and {@link #global} and changed by the
  * withers; a plan is valid on its own once made (every ratio in [0, 1), {@code roundTo ≥ 0}),
@@ -51,9 +54,10 @@ import org.vbpstudio.model.ModelWriter;
  *                     {@link Selection}
  * @param seed         seed of {@link Criterion#RANDOM}
  * @param normalize    how scores are made comparable across blocks before the global ranking
+ * @param heads        which attention heads go too ({@link HeadCut}), or null: none (an MLP-only plan)
  */
 public record PruningPlan(Cut cut, Criterion criterion, Compensation compensation, double ridge, int roundTo,
-        long seed, Normalize normalize) {
+        long seed, Normalize normalize, HeadCut heads) {
 
     /** The ridge λ of a refit unless a plan says otherwise. */
     public static final double DEFAULT_RIDGE = 1e-3;
@@ -194,8 +198,9 @@ public record PruningPlan(Cut cut, Criterion criterion, Compensation compensatio
     public static final String ROUND_TO = "round_to";
     public static final String SEED = "seed";
     public static final String NORMALIZE = "normalize";
+    public static final String HEADS = "heads";
     private static final Set<String> KEYS = Set.of(FormatVersion.KEY, CRITERION, COMPENSATION, RIDGE, MODE, RATIOS,
-            RATIO, ROUND_TO, SEED, NORMALIZE);
+            RATIO, ROUND_TO, SEED, NORMALIZE, HEADS);
 
     /** @throws IllegalArgumentException if a field is missing or the fields do not fit together */
     public PruningPlan {
@@ -212,6 +217,16 @@ public record PruningPlan(Cut cut, Criterion criterion, Compensation compensatio
         if (normalize != Normalize.NONE && cut.mode() != Mode.GLOBAL) {
             throw new IllegalArgumentException("normalize " + normalize + " ranks scores across blocks, so it needs"
                     + " global mode (in per-block mode each block is ranked on its own)");
+        }
+        if (heads instanceof HeadCut.Joint) {
+            if (cut.mode() != Mode.GLOBAL) {
+                throw new IllegalArgumentException("\"heads\": {\"joint\": true} ranks heads together with the neurons"
+                        + " of every block, so it needs global mode");
+            }
+            if (roundTo > 1) {
+                throw new IllegalArgumentException("round_to " + roundTo + " does not combine with joint heads"
+                        + " (rounding widths would undo the joint ranking's budget)");
+            }
         }
     }
 
@@ -243,12 +258,17 @@ public record PruningPlan(Cut cut, Criterion criterion, Compensation compensatio
 
     /** {@code cut} with the defaults: variance criterion, mean compensation, no rounding, seed 0. */
     public static PruningPlan of(Cut cut) {
-        return new PruningPlan(cut, Criterion.VARIANCE, Compensation.MEAN, DEFAULT_RIDGE, 0, 0, Normalize.NONE);
+        return new PruningPlan(cut, Criterion.VARIANCE, Compensation.MEAN, DEFAULT_RIDGE, 0, 0, Normalize.NONE, null);
     }
 
     /** This plan with another cut; a per-block cut needs {@link Normalize#NONE}. */
     public PruningPlan withCut(Cut c) {
-        return new PruningPlan(c, criterion, compensation, ridge, roundTo, seed, normalize);
+        return new PruningPlan(c, criterion, compensation, ridge, roundTo, seed, normalize, heads);
+    }
+
+    /** This plan removing {@code h} attention heads too (null: none). */
+    public PruningPlan withHeads(HeadCut h) {
+        return new PruningPlan(cut, criterion, compensation, ridge, roundTo, seed, normalize, h);
     }
 
     /** This plan with one ratio per block (its normalisation must be none). */
@@ -262,31 +282,36 @@ public record PruningPlan(Cut cut, Criterion criterion, Compensation compensatio
     }
 
     public PruningPlan withCriterion(Criterion c) {
-        return new PruningPlan(cut, c, compensation, ridge, roundTo, seed, normalize);
+        return new PruningPlan(cut, c, compensation, ridge, roundTo, seed, normalize, heads);
     }
 
     public PruningPlan withCompensation(Compensation c) {
-        return new PruningPlan(cut, criterion, c, ridge, roundTo, seed, normalize);
+        return new PruningPlan(cut, criterion, c, ridge, roundTo, seed, normalize, heads);
     }
 
     public PruningPlan withRidge(double lambda) {
-        return new PruningPlan(cut, criterion, compensation, lambda, roundTo, seed, normalize);
+        return new PruningPlan(cut, criterion, compensation, lambda, roundTo, seed, normalize, heads);
     }
 
     public PruningPlan withRoundTo(int k) {
-        return new PruningPlan(cut, criterion, compensation, ridge, k, seed, normalize);
+        return new PruningPlan(cut, criterion, compensation, ridge, k, seed, normalize, heads);
     }
 
     public PruningPlan withSeed(long s) {
-        return new PruningPlan(cut, criterion, compensation, ridge, roundTo, s, normalize);
+        return new PruningPlan(cut, criterion, compensation, ridge, roundTo, s, normalize, heads);
     }
 
     public PruningPlan withNormalize(Normalize n) {
-        return new PruningPlan(cut, criterion, compensation, ridge, roundTo, seed, n);
+        return new PruningPlan(cut, criterion, compensation, ridge, roundTo, seed, n, heads);
     }
 
     public Mode mode() {
         return cut.mode();
+    }
+
+    /** Whether this plan removes attention heads (its {@link #heads()} may still remove none). */
+    public boolean prunesHeads() {
+        return heads != null;
     }
 
     /** Whether this plan needs activation statistics: for its criterion, or for compensation. */
@@ -303,6 +328,10 @@ public record PruningPlan(Cut cut, Criterion criterion, Compensation compensatio
         if (cut instanceof Cut.PerBlock p && p.depth() != depth) {
             throw new IllegalArgumentException("the plan has " + p.depth() + " ratio"
                     + (p.depth() == 1 ? "" : "s") + " but the model has " + depth + " blocks");
+        }
+        if (heads instanceof HeadCut.Removed r && r.depth() != depth) {
+            throw new IllegalArgumentException("\"heads\": {\"removed\": …} lists " + r.depth() + " block"
+                    + (r.depth() == 1 ? "" : "s") + " but the model has " + depth);
         }
     }
 
@@ -333,6 +362,9 @@ public record PruningPlan(Cut cut, Criterion criterion, Compensation compensatio
         }
         if (normalize != Normalize.NONE) {
             o.addProperty(NORMALIZE, normalize.jsonName());
+        }
+        if (heads != null) {
+            o.add(HEADS, heads.toJson());
         }
         return o;
     }
@@ -433,7 +465,8 @@ public record PruningPlan(Cut cut, Criterion criterion, Compensation compensatio
             }
             cut = new Cut.Global(number(o.get(RATIO), RATIO));
         }
-        return new PruningPlan(cut, criterion, compensation, ridge, roundTo, seed, normalize);
+        HeadCut heads = o.has(HEADS) && !o.get(HEADS).isJsonNull() ? HeadCut.fromJson(o.get(HEADS)) : null;
+        return new PruningPlan(cut, criterion, compensation, ridge, roundTo, seed, normalize, heads);
     }
 
     /** "none", "mean" or "refit"; the booleans of earlier plans (true → mean, false → none). */
@@ -492,12 +525,13 @@ public record PruningPlan(Cut cut, Criterion criterion, Compensation compensatio
     public boolean equals(Object o) {
         return o instanceof PruningPlan p && cut.equals(p.cut) && criterion == p.criterion
                 && compensation == p.compensation && roundTo == p.roundTo && seed == p.seed && normalize == p.normalize
+                && Objects.equals(heads, p.heads)
                 && (compensation != Compensation.REFIT || Double.compare(ridge, p.ridge) == 0);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(cut, criterion, compensation, roundTo, seed, normalize,
+        return Objects.hash(cut, criterion, compensation, roundTo, seed, normalize, heads,
                 compensation == Compensation.REFIT ? ridge : 0.0);
     }
 
