@@ -22,6 +22,7 @@ import org.vbpstudio.model.Stage;
 import org.vbpstudio.prune.Budget;
 import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.Criterion;
+import org.vbpstudio.prune.HeadCut;
 import org.vbpstudio.prune.Pruner;
 import org.vbpstudio.prune.PruningPlan;
 import org.vbpstudio.prune.Selection;
@@ -145,9 +146,11 @@ public final class PruningViewModel {
         } else {
             cut = new PruningPlan.Cut.PerBlock(blocks.stream().mapToDouble(b -> clamp(b.ratio())).toArray());
         }
+        int[][] removedHeads = heads.removed();
         return PruningPlan.of(cut).withCriterion(criterion.get()).withCompensation(compensation.get())
                 .withRoundTo(roundTo.get()).withSeed(seed).withNormalize(cut instanceof PruningPlan.Cut.Global
-                        && standardize.get() ? PruningPlan.Normalize.STANDARDIZE : PruningPlan.Normalize.NONE);
+                        && standardize.get() ? PruningPlan.Normalize.STANDARDIZE : PruningPlan.Normalize.NONE)
+                .withHeads(removedHeads == null ? null : new HeadCut.Removed(removedHeads));
     }
 
     /**
@@ -157,6 +160,10 @@ public final class PruningViewModel {
      */
     public void apply(PruningPlan plan) {
         plan.validate(blocks.size());
+        if (plan.heads() instanceof HeadCut.Joint) {
+            throw new IllegalArgumentException("the app sets heads by a ratio or head by head; joint heads are the"
+                    + " prune command's");
+        }
         updating = true;
         try {
             seed = plan.seed();
@@ -172,6 +179,12 @@ public final class PruningViewModel {
                 for (int b = 0; b < r.length; b++) {
                     blocks.get(b).ratioProperty().set(r[b]);
                 }
+            }
+            if (plan.heads() instanceof HeadCut.Ratio r) {
+                heads.ratioProperty().set(r.ratio());
+            } else {
+                heads.ratioProperty().set(0);
+                heads.setRemoved(plan.heads() instanceof HeadCut.Removed r ? r.removed() : null);
             }
         } finally {
             updating = false;
@@ -287,8 +300,8 @@ public final class PruningViewModel {
             workspace.planMessageProperty().set("");
             return;
         }
+        heads.update(statsOf(s), criterion.get(), seed); // first: a set head ratio selects again
         PruningPlan plan = plan();
-        heads.update(statsOf(s), plan.criterion(), plan.seed());
         boolean global = plan.mode() == PruningPlan.Mode.GLOBAL;
         double[][] sc = scores(s, plan);
         int[][] kept = sc == null ? null : Selection.kept(plan, sc);
