@@ -280,8 +280,8 @@ public final class PruningViewModel {
             List<StageViewModel> grouped = s == null ? List.of()
                     : StageViewModel.of(s.model().config().stages(), blocks, this::setStageRatio);
             grouped.forEach(st -> st.adjustingProperty().addListener((o, a, v) -> adjusting.set(v)));
+            heads.rebuild(s == null ? null : s.model(), blocks); // before the cards are built from the stages
             stages.setAll(grouped);
-            heads.rebuild(s == null ? null : s.model(), blocks);
         } finally {
             updating = false;
         }
