@@ -6,11 +6,14 @@ usage (run by the test; Debian's python3-torch, nothing else):
 
 MODEL_DIR: a ViT in timm layout (blocks.N.attn.qkv) or Hugging Face layout (separate query, key,
 value), distilled or not, token or avg pooling; X.safetensors holds "x" [N, C, H, W], already
-preprocessed; REMOVE.json maps a block index to the heads to remove, e.g. {"0": [1], "2": [0, 3]}.
+preprocessed; REMOVE.json maps a block index to the heads to remove, e.g. {"0": [1], "2": [0, 3]}, or
+holds {"heads": {…}, "neurons": {"0": [5, 7], …}, "compensation": true}: heads and MLP hidden neurons
+removed together, each replaced by its mean over X (compensation false: dropped).
 
 Written from the math, not from the Java code: a head's context vector o_h (its d_h channels of
 proj's input) is replaced by its mean over every token of X, so proj.bias gains
-proj.weight[:, cols(h)] @ mean(o_h) and the head's q, k, v rows and proj columns go. OUT receives
+proj.weight[:, cols(h)] @ mean(o_h) and the head's q, k, v rows and proj columns go. A removed neuron j
+(post-GELU activation g_j) likewise adds fc2.weight[:, j] * mean(g_j) to fc2.bias; its fc1 row and fc2 column go. OUT receives
 "blocks.N.attn.mean", ".m2" (sum of squared deviations), ".count" of the unpruned model on X, and
 "logits" [N, K] of the pruned model on X.
 """
@@ -73,7 +76,7 @@ def gelu(x):
     return 0.5 * x * (1 + torch.erf(x / math.sqrt(2)))
 
 
-def forward(s, cfg, x, heads, head_dim, seen=None):
+def forward(s, cfg, x, heads, head_dim, seen=None, hidden=None):
     """Logits; heads[b] = the head indices block b still has (its q, k, v rows in that order)."""
     eps, pool = cfg["eps"], cfg["pool"]
     p = s["patch_embed.proj.weight"].shape[-1]
@@ -100,8 +103,10 @@ def forward(s, cfg, x, heads, head_dim, seen=None):
             seen.append(o.reshape(-1, o.shape[-1]))
         t = t + o @ s[k + "attn.proj.weight"].T + s[k + "attn.proj.bias"]
         y = layer_norm(t, s[k + "norm2.weight"], s[k + "norm2.bias"], eps)
-        t = t + gelu(y @ s[k + "mlp.fc1.weight"].T + s[k + "mlp.fc1.bias"]) @ s[k + "mlp.fc2.weight"].T \
-            + s[k + "mlp.fc2.bias"]
+        g = gelu(y @ s[k + "mlp.fc1.weight"].T + s[k + "mlp.fc1.bias"])
+        if hidden is not None:
+            hidden.append(g.reshape(-1, g.shape[-1]))
+        t = t + g @ s[k + "mlp.fc2.weight"].T + s[k + "mlp.fc2.bias"]
     t = layer_norm(t, s["norm.weight"], s["norm.bias"], eps)
     if "head_dist.weight" in s:
         return ((t[:, 0] @ s["head.weight"].T + s["head.bias"]) + (t[:, 1] @ s["head_dist.weight"].T + s["head_dist.bias"])) / 2
@@ -123,10 +128,15 @@ def main(model_dir, x_file, remove_file, out_file):
     depth = sum(1 for k in state if k.endswith(".norm1.weight"))
     x = read_safetensors(x_file)["x"].double()
     with open(remove_file, encoding="utf-8") as f:
-        remove = {int(b): hs for b, hs in json.load(f).items()}
+        spec = json.load(f)
+    if "heads" not in spec and "neurons" not in spec:  # the heads alone, as {"0": [1], …}
+        spec = {"heads": spec}
+    remove = {int(b): hs for b, hs in spec.get("heads", {}).items()}
+    neurons = {int(b): js for b, js in spec.get("neurons", {}).items()}
+    fold = 1.0 if spec.get("compensation", True) else 0.0
 
-    seen = []
-    forward(state, cfg, x, [list(range(num_heads))] * depth, head_dim, seen)
+    seen, hidden = [], []
+    forward(state, cfg, x, [list(range(num_heads))] * depth, head_dim, seen, hidden)
     out = {}
     for b, o in enumerate(seen):
         mean = o.mean(0)
@@ -142,11 +152,18 @@ def main(model_dir, x_file, remove_file, out_file):
         gone = [c for h in remove.get(b, []) for c in range(h * head_dim, (h + 1) * head_dim)]
         cols = [c for h in keep for c in range(h * head_dim, (h + 1) * head_dim)]
         w = state[k + "attn.proj.weight"]
-        pruned[k + "attn.proj.bias"] = state[k + "attn.proj.bias"] + w[:, gone] @ out[k + "attn.mean"][gone]
+        pruned[k + "attn.proj.bias"] = state[k + "attn.proj.bias"] + fold * (w[:, gone] @ out[k + "attn.mean"][gone])
         pruned[k + "attn.proj.weight"] = w[:, cols]
         for part in "qkv":
             pruned[k + part + ".weight"] = state[k + part + ".weight"][cols]
             pruned[k + part + ".bias"] = state[k + part + ".bias"][cols]
+        gone = neurons.get(b, [])
+        live = [j for j in range(state[k + "mlp.fc1.weight"].shape[0]) if j not in gone]
+        fc2 = state[k + "mlp.fc2.weight"]
+        pruned[k + "mlp.fc2.bias"] = state[k + "mlp.fc2.bias"] + fold * (fc2[:, gone] @ hidden[b].mean(0)[gone])
+        pruned[k + "mlp.fc2.weight"] = fc2[:, live]
+        pruned[k + "mlp.fc1.weight"] = state[k + "mlp.fc1.weight"][live]
+        pruned[k + "mlp.fc1.bias"] = state[k + "mlp.fc1.bias"][live]
         kept.append(keep)
     out["logits"] = forward(pruned, cfg, x, kept, head_dim)
     write_safetensors(out_file, out)

@@ -14,6 +14,9 @@ import org.vbpstudio.prune.Allocation;
 import org.vbpstudio.prune.Budget;
 import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.Exporter;
+import org.vbpstudio.prune.HeadCut;
+import org.vbpstudio.prune.HeadRecord;
+import org.vbpstudio.prune.HeadSelection;
 import org.vbpstudio.prune.PruneJob;
 import org.vbpstudio.prune.Pruner;
 import org.vbpstudio.prune.PruningPlan;
@@ -29,7 +32,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code prune --model M (--calibration I | --stats S) (--ratio R | --plan P.json | --target-macs F | --target-params F | --replay R.json)
- * [--global [--normalize standardize] | --allocate sensitivity [--sensitivity-ratios … | --sensitivity F.json]] [--criterion variance|magnitude|random|wifv|wanda|taylor] [--seed N] [--compensation none|mean|refit [--ridge λ]] [--round-to K] [--limit N]
+ * [--head-ratio R | --global --heads] [--global [--normalize standardize] | --allocate sensitivity [--sensitivity-ratios … | --sensitivity F.json]] [--criterion variance|magnitude|random|wifv|wanda|taylor] [--seed N] [--compensation none|mean|refit [--ridge λ]] [--round-to K] [--limit N]
  * --output DIR [--force]}: writes DIR/model.safetensors, config.json, labels.txt,
  * plan.json and report.json, and prints widths, MACs and parameters before → after.
  *
@@ -39,7 +42,8 @@ import picocli.CommandLine.Spec;
  * export from its report.json and the same model ({@link Replay}): no statistics, the same bytes.
  */
 @Command(name = "prune", mixinStandardHelpOptions = true,
-        description = {"Prune the MLP hidden neurons of a ViT (Variance-Based Pruning) and export the smaller model.",
+        description = {"Prune the MLP hidden neurons (and with --head-ratio or --heads the attention heads) of a ViT"
+                + " (Variance-Based Pruning) and export the smaller model.",
                 "Writes DIR/model.safetensors, config.json, labels.txt, plan.json and report.json."})
 final class PruneCommand implements Callable<Integer> {
     @Spec
@@ -90,6 +94,15 @@ final class PruneCommand implements Callable<Integer> {
     @Option(names = "--global", description = "With --ratio: remove the lowest-scoring neurons across all blocks at once.")
     boolean global;
 
+    @Option(names = "--head-ratio", paramLabel = "R",
+            description = "Also remove this fraction of the attention heads of every block, in [0, 1): round(R × heads),"
+                    + " lowest score first, one kept (ViT, DeiT, DeiT III). --ratio 0 prunes heads only.")
+    Double headRatio;
+
+    @Option(names = "--heads", description = "With --global: rank the attention heads together with the MLP neurons,"
+            + " by score per MAC saved (--ratio R: that fraction of the MACs of all neurons and heads; or --target-macs F).")
+    boolean heads;
+
     @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "With --calibration: only N images, spread evenly over them.")
     int limit;
 
@@ -119,6 +132,25 @@ final class PruneCommand implements Callable<Integer> {
         }
         LoadedModel model = options.load();
         PruningPlan plan = plan(model.config().depth());
+        if (allocation.on() && plan.prunesHeads()) {
+            throw new BadInputException("--allocate chooses the MLP ratios only; prune heads with --global --heads, or"
+                    + " with --head-ratio and a per-block target");
+        }
+        if (plan.prunesHeads()) {
+            try {
+                HeadSelection.heads(model.config()); // before any statistics are collected
+            } catch (IllegalArgumentException e) {
+                throw new BadInputException(options.model, e.getMessage());
+            }
+            if (plan.heads() instanceof HeadCut.Removed) {
+                try {
+                    HeadSelection.removed(plan, HeadSelection.heads(model.config()), null);
+                } catch (IllegalArgumentException e) {
+                    throw amount.plan != null ? new BadInputException(amount.plan, e.getMessage())
+                            : new BadInputException(e.getMessage());
+                }
+            }
+        }
         Sensitivity.Curves saved = allocation.saved(model, plan); // before collecting any statistics
         PrintWriter err = spec.commandLine().getErr();
 
@@ -134,6 +166,7 @@ final class PruneCommand implements Callable<Integer> {
                     + (plan.criterion().needsStatistics() ? "" : ", or --compensation none"));
         }
 
+        double[][] headScores = headScores(model, stats, plan);
         Budget budget = budget();
         Allocation.Source source = null;
         if (allocation.on()) {
@@ -143,7 +176,7 @@ final class PruneCommand implements Callable<Integer> {
             source = a.source();
         } else if (budget != null) {
             try {
-                plan = budget.fit(plan, Pruner.scores(model, stats, plan), model.config());
+                plan = budget.fit(plan, Pruner.scores(model, stats, plan), headScores, model.config());
             } catch (IllegalArgumentException e) {
                 throw new BadInputException(e.getMessage());
             }
@@ -195,6 +228,58 @@ final class PruneCommand implements Callable<Integer> {
                 amount.plan, allocation.sensitivityFile, amount.replay);
     }
 
+    /** {@code plan} with the heads --head-ratio or --heads name (a --plan file's own otherwise). */
+    private PruningPlan withHeads(PruningPlan plan) {
+        if (headRatio != null && heads) {
+            throw new BadInputException("--head-ratio and --heads contradict each other: a ratio per block, or heads"
+                    + " ranked with the neurons");
+        }
+        if (headRatio != null) {
+            if (!(headRatio >= 0 && headRatio < 1)) {
+                throw new BadInputException("--head-ratio " + headRatio + " is outside [0, 1) (at least one head of"
+                        + " every block stays)");
+            }
+            return plan.withHeads(new HeadCut.Ratio(headRatio));
+        }
+        if (heads) {
+            if (plan.mode() != PruningPlan.Mode.GLOBAL) {
+                throw new BadInputException("--heads ranks heads with the neurons of every block, so it needs --global"
+                        + " (per block, give --head-ratio R)");
+            }
+            try {
+                return plan.withHeads(new HeadCut.Joint());
+            } catch (IllegalArgumentException e) {
+                throw new BadInputException(e.getMessage());
+            }
+        }
+        return plan;
+    }
+
+    /**
+     * The plan's head scores (null: it needs none), after checking that the model can lose heads, that
+     * an explicit list fits it and that the statistics hold the attention outputs'.
+     */
+    private double[][] headScores(LoadedModel model, ActivationStats stats, PruningPlan plan) {
+        if (!plan.prunesHeads()) {
+            return null;
+        }
+        try {
+            HeadSelection.heads(model.config());
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(options.model, e.getMessage());
+        }
+        if (Pruner.needsAttention(plan) && (stats == null || !stats.hasAttention())) {
+            throw statistics.file() != null ? new BadInputException(statistics.file(), HeadRecord.MISSING_ATTENTION)
+                    : new BadInputException("the " + plan.criterion() + " statistics hold no attention outputs',"
+                            + " which pruning heads needs: use another criterion for heads, or --stats from stats");
+        }
+        try {
+            return Pruner.headScores(model, stats, plan);
+        } catch (IllegalArgumentException e) {
+            throw amount.plan != null ? new BadInputException(amount.plan, e.getMessage()) : new BadInputException(e.getMessage());
+        }
+    }
+
     /** The plan from --ratio/--global or --plan, with the command line's overrides, checked against the model. */
     private PruningPlan plan(int depth) {
         PruningPlan plan;
@@ -210,6 +295,7 @@ final class PruneCommand implements Callable<Integer> {
             }
             plan = PruningPlan.read(amount.plan);
         }
+        plan = withHeads(plan);
         plan = overrides.applyTo(plan);
         try {
             plan.validate(depth);

@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.TreeSet;
 import java.util.function.DoubleFunction;
+import java.util.function.ToLongFunction;
 import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.ModelConfig;
 
@@ -95,6 +96,17 @@ public record Budget(Kind kind, double fraction) {
      *                                  the closest cost reachable)
      */
     public PruningPlan fit(PruningPlan base, double[][] scores, ModelConfig cfg) {
+        return fit(base, scores, null, cfg);
+    }
+
+    /**
+     * As above for a plan that may prune heads: its head cut stays as it is (a ratio, a list) and the
+     * neurons' ratio is searched with it, or, joint ({@link HeadCut.Joint}), the one global ratio over
+     * all neurons and heads, a fraction of their MACs, set to land mid-tolerance.
+     *
+     * @param headScores the plan's head scores ({@link Pruner#headScores}); null when it prunes no heads
+     */
+    public PruningPlan fit(PruningPlan base, double[][] scores, double[][] headScores, ModelConfig cfg) {
         int depth = cfg.depth();
         DoubleFunction<PruningPlan> plan = base.mode() == PruningPlan.Mode.GLOBAL
                 ? base::withGlobalRatio
@@ -103,24 +115,43 @@ public record Budget(Kind kind, double fraction) {
                     Arrays.fill(rs, r);
                     return base.withRatios(rs);
                 };
-        double[] candidates = candidates(base.mode(), cfg);
         long limit = limit(cfg);
+        ToLongFunction<PruningPlan> costOf = p -> costOf(p, scores, headScores, cfg);
+        if (base.heads() instanceof HeadCut.Joint) {
+            if (kind != Kind.MACS) {
+                throw new IllegalArgumentException("heads ranked with neurons meet a MAC target (--target-macs), not"
+                        + " a parameter target");
+            }
+            // R is a fraction of the units' MACs and the walk fills it to within a unit: aim mid-window
+            long units = unitMacs(cfg);
+            double r = (cost(cfg) - (limit + floor(cfg)) / 2.0) / units;
+            if (!(r >= 0 && r < 1)) {
+                throw unreachable(cfg, cost(cfg) - units, "removing every neuron and head");
+            }
+            PruningPlan best = plan.apply(r);
+            long cost = costOf.applyAsLong(best);
+            if (cost > limit || cost < floor(cfg)) {
+                throw unreachable(cfg, cost, "the joint ranking");
+            }
+            return best;
+        }
+        double[] candidates = candidates(base.mode(), cfg);
         // bisection: the first candidate ratio whose model fits (cost is non-increasing in the ratio)
         int lo = 0;
         int hi = candidates.length - 1;
-        if (costOf(plan.apply(candidates[hi]), scores, cfg) > limit) {
-            throw unreachable(cfg, costOf(plan.apply(candidates[hi]), scores, cfg), "even the highest ratio");
+        if (costOf.applyAsLong(plan.apply(candidates[hi])) > limit) {
+            throw unreachable(cfg, costOf.applyAsLong(plan.apply(candidates[hi])), "even the highest ratio");
         }
         while (lo < hi) {
             int mid = (lo + hi) >>> 1;
-            if (costOf(plan.apply(candidates[mid]), scores, cfg) <= limit) {
+            if (costOf.applyAsLong(plan.apply(candidates[mid])) <= limit) {
                 hi = mid;
             } else {
                 lo = mid + 1;
             }
         }
         PruningPlan best = plan.apply(candidates[lo]);
-        long cost = costOf(best, scores, cfg);
+        long cost = costOf.applyAsLong(best);
         if (cost < floor(cfg)) {
             throw unreachable(cfg, cost, "the largest model within it");
         }
@@ -148,6 +179,25 @@ public record Budget(Kind kind, double fraction) {
 
     long costOf(PruningPlan plan, double[][] scores, ModelConfig cfg) {
         return cost(cfg.withMlpHiddenDims(Selection.keptWidths(plan, scores)));
+    }
+
+    /** The cost of what {@code plan} keeps, heads included. */
+    long costOf(PruningPlan plan, double[][] scores, double[][] headScores, ModelConfig cfg) {
+        if (!plan.prunesHeads()) {
+            return costOf(plan, scores, cfg);
+        }
+        return cost(HeadSelection.prunedConfig(cfg, HeadSelection.select(plan, cfg, scores, headScores)));
+    }
+
+    /** The MACs of every neuron and head together: what a joint ratio is a fraction of. */
+    static long unitMacs(ModelConfig cfg) {
+        org.vbpstudio.model.FamilyCost f = org.vbpstudio.model.Families.cost(cfg);
+        int[] heads = HeadSelection.heads(cfg);
+        long total = 0;
+        for (int b = 0; b < cfg.depth(); b++) {
+            total += cfg.mlpHiddenDim(b) * f.macsPerNeuron(b) + heads[b] * f.macsPerHead(b);
+        }
+        return total;
     }
 
     private IllegalArgumentException unreachable(ModelConfig cfg, long closest, String what) {

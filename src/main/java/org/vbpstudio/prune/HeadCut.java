@@ -11,7 +11,7 @@ import java.util.Arrays;
  * <pre>{@code
  * "heads": {"ratio": 0.25}                  round(R × h_b) heads of every block, lowest score first
  * "heads": {"removed": [[0, 2], [], [1]]}   these heads of each block (one list per block)
- * "heads": {"joint": true}                  global mode only: heads ranked together with the neurons
+ * "heads": {"joint": true}                  global mode only: heads ranked with the neurons; the plan's ratio is then a fraction of MACs
  * }</pre>
  * {@link HeadSelection} turns it into the heads each block loses. Heads are scored by the plan's
  * criterion ({@link HeadScores}) and compensated as its neurons are (mean or none; a refit plan

@@ -17,6 +17,8 @@ import org.vbpstudio.stats.ActivationStats;
  * <li>{@code wifv}: Σ Var_c · ‖proj.weight[:, c]‖² (the variance proj passes on);</li>
  * <li>{@code magnitude}: ‖the head's q, k, v rows‖ · ‖its proj columns‖ (Frobenius norms);</li>
  * <li>{@code random}: uniform draws from the seed.</li>
+ * <li>{@code taylor}: |Σ over the head's channels of their Taylor sums Σ x_c · ∂L/∂x_c| = |∂L/∂g| for one gate g
+ *     of ones on the whole head ({@link org.vbpstudio.stats.TaylorCollector}).</li>
  * </ul>
  */
 public final class HeadScores {
@@ -40,8 +42,9 @@ public final class HeadScores {
                         heads, dh);
                 case MAGNITUDE -> magnitude(cfg, w, b);
                 case RANDOM -> rng.doubles(heads).toArray();
+                case TAYLOR -> taylor(stats.attention(), b, heads, dh);
                 default -> throw new IllegalArgumentException("the " + criterion.jsonName() + " criterion has no"
-                        + " score for attention heads (variance, wifv, magnitude or random)");
+                        + " score for attention heads (variance, wifv, magnitude, random or taylor)");
             };
         }
         return s;
@@ -65,6 +68,19 @@ public final class HeadScores {
             kept[b] = Arrays.stream(order).skip(remove).mapToInt(Integer::intValue).sorted().toArray();
         }
         return kept;
+    }
+
+    /** The head gate's |gradient|: the absolute sum of its channels' Taylor sums. */
+    private static double[] taylor(ActivationStats attention, int b, int heads, int dh) {
+        if (!attention.hasTaylor()) {
+            throw new IllegalArgumentException("the taylor criterion needs the attention outputs' gradients: give"
+                    + " labelled --calibration images (statistics files keep the MLPs' Taylor sums only)");
+        }
+        double[] s = perHead(attention.taylorSum(b), heads, dh);
+        for (int h = 0; h < s.length; h++) {
+            s[h] = Math.abs(s[h]);
+        }
+        return s;
     }
 
     private static double[] perHead(double[] channels, int heads, int dh) {

@@ -21,10 +21,12 @@ import org.vbpstudio.model.VitConfig;
  *       {@link FamilyCost#macsPerHead}: its 3·d_h qkv rows·D·T, both attention matmuls 2·T²·d_h, its
  *       proj columns d_h·D·T). With {@code normalize standardize} the scores are first z-scored per block
  *       and per kind ({@link Selection#standardized}), then shifted by the lowest z of all units so every
- *       key is ≥ 0 (a negative score per MAC would rank a costlier unit later, not earlier). The lowest
- *       round(R × (Σ H_b + Σ h_b)) units go, in (key, neurons before heads, block, index) order; a unit
- *       that is the last neuron or the last head of its block is skipped and the removal passes on, as
- *       {@link Selection}'s rule 3 does for neurons.</li>
+ *       key is ≥ 0 (a negative score per MAC would rank a costlier unit later, not earlier). R is a
+ *       fraction of MACs: walking the units in (key, neurons before heads, block, index) order, each
+ *       goes while the MACs removed stay ≤ R × (the MACs of all neurons and heads); a unit that would
+ *       pass that cap, or is the last neuron or the last head of its block, is skipped and the walk
+ *       goes on (so a head too costly for what is left of the cap leaves it to cheaper neurons, and a
+ *       MAC budget is met to within about one neuron).</li>
  * </ul>
  */
 public final class HeadSelection {
@@ -195,15 +197,19 @@ public final class HeadSelection {
             int[] blockOf = new int[total];
             int[] indexOf = new int[total];
             double[] key = new double[total];
+            long[] unitMacs = new long[total];
+            long allMacs = 0;
             int at = 0;
             for (int k = 0; k < 2; k++) {
                 double[][] s = k == 0 ? n : h;
                 for (int b = 0; b < depth; b++) {
-                    double macs = k == 0 ? cost.macsPerNeuron(b) : cost.macsPerHead(b);
+                    long macs = k == 0 ? cost.macsPerNeuron(b) : cost.macsPerHead(b);
                     for (int j = 0; j < s[b].length; j++, at++) {
                         kind[at] = k;
                         blockOf[at] = b;
                         indexOf[at] = j;
+                        unitMacs[at] = macs;
+                        allMacs += macs;
                         key[at] = (s[b][j] - shift) / macs + 0.0; // -0.0 ties with 0.0
                     }
                 }
@@ -214,23 +220,22 @@ public final class HeadSelection {
                     .thenComparingInt(i -> blockOf[i]).thenComparingInt(i -> indexOf[i]));
             int[][] remaining = new int[2][depth];
             boolean[][][] gone = new boolean[2][depth][];
-            int floor = 0;
             for (int b = 0; b < depth; b++) {
                 remaining[0][b] = n[b].length;
                 remaining[1][b] = h[b].length;
                 gone[0][b] = new boolean[n[b].length];
                 gone[1][b] = new boolean[h[b].length];
-                floor += Math.min(1, n[b].length) + Math.min(1, h[b].length);
             }
             double ratio = ((PruningPlan.Cut.Global) plan.cut()).ratio();
-            long k = Math.min(Selection.roundHalfUp(ratio * total), total - floor);
+            double cap = ratio * allMacs;
             long removed = 0;
-            for (int i = 0; i < total && removed < k; i++) {
+            for (int i = 0; i < total; i++) {
                 int u = order[i];
-                if (remaining[kind[u]][blockOf[u]] > 1) { // the last neuron or head of a block stays
+                // the last neuron or head of a block stays; a unit that would pass the cap is skipped
+                if (remaining[kind[u]][blockOf[u]] > 1 && removed + unitMacs[u] <= cap) {
                     remaining[kind[u]][blockOf[u]]--;
                     gone[kind[u]][blockOf[u]][indexOf[u]] = true;
-                    removed++;
+                    removed += unitMacs[u];
                 }
             }
             int[][] keptNeurons = new int[depth][];

@@ -2,6 +2,7 @@ package org.vbpstudio.prune;
 
 import java.util.Arrays;
 import org.vbpstudio.model.LoadedModel;
+import org.vbpstudio.model.VitConfig;
 import org.vbpstudio.stats.ActivationStats;
 
 /**
@@ -39,12 +40,22 @@ public final class Pruner {
     static Result prune(LoadedModel model, ActivationStats stats, PruningPlan plan, Budget target,
             Allocation.Source allocation, long startedNanos) {
         double[][] scores = scores(model, stats, plan);
-        int[][] kept = Selection.kept(plan, scores);
+        double[][] headScores = headScores(model, stats, plan);
+        HeadSelection.Choice choice = HeadSelection.select(plan, model.config(), scores, headScores);
+        int[][] kept = choice.keptNeurons();
         LoadedModel pruned = Surgery.apply(model, kept, stats, plan.compensation(), plan.ridge());
+        HeadRecord heads = null;
+        if (plan.prunesHeads()) {
+            int[][] keptHeads = choice.keptHeads(HeadSelection.heads(model.config()));
+            heads = HeadRecord.of((VitConfig) model.config(), keptHeads, stats, headCompensation(plan));
+            HeadSurgery.Result r = HeadSurgery.apply((VitConfig) pruned.config(), pruned.weights(), keptHeads,
+                    heads.means((VitConfig) model.config()));
+            pruned = pruned.with(r.config(), r.weights(), pruned.directory());
+        }
         long images = stats != null && plan.needsStatistics() ? stats.images() : 0;
         PruningReport report = PruningReport.of(model.config(), pruned.config(), plan, images,
                 (System.nanoTime() - startedNanos) / 1e9, model.fingerprint(), target, allocation,
-                SurgeryRecord.of(model.config(), kept, stats, plan.compensation()));
+                SurgeryRecord.of(model.config(), kept, stats, plan.compensation()).withHeads(heads));
         return new Result(pruned, kept, scores, report);
     }
 
@@ -60,6 +71,38 @@ public final class Pruner {
                     + " do not fit a model of widths " + Arrays.toString(model.config().mlpHiddenDims()));
         }
         return plan.criterion().importance(plan.seed()).scores(model.weights(), model.config(), stats);
+    }
+
+    /**
+     * The plan's criterion applied to {@code model}'s attention heads ({@link HeadScores}), or null when
+     * its heads need no scores (none, or an explicit list).
+     *
+     * @throws IllegalArgumentException if the family cannot lose heads, the criterion has no head score,
+     *                                  or the statistics lack the attention outputs' ({@link HeadRecord#MISSING_ATTENTION})
+     */
+    public static double[][] headScores(LoadedModel model, ActivationStats stats, PruningPlan plan) {
+        if (!plan.prunesHeads()) {
+            return null;
+        }
+        HeadSelection.heads(model.config()); // refuses a family without head pruning
+        if (needsAttention(plan) && (stats == null || !stats.hasAttention())) {
+            throw new IllegalArgumentException(HeadRecord.MISSING_ATTENTION);
+        }
+        if (plan.heads() instanceof HeadCut.Removed) {
+            return null;
+        }
+        return HeadScores.scores(plan.criterion(), (VitConfig) model.config(), model.weights(), stats, plan.seed());
+    }
+
+    /** Whether the plan's heads need the attention outputs' statistics: for their scores or their means. */
+    public static boolean needsAttention(PruningPlan plan) {
+        return plan.prunesHeads() && (headCompensation(plan) == Compensation.MEAN
+                || !(plan.heads() instanceof HeadCut.Removed) && plan.criterion().needsStatistics());
+    }
+
+    /** Heads are compensated by their means or not at all: a refit plan refits the MLPs, heads get their means. */
+    public static Compensation headCompensation(PruningPlan plan) {
+        return plan.compensation() == Compensation.REFIT ? Compensation.MEAN : plan.compensation();
     }
 
     /** Why {@code plan} cannot run without statistics, in the user's words. */

@@ -11,6 +11,7 @@ import org.vbpstudio.io.FormatVersion;
 import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.ModelWriter;
 import org.vbpstudio.model.ModelConfig;
+import org.vbpstudio.model.VitConfig;
 
 /**
  * What pruning did, as {@code report.json} beside every export: per block and in total the hidden
@@ -33,7 +34,9 @@ import org.vbpstudio.model.ModelConfig;
  * With a budget ({@code --target-macs/--target-params}) it also holds
  * {@code "target": {"kind": "macs", "fraction": 0.65, "achieved": 0.6497}}, and {@code normalize} when
  * scores were standardised, and {@code allocation} ({@link Allocation.Source}) when the per-block ratios were
- * allocated from sensitivity curves. {@code calibration_images} is 0 when no statistics were used; {@code seconds} is the wall time
+ * allocated from sensitivity curves. When the plan pruned attention heads, each block also counts
+ * {@code "heads_before"} and {@code "heads_after"} and records {@code "heads_kept"} (and, with mean
+ * compensation, {@code "heads_removed_means"}: {@link HeadRecord}), and the summary gains a heads line. {@code calibration_images} is 0 when no statistics were used; {@code seconds} is the wall time
  * of the whole operation (including collecting statistics, when it did).
  */
 public record PruningReport(List<Block> blocks, Total total, Criterion criterion, PruningPlan.Mode mode,
@@ -41,9 +44,15 @@ public record PruningReport(List<Block> blocks, Total total, Criterion criterion
         String architecture, Budget target, PruningPlan.Normalize normalize, Allocation.Source allocation,
         PruningPlan plan, SurgeryRecord surgery) {
 
-    /** One block before and after. */
+    /** One block before and after; heads 0 when the report does not count them (no head pruned). */
     public record Block(int index, int hiddenBefore, int hiddenAfter, long macsBefore, long macsAfter,
-            long paramsBefore, long paramsAfter) {}
+            long paramsBefore, long paramsAfter, int headsBefore, int headsAfter) {
+        /** A block whose heads were not pruned. */
+        public Block(int index, int hiddenBefore, int hiddenAfter, long macsBefore, long macsAfter, long paramsBefore,
+                long paramsAfter) {
+            this(index, hiddenBefore, hiddenAfter, macsBefore, macsAfter, paramsBefore, paramsAfter, 0, 0);
+        }
+    }
 
     /** The whole model before and after (hidden = Σ H_b). */
     public record Total(long hiddenBefore, long hiddenAfter, long macsBefore, long macsAfter, long paramsBefore,
@@ -83,9 +92,11 @@ public record PruningReport(List<Block> blocks, Total total, Criterion criterion
             throw new IllegalArgumentException("depth changed from " + before.depth() + " to " + after.depth());
         }
         List<Block> blocks = new ArrayList<>(before.depth());
+        boolean heads = plan.prunesHeads();
         for (int b = 0; b < before.depth(); b++) {
             blocks.add(new Block(b, before.mlpHiddenDim(b), after.mlpHiddenDim(b), CostModel.blockMacs(before, b),
-                    CostModel.blockMacs(after, b), CostModel.blockParams(before, b), CostModel.blockParams(after, b)));
+                    CostModel.blockMacs(after, b), CostModel.blockParams(before, b), CostModel.blockParams(after, b),
+                    heads ? heads(before, b) : 0, heads ? heads(after, b) : 0));
         }
         Total total = new Total(before.totalHidden(), after.totalHidden(), CostModel.totalMacs(before),
                 CostModel.totalMacs(after), CostModel.totalParams(before), CostModel.totalParams(after));
@@ -108,6 +119,23 @@ public record PruningReport(List<Block> blocks, Total total, Criterion criterion
         return blocks.stream().mapToInt(Block::hiddenAfter).toArray();
     }
 
+    /** Whether the report counts heads (its plan pruned them). */
+    public boolean countsHeads() {
+        return blocks.stream().anyMatch(b -> b.headsBefore() > 0);
+    }
+
+    public int[] headsBefore() {
+        return blocks.stream().mapToInt(Block::headsBefore).toArray();
+    }
+
+    public int[] headsAfter() {
+        return blocks.stream().mapToInt(Block::headsAfter).toArray();
+    }
+
+    private static int heads(ModelConfig c, int b) {
+        return c instanceof VitConfig v ? v.numHeads(b) : 0;
+    }
+
     /**
      * A short human summary, e.g.
      * <pre>
@@ -117,11 +145,16 @@ public record PruningReport(List<Block> blocks, Total total, Criterion criterion
      * </pre>
      */
     public List<String> summaryLines() {
-        return List.of(
-                "hidden  " + Arrays.toString(widthsBefore()) + " → " + Arrays.toString(widthsAfter())
-                        + " (" + total.hiddenBefore() + " → " + total.hiddenAfter() + " neurons)",
-                "MACs    " + beforeAfter(total.macsBefore(), total.macsAfter()),
-                "params  " + beforeAfter(total.paramsBefore(), total.paramsAfter()));
+        List<String> lines = new ArrayList<>();
+        lines.add("hidden  " + Arrays.toString(widthsBefore()) + " → " + Arrays.toString(widthsAfter())
+                + " (" + total.hiddenBefore() + " → " + total.hiddenAfter() + " neurons)");
+        if (countsHeads()) {
+            lines.add("heads   " + Arrays.toString(headsBefore()) + " → " + Arrays.toString(headsAfter())
+                    + " (" + Arrays.stream(headsBefore()).sum() + " → " + Arrays.stream(headsAfter()).sum() + " heads)");
+        }
+        lines.add("MACs    " + beforeAfter(total.macsBefore(), total.macsAfter()));
+        lines.add("params  " + beforeAfter(total.paramsBefore(), total.paramsAfter()));
+        return List.copyOf(lines);
     }
 
     /**
@@ -130,8 +163,9 @@ public record PruningReport(List<Block> blocks, Total total, Criterion criterion
      */
     public List<String> describe(String modelName, Object output) {
         List<String> lines = new ArrayList<>();
-        lines.add(String.format("pruned %s (%s, %s, compensation %s%s) → %s", modelName, criterion, mode, compensation,
-                roundTo > 1 ? ", round_to " + roundTo : "", output));
+        lines.add(String.format("pruned %s (%s, %s, compensation %s%s%s) → %s", modelName, criterion, mode, compensation,
+                roundTo > 1 ? ", round_to " + roundTo : "",
+                plan != null && plan.prunesHeads() ? ", heads " + plan.heads().toJson() : "", output));
         summaryLines().forEach(line -> lines.add("  " + line));
         if (target != null) {
             lines.add(String.format(Locale.ROOT, "  target  %s ≤ %.4f of the original: %.4f", target.kind().jsonName(),
@@ -182,6 +216,10 @@ public record PruningReport(List<Block> blocks, Total total, Criterion criterion
             o.addProperty("macs_after", b.macsAfter());
             o.addProperty("params_before", b.paramsBefore());
             o.addProperty("params_after", b.paramsAfter());
+            if (b.headsBefore() > 0) {
+                o.addProperty("heads_before", b.headsBefore());
+                o.addProperty("heads_after", b.headsAfter());
+            }
             if (surgery != null) {
                 surgery.addTo(o, b.index());
             }
@@ -240,7 +278,8 @@ public record PruningReport(List<Block> blocks, Total total, Criterion criterion
                 blocks.add(new Block(b.get("index").getAsInt(), b.get("hidden_before").getAsInt(),
                         b.get("hidden_after").getAsInt(), b.get("macs_before").getAsLong(),
                         b.get("macs_after").getAsLong(), b.get("params_before").getAsLong(),
-                        b.get("params_after").getAsLong()));
+                        b.get("params_after").getAsLong(), b.has("heads_before") ? b.get("heads_before").getAsInt() : 0,
+                        b.has("heads_after") ? b.get("heads_after").getAsInt() : 0));
             }
             JsonObject t = o.getAsJsonObject("total");
             Total total = new Total(t.get("hidden_before").getAsLong(), t.get("hidden_after").getAsLong(),

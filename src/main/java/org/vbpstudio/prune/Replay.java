@@ -7,12 +7,13 @@ import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.io.OutputTarget;
 import org.vbpstudio.io.SmallFiles;
 import org.vbpstudio.model.LoadedModel;
+import org.vbpstudio.model.VitConfig;
 
 /**
  * Redoes an export from its {@code report.json} and the model it was pruned from, without
  * statistics: the recorded kept neurons and (mean compensation) the removed neurons' means give the
  * same surgery, so the same {@code model.safetensors}, byte for byte, whatever statistics would be
- * collected today. A refit depends on the refit statistics beyond the means and is not replayed:
+ * collected today; pruned attention heads are redone the same way ({@link HeadRecord}). A refit depends on the refit statistics beyond the means and is not replayed:
  * its report is refused (prune again with its plan.json and those statistics).
  */
 public final class Replay {
@@ -60,7 +61,16 @@ public final class Replay {
         try {
             double[][] means = report.surgery().means(model.config());
             Surgery.Result r = Surgery.apply(model.config(), model.weights(), report.surgery().kept(), means);
-            return model.with(r.config(), r.weights(), model.directory());
+            HeadRecord heads = report.surgery().heads();
+            if (heads == null) {
+                return model.with(r.config(), r.weights(), model.directory());
+            }
+            if (!(model.config() instanceof VitConfig vit)) {
+                throw new IllegalArgumentException("records pruned attention heads, but "
+                        + model.config().architecture() + " has no head pruning");
+            }
+            HeadSurgery.Result h = HeadSurgery.apply((VitConfig) r.config(), r.weights(), heads.kept(), heads.means(vit));
+            return model.with(h.config(), h.weights(), model.directory());
         } catch (IllegalArgumentException e) {
             throw new BadInputException(file, e.getMessage(), e);
         }

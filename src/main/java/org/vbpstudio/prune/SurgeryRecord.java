@@ -16,8 +16,14 @@ import org.vbpstudio.stats.ActivationStats;
  * @param kept         per block, the kept neurons (ascending)
  * @param removedMeans per block, the means of the removed neurons in ascending index order; null
  *                     without mean compensation
+ * @param heads        what head surgery did, or null: no head was pruned
  */
-public record SurgeryRecord(int[][] kept, double[][] removedMeans) {
+public record SurgeryRecord(int[][] kept, double[][] removedMeans, HeadRecord heads) {
+    /** A record of the neurons only. */
+    public SurgeryRecord(int[][] kept, double[][] removedMeans) {
+        this(kept, removedMeans, null);
+    }
+
     public SurgeryRecord {
         kept = deepCopy(kept);
         removedMeans = removedMeans == null ? null : Arrays.stream(removedMeans).map(double[]::clone)
@@ -39,6 +45,11 @@ public record SurgeryRecord(int[][] kept, double[][] removedMeans) {
             }
         }
         return new SurgeryRecord(kept, removed);
+    }
+
+    /** This record with what head surgery did (null: none). */
+    SurgeryRecord withHeads(HeadRecord h) {
+        return new SurgeryRecord(kept, removedMeans, h);
     }
 
     @Override
@@ -87,6 +98,9 @@ public record SurgeryRecord(int[][] kept, double[][] removedMeans) {
             Arrays.stream(removedMeans[b]).forEach(m::add);
             block.add("removed_means", m);
         }
+        if (heads != null) {
+            heads.addTo(block, b);
+        }
     }
 
     /**
@@ -120,7 +134,7 @@ public record SurgeryRecord(int[][] kept, double[][] removedMeans) {
                 }
             }
         }
-        return new SurgeryRecord(kept, removed);
+        return new SurgeryRecord(kept, removed, HeadRecord.fromJson(blocks));
     }
 
     private static JsonArray array(JsonObject o, String key, int b) {
@@ -149,12 +163,12 @@ public record SurgeryRecord(int[][] kept, double[][] removedMeans) {
     @Override
     public boolean equals(Object o) {
         return o instanceof SurgeryRecord r && Arrays.deepEquals(kept, r.kept)
-                && Arrays.deepEquals(removedMeans, r.removedMeans);
+                && Arrays.deepEquals(removedMeans, r.removedMeans) && java.util.Objects.equals(heads, r.heads);
     }
 
     @Override
     public int hashCode() {
-        return Arrays.deepHashCode(kept) * 31 + Arrays.deepHashCode(removedMeans);
+        return (Arrays.deepHashCode(kept) * 31 + Arrays.deepHashCode(removedMeans)) * 31 + java.util.Objects.hashCode(heads);
     }
 
     @Override

@@ -13,7 +13,9 @@ import org.vbpstudio.data.Preprocessing;
 import org.vbpstudio.data.Progress;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.model.Network;
+import org.vbpstudio.model.MlpHook;
 import org.vbpstudio.model.ModelConfig;
+import org.vbpstudio.model.VitConfig;
 
 /**
  * Activation statistics plus the first-order Taylor sums Σ x_j · ∂L/∂x_j the {@code taylor}
@@ -24,6 +26,9 @@ import org.vbpstudio.model.ModelConfig;
  * ∂L/∂g_j = Σ over the batch's images and positions of x_j · ∂L/∂(g_j x_j),
  * which at g = 1 is exactly Σ x_j · ∂L/∂x_j; L is the SUM over images of the cross-entropy with the
  * true label, so batch sums add up to the sum over all images whatever the batch size.
+ * For a ViT the same pass gates every channel of each block's attention output (proj's input) and
+ * collects those channels' statistics and sums into {@link ActivationStats#attention()}: a head's
+ * Taylor sum is the sum over its d_h channels (a gate per head, as the pruned model sees it).
  */
 public final class TaylorCollector {
     /** Batches are capped here: the backward pass keeps every block's intermediates alive. */
@@ -55,11 +60,16 @@ public final class TaylorCollector {
         ModelConfig cfg = model.config();
         ActivationStats stats = secondMoments ? ActivationStats.collectingSecondMoments(cfg.mlpHiddenDims())
                 : new ActivationStats(cfg.mlpHiddenDims());
+        ActivationStats collected = cfg instanceof VitConfig vit ? stats.withAttention(new ActivationStats(
+                java.util.stream.IntStream.range(0, vit.depth()).map(vit::attentionDim).toArray())) : stats;
         ImageStream.forEachBatch(source, prep, batchSize(batchSize), progress, batch -> {
-            accumulate(model, batch.pixels(), batch.count(), batch.labels(), stats);
-            stats.addImages(batch.count());
+            accumulate(model, batch.pixels(), batch.count(), batch.labels(), collected);
+            collected.addImages(batch.count());
+            if (collected.hasAttention()) {
+                collected.attention().addImages(batch.count());
+            }
         });
-        return stats;
+        return collected;
     }
 
     /**
@@ -68,22 +78,38 @@ public final class TaylorCollector {
      */
     public static void accumulate(Network model, float[] pixels, int n, int[] labels, ActivationStats stats) {
         ModelConfig cfg = model.config();
-        try (StatsHook statsHook = new StatsHook(stats); NDManager tmp = model.manager().newSubManager()) {
+        ActivationStats attention = stats.hasAttention() ? stats.attention() : null;
+        try (StatsHook statsHook = new StatsHook(stats);
+                StatsHook attentionHook = attention != null ? new StatsHook(attention) : null;
+                NDManager tmp = model.manager().newSubManager()) {
             NDArray x = tmp.create(FloatBuffer.wrap(pixels, 0, n * cfg.inChans() * cfg.imgSize() * cfg.imgSize()),
                     new Shape(n, cfg.inChans(), cfg.imgSize(), cfg.imgSize()));
             NDArray[] gates = new NDArray[cfg.depth()];
+            NDArray[] attentionGates = new NDArray[cfg.depth()];
             for (int b = 0; b < gates.length; b++) {
                 gates[b] = tmp.ones(new Shape(cfg.mlpHiddenDim(b)));
                 gates[b].setRequiresGradient(true);
+                if (attention != null) { // one gate per channel of proj's input: a head's gradient is their sum
+                    attentionGates[b] = tmp.ones(new Shape(attention.width(b)));
+                    attentionGates[b].setRequiresGradient(true);
+                }
             }
             try (GradientCollector collector = tmp.getEngine().newGradientCollector()) {
-                NDArray logits = model.gradientSteps().forward(x, (block, hidden) -> {
-                    try (NDManager statsScope = tmp.newSubManager()) {
-                        NDArray detached = hidden.stopGradient();
-                        detached.tempAttach(statsScope);
-                        statsHook.onHidden(block, detached);
+                NDArray logits = model.gradientSteps().forward(x, new MlpHook() {
+                    @Override
+                    public NDArray onHidden(int block, NDArray hidden) {
+                        observe(tmp, statsHook, block, hidden);
+                        return hidden.mul(gates[block]);
                     }
-                    return hidden.mul(gates[block]);
+
+                    @Override
+                    public NDArray onAttention(int block, NDArray context) {
+                        if (attention == null) {
+                            return context;
+                        }
+                        observe(tmp, attentionHook, block, context);
+                        return context.mul(attentionGates[block]);
+                    }
                 });
                 int[] y = Arrays.copyOf(labels, n);
                 NDArray onehot = tmp.create(y).oneHot(cfg.numClasses()).toType(logits.getDataType(), false);
@@ -92,7 +118,19 @@ public final class TaylorCollector {
             }
             for (int b = 0; b < gates.length; b++) {
                 stats.addTaylor(b, gates[b].getGradient().toType(DataType.FLOAT64, false).toDoubleArray());
+                if (attention != null) {
+                    attention.addTaylor(b, attentionGates[b].getGradient().toType(DataType.FLOAT64, false).toDoubleArray());
+                }
             }
+        }
+    }
+
+    /** Folds an activation into {@code hook}'s statistics, detached from the graph the backward pass walks. */
+    private static void observe(NDManager tmp, StatsHook hook, int block, NDArray a) {
+        try (NDManager statsScope = tmp.newSubManager()) {
+            NDArray detached = a.stopGradient();
+            detached.tempAttach(statsScope);
+            hook.onHidden(block, detached);
         }
     }
 }

@@ -103,7 +103,7 @@ class HeadSelectionTest {
                 e.getMessage());
     }
 
-    /** The rule, written out: keys (z − min z)/MACs or s/MACs; k lowest, skipping a block's last unit. */
+    /** The rule, written out: keys (z − min z)/MACs or s/MACs; walked lowest first within a cap of R × all MACs, skipping a block's last unit. */
     private static boolean[][][] expectedJoint(double ratio, PruningPlan.Normalize normalize, double[][] n,
             double[][] h) {
         long t = 5;
@@ -132,20 +132,18 @@ class HeadSelectionTest {
         }
         units.sort(Comparator.<double[]>comparingDouble(u -> u[0]).thenComparingDouble(u -> u[1])
                 .thenComparingDouble(u -> u[2]).thenComparingDouble(u -> u[3]));
-        long k = Math.min((long) Math.floor(ratio * units.size() + 0.5), units.size() - 6);
+        double cap = ratio * (24 * neuronMacs + 9 * headMacs);
         boolean[][][] gone = {new boolean[3][8], new boolean[3][3]};
         int[][] left = {{8, 8, 8}, {3, 3, 3}};
-        int removed = 0;
+        double removed = 0;
         for (double[] u : units) {
-            if (removed == k) {
-                break;
-            }
             int kind = (int) u[1];
             int b = (int) u[2];
-            if (left[kind][b] > 1) {
+            double macs = kind == 0 ? neuronMacs : headMacs;
+            if (left[kind][b] > 1 && removed + macs <= cap) {
                 left[kind][b]--;
                 gone[kind][b][(int) u[3]] = true;
-                removed++;
+                removed += macs;
             }
         }
         return gone;
