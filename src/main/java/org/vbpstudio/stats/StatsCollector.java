@@ -7,8 +7,8 @@ import org.vbpstudio.data.Preprocessing;
 import org.vbpstudio.data.Progress;
 import org.vbpstudio.data.ImageStream;
 import org.vbpstudio.model.MlpHook;
-import org.vbpstudio.model.Network;
 import org.vbpstudio.model.ModelConfig;
+import org.vbpstudio.model.Network;
 
 /**
  * Streams calibration images through the model once and accumulates every block's MLP
@@ -27,10 +27,19 @@ public final class StatsCollector {
     /** As above; with {@code secondMoments}, also the refit's {@link SecondMoments} (see {@link StatsHook}). */
     public static ActivationStats collect(Network model, ImageSource source, Preprocessing prep,
             int batchSize, Progress progress, boolean secondMoments) {
-        int[] widths = model.config().mlpHiddenDims();
+        ActivationStats stats = emptyFor(model.config(), secondMoments);
+        collectInto(stats, model, source, prep, batchSize, progress);
+        return stats;
+    }
+
+    /**
+     * Empty statistics for {@code cfg}'s blocks, with an attention part where the family's forward
+     * pass shows its attention outputs (ViT, Swin), which {@link #collectInto} then fills too.
+     */
+    public static ActivationStats emptyFor(ModelConfig cfg, boolean secondMoments) {
+        int[] widths = cfg.mlpHiddenDims();
         ActivationStats stats = secondMoments ? ActivationStats.collectingSecondMoments(widths)
                 : new ActivationStats(widths);
-        ModelConfig cfg = model.config();
         if (cfg.hasAttentionHeads()) {
             int[] attention = new int[cfg.depth()];
             for (int b = 0; b < attention.length; b++) {
@@ -38,7 +47,6 @@ public final class StatsCollector {
             }
             stats = stats.withAttention(new ActivationStats(attention));
         }
-        collectInto(stats, model, source, prep, batchSize, progress);
         return stats;
     }
 

@@ -199,8 +199,7 @@ public final class CalibrationViewModel {
     private static ActivationStats collect(ModelSession session, ImageSource source, boolean refit,
             TaskContext<ActivationStats> ctx) {
         try (ModelSession.Lease lease = session.lease()) {
-            int[] widths = session.model().config().mlpHiddenDims();
-            ActivationStats stats = refit ? ActivationStats.collectingSecondMoments(widths) : new ActivationStats(widths);
+            ActivationStats stats = StatsCollector.emptyFor(session.model().config(), refit);
             long[] lastPublish = {System.nanoTime()};
             Progress progress = new Progress() {
                 @Override

@@ -13,6 +13,7 @@ import javafx.scene.control.SelectionMode;
 import javafx.scene.control.TableCell;
 import javafx.scene.control.TableColumn;
 import javafx.scene.control.TableView;
+import javafx.scene.control.TitledPane;
 import javafx.scene.control.Tooltip;
 import javafx.scene.input.KeyEvent;
 import javafx.scene.layout.VBox;
@@ -37,6 +38,10 @@ public final class NeuronsView extends VBox {
     private Label neuronsMessageLabel;
     @FXML
     private ComboBox<Integer> neuronsBlockChoice;
+    @FXML
+    private HeadsTable headsTable;
+    @FXML
+    private TitledPane headsPane;
     @FXML
     private TableView<NeuronsViewModel.Neuron> neuronsTable;
     @FXML
@@ -84,6 +89,9 @@ public final class NeuronsView extends VBox {
         });
         viewModel.blockProperty().addListener((o, a, b) -> neuronsBlockChoice.setValue(b.intValue()));
 
+        headsTable.setItems(viewModel.heads().heads());
+        headsPane.visibleProperty().bind(javafx.beans.binding.Bindings.isNotEmpty(viewModel.heads().heads()));
+        headsPane.managedProperty().bind(headsPane.visibleProperty());
         column(indexColumn, NeuronsViewModel.Neuron::index, v -> Integer.toString(v));
         column(meanColumn, NeuronsViewModel.Neuron::mean, NeuronsView::number);
         column(varianceColumn, NeuronsViewModel.Neuron::variance, NeuronsView::number);

@@ -61,9 +61,11 @@ public final class NeuronsViewModel {
     private final StringProperty explanation = new SimpleStringProperty(this, "explanation", "");
     private final StringProperty message = new SimpleStringProperty(this, "message", "");
     private Summary summary;
+    private final HeadsTableModel heads;
 
     public NeuronsViewModel(Workspace workspace) {
         this.workspace = workspace;
+        this.heads = new HeadsTableModel(workspace);
         block.addListener((o, a, b) -> {
             selected.clear();
             update();
@@ -80,6 +82,11 @@ public final class NeuronsViewModel {
             }
         });
         update();
+    }
+
+    /** Every attention head of the open ViT (empty otherwise). */
+    public HeadsTableModel heads() {
+        return heads;
     }
 
     /** The block shown. */

@@ -3,6 +3,7 @@ package org.vbpstudio.app.preview;
 import org.vbpstudio.app.ui.Formats;
 import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.ModelConfig;
+import org.vbpstudio.model.VitConfig;
 
 /**
  * MACs and parameters of a pruned model against the original ({@link CostModel}), and how the app
@@ -10,9 +11,21 @@ import org.vbpstudio.model.ModelConfig;
  */
 public record CostSummary(long macsBefore, long macsAfter, long paramsBefore, long paramsAfter) {
 
-    /** The cost of {@code original} with its blocks narrowed to {@code widths}. */
+    /** The cost of {@code original} with its blocks narrowed to {@code widths}: {@link CostModel}, heads per block included. */
     public static CostSummary of(ModelConfig original, int[] widths) {
+        return of(original, widths, null);
+    }
+
+    /** As above, also without {@code removedHeads[b]} heads of block b (null: none; a ViT's blocks only). */
+    public static CostSummary of(ModelConfig original, int[] widths, int[][] removedHeads) {
         ModelConfig pruned = original.withMlpHiddenDims(widths);
+        if (removedHeads != null && pruned instanceof VitConfig vit) {
+            int[] heads = vit.blockHeads();
+            for (int b = 0; b < heads.length; b++) {
+                heads[b] -= removedHeads[b] == null ? 0 : removedHeads[b].length;
+            }
+            pruned = vit.withBlockHeads(heads);
+        }
         return new CostSummary(CostModel.totalMacs(original), CostModel.totalMacs(pruned),
                 CostModel.totalParams(original), CostModel.totalParams(pruned));
     }

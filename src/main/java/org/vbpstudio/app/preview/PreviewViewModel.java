@@ -245,7 +245,7 @@ public final class PreviewViewModel {
             macs.set(-1);
             return;
         }
-        CostSummary cost = CostSummary.of(model.config(), sel.widths());
+        CostSummary cost = CostSummary.of(model.config(), sel.widths(), sel.removedHeads());
         macsText.set(cost.macsText());
         macsDetail.set(cost.macsDetail());
         paramsText.set(cost.paramsText());
@@ -283,13 +283,19 @@ public final class PreviewViewModel {
         busy.set(true);
         refreshing = true;
         message.set("");
+        if (sel.removesHeads() && sel.plan().compensation() != Compensation.NONE
+                && (stats == null || !stats.hasAttention())) {
+            message.set("Removing heads with compensation needs the attention outputs' statistics: calibrate again.");
+            return;
+        }
         int[][] kept = sel.kept();
+        int[][] heads = sel.removedHeads();
         Compensation compensation = sel.plan().compensation();
         double ridge = sel.plan().ridge();
         PreviewEngine engine = p.engine();
         accuracyJob.submit(BackgroundTask.<PreviewEstimate>of("Preview accuracy", ctx -> {
                     long t0 = System.nanoTime();
-                    engine.setPlan(kept, compensation, ridge, stats);
+                    engine.setPlan(kept, heads, compensation, ridge, stats);
                     PreviewEstimate e = engine.refresh(ctx::publish, ctx.asProgress());
                     refreshNanos = System.nanoTime() - t0;
                     refreshed = engine.predictions();
@@ -417,7 +423,7 @@ public final class PreviewViewModel {
         cacheText.set(plan.describe());
         message.set("Preparing " + Formats.count(plan.images()) + " validation images…");
         SharedCalibration shared = sharesCalibration(slice) ? new SharedCalibration(slice,
-                session.model().config().mlpHiddenDims()) : null;
+                session.model().config()) : null;
         workspace.sharedCalibrationProperty().set(shared);
         sliceJob.submit(BackgroundTask.<LivePreview>of("Preparing validation slice", ctx -> {
                     LivePreview p = LivePreview.start(session,

@@ -1,7 +1,9 @@
 package org.vbpstudio.app.prune;
 
 import java.util.function.BiConsumer;
+import javafx.beans.binding.Bindings;
 import javafx.fxml.FXML;
+import javafx.scene.Node;
 import javafx.scene.control.Label;
 import javafx.scene.control.Slider;
 import javafx.scene.control.TextField;
@@ -27,7 +29,11 @@ public final class BlockView extends VBox {
     @FXML
     private Label keptLabel;
     @FXML
+    private Label headsLabel;
+    @FXML
     private HistogramView histogram;
+    @FXML
+    private HeadBarsView headBars;
     @FXML
     private Slider ratioSlider;
     @FXML
@@ -42,6 +48,15 @@ public final class BlockView extends VBox {
      *                  Enter or Space on the focused histogram) to open the block's neurons
      */
     public BlockView(BlockViewModel viewModel, BiConsumer<Integer, Integer> onInspect) {
+        this(viewModel, onInspect, null);
+    }
+
+    /**
+     * As above, with the block's attention heads when {@code heads} is not null and the block has
+     * some: "heads 3 / 4" ({@code blockHeadsKept3}) and their bars ({@code blockHeads3}), a click on a
+     * bar toggling its head.
+     */
+    public BlockView(BlockViewModel viewModel, BiConsumer<Integer, Integer> onInspect, HeadControls heads) {
         Fxml.load(this);
         int b = viewModel.index();
         setId("block" + b);
@@ -68,6 +83,32 @@ public final class BlockView extends VBox {
                 e.consume();
             }
         });
+        bindHeads(viewModel, heads);
+    }
+
+    private void bindHeads(BlockViewModel viewModel, HeadControls heads) {
+        int b = viewModel.index();
+        boolean shown = heads != null && viewModel.heads() > 0;
+        for (Node n : new Node[] {headsLabel, headBars}) {
+            n.setVisible(shown);
+            n.setManaged(shown);
+        }
+        if (!shown) {
+            return;
+        }
+        headsLabel.setId("blockHeadsKept" + b);
+        headBars.setId("blockHeads" + b);
+        headsLabel.textProperty().bind(viewModel.headsTextProperty());
+        headBars.scoresProperty().bind(viewModel.headScoresProperty());
+        headBars.removedProperty().bind(viewModel.removedHeadsProperty());
+        headBars.opacityProperty().bind(Bindings.when(heads.enabledProperty()).then(1.0).otherwise(0.45));
+        Tooltip tip = new Tooltip();
+        tip.textProperty().bind(Bindings.when(heads.enabledProperty())
+                .then("Attention heads of " + viewModel.label() + " by score: blue are kept, grey removed."
+                        + " Click a bar to remove or restore its head")
+                .otherwise(heads.reasonProperty()));
+        Tooltip.install(headBars, tip);
+        headBars.setOnMouseClicked(e -> heads.toggle(b, headBars.headAt(e.getX())));
     }
 
     /**

@@ -30,6 +30,10 @@ public final class BlockViewModel {
     /** This block's sensitivity: the score with only it pruned, at ratio 0 and each measured ratio. */
     public record SensitivityCurve(double[] ratios, double[] scores) {}
     private final BooleanProperty editable = new SimpleBooleanProperty(this, "editable", true);
+    private int heads;
+    private final ObjectProperty<int[]> removedHeads = new SimpleObjectProperty<>(this, "removedHeads", new int[0]);
+    private final ObjectProperty<double[]> headScores = new SimpleObjectProperty<>(this, "headScores");
+    private final StringProperty headsText = new SimpleStringProperty(this, "headsText", "");
     private final BooleanProperty adjusting = new SimpleBooleanProperty(this, "adjusting");
 
     /** @param label the model's name of the block ({@code ModelConfig.blockLabel}): "stage 2 · block 5" */
@@ -98,6 +102,37 @@ public final class BlockViewModel {
     /** True while the block's slider is being dragged. */
     public BooleanProperty adjustingProperty() {
         return adjusting;
+    }
+
+    /** Attention heads of the block (0: the family's blocks have none the app can remove). */
+    public int heads() {
+        return heads;
+    }
+
+    /** Called once by the head controls: the block's head count (0: none to show). */
+    void setHeads(int h) {
+        heads = h;
+        removedHeads.addListener((o, a, b) -> updateHeadsText());
+        updateHeadsText();
+    }
+
+    /** The heads removed under the current plan, sorted (empty: all kept). */
+    public ObjectProperty<int[]> removedHeadsProperty() {
+        return removedHeads;
+    }
+
+    /** The heads' scores under the plan's criterion (low: removed first); null until statistics exist. */
+    public ObjectProperty<double[]> headScoresProperty() {
+        return headScores;
+    }
+
+    /** "heads 3 / 4" (empty without heads). */
+    public StringProperty headsTextProperty() {
+        return headsText;
+    }
+
+    private void updateHeadsText() {
+        headsText.set(heads == 0 ? "" : "heads " + (heads - removedHeads.get().length) + " / " + heads);
     }
 
     private void updateText() {

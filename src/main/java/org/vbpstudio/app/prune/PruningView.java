@@ -3,6 +3,7 @@ package org.vbpstudio.app.prune;
 import java.util.List;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
+import javafx.beans.binding.Bindings;
 import javafx.collections.ListChangeListener;
 import javafx.fxml.FXML;
 import javafx.scene.control.CheckBox;
@@ -13,6 +14,8 @@ import javafx.scene.control.ScrollPane;
 import javafx.scene.control.Slider;
 import javafx.scene.control.TextField;
 import javafx.scene.control.ToggleButton;
+import javafx.scene.control.Tooltip;
+import javafx.scene.layout.HBox;
 import javafx.scene.layout.TilePane;
 import javafx.scene.layout.VBox;
 import javafx.util.StringConverter;
@@ -65,6 +68,16 @@ public final class PruningView extends VBox {
     private VBox stagesBox;
     @FXML
     private ScrollPane blocksScroll;
+    @FXML
+    private HBox headsRow;
+    @FXML
+    private Label headsLabel;
+    @FXML
+    private Slider headSlider;
+    @FXML
+    private TextField headField;
+    @FXML
+    private Label headStatus;
 
     public PruningView(PruningViewModel viewModel) {
         this.viewModel = viewModel;
@@ -103,6 +116,7 @@ public final class PruningView extends VBox {
         RatioControls.bind(globalSlider, globalField, viewModel.globalRatioProperty(), viewModel.adjustingProperty());
         globalSlider.setLabelFormatter(converter(v -> v.doubleValue() % 10 == 0 ? String.format("%.0f", v) : ""));
         blocksScroll.viewportBoundsProperty().addListener((o, a, b) -> fitTiles(b.getWidth(), b.getHeight()));
+        bindHeads(viewModel.heads());
 
         viewModel.stages().addListener((ListChangeListener<StageViewModel>) c -> rebuildBlocks());
         rebuildBlocks();
@@ -138,6 +152,22 @@ public final class PruningView extends VBox {
                 }
             }
         }
+    }
+
+    /** The global head ratio row: shown for models with heads, disabled (tooltip: why) without their statistics. */
+    private void bindHeads(HeadControls heads) {
+        headsRow.visibleProperty().bind(heads.shownProperty());
+        headsRow.managedProperty().bind(heads.shownProperty());
+        RatioControls.bind(headSlider, headField, heads.ratioProperty(), viewModel.adjustingProperty());
+        headSlider.disableProperty().bind(heads.enabledProperty().not());
+        headField.disableProperty().bind(heads.enabledProperty().not());
+        headStatus.textProperty().bind(heads.statusProperty());
+        Tooltip tip = new Tooltip();
+        tip.textProperty().bind(Bindings.when(heads.enabledProperty())
+                .then("Remove this fraction of every block's lowest-scoring attention heads (at least one kept);"
+                        + " click a block's head bars to toggle single heads")
+                .otherwise(heads.reasonProperty()));
+        Tooltip.install(headsRow, tip);
     }
 
     /** What a click on a block's histogram does: called with the block and the bar (-1: none). */
@@ -208,7 +238,7 @@ public final class PruningView extends VBox {
     private void rebuildBlocks() {
         boolean headers = viewModel.stages().size() > 1;
         BiConsumer<Integer, Integer> inspect = (block, bin) -> onInspect.accept(block, bin);
-        List<StageView> views = viewModel.stages().stream().map(st -> new StageView(st, headers, inspect)).toList();
+        List<StageView> views = viewModel.stages().stream().map(st -> new StageView(st, headers, inspect, viewModel.heads())).toList();
         stagesBox.getChildren().setAll(views);
         installFigureMenus();
 

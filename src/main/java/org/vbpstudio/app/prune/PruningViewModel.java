@@ -22,6 +22,7 @@ import org.vbpstudio.model.Stage;
 import org.vbpstudio.prune.Budget;
 import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.Criterion;
+import org.vbpstudio.prune.HeadCut;
 import org.vbpstudio.prune.Pruner;
 import org.vbpstudio.prune.PruningPlan;
 import org.vbpstudio.prune.Selection;
@@ -51,6 +52,7 @@ public final class PruningViewModel {
     private final ObservableList<BlockViewModel> blocks = FXCollections.observableArrayList();
     private final ObservableList<StageViewModel> stages = FXCollections.observableArrayList();
     private final BooleanProperty adjusting = new SimpleBooleanProperty(this, "adjusting");
+    private final HeadControls heads = new HeadControls(this::refresh);
     private long seed;
     private boolean updating;
     private ScoresKey scoresKey;
@@ -116,6 +118,11 @@ public final class PruningViewModel {
         return stages;
     }
 
+    /** The attention heads' ratio and toggles (ViT). */
+    public HeadControls heads() {
+        return heads;
+    }
+
     /** The current plan and what it keeps, as written to the workspace; null without a model. */
     public PlanSelection selection() {
         return workspace.selection();
@@ -139,9 +146,11 @@ public final class PruningViewModel {
         } else {
             cut = new PruningPlan.Cut.PerBlock(blocks.stream().mapToDouble(b -> clamp(b.ratio())).toArray());
         }
+        int[][] removedHeads = heads.removed();
         return PruningPlan.of(cut).withCriterion(criterion.get()).withCompensation(compensation.get())
                 .withRoundTo(roundTo.get()).withSeed(seed).withNormalize(cut instanceof PruningPlan.Cut.Global
-                        && standardize.get() ? PruningPlan.Normalize.STANDARDIZE : PruningPlan.Normalize.NONE);
+                        && standardize.get() ? PruningPlan.Normalize.STANDARDIZE : PruningPlan.Normalize.NONE)
+                .withHeads(removedHeads == null ? null : new HeadCut.Removed(removedHeads));
     }
 
     /**
@@ -151,6 +160,10 @@ public final class PruningViewModel {
      */
     public void apply(PruningPlan plan) {
         plan.validate(blocks.size());
+        if (plan.heads() instanceof HeadCut.Joint) {
+            throw new IllegalArgumentException("the app sets heads by a ratio or head by head; joint heads are the"
+                    + " prune command's");
+        }
         updating = true;
         try {
             seed = plan.seed();
@@ -166,6 +179,12 @@ public final class PruningViewModel {
                 for (int b = 0; b < r.length; b++) {
                     blocks.get(b).ratioProperty().set(r[b]);
                 }
+            }
+            if (plan.heads() instanceof HeadCut.Ratio r) {
+                heads.ratioProperty().set(r.ratio());
+            } else {
+                heads.ratioProperty().set(0);
+                heads.setRemoved(plan.heads() instanceof HeadCut.Removed r ? r.removed() : null);
             }
         } finally {
             updating = false;
@@ -261,6 +280,7 @@ public final class PruningViewModel {
             List<StageViewModel> grouped = s == null ? List.of()
                     : StageViewModel.of(s.model().config().stages(), blocks, this::setStageRatio);
             grouped.forEach(st -> st.adjustingProperty().addListener((o, a, v) -> adjusting.set(v)));
+            heads.rebuild(s == null ? null : s.model(), blocks); // before the cards are built from the stages
             stages.setAll(grouped);
         } finally {
             updating = false;
@@ -280,6 +300,7 @@ public final class PruningViewModel {
             workspace.planMessageProperty().set("");
             return;
         }
+        heads.update(statsOf(s), criterion.get(), seed); // first: a set head ratio selects again
         PruningPlan plan = plan();
         boolean global = plan.mode() == PruningPlan.Mode.GLOBAL;
         double[][] sc = scores(s, plan);
@@ -312,7 +333,7 @@ public final class PruningViewModel {
             updating = false;
         }
         workspace.planProperty().set(plan);
-        workspace.selectionProperty().set(widths == null ? null : new PlanSelection(plan, widths, kept));
+        workspace.selectionProperty().set(widths == null ? null : new PlanSelection(plan, widths, kept, heads.removed()));
         refreshHistograms();
     }
 

@@ -42,6 +42,12 @@ public final class StageView extends VBox {
      * @param onInspect  a card's histogram clicked: the block and the bar (see {@link BlockView})
      */
     public StageView(StageViewModel viewModel, boolean withHeader, BiConsumer<Integer, Integer> onInspect) {
+        this(viewModel, withHeader, onInspect, null);
+    }
+
+    /** As above, each card with its attention heads' bars when {@code heads} is not null (ViT). */
+    public StageView(StageViewModel viewModel, boolean withHeader, BiConsumer<Integer, Integer> onInspect,
+            HeadControls heads) {
         Fxml.load(this);
         int s = viewModel.stage().index();
         setId("stage" + s);
@@ -51,7 +57,7 @@ public final class StageView extends VBox {
         ratioSlider.setId("stageSlider" + s);
         ratioField.setId("stageField" + s);
         blocksPane.setId("stageBlocks" + s);
-        blocksPane.getChildren().setAll(viewModel.blocks().stream().map(b -> new BlockView(b, onInspect)).toList());
+        blocksPane.getChildren().setAll(viewModel.blocks().stream().map(b -> new BlockView(b, onInspect, heads)).toList());
         if (!withHeader) {
             getChildren().remove(header);
             return;

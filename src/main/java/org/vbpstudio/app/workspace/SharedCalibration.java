@@ -8,7 +8,9 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.Progress;
+import org.vbpstudio.model.ModelConfig;
 import org.vbpstudio.stats.ActivationStats;
+import org.vbpstudio.stats.StatsCollector;
 
 /**
  * Calibration statistics the preview's preparation collects in its one pass over the validation
@@ -23,10 +25,10 @@ public final class SharedCalibration {
     private final ActivationStats stats;
     private final CompletableFuture<ActivationStats> done = new CompletableFuture<>();
 
-    /** @param images the slice the preview prepares (before any relabelling) */
-    public SharedCalibration(ImageSource images, int[] widths) {
+    /** @param images the slice the preview prepares (before any relabelling), for a model of {@code cfg} */
+    public SharedCalibration(ImageSource images, ModelConfig cfg) {
         this.images = images;
-        this.stats = new ActivationStats(widths);
+        this.stats = StatsCollector.emptyFor(cfg, false); // with the attention outputs' part, for heads
     }
 
     /** The statistics as collected so far (the preview's preparation adds to them). */

@@ -37,6 +37,7 @@ import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.PruningPlan;
 import org.vbpstudio.prune.Surgery;
 import org.vbpstudio.stats.ActivationStats;
+import org.vbpstudio.stats.AttentionStatsHook;
 import org.vbpstudio.stats.StatsHook;
 
 /**
@@ -83,6 +84,8 @@ public final class PreviewEngine implements AutoCloseable {
     private final boolean labelled;
     private final ChunkPool pool;
     private final int[][] applied;
+    /** The live plan's removed attention heads, masked in the pruned model's pass. */
+    private final LiveHeads heads;
     private ActivationStats maskStats;
     private Compensation compensation = Compensation.NONE;
     private double ridge = PruningPlan.DEFAULT_RIDGE;
@@ -109,6 +112,7 @@ public final class PreviewEngine implements AutoCloseable {
         this.labelled = labelled;
         this.pool = pool;
         this.applied = new int[depth][];
+        this.heads = new LiveHeads(manager, config);
     }
 
     /**
@@ -164,13 +168,16 @@ public final class PreviewEngine implements AutoCloseable {
         try {
             BlockInputCache cache = new BlockInputCache(plan, manager);
             Forward forward = vit.steps();
-            MlpHook hook = collect == null ? MlpHook.NONE : new StatsHook(collect);
+            MlpHook hook = collect == null ? MlpHook.NONE : collectHook(collect);
             SliceChunks cut = new SliceChunks(slice, model.preprocessing(), order, chunkSize, first, options.workers());
             Preparation preparation = new Preparation(cut, plan.images(), cfg.depth(), (batch, id) -> {
                 Chunk chunk = embed(forward, cfg, cache, manager, batch, id, hook);
                 if (collect != null) {
                     synchronized (collect) {
                         collect.addImages(batch.count());
+                        if (collect.hasAttention()) {
+                            collect.attention().addImages(batch.count());
+                        }
                     }
                 }
                 Engines.releaseFreeMemory(); // see Engines: holes between cached inputs
@@ -185,6 +192,12 @@ public final class PreviewEngine implements AutoCloseable {
             manager.close();
             throw e;
         }
+    }
+
+    /** The MLPs' statistics hook, with the attention outputs' when {@code collect} has their part. */
+    private static MlpHook collectHook(ActivationStats collect) {
+        StatsHook mlp = new StatsHook(collect);
+        return collect.hasAttention() ? new AttentionStatsHook(mlp, collect.attention()) : mlp;
     }
 
     /** The original model over one batch under {@code hook}, keeping the cached block inputs and the logits. */
@@ -303,6 +316,21 @@ public final class PreviewEngine implements AutoCloseable {
      * @throws IllegalArgumentException if the statistics do not fit or lack what the compensation needs
      */
     public synchronized void setPlan(int[][] kept, Compensation compensation, double ridge, ActivationStats stats) {
+        setPlan(kept, null, compensation, ridge, stats);
+    }
+
+    /**
+     * As above, also removing {@code removedHeads[b]} attention heads of block b (null, or a null
+     * or empty entry: none; ViT only), their channels of proj's input replaced by their means when
+     * compensating (any compensation: a head is compensated by its mean, as {@code HeadSurgery}
+     * does) or by zero. A head change in block b makes b and the blocks after it stale, as a
+     * neuron change does.
+     *
+     * @throws IllegalArgumentException as above, or if the heads do not fit the model, or their
+     *                                  compensation needs the attention outputs' statistics that {@code stats} lacks
+     */
+    public synchronized void setPlan(int[][] kept, int[][] removedHeads, Compensation compensation, double ridge,
+            ActivationStats stats) {
         checkOpen();
         if (kept.length != depth) {
             throw new IllegalArgumentException("kept indices for " + kept.length + " blocks, the model has " + depth);
@@ -317,12 +345,13 @@ public final class PreviewEngine implements AutoCloseable {
             throw new IllegalArgumentException("statistics of widths " + Arrays.toString(stats.widths())
                     + " do not fit a model of widths " + Arrays.toString(config.mlpHiddenDims()));
         }
+        int headsChanged = heads.set(removedHeads, compensation != Compensation.NONE, stats); // checked first
         boolean compensationChanged = stats != maskStats || compensation != this.compensation
                 || compensation == Compensation.REFIT && Double.compare(ridge, this.ridge) != 0;
         maskStats = stats;
         this.compensation = compensation;
         this.ridge = ridge;
-        int changed = depth;
+        int changed = headsChanged;
         for (int b = 0; b < depth; b++) {
             int[] k = kept[b] == null || kept[b].length == config.mlpHiddenDim(b) ? null : kept[b];
             if (!Arrays.equals(k, applied[b]) || (compensationChanged && k != null)) {
@@ -335,7 +364,7 @@ public final class PreviewEngine implements AutoCloseable {
         while (firstPruned < depth && applied[firstPruned] == null) {
             firstPruned++;
         }
-        preparation.planChanged(changed, firstPruned);
+        preparation.planChanged(changed, Math.min(firstPruned, heads.firstRemoved()));
     }
 
     /** Uploads block b's pruned MLP (null: the original's), replacing the previous one. */
@@ -420,7 +449,7 @@ public final class PreviewEngine implements AutoCloseable {
         }
         pool.forEach(stale, c -> {
             Chunk chunk = todo.get(c);
-            Scores s = run(chunk, pruned, MlpHook.NONE, chunk.staleFrom, true, tally.stop, progress);
+            Scores s = run(chunk, pruned, heads.hook(), chunk.staleFrom, true, tally.stop, progress);
             chunk.prunedLogits = s.logits;
             chunk.accuracy = s.accuracy;
             chunk.fidelity = s.fidelity;
@@ -508,6 +537,7 @@ public final class PreviewEngine implements AutoCloseable {
             pool.close(); // joins the workers: none may touch the cache once it is freed
             preparation.close();
             overrides.clear();
+            heads.close();
             manager.close();
         }
     }
