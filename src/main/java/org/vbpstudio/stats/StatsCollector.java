@@ -7,6 +7,7 @@ import org.vbpstudio.data.Preprocessing;
 import org.vbpstudio.data.Progress;
 import org.vbpstudio.data.ImageStream;
 import org.vbpstudio.model.MlpHook;
+import org.vbpstudio.model.ModelConfig;
 import org.vbpstudio.model.Network;
 import org.vbpstudio.model.VitConfig;
 
@@ -27,36 +28,47 @@ public final class StatsCollector {
     /** As above; with {@code secondMoments}, also the refit's {@link SecondMoments} (see {@link StatsHook}). */
     public static ActivationStats collect(Network model, ImageSource source, Preprocessing prep,
             int batchSize, Progress progress, boolean secondMoments) {
-        int[] widths = model.config().mlpHiddenDims();
+        ActivationStats stats = empty(model.config(), secondMoments);
+        collectInto(stats, model, source, prep, batchSize, progress);
+        return stats;
+    }
+
+    /**
+     * Empty statistics of the kind {@link #collect} fills for {@code cfg}: the MLP's, and for a ViT
+     * also its attention outputs'.
+     */
+    public static ActivationStats empty(ModelConfig cfg, boolean secondMoments) {
+        int[] widths = cfg.mlpHiddenDims();
         ActivationStats stats = secondMoments ? ActivationStats.collectingSecondMoments(widths)
                 : new ActivationStats(widths);
-        if (model.config() instanceof VitConfig vit) {
+        if (cfg instanceof VitConfig vit) {
             int[] attention = new int[vit.depth()];
             for (int b = 0; b < attention.length; b++) {
                 attention[b] = vit.attentionDim(b);
             }
             stats = stats.withAttention(new ActivationStats(attention));
         }
-        collectInto(stats, model, source, prep, batchSize, progress);
         return stats;
+    }
+
+    /** The hook that folds a forward pass into {@code stats}: every kind of statistics they hold. */
+    public static MlpHook hook(ActivationStats stats) {
+        StatsHook mlp = new StatsHook(stats);
+        return stats.hasAttention() ? new AttentionStatsHook(mlp, stats.attention()) : mlp;
     }
 
     public static void collectInto(ActivationStats stats, Network model, ImageSource source,
             Preprocessing prep, int batchSize, Progress progress) {
         long start = System.nanoTime();
         long before = stats.images();
-        try (StatsHook mlp = new StatsHook(stats);
-                AttentionStatsHook withAttention = stats.hasAttention()
-                        ? new AttentionStatsHook(mlp, stats.attention()) : null) {
-            MlpHook hook = withAttention != null ? withAttention : mlp;
-            ImageStream.forEachBatch(source, prep, batchSize, progress, batch -> {
-                model.logits(batch.pixels(), batch.count(), hook);
-                stats.addImages(batch.count());
-                if (stats.hasAttention()) {
-                    stats.attention().addImages(batch.count());
-                }
-            });
-        }
+        MlpHook hook = hook(stats);
+        ImageStream.forEachBatch(source, prep, batchSize, progress, batch -> {
+            model.logits(batch.pixels(), batch.count(), hook);
+            stats.addImages(batch.count());
+            if (stats.hasAttention()) {
+                stats.attention().addImages(batch.count());
+            }
+        });
         LOG.info("calibrated on {} images in {} s (statistics over {} images)", stats.images() - before,
                 String.format("%.1f", (System.nanoTime() - start) / 1e9), stats.images());
     }
