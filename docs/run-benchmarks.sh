@@ -202,3 +202,22 @@ for m in swin-tiny convnext-tiny; do
   echo "# $m gui snapshot $(date -u +%FT%TZ) load $(cut -d' ' -f1-3 /proc/loadavg)"
   /usr/bin/time -f "elapsed_s %e maxrss_kb %M" xvfb-run -a $J gui --model $W/$m --calibration $W/val1000 --validation $W/val1000 --snapshot $W/gui-$m.png --force
 done
+# 19. stats and predict beside a user of the paper's code (tools/torch_peer.py's folder mode: the same
+#     images read with PIL and torchvision transforms, eager forward, forward hooks on every GELU adding
+#     float64 sums and sums of squares; predict: the plain forward), DeiT-Tiny, -Small and -Base shapes,
+#     512 images, batch 32, 2 threads: whole processes (/usr/bin/time) and the loop alone, without the
+#     start-up (Java: the last progress line's images/s, timed from the first batch's reading; the peer:
+#     its "seconds" and "images_per_s"). Debian's torch needs OpenBLAS here too (section 15).
+update-alternatives --display libblas.so.3-x86_64-linux-gnu | grep "points to" || true
+for s in tiny small base; do
+  [ -d $W/deit-$s ] || $J bench model --shape deit-$s --output $W/deit-$s
+  echo "# deit-$s stats/predict/peer $(date -u +%FT%TZ) load $(cut -d' ' -f1-3 /proc/loadavg)"
+  /usr/bin/time -f "stats deit-$s elapsed_s %e user_s %U maxrss_kb %M" $J stats --model $W/deit-$s --calibration $W/val1000 \
+    --limit 512 --batch 32 --output $W/$s-stats512.safetensors --force 2>&1 >/dev/null | tail -2
+  /usr/bin/time -f "predict deit-$s elapsed_s %e user_s %U maxrss_kb %M" $J predict --model $W/deit-$s --images $W/val1000 \
+    --limit 512 --batch 32 --output $W/$s-predict512.csv --force 2>&1 >/dev/null | tail -2
+  for task in stats predict; do
+    /usr/bin/time -f "peer $task deit-$s elapsed_s %e user_s %U maxrss_kb %M" /usr/bin/python3 tools/torch_peer.py \
+      --model $W/deit-$s --batch 32 --threads 2 --images $W/val1000 --limit 512 --task $task
+  done
+done

@@ -13,6 +13,11 @@ engine's figures beside it. The families, each with per-block MLP widths (pruned
 
     /usr/bin/python3 tools/torch_peer.py --model DIR --batch 32 --threads 2 --iterations 10 \
         [--warmup 3] [--inputs X.safetensors] [--logits LOGITS.safetensors]
+    /usr/bin/python3 tools/torch_peer.py --model DIR --batch 32 --threads 2 --images FOLDER \
+        --task stats|predict [--limit N] [--stats-output S.safetensors]
+
+The second form is the folder mode (tools/peer_folder.py): a user of the paper's code collecting
+the statistics (or predicting) over the images ``stats`` (``predict``) reads.
 
 Prints one JSON object: per-iteration ``seconds``, ``median_s``, ``images_per_s``,
 ``ms_per_batch``, ``peak_rss_mb`` (bytes / 1e6), ``threads``, ``torch`` and ``blas`` (the BLAS
@@ -195,6 +200,10 @@ def main(argv=None):
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--inputs", help="X.safetensors: one float tensor [N, C, H, W]; the first --batch images are timed")
     p.add_argument("--logits", help="LOGITS.safetensors: the logits of the timed batch")
+    p.add_argument("--images", help="folder mode: an image folder, read as `stats --calibration` reads it")
+    p.add_argument("--task", choices=("stats", "predict"), default="predict", help="folder mode: what to run")
+    p.add_argument("--limit", type=int, default=0, help="folder mode: every (size / N)-th image only (0: all)")
+    p.add_argument("--stats-output", help="folder mode, stats: S.safetensors of every block's mean and variance")
     a = p.parse_args(argv)
     if a.batch < 1 or a.threads < 1 or a.iterations < 1 or a.warmup < 0:
         print("error: --batch, --threads and --iterations must be at least 1, --warmup at least 0", file=sys.stderr)
@@ -206,6 +215,8 @@ def main(argv=None):
         print(f"error: {a.model}: cannot build the model ({str(e).splitlines()[0] if str(e) else type(e).__name__})",
               file=sys.stderr)
         return 2
+    if a.images:
+        return folder_mode(a, model, cfg)
     c, size = cfg["pretrained_cfg"]["input_size"][0], cfg["pretrained_cfg"]["input_size"][1]
     if a.inputs:
         try:
@@ -229,6 +240,23 @@ def main(argv=None):
         "seconds": seconds, "median_s": median, "ms_per_batch": median * 1e3, "images_per_s": a.batch / median,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6,
         "torch": torch.__version__, "blas": blas_library()}))
+    return 0
+
+
+def folder_mode(a, model, cfg):
+    import peer_folder
+    if a.limit < 0:
+        print("error: --limit must be at least 0", file=sys.stderr)
+        return 2
+    try:
+        report = peer_folder.run(model, cfg, a.images, a.limit, a.batch, a.task, a.stats_output)
+    except (OSError, ValueError, KeyError) as e:
+        print(f"error: {a.images}: {str(e).splitlines()[0] if str(e) else type(e).__name__}", file=sys.stderr)
+        return 2
+    report.update({"model": a.model, "family": cfg["family"], "batch": a.batch, "threads": torch.get_num_threads(),
+                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6,
+                   "torch": torch.__version__, "blas": blas_library()})
+    print(json.dumps(report))
     return 0
 
 

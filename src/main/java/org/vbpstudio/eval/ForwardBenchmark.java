@@ -27,11 +27,11 @@ import org.vbpstudio.model.ModelConfig;
 import org.vbpstudio.model.VitConfig;
 import org.vbpstudio.stats.ActivationStats;
 import org.vbpstudio.stats.StatsCollector;
-import org.vbpstudio.stats.StatsHook;
 
 /**
  * {@code bench}'s forward timings: the model's forward pass (optionally beside the plain-DJL
- * yardstick), the same with statistics collection, a pruned model's speed-up beside its MAC ratio,
+ * yardstick), the same with the statistics {@code stats} collects (the MLP's and, for a ViT, the
+ * attention outputs'), a pruned model's speed-up beside its MAC ratio,
  * and the calibration pipeline's images per second. Sizes are checked before anything runs.
  *
  * <p>The passes being compared run interleaved (plain, with statistics, pruned, plain, …), so a
@@ -95,8 +95,10 @@ public record ForwardBenchmark(int batch, int warmup, int iterations, int repeat
                 Network net = original.instantiate(manager);
                 Network prunedNet = pruned != null ? pruned.instantiate(manager) : null;
                 PlainVitBaseline plain = yardstick ? new PlainVitBaseline((VitConfig) cfg, original.weights(), manager) : null;
-                StatsHook hook = new StatsHook(new ActivationStats(cfg.mlpHiddenDims()));
                 NDManager inputs = manager.newSubManager()) {
+            // what `stats` collects: the MLP's statistics and, for a ViT, the attention outputs'
+            ActivationStats collected = StatsCollector.emptyFor(cfg, false);
+            MlpHook hook = StatsCollector.hook(collected);
             NDArray x = inputs.create(input(cfg), new Shape(batch, cfg.inChans(), cfg.imgSize(), cfg.imgSize()));
             Map<String, Runnable> passes = new LinkedHashMap<>();
             passes.put("forward", () -> timed(x, in -> net.forward(in, MlpHook.NONE)));
@@ -114,6 +116,7 @@ public record ForwardBenchmark(int batch, int warmup, int iterations, int repeat
                 putRatio(r, "runtime_vs_plain", t.ratios("plain_djl", "forward"));
             }
             put(r, "forward_with_stats", t, "forward_with_stats", macs);
+            r.addProperty("stats_collected", collected.hasAttention() ? "mlp+attention" : "mlp");
             putRatio(r, "stats_overhead", Arrays.stream(t.ratios("forward_with_stats", "forward")).map(q -> q - 1).toArray());
             if (prunedNet != null) {
                 long prunedMacs = CostModel.totalMacs(pruned.config());

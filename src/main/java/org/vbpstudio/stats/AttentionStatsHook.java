@@ -6,8 +6,7 @@ import org.vbpstudio.model.MlpHook;
 /**
  * The MLP statistics' hook plus the attention outputs': each block's context vectors (proj's input,
  * [B, T, h_b·d_h]) are folded into {@link ActivationStats#attention()} as the MLP's hidden activations
- * are into the statistics themselves, in the same pass and by the same reduction ({@link StatsHook},
- * with its own workspace: {@link #close()} frees it).
+ * are into the statistics themselves, in the same pass and by the same reduction ({@link StatsHook}).
  */
 public final class AttentionStatsHook implements MlpHook, AutoCloseable {
     private final MlpHook mlp;

@@ -50,22 +50,24 @@ public final class StatsCollector {
         return stats;
     }
 
+    /** The hook that folds a forward pass into {@code stats}: every kind of statistics they hold. */
+    public static MlpHook hook(ActivationStats stats) {
+        StatsHook mlp = new StatsHook(stats);
+        return stats.hasAttention() ? new AttentionStatsHook(mlp, stats.attention()) : mlp;
+    }
+
     public static void collectInto(ActivationStats stats, Network model, ImageSource source,
             Preprocessing prep, int batchSize, Progress progress) {
         long start = System.nanoTime();
         long before = stats.images();
-        try (StatsHook mlp = new StatsHook(stats);
-                AttentionStatsHook withAttention = stats.hasAttention()
-                        ? new AttentionStatsHook(mlp, stats.attention()) : null) {
-            MlpHook hook = withAttention != null ? withAttention : mlp;
-            ImageStream.forEachBatch(source, prep, batchSize, progress, batch -> {
-                model.logits(batch.pixels(), batch.count(), hook);
-                stats.addImages(batch.count());
-                if (stats.hasAttention()) {
-                    stats.attention().addImages(batch.count());
-                }
-            });
-        }
+        MlpHook hook = hook(stats);
+        ImageStream.forEachBatch(source, prep, batchSize, progress, batch -> {
+            model.logits(batch.pixels(), batch.count(), hook);
+            stats.addImages(batch.count());
+            if (stats.hasAttention()) {
+                stats.attention().addImages(batch.count());
+            }
+        });
         LOG.info("calibrated on {} images in {} s (statistics over {} images)", stats.images() - before,
                 String.format("%.1f", (System.nanoTime() - start) / 1e9), stats.images());
     }
