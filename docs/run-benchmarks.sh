@@ -200,7 +200,7 @@ for spec in "deit-tiny 0,6,11" "deit-small 0,11" "deit-base 0,11" "swin-tiny 0,2
 done
 for m in swin-tiny convnext-tiny; do
   echo "# $m gui snapshot $(date -u +%FT%TZ) load $(cut -d' ' -f1-3 /proc/loadavg)"
-  /usr/bin/time -f "elapsed_s %e maxrss_kb %M" xvfb-run -a $J gui --model $W/$m --calibration $W/val1000 --validation $W/val1000 --snapshot $W/gui-$m.png --force
+  /usr/bin/time -f "elapsed_s %e maxrss_kb %M" xvfb-run -a $J gui --model $W/$m --calibration $W/val1000 --validation $W/val1000 --snapshot $W/gui-$m.png --force --snapshot-timeout 24
 done
 # 19. stats and predict beside a user of the paper's code (tools/torch_peer.py's folder mode: the same
 #     images read with PIL and torchvision transforms, eager forward, forward hooks on every GELU adding
