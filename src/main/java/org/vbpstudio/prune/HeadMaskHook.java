@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.Arrays;
 import org.vbpstudio.model.MlpHook;
+import org.vbpstudio.model.ModelConfig;
 import org.vbpstudio.model.VitConfig;
 import org.vbpstudio.stats.ActivationStats;
 
@@ -18,6 +19,14 @@ import org.vbpstudio.stats.ActivationStats;
  * synchronized; {@link #onAttention} only reads a block's arrays under the lock, as in {@link MaskHook}.
  */
 public final class HeadMaskHook implements MlpHook, AutoCloseable {
+    /**
+     * Whether this mask can hold this model's heads at their means: families whose blocks share one
+     * head width (ViT, DeiT, DeiT III). A Swin's stages have heads of different widths, which the
+     * mask does not take yet (the CLI prunes them).
+     */
+    public static boolean supports(ModelConfig config) {
+        return config instanceof VitConfig;
+    }
     private final NDManager manager;
     private final MlpHook mlp;
     private final int[] heads;

@@ -7,7 +7,8 @@ import javafx.collections.ObservableList;
 import org.vbpstudio.app.workspace.ModelSession;
 import org.vbpstudio.app.workspace.PlanSelection;
 import org.vbpstudio.app.workspace.Workspace;
-import org.vbpstudio.model.VitConfig;
+import org.vbpstudio.model.ModelConfig;
+import org.vbpstudio.prune.HeadMaskHook;
 import org.vbpstudio.prune.Criterion;
 import org.vbpstudio.prune.HeadScores;
 import org.vbpstudio.stats.ActivationStats;
@@ -40,7 +41,8 @@ public final class HeadsTableModel {
     private void update() {
         ModelSession s = workspace.session();
         ActivationStats stats = workspace.stats();
-        if (s == null || !(s.model().config() instanceof VitConfig cfg) || stats == null || !stats.hasAttention()
+        ModelConfig cfg = s == null ? null : s.model().config();
+        if (cfg == null || !HeadMaskHook.supports(cfg) || stats == null || !stats.hasAttention()
                 || stats.depth() != cfg.depth()) {
             heads.clear();
             return;
@@ -48,13 +50,12 @@ public final class HeadsTableModel {
         double[][] variance = HeadScores.scores(Criterion.VARIANCE, cfg, s.model().weights(), stats, 0);
         PlanSelection sel = workspace.selection();
         int[][] removed = sel == null ? null : sel.removedHeads();
-        int dh = cfg.headDim();
         List<Head> rows = new ArrayList<>();
         for (int b = 0; b < cfg.depth(); b++) {
             double[] mean = stats.attention().mean(b);
             for (int h = 0; h < cfg.numHeads(b); h++) {
                 double norm = 0;
-                for (int c = h * dh; c < (h + 1) * dh; c++) {
+                for (int c = h * cfg.headDim(b); c < (h + 1) * cfg.headDim(b); c++) {
                     norm += mean[c] * mean[c];
                 }
                 boolean kept = true;

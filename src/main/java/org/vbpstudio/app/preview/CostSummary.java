@@ -3,7 +3,6 @@ package org.vbpstudio.app.preview;
 import org.vbpstudio.app.ui.Formats;
 import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.ModelConfig;
-import org.vbpstudio.model.VitConfig;
 
 /**
  * MACs and parameters of a pruned model against the original ({@link CostModel}), and how the app
@@ -16,15 +15,15 @@ public record CostSummary(long macsBefore, long macsAfter, long paramsBefore, lo
         return of(original, widths, null);
     }
 
-    /** As above, also without {@code removedHeads[b]} heads of block b (null: none; a ViT's blocks only). */
+    /** As above, also without {@code removedHeads[b]} heads of block b (null: none). */
     public static CostSummary of(ModelConfig original, int[] widths, int[][] removedHeads) {
         ModelConfig pruned = original.withMlpHiddenDims(widths);
-        if (removedHeads != null && pruned instanceof VitConfig vit) {
-            int[] heads = vit.blockHeads();
+        if (removedHeads != null && pruned.hasAttentionHeads()) {
+            int[] heads = pruned.blockHeads();
             for (int b = 0; b < heads.length; b++) {
                 heads[b] -= removedHeads[b] == null ? 0 : removedHeads[b].length;
             }
-            pruned = vit.withBlockHeads(heads);
+            pruned = pruned.withBlockHeads(heads);
         }
         return new CostSummary(CostModel.totalMacs(original), CostModel.totalMacs(pruned),
                 CostModel.totalParams(original), CostModel.totalParams(pruned));

@@ -10,7 +10,8 @@ import javafx.beans.property.SimpleDoubleProperty;
 import javafx.beans.property.SimpleStringProperty;
 import javafx.beans.property.StringProperty;
 import org.vbpstudio.model.LoadedModel;
-import org.vbpstudio.model.VitConfig;
+import org.vbpstudio.model.ModelConfig;
+import org.vbpstudio.prune.HeadMaskHook;
 import org.vbpstudio.prune.Criterion;
 import org.vbpstudio.prune.HeadScores;
 import org.vbpstudio.prune.Selection;
@@ -77,10 +78,10 @@ public final class HeadControls {
         blocks = List.copyOf(newBlocks);
         scores = null;
         scoresKey = null;
-        VitConfig vit = newModel != null && newModel.config() instanceof VitConfig v ? v : null;
-        shown.set(vit != null);
+        ModelConfig cfg = newModel != null && HeadMaskHook.supports(newModel.config()) ? newModel.config() : null;
+        shown.set(cfg != null);
         for (BlockViewModel b : blocks) {
-            b.setHeads(vit == null ? 0 : vit.numHeads(b.index()));
+            b.setHeads(cfg == null ? 0 : cfg.numHeads(b.index()));
         }
         updating = true;
         try {
@@ -93,7 +94,7 @@ public final class HeadControls {
 
     /** Rescores the heads for {@code stats} and the plan's criterion; a set ratio selects again. */
     void update(ActivationStats stats, Criterion criterion, long seed) {
-        if (!(model != null && model.config() instanceof VitConfig vit)) {
+        if (model == null || !HeadMaskHook.supports(model.config())) {
             enabled.set(false);
             return;
         }
@@ -110,7 +111,7 @@ public final class HeadControls {
             scores = null;
             scoresKey = null;
         } else if (!key.equals(scoresKey)) {
-            scores = HeadScores.scores(c, vit, model.weights(), stats, seed);
+            scores = HeadScores.scores(c, model.config(), model.weights(), stats, seed);
             scoresKey = key;
         } else {
             return;

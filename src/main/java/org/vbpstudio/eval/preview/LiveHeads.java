@@ -14,6 +14,7 @@ import org.vbpstudio.stats.ActivationStats;
  * what the exported model computes). Not thread-safe: the engine changes it under its own lock.
  */
 final class LiveHeads implements AutoCloseable {
+
     private final NDManager manager;
     private final ModelConfig config;
     private final int[][] applied;
@@ -49,7 +50,7 @@ final class LiveHeads implements AutoCloseable {
         if (removed != null && removed.length != depth) {
             throw new IllegalArgumentException("removed heads for " + removed.length + " blocks, the model has " + depth);
         }
-        if (any && !(config instanceof VitConfig)) {
+        if (any && !HeadMaskHook.supports(config)) {
             throw new IllegalArgumentException("the preview removes heads from ViT and DeiT models only");
         }
         for (int b = 0; b < depth; b++) { // every block checked before anything changes
