@@ -2,6 +2,7 @@ package org.vbpstudio.interop;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.vbpstudio.testutil.Diffs.maxDiff;
 
 import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonArray;
@@ -194,13 +195,5 @@ class HeadPruneReferenceTest {
         int[] widths = new int[depth];
         Arrays.fill(widths, 48);
         return new VitConfig(arch, 16, 4, 3, 32, 4, widths, 5, distilled, 1e-6, pool);
-    }
-
-    private static double maxDiff(float[] a, float[] b) {
-        double m = 0;
-        for (int i = 0; i < a.length; i++) {
-            m = Math.max(m, Math.abs(a[i] - b[i]));
-        }
-        return m;
     }
 }

@@ -3,6 +3,8 @@ package org.vbpstudio.prune;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.vbpstudio.testutil.Diffs.assertRelative;
+import static org.vbpstudio.testutil.Diffs.maxDiff;
 
 import ai.djl.ndarray.NDManager;
 import java.io.IOException;
@@ -160,22 +162,5 @@ class HeadsReferenceTest {
                 out.toString()), 300);
         assertEquals(0, r.code(), c.name() + ": " + r.err());
         return SafeTensors.open(out);
-    }
-
-    /** |a − b| within tol times the block's largest |reference| (means near zero have no relative error of their own). */
-    private static void assertRelative(double[] expected, double[] actual, double tol, String what) {
-        assertEquals(expected.length, actual.length, what);
-        double scale = Arrays.stream(expected).map(Math::abs).max().orElse(1);
-        for (int i = 0; i < expected.length; i++) {
-            assertTrue(Math.abs(expected[i] - actual[i]) <= tol * scale, what + "[" + i + "]: " + expected[i] + " vs " + actual[i]);
-        }
-    }
-
-    private static double maxDiff(float[] a, float[] b) {
-        double m = 0;
-        for (int i = 0; i < a.length; i++) {
-            m = Math.max(m, Math.abs(a[i] - b[i]));
-        }
-        return m;
     }
 }
