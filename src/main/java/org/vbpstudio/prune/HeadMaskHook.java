@@ -97,7 +97,7 @@ public final class HeadMaskHook implements MlpHook, AutoCloseable {
     public synchronized void setBlock(int b, int[] removedHeads) {
         int[] r = removedHeads == null || removedHeads.length == 0 ? null : removedHeads.clone();
         if (r != null) {
-            check(b, r, heads[b]);
+            checkRemoved(b, r, heads[b]);
         }
         release(b);
         removed[b] = r;
@@ -150,7 +150,11 @@ public final class HeadMaskHook implements MlpHook, AutoCloseable {
         manager.close();
     }
 
-    private static void check(int b, int[] r, int h) {
+    /**
+     * Refuses heads {@code r} of block b unless they are distinct, in [0, h) and leave a head: the
+     * check the hook makes, for callers that check every block before changing any.
+     */
+    public static void checkRemoved(int b, int[] r, int h) {
         if (r.length >= h) {
             throw new IllegalArgumentException("block " + b + ": at least one of its " + h + " heads must be kept");
         }

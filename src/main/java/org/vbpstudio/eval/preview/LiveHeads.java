@@ -55,7 +55,7 @@ final class LiveHeads implements AutoCloseable {
         }
         for (int b = 0; b < depth; b++) { // every block checked before anything changes
             if (next[b] != null) {
-                check(b, next[b], ((VitConfig) config).numHeads(b));
+                HeadMaskHook.checkRemoved(b, next[b], config.numHeads(b));
             }
         }
         boolean rebuild = hook == null && any
@@ -85,19 +85,6 @@ final class LiveHeads implements AutoCloseable {
             }
         }
         return changed;
-    }
-
-    /** Sorted {@code heads} of block b: in range, unique, at least one of its {@code h} kept. */
-    private static void check(int b, int[] heads, int h) {
-        if (heads.length >= h) {
-            throw new IllegalArgumentException("block " + b + ": at least one of its " + h + " heads must be kept");
-        }
-        for (int i = 0; i < heads.length; i++) {
-            if (heads[i] < 0 || heads[i] >= h || i > 0 && heads[i] == heads[i - 1]) {
-                throw new IllegalArgumentException("block " + b + ": head " + heads[i] + (heads[i] < 0 || heads[i] >= h
-                        ? " is outside [0, " + h + ")" : " is removed twice"));
-            }
-        }
     }
 
     /** The first block with heads removed ({@code depth} when none). */
