@@ -8,13 +8,17 @@ MODEL_DIR: a ViT in timm layout (blocks.N.attn.qkv) or Hugging Face layout (sepa
 value), distilled or not, token or avg pooling; X.safetensors holds "x" [N, C, H, W], already
 preprocessed; REMOVE.json maps a block index to the heads to remove, e.g. {"0": [1], "2": [0, 3]}, or
 holds {"heads": {…}, "neurons": {"0": [5, 7], …}, "compensation": true}: heads and MLP hidden neurons
-removed together, each replaced by its mean over X (compensation false: dropped).
+removed together, each replaced by its mean over X (compensation false: dropped). With
+"compensation": "refit" and "ridge": λ (heads only) each block that loses heads gets the proj that best
+reproduces its original output from the kept heads' channels in least squares over X's tokens, with a
+ridge λ·n on the weights (n tokens; the bias not shrunk).
 
 Written from the math, not from the Java code: a head's context vector o_h (its d_h channels of
 proj's input) is replaced by its mean over every token of X, so proj.bias gains
 proj.weight[:, cols(h)] @ mean(o_h) and the head's q, k, v rows and proj columns go. A removed neuron j
 (post-GELU activation g_j) likewise adds fc2.weight[:, j] * mean(g_j) to fc2.bias; its fc1 row and fc2 column go. OUT receives
-"blocks.N.attn.mean", ".m2" (sum of squared deviations), ".count" of the unpruned model on X, and
+"blocks.N.attn.mean", ".m2" (sum of squared deviations), ".count", ".gram" (Σ z zᵀ, z = [o; 1]) of the
+unpruned model on X, and
 "logits" [N, K] of the pruned model on X.
 """
 import json
@@ -114,6 +118,16 @@ def forward(s, cfg, x, heads, head_dim, seen=None, hidden=None):
     return pooled @ s["head.weight"].T + s["head.bias"]
 
 
+def refitted(o, w, bias, cols, ridge):
+    """argmin over (W', b') of Σ_tokens ‖W o + b − (W' o[cols] + b')‖² + λ·n·‖W'‖², by the normal equations."""
+    n = o.shape[0]
+    z = torch.cat([o[:, cols], torch.ones(n, 1, dtype=o.dtype)], 1)
+    target = o @ w.T + bias
+    lhs = z.T @ z + ridge * n * torch.diag(torch.tensor([1.0] * len(cols) + [0.0], dtype=o.dtype))
+    solution = torch.linalg.solve(lhs, z.T @ target)  # [|cols| + 1, D]
+    return solution[:-1].T, solution[-1]
+
+
 def main(model_dir, x_file, remove_file, out_file):
     with open(f"{model_dir}/config.json", encoding="utf-8") as f:
         config = json.load(f)
@@ -133,7 +147,8 @@ def main(model_dir, x_file, remove_file, out_file):
         spec = {"heads": spec}
     remove = {int(b): hs for b, hs in spec.get("heads", {}).items()}
     neurons = {int(b): js for b, js in spec.get("neurons", {}).items()}
-    fold = 1.0 if spec.get("compensation", True) else 0.0
+    refit = spec.get("compensation") == "refit"
+    fold = 1.0 if spec.get("compensation", True) and not refit else 0.0
 
     seen, hidden = [], []
     forward(state, cfg, x, [list(range(num_heads))] * depth, head_dim, seen, hidden)
@@ -143,6 +158,8 @@ def main(model_dir, x_file, remove_file, out_file):
         out[f"blocks.{b}.attn.mean"] = mean
         out[f"blocks.{b}.attn.m2"] = ((o - mean) ** 2).sum(0)
         out[f"blocks.{b}.attn.count"] = torch.tensor([float(o.shape[0])])
+        z = torch.cat([o, torch.ones(o.shape[0], 1, dtype=o.dtype)], 1)
+        out[f"blocks.{b}.attn.gram"] = z.T @ z
 
     pruned = dict(state)
     kept = []
@@ -154,6 +171,9 @@ def main(model_dir, x_file, remove_file, out_file):
         w = state[k + "attn.proj.weight"]
         pruned[k + "attn.proj.bias"] = state[k + "attn.proj.bias"] + fold * (w[:, gone] @ out[k + "attn.mean"][gone])
         pruned[k + "attn.proj.weight"] = w[:, cols]
+        if refit and gone:
+            pruned[k + "attn.proj.weight"], pruned[k + "attn.proj.bias"] = refitted(
+                seen[b], w, state[k + "attn.proj.bias"], cols, spec["ridge"])
         for part in "qkv":
             pruned[k + part + ".weight"] = state[k + part + ".weight"][cols]
             pruned[k + part + ".bias"] = state[k + part + ".bias"][cols]

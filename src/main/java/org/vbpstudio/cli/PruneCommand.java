@@ -17,6 +17,7 @@ import org.vbpstudio.prune.Exporter;
 import org.vbpstudio.prune.HeadCut;
 import org.vbpstudio.prune.HeadRecord;
 import org.vbpstudio.prune.HeadSelection;
+import org.vbpstudio.prune.HeadSurgery;
 import org.vbpstudio.prune.PruneJob;
 import org.vbpstudio.prune.Pruner;
 import org.vbpstudio.prune.PruningPlan;
@@ -272,6 +273,10 @@ final class PruneCommand implements Callable<Integer> {
             throw statistics.file() != null ? new BadInputException(statistics.file(), HeadRecord.MISSING_ATTENTION)
                     : new BadInputException("the " + plan.criterion() + " statistics hold no attention outputs',"
                             + " which pruning heads needs: use another criterion for heads, or --stats from stats");
+        }
+        if (plan.compensation() == Compensation.REFIT && !HeadSurgery.canRefit(stats) && statistics.file() != null) {
+            throw new BadInputException(statistics.file(), "holds no second moments of the attention outputs: "
+                    + HeadSurgery.REFIT_NEEDS_MOMENTS);
         }
         try {
             return Pruner.headScores(model, stats, plan);

@@ -14,8 +14,8 @@ import java.util.Arrays;
  * "heads": {"joint": true}                  global mode only: heads ranked with the neurons; the plan's ratio is then a fraction of MACs
  * }</pre>
  * {@link HeadSelection} turns it into the heads each block loses. Heads are scored by the plan's
- * criterion ({@link HeadScores}) and compensated as its neurons are (mean or none; a refit plan
- * refits the MLPs and folds the removed heads' means into {@code proj.bias}).
+ * criterion ({@link HeadScores}) and compensated as its neurons are: by their means, not at all, or
+ * (a refit plan) by refitting {@code proj} on the kept heads ({@link HeadSurgery}).
  */
 public sealed interface HeadCut {
     String RATIO = "ratio";

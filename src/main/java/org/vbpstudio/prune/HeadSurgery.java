@@ -5,6 +5,7 @@ import org.vbpstudio.model.HostTensor;
 import org.vbpstudio.model.ModelWeights;
 import org.vbpstudio.model.ModelConfig;
 import org.vbpstudio.stats.ActivationStats;
+import org.vbpstudio.stats.SecondMoments;
 
 /**
  * Removes whole attention heads from a model whose blocks have them (ViT, Swin: {@link
@@ -15,6 +16,12 @@ import org.vbpstudio.stats.ActivationStats;
  * columns of proj go, and so does its column of every tensor the config names as one column per head
  * ({@link ModelConfig#headColumnTensors}: Swin's relative position bias table); D and d_h stay. Every
  * index is checked before anything changes, and the input weights are never modified.
+ *
+ * <p>A refit ({@link Compensation#REFIT}) does better than the mean: proj is refitted in least squares
+ * on the kept heads' channels ({@link Refit}, from the second moments of proj's input), which
+ * replaces a removed head's context vector by its best affine prediction from the kept heads' instead
+ * of by a constant. A head's context is a mix of value vectors that varies with each image, so a
+ * constant keeps little of it; what the kept heads attended to predicts part of the rest.
  */
 public final class HeadSurgery {
     private HeadSurgery() {}
@@ -24,21 +31,27 @@ public final class HeadSurgery {
 
     /**
      * @param kept         per block, the heads to keep: sorted ascending, unique, within [0, h_b), at least one
-     * @param stats        statistics of the model holding its attention outputs'; only for MEAN compensation
-     * @param compensation MEAN folds the removed heads' means into proj.bias; NONE drops them
-     * @throws IllegalArgumentException if {@code kept} or {@code stats} do not fit the model, or for REFIT
+     * @param stats        statistics of the model holding its attention outputs' (with their second
+     *                     moments for REFIT); only read when compensating
+     * @param compensation MEAN folds the removed heads' means into proj.bias; REFIT refits proj on the kept
+     *                     heads ({@code ridge}: its λ); NONE drops them
+     * @throws IllegalArgumentException if {@code kept} or {@code stats} do not fit the model or lack what
+     *                                  the compensation needs
      */
     public static <C extends ModelConfig> Result<C> apply(C cfg, ModelWeights weights, int[][] kept,
-            ActivationStats stats, Compensation compensation) {
+            ActivationStats stats, Compensation compensation, double ridge) {
+        if (compensation != Compensation.NONE && (stats == null || !stats.hasAttention())) {
+            throw new IllegalArgumentException("head compensation needs the attention outputs' statistics"
+                    + " (collect statistics again: older files hold the MLPs' only)");
+        }
         if (compensation == Compensation.REFIT) {
-            throw new IllegalArgumentException("heads are compensated by their means or not at all, not refitted");
+            if (!canRefit(stats)) {
+                throw new IllegalArgumentException(REFIT_NEEDS_MOMENTS);
+            }
+            return refit(cfg, weights, kept, stats.attention().secondMoments(), ridge);
         }
         double[][] means = new double[cfg.depth()][];
         if (compensation == Compensation.MEAN) {
-            if (stats == null || !stats.hasAttention()) {
-                throw new IllegalArgumentException("head compensation needs the attention outputs' statistics"
-                        + " (collect statistics again: older files hold the MLPs' only)");
-            }
             for (int b = 0; b < cfg.depth(); b++) {
                 means[b] = stats.attention().mean(b);
             }
@@ -46,9 +59,64 @@ public final class HeadSurgery {
         return apply(cfg, weights, kept, means);
     }
 
+    /** As above, a refit with the default λ ({@link PruningPlan#DEFAULT_RIDGE}). */
+    public static <C extends ModelConfig> Result<C> apply(C cfg, ModelWeights weights, int[][] kept,
+            ActivationStats stats, Compensation compensation) {
+        return apply(cfg, weights, kept, stats, compensation, PruningPlan.DEFAULT_RIDGE);
+    }
+
+    /** Why heads cannot be refitted from statistics without the attention outputs' second moments. */
+    public static final String REFIT_NEEDS_MOMENTS = "refitting attention heads needs the second moments of the"
+            + " attention outputs: collect statistics again with stats --refit";
+
+    /** Whether {@code stats} hold what refitting heads needs: the attention outputs' second moments. */
+    public static boolean canRefit(ActivationStats stats) {
+        return stats != null && stats.hasAttention() && stats.attention().hasSecondMoments();
+    }
+
     /** Surgery with given channel means of proj's input ({@code means[b]} null: block b uncompensated). */
     public static <C extends ModelConfig> Result<C> apply(C cfg, ModelWeights weights, int[][] kept, double[][] means) {
         check(cfg, kept, means);
+        return cut(cfg, weights, kept, (b, cols) -> {
+            String k = cfg.attentionName(b, "");
+            HostTensor proj = weights.get(k + "proj.weight");
+            HostTensor bias = weights.get(k + "proj.bias");
+            return new Refit.Fc2(proj.selectColumns(cols), means[b] == null ? bias.copy()
+                    : Surgery.compensatedBias(bias, proj, Selection.complement(cols, cfg.attentionDim(b)), means[b]));
+        });
+    }
+
+    /**
+     * Surgery refitting proj of every block that loses heads on its kept heads' channels, from
+     * {@code moments}: the second moments of proj's input (z = [o; 1]) with λ {@code ridge}.
+     */
+    public static <C extends ModelConfig> Result<C> refit(C cfg, ModelWeights weights, int[][] kept,
+            SecondMoments moments, double ridge) {
+        check(cfg, kept, new double[cfg.depth()][]);
+        if (moments.depth() != cfg.depth()) {
+            throw new IllegalArgumentException("second moments of " + moments.depth() + " blocks for a model of depth "
+                    + cfg.depth());
+        }
+        return cut(cfg, weights, kept, (b, cols) -> refittedProj(cfg, weights, b, cols, moments, ridge));
+    }
+
+    /**
+     * Block {@code b}'s proj refitted on the channels {@code cols} of its input (a kept head's all
+     * of them): weight [D, |cols|] and bias [D], as {@link #refit} writes them and the preview runs them.
+     */
+    public static Refit.Fc2 refittedProj(ModelConfig cfg, ModelWeights weights, int b, int[] cols,
+            SecondMoments moments, double ridge) {
+        String k = cfg.attentionName(b, "");
+        return Refit.fc2(weights.get(k + "proj.weight"), weights.get(k + "proj.bias"), cols, moments, b, ridge);
+    }
+
+    /** The new proj of block b given the kept channels of its input. */
+    private interface ProjFold {
+        Refit.Fc2 proj(int b, int[] keptChannels);
+    }
+
+    /** The surgery itself, {@code kept} checked: qkv rows, per-head columns and proj as {@code fold} makes it. */
+    private static <C extends ModelConfig> Result<C> cut(C cfg, ModelWeights weights, int[][] kept, ProjFold fold) {
         ModelWeights w = weights.copy();
         int[] heads = new int[cfg.depth()];
         for (int b = 0; b < cfg.depth(); b++) {
@@ -65,13 +133,11 @@ public final class HeadSurgery {
                     rows[part * cols.length + i] = part * width + cols[i];
                 }
             }
-            HostTensor proj = weights.get(k + "proj.weight");
-            HostTensor bias = weights.get(k + "proj.bias");
             w.put(k + "qkv.weight", weights.get(k + "qkv.weight").selectRows(rows));
             w.put(k + "qkv.bias", weights.get(k + "qkv.bias").selectRows(rows));
-            w.put(k + "proj.weight", proj.selectColumns(cols));
-            w.put(k + "proj.bias", means[b] == null ? bias.copy()
-                    : Surgery.compensatedBias(bias, proj, Selection.complement(cols, width), means[b]));
+            Refit.Fc2 proj = fold.proj(b, cols);
+            w.put(k + "proj.weight", proj.weight());
+            w.put(k + "proj.bias", proj.bias());
             for (String perHead : cfg.headColumnTensors(b)) {
                 w.put(perHead, weights.get(perHead).selectColumns(kept[b]));
             }

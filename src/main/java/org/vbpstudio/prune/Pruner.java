@@ -47,9 +47,10 @@ public final class Pruner {
         HeadRecord heads = null;
         if (plan.prunesHeads()) {
             int[][] keptHeads = choice.keptHeads(HeadSelection.heads(model.config()));
-            heads = HeadRecord.of(model.config(), keptHeads, stats, headCompensation(plan));
-            HeadSurgery.Result<ModelConfig> r = HeadSurgery.apply(pruned.config(), pruned.weights(), keptHeads,
-                    heads.means(model.config()));
+            heads = HeadRecord.of(model.config(), keptHeads, stats, plan.compensation());
+            HeadSurgery.Result<ModelConfig> r = plan.compensation() == Compensation.REFIT
+                    ? HeadSurgery.apply(pruned.config(), pruned.weights(), keptHeads, stats, Compensation.REFIT, plan.ridge())
+                    : HeadSurgery.apply(pruned.config(), pruned.weights(), keptHeads, heads.means(model.config()));
             pruned = pruned.with(r.config(), r.weights(), pruned.directory());
         }
         long images = stats != null && plan.needsStatistics() ? stats.images() : 0;
@@ -88,21 +89,19 @@ public final class Pruner {
         if (needsAttention(plan) && (stats == null || !stats.hasAttention())) {
             throw new IllegalArgumentException(HeadRecord.MISSING_ATTENTION);
         }
+        if (plan.compensation() == Compensation.REFIT && !HeadSurgery.canRefit(stats)) {
+            throw new IllegalArgumentException(HeadSurgery.REFIT_NEEDS_MOMENTS);
+        }
         if (plan.heads() instanceof HeadCut.Removed) {
             return null;
         }
         return HeadScores.scores(plan.criterion(), model.config(), model.weights(), stats, plan.seed());
     }
 
-    /** Whether the plan's heads need the attention outputs' statistics: for their scores or their means. */
+    /** Whether the plan's heads need the attention outputs' statistics: for their scores or their compensation. */
     public static boolean needsAttention(PruningPlan plan) {
-        return plan.prunesHeads() && (headCompensation(plan) == Compensation.MEAN
+        return plan.prunesHeads() && (plan.compensation().needsStatistics()
                 || !(plan.heads() instanceof HeadCut.Removed) && plan.criterion().needsStatistics());
-    }
-
-    /** Heads are compensated by their means or not at all: a refit plan refits the MLPs, heads get their means. */
-    public static Compensation headCompensation(PruningPlan plan) {
-        return plan.compensation() == Compensation.REFIT ? Compensation.MEAN : plan.compensation();
     }
 
     /** Why {@code plan} cannot run without statistics, in the user's words. */

@@ -175,13 +175,24 @@ public final class ActivationStats {
     }
 
     public synchronized ActivationStats copy() {
-        ActivationStats s = withoutSecondMoments();
+        ActivationStats s = withoutOwnMoments();
         s.secondMoments = secondMoments == null ? null : secondMoments.copy();
         return s;
     }
 
-    /** A copy without the second moments: cheap (O(total width)), for live displays of the moments. */
+    /**
+     * A copy without the second moments (the attention outputs' too): cheap (O(total width)), for live
+     * displays of the moments.
+     */
     public synchronized ActivationStats withoutSecondMoments() {
+        ActivationStats s = of(count, mean, m2, images);
+        s.taylor = taylor == null ? null : copyOf(taylor);
+        s.attention = attention == null ? null : attention.withoutSecondMoments();
+        return s;
+    }
+
+    /** A copy without the MLP's second moments, the attention outputs' statistics copied whole. */
+    private ActivationStats withoutOwnMoments() {
         ActivationStats s = of(count, mean, m2, images);
         s.taylor = taylor == null ? null : copyOf(taylor);
         s.attention = attention == null ? null : attention.copy();
@@ -209,7 +220,7 @@ public final class ActivationStats {
             throw new IllegalArgumentException("attention statistics of " + attentionStats.depth()
                     + " blocks for statistics of " + depth());
         }
-        ActivationStats s = withoutSecondMoments();
+        ActivationStats s = withoutOwnMoments();
         s.secondMoments = secondMoments;
         s.attention = attentionStats;
         return s;
@@ -241,7 +252,7 @@ public final class ActivationStats {
             throw new IllegalArgumentException("second moments of widths " + Arrays.toString(moments.widths())
                     + " for statistics of widths " + Arrays.toString(widths()));
         }
-        ActivationStats s = withoutSecondMoments();
+        ActivationStats s = withoutOwnMoments();
         s.secondMoments = moments;
         return s;
     }
@@ -285,7 +296,7 @@ public final class ActivationStats {
 
     /** These statistics with Taylor sums read from a file ({@code sums[b].length} = block b's width). */
     public synchronized ActivationStats withTaylor(double[][] sums) {
-        ActivationStats s = withoutSecondMoments();
+        ActivationStats s = withoutOwnMoments();
         s.taylor = null;
         s.secondMoments = secondMoments; // shared, as withSecondMoments takes them
         for (int b = 0; b < depth(); b++) {

@@ -45,7 +45,8 @@ public final class StatsCollector {
             for (int b = 0; b < attention.length; b++) {
                 attention[b] = cfg.attentionDim(b);
             }
-            stats = stats.withAttention(new ActivationStats(attention));
+            stats = stats.withAttention(secondMoments ? ActivationStats.collectingSecondMoments(attention)
+                    : new ActivationStats(attention));
         }
         return stats;
     }

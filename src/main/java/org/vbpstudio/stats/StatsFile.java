@@ -25,7 +25,8 @@ import org.vbpstudio.model.ModelConfig;
  * Statistics collected for the refit also hold F64 {@code blocks.N.mlp.gram} [H+1, H+1]: Σ z zᵀ with
  * z = [h; 1] ({@link SecondMoments}), written from and read into one array per block.
  * Statistics of a ViT or a Swin also hold {@code blocks.N.attn.count}, {@code .mean}, {@code .m2}, {@code .var}:
- * the same of each channel of proj's input (head pruning); files without them still open.
+ * the same of each channel of proj's input (head pruning), and with the refit's data {@code blocks.N.attn.gram}
+ * (z = [o; 1], o proj's input); files without them still open.
  */
 public final class StatsFile {
     private static final Logger LOG = LoggerFactory.getLogger(StatsFile.class);
@@ -86,6 +87,10 @@ public final class StatsFile {
                         .add(ka + "mean", new long[] {a.width(b)}, a.mean(b))
                         .add(ka + "m2", new long[] {a.width(b)}, a.m2(b))
                         .add(ka + "var", new long[] {a.width(b)}, toFloats(a.variance(b)));
+                if (a.hasSecondMoments()) {
+                    long side = a.width(b) + 1L;
+                    w.add(ka + GRAM, new long[] {side, side}, a.secondMoments().raw(b));
+                }
             }
             if (stats.hasSecondMoments()) {
                 long side = stats.width(b) + 1L;
@@ -146,7 +151,9 @@ public final class StatsFile {
             m2[b] = st.doubles(k + "m2");
             checkFinite(file, k + "m2", m2[b], true);
         }
-        return ActivationStats.adopt(count, mean, m2, mlp.images(), null);
+        ActivationStats attention = ActivationStats.adopt(count, mean, m2, mlp.images(), null);
+        return st.has("blocks.0.attn." + GRAM)
+                ? attention.withSecondMoments(readSecondMoments(file, st, attention, "attn")) : attention;
     }
 
     private static void checkFinite(Path file, String tensor, double[] values, boolean nonNegative) {
@@ -248,7 +255,7 @@ public final class StatsFile {
             }
             ActivationStats stats = ActivationStats.adopt(count, mean, m2, images, sums);
             if (tensors.has("blocks.0.mlp." + GRAM)) {
-                stats = stats.withSecondMoments(readSecondMoments(file, tensors, stats));
+                stats = stats.withSecondMoments(readSecondMoments(file, tensors, stats, "mlp"));
             }
             ActivationStats attention = readAttention(file, tensors, stats);
             if (attention != null) {
@@ -263,13 +270,13 @@ public final class StatsFile {
      * one array each: finite, a non-negative diagonal, and the constant's own sum S[H][H] equal to
      * the block's token count.
      */
-    private static SecondMoments readSecondMoments(Path file, SafeTensors st, ActivationStats stats) {
+    private static SecondMoments readSecondMoments(Path file, SafeTensors st, ActivationStats stats, String part) {
         double[][] sums = new double[stats.depth()][];
         for (int b = 0; b < stats.depth(); b++) {
-            String k = "blocks." + b + ".mlp." + GRAM;
+            String k = "blocks." + b + "." + part + "." + GRAM;
             long side = stats.width(b) + 1L;
             if (!st.has(k)) {
-                throw new BadInputException(file, k + " is missing (blocks.0.mlp." + GRAM + " is present)");
+                throw new BadInputException(file, k + " is missing (blocks.0." + part + "." + GRAM + " is present)");
             }
             if (st.entry(k).dtype() != DType.F64) {
                 throw new BadInputException(file, "tensor '" + k + "' has dtype " + st.entry(k).dtype()
@@ -290,7 +297,7 @@ public final class StatsFile {
             }
             if (s[h * (h + 1) + h] != stats.count(b)) {
                 throw new BadInputException(file, k + " sums " + s[h * (h + 1) + h] + " tokens but blocks." + b
-                        + ".mlp.count is " + stats.count(b));
+                        + "." + part + ".count is " + stats.count(b));
             }
             sums[b] = s;
         }

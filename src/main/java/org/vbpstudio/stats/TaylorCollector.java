@@ -57,10 +57,7 @@ public final class TaylorCollector {
         }
         ImageStream.checkLabels(source, model.config().numClasses());
         ModelConfig cfg = model.config();
-        ActivationStats stats = secondMoments ? ActivationStats.collectingSecondMoments(cfg.mlpHiddenDims())
-                : new ActivationStats(cfg.mlpHiddenDims());
-        ActivationStats collected = cfg.hasAttentionHeads() ? stats.withAttention(new ActivationStats(
-                java.util.stream.IntStream.range(0, cfg.depth()).map(cfg::attentionDim).toArray())) : stats;
+        ActivationStats collected = StatsCollector.emptyFor(cfg, secondMoments);
         ImageStream.forEachBatch(source, prep, batchSize(batchSize), progress, batch -> {
             accumulate(model, batch.pixels(), batch.count(), batch.labels(), collected);
             collected.addImages(batch.count());

@@ -30,6 +30,7 @@ import org.vbpstudio.model.Pooling;
 import org.vbpstudio.model.VitConfig;
 import org.vbpstudio.stats.ActivationStats;
 import org.vbpstudio.stats.AttentionStatsHook;
+import org.vbpstudio.stats.SecondMoments;
 import org.vbpstudio.testutil.Python;
 import org.vbpstudio.testutil.UnseenModels;
 
@@ -109,6 +110,49 @@ class HeadsReferenceTest {
                 double diff = maxDiff(expected, n.logits(x, IMAGES, MlpHook.NONE));
                 if (diff > 1e-3) {
                     failures.add(c.name() + ": max |logit difference| " + diff);
+                }
+            }
+        }
+        assertTrue(failures.isEmpty(), failures.toString());
+    }
+
+    /**
+     * Refit compensation: the second moments of proj's input the Java pass collects equal the
+     * reference's, and {@link HeadSurgery#refit} from the reference's moments reproduces the logits of
+     * its least-squares proj (solved from the outputs themselves, not from the moments).
+     */
+    @Test
+    void refittedExportsMatchTheReference() throws IOException {
+        Python.require("torch");
+        double ridge = 1e-3;
+        List<String> failures = new ArrayList<>();
+        for (Case c : List.of(cases.get(0), cases.get(3))) {
+            Case refit = new Case(c.name() + "-refit", c.dir(), "{\"heads\": " + c.remove()
+                    + ", \"compensation\": \"refit\", \"ridge\": " + ridge + "}", c.kept());
+            LoadedModel m = ModelLoader.load(c.dir());
+            VitConfig cfg = (VitConfig) m.config();
+            float[] x = UnseenModels.randomPixels(cfg, IMAGES, c.name().hashCode());
+            SafeTensors ref = reference(refit, x);
+
+            int[] widths = IntStream.range(0, cfg.depth()).map(cfg::attentionDim).toArray();
+            ActivationStats attention = ActivationStats.collectingSecondMoments(widths);
+            try (Network n = m.instantiate(manager); AttentionStatsHook hook = new AttentionStatsHook(MlpHook.NONE, attention)) {
+                n.logits(x, IMAGES, hook);
+            }
+            SecondMoments moments = new SecondMoments(widths);
+            for (int b = 0; b < cfg.depth(); b++) {
+                double[] gram = ref.doubles("blocks." + b + ".attn.gram");
+                moments.add(b, gram);
+                int side = widths[b] + 1;
+                double[] ours = attention.secondMoments().submatrix(b, IntStream.range(0, side).toArray(),
+                        IntStream.range(0, side).toArray());
+                assertRelative(gram, ours, 1e-5, refit.name() + " block " + b + " second moments");
+            }
+            HeadSurgery.Result r = HeadSurgery.refit(cfg, m.weights(), c.kept(), moments, ridge);
+            try (Network n = new Network(r.config(), r.weights(), manager)) {
+                double diff = maxDiff(ref.floatsOfShape("logits", IMAGES, cfg.numClasses()), n.logits(x, IMAGES, MlpHook.NONE));
+                if (diff > 1e-3) {
+                    failures.add(refit.name() + ": max |logit difference| " + diff);
                 }
             }
         }
