@@ -24,13 +24,16 @@ run() { # name, prune options...
 echo "unpruned | top1 $(top1 $M)"
 run a-mean --ratio 0 --head-ratio 0.34
 run a-none --ratio 0 --head-ratio 0.34 --no-compensation
+run a-refit --ratio 0 --head-ratio 0.34 --compensation refit
 for F in 0.6 0.5 0.4; do
   run mlp-block-$F --target-macs $F
   run mlp-global-$F --target-macs $F --global
   run heads-block-$F --target-macs $F --head-ratio 0.34
   run heads-block-none-$F --target-macs $F --head-ratio 0.34 --no-compensation
+  run heads-block-refit-$F --target-macs $F --head-ratio 0.34 --compensation refit
   run joint-$F --target-macs $F --global --heads
   run joint-none-$F --target-macs $F --global --heads --no-compensation
+  run joint-refit-$F --target-macs $F --global --heads --compensation refit
   run joint-std-$F --target-macs $F --global --heads --normalize standardize
 done
 echo "# done $(date -u +%FT%TZ)"

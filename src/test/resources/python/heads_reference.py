@@ -9,9 +9,9 @@ value), distilled or not, token or avg pooling; X.safetensors holds "x" [N, C, H
 preprocessed; REMOVE.json maps a block index to the heads to remove, e.g. {"0": [1], "2": [0, 3]}, or
 holds {"heads": {…}, "neurons": {"0": [5, 7], …}, "compensation": true}: heads and MLP hidden neurons
 removed together, each replaced by its mean over X (compensation false: dropped). With
-"compensation": "refit" and "ridge": λ (heads only) each block that loses heads gets the proj that best
-reproduces its original output from the kept heads' channels in least squares over X's tokens, with a
-ridge λ·n on the weights (n tokens; the bias not shrunk).
+"compensation": "refit" and "ridge": λ (heads only) the removed heads' channels are replaced by their
+least-squares affine prediction from the kept heads' channels over X's tokens (ridge λ·n on the
+weights, n tokens, the constant not shrunk), folded into proj.
 
 Written from the math, not from the Java code: a head's context vector o_h (its d_h channels of
 proj's input) is replaced by its mean over every token of X, so proj.bias gains
@@ -118,14 +118,15 @@ def forward(s, cfg, x, heads, head_dim, seen=None, hidden=None):
     return pooled @ s["head.weight"].T + s["head.bias"]
 
 
-def refitted(o, w, bias, cols, ridge):
-    """argmin over (W', b') of Σ_tokens ‖W o + b − (W' o[cols] + b')‖² + λ·n·‖W'‖², by the normal equations."""
+def refitted(o, w, bias, cols, gone, ridge):
+    """The removed channels o[gone] replaced by their least-squares affine prediction M o[cols] + c over
+    the tokens (ridge λ·n on M, none on c), folded into proj: W' = W[:, cols] + W[:, gone] M, b' = b + W[:, gone] c."""
     n = o.shape[0]
     z = torch.cat([o[:, cols], torch.ones(n, 1, dtype=o.dtype)], 1)
-    target = o @ w.T + bias
     lhs = z.T @ z + ridge * n * torch.diag(torch.tensor([1.0] * len(cols) + [0.0], dtype=o.dtype))
-    solution = torch.linalg.solve(lhs, z.T @ target)  # [|cols| + 1, D]
-    return solution[:-1].T, solution[-1]
+    solution = torch.linalg.solve(lhs, z.T @ o[:, gone])  # [|cols| + 1, |gone|]
+    m, c = solution[:-1].T, solution[-1]
+    return w[:, cols] + w[:, gone] @ m, bias + w[:, gone] @ c
 
 
 def main(model_dir, x_file, remove_file, out_file):
@@ -173,7 +174,7 @@ def main(model_dir, x_file, remove_file, out_file):
         pruned[k + "attn.proj.weight"] = w[:, cols]
         if refit and gone:
             pruned[k + "attn.proj.weight"], pruned[k + "attn.proj.bias"] = refitted(
-                seen[b], w, state[k + "attn.proj.bias"], cols, spec["ridge"])
+                seen[b], w, state[k + "attn.proj.bias"], cols, gone, spec["ridge"])
         for part in "qkv":
             pruned[k + part + ".weight"] = state[k + part + ".weight"][cols]
             pruned[k + part + ".bias"] = state[k + part + ".bias"][cols]

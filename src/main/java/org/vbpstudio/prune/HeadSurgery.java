@@ -17,11 +17,11 @@ import org.vbpstudio.stats.SecondMoments;
  * ({@link ModelConfig#headColumnTensors}: Swin's relative position bias table); D and d_h stay. Every
  * index is checked before anything changes, and the input weights are never modified.
  *
- * <p>A refit ({@link Compensation#REFIT}) does better than the mean: proj is refitted in least squares
- * on the kept heads' channels ({@link Refit}, from the second moments of proj's input), which
- * replaces a removed head's context vector by its best affine prediction from the kept heads' instead
- * of by a constant. A head's context is a mix of value vectors that varies with each image, so a
- * constant keeps little of it; what the kept heads attended to predicts part of the rest.
+ * <p>A refit ({@link Compensation#REFIT}) generalises the mean: a removed head's context vector is
+ * replaced by its least-squares affine {@link #prediction} from the kept heads' (from the second
+ * moments of proj's input), folded into proj's kept columns and bias. A head's context is a mix of
+ * value vectors that changes with every image, so a constant keeps little of it; what the kept heads
+ * attended to predicts part of the rest.
  */
 public final class HeadSurgery {
     private HeadSurgery() {}
@@ -101,13 +101,56 @@ public final class HeadSurgery {
     }
 
     /**
-     * Block {@code b}'s proj refitted on the channels {@code cols} of its input (a kept head's all
-     * of them): weight [D, |cols|] and bias [D], as {@link #refit} writes them and the preview runs them.
+     * The least-squares affine prediction of block {@code b}'s removed channels of proj's input from
+     * its kept channels {@code cols}, over the calibration tokens, with ridge λ on the weights: weight
+     * M [|removed|, |cols|] and bias c [|removed|]. It is {@link Refit} of the layer that picks the
+     * removed channels out of proj's input; with no kept channel correlated to them, M = 0 and c is
+     * their mean (mean compensation).
+     */
+    public static Refit.Fc2 prediction(ModelConfig cfg, int b, int[] cols, SecondMoments moments, double ridge) {
+        int width = cfg.attentionDim(b);
+        int[] removed = Selection.complement(cols, width);
+        float[] pick = new float[removed.length * width];
+        for (int i = 0; i < removed.length; i++) {
+            pick[i * width + removed[i]] = 1;
+        }
+        return Refit.fc2(new HostTensor(new long[] {removed.length, width}, pick),
+                new HostTensor(new long[] {removed.length}, new float[removed.length]), cols, moments, b, ridge);
+    }
+
+    /**
+     * Block {@code b}'s proj over the kept channels {@code cols} with the removed channels replaced by
+     * their {@link #prediction}: W' = W[:, cols] + W[:, removed] M, b' = b + W[:, removed] c (in double).
      */
     public static Refit.Fc2 refittedProj(ModelConfig cfg, ModelWeights weights, int b, int[] cols,
             SecondMoments moments, double ridge) {
         String k = cfg.attentionName(b, "");
-        return Refit.fc2(weights.get(k + "proj.weight"), weights.get(k + "proj.bias"), cols, moments, b, ridge);
+        HostTensor proj = weights.get(k + "proj.weight");
+        float[] w = proj.data();
+        float[] bias = weights.get(k + "proj.bias").data();
+        int d = (int) proj.dim(0);
+        int width = (int) proj.dim(1);
+        int[] removed = Selection.complement(cols, width);
+        Refit.Fc2 p = prediction(cfg, b, cols, moments, ridge);
+        float[] m = p.weight().data();
+        float[] c = p.bias().data();
+        float[] nw = new float[d * cols.length];
+        float[] nb = new float[d];
+        for (int r = 0; r < d; r++) {
+            double shift = bias[r];
+            for (int i = 0; i < removed.length; i++) {
+                shift += (double) w[r * width + removed[i]] * c[i];
+            }
+            nb[r] = (float) shift;
+            for (int j = 0; j < cols.length; j++) {
+                double v = w[r * width + cols[j]];
+                for (int i = 0; i < removed.length; i++) {
+                    v += (double) w[r * width + removed[i]] * m[i * cols.length + j];
+                }
+                nw[r * cols.length + j] = (float) v;
+            }
+        }
+        return new Refit.Fc2(new HostTensor(new long[] {d, cols.length}, nw), new HostTensor(new long[] {d}, nb));
     }
 
     /** The new proj of block b given the kept channels of its input. */
