@@ -18,7 +18,8 @@ import org.vbpstudio.prune.Selection;
 import org.vbpstudio.stats.ActivationStats;
 
 /**
- * The attention heads' controls (ViT and DeiT): a global head ratio (round(ratio × h_b) of each
+ * The attention heads' controls (ViT, DeiT, Swin: one bar per head, whatever its stage's head
+ * width): a global head ratio (round(ratio × h_b) of each
  * block's lowest-scoring heads removed, {@link HeadScores#kept}) and per-block toggles, at least
  * one head kept per block. Heads are scored by the plan's criterion when it has a head score, else
  * by variance. Without the attention outputs' statistics (older files) the controls are disabled,
@@ -52,7 +53,7 @@ public final class HeadControls {
         return ratio;
     }
 
-    /** Whether the open model has heads the app can remove (a ViT); else the controls are hidden. */
+    /** Whether the open model has heads the app can remove (ViT, Swin); else the controls are hidden. */
     public BooleanProperty shownProperty() {
         return shown;
     }
