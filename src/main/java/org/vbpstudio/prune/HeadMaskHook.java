@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDManager;
 import java.util.Arrays;
 import org.vbpstudio.model.MlpHook;
 import org.vbpstudio.model.ModelConfig;
-import org.vbpstudio.model.VitConfig;
 import org.vbpstudio.stats.ActivationStats;
 
 /**
@@ -20,17 +19,18 @@ import org.vbpstudio.stats.ActivationStats;
  */
 public final class HeadMaskHook implements MlpHook, AutoCloseable {
     /**
-     * Whether this mask can hold this model's heads at their means: families whose blocks share one
-     * head width (ViT, DeiT, DeiT III). A Swin's stages have heads of different widths, which the
-     * mask does not take yet (the CLI prunes them).
+     * Whether this mask can hold this model's heads at their means: every family with removable heads
+     * ({@link ModelConfig#hasAttentionHeads()}: ViT, DeiT, DeiT III, Swin). Each block's heads and
+     * head width come from the config, so a Swin's stages with heads of other widths fit; its
+     * windowed context {@code [B·windows, N, h_b·d_h]} is masked on its last axis as a ViT's.
      */
     public static boolean supports(ModelConfig config) {
-        return config instanceof VitConfig;
+        return config.hasAttentionHeads();
     }
     private final NDManager manager;
     private final MlpHook mlp;
     private final int[] heads;
-    private final int headDim;
+    private final int[] headDims;
     private final double[][] means;
     private final int[][] removed;
     private final NDArray[] mask;
@@ -42,9 +42,15 @@ public final class HeadMaskHook implements MlpHook, AutoCloseable {
      * @param stats the model's statistics, holding the attention outputs' when {@code compensation} is on
      * @throws IllegalArgumentException if compensation is on without attention statistics, or they do not fit
      */
-    public HeadMaskHook(NDManager parent, VitConfig cfg, ActivationStats stats, boolean compensation, MlpHook mlp) {
+    public HeadMaskHook(NDManager parent, ModelConfig cfg, ActivationStats stats, boolean compensation, MlpHook mlp) {
+        if (!supports(cfg)) {
+            throw new IllegalArgumentException("a " + cfg.family() + " model has no attention heads to mask");
+        }
         this.heads = cfg.blockHeads();
-        this.headDim = cfg.headDim();
+        this.headDims = new int[heads.length];
+        for (int b = 0; b < heads.length; b++) {
+            headDims[b] = cfg.headDim(b);
+        }
         this.mlp = mlp;
         this.means = new double[heads.length][];
         if (compensation) {
@@ -54,9 +60,9 @@ public final class HeadMaskHook implements MlpHook, AutoCloseable {
             }
             for (int b = 0; b < heads.length; b++) {
                 means[b] = stats.attention().mean(b);
-                if (means[b].length != heads[b] * headDim) {
+                if (means[b].length != heads[b] * headDims[b]) {
                     throw new IllegalArgumentException("block " + b + ": attention statistics of width "
-                            + means[b].length + " do not fit " + heads[b] + " heads of " + headDim);
+                            + means[b].length + " do not fit " + heads[b] + " heads of " + headDims[b]);
                 }
             }
         }
@@ -67,7 +73,7 @@ public final class HeadMaskHook implements MlpHook, AutoCloseable {
     }
 
     /** A hook removing {@code removed[b]} heads of every block b (null or empty: none). */
-    public static HeadMaskHook of(NDManager parent, VitConfig cfg, int[][] removed, ActivationStats stats,
+    public static HeadMaskHook of(NDManager parent, ModelConfig cfg, int[][] removed, ActivationStats stats,
             boolean compensation, MlpHook mlp) {
         HeadMaskHook hook = new HeadMaskHook(parent, cfg, stats, compensation, mlp);
         try {
@@ -104,18 +110,34 @@ public final class HeadMaskHook implements MlpHook, AutoCloseable {
         if (r == null) {
             return;
         }
-        int width = heads[b] * headDim;
+        int width = heads[b] * headDims[b];
         float[] m = new float[width];
         Arrays.fill(m, 1f);
-        float[] f = new float[width];
-        for (int c : HeadSurgery.channels(r, headDim)) {
+        int[] channels = HeadSurgery.channels(r, headDims[b]);
+        for (int c : channels) {
             m[c] = 0f;
-            f[c] = means[b] == null ? 0f : (float) means[b][c];
         }
         mask[b] = manager.create(m);
-        if (means[b] != null) {
+        float[] f = fill(b, channels, width);
+        if (f != null) {
             fill[b] = manager.create(f);
         }
+    }
+
+    /**
+     * What block b's removed {@code channels} of proj's input are held at (0 elsewhere), or null for
+     * zeros: their calibration means when compensating. The one place the mask decides a removed
+     * head's value, so it follows how {@link HeadSurgery} compensates.
+     */
+    private float[] fill(int b, int[] channels, int width) {
+        if (means[b] == null) {
+            return null;
+        }
+        float[] f = new float[width];
+        for (int c : channels) {
+            f[c] = (float) means[b][c];
+        }
+        return f;
     }
 
     /** Block b's removed heads, or null when it keeps them all. */

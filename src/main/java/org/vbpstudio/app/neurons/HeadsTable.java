@@ -19,7 +19,7 @@ public final class HeadsTable extends TableView<HeadsTableModel.Head> {
         getColumns().add(column("‖mean o_h‖", HeadsTableModel.Head::meanNorm, 84, HeadsTable::number));
         getColumns().add(column("kept", h -> h.kept() ? "kept" : "removed", 68, s -> s));
         setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
-        setPlaceholder(new Label("Calibrate a ViT to see its attention heads"));
+        setPlaceholder(new Label("Calibrate a ViT or Swin to see its attention heads"));
         setPrefHeight(180);
     }
 

@@ -14,9 +14,9 @@ import org.vbpstudio.prune.HeadScores;
 import org.vbpstudio.stats.ActivationStats;
 
 /**
- * Every attention head of the open ViT, one row each: its variance score (the sum of its channels'
+ * Every attention head of the open ViT or Swin, one row each: its variance score (the sum of its channels'
  * variances, {@link HeadScores}), the size of its mean output ‖mean(o_h)‖ (what compensation folds
- * into proj's bias when it goes) and whether the plan keeps it. Empty without a ViT or without the
+ * into proj's bias when it goes) and whether the plan keeps it. Empty for a family without heads or without the
  * attention outputs' statistics.
  */
 public final class HeadsTableModel {

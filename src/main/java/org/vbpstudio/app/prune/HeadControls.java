@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.stream.IntStream;
 import javafx.beans.property.BooleanProperty;
 import javafx.beans.property.DoubleProperty;
+import javafx.beans.property.ReadOnlyBooleanProperty;
+import javafx.beans.property.ReadOnlyBooleanWrapper;
 import javafx.beans.property.SimpleBooleanProperty;
 import javafx.beans.property.SimpleDoubleProperty;
 import javafx.beans.property.SimpleStringProperty;
@@ -18,11 +20,15 @@ import org.vbpstudio.prune.Selection;
 import org.vbpstudio.stats.ActivationStats;
 
 /**
- * The attention heads' controls (ViT and DeiT): a global head ratio (round(ratio × h_b) of each
+ * The attention heads' controls (ViT, DeiT, Swin: one bar per head, whatever its stage's head
+ * width): a global head ratio (round(ratio × h_b) of each
  * block's lowest-scoring heads removed, {@link HeadScores#kept}) and per-block toggles, at least
  * one head kept per block. Heads are scored by the plan's criterion when it has a head score, else
  * by variance. Without the attention outputs' statistics (older files) the controls are disabled,
  * and {@link #reasonProperty()} says to recalibrate; families without removable heads hide them.
+ * In global mode {@link #jointProperty()} lets the plan rank heads with the neurons ({@code "heads":
+ * {"joint": true}}): the pruning view model then shows the heads that ranking removes
+ * ({@link #show}) and the ratio and toggles rest until it is off.
  */
 public final class HeadControls {
     private final DoubleProperty ratio = new SimpleDoubleProperty(this, "headRatio", 0);
@@ -30,6 +36,8 @@ public final class HeadControls {
     private final BooleanProperty enabled = new SimpleBooleanProperty(this, "enabled");
     private final StringProperty reason = new SimpleStringProperty(this, "reason", "");
     private final StringProperty status = new SimpleStringProperty(this, "status", "");
+    private final BooleanProperty joint = new SimpleBooleanProperty(this, "joint");
+    private final ReadOnlyBooleanWrapper ranked = new ReadOnlyBooleanWrapper(this, "ranked");
     private final Runnable onChange;
     private List<BlockViewModel> blocks = List.of();
     private LoadedModel model;
@@ -41,10 +49,43 @@ public final class HeadControls {
     public HeadControls(Runnable onChange) {
         this.onChange = onChange;
         ratio.addListener((o, a, b) -> {
-            if (!updating) {
+            if (!updating && !ranked.get()) {
                 applyRatio(true);
             }
         });
+    }
+
+    /** "Rank heads with the neurons": in global mode the plan's heads are {@code {"joint": true}}. */
+    public BooleanProperty jointProperty() {
+        return joint;
+    }
+
+    /** Whether the joint ranking chooses the heads now (joint on, global mode): ratio and toggles rest. */
+    public ReadOnlyBooleanProperty rankedProperty() {
+        return ranked.getReadOnlyProperty();
+    }
+
+    /** Shows {@code removed} heads as the joint ranking chose them (null: none), without a change of plan. */
+    void show(int[][] removed) {
+        ranked.set(true);
+        for (BlockViewModel b : blocks) {
+            b.removedHeadsProperty().set(removed == null ? new int[0] : removed[b.index()].clone());
+        }
+    }
+
+    /** The joint ranking no longer chooses: the heads it removed stay, now the user's to change. */
+    void unrank() {
+        ranked.set(false);
+    }
+
+    /** Moves the ratio's slider to {@code r} without selecting again (an undo step restores the heads itself). */
+    void showRatio(double r) {
+        updating = true;
+        try {
+            ratio.set(r);
+        } finally {
+            updating = false;
+        }
     }
 
     /** The global head ratio in [0, 1): setting it re-selects every block's heads. */
@@ -52,7 +93,7 @@ public final class HeadControls {
         return ratio;
     }
 
-    /** Whether the open model has heads the app can remove (a ViT); else the controls are hidden. */
+    /** Whether the open model has heads the app can remove (ViT, Swin); else the controls are hidden. */
     public BooleanProperty shownProperty() {
         return shown;
     }
@@ -83,12 +124,8 @@ public final class HeadControls {
         for (BlockViewModel b : blocks) {
             b.setHeads(cfg == null ? 0 : cfg.numHeads(b.index()));
         }
-        updating = true;
-        try {
-            ratio.set(0);
-        } finally {
-            updating = false;
-        }
+        ranked.set(false);
+        showRatio(0);
         status.set("");
     }
 
@@ -119,7 +156,7 @@ public final class HeadControls {
         for (BlockViewModel b : blocks) {
             b.headScoresProperty().set(scores == null ? null : scores[b.index()]);
         }
-        if (scores != null && ratio.get() > 0) {
+        if (scores != null && ratio.get() > 0 && !ranked.get()) {
             applyRatio(false); // the caller publishes the plan
         }
     }
@@ -131,6 +168,10 @@ public final class HeadControls {
     public boolean toggle(int block, int head) {
         BlockViewModel b = blocks.get(block);
         if (!enabled.get() || head < 0 || head >= b.heads()) {
+            return false;
+        }
+        if (ranked.get()) {
+            status.set("The joint ranking chooses the heads: turn \"Rank with neurons\" off to pick them");
             return false;
         }
         int[] removed = b.removedHeadsProperty().get();

@@ -73,6 +73,8 @@ public final class PruningView extends VBox {
     @FXML
     private Label headsLabel;
     @FXML
+    private CheckBox jointHeadsCheck;
+    @FXML
     private Slider headSlider;
     @FXML
     private TextField headField;
@@ -159,8 +161,12 @@ public final class PruningView extends VBox {
         headsRow.visibleProperty().bind(heads.shownProperty());
         headsRow.managedProperty().bind(heads.shownProperty());
         RatioControls.bind(headSlider, headField, heads.ratioProperty(), viewModel.adjustingProperty());
-        headSlider.disableProperty().bind(heads.enabledProperty().not());
-        headField.disableProperty().bind(heads.enabledProperty().not());
+        headSlider.disableProperty().bind(heads.enabledProperty().not().or(heads.rankedProperty()));
+        headField.disableProperty().bind(heads.enabledProperty().not().or(heads.rankedProperty()));
+        jointHeadsCheck.selectedProperty().bindBidirectional(heads.jointProperty());
+        jointHeadsCheck.disableProperty().bind(heads.enabledProperty().not()
+                .or(viewModel.modeProperty().isNotEqualTo(PruningPlan.Mode.GLOBAL)));
+        roundToChoice.disableProperty().bind(heads.rankedProperty());
         headStatus.textProperty().bind(heads.statusProperty());
         Tooltip tip = new Tooltip();
         tip.textProperty().bind(Bindings.when(heads.enabledProperty())

@@ -23,6 +23,7 @@ import org.vbpstudio.prune.Budget;
 import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.Criterion;
 import org.vbpstudio.prune.HeadCut;
+import org.vbpstudio.prune.HeadSelection;
 import org.vbpstudio.prune.Pruner;
 import org.vbpstudio.prune.PruningPlan;
 import org.vbpstudio.prune.Selection;
@@ -71,6 +72,17 @@ public final class PruningViewModel {
         standardize.addListener((o, a, b) -> refresh());
         roundTo.addListener((o, a, b) -> refresh());
         globalRatio.addListener((o, a, b) -> onGlobalRatio(b.doubleValue()));
+        heads.jointProperty().addListener((o, a, b) -> {
+            if (b && !updating) {
+                updating = true;
+                try {
+                    roundTo.set(0); // the joint ranking's MAC budget takes no rounding
+                } finally {
+                    updating = false;
+                }
+            }
+            refresh();
+        });
         rebuildBlocks();
     }
 
@@ -147,10 +159,18 @@ public final class PruningViewModel {
             cut = new PruningPlan.Cut.PerBlock(blocks.stream().mapToDouble(b -> clamp(b.ratio())).toArray());
         }
         int[][] removedHeads = heads.removed();
+        HeadCut headCut = jointHeads(cut) ? new HeadCut.Joint()
+                : removedHeads == null ? null : new HeadCut.Removed(removedHeads);
         return PruningPlan.of(cut).withCriterion(criterion.get()).withCompensation(compensation.get())
-                .withRoundTo(roundTo.get()).withSeed(seed).withNormalize(cut instanceof PruningPlan.Cut.Global
-                        && standardize.get() ? PruningPlan.Normalize.STANDARDIZE : PruningPlan.Normalize.NONE)
-                .withHeads(removedHeads == null ? null : new HeadCut.Removed(removedHeads));
+                .withRoundTo(headCut instanceof HeadCut.Joint ? 0 : roundTo.get()).withSeed(seed)
+                .withNormalize(cut instanceof PruningPlan.Cut.Global && standardize.get()
+                        ? PruningPlan.Normalize.STANDARDIZE : PruningPlan.Normalize.NONE)
+                .withHeads(headCut);
+    }
+
+    /** Whether the plan ranks heads with the neurons: the joint choice, in global mode, on a model with heads. */
+    private boolean jointHeads(PruningPlan.Cut cut) {
+        return cut instanceof PruningPlan.Cut.Global && heads.jointProperty().get() && heads.shownProperty().get();
     }
 
     /**
@@ -160,36 +180,55 @@ public final class PruningViewModel {
      */
     public void apply(PruningPlan plan) {
         plan.validate(blocks.size());
-        if (plan.heads() instanceof HeadCut.Joint) {
-            throw new IllegalArgumentException("the app sets heads by a ratio or head by head; joint heads are the"
-                    + " prune command's");
-        }
         updating = true;
         try {
-            seed = plan.seed();
-            criterion.set(plan.criterion());
-            compensation.set(plan.compensation());
-            roundTo.set(plan.roundTo());
-            standardize.set(plan.normalize() == PruningPlan.Normalize.STANDARDIZE);
-            mode.set(plan.mode());
-            if (plan.cut() instanceof PruningPlan.Cut.Global g) {
-                globalRatio.set(g.ratio());
-            } else if (plan.cut() instanceof PruningPlan.Cut.PerBlock p) {
-                double[] r = p.ratios();
-                for (int b = 0; b < r.length; b++) {
-                    blocks.get(b).ratioProperty().set(r[b]);
-                }
-            }
-            if (plan.heads() instanceof HeadCut.Ratio r) {
-                heads.ratioProperty().set(r.ratio());
-            } else {
-                heads.ratioProperty().set(0);
-                heads.setRemoved(plan.heads() instanceof HeadCut.Removed r ? r.removed() : null);
-            }
+            applyControls(plan);
         } finally {
             updating = false;
         }
         refresh();
+    }
+
+    /**
+     * Sets every control from {@code plan}, then the head ratio's slider and the joint choice as they
+     * were shown (an undo step: the plan holds the heads themselves, not the slider they came from).
+     */
+    public void restore(PruningPlan plan, double headRatio, boolean jointHeads) {
+        plan.validate(blocks.size());
+        updating = true;
+        try {
+            applyControls(plan);
+            heads.showRatio(headRatio);
+            heads.jointProperty().set(jointHeads);
+        } finally {
+            updating = false;
+        }
+        refresh();
+    }
+
+    private void applyControls(PruningPlan plan) {
+        seed = plan.seed();
+        criterion.set(plan.criterion());
+        compensation.set(plan.compensation());
+        roundTo.set(plan.roundTo());
+        standardize.set(plan.normalize() == PruningPlan.Normalize.STANDARDIZE);
+        mode.set(plan.mode());
+        if (plan.cut() instanceof PruningPlan.Cut.Global g) {
+            globalRatio.set(g.ratio());
+        } else if (plan.cut() instanceof PruningPlan.Cut.PerBlock p) {
+            double[] r = p.ratios();
+            for (int b = 0; b < r.length; b++) {
+                blocks.get(b).ratioProperty().set(r[b]);
+            }
+        }
+        heads.jointProperty().set(plan.heads() instanceof HeadCut.Joint);
+        heads.unrank();
+        if (plan.heads() instanceof HeadCut.Ratio r) {
+            heads.ratioProperty().set(r.ratio());
+        } else if (!(plan.heads() instanceof HeadCut.Joint)) { // joint: refresh shows what the ranking removes
+            heads.ratioProperty().set(0);
+            heads.setRemoved(plan.heads() instanceof HeadCut.Removed r ? r.removed() : null);
+        }
     }
 
     /**
@@ -206,13 +245,20 @@ public final class PruningViewModel {
         if (sc == null) {
             throw new IllegalArgumentException(s == null ? "open a model first" : messageProperty().get());
         }
-        PruningPlan fitted = budget.fit(current, sc, s.model().config());
+        boolean joint = current.heads() instanceof HeadCut.Joint;
+        double[][] headScores = joint ? Pruner.headScores(s.model(), statsOf(s), current) : null;
+        PruningPlan fitted = budget.fit(current, sc, headScores, s.model().config());
         if (fitted.cut() instanceof PruningPlan.Cut.Global g) {
             globalRatio.set(g.ratio());
         } else if (fitted.cut() instanceof PruningPlan.Cut.PerBlock p) {
             setRatios(p.ratios());
         }
-        return budget.achieved(s.model().config(), s.model().config().withMlpHiddenDims(selection().widths()));
+        ModelConfig pruned = s.model().config().withMlpHiddenDims(selection().widths());
+        if (joint && selection().removesHeads()) {
+            pruned = HeadSelection.prunedConfig(s.model().config(),
+                    new HeadSelection.Choice(selection().kept(), selection().removedHeads()));
+        }
+        return budget.achieved(s.model().config(), pruned);
     }
 
     /** Switches to per-block mode with these ratios (an allocation), refreshing once. */
@@ -304,7 +350,25 @@ public final class PruningViewModel {
         PruningPlan plan = plan();
         boolean global = plan.mode() == PruningPlan.Mode.GLOBAL;
         double[][] sc = scores(s, plan);
-        int[][] kept = sc == null ? null : Selection.kept(plan, sc);
+        int[][] removedHeads = heads.removed();
+        String jointProblem = null;
+        int[][] kept;
+        if (plan.heads() instanceof HeadCut.Joint) {
+            HeadSelection.Choice choice = null;
+            if (sc != null) {
+                try {
+                    choice = JointChoice.select(s.model(), statsOf(s), plan, sc);
+                } catch (IllegalArgumentException e) {
+                    jointProblem = e.getMessage();
+                }
+            }
+            kept = choice == null ? null : choice.keptNeurons();
+            removedHeads = choice == null || !choice.removesHeads() ? null : choice.removedHeads();
+            heads.show(removedHeads);
+        } else {
+            heads.unrank();
+            kept = sc == null ? null : Selection.kept(plan, sc);
+        }
         int[] widths;
         if (kept != null) {
             widths = Arrays.stream(kept).mapToInt(k -> k.length).toArray();
@@ -314,7 +378,7 @@ public final class PruningViewModel {
             widths = null;
         }
         String missing = Pruner.missingStatistics(plan);
-        workspace.planMessageProperty().set(sc != null ? ""
+        workspace.planMessageProperty().set(jointProblem != null ? "Joint heads: " + jointProblem : sc != null ? ""
                 : Character.toUpperCase(missing.charAt(0)) + missing.substring(1)
                 + (plan.criterion().needsGradients() ? ": open a statistics file written by 'stats --gradients'."
                         : ": calibrate first, or open a statistics file."));
@@ -333,7 +397,7 @@ public final class PruningViewModel {
             updating = false;
         }
         workspace.planProperty().set(plan);
-        workspace.selectionProperty().set(widths == null ? null : new PlanSelection(plan, widths, kept, heads.removed()));
+        workspace.selectionProperty().set(widths == null ? null : new PlanSelection(plan, widths, kept, removedHeads));
         refreshHistograms();
     }
 

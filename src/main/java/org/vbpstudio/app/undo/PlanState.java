@@ -6,6 +6,7 @@ import org.vbpstudio.app.prune.BlockViewModel;
 import org.vbpstudio.app.prune.PruningViewModel;
 import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.Criterion;
+import org.vbpstudio.prune.HeadCut;
 import org.vbpstudio.prune.PruningPlan;
 
 /**
@@ -14,14 +15,21 @@ import org.vbpstudio.prune.PruningPlan;
  *
  * @param blockRatios every block's slider, in per-block mode the plan itself (in global mode the
  *                    effective ratios the threshold gives)
+ * @param normalize   the global threshold's standardisation
+ * @param heads       the plan's attention heads (the removed list, joint, or null: none)
+ * @param headRatio   the head ratio's slider (the heads it chose are in {@code heads}, toggles included)
+ * @param jointHeads  "rank heads with the neurons", kept in per-block mode too, where it rests
  */
 public record PlanState(PruningPlan.Mode mode, Criterion criterion, Compensation compensation, int roundTo,
-        double globalRatio, List<Double> blockRatios, long seed) {
+        double globalRatio, List<Double> blockRatios, long seed, PruningPlan.Normalize normalize, HeadCut heads, double headRatio,
+        boolean jointHeads) {
 
     public static PlanState capture(PruningViewModel p) {
+        PruningPlan plan = p.plan();
         return new PlanState(p.modeProperty().get(), p.criterionProperty().get(), p.compensationProperty().get(),
-                p.roundToProperty().get(), p.globalRatioProperty().get(),
-                p.blocks().stream().map(BlockViewModel::ratio).toList(), p.plan().seed());
+                plan.roundTo(), p.globalRatioProperty().get(),
+                p.blocks().stream().map(BlockViewModel::ratio).toList(), plan.seed(), plan.normalize(), plan.heads(),
+                p.heads().ratioProperty().get(), p.heads().jointProperty().get());
     }
 
     /** Sets every control of {@code p} to this state (the plan is recomputed once per control). */
@@ -36,13 +44,14 @@ public record PlanState(PruningPlan.Mode mode, Criterion criterion, Compensation
             p.globalRatioProperty().set(globalRatio); // in per-block mode this moves every block: the plan below resets them
             cut = new PruningPlan.Cut.PerBlock(blockRatios.stream().mapToDouble(Double::doubleValue).toArray());
         }
-        p.apply(PruningPlan.of(cut).withCriterion(criterion).withCompensation(compensation).withRoundTo(roundTo)
-                .withSeed(seed));
+        p.restore(PruningPlan.of(cut).withCriterion(criterion).withCompensation(compensation).withRoundTo(roundTo)
+                .withSeed(seed).withNormalize(normalize).withHeads(heads), headRatio, jointHeads);
     }
 
     @Override
     public String toString() {
         return mode + " " + criterion + " comp=" + compensation + " round=" + roundTo + " global=" + globalRatio + " "
-                + Arrays.toString(blockRatios.toArray());
+                + Arrays.toString(blockRatios.toArray()) + " heads=" + heads + " headRatio=" + headRatio
+                + (jointHeads ? " joint" : "");
     }
 }

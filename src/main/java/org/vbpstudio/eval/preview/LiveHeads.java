@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDManager;
 import java.util.Arrays;
 import org.vbpstudio.model.MlpHook;
 import org.vbpstudio.model.ModelConfig;
-import org.vbpstudio.model.VitConfig;
 import org.vbpstudio.prune.HeadMaskHook;
 import org.vbpstudio.stats.ActivationStats;
 
@@ -51,7 +50,7 @@ final class LiveHeads implements AutoCloseable {
             throw new IllegalArgumentException("removed heads for " + removed.length + " blocks, the model has " + depth);
         }
         if (any && !HeadMaskHook.supports(config)) {
-            throw new IllegalArgumentException("the preview removes heads from ViT and DeiT models only");
+            throw new IllegalArgumentException("a " + config.family().displayName() + " has no attention heads to remove");
         }
         for (int b = 0; b < depth; b++) { // every block checked before anything changes
             if (next[b] != null) {
@@ -62,7 +61,7 @@ final class LiveHeads implements AutoCloseable {
                 || hook != null && (withCompensation != compensation || withStats != stats);
         int changed = depth;
         if (rebuild) {
-            HeadMaskHook fresh = new HeadMaskHook(manager, (VitConfig) config, withStats, withCompensation && any,
+            HeadMaskHook fresh = new HeadMaskHook(manager, config, withStats, withCompensation && any,
                     MlpHook.NONE);
             if (hook != null) {
                 hook.close();
