@@ -2,10 +2,12 @@ package org.vbpstudio.prune;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 import org.vbpstudio.model.MlpHook;
 import org.vbpstudio.model.ModelConfig;
 import org.vbpstudio.stats.ActivationStats;
+import org.vbpstudio.stats.SecondMoments;
 
 /**
  * Removed attention heads for fast previews: each removed head's d_h channels of proj's input are
@@ -13,7 +15,12 @@ import org.vbpstudio.stats.ActivationStats;
  * {@link HeadSurgery} computes (proj over a constant mean is the bias it folds in). The MLP's
  * hidden activations go to {@code mlp} (a neuron {@link MaskHook} or {@link MlpHook#NONE}).
  *
- * <p>Per masked block it holds a 0/1 mask and a fill {@code [h_b·d_h]} in native memory of its
+ * <p>With a refit ({@link Compensation#REFIT}) the removed channels are held at their affine
+ * prediction from the kept ones instead ({@link HeadSurgery#prediction}): context · mask + context · P
+ * + fill, P [A, A] holding the prediction's weights in the removed channels' columns, which is what
+ * the refitted proj computes.
+ *
+ * <p>Per masked block it holds a 0/1 mask and a fill {@code [h_b·d_h]} (and P) in native memory of its
  * own sub-manager, released by {@link #close()} or when the block is replaced. Changes are
  * synchronized; {@link #onAttention} only reads a block's arrays under the lock, as in {@link MaskHook}.
  */
@@ -35,14 +42,26 @@ public final class HeadMaskHook implements MlpHook, AutoCloseable {
     private final int[][] removed;
     private final NDArray[] mask;
     private final NDArray[] fill;
+    private final NDArray[] predict;
+    private final ModelConfig cfg;
+    private final SecondMoments moments;
+    private final double ridge;
+
+    /** As below, removed heads held at their means (compensation on) or zero. */
+    public HeadMaskHook(NDManager parent, ModelConfig cfg, ActivationStats stats, boolean compensation, MlpHook mlp) {
+        this(parent, cfg, stats, Compensation.meanIf(compensation), PruningPlan.DEFAULT_RIDGE, mlp);
+    }
 
     /**
-     * An identity hook (no head removed) for {@code cfg}'s heads.
+     * An identity hook (no head removed) for {@code cfg}'s heads, compensating as {@code compensation}
+     * says ({@code ridge}: a refit's λ).
      *
-     * @param stats the model's statistics, holding the attention outputs' when {@code compensation} is on
-     * @throws IllegalArgumentException if compensation is on without attention statistics, or they do not fit
+     * @param stats the model's statistics, holding the attention outputs' (with their second moments for a
+     *              refit) when compensating
+     * @throws IllegalArgumentException if compensating without those statistics, or they do not fit
      */
-    public HeadMaskHook(NDManager parent, ModelConfig cfg, ActivationStats stats, boolean compensation, MlpHook mlp) {
+    public HeadMaskHook(NDManager parent, ModelConfig cfg, ActivationStats stats, Compensation compensation,
+            double ridge, MlpHook mlp) {
         if (!supports(cfg)) {
             throw new IllegalArgumentException("a " + cfg.family() + " model has no attention heads to mask");
         }
@@ -52,8 +71,14 @@ public final class HeadMaskHook implements MlpHook, AutoCloseable {
             headDims[b] = cfg.headDim(b);
         }
         this.mlp = mlp;
+        this.cfg = cfg;
+        this.ridge = ridge;
         this.means = new double[heads.length][];
-        if (compensation) {
+        if (compensation == Compensation.REFIT && !HeadSurgery.canRefit(stats)) {
+            throw new IllegalArgumentException(HeadSurgery.REFIT_NEEDS_MOMENTS);
+        }
+        this.moments = compensation == Compensation.REFIT ? stats.attention().secondMoments() : null;
+        if (compensation == Compensation.MEAN) {
             if (stats == null || !stats.hasAttention()) {
                 throw new IllegalArgumentException("head compensation needs the attention outputs' statistics"
                         + " (collect statistics again: older files hold the MLPs' only)");
@@ -69,13 +94,20 @@ public final class HeadMaskHook implements MlpHook, AutoCloseable {
         this.removed = new int[heads.length][];
         this.mask = new NDArray[heads.length];
         this.fill = new NDArray[heads.length];
+        this.predict = new NDArray[heads.length];
         this.manager = parent.newSubManager();
     }
 
     /** A hook removing {@code removed[b]} heads of every block b (null or empty: none). */
     public static HeadMaskHook of(NDManager parent, ModelConfig cfg, int[][] removed, ActivationStats stats,
             boolean compensation, MlpHook mlp) {
-        HeadMaskHook hook = new HeadMaskHook(parent, cfg, stats, compensation, mlp);
+        return of(parent, cfg, removed, stats, Compensation.meanIf(compensation), PruningPlan.DEFAULT_RIDGE, mlp);
+    }
+
+    /** The same, compensating as {@code compensation} says ({@code ridge}: a refit's λ). */
+    public static HeadMaskHook of(NDManager parent, ModelConfig cfg, int[][] removed, ActivationStats stats,
+            Compensation compensation, double ridge, MlpHook mlp) {
+        HeadMaskHook hook = new HeadMaskHook(parent, cfg, stats, compensation, ridge, mlp);
         try {
             hook.setAll(removed);
         } catch (RuntimeException e) {
@@ -118,10 +150,32 @@ public final class HeadMaskHook implements MlpHook, AutoCloseable {
             m[c] = 0f;
         }
         mask[b] = manager.create(m);
+        if (moments != null) {
+            predict(b, width);
+            return;
+        }
         float[] f = fill(b, channels, width);
         if (f != null) {
             fill[b] = manager.create(f);
         }
+    }
+
+    /** Block b's P and fill for a refit: the removed channels' prediction from the kept ones. */
+    private void predict(int b, int width) {
+        int[] kept = Selection.complement(HeadSurgery.channels(removed[b], headDims[b]), width);
+        int[] gone = Selection.complement(kept, width); // ascending, as the prediction's rows
+        Refit.Fc2 p = HeadSurgery.prediction(cfg, b, kept, moments, ridge);
+        float[] weights = p.weight().data();
+        float[] matrix = new float[width * width]; // [in, out]: context · P
+        float[] f = new float[width];
+        for (int i = 0; i < gone.length; i++) {
+            for (int k = 0; k < kept.length; k++) {
+                matrix[kept[k] * width + gone[i]] = weights[i * kept.length + k];
+            }
+            f[gone[i]] = p.bias().data()[i];
+        }
+        predict[b] = manager.create(matrix, new Shape(width, width));
+        fill[b] = manager.create(f);
     }
 
     /**
@@ -150,20 +204,25 @@ public final class HeadMaskHook implements MlpHook, AutoCloseable {
         return mlp.onHidden(block, hidden);
     }
 
-    /** context [B, T, h_b·d_h] → context · mask + fill; unmasked blocks pass through untouched. */
+    /** context [B, T, h_b·d_h] → context · mask (+ context · P) + fill; unmasked blocks pass through untouched. */
     @Override
     public NDArray onAttention(int block, NDArray context) {
         NDArray m;
         NDArray f;
+        NDArray p;
         synchronized (this) {
             m = mask[block];
             f = fill[block];
+            p = predict[block];
         }
         NDArray in = mlp.onAttention(block, context);
         if (m == null) {
             return in;
         }
         NDArray out = in.mul(m);
+        if (p != null) {
+            out = out.addi(in.matMul(p));
+        }
         return f == null ? out : out.add(f);
     }
 
@@ -198,6 +257,10 @@ public final class HeadMaskHook implements MlpHook, AutoCloseable {
         if (fill[b] != null) {
             fill[b].close();
             fill[b] = null;
+        }
+        if (predict[b] != null) {
+            predict[b].close();
+            predict[b] = null;
         }
     }
 }

@@ -109,6 +109,34 @@ class HeadMaskHookTest {
         }
     }
 
+    /** A refit: the removed heads held at their prediction from the kept heads, as the refitted proj computes. */
+    @Test
+    void refittedHeadsComputeWhatTheRefittedExportComputes() {
+        ActivationStats withMoments = ActivationStats.collectingSecondMoments(CFG.mlpHiddenDims())
+                .withAttention(ActivationStats.collectingSecondMoments(new int[] {16, 16, 16}));
+        try (StatsHook mlp = new StatsHook(withMoments);
+                AttentionStatsHook hook = new AttentionStatsHook(mlp, withMoments.attention())) {
+            vit.logits(pixels, IMAGES, hook);
+        }
+        int[][] removed = {{1}, {}, {0, 2, 3}};
+        double ridge = 1e-2;
+        HeadSurgery.Result heads = HeadSurgery.apply(CFG, W, keptHeads(removed), withMoments, Compensation.REFIT, ridge);
+        float[] expected;
+        try (Network pruned = new Network(heads.config(), heads.weights(), manager)) {
+            expected = pruned.logits(pixels, IMAGES, MlpHook.NONE);
+        }
+        float[] masked;
+        try (HeadMaskHook hook = HeadMaskHook.of(manager, CFG, removed, withMoments, Compensation.REFIT, ridge,
+                MlpHook.NONE)) {
+            masked = vit.logits(pixels, IMAGES, hook);
+        }
+        assertTrue(maxDiff(expected, masked) < 1e-4, "refit: " + maxDiff(expected, masked));
+        float[] mean = exported(allNeurons(), keptHeads(removed), Compensation.MEAN);
+        assertTrue(maxDiff(expected, mean) > 1e-3, "the refit is not the mean: " + maxDiff(expected, mean));
+        assertThrows(IllegalArgumentException.class, () -> new HeadMaskHook(manager, CFG, stats, Compensation.REFIT,
+                ridge, MlpHook.NONE), "statistics without the attention outputs' second moments");
+    }
+
     @Test
     void headsAndNeuronsMaskedTogetherComputeTheModelPrunedOfBoth() {
         int[][] removed = {{0, 3}, {2}, {}};

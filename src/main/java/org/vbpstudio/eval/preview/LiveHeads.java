@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import java.util.Arrays;
 import org.vbpstudio.model.MlpHook;
 import org.vbpstudio.model.ModelConfig;
+import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.HeadMaskHook;
 import org.vbpstudio.stats.ActivationStats;
 
@@ -18,7 +19,8 @@ final class LiveHeads implements AutoCloseable {
     private final ModelConfig config;
     private final int[][] applied;
     private HeadMaskHook hook;
-    private boolean compensation;
+    private Compensation compensation = Compensation.NONE;
+    private double ridge;
     private ActivationStats stats;
 
     LiveHeads(NDManager manager, ModelConfig config) {
@@ -29,13 +31,15 @@ final class LiveHeads implements AutoCloseable {
 
     /**
      * Removes {@code removed[b]} heads of block b (null, or a null or empty entry: none), their
-     * means from {@code stats} when {@code compensation}.
+     * means from {@code stats} when compensating by the mean, their prediction from the kept heads
+     * when refitting ({@code ridge}: its λ).
      *
      * @return the first block whose computation changed ({@code depth} when none did)
      * @throws IllegalArgumentException for heads of a family without them, or out of range, or all of a block's, or
-     *                                  compensation without the attention outputs' statistics
+     *                                  compensation without the attention outputs' statistics (a refit: their
+     *                                  second moments)
      */
-    int set(int[][] removed, boolean withCompensation, ActivationStats withStats) {
+    int set(int[][] removed, Compensation withCompensation, double withRidge, ActivationStats withStats) {
         int depth = config.depth();
         int[][] next = new int[depth][];
         boolean any = false;
@@ -57,17 +61,21 @@ final class LiveHeads implements AutoCloseable {
                 HeadMaskHook.checkRemoved(b, next[b], config.numHeads(b));
             }
         }
+        // without removed heads the hook needs no statistics: it is built uncompensated, and rebuilt
+        // once heads are removed under a compensation
+        Compensation effective = any ? withCompensation : Compensation.NONE;
         boolean rebuild = hook == null && any
-                || hook != null && (withCompensation != compensation || withStats != stats);
+                || hook != null && (effective != compensation || withStats != stats
+                        || effective == Compensation.REFIT && Double.compare(withRidge, ridge) != 0);
         int changed = depth;
         if (rebuild) {
-            HeadMaskHook fresh = new HeadMaskHook(manager, config, withStats, withCompensation && any,
-                    MlpHook.NONE);
+            HeadMaskHook fresh = new HeadMaskHook(manager, config, withStats, effective, withRidge, MlpHook.NONE);
             if (hook != null) {
                 hook.close();
             }
             hook = fresh;
-            compensation = withCompensation;
+            compensation = effective;
+            ridge = withRidge;
             stats = withStats;
             Arrays.fill(applied, null);
             for (int b = 0; b < depth; b++) {

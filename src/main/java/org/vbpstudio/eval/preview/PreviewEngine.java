@@ -321,10 +321,9 @@ public final class PreviewEngine implements AutoCloseable {
 
     /**
      * As above, also removing {@code removedHeads[b]} attention heads of block b (null, or a null
-     * or empty entry: none; ViT only), their channels of proj's input replaced by their means when
-     * compensating (any compensation: a head is compensated by its mean, as {@code HeadSurgery}
-     * does) or by zero. A head change in block b makes b and the blocks after it stale, as a
-     * neuron change does.
+     * or empty entry: none), their channels of proj's input replaced as {@code HeadSurgery} compensates
+     * them: by their means, by their prediction from the kept heads (a refit, λ {@code ridge}) or by
+     * zero. A head change in block b makes b and the blocks after it stale, as a neuron change does.
      *
      * @throws IllegalArgumentException as above, or if the heads do not fit the model, or their
      *                                  compensation needs the attention outputs' statistics that {@code stats} lacks
@@ -345,7 +344,7 @@ public final class PreviewEngine implements AutoCloseable {
             throw new IllegalArgumentException("statistics of widths " + Arrays.toString(stats.widths())
                     + " do not fit a model of widths " + Arrays.toString(config.mlpHiddenDims()));
         }
-        int headsChanged = heads.set(removedHeads, compensation != Compensation.NONE, stats); // checked first
+        int headsChanged = heads.set(removedHeads, compensation, ridge, stats); // checked first
         boolean compensationChanged = stats != maskStats || compensation != this.compensation
                 || compensation == Compensation.REFIT && Double.compare(ridge, this.ridge) != 0;
         maskStats = stats;

@@ -49,7 +49,8 @@ class PreviewHeadsTest {
         model = ModelLoader.load(Fixture.TIMM);
         vit = model.instantiate(manager);
         images = ImageSources.open(Fixture.IMAGES);
-        stats = StatsCollector.collect(vit, images, model.preprocessing(), 16, Progress.NONE);
+        stats = StatsCollector.emptyFor(model.config(), true); // with the second moments a refit needs
+        StatsCollector.collectInto(stats, vit, images, model.preprocessing(), 16, Progress.NONE);
     }
 
     @AfterAll
@@ -120,10 +121,16 @@ class PreviewHeadsTest {
             engine.setPlan(kept, heads, Compensation.NONE, PruningPlan.DEFAULT_RIDGE, stats); // zeros, not means
             assertExported(kept, heads, Compensation.NONE, engine.refresh(x -> {}, Progress.NONE));
 
+            engine.setPlan(kept, heads, Compensation.REFIT, PruningPlan.DEFAULT_RIDGE, stats); // predicted from the kept heads
+            assertExported(kept, heads, Compensation.REFIT, engine.refresh(x -> {}, Progress.NONE));
+
             int[][] none = {{}, null, {}};
             engine.setPlan(kept, none, Compensation.NONE, PruningPlan.DEFAULT_RIDGE, stats);
             assertEquals(0, engine.staleFrom());
             assertExported(kept, new int[][] {{}, {}, {}}, Compensation.NONE, engine.refresh(x -> {}, Progress.NONE));
+            engine.setPlan(kept, none, Compensation.MEAN, PruningPlan.DEFAULT_RIDGE, stats);
+            engine.setPlan(kept, heads, Compensation.MEAN, PruningPlan.DEFAULT_RIDGE, stats); // means again, not zeros
+            assertExported(kept, heads, Compensation.MEAN, engine.refresh(x -> {}, Progress.NONE));
         }
     }
 
