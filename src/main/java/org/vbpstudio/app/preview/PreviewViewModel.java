@@ -38,6 +38,7 @@ import org.vbpstudio.eval.preview.PreviewPredictions;
 import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.model.ComputeThreads;
 import org.vbpstudio.prune.Compensation;
+import org.vbpstudio.prune.HeadSurgery;
 import org.vbpstudio.prune.Surgery;
 import org.vbpstudio.stats.ActivationStats;
 
@@ -280,14 +281,18 @@ public final class PreviewViewModel {
             message.set(workspace.planMessageProperty().get());
             return;
         }
-        busy.set(true);
-        refreshing = true;
-        message.set("");
         if (sel.removesHeads() && sel.plan().compensation() != Compensation.NONE
                 && (stats == null || !stats.hasAttention())) {
             message.set("Removing heads with compensation needs the attention outputs' statistics: calibrate again.");
             return;
         }
+        if (sel.removesHeads() && sel.plan().compensation() == Compensation.REFIT && !HeadSurgery.canRefit(stats)) {
+            message.set("Refitting heads needs the attention outputs' second moments: calibrate again with refit.");
+            return;
+        }
+        busy.set(true);
+        refreshing = true;
+        message.set("");
         int[][] kept = sel.kept();
         int[][] heads = sel.removedHeads();
         Compensation compensation = sel.plan().compensation();
