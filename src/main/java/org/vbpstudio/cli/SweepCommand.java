@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.vbpstudio.data.ClassMapping;
@@ -232,8 +233,10 @@ final class SweepCommand implements Callable<Integer> {
         }
         if (figure.plot() != null) {
             String what = original.labelled() ? "top-1" : "agreement with the original";
+            String withHeads = heads instanceof HeadCut.Ratio r ? String.format(Locale.ROOT, ", %.0f%% of the heads removed",
+                    100 * r.ratio()) : heads != null ? ", heads ranked with the neurons" : "";
             figure.write(new LineFigure(model.name() + ": " + what + " on " + original.fidelity().count()
-                    + " validation images, no retraining", original.labelled(),
+                    + " validation images, no retraining" + withHeads, original.labelled(),
                     SweepReport.plotLines(perBlock, global, standardized), CostModel.totalMacs(model.config()) / 1e6,
                     original.headline(), false), this::target);
         }
