@@ -11,8 +11,6 @@ import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.ModelConfig;
-import org.vbpstudio.prune.Allocation;
-import org.vbpstudio.prune.Budget;
 import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.Criterion;
 import org.vbpstudio.prune.HeadCut;
@@ -20,7 +18,6 @@ import org.vbpstudio.prune.HeadScores;
 import org.vbpstudio.prune.HeadSelection;
 import org.vbpstudio.prune.Pruner;
 import org.vbpstudio.prune.PruningPlan;
-import org.vbpstudio.prune.Selection;
 import org.vbpstudio.stats.ActivationStats;
 
 /**
