@@ -7,7 +7,8 @@ usage (run by the test; Debian's python3-torch, nothing else):
 MODEL_DIR: an unpruned Swin in timm layout (layers.S.blocks.J.attn.qkv, model_args in config.json) or
 Hugging Face layout (separate query, key, value; the patch merging at the end of the previous stage);
 X.safetensors holds "x" [N, C, H, W], already preprocessed; REMOVE.json maps a block index (over all
-stages) to the heads to remove, e.g. {"0": [1], "4": [0, 3]}.
+stages) to the heads to remove, e.g. {"0": [1], "4": [0, 3]}, or holds {"heads": {…}, "neurons": {"0": [5, 7],
+…}}: heads and MLP hidden neurons removed together (a joint plan), each replaced by its mean over X.
 
 Written from the math (Liu et al. 2021), not from the Java code or tools/vbp_torch_swin.py: windows are
 cut one by one from the rolled map, each head attends within its window with its own column of the
@@ -15,7 +16,9 @@ relative position bias table (and, in shifted blocks, -100 between positions the
 together). A removed head's context vector o_h (its d_h channels of proj's input) is replaced by its
 mean over every position of X, so proj.bias gains proj.weight[:, cols(h)] @ mean(o_h); its q, k, v
 rows, its proj columns and its bias table column go. OUT receives "blocks.B.attn.mean", ".m2" (sum of
-squared deviations), ".count" of the unpruned model on X, and "logits" [N, K] of the pruned model.
+squared deviations), ".count" of the unpruned model on X, and "logits" [N, K] of the pruned model. A
+removed neuron j (a row of fc1, a column of fc2) is replaced by the mean of GELU(fc1(x))_j over every
+position of X: fc2.bias gains fc2.weight[:, j] * mean_j.
 """
 import json
 import math
@@ -129,7 +132,7 @@ def attention(y, s, o, heads, dh, ws, shift, seen):
     return torch.roll(y, (shift, shift), (1, 2)) if shift else y
 
 
-def forward(s, arch, x, heads, seen=None):
+def forward(s, arch, x, heads, seen=None, hidden=None):
     """Logits; heads[b] = the number of heads block b has (its q, k, v rows, proj columns, table columns)."""
     img, patch, dim, depths, num_heads, window, eps = arch
     t = torch.nn.functional.conv2d(x, s["stem.w"], s["stem.b"], stride=patch).permute(0, 2, 3, 1)
@@ -148,7 +151,10 @@ def forward(s, arch, x, heads, seen=None):
             y = layer_norm(t, s[o + "norm1.w"], s[o + "norm1.b"], eps)
             t = t + attention(y, s, o, heads[b], dh, ws, shift, seen)
             y = layer_norm(t, s[o + "norm2.w"], s[o + "norm2.b"], eps)
-            t = t + gelu(y @ s[o + "fc1.w"].T + s[o + "fc1.b"]) @ s[o + "fc2.w"].T + s[o + "fc2.b"]
+            a = gelu(y @ s[o + "fc1.w"].T + s[o + "fc1.b"])
+            if hidden is not None:
+                hidden.append(a.reshape(-1, a.shape[-1]))
+            t = t + a @ s[o + "fc2.w"].T + s[o + "fc2.b"]
             b += 1
     t = layer_norm(t, s["norm.w"], s["norm.b"], eps)
     return t.mean((1, 2)) @ s["head.w"].T + s["head.b"]
@@ -161,12 +167,16 @@ def main(model_dir, x_file, remove_file, out_file):
     s = {k: v.double() for k, v in parts(read_safetensors(f"{model_dir}/model.safetensors"), depths).items()}
     x = read_safetensors(x_file)["x"].double()
     with open(remove_file, encoding="utf-8") as f:
-        remove = {int(b): hs for b, hs in json.load(f).items()}
+        spec = json.load(f)
+    if "heads" not in spec and "neurons" not in spec:  # the heads alone, as {"0": [1], …}
+        spec = {"heads": spec}
+    remove = {int(b): hs for b, hs in spec.get("heads", {}).items()}
+    neurons = {int(b): js for b, js in spec.get("neurons", {}).items()}
     stage_of = [st for st, d in enumerate(depths) for _ in range(d)]
     full = [num_heads[st] for st in stage_of]
 
-    seen = []
-    forward(s, arch, x, full, seen)
+    seen, hidden = [], []
+    forward(s, arch, x, full, seen, hidden)
     out = {}
     for b, o in enumerate(seen):
         mean = o.mean(0)
@@ -188,6 +198,12 @@ def main(model_dir, x_file, remove_file, out_file):
         for part in "qkv":
             pruned[o + part + ".w"], pruned[o + part + ".b"] = s[o + part + ".w"][cols], s[o + part + ".b"][cols]
         pruned[o + "table"] = s[o + "table"][:, keep]
+        dead = neurons.get(b, [])
+        live = [j for j in range(s[o + "fc1.w"].shape[0]) if j not in dead]
+        fc2 = s[o + "fc2.w"]
+        pruned[o + "fc2.b"] = s[o + "fc2.b"] + fc2[:, dead] @ hidden[b].mean(0)[dead]
+        pruned[o + "fc2.w"] = fc2[:, live]
+        pruned[o + "fc1.w"], pruned[o + "fc1.b"] = s[o + "fc1.w"][live], s[o + "fc1.b"][live]
         kept.append(len(keep))
     out["logits"] = forward(pruned, arch, x, kept)
     write_safetensors(out_file, out)

@@ -1,6 +1,7 @@
 package org.vbpstudio.cli;
 
 import ai.djl.ndarray.NDManager;
+import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -9,11 +10,14 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.vbpstudio.data.ClassMapping;
 import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.eval.figure.Curve;
 import org.vbpstudio.eval.figure.LineFigure;
+import org.vbpstudio.eval.CriterionSweep;
+import org.vbpstudio.eval.preview.HeadSensitivity;
 import org.vbpstudio.eval.preview.PreviewEngine;
 import org.vbpstudio.eval.preview.PreviewOptions;
 import org.vbpstudio.eval.preview.Sensitivity;
@@ -39,8 +43,9 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code sensitivity --model M (--calibration C | --stats S) --images I [--ratios …] [--criterion …]
- * [--compensation none|mean] [--round-to K] --json F [--plot F.png]}: top-1 (agreement with the original when
- * unlabelled) with only block b pruned at each ratio, for every block. The JSON carries the model's
+ * [--compensation none|mean] [--round-to K] [--heads] --json F [--plot F.png]}: top-1 (agreement with the original when
+ * unlabelled) with only block b pruned at each ratio, for every block (with {@code --heads}, also with
+ * only k of its heads removed, {@link HeadSensitivity}). The JSON carries the model's
  * fingerprint and the settings, so {@code prune --allocate sensitivity --sensitivity F} can reuse it.
  */
 @Command(name = "sensitivity", mixinStandardHelpOptions = true,
@@ -77,6 +82,10 @@ final class SensitivityCommand implements Callable<Integer> {
             description = "Keep the pruned block's width a multiple of K, as prune --round-to K will (default: none).")
     int roundTo;
 
+    @Option(names = "--heads", description = "Also the head curve of every block: the score with only its k"
+            + " lowest-scoring attention heads removed, k = 1 … heads − 1 (ViT, DeiT, DeiT III), saved as \"heads\".")
+    boolean heads;
+
     @Option(names = "--json", required = true, paramLabel = "F", description = "Write the curves as JSON.")
     Path json;
 
@@ -99,16 +108,32 @@ final class SensitivityCommand implements Callable<Integer> {
             throw new BadInputException(e.getMessage());
         }
         ModelOptions.checkLimit(limit); // before collecting statistics
+        if (heads && !CriterionSweep.scoresHeads(base.criterion())) {
+            throw new BadInputException("--heads: heads have no " + base.criterion().jsonName() + " score (variance, wifv,"
+                    + " magnitude, random or taylor)");
+        }
         LoadedModel model = options.load();
+        if (heads) {
+            SweepHeadOptions.checkModel(model, options.model);
+        }
         PrintWriter err = spec.commandLine().getErr();
         ActivationStats stats = statistics.load(model, StatsOptions.Taylor.neededBy(base.criterion()),
                 base.compensation() == Compensation.REFIT, 0, options.batch,
                 err);
+        if (heads) {
+            SweepHeadOptions.checkStatistics(stats, statistics.file());
+        }
         ImageSource source = ClassMapping.relabel(ModelOptions.images(images, limit), model.labels());
-        Sensitivity.Result result = measure(model, stats, base, rs, source, err);
+        List<List<HeadSensitivity.Point>> headCurves = new ArrayList<>();
+        Sensitivity.Result result = measure(model, stats, base, rs, source, err, heads ? headCurves::addAll : null);
         PrintWriter out = spec.commandLine().getOut();
         out.print(markdown(result, model.config()));
-        AtomicDirectory.writeString(target(json), ModelWriter.GSON.toJson(result.toJson(model.directory().toString(), model.fingerprint())));
+        JsonObject o = result.toJson(model.directory().toString(), model.fingerprint());
+        if (heads) {
+            out.print(HeadCurves.markdown(result, headCurves, model.config()));
+            o.add("heads", HeadSensitivity.toJson(headCurves));
+        }
+        AtomicDirectory.writeString(target(json), ModelWriter.GSON.toJson(o));
         if (figure.plot() != null) {
             List<Curve> lines = new ArrayList<>();
             double full = CostModel.totalMacs(model.config()) / 1e6;
@@ -153,6 +178,12 @@ final class SensitivityCommand implements Callable<Integer> {
     /** Every block's curve on {@code source}, on a preview engine with a full cache (see {@link Sensitivity}). */
     static Sensitivity.Result measure(LoadedModel model, ActivationStats stats, PruningPlan base, double[] ratios,
             ImageSource source, PrintWriter err) {
+        return measure(model, stats, base, ratios, source, err, null);
+    }
+
+    /** As above; with {@code headCurves} (null: none) every block's head curve too, on the same engine. */
+    static Sensitivity.Result measure(LoadedModel model, ActivationStats stats, PruningPlan base, double[] ratios,
+            ImageSource source, PrintWriter err, Consumer<List<List<HeadSensitivity.Point>>> headCurves) {
         PreviewOptions opts = PreviewOptions.defaults(ComputeThreads.evaluatorWorkers()).withChunkSize(64);
         try (NDManager manager = Engines.newManager(); Network vit = model.instantiate(manager);
                 PreviewEngine engine = PreviewEngine.open(model, vit, source, opts,
@@ -167,6 +198,10 @@ final class SensitivityCommand implements Callable<Integer> {
             int chunks = engine.chunkCount();
             err.printf(Locale.ROOT, "note: %d block runs over %d chunks (%d if every point ran from the embeddings)%n",
                     blockRuns[0], chunks, (long) depth * depth * ratios.length * chunks);
+            if (headCurves != null) {
+                headCurves.accept(HeadSensitivity.measure(model, stats, base, engine, p -> {},
+                        new ConsoleProgress(err, "head sensitivity", "points")));
+            }
             return r;
         }
     }

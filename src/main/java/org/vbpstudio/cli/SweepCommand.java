@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.vbpstudio.data.ClassMapping;
@@ -16,6 +17,7 @@ import org.vbpstudio.eval.CriterionSweep;
 import org.vbpstudio.eval.Scores;
 import org.vbpstudio.eval.figure.LineFigure;
 import org.vbpstudio.eval.SweepReport;
+import org.vbpstudio.eval.TargetSweep;
 import org.vbpstudio.eval.preview.MaskedScores;
 import org.vbpstudio.eval.preview.PreviewEngine;
 import org.vbpstudio.eval.preview.PreviewOptions;
@@ -35,6 +37,7 @@ import org.vbpstudio.model.Network;
 import org.vbpstudio.prune.Allocation;
 import org.vbpstudio.prune.Budget;
 import org.vbpstudio.prune.Criterion;
+import org.vbpstudio.prune.HeadCut;
 import org.vbpstudio.prune.PruningPlan;
 import org.vbpstudio.stats.ActivationStats;
 import picocli.CommandLine.Command;
@@ -45,10 +48,13 @@ import picocli.CommandLine.Spec;
 
 /**
  * Top-1 against MACs for a range of ratios under every criterion, in both modes: the table and
- * plot of the sample model's card. Each point is the masked model (equal to the exported one).
+ * plot of the sample model's card. Each point is the masked model (equal to the exported one). With
+ * {@code --head-ratio R} every point also removes heads; with {@code --global --heads} the global
+ * series rank heads with the neurons ({@link SweepHeadOptions}).
  */
 @Command(name = "sweep", mixinStandardHelpOptions = true,
-        description = "Accuracy of VBP and baseline criteria over a range of pruning ratios, as a Markdown table, JSON and a PNG plot.")
+        description = "Accuracy of VBP and baseline criteria over a range of pruning ratios (with --head-ratio or"
+                + " --global --heads, attention heads removed too), as a Markdown table, JSON and a PNG plot.")
 final class SweepCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -86,6 +92,9 @@ final class SweepCommand implements Callable<Integer> {
             description = "Ratios measured per block for the allocation (default: ${DEFAULT-VALUE}).")
     double[] sensitivityRatios;
 
+    @Mixin
+    SweepHeadOptions headOptions = new SweepHeadOptions(); // --head-ratio R | --global --heads
+
     @Option(names = "--targets-only", description = "With --target-macs: skip the sweep over --ratios.")
     boolean targetsOnly;
 
@@ -122,7 +131,15 @@ final class SweepCommand implements Callable<Integer> {
             throw new BadInputException("--sensitivity curves are for --target-macs: give --target-macs F,…");
         }
         double[] sensRatios = SensitivityCommand.checkedRatios(sensitivityRatios, "--sensitivity-ratios");
+        HeadCut heads = headOptions.cut();
+        if (heads != null && sensitivityFiles != null) {
+            throw new BadInputException("--sensitivity curves allocate the neurons only, and a sweep removing heads has"
+                    + " no allocated spread");
+        }
         LoadedModel model = options.load();
+        if (heads != null) {
+            SweepHeadOptions.checkModel(model, options.model);
+        }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Map<Criterion, Saved> saved = savedCurves(model); // before collecting any statistics
@@ -131,14 +148,19 @@ final class SweepCommand implements Callable<Integer> {
         if (!stats.hasTaylor()) {
             err.println("note: no taylor series: " + Criterion.MISSING_GRADIENTS);
         }
+        if (heads != null) {
+            SweepHeadOptions.checkStatistics(stats, statistics.file());
+            err.println("note: no wanda series: heads have no wanda score; no allocated targets: they choose neurons only");
+        }
         ImageSource slice = ClassMapping.relabel(ModelOptions.images(validation, limit), model.labels());
         List<CriterionSweep.Point> perBlock = List.of();
         List<CriterionSweep.Point> global = List.of();
         List<CriterionSweep.Point> standardized = List.of();
-        List<CriterionSweep.TargetPoint> targets = List.of();
+        List<TargetSweep.TargetPoint> targets = List.of();
         Scores original;
         List<Criterion> criteria = CriterionSweep.available(stats).stream().map(CriterionSweep.Series::criterion)
-                .filter(c -> c != Criterion.RANDOM).distinct().toList();
+                .filter(c -> c != Criterion.RANDOM).filter(c -> heads == null || CriterionSweep.scoresHeads(c))
+                .distinct().toList();
         Map<Criterion, Sensitivity.Curves> curves = new EnumMap<>(Criterion.class);
         saved.forEach((c, s) -> {
             if (!criteria.contains(c)) {
@@ -147,7 +169,7 @@ final class SweepCommand implements Callable<Integer> {
             }
             curves.put(c, s.curves());
         });
-        List<Criterion> toMeasure = budgets.isEmpty() ? List.of()
+        List<Criterion> toMeasure = budgets.isEmpty() || heads != null ? List.of()
                 : criteria.stream().filter(c -> !saved.containsKey(c)).toList();
         if (!toMeasure.isEmpty() && statistics.calibration() != null) {
             // on the calibration images, never the validation images whose accuracy is reported
@@ -177,27 +199,30 @@ final class SweepCommand implements Callable<Integer> {
             original = new Scores(o.accuracy(), o.fidelity());
             CriterionSweep.MaskedAccuracy scored = MaskedScores.on(engine, manager, stats);
             if (!targetsOnly) {
-                perBlock = CriterionSweep.run(model, stats, scored, PruningPlan.Mode.PER_BLOCK, ratios, p -> {},
-                        new ConsoleProgress(err, "per-block sweep", "points"));
-                global = CriterionSweep.run(model, stats, scored, PruningPlan.Mode.GLOBAL, ratios, p -> {},
-                        new ConsoleProgress(err, "global sweep", "points"));
+                if (!headOptions.global) {
+                    perBlock = CriterionSweep.run(model, stats, scored, PruningPlan.Mode.PER_BLOCK,
+                            PruningPlan.Normalize.NONE, heads, ratios, p -> {},
+                            new ConsoleProgress(err, "per-block sweep", "points"));
+                }
+                global = CriterionSweep.run(model, stats, scored, PruningPlan.Mode.GLOBAL, PruningPlan.Normalize.NONE,
+                        heads, ratios, p -> {}, new ConsoleProgress(err, "global sweep", "points"));
                 standardized = CriterionSweep.run(model, stats, scored, PruningPlan.Mode.GLOBAL,
-                        PruningPlan.Normalize.STANDARDIZE, ratios, p -> {},
+                        PruningPlan.Normalize.STANDARDIZE, heads, ratios, p -> {},
                         new ConsoleProgress(err, "global standardised sweep", "points"));
             }
             if (!budgets.isEmpty()) {
-                targets = CriterionSweep.runTargets(model, stats, scored, budgets, criteria, true, sensitivity,
+                targets = TargetSweep.runTargets(model, stats, scored, budgets, criteria, true, heads, sensitivity,
                         p -> {}, new ConsoleProgress(err, "targets", "points"));
             }
         }
         if (!targetsOnly) {
-            out.print(SweepReport.markdown(model, original, perBlock, global, standardized));
+            out.print(SweepReport.markdown(model, original, perBlock, global, standardized, heads));
         }
         if (!targets.isEmpty()) {
-            out.print(SweepReport.targetMarkdown(original, targets));
+            out.print(SweepReport.targetMarkdown(original, targets, heads));
         }
         if (json != null) {
-            JsonObject o = SweepReport.toJson(model, original, perBlock, global, standardized);
+            JsonObject o = SweepReport.toJson(model, original, perBlock, global, standardized, heads);
             o.add("targets", SweepReport.targetJson(targets));
             if (!sources.isEmpty()) {
                 JsonObject allocation = new JsonObject(); // per criterion: where its sensitivity curves came from
@@ -208,8 +233,10 @@ final class SweepCommand implements Callable<Integer> {
         }
         if (figure.plot() != null) {
             String what = original.labelled() ? "top-1" : "agreement with the original";
+            String withHeads = heads instanceof HeadCut.Ratio r ? String.format(Locale.ROOT, ", %.0f%% of the heads removed",
+                    100 * r.ratio()) : heads != null ? ", heads ranked with the neurons" : "";
             figure.write(new LineFigure(model.name() + ": " + what + " on " + original.fidelity().count()
-                    + " validation images, no retraining", original.labelled(),
+                    + " validation images, no retraining" + withHeads, original.labelled(),
                     SweepReport.plotLines(perBlock, global, standardized), CostModel.totalMacs(model.config()) / 1e6,
                     original.headline(), false), this::target);
         }

@@ -11,13 +11,13 @@ import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.ModelConfig;
-import org.vbpstudio.prune.Allocation;
-import org.vbpstudio.prune.Budget;
 import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.Criterion;
+import org.vbpstudio.prune.HeadCut;
+import org.vbpstudio.prune.HeadScores;
+import org.vbpstudio.prune.HeadSelection;
 import org.vbpstudio.prune.Pruner;
 import org.vbpstudio.prune.PruningPlan;
-import org.vbpstudio.prune.Selection;
 import org.vbpstudio.stats.ActivationStats;
 
 /**
@@ -67,8 +67,12 @@ public final class CriterionSweep {
         }
     }
 
-    /** One measured configuration. */
-    public record Point(Series series, double ratio, long macs, long params, Scores scores) {
+    /**
+     * One measured configuration.
+     *
+     * @param heads the attention heads the pruned model keeps, over all blocks (0 for a family without heads)
+     */
+    public record Point(Series series, double ratio, long macs, long params, int heads, Scores scores) {
         public Accuracy accuracy() {
             return scores.accuracy();
         }
@@ -87,6 +91,17 @@ public final class CriterionSweep {
     @FunctionalInterface
     public interface MaskedAccuracy {
         Scores of(int[][] kept, boolean compensation);
+
+        /**
+         * As above, block b also losing heads {@code removedHeads[b]} (their outputs → their means, or 0
+         * without compensation). Scorers that keep every head refuse a choice removing any.
+         */
+        default Scores of(int[][] kept, int[][] removedHeads, boolean compensation) {
+            if (removedHeads != null && Arrays.stream(removedHeads).anyMatch(r -> r != null && r.length > 0)) {
+                throw new UnsupportedOperationException("this scorer keeps every attention head");
+            }
+            return of(kept, compensation);
+        }
     }
 
     private CriterionSweep() {}
@@ -106,22 +121,40 @@ public final class CriterionSweep {
     public static List<Point> run(LoadedModel model, ActivationStats stats, MaskedAccuracy accuracy,
             PruningPlan.Mode mode, PruningPlan.Normalize normalize, double[] ratios, Consumer<Point> onPoint,
             Progress progress) {
+        return run(model, stats, accuracy, mode, normalize, null, ratios, onPoint, progress);
+    }
+
+    /**
+     * As above, every point also removing the heads {@code heads} says (null: none): a ratio per block,
+     * or, in global mode, {@link HeadCut.Joint} (each ratio then a fraction of the MACs of all neurons
+     * and heads, as {@link HeadSelection} ranks them). Only the series whose criterion scores heads
+     * ({@link #scoresHeads}) are measured with heads.
+     */
+    public static List<Point> run(LoadedModel model, ActivationStats stats, MaskedAccuracy accuracy,
+            PruningPlan.Mode mode, PruningPlan.Normalize normalize, HeadCut heads, double[] ratios,
+            Consumer<Point> onPoint, Progress progress) {
         ModelConfig cfg = model.config();
         Map<Criterion, double[][]> scores = new EnumMap<>(Criterion.class);
+        Map<Criterion, double[][]> headScores = new EnumMap<>(Criterion.class);
         List<Point> points = new ArrayList<>();
         long t0 = System.nanoTime();
-        List<Series> series = available(stats);
+        List<Series> series = available(stats).stream().filter(s -> heads == null || scoresHeads(s.criterion()))
+                .toList();
         int total = series.size() * ratios.length;
         for (Series s : series) {
             for (double r : ratios) {
                 progress.checkCancelled();
                 PruningPlan plan = plan(mode, r, cfg.depth()).withCriterion(s.criterion())
-                        .withCompensation(Compensation.meanIf(s.compensation())).withNormalize(normalize);
+                        .withCompensation(Compensation.meanIf(s.compensation())).withNormalize(normalize)
+                        .withHeads(heads);
                 double[][] sc = scores.computeIfAbsent(s.criterion(), c -> Pruner.scores(model, stats, plan));
-                int[][] kept = Selection.kept(plan, sc);
-                ModelConfig pruned = cfg.withMlpHiddenDims(widths(kept));
-                Scores acc = accuracy.of(kept, s.compensation());
-                Point p = new Point(s, r, CostModel.totalMacs(pruned), CostModel.totalParams(pruned), acc);
+                double[][] hs = heads == null ? null
+                        : headScores.computeIfAbsent(s.criterion(), c -> Pruner.headScores(model, stats, plan));
+                HeadSelection.Choice choice = HeadSelection.select(plan, cfg, sc, hs);
+                ModelConfig pruned = HeadSelection.prunedConfig(cfg, choice);
+                Scores acc = accuracy.of(choice.keptNeurons(), choice.removedHeads(), s.compensation());
+                Point p = new Point(s, r, CostModel.totalMacs(pruned), CostModel.totalParams(pruned), heads(pruned),
+                        acc);
                 points.add(p);
                 onPoint.accept(p);
                 double seconds = Math.max(1e-9, (System.nanoTime() - t0) / 1e9);
@@ -131,88 +164,20 @@ public final class CriterionSweep {
         return points;
     }
 
+    /** Whether heads have a score under {@code c} ({@link HeadScores}): all but wanda (an MLP input's norm). */
+    public static boolean scoresHeads(Criterion c) {
+        return c != Criterion.WANDA;
+    }
+
+    /** The heads a model of config {@code c} has over all blocks (0 for a family without). */
+    public static int heads(ModelConfig c) {
+        return c.hasAttentionHeads() ? Arrays.stream(c.blockHeads()).sum() : 0;
+    }
+
     /** The series these statistics can measure: taylor's only when they hold gradients. */
     public static List<Series> available(ActivationStats stats) {
         return Arrays.stream(Series.values())
                 .filter(s -> !s.criterion().needsGradients() || stats != null && stats.hasTaylor()).toList();
-    }
-
-    /** How a budget is spread over the blocks, in the order tables show them. */
-    public enum Spread {
-        UNIFORM("uniform"),
-        GLOBAL("global"),
-        GLOBAL_STANDARDIZED("global-standardized"),
-        ALLOCATED("allocated");
-
-        private final String label;
-
-        Spread(String label) {
-            this.label = label;
-        }
-
-        public String label() {
-            return label;
-        }
-    }
-
-    /** One configuration fitted to a MAC (parameter) budget and measured. */
-    public record TargetPoint(Spread spread, Criterion criterion, boolean compensation, Budget budget, PruningPlan plan,
-            long macs, long params, Scores scores) {
-        public double headline() {
-            return scores.headline();
-        }
-    }
-
-    /**
-     * Every criterion under every spread at every budget: uniform (one ratio), global, global
-     * standardised (each fitted by {@link Budget#fit}) and allocated from {@code sensitivity}
-     * (criterion → its curves, measured elsewhere on the calibration images or read from a file;
-     * criteria without curves are not allocated). Budgets no spread can meet are skipped for that spread.
-     */
-    public static List<TargetPoint> runTargets(LoadedModel model, ActivationStats stats, MaskedAccuracy accuracy,
-            List<Budget> budgets, List<Criterion> criteria, boolean compensation,
-            Map<Criterion, Allocation.LossCurves> sensitivity, Consumer<TargetPoint> onPoint,
-            Progress progress) {
-        ModelConfig cfg = model.config();
-        List<TargetPoint> points = new ArrayList<>();
-        int total = budgets.size() * criteria.size() * Spread.values().length;
-        int done = 0;
-        long t0 = System.nanoTime();
-        for (Budget budget : budgets) {
-            for (Criterion c : criteria) {
-                PruningPlan uniform = PruningPlan.uniform(0, cfg.depth()).withCriterion(c)
-                        .withCompensation(Compensation.meanIf(compensation));
-                double[][] sc = Pruner.scores(model, stats, uniform);
-                for (Spread spread : Spread.values()) {
-                    progress.checkCancelled();
-                    done++;
-                    PruningPlan plan;
-                    try {
-                        plan = switch (spread) {
-                            case UNIFORM -> budget.fit(uniform, sc, cfg);
-                            case GLOBAL -> budget.fit(uniform.withGlobalRatio(0), sc, cfg);
-                            case GLOBAL_STANDARDIZED -> budget.fit(uniform.withGlobalRatio(0)
-                                    .withNormalize(PruningPlan.Normalize.STANDARDIZE), sc, cfg);
-                            case ALLOCATED -> sensitivity == null || !sensitivity.containsKey(c) ? null
-                                    : uniform.withRatios(sensitivity.get(c).allocate(cfg, budget, 1));
-                        };
-                    } catch (IllegalArgumentException unreachable) {
-                        plan = null;
-                    }
-                    if (plan == null) {
-                        continue;
-                    }
-                    int[][] kept = Selection.kept(plan, sc);
-                    ModelConfig pruned = cfg.withMlpHiddenDims(widths(kept));
-                    TargetPoint p = new TargetPoint(spread, c, compensation, budget, plan, CostModel.totalMacs(pruned),
-                            CostModel.totalParams(pruned), accuracy.of(kept, compensation));
-                    points.add(p);
-                    onPoint.accept(p);
-                    progress.update(done, total, done / Math.max(1e-9, (System.nanoTime() - t0) / 1e9));
-                }
-            }
-        }
-        return points;
     }
 
     public static PruningPlan plan(PruningPlan.Mode mode, double ratio, int depth) {

@@ -7,6 +7,9 @@ import static org.vbpstudio.testutil.Diffs.assertRelative;
 import static org.vbpstudio.testutil.Diffs.maxDiff;
 
 import ai.djl.ndarray.NDManager;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +22,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vbpstudio.io.SafeTensors;
+import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.Engines;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.MlpHook;
@@ -27,6 +31,9 @@ import org.vbpstudio.model.Network;
 import org.vbpstudio.model.SwinConfig;
 import org.vbpstudio.stats.ActivationStats;
 import org.vbpstudio.stats.AttentionStatsHook;
+import org.vbpstudio.stats.StatsFile;
+import org.vbpstudio.stats.StatsHook;
+import org.vbpstudio.testutil.Cli;
 import org.vbpstudio.testutil.Python;
 import org.vbpstudio.testutil.RandomSwin;
 import org.vbpstudio.testutil.UnseenModels;
@@ -37,7 +44,9 @@ import org.vbpstudio.testutil.UnseenModels;
  * stages at 24 px with window 6: shifted windows, a grid equal to the window, a grid smaller than it;
  * two stages at 32 px with window 4, both shifted), the attention outputs' statistics the Java pass
  * collects equal the reference's, and {@link HeadSurgery}'s exports with the reference's means
- * reproduce its pruned logits; a head-pruned Hugging Face checkpoint loads to the same model.
+ * reproduce its pruned logits; a head-pruned Hugging Face checkpoint loads to the same model; and
+ * {@code prune --global --heads} exports (heads and neurons ranked together, by a ratio and by a MAC
+ * target) reproduce the reference's logits for the choice they report.
  */
 class SwinHeadsReferenceTest {
     private static final int IMAGES = 3;
@@ -117,16 +126,102 @@ class SwinHeadsReferenceTest {
         assertTrue(failures.isEmpty(), failures.toString());
     }
 
+    /**
+     * {@code prune --global --heads} (a joint ratio, and a MAC target that must land in [0.595, 0.6])
+     * with statistics on the images: the reference, told which heads and neurons the export's
+     * report.json removed, compensates them from its own statistics and must give the export's logits.
+     */
+    @Test
+    void jointGlobalExportsMatchTheReference() throws IOException {
+        Python.require("torch");
+        List<String> failures = new ArrayList<>();
+        for (Case c : cases.subList(0, 2)) {
+            LoadedModel m = ModelLoader.load(c.dir());
+            SwinConfig cfg = (SwinConfig) m.config();
+            float[] x = UnseenModels.randomPixels(cfg, IMAGES, c.name().hashCode());
+            Path stats = statsOn(m, x, tmp.resolve(c.name() + "-stats.safetensors"));
+            for (List<String> amount : List.of(List.of("--ratio", "0.3"), List.of("--target-macs", "0.6"))) {
+                String name = c.name() + "-joint" + amount.get(0);
+                Path out = tmp.resolve(name);
+                List<String> args = new ArrayList<>(List.of("prune", "--model", c.dir().toString(), "--stats",
+                        stats.toString(), "--global", "--heads", "--output", out.toString()));
+                args.addAll(amount);
+                Cli.Run run = Cli.run(args.toArray(String[]::new));
+                assertEquals(0, run.code(), name + ": " + run.err());
+                SwinConfig pruned = (SwinConfig) ModelLoader.load(out).config();
+                assertTrue(pruned.headsPruned(), name + " removed no head");
+                assertTrue(pruned.totalHidden() < cfg.totalHidden(), name + " removed no neuron");
+                double kept = (double) CostModel.totalMacs(pruned) / CostModel.totalMacs(cfg);
+                if (amount.get(0).equals("--target-macs")) {
+                    assertTrue(kept >= 0.595 && kept <= 0.6, name + " keeps " + kept + " of the MACs");
+                }
+                SafeTensors ref = reference(name, c.dir(), x, removedBy(out, cfg).toString());
+                try (Network n = ModelLoader.load(out).instantiate(manager)) {
+                    double diff = maxDiff(ref.floatsOfShape("logits", IMAGES, cfg.numClasses()),
+                            n.logits(x, IMAGES, MlpHook.NONE));
+                    if (diff > 1e-3) {
+                        failures.add(name + ": max |logit difference| " + diff);
+                    }
+                }
+            }
+        }
+        assertTrue(failures.isEmpty(), failures.toString());
+    }
+
+    /** The unpruned model's statistics on {@code x}, MLPs and attention outputs, as a statistics file. */
+    private static Path statsOn(LoadedModel m, float[] x, Path file) {
+        SwinConfig cfg = (SwinConfig) m.config();
+        ActivationStats mlp = new ActivationStats(cfg.mlpHiddenDims());
+        ActivationStats attention = new ActivationStats(IntStream.range(0, cfg.depth()).map(cfg::attentionDim).toArray());
+        try (Network n = m.instantiate(manager); StatsHook s = new StatsHook(mlp);
+                AttentionStatsHook hook = new AttentionStatsHook(s, attention)) {
+            n.logits(x, IMAGES, hook);
+        }
+        mlp.addImages(IMAGES);
+        attention.addImages(IMAGES);
+        StatsFile.write(file, mlp.withAttention(attention), m.fingerprint());
+        return file;
+    }
+
+    /** {"heads": {b: removed}, "neurons": {b: removed}} from an export's report.json. */
+    private static JsonObject removedBy(Path export, SwinConfig original) throws IOException {
+        JsonObject report = JsonParser.parseString(Files.readString(export.resolve("report.json"))).getAsJsonObject();
+        JsonObject heads = new JsonObject();
+        JsonObject neurons = new JsonObject();
+        JsonArray blocks = report.getAsJsonArray("blocks");
+        for (int b = 0; b < blocks.size(); b++) {
+            JsonObject block = blocks.get(b).getAsJsonObject();
+            heads.add(Integer.toString(b), complement(block.getAsJsonArray("heads_kept"), original.numHeads(b)));
+            neurons.add(Integer.toString(b), complement(block.getAsJsonArray("kept"), original.mlpHiddenDim(b)));
+        }
+        JsonObject spec = new JsonObject();
+        spec.add("heads", heads);
+        spec.add("neurons", neurons);
+        return spec;
+    }
+
+    private static JsonArray complement(JsonArray kept, int width) {
+        boolean[] in = new boolean[width];
+        kept.forEach(k -> in[k.getAsInt()] = true);
+        JsonArray a = new JsonArray();
+        IntStream.range(0, width).filter(j -> !in[j]).forEach(a::add);
+        return a;
+    }
+
     private static SafeTensors reference(Case c, float[] x) throws IOException {
-        SwinConfig cfg = (SwinConfig) ModelLoader.load(c.dir()).config();
-        Path in = tmp.resolve(c.name() + "-x.safetensors");
-        Path remove = tmp.resolve(c.name() + "-remove.json");
-        Path out = tmp.resolve(c.name() + "-ref.safetensors");
+        return reference(c.name(), c.dir(), x, c.remove());
+    }
+
+    private static SafeTensors reference(String name, Path model, float[] x, String removeJson) throws IOException {
+        SwinConfig cfg = (SwinConfig) ModelLoader.load(model).config();
+        Path in = tmp.resolve(name + "-x.safetensors");
+        Path remove = tmp.resolve(name + "-remove.json");
+        Path out = tmp.resolve(name + "-ref.safetensors");
         SafeTensors.writer().add("x", new long[] {IMAGES, cfg.inChans(), cfg.imgSize(), cfg.imgSize()}, x).write(in);
-        Files.writeString(remove, c.remove());
-        Python.Result r = Python.run(List.of(SCRIPT.toString(), c.dir().toString(), in.toString(), remove.toString(),
+        Files.writeString(remove, removeJson);
+        Python.Result r = Python.run(List.of(SCRIPT.toString(), model.toString(), in.toString(), remove.toString(),
                 out.toString()), 300);
-        assertEquals(0, r.code(), c.name() + ": " + r.err());
+        assertEquals(0, r.code(), name + ": " + r.err());
         return SafeTensors.open(out);
     }
 }
