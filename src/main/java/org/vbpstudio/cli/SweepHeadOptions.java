@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
 final class SweepHeadOptions {
     @Option(names = "--head-ratio", paramLabel = "R",
             description = "Every point also removes this fraction of the attention heads of every block, in [0, 1):"
-                    + " round(R × heads), lowest score first, one kept (ViT, DeiT, DeiT III; as prune's).")
+                    + " round(R × heads), lowest score first, one kept (ViT, DeiT, DeiT III, Swin; as prune's).")
     Double headRatio;
 
     @Option(names = "--heads", description = "With --global: rank the attention heads together with the MLP neurons,"
@@ -57,8 +57,8 @@ final class SweepHeadOptions {
             throw new BadInputException(dir, e.getMessage());
         }
         if (!HeadMaskHook.supports(model.config())) {
-            throw new BadInputException(dir, "is a " + model.config().family().displayName() + ": sweep scores"
-                    + " removed heads on ViT, DeiT and DeiT III models (a Swin's heads: prune --head-ratio or --global --heads)");
+            throw new BadInputException(dir, "is a " + model.config().family().displayName() + ", whose heads sweep"
+                    + " cannot mask");
         }
     }
 

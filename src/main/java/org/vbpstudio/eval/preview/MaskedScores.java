@@ -6,7 +6,7 @@ import org.vbpstudio.data.Progress;
 import org.vbpstudio.eval.CriterionSweep;
 import org.vbpstudio.eval.Scores;
 import org.vbpstudio.model.MlpHook;
-import org.vbpstudio.model.VitConfig;
+import org.vbpstudio.model.ModelConfig;
 import org.vbpstudio.prune.HeadMaskHook;
 import org.vbpstudio.prune.MaskHook;
 import org.vbpstudio.stats.ActivationStats;
@@ -32,11 +32,12 @@ public final class MaskedScores {
                 }
             }
 
-            /** Heads through a {@link HeadMaskHook} (ViT, DeiT: see {@link HeadMaskHook#supports}) around the neurons' mask. */
+            /** Heads through a {@link HeadMaskHook} (see {@link HeadMaskHook#supports}) around the neurons' mask. */
             @Override
             public Scores of(int[][] kept, int[][] removedHeads, boolean compensation) {
                 boolean none = removedHeads == null || Arrays.stream(removedHeads).allMatch(r -> r == null || r.length == 0);
-                if (none || !(engine.config() instanceof VitConfig cfg)) {
+                ModelConfig cfg = engine.config();
+                if (none || !HeadMaskHook.supports(cfg)) {
                     return CriterionSweep.MaskedAccuracy.super.of(kept, removedHeads, compensation);
                 }
                 try (MaskHook neurons = MaskHook.of(manager, cfg, kept, stats, compensation);
