@@ -208,8 +208,9 @@ done
 #     512 images, batch 32, 2 threads: whole processes (/usr/bin/time) and the loop alone, without the
 #     start-up (Java: the last progress line's images/s, timed from the first batch's reading; the peer:
 #     its "seconds" and "images_per_s"). Debian's torch needs OpenBLAS here too (section 15).
+#     SHAPES="small base" runs only those shapes.
 update-alternatives --display libblas.so.3-x86_64-linux-gnu | grep "points to" || true
-for s in tiny small base; do
+for s in ${SHAPES:-tiny small base}; do
   [ -d $W/deit-$s ] || $J bench model --shape deit-$s --output $W/deit-$s
   echo "# deit-$s stats/predict/peer $(date -u +%FT%TZ) load $(cut -d' ' -f1-3 /proc/loadavg)"
   /usr/bin/time -f "stats deit-$s elapsed_s %e user_s %U maxrss_kb %M" $J stats --model $W/deit-$s --calibration $W/val1000 \
