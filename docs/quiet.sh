@@ -8,7 +8,7 @@ VBP_QUIET_RUN=1 "$@" &
 child=$!
 ( end=$((SECONDS + max))
   while kill -0 $child 2>/dev/null && [ $SECONDS -lt $end ]; do
-    for p in $(pgrep -x 'java|mvn|python3|Xvfb'); do
+    for p in $(pgrep -x java; pgrep -x mvn; pgrep -x python3; pgrep -x Xvfb); do
       grep -qz '^VBP_QUIET_RUN=1$' /proc/$p/environ 2>/dev/null && continue
       kill -STOP $p 2>/dev/null && echo $p >> $frozen
     done
