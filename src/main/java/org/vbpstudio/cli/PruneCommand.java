@@ -231,29 +231,15 @@ final class PruneCommand implements Callable<Integer> {
 
     /** {@code plan} with the heads --head-ratio or --heads name (a --plan file's own otherwise). */
     private PruningPlan withHeads(PruningPlan plan) {
-        if (headRatio != null && heads) {
-            throw new BadInputException("--head-ratio and --heads contradict each other: a ratio per block, or heads"
-                    + " ranked with the neurons");
+        HeadCut cut = SweepHeadOptions.cut(headRatio, heads, plan.mode() == PruningPlan.Mode.GLOBAL);
+        if (cut == null) {
+            return plan;
         }
-        if (headRatio != null) {
-            if (!(headRatio >= 0 && headRatio < 1)) {
-                throw new BadInputException("--head-ratio " + headRatio + " is outside [0, 1) (at least one head of"
-                        + " every block stays)");
-            }
-            return plan.withHeads(new HeadCut.Ratio(headRatio));
+        try {
+            return plan.withHeads(cut);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(e.getMessage());
         }
-        if (heads) {
-            if (plan.mode() != PruningPlan.Mode.GLOBAL) {
-                throw new BadInputException("--heads ranks heads with the neurons of every block, so it needs --global"
-                        + " (per block, give --head-ratio R)");
-            }
-            try {
-                return plan.withHeads(new HeadCut.Joint());
-            } catch (IllegalArgumentException e) {
-                throw new BadInputException(e.getMessage());
-            }
-        }
-        return plan;
     }
 
     /**

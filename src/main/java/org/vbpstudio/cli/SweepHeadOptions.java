@@ -31,6 +31,14 @@ final class SweepHeadOptions {
 
     /** The heads every point removes (null: none), after checking the options against each other. */
     HeadCut cut() {
+        return cut(headRatio, heads, global);
+    }
+
+    /**
+     * The heads {@code --head-ratio R} or {@code --heads} name (null: none), refusing them against each
+     * other and {@code --heads} without {@code --global}: the one check {@code prune} and {@code sweep} share.
+     */
+    static HeadCut cut(Double headRatio, boolean heads, boolean global) {
         if (headRatio != null && heads) {
             throw new BadInputException("--head-ratio and --heads contradict each other: a ratio per block, or heads"
                     + " ranked with the neurons");
