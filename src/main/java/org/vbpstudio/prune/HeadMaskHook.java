@@ -80,8 +80,7 @@ public final class HeadMaskHook implements MlpHook, AutoCloseable {
         this.moments = compensation == Compensation.REFIT ? stats.attention().secondMoments() : null;
         if (compensation == Compensation.MEAN) {
             if (stats == null || !stats.hasAttention()) {
-                throw new IllegalArgumentException("head compensation needs the attention outputs' statistics"
-                        + " (collect statistics again: older files hold the MLPs' only)");
+                throw new IllegalArgumentException(HeadSurgery.NEEDS_ATTENTION);
             }
             for (int b = 0; b < heads.length; b++) {
                 means[b] = stats.attention().mean(b);

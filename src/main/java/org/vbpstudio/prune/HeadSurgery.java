@@ -41,8 +41,7 @@ public final class HeadSurgery {
     public static <C extends ModelConfig> Result<C> apply(C cfg, ModelWeights weights, int[][] kept,
             ActivationStats stats, Compensation compensation, double ridge) {
         if (compensation != Compensation.NONE && (stats == null || !stats.hasAttention())) {
-            throw new IllegalArgumentException("head compensation needs the attention outputs' statistics"
-                    + " (collect statistics again: older files hold the MLPs' only)");
+            throw new IllegalArgumentException(NEEDS_ATTENTION);
         }
         if (compensation == Compensation.REFIT) {
             if (!canRefit(stats)) {
@@ -64,6 +63,10 @@ public final class HeadSurgery {
             ActivationStats stats, Compensation compensation) {
         return apply(cfg, weights, kept, stats, compensation, PruningPlan.DEFAULT_RIDGE);
     }
+
+    /** Why heads cannot be compensated from statistics without the attention outputs'. */
+    static final String NEEDS_ATTENTION = "head compensation needs the attention outputs' statistics"
+            + " (collect statistics again: older files hold the MLPs' only)";
 
     /** Why heads cannot be refitted from statistics without the attention outputs' second moments. */
     public static final String REFIT_NEEDS_MOMENTS = "refitting attention heads needs the second moments of the"
