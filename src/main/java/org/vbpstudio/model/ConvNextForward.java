@@ -2,7 +2,6 @@ package org.vbpstudio.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv2d;
 import java.util.function.Function;
 
@@ -87,8 +86,7 @@ public final class ConvNextForward extends ScopedForward {
         NDArray y = Conv2d.conv2d(x, p(k + "conv_dw.weight"), p(k + "conv_dw.bias"), ONE, DW_PADDING, ONE, dim)
                 .singletonOrThrow();
         y = layerNorm(y.transpose(0, 2, 3, 1), k + "norm", dim, config.layerNormEps());
-        NDArray hidden = Activation.gelu(linear(y, k + "mlp.fc1"));
-        y = linear(hook.onHidden(b, hidden), k + "mlp.fc2");
+        y = mlp(b, y, k + "mlp.fc1", k + "mlp.fc2", hook);
         NDArray gamma = optional(k + "gamma");
         if (gamma != null) {
             y = y.mul(gamma);

@@ -1,8 +1,12 @@
 package org.vbpstudio.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
 import java.util.function.Function;
@@ -75,6 +79,46 @@ public abstract class ScopedForward implements Forward {
     protected final boolean scoped() {
         return scoped;
     }
+
+    /**
+     * The MLP {@code fc2(hook(GELU(fc1(x))))} over {@code x} [..., D]. For inference it runs over
+     * chunks of rows whose hidden activation is about {@link #MLP_CHUNK_BYTES}, so that the
+     * activation GELU writes is still in the cache when the hook and {@code fc2} read it, and never
+     * large enough to be a fresh mapping from the C allocator (measured on DeiT shapes, batch 32:
+     * the plain MLP 10–20 % faster, and the statistics hook's extra read nearly free). The hook then
+     * sees each chunk, [rows, H], rather than the whole [B, T, H]; every hook works per row.
+     */
+    protected final NDArray mlp(int block, NDArray x, String fc1, String fc2, MlpHook hook) {
+        long width = x.getShape().get(x.getShape().dimension() - 1);
+        long rows = x.size() / Math.max(1, width);
+        long hidden = p(fc1 + ".weight").getShape().get(0);
+        long chunk = Math.max(1, MLP_CHUNK_BYTES / (4 * hidden));
+        if (!scoped || rows <= chunk) {
+            return linear(hook.onHidden(block, Activation.gelu(linear(x, fc1))), fc2);
+        }
+        NDList parts = new NDList();
+        try (NDArray flat = x.reshape(-1, width)) {
+            for (long r = 0; r < rows; r += chunk) {
+                try (NDArray xc = flat.get(new NDIndex().addSliceDim(r, Math.min(rows, r + chunk)));
+                        NDArray a = linear(xc, fc1);
+                        NDArray h = Activation.gelu(a)) {
+                    NDArray seen = hook.onHidden(block, h);
+                    parts.add(linear(seen, fc2));
+                    if (seen != h) {
+                        seen.close();
+                    }
+                }
+            }
+            NDArray y = NDArrays.concat(parts, 0);
+            Shape out = x.getShape().slice(0, x.getShape().dimension() - 1).add(y.getShape().get(1));
+            return y.reshape(out);
+        } finally {
+            parts.close();
+        }
+    }
+
+    /** Bytes of MLP hidden activation an inference pass computes at once (see {@link #mlp}). */
+    static final long MLP_CHUNK_BYTES = 8L << 20;
 
     /** {@code x W^T + b} with {@code module.weight}, and {@code module.bias} if the model has one. */
     protected final NDArray linear(NDArray x, String module) {

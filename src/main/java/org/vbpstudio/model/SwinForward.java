@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv2d;
 import java.util.function.Function;
 
@@ -68,8 +67,7 @@ public final class SwinForward extends ScopedForward {
             release(in);
         }
         NDArray mlp = inScope(mid, a -> {
-            NDArray hidden = Activation.gelu(linear(norm(a, k + "norm2", s), k + "mlp.fc1"));
-            return linear(hook.onHidden(b, hidden), k + "mlp.fc2");
+            return mlp(b, norm(a, k + "norm2", s), k + "mlp.fc1", k + "mlp.fc2", hook);
         });
         NDArray out = mid.add(mlp);
         release(mlp);

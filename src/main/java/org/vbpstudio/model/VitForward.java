@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv2d;
 import java.util.function.Function;
 
@@ -133,8 +132,7 @@ public final class VitForward extends ScopedForward {
 
     private NDArray mlp(int b, NDArray x, MlpHook hook) {
         String k = "blocks." + b + ".mlp.";
-        NDArray hidden = Activation.gelu(linear(x, k + "fc1"));
-        return linear(hook.onHidden(b, hidden), k + "fc2");
+        return mlp(b, x, k + "fc1", k + "fc2", hook);
     }
 
     private NDArray layerNorm(NDArray x, String module) {
