@@ -92,7 +92,7 @@ public abstract class ScopedForward implements Forward {
         long width = x.getShape().get(x.getShape().dimension() - 1);
         long rows = x.size() / Math.max(1, width);
         long hidden = p(fc1 + ".weight").getShape().get(0);
-        long chunk = Math.max(1, MLP_CHUNK_BYTES / (4 * hidden));
+        long chunk = Math.max(1, mlpChunkBytes / (4 * hidden));
         if (!scoped || rows <= chunk) {
             return linear(hook.onHidden(block, Activation.gelu(linear(x, fc1))), fc2);
         }
@@ -119,6 +119,8 @@ public abstract class ScopedForward implements Forward {
 
     /** Bytes of MLP hidden activation an inference pass computes at once (see {@link #mlp}). */
     static final long MLP_CHUNK_BYTES = 8L << 20;
+    /** {@link #MLP_CHUNK_BYTES}, lowered only by a test to make the small fixtures run in chunks. */
+    static volatile long mlpChunkBytes = MLP_CHUNK_BYTES;
 
     /** {@code x W^T + b} with {@code module.weight}, and {@code module.bias} if the model has one. */
     protected final NDArray linear(NDArray x, String module) {
