@@ -177,8 +177,14 @@ for p in 1 2; do
     target/vbp-studio-spark.jar --model $W/deit-tiny --images $W/val1000 --limit 256 --partitions 8 --output $W/tiny-spark$p.safetensors --force
 done
 # 17. The statistics hook's cost: the forward pass with and without it, interleaved, median of 5
-#     repetitions (bench --repeat) with the spread beside; then stats against predict as whole
-#     processes over 512 images (DeiT-Tiny shape, batch 32), twice each, alternating.
+#     repetitions (bench --repeat) with the spread beside: three runs of bench's defaults at the
+#     DeiT-Tiny shape (batch 32, 10 passes of each kind per repetition), then each family's Tiny
+#     shape at batch 16; then stats against predict as whole processes over 512 images (DeiT-Tiny
+#     shape, batch 32), twice each, alternating.
+for i in 1 2 3; do
+  echo "# deit-tiny stats overhead, run $i $(date -u +%FT%TZ) load $(cut -d' ' -f1-3 /proc/loadavg)"
+  $J bench --model $W/deit-tiny --calibration $W/val1000 --limit 64 --json
+done
 for m in deit-tiny swin-tiny convnext-tiny; do
   echo "# $m stats overhead $(date -u +%FT%TZ) load $(cut -d' ' -f1-3 /proc/loadavg)"
   $J bench --model $W/$m --batch 16 --iterations 4 --warmup 2 --repeat 5 --json

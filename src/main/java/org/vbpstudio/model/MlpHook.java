@@ -3,9 +3,11 @@ package org.vbpstudio.model;
 import ai.djl.ndarray.NDArray;
 
 /**
- * Sees each block's MLP hidden activation GELU(fc1(x)), shape [B, T, H_b], before {@code fc2}.
- * Statistics collection reads it; masked previews return a replacement (removed neurons set to
- * their means). Returning the argument unchanged leaves the forward pass exact.
+ * Sees each block's MLP hidden activation GELU(fc1(x)), shape [B, T, H_b], before {@code fc2}; an
+ * inference pass over many tokens hands it over in chunks of rows, [rows, H_b], each once (see
+ * {@code ScopedForward.mlp}), so a hook works row by row. Statistics collection reads it; masked
+ * previews return a replacement (removed neurons set to their means). Returning the argument
+ * unchanged leaves the forward pass exact.
  */
 @FunctionalInterface
 public interface MlpHook {
