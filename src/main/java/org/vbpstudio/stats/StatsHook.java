@@ -34,20 +34,15 @@ public final class StatsHook implements MlpHook, AutoCloseable {
 
     private final ActivationStats stats;
     private final boolean exactFallback;
-    private final int parts;
 
     public StatsHook(ActivationStats stats) {
-        this(stats, true, ColumnMoments.defaultParts());
+        this(stats, true);
     }
 
-    /**
-     * {@code exactFallback} false only to show, in a test, what the fallback is there for;
-     * {@code parts}: threads each batch's reduction is split between.
-     */
-    StatsHook(ActivationStats stats, boolean exactFallback, int parts) {
+    /** {@code exactFallback} false only to show, in a test, what the fallback is there for. */
+    StatsHook(ActivationStats stats, boolean exactFallback) {
         this.stats = stats;
         this.exactFallback = exactFallback;
-        this.parts = parts;
     }
 
     public ActivationStats stats() {
@@ -77,7 +72,7 @@ public final class StatsHook implements MlpHook, AutoCloseable {
     /** [mean; M2] of {@code flat}'s columns. */
     private double[] meanAndM2(NDArray flat, long n, long width) {
         int w = Math.toIntExact(width);
-        ColumnMoments sums = ColumnMoments.of(flat, parts);
+        ColumnMoments sums = ColumnMoments.of(flat);
         double[] both = new double[2 * w];
         long[] unsure = new long[w];
         int k = 0;

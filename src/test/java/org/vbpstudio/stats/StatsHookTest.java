@@ -16,27 +16,20 @@ import org.vbpstudio.model.Engines;
  * StatsHook reduces each batch in one read to sums about a shift and recomputes the columns where
  * that loses precision; whatever it does, every batch's mean and M2 must be those of the textbook
  * two-pass formula in double ({@link TwoPass}) to float32 rounding, over batch sizes and widths
- * that change from batch to batch, split between threads or not, and the activation itself is
- * left as it was. A column whose first rows sit 50 000 spreads from the rest comes out within
- * 1e-7 relative.
+ * that change from batch to batch, and the activation itself is left as it was. A column whose
+ * first rows sit 50 000 spreads from the rest comes out within 1e-7 relative.
  */
 class StatsHookTest {
     private static final int[] WIDTHS = {8, 5};
 
     @Test
     void batchStatisticsEqualTheDoubleTwoPassToFloat32Rounding() {
-        for (int parts : new int[] {1, 3}) {
-            batchStatisticsEqualTheDoubleTwoPass(parts);
-        }
-    }
-
-    private static void batchStatisticsEqualTheDoubleTwoPass(int parts) {
         ActivationStats viaHook = new ActivationStats(WIDTHS);
         ActivationStats reference = new ActivationStats(WIDTHS);
         SplittableRandom r = new SplittableRandom(11);
-        // images, tokens, block; the last two are long enough to be split between threads
+        // images, tokens, block
         int[][] batches = {{3, 40, 0}, {2, 40, 1}, {1, 7, 0}, {4, 40, 1}, {3, 40, 0}, {8, 197, 0}, {6, 197, 1}};
-        try (NDManager m = Engines.newManager(); StatsHook hook = new StatsHook(viaHook, true, parts)) {
+        try (NDManager m = Engines.newManager(); StatsHook hook = new StatsHook(viaHook)) {
             for (int[] batch : batches) {
                 int block = batch[2];
                 Shape shape = new Shape(batch[0], batch[1], WIDTHS[block]);
@@ -116,7 +109,7 @@ class StatsHookTest {
             values[i * width + 1] = (float) ((i < ColumnMoments.FLUSH_ROWS ? 0 : 50) + 1e-3 * r.nextGaussian());
         }
         ActivationStats stats = new ActivationStats(new int[] {width});
-        try (NDManager m = Engines.newManager(); StatsHook hook = new StatsHook(stats, fallback, 1)) {
+        try (NDManager m = Engines.newManager(); StatsHook hook = new StatsHook(stats, fallback)) {
             hook.onHidden(0, m.create(values, new Shape(images, tokens, width)));
         }
         TwoPass exact = TwoPass.of(values, width);
