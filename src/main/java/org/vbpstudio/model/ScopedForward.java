@@ -84,8 +84,9 @@ public abstract class ScopedForward implements Forward {
      * The MLP {@code fc2(hook(GELU(fc1(x))))} over {@code x} [..., D]. For inference it runs over
      * chunks of rows whose hidden activation is about {@link #MLP_CHUNK_BYTES}, so that the
      * activation GELU writes is still in the cache when the hook and {@code fc2} read it, and never
-     * large enough to be a fresh mapping from the C allocator (measured on DeiT shapes, batch 32:
-     * the plain MLP 10–20 % faster, and the statistics hook's extra read nearly free). The hook then
+     * large enough to be a fresh mapping from the C allocator (a scratch harness timed the MLP alone
+     * at DeiT shapes, batch 32: 10–20 % faster, and the statistics hook's extra read under 2 %;
+     * docs/BENCHMARKS.md has the whole passes). The hook then
      * sees each chunk, [rows, H], rather than the whole [B, T, H]; every hook works per row.
      */
     protected final NDArray mlp(int block, NDArray x, String fc1, String fc2, MlpHook hook) {
