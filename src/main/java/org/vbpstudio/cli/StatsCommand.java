@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.IntFunction;
 import java.util.stream.IntStream;
 import org.vbpstudio.data.ImageSource;
@@ -135,6 +136,9 @@ final class StatsCommand implements Callable<Integer> {
             source = ClassMapping.relabel(source, m.labels());
         }
         PrintWriter err = spec.commandLine().getErr();
+        // the file names the model by a hash of its weights (cached by the model): taken while the
+        // pass runs, in the time its cores wait between ops, rather than after it
+        CompletableFuture.runAsync(m::fingerprint);
         ActivationStats stats = Calibration.calibrate(m, source, batch, new ConsoleProgress(err, "stats"), gradients,
                 refit);
         StatsFile.write(target(), stats, m.fingerprint(),

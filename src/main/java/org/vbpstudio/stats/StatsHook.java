@@ -54,12 +54,19 @@ public final class StatsHook implements MlpHook, AutoCloseable {
     public synchronized NDArray onHidden(int block, NDArray hidden) {
         long width = hidden.getShape().get(hidden.getShape().dimension() - 1);
         int w = Math.toIntExact(width);
-        try (NDArray flat = hidden.reshape(-1, width)) {
+        // a chunk of rows is already flat (see MlpHook); anything else gets a flat view
+        NDArray reshaped = hidden.getShape().dimension() == 2 ? null : hidden.reshape(-1, width);
+        NDArray flat = reshaped == null ? hidden : reshaped;
+        try {
             long n = flat.getShape().get(0);
             double[] both = meanAndM2(flat, n, width);
             stats.accumulate(block, n, Arrays.copyOfRange(both, 0, w), Arrays.copyOfRange(both, w, 2 * w));
             if (stats.hasSecondMoments()) {
                 addSecondMoments(block, flat, n);
+            }
+        } finally {
+            if (reshaped != null) {
+                reshaped.close();
             }
         }
         return hidden;
