@@ -180,7 +180,7 @@ done
 #     repetitions (bench --repeat) with the spread beside: three runs of bench's defaults at the
 #     DeiT-Tiny shape (batch 32, 10 passes of each kind per repetition), then each family's Tiny
 #     shape at batch 16; then stats against predict as whole processes over 512 images (DeiT-Tiny
-#     shape, batch 32), twice each, alternating.
+#     shape, batch 32), five times each, alternating.
 for i in 1 2 3; do
   echo "# deit-tiny stats overhead, run $i $(date -u +%FT%TZ) load $(cut -d' ' -f1-3 /proc/loadavg)"
   $J bench --model $W/deit-tiny --calibration $W/val1000 --limit 64 --json
@@ -189,7 +189,7 @@ for m in deit-tiny swin-tiny convnext-tiny; do
   echo "# $m stats overhead $(date -u +%FT%TZ) load $(cut -d' ' -f1-3 /proc/loadavg)"
   $J bench --model $W/$m --batch 16 --iterations 4 --warmup 2 --repeat 5 --json
 done
-for i in 1 2; do
+for i in 1 2 3 4 5; do
   echo "# stats/predict $i $(date -u +%FT%TZ) load $(cut -d' ' -f1-3 /proc/loadavg)"
   /usr/bin/time -f "stats elapsed_s %e user_s %U maxrss_kb %M" $J stats --model $W/deit-tiny --calibration $W/val1000 --limit 512 --batch 32 --output $W/tiny-stats512.safetensors --force > /dev/null
   /usr/bin/time -f "predict elapsed_s %e user_s %U maxrss_kb %M" $J predict --model $W/deit-tiny --images $W/val1000 --limit 512 --batch 32 --output $W/tiny-predict512.csv --force > /dev/null
