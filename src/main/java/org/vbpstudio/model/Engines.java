@@ -22,8 +22,8 @@ import org.vbpstudio.io.UserDirectories;
  * exceeds twice the (dynamic) mmap threshold, so each forward pass freed its activations to the
  * kernel and page-faulted them in again on the next: a scratch harness counted 6 to 29 thousand
  * minor faults per DeiT-Tiny pass (batch 16), against about 135 with the top kept, and the pass
- * 13 % faster (median of 24). So
- * the threshold for returning the top is raised to {@link #TRIM_THRESHOLD}, and the mmap threshold
+ * 13 % faster (median of 24). So the threshold for returning the top is raised to
+ * {@link #TRIM_THRESHOLD}, and the mmap threshold
  * fixed at glibc's own ceiling (32 MiB: what its dynamic threshold climbs to anyway), which also
  * stops the dynamic rule from moving the trim threshold back. Memory that long-lived blocks (the
  * preview's cache) leave in holes is still handed back by {@link #releaseFreeMemory} between the

@@ -8,7 +8,7 @@ import org.vbpstudio.model.MlpHook;
  * [B, T, h_b·d_h]) are folded into {@link ActivationStats#attention()} as the MLP's hidden activations
  * are into the statistics themselves, in the same pass and by the same reduction ({@link StatsHook}).
  */
-public final class AttentionStatsHook implements MlpHook, AutoCloseable {
+public final class AttentionStatsHook implements MlpHook {
     private final MlpHook mlp;
     private final StatsHook attention;
 
@@ -26,10 +26,5 @@ public final class AttentionStatsHook implements MlpHook, AutoCloseable {
     public NDArray onAttention(int block, NDArray context) {
         attention.onHidden(block, context);
         return mlp.onAttention(block, context);
-    }
-
-    @Override
-    public void close() {
-        attention.close();
     }
 }

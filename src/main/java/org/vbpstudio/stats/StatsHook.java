@@ -12,8 +12,8 @@ import org.vbpstudio.model.MlpHook;
  * Folds each batch's MLP hidden activations into {@link ActivationStats} while the forward pass
  * runs, so one pass serves every block. Batches are combined on the host in double precision.
  *
- * <p>Cost: a block's activation is tens of megabytes, gone from the cache by the time the hook
- * sees it, so the hook's cost is its memory passes over it: {@link ColumnMoments} makes one, for
+ * <p>Cost: a block's activation is megabytes even in the inference pass's chunks of rows, so the
+ * hook's cost is its memory passes over it: {@link ColumnMoments} makes one, for
  * Σ(h − K) and Σ(h − K)² together (native reductions took four passes and two writes, 8 % of a
  * DeiT-Tiny forward pass). M2 = Σ(h − K)² − (Σ(h − K))²/n is formed on the host in double. That
  * difference loses the float32 partial sums' relative error times Σ(h − K)²/M2, which the shift K
@@ -25,7 +25,7 @@ import org.vbpstudio.model.MlpHook;
  * computed natively in float64: the refit solves with these sums, and a float32 product over a
  * batch of tokens would carry errors near the ridge it is regularised with.
  */
-public final class StatsHook implements MlpHook, AutoCloseable {
+public final class StatsHook implements MlpHook {
     /**
      * Σ(h − K)²/M2 above which a column is recomputed by the two-pass formula: the float32 partial
      * sums are good to a few 1e-7 relative, so below it M2 from the sums keeps within about 1e-5 relative.
@@ -71,10 +71,6 @@ public final class StatsHook implements MlpHook, AutoCloseable {
         }
         return hidden;
     }
-
-    /** Nothing to free: kept so that every collector can be closed alike. */
-    @Override
-    public void close() {}
 
     /** [mean; M2] of {@code flat}'s columns. */
     private double[] meanAndM2(NDArray flat, long n, long width) {

@@ -75,9 +75,9 @@ public final class TaylorCollector {
     public static void accumulate(Network model, float[] pixels, int n, int[] labels, ActivationStats stats) {
         ModelConfig cfg = model.config();
         ActivationStats attention = stats.hasAttention() ? stats.attention() : null;
-        try (StatsHook statsHook = new StatsHook(stats);
-                StatsHook attentionHook = attention != null ? new StatsHook(attention) : null;
-                NDManager tmp = model.manager().newSubManager()) {
+        StatsHook statsHook = new StatsHook(stats);
+        StatsHook attentionHook = attention != null ? new StatsHook(attention) : null;
+        try (NDManager tmp = model.manager().newSubManager()) {
             NDArray x = tmp.create(FloatBuffer.wrap(pixels, 0, n * cfg.inChans() * cfg.imgSize() * cfg.imgSize()),
                     new Shape(n, cfg.inChans(), cfg.imgSize(), cfg.imgSize()));
             NDArray[] gates = new NDArray[cfg.depth()];

@@ -136,9 +136,8 @@ class HeadPruneReferenceTest {
         VitConfig cfg = (VitConfig) m.config();
         ActivationStats mlp = new ActivationStats(cfg.mlpHiddenDims());
         ActivationStats attention = new ActivationStats(IntStream.range(0, cfg.depth()).map(cfg::attentionDim).toArray());
-        try (Network n = m.instantiate(manager); StatsHook s = new StatsHook(mlp);
-                AttentionStatsHook hook = new AttentionStatsHook(s, attention)) {
-            n.logits(x, IMAGES, hook);
+        try (Network n = m.instantiate(manager)) {
+            n.logits(x, IMAGES, new AttentionStatsHook(new StatsHook(mlp), attention));
         }
         mlp.addImages(IMAGES);
         attention.addImages(IMAGES);

@@ -48,10 +48,7 @@ class HeadMaskHookTest {
         }
         int[] attention = {16, 16, 16};
         stats = new ActivationStats(CFG.mlpHiddenDims()).withAttention(new ActivationStats(attention));
-        try (StatsHook mlp = new StatsHook(stats);
-                AttentionStatsHook hook = new AttentionStatsHook(mlp, stats.attention())) {
-            vit.logits(pixels, IMAGES, hook);
-        }
+        vit.logits(pixels, IMAGES, new AttentionStatsHook(new StatsHook(stats), stats.attention()));
     }
 
     @AfterAll
@@ -114,10 +111,7 @@ class HeadMaskHookTest {
     void refittedHeadsComputeWhatTheRefittedExportComputes() {
         ActivationStats withMoments = ActivationStats.collectingSecondMoments(CFG.mlpHiddenDims())
                 .withAttention(ActivationStats.collectingSecondMoments(new int[] {16, 16, 16}));
-        try (StatsHook mlp = new StatsHook(withMoments);
-                AttentionStatsHook hook = new AttentionStatsHook(mlp, withMoments.attention())) {
-            vit.logits(pixels, IMAGES, hook);
-        }
+        vit.logits(pixels, IMAGES, new AttentionStatsHook(new StatsHook(withMoments), withMoments.attention()));
         int[][] removed = {{1}, {}, {0, 2, 3}};
         double ridge = 1e-2;
         HeadSurgery.Result heads = HeadSurgery.apply(CFG, W, keptHeads(removed), withMoments, Compensation.REFIT, ridge);

@@ -88,8 +88,8 @@ class HeadsReferenceTest {
             SafeTensors ref = reference(c, x);
 
             ActivationStats attention = new ActivationStats(IntStream.range(0, cfg.depth()).map(cfg::attentionDim).toArray());
-            try (Network n = m.instantiate(manager); AttentionStatsHook hook = new AttentionStatsHook(MlpHook.NONE, attention)) {
-                n.logits(x, IMAGES, hook);
+            try (Network n = m.instantiate(manager)) {
+                n.logits(x, IMAGES, new AttentionStatsHook(MlpHook.NONE, attention));
             }
             double[][] means = new double[cfg.depth()][];
             for (int b = 0; b < cfg.depth(); b++) {
@@ -136,8 +136,8 @@ class HeadsReferenceTest {
 
             int[] widths = IntStream.range(0, cfg.depth()).map(cfg::attentionDim).toArray();
             ActivationStats attention = ActivationStats.collectingSecondMoments(widths);
-            try (Network n = m.instantiate(manager); AttentionStatsHook hook = new AttentionStatsHook(MlpHook.NONE, attention)) {
-                n.logits(x, IMAGES, hook);
+            try (Network n = m.instantiate(manager)) {
+                n.logits(x, IMAGES, new AttentionStatsHook(MlpHook.NONE, attention));
             }
             SecondMoments moments = new SecondMoments(widths);
             for (int b = 0; b < cfg.depth(); b++) {

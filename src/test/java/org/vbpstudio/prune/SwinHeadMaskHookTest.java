@@ -49,10 +49,7 @@ class SwinHeadMaskHookTest {
         }
         int[] attention = IntStream.range(0, cfg.depth()).map(cfg::attentionDim).toArray();
         stats = new ActivationStats(cfg.mlpHiddenDims()).withAttention(new ActivationStats(attention));
-        try (StatsHook mlp = new StatsHook(stats);
-                AttentionStatsHook hook = new AttentionStatsHook(mlp, stats.attention())) {
-            swin.logits(pixels, IMAGES, hook);
-        }
+        swin.logits(pixels, IMAGES, new AttentionStatsHook(new StatsHook(stats), stats.attention()));
     }
 
     @AfterAll

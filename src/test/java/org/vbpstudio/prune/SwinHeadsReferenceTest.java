@@ -92,8 +92,8 @@ class SwinHeadsReferenceTest {
             SafeTensors ref = reference(c, x);
 
             ActivationStats attention = new ActivationStats(IntStream.range(0, cfg.depth()).map(cfg::attentionDim).toArray());
-            try (Network n = m.instantiate(manager); AttentionStatsHook hook = new AttentionStatsHook(MlpHook.NONE, attention)) {
-                n.logits(x, IMAGES, hook);
+            try (Network n = m.instantiate(manager)) {
+                n.logits(x, IMAGES, new AttentionStatsHook(MlpHook.NONE, attention));
             }
             double[][] means = new double[cfg.depth()][];
             for (int b = 0; b < cfg.depth(); b++) {
@@ -173,9 +173,8 @@ class SwinHeadsReferenceTest {
         SwinConfig cfg = (SwinConfig) m.config();
         ActivationStats mlp = new ActivationStats(cfg.mlpHiddenDims());
         ActivationStats attention = new ActivationStats(IntStream.range(0, cfg.depth()).map(cfg::attentionDim).toArray());
-        try (Network n = m.instantiate(manager); StatsHook s = new StatsHook(mlp);
-                AttentionStatsHook hook = new AttentionStatsHook(s, attention)) {
-            n.logits(x, IMAGES, hook);
+        try (Network n = m.instantiate(manager)) {
+            n.logits(x, IMAGES, new AttentionStatsHook(new StatsHook(mlp), attention));
         }
         mlp.addImages(IMAGES);
         attention.addImages(IMAGES);

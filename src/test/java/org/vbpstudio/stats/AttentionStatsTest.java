@@ -107,9 +107,8 @@ class AttentionStatsTest {
         VitConfig cfg = (VitConfig) m.config();
         ActivationStats s = new ActivationStats(cfg.mlpHiddenDims())
                 .withAttention(new ActivationStats(IntStream.range(0, cfg.depth()).map(cfg::attentionDim).toArray()));
-        try (NDManager manager = Engines.newManager(); Network net = m.instantiate(manager);
-                StatsHook mlp = new StatsHook(s); AttentionStatsHook hook = new AttentionStatsHook(mlp, s.attention())) {
-            net.logits(x, n, hook);
+        try (NDManager manager = Engines.newManager(); Network net = m.instantiate(manager)) {
+            net.logits(x, n, new AttentionStatsHook(new StatsHook(s), s.attention()));
         }
         s.addImages(n);
         s.attention().addImages(n);

@@ -57,7 +57,8 @@ class StatsCollectorTest {
         SplittableRandom r = new SplittableRandom(4);
         ActivationStats stats = new ActivationStats(new int[] {3, 4});
         float[][] batches = new float[2][];
-        try (NDManager m = manager.newSubManager(); StatsHook hook = new StatsHook(stats)) {
+        StatsHook hook = new StatsHook(stats);
+        try (NDManager m = manager.newSubManager()) {
             for (int k = 0; k < 2; k++) {
                 batches[k] = new float[(k + 2) * 5 * 4];
                 for (int i = 0; i < batches[k].length; i++) {

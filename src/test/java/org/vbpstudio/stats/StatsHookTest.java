@@ -29,7 +29,8 @@ class StatsHookTest {
         SplittableRandom r = new SplittableRandom(11);
         // images, tokens, block
         int[][] batches = {{3, 40, 0}, {2, 40, 1}, {1, 7, 0}, {4, 40, 1}, {3, 40, 0}, {8, 197, 0}, {6, 197, 1}};
-        try (NDManager m = Engines.newManager(); StatsHook hook = new StatsHook(viaHook)) {
+        StatsHook hook = new StatsHook(viaHook);
+        try (NDManager m = Engines.newManager()) {
             for (int[] batch : batches) {
                 int block = batch[2];
                 Shape shape = new Shape(batch[0], batch[1], WIDTHS[block]);
@@ -69,7 +70,9 @@ class StatsHookTest {
         }
         ActivationStats single = new ActivationStats(new int[] {width});
         ActivationStats dbl = new ActivationStats(new int[] {width});
-        try (NDManager m = Engines.newManager(); StatsHook a = new StatsHook(single); StatsHook b = new StatsHook(dbl)) {
+        StatsHook a = new StatsHook(single);
+        StatsHook b = new StatsHook(dbl);
+        try (NDManager m = Engines.newManager()) {
             NDArray h = m.create(values, new Shape(2, 30, width));
             a.onHidden(0, h);
             NDArray h64 = h.toType(ai.djl.ndarray.types.DataType.FLOAT64, true);
@@ -109,7 +112,8 @@ class StatsHookTest {
             values[i * width + 1] = (float) ((i < ColumnMoments.FLUSH_ROWS ? 0 : 50) + 1e-3 * r.nextGaussian());
         }
         ActivationStats stats = new ActivationStats(new int[] {width});
-        try (NDManager m = Engines.newManager(); StatsHook hook = new StatsHook(stats, fallback)) {
+        StatsHook hook = new StatsHook(stats, fallback);
+        try (NDManager m = Engines.newManager()) {
             hook.onHidden(0, m.create(values, new Shape(images, tokens, width)));
         }
         TwoPass exact = TwoPass.of(values, width);
