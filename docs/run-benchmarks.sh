@@ -41,6 +41,10 @@ $J bench --model $M --calibration $M/data/calibration --preview $M/data/validati
 # 7. Forward memory: stats and predict over 64 images of the DeiT-Base shape, batch 32.
 /usr/bin/time -f "stats maxrss_kb %M" $J stats --model $W/deit-base --calibration $W/val1000 --limit 64 --output $W/base-stats.safetensors --force
 /usr/bin/time -f "predict maxrss_kb %M" $J predict --model $W/deit-base --images $W/val1000 --limit 64 --batch 32 --output $W/base-predict.csv --force
+#    stats at the other families' Tiny shapes, 256 images, batch 16 (wall time and peak memory).
+for m in swin-tiny convnext-tiny; do
+  /usr/bin/time -f "stats $m maxrss_kb %M elapsed_s %e" $J stats --model $W/$m --calibration $W/val1000 --limit 256 --batch 16 --output $W/$m-s.safetensors --force
+done
 #    Calibration over 1,000 images and the export (safetensors + ONNX), DeiT-Tiny shape.
 /usr/bin/time -f "prune maxrss_kb %M elapsed_s %e" $J prune --model $W/deit-tiny --calibration $W/val1000 --ratio 0.5 --onnx --output $W/tiny-half-1000 --force
 # 8. The app, DeiT-Tiny shape: open, calibrate on 1,000 images, preview, snapshot (peak memory).
