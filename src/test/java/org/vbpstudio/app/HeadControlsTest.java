@@ -96,6 +96,33 @@ class HeadControlsTest {
     }
 
     @Test
+    void newScoresChooseAgainByTheRatioUnlessHeadsWereToggledSince() {
+        try (FixtureStudio studio = new FixtureStudio().open().calibrate()) {
+            PruningViewModel p = studio.vm.pruning();
+            VitConfig cfg = (VitConfig) FixtureStudio.Reference.model().config();
+            p.heads().ratioProperty().set(0.5);
+            p.criterionProperty().set(Criterion.MAGNITUDE); // new head scores: the ratio chooses again
+            int[][] byMagnitude = HeadScores.kept(HeadScores.scores(Criterion.MAGNITUDE, cfg,
+                    FixtureStudio.Reference.model().weights(), FixtureStudio.Reference.stats(), 0), 0.5);
+            for (int b = 0; b < 3; b++) {
+                assertArrayEquals(Selection.complement(byMagnitude[b], 4), p.selection().removedHeads()[b]);
+            }
+            int head = p.selection().removedHeads()[1][0];
+            assertTrue(p.heads().toggle(1, head)); // the user's own choice from here on
+            int[][] toggled = p.selection().removedHeads();
+            p.criterionProperty().set(Criterion.VARIANCE);
+            assertTrue(Arrays.deepEquals(toggled, p.selection().removedHeads()), "toggled heads stay as chosen");
+            assertEquals(0.5, p.heads().ratioProperty().get());
+            p.heads().ratioProperty().set(0.25); // moving the slider chooses by it again
+            int[][] byVariance = HeadScores.kept(HeadScores.scores(Criterion.VARIANCE, cfg,
+                    FixtureStudio.Reference.model().weights(), FixtureStudio.Reference.stats(), 0), 0.25);
+            for (int b = 0; b < 3; b++) {
+                assertArrayEquals(Selection.complement(byVariance[b], 4), p.selection().removedHeads()[b]);
+            }
+        }
+    }
+
+    @Test
     void statisticsWithoutTheAttentionPartDisableTheHeadsAndSayToRecalibrate() {
         try (FixtureStudio studio = new FixtureStudio().open().calibrate()) {
             ActivationStats full = studio.vm.workspace().stats();

@@ -99,7 +99,7 @@ class SessionRoundTripTest {
     @Test
     void aSessionOfANewerVersionIsRefusedOneWithoutAVersionIsRead(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("S.vbps");
-        Session written = new Session(dir.resolve("model"), null, null, null, PruningPlan.global(0.3), 0.3, 100, null, 0);
+        Session written = new Session(dir.resolve("model"), null, null, null, PruningPlan.global(0.3), 0.3, Session.Heads.NONE, 100, null, 0);
         JsonObject o = JsonParser.parseString(written.toJson()).getAsJsonObject();
         assertEquals(1, o.get("format_version").getAsInt());
         o.addProperty("format_version", 2);

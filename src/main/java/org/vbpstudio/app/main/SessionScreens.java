@@ -5,6 +5,7 @@ import javafx.beans.property.ObjectProperty;
 import org.vbpstudio.app.neurons.NeuronsViewModel;
 import org.vbpstudio.app.preview.PreviewViewModel;
 import org.vbpstudio.app.prune.PruningViewModel;
+import org.vbpstudio.app.session.Session;
 import org.vbpstudio.app.session.Sessions;
 import org.vbpstudio.app.undo.UndoViewModel;
 import org.vbpstudio.prune.PruningPlan;
@@ -58,8 +59,13 @@ final class SessionScreens implements Sessions.Studio {
     }
 
     @Override
-    public void applyPlan(PruningPlan plan) {
-        pruning.apply(plan);
+    public Session.Heads heads() {
+        return new Session.Heads(pruning.heads().ratioProperty().get(), pruning.heads().jointProperty().get());
+    }
+
+    @Override
+    public void applyPlan(PruningPlan plan, Session.Heads heads) {
+        pruning.restore(plan, heads.ratio(), heads.joint());
     }
 
     @Override

@@ -44,12 +44,15 @@ public final class HeadControls {
     private double[][] scores;
     private Object scoresKey;
     private boolean updating;
+    /** Whether the removed heads are the ratio's choice (no toggle or restored list since): new scores choose again. */
+    private boolean followsRatio;
 
     /** @param onChange called after the removed heads changed (the plan's selection is published again) */
     public HeadControls(Runnable onChange) {
         this.onChange = onChange;
         ratio.addListener((o, a, b) -> {
             if (!updating && !ranked.get()) {
+                followsRatio = true;
                 applyRatio(true);
             }
         });
@@ -85,6 +88,15 @@ public final class HeadControls {
             ratio.set(r);
         } finally {
             updating = false;
+        }
+    }
+
+    /** A plan's head ratio: the slider to {@code r}, which chooses the heads now and whenever the scores change. */
+    void useRatio(double r) {
+        showRatio(r);
+        followsRatio = true;
+        if (!ranked.get()) {
+            applyRatio(true);
         }
     }
 
@@ -125,11 +137,15 @@ public final class HeadControls {
             b.setHeads(cfg == null ? 0 : cfg.numHeads(b.index()));
         }
         ranked.set(false);
+        followsRatio = false;
         showRatio(0);
         status.set("");
     }
 
-    /** Rescores the heads for {@code stats} and the plan's criterion; a set ratio selects again. */
+    /**
+     * Rescores the heads for {@code stats} and the plan's criterion; a set ratio selects again when
+     * the heads are its choice (heads toggled, or restored from a plan or session, stay as they are).
+     */
     void update(ActivationStats stats, Criterion criterion, long seed) {
         if (model == null || !HeadMaskHook.supports(model.config())) {
             enabled.set(false);
@@ -156,7 +172,7 @@ public final class HeadControls {
         for (BlockViewModel b : blocks) {
             b.headScoresProperty().set(scores == null ? null : scores[b.index()]);
         }
-        if (scores != null && ratio.get() > 0 && !ranked.get()) {
+        if (scores != null && ratio.get() > 0 && followsRatio && !ranked.get()) {
             applyRatio(false); // the caller publishes the plan
         }
     }
@@ -185,6 +201,7 @@ public final class HeadControls {
             next = IntStream.concat(Arrays.stream(removed), IntStream.of(head)).sorted().toArray();
         }
         status.set("");
+        followsRatio = false;
         b.removedHeadsProperty().set(next);
         onChange.run();
         return true;
@@ -203,6 +220,7 @@ public final class HeadControls {
 
     /** Sets every block's removed heads (a plan or an undo step); null: none. */
     public void setRemoved(int[][] removed) {
+        followsRatio = false;
         for (BlockViewModel b : blocks) {
             b.removedHeadsProperty().set(removed == null || removed[b.index()] == null ? new int[0]
                     : Arrays.stream(removed[b.index()]).sorted().toArray());

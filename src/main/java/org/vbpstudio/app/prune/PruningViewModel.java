@@ -224,7 +224,7 @@ public final class PruningViewModel {
         heads.jointProperty().set(plan.heads() instanceof HeadCut.Joint);
         heads.unrank();
         if (plan.heads() instanceof HeadCut.Ratio r) {
-            heads.ratioProperty().set(r.ratio());
+            heads.useRatio(r.ratio());
         } else if (!(plan.heads() instanceof HeadCut.Joint)) { // joint: refresh shows what the ranking removes
             heads.ratioProperty().set(0);
             heads.setRemoved(plan.heads() instanceof HeadCut.Removed r ? r.removed() : null);

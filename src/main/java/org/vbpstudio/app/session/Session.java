@@ -23,9 +23,19 @@ import org.vbpstudio.prune.PruningPlan;
  * @param statistics  the statistics file, or null (not calibrated when saved)
  * @param globalRatio the global slider (in per-block mode the plan does not hold it)
  * @param view        {@code prune}, {@code flips}, {@code neurons} or {@code recover}
+ * @param heads       the head ratio's slider and the joint choice as shown (the plan holds the heads
+ *                    themselves, toggles included, but not the slider they came from)
  */
 public record Session(Path model, Path calibration, Path validation, Path statistics, PruningPlan plan,
-        double globalRatio, int slice, String view, int neuronsBlock) {
+        double globalRatio, Heads heads, int slice, String view, int neuronsBlock) {
+    /**
+     * The head controls as shown: the ratio's slider in [0, 1) and "rank heads with the neurons"
+     * (which in per-block mode the plan does not hold). Absent from sessions written before: 0, off.
+     */
+    public record Heads(double ratio, boolean joint) {
+        public static final Heads NONE = new Heads(0, false);
+    }
+
     public static final String EXTENSION = ".vbps";
     public static final String FORMAT = "vbp-studio/session/1";
 
@@ -46,6 +56,8 @@ public record Session(Path model, Path calibration, Path validation, Path statis
         o.addProperty("statistics", text(statistics));
         o.add("plan", plan == null ? null : plan.toJson());
         o.addProperty("global_ratio", globalRatio);
+        o.addProperty("head_ratio", heads.ratio());
+        o.addProperty("joint_heads", heads.joint());
         o.addProperty("slice", slice);
         o.addProperty("view", view);
         o.addProperty("neurons_block", neuronsBlock);
@@ -98,8 +110,13 @@ public record Session(Path model, Path calibration, Path validation, Path statis
                 throw new BadInputException(file, "plan: " + e.getMessage(), e);
             }
         }
+        double headRatio = number(o, "head_ratio", 0, file);
+        if (headRatio < 0 || headRatio >= 1) {
+            throw new BadInputException(file, "\"head_ratio\" must be from 0 to below 1, got " + headRatio);
+        }
+        Heads heads = new Heads(headRatio, bool(o, "joint_heads", file));
         return new Session(model, path(o, "calibration", dir, file), path(o, "validation", dir, file),
-                path(o, "statistics", dir, file), plan, number(o, "global_ratio", 0, file),
+                path(o, "statistics", dir, file), plan, number(o, "global_ratio", 0, file), heads,
                 (int) number(o, "slice", 0, file), o.has("view") && !o.get("view").isJsonNull() ? string(o, "view", file) : null,
                 (int) number(o, "neurons_block", 0, file));
     }
@@ -110,6 +127,17 @@ public record Session(Path model, Path calibration, Path validation, Path statis
             throw new BadInputException(file, "\"" + key + "\" must be a string");
         }
         return e.getAsString();
+    }
+
+    private static boolean bool(JsonObject o, String key, Path file) {
+        JsonElement e = o.get(key);
+        if (e == null || e.isJsonNull()) {
+            return false;
+        }
+        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isBoolean()) {
+            throw new BadInputException(file, "\"" + key + "\" must be true or false");
+        }
+        return e.getAsBoolean();
     }
 
     private static double number(JsonObject o, String key, double absent, Path file) {

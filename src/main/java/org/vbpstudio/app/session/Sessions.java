@@ -43,12 +43,16 @@ public final class Sessions {
 
         void setGlobalRatio(double ratio);
 
+        /** The head ratio's slider and the joint choice as shown. */
+        Session.Heads heads();
+
         /**
-         * Applies {@code plan} to the controls.
+         * Applies {@code plan} to the controls, then shows {@code heads}' slider and joint choice
+         * (the plan's heads stay as the plan has them).
          *
          * @throws IllegalArgumentException if it does not fit the open model
          */
-        void applyPlan(PruningPlan plan);
+        void applyPlan(PruningPlan plan, Session.Heads heads);
 
         /** Blocks the pruning controls show. */
         int blocks();
@@ -127,7 +131,7 @@ public final class Sessions {
         ImageSource val = workspace.validationProperty().get();
         Session session = new Session(s.model().directory(), cal == null ? null : cal.root(),
                 val == null ? null : val.root(), stats == null ? null : statsFile, studio.plan(),
-                studio.globalRatio(), studio.sliceSize(), studio.view(), studio.neuronsBlock());
+                studio.globalRatio(), studio.heads(), studio.sliceSize(), studio.view(), studio.neuronsBlock());
         try {
             OutputTarget json = OutputTarget.of(file, force, inputs);
             json.checkFile();
@@ -184,7 +188,7 @@ public final class Sessions {
                     if (session.plan().mode() == PruningPlan.Mode.PER_BLOCK) {
                         studio.setGlobalRatio(session.globalRatio());
                     }
-                    studio.applyPlan(session.plan());
+                    studio.applyPlan(session.plan(), session.heads());
                 }
             } catch (IllegalArgumentException e) {
                 dialogs.showError("Cannot use the session's plan", new BadInputException(file, e.getMessage(), e));
