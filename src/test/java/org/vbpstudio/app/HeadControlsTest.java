@@ -9,10 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.vbpstudio.app.prune.BlockViewModel;
+import org.vbpstudio.app.ui.Formats;
 import org.vbpstudio.app.prune.HeadControls;
 import org.vbpstudio.app.prune.PruningViewModel;
 import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.VitConfig;
+import org.vbpstudio.prune.Budget;
 import org.vbpstudio.prune.Criterion;
 import org.vbpstudio.prune.HeadScores;
 import org.vbpstudio.prune.Selection;
@@ -21,7 +23,8 @@ import org.vbpstudio.stats.ActivationStats;
 /**
  * The attention heads' controls without a window: scores are the prune package's, toggles and the
  * head ratio reach the plan's selection, and the MACs and parameters shown drop by what each
- * removed head costs (counted here from the ViT's shapes: T = 17 tokens, D = 48, d_h = 12).
+ * removed head costs (counted here from the ViT's shapes: T = 17 tokens, D = 48, d_h = 12), in the
+ * preview, the Recover panel and the Compare chart alike.
  */
 class HeadControlsTest {
     private static final long T = 17;
@@ -119,6 +122,28 @@ class HeadControlsTest {
             for (int b = 0; b < 3; b++) {
                 assertArrayEquals(Selection.complement(byVariance[b], 4), p.selection().removedHeads()[b]);
             }
+        }
+    }
+
+    @Test
+    void removedHeadsCountInTheRecoverPanelsSubjectAndTheCompareChartsMarker() {
+        try (FixtureStudio studio = new FixtureStudio().open().calibrate()) {
+            PruningViewModel p = studio.vm.pruning();
+            p.blocks().get(0).ratioProperty().set(0.5);
+            assertTrue(p.heads().toggle(1, 2));
+            assertTrue(p.heads().toggle(2, 0));
+            VitConfig cfg = (VitConfig) FixtureStudio.Reference.model().config();
+            long expected = CostModel.totalMacs(cfg.withMlpHiddenDims(p.selection().widths()))
+                    - 2 * MACS_PER_HEAD; // two heads of T tokens, counted from the shapes above
+            assertEquals(expected, studio.vm.compare().currentProperty().get().macs());
+            String subject = studio.vm.recover().subjectProperty().get();
+            assertTrue(subject.contains(", 10 of 12 attention heads, " + Formats.human(expected) + " MACs ("), subject);
+
+            double achieved = p.fitTarget(Budget.macs(0.8)); // the neurons' ratio is searched with the heads out
+            long macs = CostModel.totalMacs(cfg.withMlpHiddenDims(p.selection().widths())) - 2 * MACS_PER_HEAD;
+            assertEquals((double) macs / CostModel.totalMacs(cfg), achieved, 1e-12, "the fraction shown counts the heads");
+            assertTrue(achieved <= 0.8 && achieved >= 0.8 - Budget.TOLERANCE, "achieved " + achieved);
+            assertEquals(macs, studio.vm.preview().macsProperty().get());
         }
     }
 

@@ -142,7 +142,7 @@ public final class CompareViewModel {
             current.set(null);
             return;
         }
-        long macs = CostModel.totalMacs(workspace.session().model().config().withMlpHiddenDims(sel.widths()));
+        long macs = CostModel.totalMacs(sel.prunedConfig(workspace.session().model().config()));
         Accuracy a = workspace.planAccuracyProperty().get();
         current.set(new Marker(macs, a == null ? Double.NaN : a.top1()));
     }

@@ -10,21 +10,8 @@ import org.vbpstudio.model.ModelConfig;
  */
 public record CostSummary(long macsBefore, long macsAfter, long paramsBefore, long paramsAfter) {
 
-    /** The cost of {@code original} with its blocks narrowed to {@code widths}: {@link CostModel}, heads per block included. */
-    public static CostSummary of(ModelConfig original, int[] widths) {
-        return of(original, widths, null);
-    }
-
-    /** As above, also without {@code removedHeads[b]} heads of block b (null: none). */
-    public static CostSummary of(ModelConfig original, int[] widths, int[][] removedHeads) {
-        ModelConfig pruned = original.withMlpHiddenDims(widths);
-        if (removedHeads != null && pruned.hasAttentionHeads()) {
-            int[] heads = pruned.blockHeads();
-            for (int b = 0; b < heads.length; b++) {
-                heads[b] -= removedHeads[b] == null ? 0 : removedHeads[b].length;
-            }
-            pruned = pruned.withBlockHeads(heads);
-        }
+    /** The cost of {@code pruned} (e.g. {@code PlanSelection.prunedConfig}) against {@code original}: {@link CostModel}. */
+    public static CostSummary of(ModelConfig original, ModelConfig pruned) {
         return new CostSummary(CostModel.totalMacs(original), CostModel.totalMacs(pruned),
                 CostModel.totalParams(original), CostModel.totalParams(pruned));
     }

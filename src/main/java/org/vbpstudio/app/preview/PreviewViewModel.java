@@ -246,7 +246,7 @@ public final class PreviewViewModel {
             macs.set(-1);
             return;
         }
-        CostSummary cost = CostSummary.of(model.config(), sel.widths(), sel.removedHeads());
+        CostSummary cost = CostSummary.of(model.config(), sel.prunedConfig(model.config()));
         macsText.set(cost.macsText());
         macsDetail.set(cost.macsDetail());
         paramsText.set(cost.paramsText());

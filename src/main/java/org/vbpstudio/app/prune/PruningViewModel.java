@@ -253,12 +253,7 @@ public final class PruningViewModel {
         } else if (fitted.cut() instanceof PruningPlan.Cut.PerBlock p) {
             setRatios(p.ratios());
         }
-        ModelConfig pruned = s.model().config().withMlpHiddenDims(selection().widths());
-        if (joint && selection().removesHeads()) {
-            pruned = HeadSelection.prunedConfig(s.model().config(),
-                    new HeadSelection.Choice(selection().kept(), selection().removedHeads()));
-        }
-        return budget.achieved(s.model().config(), pruned);
+        return budget.achieved(s.model().config(), selection().prunedConfig(s.model().config()));
     }
 
     /** Switches to per-block mode with these ratios (an allocation), refreshing once. */

@@ -156,7 +156,7 @@ public final class TargetViewModel {
                     Math.max(1, pruning.roundToProperty().get()));
             pruning.setRatios(ratios);
             message.set("Allocated: " + describe(b, b.achieved(s.model().config(),
-                    s.model().config().withMlpHiddenDims(pruning.selection().widths()))));
+                    pruning.selection().prunedConfig(s.model().config()))));
         } catch (IllegalArgumentException e) {
             message.set(e.getMessage());
         }

@@ -3,6 +3,7 @@ package org.vbpstudio.app.recover;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CancellationException;
@@ -32,6 +33,7 @@ import org.vbpstudio.app.concurrent.TaskExecutor;
 import org.vbpstudio.app.dialogs.DialogService;
 import org.vbpstudio.app.dialogs.Errors;
 import org.vbpstudio.app.dialogs.FileType;
+import org.vbpstudio.app.preview.CostSummary;
 import org.vbpstudio.app.recover.RecoveryJob.AccuracyPoint;
 import org.vbpstudio.app.recover.RecoveryJob.LossPoint;
 import org.vbpstudio.app.recover.RecoveryJob.Outcome;
@@ -45,7 +47,6 @@ import org.vbpstudio.data.ImageSource;
 import org.vbpstudio.data.ImageSources;
 import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.io.OutputTarget;
-import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.ModelConfig;
 import org.vbpstudio.prune.Exporter;
 import org.vbpstudio.train.FinetuneExport;
@@ -548,12 +549,16 @@ public final class RecoverViewModel {
             subject.set("Calibrate first: the model to fine-tune is the open model pruned by the current plan");
         } else {
             ModelConfig cfg = s.model().config();
-            ModelConfig pruned = cfg.withMlpHiddenDims(sel.widths());
-            long before = CostModel.totalMacs(cfg);
-            long after = CostModel.totalMacs(pruned);
+            CostSummary cost = CostSummary.of(cfg, sel.prunedConfig(cfg)); // what the run prunes, heads too
+            String heads = "";
+            if (sel.removesHeads()) {
+                int all = Arrays.stream(cfg.blockHeads()).sum();
+                int removed = Arrays.stream(sel.removedHeads()).mapToInt(r -> r == null ? 0 : r.length).sum();
+                heads = ", " + (all - removed) + " of " + all + " attention heads";
+            }
             subject.set("The current plan's model: MLP widths " + Formats.widths(cfg.stages(), sel.widths(), " | ")
-                    + ", " + Formats.human(after) + " MACs (" + Formats.change(before, after) + "); teacher: "
-                    + s.model().name() + ", unpruned");
+                    + heads + ", " + Formats.human(cost.macsAfter()) + " MACs ("
+                    + Formats.change(cost.macsBefore(), cost.macsAfter()) + "); teacher: " + s.model().name() + ", unpruned");
         }
     }
 

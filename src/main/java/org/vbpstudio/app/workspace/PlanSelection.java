@@ -1,6 +1,7 @@
 package org.vbpstudio.app.workspace;
 
 import java.util.Arrays;
+import org.vbpstudio.model.ModelConfig;
 import org.vbpstudio.prune.PruningPlan;
 
 /**
@@ -25,5 +26,18 @@ public record PlanSelection(PruningPlan plan, int[] widths, int[][] kept, int[][
     /** Whether any block loses heads. */
     public boolean removesHeads() {
         return removedHeads != null && Arrays.stream(removedHeads).anyMatch(r -> r != null && r.length > 0);
+    }
+
+    /** {@code original} as this selection prunes it: its MLP widths and, when heads go, its head counts. */
+    public ModelConfig prunedConfig(ModelConfig original) {
+        ModelConfig c = original.withMlpHiddenDims(widths);
+        if (!removesHeads() || !c.hasAttentionHeads()) {
+            return c;
+        }
+        int[] heads = c.blockHeads();
+        for (int b = 0; b < heads.length; b++) {
+            heads[b] -= removedHeads[b] == null ? 0 : removedHeads[b].length;
+        }
+        return c.withBlockHeads(heads);
     }
 }
