@@ -140,7 +140,7 @@ class ChartFiguresTest {
             RecoverViewModel recover = studio.vm.recover();
             assertNull(RecoverFigures.loss(recover));
             assertNull(RecoverFigures.accuracy(recover));
-            recover.epochsProperty().set(3);
+            recover.settings().epochsProperty().set(3);
             recover.losses().setAll(List.of(new RecoveryJob.LossPoint(0.5, 2.5), new RecoveryJob.LossPoint(1, 1.5),
                     new RecoveryJob.LossPoint(1.5, 1.25)));
             recover.accuracy().setAll(List.of(new RecoveryJob.AccuracyPoint(0, 0.6), new RecoveryJob.AccuracyPoint(1, 0.7)));

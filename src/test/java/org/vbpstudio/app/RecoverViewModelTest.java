@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vbpstudio.app.concurrent.CurrentThreadTaskExecutor;
 import org.vbpstudio.app.main.MainViewModel;
+import org.vbpstudio.app.recover.RecoverSettings;
 import org.vbpstudio.app.recover.RecoverViewModel;
 import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.model.LoadedModel;
@@ -48,8 +49,8 @@ class RecoverViewModelTest {
             recover.useTrainingImages(Fixture.IMAGES);
             assertEquals("30 labelled images · " + Fixture.IMAGES, recover.trainingTextProperty().get());
             assertFalse(recover.trainingMissingProperty().get());
-            recover.epochsProperty().set(2);
-            recover.learningRateProperty().set("1e-3");
+            recover.settings().epochsProperty().set(2);
+            recover.settings().learningRateProperty().set("1e-3");
             assertTrue(recover.canStartProperty().get());
             int[] accuracyUpdates = {0};
             recover.accuracy().addListener((ListChangeListener<Object>) c -> accuracyUpdates[0]++);
@@ -98,9 +99,9 @@ class RecoverViewModelTest {
             // A second run without distillation reuses the decoded training images; validating on 10
             // images takes every third of the 30 (two of each class): the original's top-1 over them
             // is the reference logits'. A new model clears it all.
-            assertEquals(RecoverViewModel.DEFAULT_VALIDATION_LIMIT, recover.validationLimitProperty().get());
-            recover.distillationProperty().set(false);
-            recover.validationLimitProperty().set(10);
+            assertEquals(RecoverSettings.DEFAULT_VALIDATION_LIMIT, recover.settings().validationLimitProperty().get());
+            recover.settings().distillationProperty().set(false);
+            recover.settings().validationLimitProperty().set(10);
             recover.start();
             assertFalse(recover.resultProperty().get().result().options().distillation());
             int correct = Fixture.referenceCorrect(3);
@@ -118,7 +119,7 @@ class RecoverViewModelTest {
             RecoverViewModel recover = studio.vm.recover();
             studio.vm.pruning().globalRatioProperty().set(0.5);
             recover.useTrainingImages(Fixture.IMAGES);
-            recover.epochsProperty().set(5);
+            recover.settings().epochsProperty().set(5);
             // The same-thread executor runs the task inside start(): cancel from the first loss point.
             recover.losses().addListener((ListChangeListener<Object>) c -> recover.cancel());
             recover.start();
@@ -138,12 +139,12 @@ class RecoverViewModelTest {
             assertTrue(recover.canStartProperty().get());
             // the finetune command's documented defaults (finetune --help), as literals: the fields show
             // them and the options the tab would train with are exactly those
-            assertEquals(3, recover.epochsProperty().get());
-            assertEquals("1e-4", recover.learningRateProperty().get());
-            assertEquals("0.5", recover.alphaProperty().get());
-            assertEquals("4", recover.temperatureProperty().get());
-            assertTrue(recover.distillationProperty().get());
-            FinetuneOptions o = recover.options();
+            assertEquals(3, recover.settings().epochsProperty().get());
+            assertEquals("1e-4", recover.settings().learningRateProperty().get());
+            assertEquals("0.5", recover.settings().alphaProperty().get());
+            assertEquals("4", recover.settings().temperatureProperty().get());
+            assertTrue(recover.settings().distillationProperty().get());
+            FinetuneOptions o = recover.settings().options();
             assertEquals(3, o.training().epochs());
             assertEquals(64, o.training().batchSize());
             assertEquals(1e-4f, o.training().learningRate());
@@ -156,33 +157,33 @@ class RecoverViewModelTest {
             assertTrue(o.distillation());
 
             // what is typed is what trains: epochs, rate (the schedule ends at a hundredth of it), α, T
-            recover.epochsProperty().set(5);
-            recover.learningRateProperty().set(" 2e-3 ");
-            recover.alphaProperty().set("0.25");
-            recover.temperatureProperty().set("2");
-            o = recover.options();
+            recover.settings().epochsProperty().set(5);
+            recover.settings().learningRateProperty().set(" 2e-3 ");
+            recover.settings().alphaProperty().set("0.25");
+            recover.settings().temperatureProperty().set("2");
+            o = recover.settings().options();
             assertEquals(5, o.training().epochs());
             assertEquals(2e-3f, o.training().learningRate());
             assertEquals(2e-5f, o.training().minLearningRate(), 1e-10f);
             assertEquals(0.25f, o.alpha());
             assertEquals(2f, o.temperature());
-            recover.distillationProperty().set(false);
-            assertFalse(recover.options().distillation());
-            recover.distillationProperty().set(true);
-            recover.epochsProperty().set(0);
-            assertEquals("epochs must be at least 1", recover.optionsErrorProperty().get());
-            recover.epochsProperty().set(3);
-            recover.temperatureProperty().set("4");
+            recover.settings().distillationProperty().set(false);
+            assertFalse(recover.settings().options().distillation());
+            recover.settings().distillationProperty().set(true);
+            recover.settings().epochsProperty().set(0);
+            assertEquals("epochs must be at least 1", recover.settings().optionsErrorProperty().get());
+            recover.settings().epochsProperty().set(3);
+            recover.settings().temperatureProperty().set("4");
 
-            recover.alphaProperty().set("1.5");
-            assertEquals("alpha must be in [0, 1], not 1.5", recover.optionsErrorProperty().get());
+            recover.settings().alphaProperty().set("1.5");
+            assertEquals("alpha must be in [0, 1], not 1.5", recover.settings().optionsErrorProperty().get());
             assertFalse(recover.canStartProperty().get());
-            recover.alphaProperty().set("0.7");
-            recover.learningRateProperty().set("fast");
-            assertEquals("learning rate is not a number: \"fast\"", recover.optionsErrorProperty().get());
-            recover.learningRateProperty().set("3e-4");
-            assertEquals("", recover.optionsErrorProperty().get());
-            assertEquals(3e-6f, recover.options().training().minLearningRate(), 1e-10f);
+            recover.settings().alphaProperty().set("0.7");
+            recover.settings().learningRateProperty().set("fast");
+            assertEquals("learning rate is not a number: \"fast\"", recover.settings().optionsErrorProperty().get());
+            recover.settings().learningRateProperty().set("3e-4");
+            assertEquals("", recover.settings().optionsErrorProperty().get());
+            assertEquals(3e-6f, recover.settings().options().training().minLearningRate(), 1e-10f);
             assertTrue(recover.canStartProperty().get());
 
             studio.dialogs.answers.add(Fixture.ROOT.resolve("no-such-images"));

@@ -38,7 +38,7 @@ public final class RecoverFigures {
         if (points.isEmpty()) {
             return null;
         }
-        double right = Math.max(1, Math.max(vm.epochsProperty().get(), points.get(points.size() - 1).epoch()));
+        double right = Math.max(1, Math.max(vm.settings().epochsProperty().get(), points.get(points.size() - 1).epoch()));
         Curve tuned = new Curve("Fine-tuned", points.stream().mapToDouble(AccuracyPoint::epoch).toArray(),
                 points.stream().mapToDouble(AccuracyPoint::top1).toArray(), "tuned", Curve.Line.SOLID, Curve.Mark.CIRCLE,
                 FigureStyle.PALETTE[0]);

@@ -109,26 +109,26 @@ public final class RecoverView extends VBox {
         styleMissing(viewModel.trainingMissingProperty().get());
         trainingFolderButton.disableProperty().bind(running);
         trainingFileButton.disableProperty().bind(running);
-        ImageLimitChoice.bind(trainLimitChoice, RecoverViewModel.LIMITS, viewModel.trainLimitProperty());
+        ImageLimitChoice.bind(trainLimitChoice, RecoverSettings.LIMITS, viewModel.settings().trainLimitProperty());
         trainLimitChoice.disableProperty().bind(running);
-        ImageLimitChoice.bind(validationLimitChoice, RecoverViewModel.VALIDATION_LIMITS,
-                viewModel.validationLimitProperty());
+        ImageLimitChoice.bind(validationLimitChoice, RecoverSettings.VALIDATION_LIMITS,
+                viewModel.settings().validationLimitProperty());
         validationLimitChoice.disableProperty().bind(running);
 
         epochsSpinner.setValueFactory(new SpinnerValueFactory.IntegerSpinnerValueFactory(1, 50,
-                viewModel.epochsProperty().get()));
-        epochsObject = viewModel.epochsProperty().asObject();
+                viewModel.settings().epochsProperty().get()));
+        epochsObject = viewModel.settings().epochsProperty().asObject();
         epochsSpinner.getValueFactory().valueProperty().bindBidirectional(epochsObject);
         epochsSpinner.disableProperty().bind(running);
-        learningRateField.textProperty().bindBidirectional(viewModel.learningRateProperty());
+        learningRateField.textProperty().bindBidirectional(viewModel.settings().learningRateProperty());
         learningRateField.disableProperty().bind(running);
-        distillationCheck.selectedProperty().bindBidirectional(viewModel.distillationProperty());
+        distillationCheck.selectedProperty().bindBidirectional(viewModel.settings().distillationProperty());
         distillationCheck.disableProperty().bind(running);
-        alphaField.textProperty().bindBidirectional(viewModel.alphaProperty());
-        alphaField.disableProperty().bind(running.or(viewModel.distillationProperty().not()));
-        temperatureField.textProperty().bindBidirectional(viewModel.temperatureProperty());
-        temperatureField.disableProperty().bind(running.or(viewModel.distillationProperty().not()));
-        optionsErrorLabel.textProperty().bind(viewModel.optionsErrorProperty());
+        alphaField.textProperty().bindBidirectional(viewModel.settings().alphaProperty());
+        alphaField.disableProperty().bind(running.or(viewModel.settings().distillationProperty().not()));
+        temperatureField.textProperty().bindBidirectional(viewModel.settings().temperatureProperty());
+        temperatureField.disableProperty().bind(running.or(viewModel.settings().distillationProperty().not()));
+        optionsErrorLabel.textProperty().bind(viewModel.settings().optionsErrorProperty());
 
         recoverProgress.progressProperty().bind(viewModel.progressProperty());
         recoverRateLabel.textProperty().bind(viewModel.rateProperty());
@@ -145,13 +145,13 @@ public final class RecoverView extends VBox {
         viewModel.losses().addListener((ListChangeListener<LossPoint>) c -> redrawLoss(c));
         viewModel.accuracy().addListener((ListChangeListener<AccuracyPoint>) c -> redrawAccuracy());
         viewModel.teacherTop1Property().addListener((o, a, b) -> redrawAccuracy());
-        viewModel.epochsProperty().addListener((o, a, b) -> {
+        viewModel.settings().epochsProperty().addListener((o, a, b) -> {
             if (!running.get()) {
                 setEpochRange(b.intValue());
             }
         });
-        running.addListener((o, a, b) -> setEpochRange(viewModel.epochsProperty().get()));
-        setEpochRange(viewModel.epochsProperty().get());
+        running.addListener((o, a, b) -> setEpochRange(viewModel.settings().epochsProperty().get()));
+        setEpochRange(viewModel.settings().epochsProperty().get());
         redrawLoss(null);
         redrawAccuracy();
     }

@@ -5,23 +5,17 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import javafx.beans.Observable;
 import javafx.beans.binding.Bindings;
 import javafx.beans.binding.BooleanBinding;
 import javafx.beans.property.BooleanProperty;
 import javafx.beans.property.DoubleProperty;
-import javafx.beans.property.IntegerProperty;
 import javafx.beans.property.ObjectProperty;
 import javafx.beans.property.ReadOnlyObjectProperty;
 import javafx.beans.property.ReadOnlyObjectWrapper;
-import javafx.beans.property.ReadOnlyStringProperty;
-import javafx.beans.property.ReadOnlyStringWrapper;
 import javafx.beans.property.SimpleBooleanProperty;
 import javafx.beans.property.SimpleDoubleProperty;
-import javafx.beans.property.SimpleIntegerProperty;
 import javafx.beans.property.SimpleObjectProperty;
 import javafx.beans.property.SimpleStringProperty;
 import javafx.beans.property.StringProperty;
@@ -53,7 +47,6 @@ import org.vbpstudio.train.FinetuneExport;
 import org.vbpstudio.train.FinetuneRecord;
 import org.vbpstudio.train.FinetuneOptions;
 import org.vbpstudio.train.FinetuneResult;
-import org.vbpstudio.train.TrainOptions;
 
 /**
  * The Recover panel: recovery fine-tuning of the current pruned configuration (the open model
@@ -62,14 +55,6 @@ import org.vbpstudio.train.TrainOptions;
  * exported as {@code prune} exports, plus {@code finetune.json}.
  */
 public final class RecoverViewModel {
-    /** Choices for how many training images an epoch uses; 0 (the default) means all. */
-    public static final List<Integer> LIMITS = List.of(1000, 5000, 10000, 30000, 0);
-    /**
-     * Choices for how many validation images measure top-1 after each epoch, spread evenly over the
-     * validation set; 10,000 by default (all of the sample's; 10 per class of ImageNet's 50,000).
-     */
-    public static final List<Integer> VALIDATION_LIMITS = List.of(1000, 5000, 10000, 0);
-    public static final int DEFAULT_VALIDATION_LIMIT = 10000;
     /** A point on the loss chart every this many steps (and at the end of every epoch). */
     public static final int LOSS_EVERY = 20;
 
@@ -78,19 +63,11 @@ public final class RecoverViewModel {
     private final DialogService dialogs;
     private final Path fashionMnist;
     private final RecoveryJob.DataCache cache = new RecoveryJob.DataCache();
+    private final RecoverSettings settings = new RecoverSettings();
 
     private final ObjectProperty<Path> trainingPath = new SimpleObjectProperty<>(this, "trainingPath");
     private final StringProperty trainingText = new SimpleStringProperty(this, "trainingText", "");
     private final BooleanProperty trainingMissing = new SimpleBooleanProperty(this, "trainingMissing");
-    private final IntegerProperty trainLimit = new SimpleIntegerProperty(this, "trainLimit", 0);
-    private final IntegerProperty validationLimit = new SimpleIntegerProperty(this, "validationLimit",
-            DEFAULT_VALIDATION_LIMIT);
-    private final IntegerProperty epochs = new SimpleIntegerProperty(this, "epochs");
-    private final StringProperty learningRate = new SimpleStringProperty(this, "learningRate");
-    private final BooleanProperty distillation = new SimpleBooleanProperty(this, "distillation");
-    private final StringProperty alpha = new SimpleStringProperty(this, "alpha");
-    private final StringProperty temperature = new SimpleStringProperty(this, "temperature");
-    private final ReadOnlyStringWrapper optionsError = new ReadOnlyStringWrapper(this, "optionsError", "");
 
     private final BooleanProperty running = new SimpleBooleanProperty(this, "running");
     private final BooleanProperty exporting = new SimpleBooleanProperty(this, "exporting");
@@ -130,18 +107,8 @@ public final class RecoverViewModel {
         this.trainingCheck = new LatestJob(executor);
         this.dialogs = dialogs;
         this.fashionMnist = fashionMnist;
-        FinetuneOptions d = FinetuneOptions.defaults();
-        epochs.set(d.training().epochs());
-        learningRate.set(text(d.training().learningRate()));
-        distillation.set(d.distillation());
-        alpha.set(text(d.alpha()));
-        temperature.set(text(d.temperature()));
-        for (Observable p : List.of(epochs, learningRate, distillation, alpha, temperature)) {
-            p.addListener(o -> validateOptions());
-        }
-        validateOptions();
         canStart = Bindings.createBooleanBinding(this::startable, running, workspace.sessionProperty(),
-                workspace.statsProperty(), workspace.selectionProperty(), trainingPath, optionsError);
+                workspace.statsProperty(), workspace.selectionProperty(), trainingPath, settings.optionsErrorProperty());
         canExport = Bindings.createBooleanBinding(() -> result.get() != null && !exporting.get() && !running.get(),
                 result, exporting, running);
         workspace.sessionProperty().addListener((o, a, b) -> onSession());
@@ -167,41 +134,9 @@ public final class RecoverViewModel {
         return trainingMissing;
     }
 
-    /** Training images per epoch: N spread evenly over the source, 0 for all. */
-    public IntegerProperty trainLimitProperty() {
-        return trainLimit;
-    }
-
-    /** Validation images that measure top-1 after each epoch: N spread evenly over the set, 0 for all. */
-    public IntegerProperty validationLimitProperty() {
-        return validationLimit;
-    }
-
-    public IntegerProperty epochsProperty() {
-        return epochs;
-    }
-
-    /** Peak learning rate as typed ("1e-4"); the cosine schedule ends at a hundredth of it. */
-    public StringProperty learningRateProperty() {
-        return learningRate;
-    }
-
-    /** Soft targets from the open model (on) or the labels alone (off, for comparison). */
-    public BooleanProperty distillationProperty() {
-        return distillation;
-    }
-
-    public StringProperty alphaProperty() {
-        return alpha;
-    }
-
-    public StringProperty temperatureProperty() {
-        return temperature;
-    }
-
-    /** Why the typed options are not valid, or "" when they are. */
-    public ReadOnlyStringProperty optionsErrorProperty() {
-        return optionsError.getReadOnlyProperty();
+    /** The fields for the next run (images, epochs, learning rate, distillation). */
+    public RecoverSettings settings() {
+        return settings;
     }
 
     public BooleanProperty runningProperty() {
@@ -268,20 +203,6 @@ public final class RecoverViewModel {
         return canExport;
     }
 
-    /** The options the fields describe. @throws IllegalArgumentException naming the bad field */
-    public FinetuneOptions options() {
-        float lr = parse(learningRate.get(), "learning rate");
-        float a = parse(alpha.get(), "α");
-        float t = parse(temperature.get(), "T");
-        if (epochs.get() < 1) {
-            throw new IllegalArgumentException("epochs must be at least 1");
-        }
-        FinetuneOptions d = FinetuneOptions.defaults();
-        TrainOptions training = d.training().withEpochs(epochs.get()).withLearningRate(lr, lr / 100);
-        FinetuneOptions o = new FinetuneOptions(training, true, a, t);
-        return distillation.get() ? o : o.withoutDistillation();
-    }
-
     // ---------------------------------------------------------------------------- training images
 
     /** Asks for a folder of labelled training images (ImageFolder, or one holding an IDX pair). */
@@ -333,10 +254,11 @@ public final class RecoverViewModel {
 
     // ----------------------------------------------------------------------------------- running
 
-    /** The workspace's validation images, {@link #validationLimitProperty()} of them; null without any. */
+    /** The workspace's validation images, as many as the settings say; null without any. */
     private ImageSource validationImages() {
         ImageSource all = workspace.validationProperty().get();
-        return all == null || validationLimit.get() <= 0 ? all : all.spread(validationLimit.get());
+        int limit = settings.validationLimitProperty().get();
+        return all == null || limit <= 0 ? all : all.spread(limit);
     }
 
     /** Prunes by the current plan and fine-tunes the result with the open model as teacher. */
@@ -344,11 +266,11 @@ public final class RecoverViewModel {
         if (!startable()) {
             return;
         }
-        FinetuneOptions opts = options();
+        FinetuneOptions opts = settings.options();
         ModelSession session = workspace.session();
         PlanSelection sel = workspace.selection();
         RecoveryJob job = new RecoveryJob(session, workspace.stats(), sel.plan(), opts, trainingPath.get(),
-                trainLimit.get(), validationImages(), LOSS_EVERY, cache);
+                settings.trainLimitProperty().get(), validationImages(), LOSS_EVERY, cache);
         AtomicBoolean flag = new AtomicBoolean();
         cancelFlag = flag;
         running.set(true);
@@ -506,7 +428,7 @@ public final class RecoverViewModel {
         PlanSelection sel = workspace.selection();
         return !running.get() && workspace.session() != null && sel != null && sel.hasNeurons()
                 && (!sel.plan().needsStatistics() || workspace.stats() != null) && trainingPath.get() != null
-                && optionsError.get().isEmpty();
+                && settings.optionsErrorProperty().get().isEmpty();
     }
 
     private void onSession() {
@@ -560,34 +482,5 @@ public final class RecoverViewModel {
                     + heads + ", " + Formats.human(cost.macsAfter()) + " MACs ("
                     + Formats.change(cost.macsBefore(), cost.macsAfter()) + "); teacher: " + s.model().name() + ", unpruned");
         }
-    }
-
-    private void validateOptions() {
-        try {
-            options();
-            optionsError.set("");
-        } catch (IllegalArgumentException e) {
-            optionsError.set(e.getMessage());
-        }
-    }
-
-    private static float parse(String text, String what) {
-        try {
-            float v = Float.parseFloat(text == null ? "" : text.strip());
-            if (!Float.isFinite(v)) {
-                throw new NumberFormatException();
-            }
-            return v;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(what + " is not a number: \"" + (text == null ? "" : text.strip()) + "\"");
-        }
-    }
-
-    private static String text(float v) {
-        if (v == Math.rint(v) && Math.abs(v) < 1e6) {
-            return Integer.toString((int) v);
-        }
-        String plain = Float.toString(v);
-        return plain.contains("E") ? String.format(Locale.ROOT, "%.0e", v).replace("e-0", "e-") : plain;
     }
 }

@@ -6,11 +6,8 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -25,14 +22,12 @@ import org.vbpstudio.io.BadInputException;
 import org.vbpstudio.model.Accuracy;
 import org.vbpstudio.model.CostModel;
 import org.vbpstudio.model.Engines;
-import org.vbpstudio.model.HostTensor;
 import org.vbpstudio.model.LoadedModel;
 import org.vbpstudio.model.MlpHook;
 import org.vbpstudio.model.Network;
 import org.vbpstudio.model.ModelConfig;
 import org.vbpstudio.model.Families;
 import org.vbpstudio.model.Forward;
-import org.vbpstudio.model.ModelWeights;
 import org.vbpstudio.prune.Compensation;
 import org.vbpstudio.prune.PruningPlan;
 import org.vbpstudio.prune.Surgery;
@@ -70,10 +65,9 @@ public final class PreviewEngine implements AutoCloseable {
     private final Forward forward;
     /** The model with the live plan's pruned MLPs in place of the original's. */
     private final Forward pruned;
-    private final LoadedModel model;
     private final Network vit;
-    /** The live plan's pruned MLP tensors by timm name, for the blocks it prunes. */
-    private final Map<String, NDArray> overrides = new ConcurrentHashMap<>();
+    /** The live plan's pruned MLPs, read by the pruned model in place of the original's. */
+    private final LiveMlps mlps;
     private final ModelConfig config;
     private final int depth;
     private final int numClasses;
@@ -83,23 +77,19 @@ public final class PreviewEngine implements AutoCloseable {
     private final int images;
     private final boolean labelled;
     private final ChunkPool pool;
-    private final int[][] applied;
     /** The live plan's removed attention heads, masked in the pruned model's pass. */
     private final LiveHeads heads;
-    private ActivationStats maskStats;
-    private Compensation compensation = Compensation.NONE;
-    private double ridge = PruningPlan.DEFAULT_RIDGE;
     private boolean closed;
     /** Blocks run (summed over chunks) by the last refresh or evaluation. */
     private final AtomicInteger blocksRun = new AtomicInteger();
 
     private PreviewEngine(LoadedModel model, Network vit, NDManager manager, BlockInputCache cache,
             Preparation preparation, boolean labelled, ChunkPool pool, int images) {
-        this.model = model;
         this.vit = vit;
         this.forward = vit.steps();
+        this.mlps = new LiveMlps(vit.config(), model.weights(), manager);
         this.pruned = Families.forward(vit.config(), name -> {
-            NDArray o = overrides.get(name);
+            NDArray o = mlps.override(name);
             return o != null ? o : vit.parameter(name);
         }, true);
         this.config = vit.config();
@@ -111,7 +101,6 @@ public final class PreviewEngine implements AutoCloseable {
         this.images = images;
         this.labelled = labelled;
         this.pool = pool;
-        this.applied = new int[depth][];
         this.heads = new LiveHeads(manager, config);
     }
 
@@ -331,56 +320,10 @@ public final class PreviewEngine implements AutoCloseable {
     public synchronized void setPlan(int[][] kept, int[][] removedHeads, Compensation compensation, double ridge,
             ActivationStats stats) {
         checkOpen();
-        if (kept.length != depth) {
-            throw new IllegalArgumentException("kept indices for " + kept.length + " blocks, the model has " + depth);
-        }
-        if (compensation.needsStatistics() && stats == null) {
-            throw new IllegalArgumentException("compensation needs activation statistics (the neurons' means)");
-        }
-        if (compensation == Compensation.REFIT && !Surgery.canRefit(stats)) {
-            throw new IllegalArgumentException(Compensation.REFIT_NEEDS_STATISTICS);
-        }
-        if (stats != null && !Arrays.equals(stats.widths(), config.mlpHiddenDims())) {
-            throw new IllegalArgumentException("statistics of widths " + Arrays.toString(stats.widths())
-                    + " do not fit a model of widths " + Arrays.toString(config.mlpHiddenDims()));
-        }
+        mlps.check(kept, compensation, stats);
         int headsChanged = heads.set(removedHeads, compensation, ridge, stats); // checked first
-        boolean compensationChanged = stats != maskStats || compensation != this.compensation
-                || compensation == Compensation.REFIT && Double.compare(ridge, this.ridge) != 0;
-        maskStats = stats;
-        this.compensation = compensation;
-        this.ridge = ridge;
-        int changed = headsChanged;
-        for (int b = 0; b < depth; b++) {
-            int[] k = kept[b] == null || kept[b].length == config.mlpHiddenDim(b) ? null : kept[b];
-            if (!Arrays.equals(k, applied[b]) || (compensationChanged && k != null)) {
-                setBlock(b, k);
-                applied[b] = k == null ? null : k.clone();
-                changed = Math.min(changed, b);
-            }
-        }
-        int firstPruned = 0;
-        while (firstPruned < depth && applied[firstPruned] == null) {
-            firstPruned++;
-        }
-        preparation.planChanged(changed, Math.min(firstPruned, heads.firstRemoved()));
-    }
-
-    /** Uploads block b's pruned MLP (null: the original's), replacing the previous one. */
-    private void setBlock(int b, int[] keep) {
-        Surgery.Mlp mlp = keep == null ? null
-                : Surgery.block(config, model.weights(), b, keep, compensation, maskStats, ridge);
-        String[] names = {"fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"};
-        HostTensor[] tensors = mlp == null ? null
-                : new HostTensor[] {mlp.fc1Weight(), mlp.fc1Bias(), mlp.fc2Weight(), mlp.fc2Bias()};
-        for (int i = 0; i < names.length; i++) {
-            String name = config.mlpName(b, names[i]);
-            NDArray old = tensors == null ? overrides.remove(name)
-                    : overrides.put(name, manager.create(tensors[i].data(), new Shape(tensors[i].shape())));
-            if (old != null) {
-                old.close();
-            }
-        }
+        int changed = Math.min(headsChanged, mlps.set(kept, compensation, ridge, stats));
+        preparation.planChanged(changed, Math.min(mlps.firstPruned(), heads.firstRemoved()));
     }
 
     /** Blocks run, summed over chunks, by the last {@link #refresh} or {@link #evaluate}. */
@@ -535,7 +478,7 @@ public final class PreviewEngine implements AutoCloseable {
             preparation.stop();
             pool.close(); // joins the workers: none may touch the cache once it is freed
             preparation.close();
-            overrides.clear();
+            mlps.clear();
             heads.close();
             manager.close();
         }
