@@ -56,10 +56,7 @@ public final class PruningViewModel {
     private final HeadControls heads = new HeadControls(this::refresh);
     private long seed;
     private boolean updating;
-    private ScoresKey scoresKey;
-    private double[][] scores;
-
-    private record ScoresKey(ModelSession session, Criterion criterion, ActivationStats stats, long seed) {}
+    private final NeuronScores neuronScores = new NeuronScores();
 
     public PruningViewModel(Workspace workspace) {
         this.workspace = workspace;
@@ -302,8 +299,7 @@ public final class PruningViewModel {
         updating = true;
         try {
             blocks.clear();
-            scoresKey = null;
-            scores = null;
+            neuronScores.clear();
             if (s != null) {
                 int[] widths = s.model().config().mlpHiddenDims();
                 for (int b = 0; b < widths.length; b++) {
@@ -396,19 +392,9 @@ public final class PruningViewModel {
         refreshHistograms();
     }
 
-    /** The criterion's scores for the plan, cached; null when statistics are needed but missing. */
+    /** The criterion's scores for the plan ({@link NeuronScores}); null when statistics are needed but missing. */
     private double[][] scores(ModelSession s, PruningPlan plan) {
-        ActivationStats stats = statsOf(s);
-        if (plan.needsStatistics() && stats == null || plan.criterion().needsGradients() && !stats.hasTaylor()) {
-            return null;
-        }
-        ScoresKey key = new ScoresKey(s, plan.criterion(), plan.criterion().needsStatistics() ? stats : null,
-                plan.seed());
-        if (!key.equals(scoresKey)) {
-            scores = Pruner.scores(s.model(), stats, plan);
-            scoresKey = key;
-        }
-        return scores;
+        return neuronScores.of(s, statsOf(s), plan);
     }
 
     /** The workspace's statistics if they fit the session's model (they always should). */
