@@ -1,7 +1,5 @@
 package org.vbpstudio.interop;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
 import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -14,18 +12,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vbpstudio.data.Preprocessing;
-import org.vbpstudio.io.SafeTensors;
 import org.vbpstudio.model.Engines;
-import org.vbpstudio.model.LoadedModel;
-import org.vbpstudio.model.MlpHook;
-import org.vbpstudio.model.ModelLoader;
 import org.vbpstudio.model.ModelWeights;
 import org.vbpstudio.model.ModelWriter;
-import org.vbpstudio.model.Network;
 import org.vbpstudio.model.Pooling;
 import org.vbpstudio.model.VitConfig;
-import org.vbpstudio.model.onnx.OnnxExporter;
-import org.vbpstudio.model.onnx.OnnxModel;
 import org.vbpstudio.testutil.HeadSlices;
 import org.vbpstudio.testutil.Python;
 import org.vbpstudio.testutil.UnseenModels;
@@ -59,13 +50,7 @@ class HeadPrunedExportTest {
     @Test
     void onnxRuntimeReproducesTheJavaLogits() throws IOException {
         for (Path dir : exports) {
-            LoadedModel m = ModelLoader.load(dir);
-            float[] x = UnseenModels.randomPixels(m.config(), IMAGES, 21);
-            Path file = tmp.resolve(dir.getFileName() + ".onnx");
-            OnnxExporter.write(m, file);
-            try (OnnxModel o = OnnxModel.open(file)) {
-                VbpTorchToolTest.assertClose(javaLogits(m, x), o.logits(x, IMAGES), 1e-4, dir.getFileName().toString());
-            }
+            ExportedLogits.assertOnnxAgrees(dir, tmp, manager, IMAGES, 21, 1e-4);
         }
     }
 
@@ -73,23 +58,7 @@ class HeadPrunedExportTest {
     void vbpTorchReproducesTheJavaLogits() throws IOException {
         Python.require("torch");
         for (Path dir : exports) {
-            LoadedModel m = ModelLoader.load(dir);
-            VitConfig cfg = (VitConfig) m.config();
-            float[] x = UnseenModels.randomPixels(cfg, IMAGES, 22);
-            Path in = tmp.resolve(dir.getFileName() + "-x.safetensors");
-            Path out = tmp.resolve(dir.getFileName() + "-logits.safetensors");
-            SafeTensors.writer().add("x", new long[] {IMAGES, cfg.inChans(), cfg.imgSize(), cfg.imgSize()}, x).write(in);
-            Python.Result r = Python.run(List.of(Python.TOOLS.resolve("vbp_torch.py").toString(), "--backend", "own",
-                    "--model", dir.toString(), "--inputs", in.toString(), "--output", out.toString()), 300);
-            assertEquals(0, r.code(), dir + ": " + r.err());
-            float[] torch = SafeTensors.open(out).floatsOfShape("logits", IMAGES, cfg.numClasses());
-            VbpTorchToolTest.assertClose(javaLogits(m, x), torch, 1e-4, dir.getFileName().toString());
-        }
-    }
-
-    private static float[] javaLogits(LoadedModel m, float[] x) {
-        try (Network n = m.instantiate(manager)) {
-            return n.logits(x, IMAGES, MlpHook.NONE);
+            ExportedLogits.assertVbpTorchAgrees(dir, tmp, manager, IMAGES, 22, 1e-4);
         }
     }
 
