@@ -87,18 +87,7 @@ class HeadsReferenceTest {
             float[] x = UnseenModels.randomPixels(cfg, IMAGES, c.name().hashCode());
             SafeTensors ref = reference(c, x);
 
-            ActivationStats attention = new ActivationStats(IntStream.range(0, cfg.depth()).map(cfg::attentionDim).toArray());
-            try (Network n = m.instantiate(manager)) {
-                n.logits(x, IMAGES, new AttentionStatsHook(MlpHook.NONE, attention));
-            }
-            double[][] means = new double[cfg.depth()][];
-            for (int b = 0; b < cfg.depth(); b++) {
-                String k = "blocks." + b + ".attn.";
-                means[b] = ref.doubles(k + "mean");
-                assertEquals((long) ref.doubles(k + "count")[0], attention.count(b), c.name());
-                assertRelative(means[b], attention.mean(b), 1e-5, c.name() + " block " + b + " mean");
-                assertRelative(ref.doubles(k + "m2"), attention.m2(b), 1e-5, c.name() + " block " + b + " m2");
-            }
+            double[][] means = AttentionReference.assertStatisticsMatch(m, x, IMAGES, ref, manager, c.name());
 
             HeadSurgery.Result r = HeadSurgery.apply(cfg, m.weights(), c.kept(), means);
             Path out = Files.createDirectories(tmp.resolve(c.name() + "-pruned"));

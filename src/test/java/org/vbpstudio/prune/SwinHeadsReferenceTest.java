@@ -3,7 +3,6 @@ package org.vbpstudio.prune;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.vbpstudio.testutil.Diffs.assertRelative;
 import static org.vbpstudio.testutil.Diffs.maxDiff;
 
 import ai.djl.ndarray.NDManager;
@@ -91,18 +90,7 @@ class SwinHeadsReferenceTest {
             float[] x = UnseenModels.randomPixels(cfg, IMAGES, c.name().hashCode());
             SafeTensors ref = reference(c, x);
 
-            ActivationStats attention = new ActivationStats(IntStream.range(0, cfg.depth()).map(cfg::attentionDim).toArray());
-            try (Network n = m.instantiate(manager)) {
-                n.logits(x, IMAGES, new AttentionStatsHook(MlpHook.NONE, attention));
-            }
-            double[][] means = new double[cfg.depth()][];
-            for (int b = 0; b < cfg.depth(); b++) {
-                String k = "blocks." + b + ".attn.";
-                means[b] = ref.doubles(k + "mean");
-                assertEquals((long) ref.doubles(k + "count")[0], attention.count(b), c.name());
-                assertRelative(means[b], attention.mean(b), 1e-5, c.name() + " block " + b + " mean");
-                assertRelative(ref.doubles(k + "m2"), attention.m2(b), 1e-5, c.name() + " block " + b + " m2");
-            }
+            double[][] means = AttentionReference.assertStatisticsMatch(m, x, IMAGES, ref, manager, c.name());
 
             HeadSurgery.Result<SwinConfig> r = HeadSurgery.apply(cfg, m.weights(), c.kept(), means);
             assertArrayEquals(Arrays.stream(c.kept()).mapToInt(k -> k.length).toArray(), r.config().blockHeads());
