@@ -140,14 +140,24 @@ public final class HeadSelection {
 
     /** The config after the choice: MLP widths and head counts. */
     public static ModelConfig prunedConfig(ModelConfig cfg, Choice choice) {
-        int[] widths = Arrays.stream(choice.keptNeurons()).mapToInt(k -> k.length).toArray();
+        return prunedConfig(cfg, Arrays.stream(choice.keptNeurons()).mapToInt(k -> k.length).toArray(),
+                choice.removedHeads());
+    }
+
+    /**
+     * {@code cfg} with MLP widths {@code widths} and without {@code removedHeads[b]} heads of block b
+     * (null, or a null or empty entry: none).
+     *
+     * @throws IllegalArgumentException if heads go from a family without them
+     */
+    public static ModelConfig prunedConfig(ModelConfig cfg, int[] widths, int[][] removedHeads) {
         ModelConfig c = cfg.withMlpHiddenDims(widths);
-        if (!choice.removesHeads()) {
+        if (removedHeads == null || Arrays.stream(removedHeads).allMatch(r -> r == null || r.length == 0)) {
             return c;
         }
         int[] heads = heads(cfg);
         for (int b = 0; b < heads.length; b++) {
-            heads[b] -= choice.removedHeads()[b].length;
+            heads[b] -= removedHeads[b] == null ? 0 : removedHeads[b].length;
         }
         return withHeads(c, heads);
     }

@@ -471,13 +471,10 @@ public final class RecoverViewModel {
             subject.set("Calibrate first: the model to fine-tune is the open model pruned by the current plan");
         } else {
             ModelConfig cfg = s.model().config();
-            CostSummary cost = CostSummary.of(cfg, sel.prunedConfig(cfg)); // what the run prunes, heads too
-            String heads = "";
-            if (sel.removesHeads()) {
-                int all = Arrays.stream(cfg.blockHeads()).sum();
-                int removed = Arrays.stream(sel.removedHeads()).mapToInt(r -> r == null ? 0 : r.length).sum();
-                heads = ", " + (all - removed) + " of " + all + " attention heads";
-            }
+            ModelConfig pruned = sel.prunedConfig(cfg); // what the run prunes, heads too
+            CostSummary cost = CostSummary.of(cfg, pruned);
+            String heads = !sel.removesHeads() ? "" : ", " + Arrays.stream(pruned.blockHeads()).sum() + " of "
+                    + Arrays.stream(cfg.blockHeads()).sum() + " attention heads";
             subject.set("The current plan's model: MLP widths " + Formats.widths(cfg.stages(), sel.widths(), " | ")
                     + heads + ", " + Formats.human(cost.macsAfter()) + " MACs ("
                     + Formats.change(cost.macsBefore(), cost.macsAfter()) + "); teacher: " + s.model().name() + ", unpruned");

@@ -2,6 +2,7 @@ package org.vbpstudio.app.workspace;
 
 import java.util.Arrays;
 import org.vbpstudio.model.ModelConfig;
+import org.vbpstudio.prune.HeadSelection;
 import org.vbpstudio.prune.PruningPlan;
 
 /**
@@ -30,14 +31,6 @@ public record PlanSelection(PruningPlan plan, int[] widths, int[][] kept, int[][
 
     /** {@code original} as this selection prunes it: its MLP widths and, when heads go, its head counts. */
     public ModelConfig prunedConfig(ModelConfig original) {
-        ModelConfig c = original.withMlpHiddenDims(widths);
-        if (!removesHeads() || !c.hasAttentionHeads()) {
-            return c;
-        }
-        int[] heads = c.blockHeads();
-        for (int b = 0; b < heads.length; b++) {
-            heads[b] -= removedHeads[b] == null ? 0 : removedHeads[b].length;
-        }
-        return c.withBlockHeads(heads);
+        return HeadSelection.prunedConfig(original, widths, removedHeads);
     }
 }
